@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { chainSection } from "./sections/chain.ts";
+import { contractsSection } from "./sections/contracts.ts";
+import { executionSection } from "./sections/execution.ts";
+import { riskSection } from "./sections/risk.ts";
+import { scheduleSection } from "./sections/schedule.ts";
+import { devnetSection, httpSection, logSection, modelSection, stateSection } from "./sections/service.ts";
+import { strategySection } from "./sections/strategy.ts";
+
+/** The whole configuration. Every default lives in the section schemas; unknown keys are rejected. */
+export const configSchema = z.strictObject({
+  chain: chainSection,
+  contracts: contractsSection,
+  schedule: scheduleSection,
+  strategy: strategySection,
+  risk: riskSection,
+  execution: executionSection,
+  model: modelSection,
+  http: httpSection,
+  state: stateSection,
+  log: logSection,
+  devnet: devnetSection,
+});
+
+/** A validated, frozen configuration. */
+export type KeelConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,127 @@
+import type { Reason } from "./reasons.ts";
+import type { Snapshot } from "./snapshot.ts";
+
+/** Predicted mean APR over the horizon for one source, in %. */
+export interface SourceForecast {
+  readonly sourceId: string;
+  readonly p10: number;
+  readonly p50: number;
+  readonly p90: number;
+  /** Forecast annualised volatility of the underlying's price in % (LPs, non-base assets). */
+  readonly priceVolPct?: number;
+}
+
+/** Output of predict. */
+export interface Forecast {
+  readonly horizonDays: number;
+  /** Which forecaster produced it (`model`, `persistence`, `mean`, `ema`, `arima`). */
+  readonly forecaster: string;
+  /** SHA-256 of the model file, or the baseline's name when no model was used. */
+  readonly modelHash: string;
+  /** Why the baseline was used instead of the model, when it was. */
+  readonly fallbackReason?: string;
+  readonly sources: Readonly<Record<string, SourceForecast>>;
+}
+
+/** Output of riskGate. Weights are fractions of total assets (0..1). */
+export interface RiskVerdict {
+  /** Sources that may hold capital, with their maximum weight. */
+  readonly caps: Readonly<Record<string, number>>;
+  /** No new deposits (holding is allowed). */
+  readonly frozen: readonly string[];
+  /** Must be exited this tick (or proposed for exit). */
+  readonly forcedExits: readonly string[];
+  /** Minimum share of assets kept idle. */
+  readonly minIdleWeight: number;
+  /** Off-chain kill-switch triggers that fired (pause the vault when configured). */
+  readonly triggers: readonly Reason[];
+  /** Portfolio risk figures, in % of total assets over the horizon. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly reasons: readonly Reason[];
+}
+
+/** A single movement between the idle buffer and a source, base units. */
+export interface Move {
+  readonly sourceId: string;
+  readonly direction: "deposit" | "withdraw";
+  readonly amount: bigint;
+}
+
+/** Output of optimize. */
+export interface Plan {
+  /** Target weight per source (the rest is idle). */
+  readonly targetWeights: Readonly<Record<string, number>>;
+  /** Withdrawals first, then deposits. */
+  readonly moves: readonly Move[];
+  /** Expected gain over the horizon versus staying, net of slippage, in USD: pessimistic and median. */
+  readonly gainP10Usd: number;
+  readonly gainP50Usd: number;
+  /** Slippage and exit costs counted in the gain, USD. */
+  readonly slippageUsd: number;
+  /** Requires human approval (Safe route), e.g. a forced exit outside keeper bounds. */
+  readonly needsApproval: boolean;
+}
+
+/** Output of gasCheck. */
+export interface GasVerdict {
+  readonly gasUnits: bigint;
+  readonly maxFeePerGasWei: bigint;
+  readonly maxPriorityFeePerGasWei: bigint;
+  /** Expected cost at the current base fee, and the USD value used in the comparison. */
+  readonly costWei: bigint;
+  readonly costUsd: number;
+  /** gainP10Usd / costUsd. */
+  readonly gainToCost: number;
+}
+
+/** Output of execute. */
+export interface Action {
+  readonly route: "direct" | "bundle" | "safe" | "dry-run" | "simulated";
+  readonly intentId: string;
+  readonly txHashes: readonly string[];
+  readonly status: "sent" | "included" | "proposed" | "recorded" | "failed";
+  readonly block?: number;
+}
+
+export type StageName = "ingest" | "predict" | "riskGate" | "optimize" | "gasCheck" | "execute";
+
+/** The status of one stage in a decision record. */
+export interface StageRecord {
+  readonly stage: StageName;
+  readonly status: "ok" | "halt" | "error" | "skipped";
+  readonly durationMs: number;
+  readonly summary: string;
+  readonly reasons?: readonly Reason[];
+  readonly error?: { code: string; message: string; retryable: boolean };
+}
+
+/** The journal's unit: one tick, written before anything is signed or sent, completed after. */
+export interface DecisionRecord {
+  readonly id: string;
+  readonly trigger: "cron" | "block" | "manual" | "backtest";
+  /** Unix milliseconds (wall clock) when the tick started. */
+  readonly startedAt: number;
+  readonly configHash: string;
+  readonly modelHash: string;
+  readonly chainId: number;
+  readonly block: number | null;
+  /** `executed` moved funds, `halted` said no for a reason, `failed` hit an error, `pending` is written before execute. */
+  readonly outcome: "pending" | "executed" | "halted" | "failed";
+  readonly stages: readonly StageRecord[];
+  readonly haltReasons: readonly Reason[];
+  /** Compact copies of the stage outputs for `keel explain` and the dashboard (bigints as strings). */
+  readonly detail: {
+    readonly snapshot?: Pick<Snapshot, "block" | "timestamp"> & { totalAssets: string; idle: string; paused: boolean };
+    readonly forecast?: Forecast;
+    readonly verdict?: RiskVerdict;
+    readonly plan?: {
+      targetWeights: Record<string, number>;
+      moves: { sourceId: string; direction: string; amount: string }[];
+      gainP10Usd: number;
+      gainP50Usd: number;
+    };
+    readonly gas?: { gasUnits: string; costUsd: number; gainToCost: number; maxFeePerGasWei: string };
+    readonly action?: Action;
+    readonly allocation?: Record<string, string>;
+  };
+}

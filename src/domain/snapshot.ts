@@ -1,0 +1,101 @@
+/** What ingest observed at one block: the only input the later stages see from the chain. */
+
+/** Kind of a yield source; `lending` and `vault` are single-asset, `lp` is a two-token pool. */
+export type SourceKind = "lending" | "vault" | "lp";
+
+/** One allow-listed source as observed. Rates are simple annual percentages (modelling floats). */
+export interface SourceState {
+  /** Stable id: the adapter address live, the dataset's pool_id in backtests. */
+  readonly id: string;
+  readonly kind: SourceKind;
+  readonly protocol: string;
+  /** Underlying symbol (`USDC`), or `TOKEN0/TOKEN1` for an LP. */
+  readonly asset: string;
+  /** Current supply APR (lending), share-price growth APR (vault) or fee APR (lp), in %. */
+  readonly aprPct: number;
+  readonly tvlUsd: number;
+  /** 0..1, null when the source has no notion of it. */
+  readonly utilization: number | null;
+  /** Our position valued in the vault's base asset, base units. */
+  readonly balance: bigint;
+  /** What could leave the source right now, base units. */
+  readonly maxWithdraw: bigint;
+  /** Optional detail for risk rules (share price of an ERC-4626 target, AMM reserves). */
+  readonly sharePrice?: number;
+  readonly reserves?: { readonly reserve0: number; readonly reserve1: number; readonly spotPrice: number };
+  /** Pool liquidity available to leave (supply − borrows) in USD, when known. */
+  readonly availableLiquidityUsd?: number;
+}
+
+/** A price observation. */
+export interface PriceObservation {
+  readonly symbol: string;
+  readonly priceUsd: number;
+  /** Unix seconds of the observation's own timestamp (oracle updatedAt, dataset row time). */
+  readonly updatedAt: number;
+  /** Where it came from; two independent origins allow a cross-check. */
+  readonly origin: "oracle" | "pool" | "dataset";
+}
+
+/** The vault's own accounting, base units. */
+export interface VaultState {
+  readonly totalAssets: bigint;
+  readonly idle: bigint;
+  readonly totalSupply: bigint;
+  /** Assets per share as a float (modelling only). */
+  readonly sharePrice: number;
+  readonly paused: boolean;
+  readonly shutdown: boolean;
+}
+
+/** The vault's base asset. */
+export interface BaseAsset {
+  readonly symbol: string;
+  readonly decimals: number;
+  /** Price of one whole unit in USD (1 for a USD stablecoin at peg). */
+  readonly priceUsd: number;
+}
+
+/** Everything ingest saw at one block. */
+export interface Snapshot {
+  readonly chainId: number;
+  readonly block: number;
+  /** Block timestamp, unix seconds. */
+  readonly timestamp: number;
+  readonly baseAsset: BaseAsset;
+  readonly vault: VaultState;
+  readonly sources: readonly SourceState[];
+  /** Keyed by symbol; several observations per symbol when several origins exist. */
+  readonly prices: Readonly<Record<string, readonly PriceObservation[]>>;
+  /** Recent base fees, oldest first, in wei. */
+  readonly baseFeesWei: readonly bigint[];
+  /** Suggested priority fee in wei. */
+  readonly priorityFeeWei: bigint;
+  /** Native token (ETH) price in USD, for costing gas. */
+  readonly nativeUsd: number;
+  /** Keeper account balance in wei (to check worst-case fees). */
+  readonly keeperBalanceWei: bigint;
+}
+
+/** One past observation of a source, for history windows. */
+export interface SourcePoint {
+  /** Unix seconds. */
+  readonly t: number;
+  readonly aprPct: number;
+  readonly tvlUsd: number;
+  readonly utilization: number | null;
+  readonly sharePrice?: number;
+}
+
+/** The history available at decision time: never anything after `asOf`. */
+export interface HistoryWindow {
+  /** Unix seconds; every point is at or before it. */
+  readonly asOf: number;
+  readonly sources: Readonly<Record<string, readonly SourcePoint[]>>;
+  /** Price series by symbol, oldest first. */
+  readonly prices: Readonly<Record<string, readonly { t: number; priceUsd: number }[]>>;
+  /** Vault share price series (for drawdown). */
+  readonly sharePrice: readonly { t: number; value: number }[];
+  /** Exploit incidents known at `asOf` (protocol name, lower-case). */
+  readonly incidents: readonly { t: number; protocol: string; lossUsd: number }[];
+}

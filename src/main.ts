@@ -1,0 +1,146 @@
+import { Command, CommanderError, Option } from "commander";
+import { ExitCode, exitCodeFor } from "./domain/errors.ts";
+import { printError } from "./cli/output.ts";
+
+/** Each command lives in its own module under src/cli, loaded only when used. */
+function buildProgram(): Command {
+  const program = new Command("keel")
+    .description("Self-hosted autonomous liquidity keeper for one ERC-4626 vault")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command("run")
+    .description("run the daemon (with no --config: on the embedded devnet)")
+    .option("--config <file>", "config file (JSON or YAML)")
+    .option("--once", "run one tick and exit")
+    .option("--dry-run", "record what would be sent, send nothing")
+    .option("--ticks <n>", "stop after N ticks (devnet demos, tests)", parsePositiveInt)
+    .action(async (opts) => (await import("./cli/run.ts")).runCommand(opts));
+
+  program
+    .command("devnet")
+    .description("run only the local chain, the deployment and the market simulator")
+    .option("--port <n>", "JSON-RPC port on 127.0.0.1", parsePositiveInt, 8545)
+    .option("--seed <n>", "market simulator seed", parsePositiveInt, 1)
+    .option("--data <dir>", "replay a keel dataset instead of the synthetic scenario")
+    .option("--state-dir <dir>", "where to write the deployment file", ".keel/devnet")
+    .action(async (opts) => (await import("./cli/devnet.ts")).devnetCommand(opts));
+
+  program
+    .command("backtest")
+    .description("replay the strategy over a historical dataset")
+    .requiredOption("--data <dir>", "keel dataset folder")
+    .requiredOption("--start <date>", "first day (YYYY-MM-DD)")
+    .requiredOption("--end <date>", "last day (YYYY-MM-DD)")
+    .requiredOption("--capital <usd>", "starting capital in USD", Number)
+    .option("--strategies <list>", "comma-separated strategies", "keel,equal,greedy,static-mvo,oracle")
+    .addOption(new Option("--step <step>", "time step").choices(["1h", "1d"]).default("1d"))
+    .option("--config <file>", "strategy config (vault base asset, sources, limits)")
+    .option("--json", "print one JSON document on stdout")
+    .option("--report <file>", "write a self-contained HTML report")
+    .action(async (opts) => (await import("./cli/backtest.ts")).backtestCommand(opts));
+
+  program
+    .command("train")
+    .description("train the LSTM forecaster and export it to ONNX")
+    .requiredOption("--data <dir>", "keel dataset folder")
+    .requiredOption("--out <dir>", "output folder for model.onnx and model.json")
+    .option("--seed <n>", "random seed", parsePositiveInt, 42)
+    .option("--end <date>", "last day of training data (YYYY-MM-DD)")
+    .option("--epochs <n>", "maximum epochs", parsePositiveInt)
+    .action(async (opts) => (await import("./cli/train.ts")).trainCommand(opts));
+
+  program
+    .command("evaluate")
+    .description("walk-forward forecast evaluation against baselines")
+    .requiredOption("--data <dir>", "keel dataset folder")
+    .option("--model <file>", "model.onnx (default: the shipped model)")
+    .option("--start <date>", "first day (YYYY-MM-DD)")
+    .option("--end <date>", "last day (YYYY-MM-DD)")
+    .option("--horizon-days <n>", "forecast horizon", parsePositiveInt, 7)
+    .option("--json", "print one JSON document on stdout")
+    .action(async (opts) => (await import("./cli/evaluate.ts")).evaluateCommand(opts));
+
+  const proposals = program.command("proposals").description("review, sign and execute Safe proposals");
+  for (const [name, desc] of [
+    ["list", "list proposals"],
+    ["show", "show one proposal with its human-readable diff"],
+    ["sign", "sign a proposal with your key"],
+    ["execute", "execute a proposal once its threshold is met"],
+  ] as const) {
+    const cmd = proposals.command(name).description(desc).option("--config <file>", "config file");
+    if (name !== "list") cmd.argument("<id>", "proposal id (safeTxHash)");
+    cmd.option("--json", "print JSON");
+    cmd.option("--signer <spec>", "keystore:PATH or kms:KEY_ID (sign/execute)");
+    cmd.action(async (...args: unknown[]) => (await import("./cli/proposals.ts")).proposalsCommand(name, args));
+  }
+
+  for (const [name, desc] of [
+    ["pause", "pause the vault (guardian or manager key)"],
+    ["unpause", "unpause the vault (manager key)"],
+  ] as const) {
+    program
+      .command(name)
+      .description(desc)
+      .option("--config <file>", "config file")
+      .option("--rpc <url>", "JSON-RPC URL (overrides config)")
+      .action(async (opts) => (await import("./cli/pause.ts")).pauseCommand(name, opts));
+  }
+
+  program
+    .command("status")
+    .description("one screen: chain, vault, allocation, halted, last tick, pending work")
+    .option("--config <file>", "config file")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./cli/status.ts")).statusCommand(opts));
+
+  program
+    .command("report")
+    .description("write the risk assessment report")
+    .requiredOption("--out <file>", "output HTML file")
+    .option("--config <file>", "config file")
+    .option("--backtest <file>", "build from a backtest JSON instead of the live journal")
+    .action(async (opts) => (await import("./cli/report.ts")).reportCommand(opts));
+
+  program
+    .command("explain")
+    .description("show a decision from the journal with its reasons")
+    .argument("<decisionId>", "decision id")
+    .option("--config <file>", "config file")
+    .option("--json", "print JSON")
+    .action(async (id, opts) => (await import("./cli/explain.ts")).explainCommand(id, opts));
+
+  const config = program.command("config").description("configuration tools");
+  config
+    .command("check")
+    .description("validate a config file; prints each problem with its path")
+    .argument("<file>", "config file")
+    .action(async (file) => (await import("./cli/config-check.ts")).configCheckCommand(file));
+
+  return program;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.usage, "keel.usage", `not a whole number: ${value}`);
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; anything else is a usage error.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    printError(err);
+    return exitCodeFor(err);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,18 @@
+import type { SourceForecast } from "../domain/decision.ts";
+import type { HistoryWindow, Snapshot } from "../domain/snapshot.ts";
+
+/** Input to every forecaster: only what was known at `snapshot.timestamp`. */
+export interface ForecastInput {
+  readonly snapshot: Snapshot;
+  readonly history: HistoryWindow;
+  readonly horizonDays: number;
+}
+
+/** A forecaster (the ONNX model or a baseline): P10/P50/P90 of the mean APR over the horizon. */
+export interface Forecaster {
+  /** `model`, `persistence`, `mean`, `ema`, `arima`. */
+  readonly name: string;
+  /** SHA-256 of the model file; the name for baselines. */
+  readonly hash: string;
+  forecast(input: ForecastInput): Promise<Readonly<Record<string, SourceForecast>>>;
+}
