@@ -2,9 +2,10 @@ import { z } from "zod";
 import { chainSection } from "./sections/chain.ts";
 import { contractsSection } from "./sections/contracts.ts";
 import { executionSection } from "./sections/execution.ts";
+import { modelSection } from "./sections/model.ts";
 import { riskSection } from "./sections/risk.ts";
 import { scheduleSection } from "./sections/schedule.ts";
-import { devnetSection, httpSection, logSection, modelSection, stateSection } from "./sections/service.ts";
+import { devnetSection, httpSection, logSection, stateSection } from "./sections/service.ts";
 import { strategySection } from "./sections/strategy.ts";
 
 /** The whole configuration. Every default lives in the section schemas; unknown keys are rejected. */

@@ -38,6 +38,25 @@ export interface RiskVerdict {
   /** Portfolio risk figures, in % of total assets over the horizon. */
   readonly metrics: Readonly<Record<string, number>>;
   readonly reasons: readonly Reason[];
+  /** Per-source risk detail (expected IL, exit cost, protocol score…), when the gate computed it. */
+  readonly sourceRisk?: Readonly<Record<string, SourceRisk>>;
+}
+
+/** Per-source risk detail from the risk gate, for the optimizer, `keel explain` and the dashboard. */
+export interface SourceRisk {
+  /** Expected impermanent loss over the horizon, annualised, in % (LP sources): subtract it from the fee APR. */
+  readonly expectedIlAprPct?: number;
+  /** Impermanent loss at the gate's confidence level over the horizon, % of the position (negative = loss). */
+  readonly tailIlPct?: number;
+  /** Cost of exiting our current position now (price impact and fee), bps. */
+  readonly exitCostBps?: number;
+  /** Share of our position that could leave now, 0..1. */
+  readonly exitableShare?: number;
+  /** Protocol risk score 0-100 (higher is safer) and its components (0-100 each). */
+  readonly score?: number;
+  readonly scoreComponents?: Readonly<Record<string, number>>;
+  /** Deviation of the source's asset from its peg, in % (negative = below the peg). */
+  readonly depegPct?: number;
 }
 
 /** A single movement between the idle buffer and a source, base units. */
@@ -123,5 +142,7 @@ export interface DecisionRecord {
     readonly gas?: { gasUnits: string; costUsd: number; gainToCost: number; maxFeePerGasWei: string };
     readonly action?: Action;
     readonly allocation?: Record<string, string>;
+    /** Observed APR per source at the snapshot, in % (forecast vs realised in reports and the dashboard). */
+    readonly rates?: Record<string, number>;
   };
 }

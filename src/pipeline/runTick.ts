@@ -101,6 +101,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
         paused: snapshot.vault.paused,
       },
       allocation: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.balance.toString()])),
+      rates: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.aprPct])),
     };
     const forecast = await step("predict", () => stages.predict.run(observed, signal));
     modelHash = forecast.modelHash;

@@ -18,5 +18,23 @@ export const chainSection = z
     confirmations: z.number().int().min(0).max(64).default(2),
     /** Maximum concurrent chain reads per tick. */
     readConcurrency: z.number().int().min(1).max(64).default(8),
+    /** Consecutive successes that end degraded mode. */
+    recoverAfterSuccesses: z.number().int().min(1).max(1000).default(3),
+    /** Exponential backoff between retries on an endpoint already tried: base and cap (full jitter). */
+    retryBaseDelayMs: z.number().int().min(0).max(60_000).default(100),
+    retryMaxDelayMs: z.number().int().min(0).max(120_000).default(2_000),
+    /** Consecutive failures that open one endpoint's circuit breaker, and how long it stays open. */
+    breakerFailureThreshold: z.number().int().min(1).max(1000).default(3),
+    breakerCooldownMs: z.number().int().min(100).max(3_600_000).default(5_000),
+    /** A head lower than the highest seen by more than this is a bad response, not a reorg. */
+    maxHeadRegressionBlocks: z.number().int().min(0).max(10_000).default(12),
+    /** Freeze decisions when the latest block is older than this by its own timestamp. */
+    maxHeadAgeSeconds: z.number().int().min(1).max(86_400).default(180),
+    /** Freeze decisions when the head number has not moved for this long (Chainlink's NoNewHeadsThreshold). */
+    maxHeadStallSeconds: z.number().int().min(1).max(86_400).default(180),
+    /** Freeze decisions when RPC endpoints disagree on the head by more than this. */
+    maxHeadSpreadBlocks: z.number().int().min(0).max(1000).default(2),
+    /** Endpoints that must answer the head check (0 = half of rpcUrls, rounded up). */
+    headQuorum: z.number().int().min(0).max(64).default(0),
   })
   .prefault({});

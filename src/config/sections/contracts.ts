@@ -6,5 +6,7 @@ export const contractsSection = z
   .strictObject({
     vault: address.optional(),
     allocator: address.optional(),
+    /** Chainlink-compatible USD price feeds by symbol; `ETH` is required (it prices gas). */
+    oracles: z.record(z.string().min(1), address).default({}),
   })
   .prefault({});

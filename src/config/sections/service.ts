@@ -28,15 +28,6 @@ export const logSection = z
   })
   .prefault({});
 
-/** The forecaster. */
-export const modelSection = z
-  .strictObject({
-    /** model.onnx (its model.json beside it); absent file → baseline forecaster with a reason. */
-    path: z.string().min(1).default("models/keel-lstm/model.onnx"),
-    baseline: z.enum(["persistence", "mean", "ema", "arima"]).default("mean"),
-  })
-  .prefault({});
-
 /** The embedded devnet (used when chain.rpcUrls is empty). */
 export const devnetSection = z
   .strictObject({
@@ -47,5 +38,9 @@ export const devnetSection = z
     stepIntervalMs: z.number().int().min(50).max(600_000).default(2_000),
     /** Initial vault deposit, in whole units of the base asset. */
     initialDepositUnits: z.number().positive().default(1_000_000),
+    /** Scheduled depeg and gas-spike episodes in the synthetic scenario. */
+    episodes: z.boolean().default(true),
+    /** On devnet the daemon ticks on every new block (each simulator step mines one). */
+    tickOnNewBlock: z.boolean().default(true),
   })
   .prefault({});

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IKeelAdapter} from "./interfaces/IKeelAdapter.sol";
+import {IKeelVault} from "./interfaces/IKeelVault.sol";
+
+/// @title KeelAllocator
+/// @notice Holds the adapter allow-list and moves the vault's assets between idle and adapters.
+/// The keeper acts only inside on-chain bounds; the manager (a Safe) sets the bounds and the allow-list and may
+/// rebalance without the keeper bounds. Every rebalance carries a caller-supplied intent id that can be used once.
+contract KeelAllocator is AccessControl {
+    bytes32 public constant MANAGER_ROLE = keccak256("MANAGER_ROLE");
+    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
+    uint256 public constant BPS = 10_000;
+    uint256 public constant MAX_ADAPTERS = 8;
+    uint256 public constant MAX_MOVES = 16;
+
+    struct Move {
+        address adapter;
+        bool deposit;
+        uint256 assets;
+    }
+
+    /// @notice Keeper bounds, all set by the manager.
+    struct Bounds {
+        uint256 maxMoveBps; // Σ moved / totalAssets before, per rebalance
+        uint256 maxLossBps; // (before - after) / before, per rebalance
+        uint256 cooldownSeconds; // between two rebalances
+        uint256 maxRebalancesPerDay; // per UTC day (block.timestamp / 1 days)
+        uint256 minIdleBps; // idle / totalAssets after
+        uint256 maxDeviationBps; // |spot - oracle| / oracle for AMM-priced adapters (applies to every caller)
+    }
+
+    struct AdapterConfig {
+        bool listed;
+        uint256 capBps; // adapter valuation / totalAssets after a keeper deposit
+    }
+
+    /// @notice The vault whose assets this allocator moves.
+    address public immutable vault;
+
+    address[] private _adapters;
+    mapping(address adapter => AdapterConfig) private _config;
+    Bounds private _bounds;
+    mapping(bytes32 intentId => bool) public intentUsed;
+    uint256 public lastRebalanceAt;
+    uint256 public rebalanceDay;
+    uint256 public rebalancesToday;
+
+    error IntentAlreadyUsed(bytes32 intentId);
+    error VaultPaused();
+    error VaultShutdown();
+    error NotVault(address caller);
+    error NoMoves();
+    error TooManyMoves(uint256 count, uint256 max);
+    error ZeroAmount();
+    error UnknownAdapter(address adapter);
+    error AdapterAlreadyListed(address adapter);
+    error TooManyAdapters(uint256 max);
+    error AdapterAssetMismatch(address adapter);
+    error AdapterNotEmpty(address adapter, uint256 assets);
+    error InvalidBps(uint256 value);
+    error MoveTooLarge(uint256 moved, uint256 limit);
+    error LossTooHigh(uint256 totalBefore, uint256 totalAfter, uint256 maxLossBps);
+    error CooldownActive(uint256 nextAllowedAt);
+    error DailyLimitReached(uint256 maxRebalancesPerDay);
+    error IdleBelowMinimum(uint256 idle, uint256 minIdle);
+    error AdapterCapExceeded(address adapter, uint256 assets, uint256 cap);
+
+    event Rebalanced(
+        bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, Move[] moves
+    );
+    event BoundsSet(Bounds bounds);
+    event AdapterAdded(address indexed adapter, uint256 capBps);
+    event AdapterCapSet(address indexed adapter, uint256 capBps);
+    event AdapterRemoved(address indexed adapter, uint256 recovered);
+    event EmergencyExit(address indexed adapter, uint256 recovered);
+    event EmergencyExitFailed(address indexed adapter, bytes reason);
+    event PulledForWithdraw(address indexed adapter, uint256 assets);
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and MANAGER_ROLE (the deployer hands them to the manager).
+    constructor(address vault_, address admin, Bounds memory bounds_) {
+        vault = vault_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(MANAGER_ROLE, admin);
+        _setBounds(bounds_);
+    }
+
+    modifier onlyVault() {
+        if (msg.sender != vault) revert NotVault(msg.sender);
+        _;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    function getAdapters() external view returns (address[] memory) {
+        return _adapters;
+    }
+
+    function isAdapter(address adapter) external view returns (bool) {
+        return _config[adapter].listed;
+    }
+
+    function adapterCapBps(address adapter) external view returns (uint256) {
+        return _config[adapter].capBps;
+    }
+
+    function bounds() external view returns (Bounds memory) {
+        return _bounds;
+    }
+
+    function maxMoveBps() external view returns (uint256) {
+        return _bounds.maxMoveBps;
+    }
+
+    function maxLossBps() external view returns (uint256) {
+        return _bounds.maxLossBps;
+    }
+
+    function cooldownSeconds() external view returns (uint256) {
+        return _bounds.cooldownSeconds;
+    }
+
+    function maxRebalancesPerDay() external view returns (uint256) {
+        return _bounds.maxRebalancesPerDay;
+    }
+
+    function minIdleBps() external view returns (uint256) {
+        return _bounds.minIdleBps;
+    }
+
+    function maxDeviationBps() external view returns (uint256) {
+        return _bounds.maxDeviationBps;
+    }
+
+    /// @notice Earliest timestamp at which a keeper rebalance passes the cool-down.
+    function nextRebalanceAt() external view returns (uint256) {
+        return lastRebalanceAt == 0 ? 0 : lastRebalanceAt + _bounds.cooldownSeconds;
+    }
+
+    function totalAdapterAssets() public view returns (uint256 total) {
+        uint256 n = _adapters.length;
+        for (uint256 i; i < n; ++i) total += IKeelAdapter(_adapters[i]).totalAssets();
+    }
+
+    function maxWithdrawable() external view returns (uint256 total) {
+        uint256 n = _adapters.length;
+        for (uint256 i; i < n; ++i) total += IKeelAdapter(_adapters[i]).maxWithdraw();
+    }
+
+    // ---------------------------------------------------------------- rebalance
+
+    /// @notice Applies `moves` in order. Keeper: within bounds. Manager: without the keeper bounds.
+    function rebalance(bytes32 intentId, Move[] calldata moves) external {
+        IKeelVault v = IKeelVault(vault);
+        if (v.isShutdown()) revert VaultShutdown();
+        if (v.paused()) revert VaultPaused();
+        bool bounded = !hasRole(MANAGER_ROLE, msg.sender);
+        if (bounded && !hasRole(KEEPER_ROLE, msg.sender)) revert AccessControlUnauthorizedAccount(msg.sender, KEEPER_ROLE);
+        if (intentUsed[intentId]) revert IntentAlreadyUsed(intentId);
+        uint256 n = moves.length;
+        if (n == 0) revert NoMoves();
+        if (n > MAX_MOVES) revert TooManyMoves(n, MAX_MOVES);
+        intentUsed[intentId] = true;
+        if (bounded) _checkRate();
+        _countRebalance();
+
+        v.beginAllocation();
+        uint256 totalBefore = v.totalAssets();
+        uint256 moved;
+        for (uint256 i; i < n; ++i) {
+            Move calldata m = moves[i];
+            if (!_config[m.adapter].listed) revert UnknownAdapter(m.adapter);
+            if (m.assets == 0) revert ZeroAmount();
+            if (m.deposit) {
+                v.transferToAdapter(m.adapter, m.assets);
+                IKeelAdapter(m.adapter).deposit(m.assets);
+            } else {
+                IKeelAdapter(m.adapter).withdraw(m.assets);
+            }
+            moved += m.assets;
+        }
+        uint256 totalAfter = v.totalAssets();
+        if (bounded) _checkBounds(moves, totalBefore, totalAfter, moved, v.idle());
+        v.endAllocation();
+        emit Rebalanced(intentId, msg.sender, totalBefore, totalAfter, moves);
+    }
+
+    function _checkRate() private view {
+        uint256 last = lastRebalanceAt;
+        if (last != 0 && block.timestamp < last + _bounds.cooldownSeconds) {
+            revert CooldownActive(last + _bounds.cooldownSeconds);
+        }
+        uint256 today = block.timestamp / 1 days;
+        if (today == rebalanceDay && rebalancesToday >= _bounds.maxRebalancesPerDay) {
+            revert DailyLimitReached(_bounds.maxRebalancesPerDay);
+        }
+    }
+
+    function _countRebalance() private {
+        uint256 today = block.timestamp / 1 days;
+        if (today != rebalanceDay) {
+            rebalanceDay = today;
+            rebalancesToday = 0;
+        }
+        rebalancesToday += 1;
+        lastRebalanceAt = block.timestamp;
+    }
+
+    function _checkBounds(Move[] calldata moves, uint256 totalBefore, uint256 totalAfter, uint256 moved, uint256 idleAfter)
+        private
+        view
+    {
+        uint256 moveLimit = (totalBefore * _bounds.maxMoveBps) / BPS;
+        if (moved > moveLimit) revert MoveTooLarge(moved, moveLimit);
+        if (totalAfter < totalBefore && (totalBefore - totalAfter) * BPS > totalBefore * _bounds.maxLossBps) {
+            revert LossTooHigh(totalBefore, totalAfter, _bounds.maxLossBps);
+        }
+        uint256 minIdle = (totalAfter * _bounds.minIdleBps + BPS - 1) / BPS;
+        if (idleAfter < minIdle) revert IdleBelowMinimum(idleAfter, minIdle);
+        for (uint256 i; i < moves.length; ++i) {
+            if (!moves[i].deposit) continue;
+            address a = moves[i].adapter;
+            uint256 cap = (totalAfter * _config[a].capBps) / BPS;
+            uint256 held = IKeelAdapter(a).totalAssets();
+            if (held > cap) revert AdapterCapExceeded(a, held, cap);
+        }
+    }
+
+    // ---------------------------------------------------------------- manager
+
+    function setBounds(Bounds calldata bounds_) external onlyRole(MANAGER_ROLE) {
+        _setBounds(bounds_);
+    }
+
+    function _setBounds(Bounds memory b) private {
+        if (b.maxMoveBps > BPS) revert InvalidBps(b.maxMoveBps);
+        if (b.maxLossBps > BPS) revert InvalidBps(b.maxLossBps);
+        if (b.minIdleBps > BPS) revert InvalidBps(b.minIdleBps);
+        if (b.maxDeviationBps > BPS) revert InvalidBps(b.maxDeviationBps);
+        _bounds = b;
+        emit BoundsSet(b);
+    }
+
+    function addAdapter(address adapter, uint256 capBps) external onlyRole(MANAGER_ROLE) {
+        if (_config[adapter].listed) revert AdapterAlreadyListed(adapter);
+        if (_adapters.length >= MAX_ADAPTERS) revert TooManyAdapters(MAX_ADAPTERS);
+        if (capBps > BPS) revert InvalidBps(capBps);
+        if (IKeelAdapter(adapter).asset() != IKeelVault(vault).asset()) revert AdapterAssetMismatch(adapter);
+        _config[adapter] = AdapterConfig({listed: true, capBps: capBps});
+        _adapters.push(adapter);
+        emit AdapterAdded(adapter, capBps);
+    }
+
+    function setAdapterCap(address adapter, uint256 capBps) external onlyRole(MANAGER_ROLE) {
+        if (!_config[adapter].listed) revert UnknownAdapter(adapter);
+        if (capBps > BPS) revert InvalidBps(capBps);
+        _config[adapter].capBps = capBps;
+        emit AdapterCapSet(adapter, capBps);
+    }
+
+    /// @notice Removes an adapter; it must be empty unless `forceExit`, which first runs its emergency exit.
+    function removeAdapter(address adapter, bool forceExit) external onlyRole(MANAGER_ROLE) {
+        if (!_config[adapter].listed) revert UnknownAdapter(adapter);
+        uint256 recovered;
+        uint256 held = IKeelAdapter(adapter).totalAssets();
+        if (held != 0) {
+            if (!forceExit) revert AdapterNotEmpty(adapter, held);
+            IKeelVault(vault).beginAllocation();
+            recovered = IKeelAdapter(adapter).emergencyWithdraw();
+            IKeelVault(vault).endAllocation();
+        }
+        delete _config[adapter];
+        uint256 n = _adapters.length;
+        for (uint256 i; i < n; ++i) {
+            if (_adapters[i] == adapter) {
+                _adapters[i] = _adapters[n - 1];
+                _adapters.pop();
+                break;
+            }
+        }
+        emit AdapterRemoved(adapter, recovered);
+    }
+
+    /// @notice Runs one adapter's emergency exit (no prices) — e.g. again after a shutdown left it non-empty.
+    function emergencyExit(address adapter) external onlyRole(MANAGER_ROLE) returns (uint256 recovered) {
+        if (!_config[adapter].listed) revert UnknownAdapter(adapter);
+        IKeelVault(vault).beginAllocation();
+        recovered = IKeelAdapter(adapter).emergencyWithdraw();
+        IKeelVault(vault).endAllocation();
+        emit EmergencyExit(adapter, recovered);
+    }
+
+    // ---------------------------------------------------------------- vault hooks
+
+    function pullForWithdraw(uint256 assets) external onlyVault returns (uint256 pulled) {
+        uint256 n = _adapters.length;
+        for (uint256 i; i < n && pulled < assets; ++i) {
+            IKeelAdapter a = IKeelAdapter(_adapters[i]);
+            uint256 take = assets - pulled;
+            uint256 available = a.maxWithdraw();
+            if (available < take) take = available;
+            if (take == 0) continue;
+            uint256 got = a.withdraw(take);
+            pulled += got;
+            emit PulledForWithdraw(address(a), got);
+        }
+    }
+
+    function unwindAll() external onlyVault returns (uint256 recovered) {
+        uint256 n = _adapters.length;
+        for (uint256 i; i < n; ++i) {
+            address a = _adapters[i];
+            try IKeelAdapter(a).emergencyWithdraw() returns (uint256 r) {
+                recovered += r;
+                emit EmergencyExit(a, r);
+            } catch (bytes memory reason) {
+                emit EmergencyExitFailed(a, reason);
+            }
+        }
+    }
+}

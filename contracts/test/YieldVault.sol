@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title YieldVault
+/// @notice A Yearn-v3-like ERC-4626 target for tests and the devnet. Yield is whatever base tokens are
+/// transferred (or minted) into it. Its owner (the market simulator) can also make it lose assets (`slash`)
+/// or limit withdrawals (`setLiquidity`), which turns it into the loss / illiquid targets of the test suite.
+contract YieldVault is ERC4626, Ownable {
+    using SafeERC20 for IERC20;
+
+    /// @notice Base units that can leave the vault right now; type(uint256).max = unlimited.
+    uint256 public liquidity = type(uint256).max;
+
+    event Slashed(uint256 assets, address to);
+    event LiquiditySet(uint256 liquidity);
+
+    constructor(IERC20 asset_, string memory name_, string memory symbol_, address owner_)
+        ERC20(name_, symbol_)
+        ERC4626(asset_)
+        Ownable(owner_)
+    {}
+
+    /// @notice Moves `bps` of the vault's assets to `to`: the share price falls (a loss or an exploit).
+    function slash(uint256 bps, address to) external onlyOwner returns (uint256 assets) {
+        assets = (IERC20(asset()).balanceOf(address(this)) * bps) / 10_000;
+        IERC20(asset()).safeTransfer(to, assets);
+        emit Slashed(assets, to);
+    }
+
+    /// @notice Caps what can be withdrawn (an illiquid market); type(uint256).max lifts the cap.
+    function setLiquidity(uint256 liquidity_) external onlyOwner {
+        liquidity = liquidity_;
+        emit LiquiditySet(liquidity_);
+    }
+
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        uint256 m = super.maxWithdraw(owner);
+        return m < liquidity ? m : liquidity;
+    }
+
+    function maxRedeem(address owner) public view override returns (uint256) {
+        uint256 m = super.maxRedeem(owner);
+        if (liquidity == type(uint256).max) return m;
+        uint256 l = _convertToShares(liquidity, Math.Rounding.Floor);
+        return m < l ? m : l;
+    }
+
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        if (liquidity != type(uint256).max) liquidity -= assets;
+        super._withdraw(caller, receiver, owner, assets, shares);
+    }
+}

@@ -1,0 +1,384 @@
+import { type JsonRpcError, type JsonRpcPayload, JsonRpcProvider, type JsonRpcResult, Network } from "ethers";
+import type { Logger } from "pino";
+import { KeelError } from "../../domain/errors.ts";
+import type { Clock } from "../../ports/clock.ts";
+import { CircuitBreaker } from "./breaker.ts";
+import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
+import { checkHead, type HeadCheck, type HeadState } from "./head.ts";
+import { postJsonRpc, type RpcPayload } from "./transport.ts";
+import type { ChainHealth, ChainMetrics, ChainProviderOptions, RpcResultLabel } from "./types.ts";
+import { IDEMPOTENT_METHODS, isTransientRpcError, methodLabel } from "./validate.ts";
+
+export type { ChainHealth, ChainMetrics, ChainProviderOptions } from "./types.ts";
+
+/** Injected dependencies; all optional. */
+export interface ChainProviderDeps {
+  readonly metrics?: ChainMetrics;
+  readonly logger?: Logger;
+  /** Time for breakers, backoff and head freshness (default: the system clock). */
+  readonly clock?: Clock;
+  /** Jitter source in [0, 1) (default Math.random). */
+  readonly random?: () => number;
+  /** HTTP client (default global fetch). */
+  readonly fetch?: typeof fetch;
+}
+
+/** One RPC endpoint with its breaker and the highest head it has reported. */
+export interface Endpoint {
+  readonly index: number;
+  readonly label: string;
+  readonly url: string;
+  readonly breaker: CircuitBreaker;
+  highestHead: bigint | undefined;
+  /** Serves another chain: never used again. */
+  wrongChain: boolean;
+  chainVerified: boolean;
+}
+
+const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    }),
+};
+
+/**
+ * An ethers v6 provider over several JSON-RPC URLs that survives bad RPCs: per-attempt timeouts, bounded
+ * retries with jitter for idempotent reads only, validated responses (types, id, chain id, monotonic head),
+ * failover in order of preference, a circuit breaker per endpoint, and degraded mode after N failures.
+ */
+export class ChainProvider extends JsonRpcProvider {
+  readonly endpoints: readonly Endpoint[];
+  readonly #opts: Required<ChainProviderOptions>;
+  readonly #deps: ChainProviderDeps;
+  readonly #clock: Clock;
+  readonly #scrub: (s: string) => string;
+  readonly #closing = new AbortController();
+  #ready: Promise<void> | undefined;
+  #consecutiveFailures = 0;
+  #consecutiveSuccesses = 0;
+  #degraded = false;
+  #lastError: string | undefined;
+  readonly #headState: HeadState = { number: undefined, changedAtMs: 0 };
+
+  constructor(opts: ChainProviderOptions, deps: ChainProviderDeps = {}) {
+    // The base class's own HTTP connection is never used: `_send` below is the only transport.
+    super(undefined, Network.from(opts.chainId), {
+      staticNetwork: Network.from(opts.chainId),
+      batchMaxCount: 1,
+      cacheTimeout: -1,
+    });
+    if (opts.urls.length === 0) throw new KeelError("CONFIG_INVALID", "at least one RPC URL is required");
+    this.#opts = {
+      recoverAfterSuccesses: 3,
+      retryBaseDelayMs: 100,
+      retryMaxDelayMs: 2_000,
+      breakerFailureThreshold: 3,
+      breakerCooldownMs: 5_000,
+      maxHeadRegressionBlocks: 12,
+      maxHeadAgeSeconds: 180,
+      maxHeadStallSeconds: 180,
+      maxHeadSpreadBlocks: 2,
+      headQuorum: Math.ceil(opts.urls.length / 2),
+      ...opts,
+    };
+    this.#deps = deps;
+    this.#clock = deps.clock ?? systemClock;
+    this.#scrub = makeScrubber(opts.urls);
+    deps.metrics?.rpcDegraded.set(0);
+    this.endpoints = opts.urls.map((url, index) => {
+      const label = `rpc#${index}`;
+      const breaker = new CircuitBreaker(
+        {
+          threshold: this.#opts.breakerFailureThreshold,
+          cooldownMs: this.#opts.breakerCooldownMs,
+          now: () => this.#clock.now(),
+        },
+        (open) => {
+          deps.metrics?.rpcBreakerOpen?.set({ endpoint: label }, open ? 1 : 0);
+          deps.logger?.warn({ endpoint: label, open }, open ? "rpc circuit opened" : "rpc circuit closed");
+        },
+      );
+      return { index, label, url, breaker, highestHead: undefined, wrongChain: false, chainVerified: false };
+    });
+  }
+
+  /** Options with every default filled in. */
+  get options(): Readonly<Required<ChainProviderOptions>> {
+    return this.#opts;
+  }
+
+  /** Degraded mode and the last (redacted) error; the execute gate refuses new intents while degraded. */
+  health(): ChainHealth {
+    return {
+      degraded: this.#degraded,
+      consecutiveFailures: this.#consecutiveFailures,
+      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
+    };
+  }
+
+  /**
+   * Verifies the chain id of every endpoint. A node on another chain is fatal (`CHAIN_ID_MISMATCH`, not
+   * retryable); no endpoint answering at all is `RPC_UNAVAILABLE` (retryable). Called by the first request.
+   */
+  verifyChain(): Promise<void> {
+    this.#ready ??= this.#checkAllEndpoints().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+
+  /** Quorum and freshness of the head across every endpoint; see `checkHead`. */
+  async checkHead(): Promise<HeadCheck> {
+    await this.verifyChain();
+    return checkHead(
+      this.endpoints,
+      (ep) => this.#latestBlock(ep),
+      this.#headState,
+      this.#opts,
+      this.#clock,
+      this.#deps.metrics,
+    );
+  }
+
+  async #latestBlock(ep: Endpoint): Promise<{ block: number; timestamp: number } | { error: string }> {
+    try {
+      const res = await this.request(
+        { jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] },
+        ep,
+      );
+      if ("error" in res) return { error: this.#scrub(res.error.message ?? "rpc error") };
+      const b = res.result as { number: string; timestamp: string } | null;
+      if (b === null) return { error: "no latest block" };
+      return { block: Number(BigInt(b.number)), timestamp: Number(BigInt(b.timestamp)) };
+    } catch (err) {
+      if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
+      return { error: err instanceof Error ? this.#scrub(err.message) : "failed" };
+    }
+  }
+
+  /** Aborts in-flight requests and stops polling. */
+  async close(): Promise<void> {
+    this.#closing.abort(new KeelError(ChainErrorCode.closed, "chain provider closed"));
+    this.destroy();
+  }
+
+  override async send(method: string, params: Array<unknown> | Record<string, unknown>): Promise<unknown> {
+    await this.verifyChain();
+    return super.send(method, params);
+  }
+
+  // ethers' own type says results only, but its drain loop handles `{ error }` entries (it maps them to errors).
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult>> {
+    const list = Array.isArray(payload) ? payload : [payload];
+    return (await Promise.all(list.map((p) => this.request(p)))) as Array<JsonRpcResult>;
+  }
+
+  /** One request with failover and retries; JSON-RPC errors of the node come back as `{ error }`. */
+  async request(payload: RpcPayload, only?: Endpoint): Promise<JsonRpcResult | JsonRpcError> {
+    const method = payload.method;
+    const idempotent = IDEMPOTENT_METHODS.has(method);
+    const maxAttempts = only ? 1 : idempotent ? 1 + this.#opts.maxRetries : this.endpoints.length;
+    const tried = new Set<number>();
+    let last: AttemptError | undefined;
+    let maybeSent = false;
+    let backoffs = 0;
+    let attempts = 0;
+    while (attempts < maxAttempts) {
+      if (this.#closing.signal.aborted) throw this.#closing.signal.reason;
+      const ep = only ?? this.#pick(tried, !idempotent);
+      if (!ep) {
+        last = new AttemptError("circuit_open", "no endpoint available (circuits open)", true);
+        this.#attemptFailed(method, last);
+        break;
+      }
+      if (tried.has(ep.index)) await this.#backoff(backoffs++);
+      tried.add(ep.index);
+      attempts += 1;
+      if (!ep.chainVerified && method !== "eth_chainId" && !(await this.#verifyEndpoint(ep))) {
+        last = new AttemptError(
+          "chain_id_mismatch",
+          `${ep.label} could not be verified as chain ${this.#opts.chainId}`,
+          true,
+        );
+        continue;
+      }
+      try {
+        const env = await postJsonRpc(ep.url, payload, {
+          timeoutMs: this.#opts.requestTimeoutMs,
+          signal: this.#closing.signal,
+          scrub: this.#scrub,
+          ...(this.#deps.fetch ? { fetch: this.#deps.fetch } : {}),
+        });
+        if (env.kind === "error") {
+          if (isTransientRpcError(env.error))
+            throw new AttemptError("rate_limited", this.#scrub(`node busy: ${env.error.message}`));
+          this.#attemptOk(ep, method, "rpc_error");
+          return { id: payload.id as number, error: env.error };
+        }
+        this.#checkResult(ep, method, payload, env.result);
+        this.#attemptOk(ep, method, "ok");
+        return { id: payload.id as number, result: env.result };
+      } catch (err) {
+        if (!(err instanceof AttemptError)) {
+          ep.breaker.release();
+          throw err;
+        }
+        ep.breaker.failure();
+        this.#attemptFailed(method, err, ep);
+        last = err;
+        if (!idempotent) {
+          if (!err.notSent) maybeSent = true;
+          if (maybeSent) break;
+        }
+      }
+    }
+    if (maybeSent) {
+      throw new KeelError(
+        ChainErrorCode.sendStatusUnknown,
+        `${method}: the node may have received it (${last?.message}); reconcile by hash, never resend under a new nonce`,
+        {
+          retryable: true,
+          context: { method },
+        },
+      );
+    }
+    throw unavailable(method, attempts, last);
+  }
+
+  /** Throws an AttemptError when a result is well-formed but wrong: another chain, or the head going backwards. */
+  #checkResult(ep: Endpoint, method: string, payload: RpcPayload, result: unknown): void {
+    if (method === "eth_chainId" && BigInt(result as string) !== BigInt(this.#opts.chainId)) {
+      ep.wrongChain = true;
+      throw new AttemptError(
+        "chain_id_mismatch",
+        `${ep.label} serves chain ${BigInt(result as string)}, expected ${this.#opts.chainId}`,
+      );
+    }
+    if (method === "eth_chainId") ep.chainVerified = true;
+    let head: bigint | undefined;
+    if (method === "eth_blockNumber") head = BigInt(result as string);
+    const params = payload.params as readonly unknown[];
+    if (method === "eth_getBlockByNumber" && params[0] === "latest" && result !== null) {
+      head = BigInt((result as { number: string }).number);
+    }
+    if (head === undefined) return;
+    const highest = ep.highestHead;
+    if (highest !== undefined && head + BigInt(this.#opts.maxHeadRegressionBlocks) < highest) {
+      throw new AttemptError("bad_response", `${ep.label} head went backwards from ${highest} to ${head}`);
+    }
+    if (highest !== undefined && head < highest) {
+      this.#deps.logger?.warn(
+        { endpoint: ep.label, from: Number(highest), to: Number(head) },
+        "rpc head moved back (reorg)",
+      );
+    }
+    ep.highestHead = head;
+  }
+
+  /** The first usable endpoint in order of preference, untried ones first; sends skip endpoints already tried. */
+  #pick(tried: ReadonlySet<number>, untriedOnly: boolean): Endpoint | undefined {
+    const usable = this.endpoints.filter((e) => !e.wrongChain);
+    const order = [
+      ...usable.filter((e) => !tried.has(e.index)),
+      ...(untriedOnly ? [] : usable.filter((e) => tried.has(e.index))),
+    ];
+    return order.find((e) => e.breaker.tryAcquire());
+  }
+
+  async #backoff(n: number): Promise<void> {
+    const cap = Math.min(this.#opts.retryMaxDelayMs, this.#opts.retryBaseDelayMs * 2 ** n);
+    const ms = Math.floor(cap * (this.#deps.random ?? Math.random)());
+    if (ms > 0) await this.#clock.sleep(ms, this.#closing.signal);
+  }
+
+  #attemptOk(ep: Endpoint, method: string, result: RpcResultLabel): void {
+    ep.breaker.success();
+    this.#deps.metrics?.rpcRequests.inc({ method: methodLabel(method), result });
+    this.#consecutiveFailures = 0;
+    this.#consecutiveSuccesses += 1;
+    if (this.#degraded && this.#consecutiveSuccesses >= this.#opts.recoverAfterSuccesses) {
+      this.#degraded = false;
+      this.#deps.metrics?.rpcDegraded.set(0);
+      this.#deps.logger?.info({ successes: this.#consecutiveSuccesses }, "rpc recovered from degraded mode");
+    }
+  }
+
+  #attemptFailed(method: string, err: AttemptError, ep?: Endpoint): void {
+    this.#deps.metrics?.rpcRequests.inc({ method: methodLabel(method), result: err.result });
+    this.#consecutiveFailures += 1;
+    this.#consecutiveSuccesses = 0;
+    this.#lastError = err.message;
+    this.#deps.logger?.debug(
+      { endpoint: ep?.label, method, result: err.result, err: err.message },
+      "rpc attempt failed",
+    );
+    if (!this.#degraded && this.#consecutiveFailures >= this.#opts.degradedAfterFailures) {
+      this.#degraded = true;
+      this.#deps.metrics?.rpcDegraded.set(1);
+      this.#deps.logger?.error(
+        { failures: this.#consecutiveFailures, err: err.message },
+        "rpc degraded: observe only, no new intents",
+      );
+    }
+  }
+
+  /** Checks an endpoint's chain id before its first use (one attempt); false when it failed or mismatched. */
+  async #verifyEndpoint(ep: Endpoint): Promise<boolean> {
+    try {
+      const res = await this.request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
+      return !("error" in res) && ep.chainVerified;
+    } catch (err) {
+      if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
+      return false;
+    }
+  }
+
+  async #checkAllEndpoints(): Promise<void> {
+    const outcomes = await Promise.all(
+      this.endpoints.map(async (ep) => {
+        try {
+          const res = await this.request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
+          return "error" in res ? "error" : "ok";
+        } catch (err) {
+          if (ep.wrongChain) return "mismatch";
+          if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
+          return "unreachable";
+        }
+      }),
+    );
+    if (outcomes.includes("mismatch")) {
+      const which = this.endpoints.filter((e) => e.wrongChain).map((e) => e.label);
+      throw new KeelError(
+        ChainErrorCode.chainIdMismatch,
+        `RPC endpoint(s) ${which.join(", ")} serve another chain than ${this.#opts.chainId}`,
+        {
+          retryable: false,
+          context: { expectedChainId: this.#opts.chainId, endpoints: which.join(",") },
+        },
+      );
+    }
+    if (!outcomes.includes("ok")) {
+      throw new KeelError(ChainErrorCode.unavailable, "no RPC endpoint answered eth_chainId", {
+        retryable: true,
+        context: { endpoints: this.endpoints.length },
+      });
+    }
+  }
+}
+
+/** Builds the daemon's chain provider (see `ChainProvider`). Call `verifyChain()` at start to fail fast on a wrong chain. */
+export function createChainProvider(opts: ChainProviderOptions, deps: ChainProviderDeps = {}): ChainProvider {
+  return new ChainProvider(opts, deps);
+}

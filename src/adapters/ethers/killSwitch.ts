@@ -1,0 +1,40 @@
+import { Contract, type ContractTransactionResponse, type Signer } from "ethers";
+import { KeelError } from "../../domain/errors.ts";
+import type { KillSwitch } from "../../ports/execution.ts";
+import { VAULT_ABI } from "./abis.ts";
+
+/** Calls `pause()` / `unpause()` on the vault; `pause` is a no-op when it is already paused. */
+export function createVaultKillSwitch(opts: { vault: string }, deps: { signer: Signer }): KillSwitch & {
+  unpause(signal: AbortSignal): Promise<string | undefined>;
+} {
+  const vault = new Contract(opts.vault, VAULT_ABI, deps.signer);
+  async function call(method: "pause" | "unpause", want: boolean, signal: AbortSignal): Promise<string | undefined> {
+    signal.throwIfAborted();
+    if ((await vault.getFunction("paused")()) === want) return undefined;
+    try {
+      const tx = (await vault.getFunction(method)()) as ContractTransactionResponse;
+      const receipt = await tx.wait();
+      return receipt?.hash ?? tx.hash;
+    } catch (err) {
+      const who = await deps.signer.getAddress();
+      throw new KeelError("KILL_SWITCH_FAILED", `${method}() failed from ${who}: is this key the vault's ${method === "pause" ? "guardian or manager" : "manager"}?`, {
+        retryable: false,
+        cause: err,
+      });
+    }
+  }
+  return {
+    pause: (_reasonCode, signal) => call("pause", true, signal),
+    unpause: (signal) => call("unpause", false, signal),
+  };
+}
+
+/** Unix times of the allocator's `Rebalanced` events within the last `lookbackBlocks` (cool-down and daily cap). */
+export async function rebalanceTimes(allocator: Contract, lookbackBlocks: number): Promise<number[]> {
+  const provider = allocator.runner?.provider;
+  if (!provider) throw new Error("allocator contract needs a provider");
+  const head = await provider.getBlockNumber();
+  const events = await allocator.queryFilter(allocator.filters.Rebalanced!(), Math.max(0, head - lookbackBlocks), head);
+  const times = await Promise.all(events.map(async (e) => (await provider.getBlock(e.blockNumber))?.timestamp ?? 0));
+  return times.filter((t) => t > 0);
+}

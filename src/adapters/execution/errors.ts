@@ -1,0 +1,63 @@
+import { isError } from "ethers";
+import { redact } from "../../config/secrets.ts";
+import { KeelError } from "../../domain/errors.ts";
+import { type AllocatorCodec, type DecodedRevert, isPauseRevert, revertDataOf } from "./allocatorCodec.ts";
+
+/** A revert, decoded: EXECUTION_REVERTED, never retryable; `paused` marks the terminal pause case. */
+export function revertError(
+  stage: "simulate" | "estimate" | "receipt",
+  decoded: DecodedRevert | undefined,
+  context: Record<string, string | number | boolean> = {},
+  cause?: unknown,
+): KeelError {
+  const name = decoded?.name ?? "unknown";
+  const paused = decoded !== undefined && isPauseRevert(decoded.name);
+  const args = decoded && decoded.args.length > 0 ? `(${decoded.args.join(", ")})` : "";
+  return new KeelError("EXECUTION_REVERTED", `rebalance reverted at ${stage}: ${name}${args}`, {
+    retryable: false,
+    context: { stage, error: name, paused, terminal: true, ...context },
+    ...(cause === undefined ? {} : { cause: scrubbedCause(cause) }),
+  });
+}
+
+/** Keeps only a redacted short message of a library error (its request info may carry URLs). */
+function scrubbedCause(err: unknown): Error {
+  const msg = (err as { shortMessage?: string })?.shortMessage ?? (err instanceof Error ? err.message : String(err));
+  return new Error(redact(msg.split("\n")[0] ?? ""));
+}
+
+/** True when ethers says a call reverted (as opposed to a transport failure). */
+export function isRevert(err: unknown): boolean {
+  return isError(err, "CALL_EXCEPTION") || revertDataOf(err) !== undefined;
+}
+
+/** Translates an ethers error raised while simulating or sending into a KeelError. */
+export function translateSendError(err: unknown, codec: AllocatorCodec, stage: "simulate" | "estimate" | "send"): KeelError {
+  if (err instanceof KeelError) return err;
+  if (isRevert(err) && stage !== "send") return revertError(stage, codec.decodeRevert(revertDataOf(err)), {}, err);
+  if (isError(err, "INSUFFICIENT_FUNDS")) {
+    return new KeelError("KEEPER_INSUFFICIENT_FUNDS", "keeper account cannot pay for gas", {
+      retryable: true,
+      context: { stage },
+    });
+  }
+  if (isError(err, "NONCE_EXPIRED")) {
+    return new KeelError("NONCE_TOO_LOW", "nonce already used on chain", { retryable: true, context: { stage } });
+  }
+  if (isError(err, "REPLACEMENT_UNDERPRICED")) {
+    return new KeelError("REPLACEMENT_UNDERPRICED", "replacement fee too low", { retryable: true, context: { stage } });
+  }
+  if (isError(err, "TIMEOUT") || isError(err, "NETWORK_ERROR") || isError(err, "SERVER_ERROR")) {
+    return new KeelError("RPC_UNAVAILABLE", `RPC failure during ${stage}`, {
+      retryable: true,
+      context: { stage },
+      cause: scrubbedCause(err),
+    });
+  }
+  if (isRevert(err)) return revertError("simulate", codec.decodeRevert(revertDataOf(err)), {}, err);
+  return new KeelError("EXECUTION_FAILED", `execution failed during ${stage}`, {
+    retryable: true,
+    context: { stage },
+    cause: scrubbedCause(err),
+  });
+}

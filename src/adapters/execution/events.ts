@@ -1,0 +1,49 @@
+import type { Provider } from "ethers";
+import type { AllocatorCodec } from "./allocatorCodec.ts";
+
+/** Where an intent's `Rebalanced` event was found. */
+export interface RebalancedEvent {
+  readonly txHash: string;
+  readonly block: number;
+  readonly caller: string;
+}
+
+/**
+ * Finds `Rebalanced(intentId)` on the allocator within the last `lookbackBlocks` blocks (the
+ * intent id is an indexed topic, so this is one log query). Undefined when there is none.
+ */
+export async function findRebalanced(
+  provider: Provider,
+  codec: AllocatorCodec,
+  allocator: string,
+  onchainIntentId: string,
+  lookbackBlocks = 50_000,
+): Promise<RebalancedEvent | undefined> {
+  const head = await provider.getBlockNumber();
+  const logs = await provider.getLogs({
+    address: allocator,
+    topics: [codec.rebalancedTopic, onchainIntentId],
+    fromBlock: Math.max(0, head - lookbackBlocks),
+    toBlock: head,
+  });
+  const first = logs[0];
+  if (!first) return undefined;
+  const caller = first.topics[2] ? `0x${first.topics[2].slice(26)}` : "";
+  return { txHash: first.transactionHash, block: first.blockNumber, caller };
+}
+
+/** Counts `Rebalanced(intentId)` events (tests and reconciliation use it: at most one per intent). */
+export async function countRebalanced(
+  provider: Provider,
+  codec: AllocatorCodec,
+  allocator: string,
+  onchainIntentId: string,
+): Promise<number> {
+  const logs = await provider.getLogs({
+    address: allocator,
+    topics: [codec.rebalancedTopic, onchainIntentId],
+    fromBlock: 0,
+    toBlock: "latest",
+  });
+  return logs.length;
+}

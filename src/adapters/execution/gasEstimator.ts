@@ -1,0 +1,40 @@
+import { id, type Provider } from "ethers";
+import type { Plan } from "../../domain/decision.ts";
+import type { Snapshot } from "../../domain/snapshot.ts";
+import type { GasEstimator } from "../../ports/execution.ts";
+import { type AllocatorCodec, createAllocatorCodec } from "./allocatorCodec.ts";
+import { translateSendError } from "./errors.ts";
+
+/** Options: which allocator, and which account the rebalance will come from (the keeper). */
+export interface GasEstimatorOptions {
+  readonly allocator: string;
+  readonly from: string;
+}
+
+/** Ports: a provider, and optionally a codec with the artifact ABIs merged in. */
+export interface GasEstimatorDeps {
+  readonly provider: Provider;
+  readonly codec?: AllocatorCodec;
+}
+
+/**
+ * Gas units for a plan from `eth_estimateGas` of the very calldata the executor will send. The
+ * intent id is not known yet, so a per-block placeholder id is used (same calldata size). A revert
+ * is thrown as EXECUTION_REVERTED with the decoded error name (the stage decides what "no" it is).
+ */
+export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimatorDeps): GasEstimator {
+  const codec = deps.codec ?? createAllocatorCodec();
+  return {
+    async estimateGas(plan: Plan, snapshot: Snapshot, signal: AbortSignal): Promise<bigint> {
+      signal.throwIfAborted();
+      if (plan.moves.length === 0) return 0n;
+      const placeholder = `keel:gas-estimate:${snapshot.block}:${id(JSON.stringify(plan.moves.map((m) => m.sourceId)))}`;
+      const data = codec.encodeRebalance(placeholder, plan.moves);
+      try {
+        return await deps.provider.estimateGas({ from: opts.from, to: opts.allocator, data });
+      } catch (err) {
+        throw translateSendError(err, codec, "estimate");
+      }
+    },
+  };
+}

@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { Contract, Wallet } from "ethers";
+import PQueue from "p-queue";
+import { createChainProvider, type ChainProvider } from "./adapters/chain/provider.ts";
+import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
+import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
+import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
+import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
+import { createDirectExecutor } from "./adapters/execution/direct.ts";
+import { loadArtifact } from "./adapters/ethers/artifacts.ts";
+import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
+import { openJournal } from "./adapters/journal/lowdbJournal.ts";
+import { memoryHistoryStore } from "./adapters/memory/historyStore.ts";
+import { createSigner } from "./adapters/signers/signer.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { readSecret } from "./config/secrets.ts";
+import type { SignerSpec } from "./config/sections/execution.ts";
+import { type Devnet, startDevnet } from "./devnet/devnet.ts";
+import type { DecisionRecord } from "./domain/decision.ts";
+import { ConfigError, describeError } from "./domain/errors.ts";
+import { reason } from "./domain/reasons.ts";
+import type { Journal } from "./ports/journal.ts";
+import type { Clock } from "./ports/clock.ts";
+import type { KillSwitch } from "./ports/execution.ts";
+import { createExecuteStage } from "./pipeline/execute/execute.ts";
+import { createGasCheckStage } from "./pipeline/gasCheck/gasCheck.ts";
+import { createIngestStage } from "./pipeline/ingest/ingest.ts";
+import { createOptimizeStage } from "./pipeline/optimize/optimize.ts";
+import { runTick } from "./pipeline/runTick.ts";
+import { halt, type Stage } from "./pipeline/stage.ts";
+import type { Stages } from "./pipeline/types.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import { createTickObserver } from "./observability/tickObserver.ts";
+import { buildForecasters } from "./runtime/forecasters.ts";
+import { createPredictStage } from "./pipeline/predict/predict.ts";
+import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
+import type { Shutdown } from "./runtime/shutdown.ts";
+
+/** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
+export interface Target {
+  readonly rpcUrls: string[];
+  readonly vault: string;
+  readonly allocator: string;
+  /** Chainlink-compatible feeds by symbol (`ETH` prices gas). */
+  readonly oracles: Record<string, string>;
+  readonly keeper: SignerSpec | { type: "devnet"; key: string };
+  readonly guardian: SignerSpec | { type: "devnet"; key: string } | undefined;
+  readonly devnet?: Devnet;
+}
+
+/** The wired daemon. */
+export interface App {
+  readonly chainId: number;
+  readonly target: Target;
+  readonly provider: ChainProvider;
+  readonly journal: Journal;
+  readonly metrics: Metrics;
+  /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
+  tick(trigger: DecisionRecord["trigger"]): Promise<DecisionRecord | undefined>;
+  /** Reads the vault's pause state and updates the kill-switch gauges. */
+  watchPause(): Promise<boolean>;
+  readonly headBlock: () => Promise<number>;
+  readonly baseAsset: { readonly symbol: string; readonly decimals: number };
+  /** Human names of sources by adapter address, when known (devnet deployment). */
+  readonly sourceLabels: Readonly<Record<string, string>>;
+  /** The kill-switch watcher's last reading, undefined before the first. */
+  lastPaused(): boolean | undefined;
+}
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly shutdown: Shutdown;
+  readonly clock: Clock;
+}
+
+/** Symbols from feed names such as `kUSDC/USD`. */
+function oraclesBySymbol(feeds: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
+}
+
+/** Resolves where to act: the embedded devnet when no RPC URL is configured, else the configured chain. */
+async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
+  const { config } = loaded;
+  if (loaded.devnet) {
+    const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
+    deps.shutdown.onClose("devnet", () => devnet.close());
+    return {
+      rpcUrls: [devnet.rpcUrl],
+      vault: devnet.deployment.vault,
+      allocator: devnet.deployment.allocator,
+      oracles: oraclesBySymbol(devnet.deployment.oracles),
+      keeper: { type: "devnet", key: devnet.keys.keeper },
+      guardian: { type: "devnet", key: devnet.keys.guardian },
+      devnet,
+    };
+  }
+  const { vault, allocator } = config.contracts;
+  if (!vault || !allocator) {
+    throw new ConfigError("contracts.vault and contracts.allocator are required with an RPC URL", [
+      ...(vault ? [] : [{ path: "contracts.vault", message: "required when chain.rpcUrls is set" }]),
+      ...(allocator ? [] : [{ path: "contracts.allocator", message: "required when chain.rpcUrls is set" }]),
+    ]);
+  }
+  if (!config.execution.keeper && !config.execution.dryRun) {
+    throw new ConfigError("execution.keeper is required unless execution.dryRun is true", [
+      { path: "execution.keeper", message: "required" },
+    ]);
+  }
+  return {
+    rpcUrls: config.chain.rpcUrls.map((ref) => readSecret(ref)),
+    vault,
+    allocator,
+    oracles: { ...config.contracts.oracles },
+    keeper: config.execution.keeper ?? { type: "devnet", key: Wallet.createRandom().privateKey },
+    guardian: config.execution.guardian,
+  };
+}
+
+/** Builds the whole daemon: the one place that constructs adapters. */
+export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean }, deps: AppDeps): Promise<App> {
+  const { config } = loaded;
+  const { logger, metrics, shutdown, clock } = deps;
+  const log = logger.child({ module: "app" });
+  const target = await resolveTarget(loaded, deps);
+
+  const provider = createChainProvider(
+    {
+      urls: target.rpcUrls,
+      chainId: config.chain.chainId,
+      requestTimeoutMs: config.chain.requestTimeoutMs,
+      maxRetries: config.chain.maxRetries,
+      degradedAfterFailures: config.chain.degradedAfterFailures,
+    },
+    { metrics, logger, clock },
+  );
+  shutdown.onClose("provider", () => provider.close());
+  await provider.verifyChain();
+  const chainId = config.chain.chainId;
+
+  const signerFor = async (spec: Target["keeper"]) =>
+    spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider);
+  const keeper = await signerFor(target.keeper);
+  const keeperAddress = await keeper.getAddress();
+  const killSwitch: KillSwitch | undefined = target.guardian
+    ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
+    : undefined;
+
+  const journal = await openJournal({
+    dir: join(config.state.dir, "journal"),
+    retentionDays: config.state.journalRetentionDays,
+    now: () => clock.now(),
+  });
+  shutdown.onClose("journal", () => journal.close());
+  if (journal.quarantined.length > 0) log.error({ files: journal.quarantined }, "journal files did not parse and were moved aside");
+
+  const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
+  const market = await createChainMarketReader(
+    {
+      chainId,
+      vault: target.vault,
+      keeper: keeperAddress,
+      oracles: target.oracles,
+      rateWindowSeconds: 86_400,
+      rateLookbackBlocks: 24,
+      feeHistoryBlocks: 10,
+    },
+    { provider, queue },
+  );
+  const history = memoryHistoryStore({ maxPointsPerSeries: 24 * 400 });
+  const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
+  const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
+  metrics.modelFallback.set(model ? 0 : 1);
+
+  const baseAsset = market.baseAsset;
+  const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
+  const executor = createDirectExecutor({ allocator: target.allocator }, { signer: keeper, provider, logger, codec });
+  const realExecute = createExecuteStage({ dryRun: opts.dryRun || config.execution.dryRun }, { executor });
+  // Degraded chain access: observe only, no new intents.
+  const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
+    run: (intent, signal) =>
+      provider.health().degraded
+        ? Promise.resolve(halt([reason("RPC_DEGRADED", "chain access degraded: observe only", { severity: "halt" })]))
+        : realExecute.run(intent, signal),
+  };
+  const stages: Stages = {
+    ingest: createIngestStage(
+      {
+        expectedChainId: chainId,
+        maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
+        lookbackSeconds: 400 * 86_400,
+        maxAccountingGapBps: 1,
+      },
+      { market, history, clock },
+    ),
+    predict: createPredictStage({ horizonDays: config.strategy.horizonDays }, {
+      model,
+      ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+      baseline,
+    }),
+    riskGate: createRiskGateStage(
+      { ...config.risk, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: baseAsset.symbol },
+      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock },
+    ),
+    optimize: createOptimizeStage(
+      { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },
+      {},
+    ),
+    gasCheck: createGasCheckStage(config.strategy, {
+      estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
+      rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
+    }),
+    execute,
+  };
+
+  const observer = createTickObserver({ metrics, logger });
+  const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
+
+  let lastPaused: boolean | undefined;
+  return {
+    chainId,
+    target,
+    baseAsset,
+    sourceLabels: Object.fromEntries((target.devnet?.deployment.adapters ?? []).map((a) => [a.address, a.name])),
+    lastPaused: () => lastPaused,
+    provider,
+    journal,
+    metrics,
+    headBlock: () => provider.getBlockNumber(),
+    async watchPause() {
+      const paused = (await vault.getFunction("paused")()) as boolean;
+      if (paused !== lastPaused && (lastPaused !== undefined || paused)) log.warn({ paused }, paused ? "kill-switch pulled: vault paused" : "vault unpaused");
+      lastPaused = paused;
+      metrics.paused.set(paused ? 1 : 0);
+      if (paused) metrics.halted.set(1);
+      return paused;
+    },
+    async tick(trigger) {
+      const started = clock.now();
+      const id = `${new Date(started).toISOString().replace(/[-:]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
+      const controller = new AbortController();
+      const onShutdown = () => controller.abort(shutdown.signal.reason);
+      shutdown.signal.addEventListener("abort", onShutdown, { once: true });
+      const timer = setTimeout(() => controller.abort(new Error("tick timeout")), config.schedule.tickTimeoutMs);
+      try {
+        const record = await runTick({ id, trigger, configHash: loaded.hash, chainId }, { stages, journal, clock, observer }, controller.signal);
+        observer.onDecision(record);
+        return record;
+      } catch (err) {
+        const e = describeError(err);
+        metrics.ticks.inc({ outcome: "failed" });
+        metrics.tickFailures.inc({ code: e.code });
+        metrics.lastTick.set(clock.now() / 1000);
+        log.error({ decision: id, code: e.code, err: e.message, retryable: e.retryable }, "tick failed");
+        return journal.get(id);
+      } finally {
+        clearTimeout(timer);
+        shutdown.signal.removeEventListener("abort", onShutdown);
+      }
+    },
+  };
+}

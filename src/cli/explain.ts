@@ -1,0 +1,72 @@
+import type { DecisionRecord } from "../domain/decision.ts";
+import { KeelError } from "../domain/errors.ts";
+import { openOpsSource } from "./ops-source.ts";
+import { printJson } from "./output.ts";
+
+/** Options of `keel explain`. */
+export interface ExplainOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+
+/** A decision record as text: what was seen, what each stage said and why, what was done. */
+export function formatDecision(r: DecisionRecord): string {
+  const out: string[] = [];
+  const d = r.detail;
+  out.push(`decision ${r.id}  ${r.outcome.toUpperCase()}`);
+  out.push(`  started ${new Date(r.startedAt).toISOString()}  trigger ${r.trigger}  chain ${r.chainId}  block ${r.block ?? "–"}`);
+  out.push(`  config ${r.configHash}  model ${r.modelHash || "–"}`);
+  out.push("stages");
+  for (const s of r.stages) {
+    out.push(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${s.summary}`);
+    if (s.error) out.push(`      error ${s.error.code}${s.error.retryable ? " (retryable)" : ""}: ${s.error.message}`);
+  }
+  const reasons = [...r.haltReasons, ...r.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])];
+  if (reasons.length > 0) {
+    out.push("reasons");
+    for (const x of reasons) {
+      const bound = x.value !== undefined ? ` (value ${f2(x.value)}${x.limit !== undefined ? `, limit ${f2(x.limit)}` : ""})` : "";
+      out.push(`  ${x.severity.padEnd(4)} ${x.code}: ${x.message}${x.sourceId ? ` [${x.sourceId}]` : ""}${bound}`);
+    }
+  }
+  if (d.snapshot) out.push(`snapshot  total ${d.snapshot.totalAssets}, idle ${d.snapshot.idle} (base units)${d.snapshot.paused ? ", PAUSED" : ""}`);
+  if (d.forecast) {
+    const fc = d.forecast;
+    out.push(`forecast  ${fc.forecaster} (${fc.horizonDays}d)${fc.fallbackReason ? ` — fallback: ${fc.fallbackReason}` : ""}`);
+    for (const s of Object.values(fc.sources)) {
+      const now = d.rates?.[s.sourceId];
+      out.push(`  ${s.sourceId}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`);
+    }
+  }
+  if (d.verdict) {
+    const v = d.verdict;
+    out.push(`risk      ${Object.entries(v.metrics).map(([k, x]) => `${k} ${f2(x)}%`).join(", ") || "no figures"}`);
+    if (v.frozen.length) out.push(`  frozen: ${v.frozen.join(", ")}`);
+    if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.join(", ")}`);
+    for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${t.message}`);
+  }
+  if (d.plan) {
+    out.push(`plan      gain P10 $${f2(d.plan.gainP10Usd)}, P50 $${f2(d.plan.gainP50Usd)}`);
+    for (const m of d.plan.moves) out.push(`  ${m.direction.padEnd(8)} ${m.amount} → ${m.sourceId}`);
+  }
+  if (d.gas) out.push(`gas       ${d.gas.gasUnits} units, $${f2(d.gas.costUsd)}, gain/cost ${f2(d.gas.gainToCost)}`);
+  if (d.action) {
+    const a = d.action;
+    out.push(`action    ${a.route} ${a.status}${a.block !== undefined ? ` in block ${a.block}` : ""}  intent ${a.intentId}`);
+    for (const h of a.txHashes) out.push(`  tx ${h}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** `keel explain ID`: a decision from the journal with its reasons (daemon API first, then the files). */
+export async function explainCommand(id: string, opts: ExplainOptions, deps: { fetch?: typeof fetch } = {}): Promise<void> {
+  const source = openOpsSource(opts.config, deps.fetch ?? fetch);
+  const record = await source.decision(id);
+  if (!record) {
+    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalDir})`, { retryable: false });
+  }
+  if (opts.json) printJson(record);
+  else process.stdout.write(formatDecision(record));
+}

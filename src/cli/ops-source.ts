@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import { type LoadedConfig, loadConfig } from "../config/load.ts";
+import type { DecisionRecord } from "../domain/decision.ts";
+import { KeelError } from "../domain/errors.ts";
+import type { PendingIntentView, ProposalView, StatusView } from "../observability/statusView.ts";
+import { readJournalDir } from "../report/journalFiles.ts";
+
+/** How long the CLI waits for the running daemon's API before reading the journal itself. */
+const DAEMON_TIMEOUT_MS = 2_000;
+
+/** Where the daemon keeps the decision journal under the state directory. */
+export function journalDirOf(config: LoadedConfig["config"]): string {
+  return join(config.state.dir, "journal");
+}
+
+/** The daemon's API base URL from the config (a wildcard bind address is reached on loopback). */
+export function daemonUrl(config: LoadedConfig["config"]): string {
+  const host = ["0.0.0.0", "::", "[::]"].includes(config.http.host) ? "127.0.0.1" : config.http.host;
+  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${config.http.port}`;
+}
+
+/** Reads a JSON document from the daemon; undefined when the daemon is not reachable, null on 404. */
+export async function fetchDaemon<T>(base: string, path: string, fetchImpl: typeof fetch = fetch): Promise<T | null | undefined> {
+  let res: Response;
+  try {
+    res = await fetchImpl(`${base}${path}`, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
+  } catch {
+    return undefined;
+  }
+  if (res.status === 404) return null;
+  if (!res.ok) throw new KeelError("DAEMON_API_ERROR", `the daemon answered ${path} with HTTP ${res.status}`, { retryable: true });
+  return (await res.json()) as T;
+}
+
+/** What the ops commands read: the daemon's API when it runs, the journal files otherwise. */
+export interface OpsSource {
+  readonly loaded: LoadedConfig;
+  readonly base: string;
+  readonly journalDir: string;
+  /** Status from the daemon; undefined when it is not reachable. */
+  daemonStatus(): Promise<StatusView | undefined>;
+  pending(): Promise<{ intents: PendingIntentView[]; proposals: ProposalView[] } | undefined>;
+  /** One decision: daemon first, then the journal files. */
+  decision(id: string): Promise<DecisionRecord | undefined>;
+  /** Every decision in the journal files (oldest first), or the daemon's last 500 when the files are not here. */
+  decisions(): Promise<{ records: DecisionRecord[]; from: "journal" | "daemon"; unreadable: string[] }>;
+}
+
+/** Builds the ops source for `--config`. */
+export function openOpsSource(configPath: string | undefined, fetchImpl: typeof fetch = fetch): OpsSource {
+  const loaded = loadConfig(configPath);
+  const base = daemonUrl(loaded.config);
+  const journalDir = journalDirOf(loaded.config);
+  return {
+    loaded,
+    base,
+    journalDir,
+    async daemonStatus() {
+      return (await fetchDaemon<StatusView>(base, "/api/v1/status", fetchImpl)) ?? undefined;
+    },
+    async pending() {
+      return (await fetchDaemon<{ intents: PendingIntentView[]; proposals: ProposalView[] }>(base, "/api/v1/pending", fetchImpl)) ?? undefined;
+    },
+    async decision(id) {
+      const fromDaemon = await fetchDaemon<DecisionRecord>(base, `/api/v1/decisions/${encodeURIComponent(id)}`, fetchImpl);
+      if (fromDaemon) return fromDaemon;
+      return readJournalDir(journalDir).records.find((r) => r.id === id);
+    },
+    async decisions() {
+      const files = readJournalDir(journalDir);
+      if (files.files > 0) return { records: files.records, from: "journal", unreadable: files.unreadable };
+      const res = await fetchDaemon<{ decisions: DecisionRecord[] }>(base, "/api/v1/decisions?limit=500", fetchImpl);
+      return { records: [...(res?.decisions ?? [])].reverse(), from: "daemon", unreadable: [] };
+    },
+  };
+}

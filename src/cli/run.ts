@@ -1,0 +1,96 @@
+import { type App, createApp } from "../app.ts";
+import { loadConfig } from "../config/load.ts";
+import type { Logger } from "../observability/logger.ts";
+import { createLogger } from "../observability/logger.ts";
+import { createMetrics } from "../observability/metrics.ts";
+import { type Health, startHttpServer } from "../observability/http.ts";
+import { createDaemonRoutes } from "../observability/routes.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { acquireLock } from "../runtime/lock.ts";
+import { publishRuntime } from "../runtime/runtimeFile.ts";
+import { startScheduler } from "../runtime/scheduler.ts";
+import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
+import { failpoint } from "../runtime/failpoint.ts";
+
+export interface RunOptions {
+  readonly config?: string;
+  readonly once?: boolean;
+  readonly dryRun?: boolean;
+  readonly ticks?: number;
+}
+
+const VERSION = "0.1.0";
+
+/** `keel run`: load config, take the lock, build the app, serve HTTP, tick until stopped. */
+export async function runCommand(opts: RunOptions): Promise<void> {
+  const loaded = loadConfig(opts.config);
+  const { config } = loaded;
+  const logger = createLogger(config.log);
+  const lock = acquireLock(config.state.dir);
+  const shutdown = createShutdown({ graceMs: 15_000 }, { logger });
+  shutdown.onClose("lock", () => lock.release());
+  const removeSignals = installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
+  shutdown.onClose("signals", removeSignals);
+  try {
+    await runDaemon(loaded, opts, logger, shutdown);
+  } finally {
+    await shutdown.close("stopped");
+  }
+}
+
+async function runDaemon(
+  loaded: ReturnType<typeof loadConfig>,
+  opts: RunOptions,
+  logger: Logger,
+  shutdown: ReturnType<typeof createShutdown>,
+): Promise<void> {
+  const { config } = loaded;
+  const log = logger.child({ module: "run" });
+  const metrics = createMetrics();
+  metrics.info.set({ version: VERSION, config_hash: loaded.hash, chain_id: String(config.chain.chainId) }, 1);
+  log.info({ config: loaded.source, configHash: loaded.hash, devnet: loaded.devnet, dryRun: opts.dryRun === true }, "starting");
+  const app: App = await createApp(loaded, { dryRun: opts.dryRun === true }, { logger, metrics, shutdown, clock: systemClock });
+  await failpoint("after-start");
+
+  let lastTickAt = 0;
+  const health = async (): Promise<Health> => {
+    const chain = app.provider.health();
+    const tickAge = lastTickAt === 0 ? null : (Date.now() - lastTickAt) / 1000;
+    const tickRecent = tickAge !== null && tickAge <= config.http.readyMaxTickAgeSeconds;
+    return { live: true, ready: !chain.degraded && tickRecent, detail: { degraded: chain.degraded, lastTickAgeSeconds: tickAge } };
+  };
+  const http = await startHttpServer(config.http, {
+    registry: metrics.registry,
+    health,
+    routes: createDaemonRoutes({ app, config, version: VERSION, dryRun: opts.dryRun === true || config.execution.dryRun, configHash: loaded.hash }),
+    logger,
+  });
+  shutdown.onClose("http", () => http.close());
+  const unpublish = publishRuntime(config.state.dir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    chainId: app.chainId,
+    httpUrl: http.url,
+    ...(app.target.devnet ? { devnetRpcUrl: app.target.devnet.rpcUrl } : {}),
+    vault: app.target.vault,
+    allocator: app.target.allocator,
+    configHash: loaded.hash,
+  });
+  shutdown.onClose("runtime-file", unpublish);
+  process.stderr.write(`keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${config.state.dir}/journal\n`);
+
+  const tick = async (trigger: "cron" | "block" | "manual") => {
+    await app.tick(trigger);
+    lastTickAt = Date.now();
+  };
+  const maxTicks = opts.once ? 1 : opts.ticks;
+  const onNewBlock = loaded.devnet ? config.devnet.tickOnNewBlock : config.schedule.onNewBlock;
+  const scheduler = startScheduler(
+    { cron: config.schedule.cron, onNewBlock, pollIntervalMs: config.schedule.pollIntervalMs, maxTicks },
+    { tick, headBlock: app.headBlock, onPoll: async () => void (await app.watchPause()), metrics, logger, signal: shutdown.signal },
+  );
+  shutdown.onClose("scheduler", () => scheduler.stop());
+  if (opts.once || !onNewBlock) void scheduler.trigger("manual");
+  await Promise.race([scheduler.done, shutdown.requested]);
+  log.info({ ticks: scheduler.ticksRun() }, "stopped");
+}

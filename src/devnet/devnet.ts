@@ -1,0 +1,115 @@
+import { BrowserProvider, Contract, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
+import type { Logger } from "../observability/logger.ts";
+import { startLocalChain, type LocalChain } from "./chain.ts";
+import { deployContract } from "./deploy/contract.ts";
+import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
+import { MarketSimulator } from "./simulator.ts";
+
+/** Hardhat's well-known development mnemonic: devnet keys are derived, never stored. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Devnet role accounts (Hardhat account index). */
+export const DEVNET_ACCOUNTS = { deployer: 0, manager: 1, keeper: 2, guardian: 3, depositor: 4 } as const;
+
+/** The private key of a Hardhat development account (devnet only). */
+export function devnetKey(index: number): string {
+  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;
+}
+
+export interface DevnetOptions {
+  readonly seed: number;
+  readonly stepSeconds: number;
+  readonly stepIntervalMs: number;
+  readonly initialDepositUnits: number;
+  /** JSON-RPC port on 127.0.0.1 (0 = any free port). */
+  readonly httpPort: number;
+  /** Scheduled depeg / gas-spike episodes in the synthetic scenario. */
+  readonly episodes: boolean;
+  /** Start stepping the market on its own interval (false: the caller calls `simulator.step()`). */
+  readonly autoStep: boolean;
+}
+
+/** A running devnet: chain, deployment, simulator and the role keys. */
+export interface Devnet {
+  readonly chain: LocalChain;
+  readonly rpcUrl: string;
+  readonly deployment: KeelDeployment;
+  readonly simulator: MarketSimulator;
+  /** Private keys of the devnet's keeper, guardian and manager accounts. */
+  readonly keys: { readonly keeper: string; readonly guardian: string; readonly manager: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded devnet: an EDR chain served on 127.0.0.1, keel's contracts and their protocol
+ * fixtures deployed, the vault funded by a depositor, an ETH/USD feed for gas costing, a few warm-up
+ * market steps so rates are measurable, and the market simulator.
+ */
+export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger }): Promise<Devnet> {
+  const log = deps.logger.child({ module: "devnet" });
+  const chain = await startLocalChain({ httpPort: opts.httpPort });
+  try {
+    const provider = new BrowserProvider(chain.provider, chain.chainId, { cacheTimeout: -1 });
+    const signer = (i: number): Signer => new Wallet(devnetKey(i), provider);
+    const deployer = signer(DEVNET_ACCOUNTS.deployer);
+    const keys = {
+      keeper: devnetKey(DEVNET_ACCOUNTS.keeper),
+      guardian: devnetKey(DEVNET_ACCOUNTS.guardian),
+      manager: devnetKey(DEVNET_ACCOUNTS.manager),
+    };
+    const addr = (k: string) => new Wallet(k).address;
+    const deployment = await deployKeel(deployer, {
+      manager: addr(keys.manager),
+      keeper: addr(keys.keeper),
+      guardian: addr(keys.guardian),
+    });
+    const ethFeed = await deployContract(deployer, "MockAggregator", [8, "ETH / USD", 3_000n * 10n ** 8n, await deployer.getAddress()]);
+    deployment.oracles["ETH/USD"] = await ethFeed.getAddress();
+    await fundVault(deployment, signer(DEVNET_ACCOUNTS.depositor), deployer, opts.initialDepositUnits);
+    await seedTargets(deployment, deployer, opts.initialDepositUnits * 5);
+    const simulator = new MarketSimulator(
+      { seed: opts.seed, stepSeconds: opts.stepSeconds, episodes: opts.episodes },
+      { deployment, provider: chain.provider, owner: deployer, logger: deps.logger },
+    );
+    for (let i = 0; i < 3; i++) await simulator.step();
+    if (opts.autoStep) simulator.start(opts.stepIntervalMs);
+    log.info({ rpcUrl: chain.rpcUrl, vault: deployment.vault, sources: deployment.adapters.length }, "devnet ready");
+    return {
+      chain,
+      rpcUrl: chain.rpcUrl as string,
+      deployment,
+      simulator,
+      keys,
+      async close() {
+        await simulator.stop();
+        await chain.close();
+      },
+    };
+  } catch (err) {
+    await chain.close();
+    throw err;
+  }
+}
+
+/** Other depositors' liquidity in each ERC-4626 target, so targets have TVL and yield before keel moves in. */
+async function seedTargets(d: KeelDeployment, owner: Signer, units: number): Promise<void> {
+  const amount = BigInt(Math.round(units)) * 10n ** BigInt(d.asset.decimals);
+  const me = await owner.getAddress();
+  const token = new Contract(d.asset.address, ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"], owner);
+  for (const a of d.adapters.filter((x) => x.kind === "vault")) {
+    await (await token.getFunction("mint")(me, amount)).wait();
+    await (await token.getFunction("approve")(a.target, amount)).wait();
+    const target = new Contract(a.target, ["function deposit(uint256,address) returns (uint256)"], owner);
+    await (await target.getFunction("deposit")(amount, me)).wait();
+  }
+}
+
+async function fundVault(d: KeelDeployment, depositor: Signer, tokenOwner: Signer, units: number): Promise<void> {
+  const amount = BigInt(Math.round(units)) * 10n ** BigInt(d.asset.decimals);
+  const who = await depositor.getAddress();
+  const token = new Contract(d.asset.address, ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"], tokenOwner);
+  await (await token.getFunction("mint")(who, amount)).wait();
+  await (await token.connect(depositor).getFunction("approve")(d.vault, amount)).wait();
+  const vault = new Contract(d.vault, ["function deposit(uint256,address) returns (uint256)"], depositor);
+  await (await vault.getFunction("deposit")(amount, who)).wait();
+}

@@ -1,0 +1,179 @@
+import { Contract, type Signer } from "ethers";
+import type { EthereumProvider } from "hardhat/types/providers";
+import type { Logger } from "../observability/logger.ts";
+import type { KeelDeployment } from "./deploy/keel.ts";
+
+/** Seeded PRNG (mulberry32): the same seed replays the same market. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Standard normal from a uniform source (Box-Muller). */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+export interface SimulatorOptions {
+  readonly seed: number;
+  /** Chain seconds per step. */
+  readonly stepSeconds: number;
+  /** Scheduled depeg / drain / gas-spike episodes (off for tests that drive them by hand). */
+  readonly episodes: boolean;
+}
+
+/** Per-source yield process: mean-reverting APR whose long-run mean switches regime now and then. */
+interface RateProcess {
+  aprPct: number;
+  meanPct: number;
+}
+
+const ERC20 = ["function mint(address,uint256)", "function balanceOf(address) view returns (uint256)"];
+const TARGET = ["function totalAssets() view returns (uint256)", "function slash(uint256 bps, address to) returns (uint256)"];
+const FEED = ["function setAnswer(int256)", "function latestRoundData() view returns (uint80,int256,uint256,uint256,uint80)"];
+
+/**
+ * The devnet market: every step advances chain time, accrues yield into the ERC-4626 targets at a
+ * seeded, regime-switching APR, refreshes the oracles, moves the base fee, and mines one block.
+ * Controls (`depeg`, `drain`, `spikeBaseFee`) let tests and demos inject the catalogue's faults.
+ */
+export class MarketSimulator {
+  readonly #opts: SimulatorOptions;
+  readonly #deployment: KeelDeployment;
+  readonly #provider: EthereumProvider;
+  readonly #owner: Signer;
+  readonly #log: Logger;
+  readonly #rand: () => number;
+  readonly #rates = new Map<string, RateProcess>();
+  readonly #prices = new Map<string, number>();
+  #baseFeeGwei = 8;
+  #spikeSteps = 0;
+  #step = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #busy: Promise<void> | undefined;
+
+  constructor(opts: SimulatorOptions, deps: { deployment: KeelDeployment; provider: EthereumProvider; owner: Signer; logger: Logger }) {
+    this.#opts = opts;
+    this.#deployment = deps.deployment;
+    this.#provider = deps.provider;
+    this.#owner = deps.owner;
+    this.#log = deps.logger.child({ module: "simulator" });
+    this.#rand = seededRandom(opts.seed);
+    for (const [i, target] of this.#targets().entries()) {
+      const mean = 3 + 2.5 * i + this.#rand();
+      this.#rates.set(target, { aprPct: mean, meanPct: mean });
+    }
+    for (const pair of Object.keys(deps.deployment.oracles)) {
+      this.#prices.set(pair, pair.startsWith("ETH") ? 3_000 : 1);
+    }
+  }
+
+  #targets(): string[] {
+    return this.#deployment.adapters.filter((a) => a.kind === "vault").map((a) => a.target);
+  }
+
+  /** Steps done so far. */
+  get steps(): number {
+    return this.#step;
+  }
+
+  /** Current simulated APR of each ERC-4626 target, in %. */
+  rates(): Record<string, number> {
+    return Object.fromEntries([...this.#rates].map(([k, v]) => [k, v.aprPct]));
+  }
+
+  /** Advances the market by one step and mines a block. Steps never overlap. */
+  async step(): Promise<void> {
+    while (this.#busy) await this.#busy;
+    this.#busy = this.#doStep().finally(() => {
+      this.#busy = undefined;
+    });
+    return this.#busy;
+  }
+
+  async #doStep(): Promise<void> {
+    this.#step++;
+    const { stepSeconds } = this.#opts;
+    if (this.#opts.episodes) this.#scheduledEpisodes();
+    const token = new Contract(this.#deployment.asset.address, ERC20, this.#owner);
+    for (const [target, proc] of this.#rates) {
+      // Ornstein-Uhlenbeck step around the regime mean; regimes switch rarely so the best source changes.
+      if (this.#rand() < 0.02) proc.meanPct = 1 + 8 * this.#rand();
+      proc.aprPct = Math.max(0, proc.aprPct + 0.1 * (proc.meanPct - proc.aprPct) + 0.15 * gaussian(this.#rand));
+      const tvl = (await new Contract(target, TARGET, this.#owner).getFunction("totalAssets")()) as bigint;
+      const basis = tvl > 0n ? tvl : 0n;
+      const accrued = (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
+      if (accrued > 0n) await (await token.getFunction("mint")(target, accrued)).wait();
+    }
+    // Base fee: a mean-reverting walk with occasional spikes.
+    if (this.#spikeSteps > 0) this.#spikeSteps--;
+    this.#baseFeeGwei = Math.min(500, Math.max(1, this.#baseFeeGwei * Math.exp(0.1 * gaussian(this.#rand)) * 0.98 + 0.16));
+    const fee = this.#spikeSteps > 0 ? this.#baseFeeGwei * 50 : this.#baseFeeGwei;
+    await this.#provider.request({ method: "evm_increaseTime", params: [stepSeconds] });
+    await this.#provider.request({
+      method: "hardhat_setNextBlockBaseFeePerGas",
+      params: [`0x${BigInt(Math.round(fee * 1e9)).toString(16)}`],
+    });
+    await this.#provider.request({ method: "evm_mine", params: [] });
+    await this.#refreshOracles();
+  }
+
+  /** Writes every oracle's current price with the latest block's timestamp. */
+  async #refreshOracles(): Promise<void> {
+    for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
+      const feed = new Contract(address, FEED, this.#owner);
+      const price = this.#prices.get(pair) ?? 1;
+      await (await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)))).wait();
+    }
+  }
+
+  #scheduledEpisodes(): void {
+    const s = this.#step;
+    if (s % 240 === 120) this.#spikeSteps = 6;
+    if (s % 240 === 200) this.#log.info({ step: s }, "episode: depeg of the base asset");
+    const base = `${this.#deployment.asset.symbol}/USD`;
+    if (this.#prices.has(base)) this.#prices.set(base, s % 240 >= 200 && s % 240 < 212 ? 0.985 : 1);
+  }
+
+  /** Sets a feed's price (e.g. `depeg("kUSDC/USD", 0.95)`); applied from the next oracle refresh, and now. */
+  async depeg(pair: string, priceUsd: number): Promise<void> {
+    this.#prices.set(pair, priceUsd);
+    await this.#refreshOracles();
+  }
+
+  /** Makes an ERC-4626 target lose `bps` of its assets (an exploit / drain). */
+  async drain(target: string, bps: number): Promise<void> {
+    const sink = await this.#owner.getAddress();
+    await (await new Contract(target, TARGET, this.#owner).getFunction("slash")(BigInt(bps), sink)).wait();
+  }
+
+  /** Multiplies the base fee by 50 for `steps` steps. */
+  spikeBaseFee(steps: number): void {
+    this.#spikeSteps = steps;
+  }
+
+  /** Steps on a wall-clock interval until `stop()`. */
+  start(intervalMs: number): void {
+    const loop = () => {
+      this.step()
+        .catch((err: Error) => this.#log.warn({ err: err.message }, "simulator step failed"))
+        .finally(() => {
+          if (this.#timer !== undefined) this.#timer = setTimeout(loop, intervalMs);
+        });
+    };
+    this.#timer = setTimeout(loop, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#busy;
+  }
+}

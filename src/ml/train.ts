@@ -1,0 +1,264 @@
+/**
+ * Training of the LSTM quantile forecaster in TF.js (wasm backend): chronological train/validation
+ * split, scaler fit on the training split only, pinball loss, dropout, gradient clipping, early
+ * stopping with the best weights kept (and checkpointed), a fixed seed. Returns the ONNX bytes and
+ * the model.json content; writing them is the caller's job.
+ */
+import type * as tfNs from "@tensorflow/tfjs";
+import type { Dataset } from "../domain/dataset.ts";
+import { FEATURES } from "./features.ts";
+import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
+import { TARGET_DESCRIPTION } from "./modelMeta.ts";
+import { exportOnnx, type NetWeights } from "./onnxExport.ts";
+import { buildSamples, type Samples } from "./samples.ts";
+import { fitScaler, type Scaler, scaleFeatures } from "./scaler.ts";
+import { DAY } from "./series.ts";
+
+/** Hyper-parameters and ranges; defaults make the shipped model. */
+export interface TrainOptions {
+  /** Last day whose data may be used (inclusive, unix s of its 00:00 UTC). */
+  readonly endDay: number;
+  readonly seed: number;
+  readonly maxEpochs: number;
+  readonly window: number;
+  readonly horizonDays: number;
+  readonly units: readonly [number, number];
+  readonly dropout: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly patience: number;
+  readonly clipNorm: number;
+  /** The last this many days of origins form the validation split. */
+  readonly validationDays: number;
+  readonly minHistoryDays: number;
+}
+
+export const defaultTrainOptions: Omit<TrainOptions, "endDay"> = {
+  seed: 42,
+  maxEpochs: 40,
+  window: 28,
+  horizonDays: 7,
+  units: [32, 16],
+  dropout: 0.1,
+  batchSize: 256,
+  learningRate: 2e-3,
+  patience: 6,
+  clipNorm: 1,
+  validationDays: 150,
+  minHistoryDays: 30,
+};
+
+/** What training reports as it goes (stderr in the CLI), and where checkpoints go. */
+export interface TrainDeps {
+  readonly tf: typeof tfNs;
+  readonly log: (message: string) => void;
+  readonly checkpoint?: (epoch: number, weights: NetWeights, valLoss: number) => Promise<void>;
+}
+
+/** The trained model: ONNX bytes and the model.json fields except the hash. */
+export interface TrainResult {
+  readonly onnx: Uint8Array;
+  readonly meta: Record<string, unknown>;
+}
+
+/** Deterministic PRNG (mulberry32) for shuffling. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Trains on `data` up to `opts.endDay` and exports the model. */
+export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainDeps): Promise<TrainResult> {
+  const { tf } = deps;
+  const F = FEATURES.length;
+  const W = opts.window;
+  const h = opts.horizonDays * DAY;
+  const cutoff = opts.endDay + DAY; // data strictly before this instant
+  const samples = buildSamples(data, {
+    window: W,
+    horizonDays: opts.horizonDays,
+    from: 0,
+    to: cutoff - h,
+    targetEnd: cutoff,
+    minHistoryDays: opts.minHistoryDays,
+  });
+  const valStart = cutoff - h - opts.validationDays * DAY;
+  // Training targets end before the first validation origin: no overlap between the splits.
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  samples.t.forEach((t, i) => {
+    if (t >= valStart) valIdx.push(i);
+    else if (t + h <= valStart) trainIdx.push(i);
+  });
+  if (trainIdx.length < opts.batchSize || valIdx.length === 0) {
+    throw new Error(`too few samples to train (${trainIdx.length} train, ${valIdx.length} validation)`);
+  }
+  const scaler = fitScaler(samples.x, samples.y, F, W, trainIdx);
+  const xs = scaleFeatures(samples.x, scaler);
+  const ys = samples.y.map((v) => (v - scaler.targetMean) / scaler.targetStd);
+  deps.log(`samples: ${trainIdx.length} train, ${valIdx.length} validation (from ${iso(valStart)})`);
+
+  const spec: NetSpec = { window: W, features: F, units: opts.units, dropout: opts.dropout, quantiles: [0.1, 0.5, 0.9] };
+  const net = buildNet(tf, spec, opts.seed);
+  const optimizer = tf.train.adam(opts.learningRate);
+  const random = rng(opts.seed);
+  const batch = (idx: readonly number[]) => {
+    const bx = new Float32Array(idx.length * W * F);
+    const by = new Float32Array(idx.length);
+    idx.forEach((s, k) => {
+      bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
+      by[k] = ys[s]!;
+    });
+    return { x: tf.tensor3d(bx, [idx.length, W, F]), y: tf.tensor2d(by, [idx.length, 1]) };
+  };
+  const valLoss = () => {
+    let sum = 0;
+    for (let b = 0; b < valIdx.length; b += 1024) {
+      const { x, y } = batch(valIdx.slice(b, b + 1024));
+      const l = tf.tidy(() => pinballLoss(tf, net.apply(x, { training: false }) as tfNs.Tensor, y, spec.quantiles));
+      sum += l.dataSync()[0]! * x.shape[0];
+      tf.dispose([x, y, l]);
+    }
+    return sum / valIdx.length;
+  };
+
+  let best = { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: readWeights(net) };
+  let sinceBest = 0;
+  for (let epoch = 1; epoch <= opts.maxEpochs; epoch++) {
+    const started = performance.now();
+    const order = shuffle([...trainIdx], random);
+    let trainSum = 0;
+    for (let b = 0; b < order.length; b += opts.batchSize) {
+      const idx = order.slice(b, b + opts.batchSize);
+      const { x, y } = batch(idx);
+      const { value, grads } = tf.variableGrads(() =>
+        pinballLoss(tf, net.apply(x, { training: true }) as tfNs.Tensor, y, spec.quantiles),
+      );
+      const clipped = clipByGlobalNorm(tf, grads, opts.clipNorm);
+      optimizer.applyGradients(clipped.grads as Parameters<typeof optimizer.applyGradients>[0]);
+      trainSum += value.dataSync()[0]! * idx.length;
+      tf.dispose([x, y, value, ...Object.values(clipped.grads)]);
+    }
+    const vl = valLoss();
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    deps.log(`epoch ${epoch}: train ${(trainSum / order.length).toFixed(5)} validation ${vl.toFixed(5)} (${secs}s)`);
+    if (vl < best.loss - 1e-6) {
+      best = { loss: vl, epoch, weights: readWeights(net) };
+      sinceBest = 0;
+      await deps.checkpoint?.(epoch, best.weights, vl);
+    } else if (++sinceBest >= opts.patience) {
+      deps.log(`early stop: no improvement for ${opts.patience} epochs; best epoch ${best.epoch}`);
+      break;
+    }
+  }
+
+  const metrics = validationMetrics(samples, valIdx, predictScaled(tf, net, best.weights, xs, valIdx, W, F, scaler));
+  const onnx = exportOnnx(spec, best.weights, scaler, `keel LSTM forecaster, data before ${iso(cutoff)}`);
+  optimizer.dispose();
+  net.dispose();
+  const meta = {
+    format: "keel-lstm/1",
+    features: [...FEATURES],
+    window: W,
+    horizonDays: opts.horizonDays,
+    quantiles: spec.quantiles,
+    units: spec.units,
+    dropout: spec.dropout,
+    scaler,
+    target: TARGET_DESCRIPTION,
+    training: {
+      dataBefore: iso(cutoff),
+      firstOrigin: iso(Math.min(...trainIdx.map((i) => samples.t[i]!))),
+      validationFrom: iso(valStart),
+      trainSamples: trainIdx.length,
+      validationSamples: valIdx.length,
+      seed: opts.seed,
+      bestEpoch: best.epoch,
+      bestValidationPinball: best.loss,
+      hyperparameters: { ...opts, endDay: iso(opts.endDay) },
+    },
+    metrics,
+  };
+  return { onnx, meta };
+}
+
+function iso(t: number): string {
+  return new Date(t * 1000).toISOString();
+}
+
+function shuffle<T>(a: T[], random: () => number): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Copies the trainable weights out of the TF.js model. */
+export function readWeights(net: tfNs.LayersModel): NetWeights {
+  const get = (name: string) => net.getLayer(name).getWeights().map((w) => w.dataSync() as Float32Array);
+  const [k1, r1, b1] = get("lstm1");
+  const [k2, r2, b2] = get("lstm2");
+  const [hk, hb] = get("head");
+  return {
+    lstm1: { kernel: k1!.slice(), recurrent: r1!.slice(), bias: b1!.slice() },
+    lstm2: { kernel: k2!.slice(), recurrent: r2!.slice(), bias: b2!.slice() },
+    head: { kernel: hk!.slice(), bias: hb!.slice() },
+  };
+}
+
+/** Sets weights (from `readWeights`) and returns unscaled outputs [n × Q] for already-scaled inputs. */
+export function predictScaled(
+  tf: typeof tfNs,
+  net: tfNs.LayersModel,
+  weights: NetWeights,
+  xs: Float32Array,
+  idx: readonly number[],
+  W: number,
+  F: number,
+  scaler: Scaler,
+): Float32Array {
+  const set = (name: string, arrays: Float32Array[]) => {
+    const layer = net.getLayer(name);
+    const shapes = layer.getWeights().map((w) => w.shape);
+    const tensors = arrays.map((a, i) => tf.tensor(a, shapes[i]));
+    layer.setWeights(tensors);
+    tf.dispose(tensors);
+  };
+  set("lstm1", [weights.lstm1.kernel, weights.lstm1.recurrent, weights.lstm1.bias]);
+  set("lstm2", [weights.lstm2.kernel, weights.lstm2.recurrent, weights.lstm2.bias]);
+  set("head", [weights.head.kernel, weights.head.bias]);
+  const bx = new Float32Array(idx.length * W * F);
+  idx.forEach((s, k) => {
+    bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
+  });
+  return tf.tidy(() => {
+    const out = net.apply(tf.tensor3d(bx, [idx.length, W, F]), { training: false }) as tfNs.Tensor;
+    return tf.add(tf.mul(out, scaler.targetStd), scaler.targetMean).dataSync() as Float32Array;
+  });
+}
+
+/** Validation MAE (APR points) of the model's P50 vs persistence, and P10-P90 coverage. */
+function validationMetrics(s: Samples, idx: readonly number[], out: Float32Array) {
+  let mae = 0;
+  let maePersistence = 0;
+  let covered = 0;
+  idx.forEach((i, k) => {
+    const base = Math.log1p(Math.max(0, s.current[i]!));
+    const q = [0, 1, 2].map((c) => Math.max(0, Math.expm1(base + out[k * 3 + c]!))).sort((a, b) => a - b);
+    const actual = Math.expm1(base + s.y[i]!);
+    mae += Math.abs(q[1]! - actual);
+    maePersistence += Math.abs(s.current[i]! - actual);
+    if (actual >= q[0]! && actual <= q[2]!) covered++;
+  });
+  const n = Math.max(1, idx.length);
+  return {
+    validation: { mae: mae / n, maePersistence: maePersistence / n, coverageP10P90: covered / n, samples: idx.length },
+  };
+}

@@ -1,0 +1,164 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Every metric keel exports, as one typed object (names carry their units). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly ticks: Counter<"outcome">;
+  readonly tickSkipped: Counter;
+  readonly tickFailures: Counter<"code">;
+  readonly stageDuration: Histogram<"stage">;
+  readonly halted: Gauge;
+  readonly paused: Gauge;
+  readonly lastTick: Gauge;
+  readonly info: Gauge<"version" | "config_hash" | "chain_id">;
+  readonly haltReasons: Counter<"code">;
+  readonly riskTriggers: Counter<"code">;
+  readonly allocationWeight: Gauge<"source">;
+  readonly vaultTotalAssets: Gauge;
+  readonly forecastApr: Gauge<"source" | "quantile">;
+  readonly riskMetric: Gauge<"name">;
+  readonly modelFallback: Gauge;
+  readonly oracleStale: Gauge<"symbol">;
+  readonly keeperBalance: Gauge;
+  readonly gasSpent: Counter;
+  readonly intents: Counter<"state">;
+  readonly pendingIntents: Gauge;
+  readonly oldestPendingIntentBlocks: Gauge;
+  readonly pendingProposals: Gauge;
+  readonly bundleAttempts: Counter<"result">;
+  readonly kmsSign: Histogram;
+  readonly rpcRequests: Counter<"method" | "result">;
+  readonly rpcDegraded: Gauge;
+  readonly journalWriteFailures: Counter;
+}
+
+/** Creates a fresh registry with default process metrics and keel's own. */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    ticks: new Counter({ name: "keel_ticks_total", help: "Ticks by outcome", labelNames: ["outcome"], registers: r }),
+    tickSkipped: new Counter({
+      name: "keel_tick_skipped_total",
+      help: "Ticks skipped because the previous one was still running",
+      registers: r,
+    }),
+    tickFailures: new Counter({
+      name: "keel_tick_failures_total",
+      help: "Ticks that failed with an error, by code",
+      labelNames: ["code"],
+      registers: r,
+    }),
+    stageDuration: new Histogram({
+      name: "keel_stage_duration_seconds",
+      help: "Stage latency",
+      labelNames: ["stage"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: r,
+    }),
+    halted: new Gauge({ name: "keel_halted", help: "1 when the daemon is not executing (paused or halted)", registers: r }),
+    paused: new Gauge({ name: "keel_paused", help: "1 when the vault's on-chain kill-switch is pulled", registers: r }),
+    lastTick: new Gauge({
+      name: "keel_last_tick_timestamp_seconds",
+      help: "Unix time of the last finished tick",
+      registers: r,
+    }),
+    info: new Gauge({
+      name: "keel_info",
+      help: "Build and config identity",
+      labelNames: ["version", "config_hash", "chain_id"],
+      registers: r,
+    }),
+    haltReasons: new Counter({
+      name: "keel_halt_reasons_total",
+      help: "Halted decisions by reason code",
+      labelNames: ["code"],
+      registers: r,
+    }),
+    riskTriggers: new Counter({
+      name: "keel_risk_triggers_total",
+      help: "Off-chain kill-switch triggers by reason code",
+      labelNames: ["code"],
+      registers: r,
+    }),
+    allocationWeight: new Gauge({
+      name: "keel_allocation_weight",
+      help: "Share of total assets per source (idle included as source=idle)",
+      labelNames: ["source"],
+      registers: r,
+    }),
+    vaultTotalAssets: new Gauge({
+      name: "keel_vault_total_assets",
+      help: "Vault total assets in whole base-asset units",
+      registers: r,
+    }),
+    forecastApr: new Gauge({
+      name: "keel_forecast_apr_pct",
+      help: "Forecast mean APR over the horizon, percent",
+      labelNames: ["source", "quantile"],
+      registers: r,
+    }),
+    riskMetric: new Gauge({
+      name: "keel_risk_metric_pct",
+      help: "Portfolio risk figures (VaR, CVaR, drawdown…), percent",
+      labelNames: ["name"],
+      registers: r,
+    }),
+    modelFallback: new Gauge({
+      name: "keel_model_fallback",
+      help: "1 when predict uses the baseline instead of the model",
+      registers: r,
+    }),
+    oracleStale: new Gauge({
+      name: "keel_oracle_stale",
+      help: "1 when a price feed is stale",
+      labelNames: ["symbol"],
+      registers: r,
+    }),
+    keeperBalance: new Gauge({ name: "keel_keeper_balance_wei", help: "Keeper account balance", registers: r }),
+    gasSpent: new Counter({ name: "keel_gas_spent_wei_total", help: "Gas fees paid by the keeper", registers: r }),
+    intents: new Counter({
+      name: "keel_intents_total",
+      help: "Intent state transitions",
+      labelNames: ["state"],
+      registers: r,
+    }),
+    pendingIntents: new Gauge({ name: "keel_pending_intents", help: "Intents not yet final", registers: r }),
+    oldestPendingIntentBlocks: new Gauge({
+      name: "keel_oldest_pending_intent_blocks",
+      help: "Age in blocks of the oldest pending intent",
+      registers: r,
+    }),
+    pendingProposals: new Gauge({ name: "keel_pending_proposals", help: "Safe proposals awaiting signatures", registers: r }),
+    bundleAttempts: new Counter({
+      name: "keel_bundle_attempts_total",
+      help: "Bundle submissions by result",
+      labelNames: ["result"],
+      registers: r,
+    }),
+    kmsSign: new Histogram({
+      name: "keel_kms_sign_seconds",
+      help: "KMS signing latency",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+    rpcRequests: new Counter({
+      name: "keel_rpc_requests_total",
+      help: "JSON-RPC requests by method and result",
+      labelNames: ["method", "result"],
+      registers: r,
+    }),
+    rpcDegraded: new Gauge({
+      name: "keel_rpc_degraded",
+      help: "1 when chain access is degraded (observe only, no new intents)",
+      registers: r,
+    }),
+    journalWriteFailures: new Counter({
+      name: "keel_journal_write_failures_total",
+      help: "Journal writes that failed",
+      registers: r,
+    }),
+  };
+}

@@ -1,0 +1,196 @@
+import type { DecisionRecord } from "../domain/decision.ts";
+import type { Reason } from "../domain/reasons.ts";
+
+/** One source's share of the vault in the latest decision. */
+export interface AllocationEntry {
+  readonly sourceId: string;
+  /** Base units, decimal string. */
+  readonly balance: string;
+  /** Share of total assets, 0..1. */
+  readonly weight: number;
+  /** Target weight of the latest plan, when there was one. */
+  readonly targetWeight?: number;
+}
+
+/** A pending intent as the API and dashboard show it (the intent store maps onto this). */
+export interface PendingIntentView {
+  readonly id: string;
+  readonly decisionId?: string;
+  /** planned | signed | sent | included | … */
+  readonly state: string;
+  readonly route?: string;
+  readonly nonce?: number;
+  readonly txHashes?: readonly string[];
+  /** Unix milliseconds. */
+  readonly createdAt?: number;
+  /** Block at which it was first sent, and its age in blocks when known. */
+  readonly sentBlock?: number;
+  readonly ageBlocks?: number;
+}
+
+/** A Safe proposal as the API and dashboard show it (the proposal store maps onto this). */
+export interface ProposalView {
+  readonly safeTxHash: string;
+  readonly decisionId?: string;
+  readonly nonce?: number;
+  /** pending | executed | rejected | stale … */
+  readonly state: string;
+  readonly confirmations?: number;
+  readonly threshold?: number;
+  readonly summary?: string;
+  readonly createdAt?: number;
+  readonly stale?: boolean;
+}
+
+/** Everything `keel status`, `/api/v1/status` and the dashboard header show. */
+export interface StatusView {
+  readonly version: string;
+  readonly chainId: number;
+  /** `devnet` when keel runs its embedded chain, `live` otherwise. */
+  readonly mode: "devnet" | "live";
+  readonly dryRun: boolean;
+  readonly configHash: string;
+  /** Unix milliseconds when the view was built. */
+  readonly now: number;
+  readonly block: number | null;
+  readonly vault: {
+    readonly address?: string;
+    readonly symbol: string;
+    readonly decimals: number;
+    readonly totalAssets: string;
+    readonly idle: string;
+  } | null;
+  readonly allocation: readonly AllocationEntry[];
+  /** The on-chain kill-switch (vault paused). */
+  readonly paused: boolean;
+  /** Not executing: paused, or the latest decision halted on a `halt`-severity reason or failed. */
+  readonly halted: boolean;
+  readonly degraded: boolean;
+  readonly lastTick: {
+    readonly id: string;
+    readonly startedAt: number;
+    readonly outcome: DecisionRecord["outcome"];
+    readonly block: number | null;
+    readonly ageSeconds: number;
+  } | null;
+  readonly lastReasons: readonly Reason[];
+  readonly model: { readonly forecaster: string; readonly hash: string; readonly fallbackReason?: string } | null;
+  readonly pendingIntents: number;
+  readonly pendingProposals: number;
+  /** Human names of sources by id (adapter address), when known. */
+  readonly sourceLabels: Readonly<Record<string, string>>;
+}
+
+/** Facts the daemon knows that are not in the journal. */
+export interface StatusFacts {
+  readonly version: string;
+  readonly chainId: number;
+  readonly mode: "devnet" | "live";
+  readonly dryRun: boolean;
+  readonly configHash: string;
+  readonly vaultAddress?: string;
+  readonly baseSymbol?: string;
+  readonly baseDecimals?: number;
+  /** Live values override the journal's when given (e.g. the kill-switch watcher's last read). */
+  readonly paused?: boolean;
+  readonly degraded?: boolean;
+  readonly block?: number;
+  /** Human names of sources by id (adapter address). */
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+}
+
+/** Weights from a decision record's allocation (base-unit strings) and total assets. */
+export function allocationOf(record: DecisionRecord | undefined): AllocationEntry[] {
+  const alloc = record?.detail.allocation;
+  const snap = record?.detail.snapshot;
+  if (!alloc || !snap) return [];
+  const total = BigInt(snap.totalAssets);
+  const targets = record.detail.plan?.targetWeights ?? {};
+  const entries: AllocationEntry[] = Object.entries(alloc).map(([sourceId, balance]) => {
+    const target = targets[sourceId];
+    return {
+      sourceId,
+      balance,
+      weight: ratio(BigInt(balance), total),
+      ...(target === undefined ? {} : { targetWeight: target }),
+    };
+  });
+  const idleTarget = 1 - Object.values(targets).reduce((a, b) => a + b, 0);
+  entries.push({
+    sourceId: "idle",
+    balance: snap.idle,
+    weight: ratio(BigInt(snap.idle), total),
+    ...(record.detail.plan ? { targetWeight: Math.max(0, idleTarget) } : {}),
+  });
+  return entries;
+}
+
+function ratio(part: bigint, total: bigint): number {
+  if (total <= 0n) return 0;
+  // Six significant decimals is plenty for a weight; keeps bigint precision for large vaults.
+  return Number((part * 1_000_000n) / total) / 1_000_000;
+}
+
+/**
+ * Builds the status view from the latest decision records (most recent first) and live facts.
+ * Pure: the caller reads the journal and counts pending work.
+ */
+export function buildStatusView(
+  recent: readonly DecisionRecord[],
+  facts: StatusFacts,
+  pending: { intents: number; proposals: number },
+  now: number,
+): StatusView {
+  const last = recent[0];
+  // The latest record that observed the chain carries the freshest allocation.
+  const observed = recent.find((r) => r.detail.snapshot !== undefined);
+  const snap = observed?.detail.snapshot;
+  const forecast = recent.find((r) => r.detail.forecast !== undefined)?.detail.forecast;
+  const paused = facts.paused ?? snap?.paused ?? false;
+  const lastHaltedHard =
+    last !== undefined &&
+    (last.outcome === "failed" || (last.outcome === "halted" && last.haltReasons.some((r) => r.severity === "halt")));
+  const block = facts.block ?? snap?.block ?? last?.block ?? null;
+  return {
+    version: facts.version,
+    chainId: facts.chainId,
+    mode: facts.mode,
+    dryRun: facts.dryRun,
+    configHash: facts.configHash,
+    now,
+    block,
+    vault: snap
+      ? {
+          ...(facts.vaultAddress === undefined ? {} : { address: facts.vaultAddress }),
+          symbol: facts.baseSymbol ?? "",
+          decimals: facts.baseDecimals ?? 18,
+          totalAssets: snap.totalAssets,
+          idle: snap.idle,
+        }
+      : null,
+    allocation: allocationOf(observed),
+    paused,
+    halted: paused || lastHaltedHard,
+    degraded: facts.degraded ?? false,
+    lastTick: last
+      ? {
+          id: last.id,
+          startedAt: last.startedAt,
+          outcome: last.outcome,
+          block: last.block,
+          ageSeconds: Math.max(0, Math.round((now - last.startedAt) / 1000)),
+        }
+      : null,
+    lastReasons: last ? [...last.haltReasons, ...last.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])].slice(0, 20) : [],
+    model: forecast
+      ? {
+          forecaster: forecast.forecaster,
+          hash: forecast.modelHash,
+          ...(forecast.fallbackReason === undefined ? {} : { fallbackReason: forecast.fallbackReason }),
+        }
+      : null,
+    pendingIntents: pending.intents,
+    pendingProposals: pending.proposals,
+    sourceLabels: facts.sourceLabels ?? {},
+  };
+}

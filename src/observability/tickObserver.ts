@@ -1,0 +1,59 @@
+import type { DecisionRecord, StageName, StageRecord } from "../domain/decision.ts";
+import type { TickObserver } from "../pipeline/runTick.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+
+/** Turns stage records and decisions into metrics and one info line per decision. */
+export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): TickObserver & {
+  onDecision(record: DecisionRecord): void;
+} {
+  const { metrics } = deps;
+  const log = deps.logger.child({ module: "decision" });
+  return {
+    onStage(stage: StageName, record: StageRecord) {
+      metrics.stageDuration.observe({ stage }, record.durationMs / 1000);
+    },
+    onDecision(r: DecisionRecord) {
+      metrics.ticks.inc({ outcome: r.outcome });
+      metrics.lastTick.set(Date.now() / 1000);
+      for (const h of r.haltReasons) metrics.haltReasons.inc({ code: h.code });
+      const paused = r.haltReasons.some((h) => h.code === "PAUSED" || h.code === "SHUTDOWN");
+      metrics.paused.set(paused ? 1 : 0);
+      metrics.halted.set(paused ? 1 : 0);
+      const { snapshot, forecast, verdict, allocation } = r.detail;
+      if (snapshot && allocation) {
+        const total = Number(snapshot.totalAssets);
+        if (total > 0) {
+          metrics.allocationWeight.set({ source: "idle" }, Number(snapshot.idle) / total);
+          for (const [id, bal] of Object.entries(allocation)) metrics.allocationWeight.set({ source: id }, Number(bal) / total);
+        }
+      }
+      if (forecast) {
+        metrics.modelFallback.set(forecast.fallbackReason ? 1 : 0);
+        for (const f of Object.values(forecast.sources)) {
+          metrics.forecastApr.set({ source: f.sourceId, quantile: "p10" }, f.p10);
+          metrics.forecastApr.set({ source: f.sourceId, quantile: "p50" }, f.p50);
+          metrics.forecastApr.set({ source: f.sourceId, quantile: "p90" }, f.p90);
+        }
+      }
+      if (verdict) {
+        for (const [name, value] of Object.entries(verdict.metrics)) metrics.riskMetric.set({ name }, value);
+        for (const t of verdict.triggers) metrics.riskTriggers.inc({ code: t.code });
+      }
+      const reasons = r.haltReasons.map((h) => h.code);
+      const action = r.detail.action;
+      log.info(
+        {
+          decision: r.id,
+          outcome: r.outcome,
+          block: r.block,
+          trigger: r.trigger,
+          ...(reasons.length > 0 ? { reasons } : {}),
+          ...(action ? { route: action.route, tx: action.txHashes } : {}),
+          ms: r.stages.reduce((a, s) => a + s.durationMs, 0),
+        },
+        "decision",
+      );
+    },
+  };
+}

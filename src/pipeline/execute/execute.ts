@@ -1,0 +1,46 @@
+import type { Action, Move } from "../../domain/decision.ts";
+import { reason } from "../../domain/reasons.ts";
+import type { Executor, Intent } from "../../ports/execution.ts";
+import { halt, ok, type Stage } from "../stage.ts";
+
+/** Options of the execute stage. */
+export interface ExecuteStageOptions {
+  /** Record what would be sent and send nothing. */
+  readonly dryRun: boolean;
+}
+
+/** Ports the execute stage needs. */
+export interface ExecuteStageDeps {
+  readonly executor: Executor;
+}
+
+/** One line per move, for the decision record: `withdraw 100 from 0xabc…; deposit 100 to 0xdef…`. */
+export function describeMoves(moves: readonly Move[]): string {
+  return moves
+    .map((m) => `${m.direction} ${m.amount.toString()} ${m.direction === "deposit" ? "to" : "from"} ${m.sourceId}`)
+    .join("; ");
+}
+
+/**
+ * The execute stage: hands a non-empty plan to the executor (direct, bundle or Safe), or, in
+ * dry-run mode, records what would be sent and sends nothing. A plan with no moves is a halt.
+ */
+export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStageDeps): Stage<Intent, Action> {
+  return {
+    async run(intent, signal) {
+      if (intent.plan.moves.length === 0) {
+        return halt([reason("NO_MOVES", "plan has no moves: nothing to execute", { severity: "info" })]);
+      }
+      const what = describeMoves(intent.plan.moves);
+      if (opts.dryRun) {
+        const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
+        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s): ${what}`);
+      }
+      signal.throwIfAborted();
+      const action = await deps.executor.execute(intent, signal);
+      const where = action.block === undefined ? "" : ` in block ${action.block}`;
+      const hashes = action.txHashes.length > 0 ? ` tx ${action.txHashes.join(",")}` : "";
+      return ok(action, `${action.route} ${action.status}${hashes}${where}: ${what}`);
+    },
+  };
+}

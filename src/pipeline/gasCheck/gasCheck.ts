@@ -1,0 +1,117 @@
+import type { GasVerdict } from "../../domain/decision.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
+import type { GasEstimator } from "../../ports/execution.ts";
+import { halt, ok, type Stage } from "../stage.ts";
+import type { GasInput } from "../types.ts";
+import { estimateFees, gweiToWei, weiToUsd } from "./fees.ts";
+
+/** Gas economics and keeper-side rate limits; satisfied by `config.strategy`. */
+export interface GasOptions {
+  /** Act only when the P10 gain is at least k × the expected cost. */
+  readonly minGainToCostRatio: number;
+  /** Absolute cap on the fee per gas (base + priority), gwei. */
+  readonly maxGasPriceGwei: number;
+  readonly cooldownSeconds: number;
+  /** Rebalances allowed in any rolling 24 hours. */
+  readonly maxRebalancesPerDay: number;
+}
+
+/** Ports the gas check reads. */
+export interface GasCheckDeps {
+  readonly estimator: GasEstimator;
+  /** Unix seconds of past executed rebalances (any order). */
+  readonly rebalanceTimes: () => Promise<number[]>;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * The gas check: prices the plan with EIP-1559 fees from the snapshot, gas units from the estimator
+ * and the native price, then says "no" (with every reason that applies) on a cool-down, the daily cap,
+ * a fee above the cap, a pessimistic gain below k × cost, or a keeper balance below the worst-case fee.
+ */
+export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage<GasInput, GasVerdict> {
+  const capWei = gweiToWei(opts.maxGasPriceGwei);
+  return {
+    async run({ snapshot, plan }, signal) {
+      const now = snapshot.timestamp;
+      const reasons: Reason[] = [];
+
+      const times = await deps.rebalanceTimes();
+      const past = times.filter((t) => t <= now);
+      const last = past.length > 0 ? Math.max(...past) : undefined;
+      if (last !== undefined && now - last < opts.cooldownSeconds) {
+        reasons.push(
+          reason("COOLDOWN", `last rebalance ${now - last}s ago, cool-down is ${opts.cooldownSeconds}s`, {
+            value: now - last,
+            limit: opts.cooldownSeconds,
+            severity: "halt",
+          }),
+        );
+      }
+      const inDay = past.filter((t) => t > now - DAY_SECONDS).length;
+      if (inDay >= opts.maxRebalancesPerDay) {
+        reasons.push(
+          reason("DAILY_CAP", `${inDay} rebalances in the last 24h, cap is ${opts.maxRebalancesPerDay}`, {
+            value: inDay,
+            limit: opts.maxRebalancesPerDay,
+            severity: "halt",
+          }),
+        );
+      }
+
+      const fees = estimateFees(snapshot.baseFeesWei, snapshot.priorityFeeWei, capWei);
+      if (fees.effectiveFeePerGasWei > capWei) {
+        const gwei = Number(fees.effectiveFeePerGasWei) / 1e9;
+        reasons.push(
+          reason("FEE_CAP", `fee ${gwei.toFixed(2)} gwei is above the cap of ${opts.maxGasPriceGwei} gwei`, {
+            value: gwei,
+            limit: opts.maxGasPriceGwei,
+            severity: "halt",
+          }),
+        );
+      }
+
+      signal.throwIfAborted();
+      const gasUnits = await deps.estimator.estimateGas(plan, snapshot, signal);
+      const costWei = gasUnits * fees.effectiveFeePerGasWei;
+      const costUsd = weiToUsd(costWei, snapshot.nativeUsd);
+      const gainToCost = costUsd > 0 ? plan.gainP10Usd / costUsd : plan.gainP10Usd > 0 ? Number.POSITIVE_INFINITY : 0;
+      const needUsd = opts.minGainToCostRatio * costUsd;
+      if (!(plan.gainP10Usd > 0) || plan.gainP10Usd < needUsd) {
+        reasons.push(
+          reason(
+            "GAIN_BELOW_COST",
+            `P10 gain $${plan.gainP10Usd.toFixed(2)} is below ${opts.minGainToCostRatio} × gas $${costUsd.toFixed(2)}`,
+            { value: plan.gainP10Usd, limit: needUsd, severity: "halt" },
+          ),
+        );
+      }
+
+      const worstCaseWei = gasUnits * fees.maxFeePerGasWei;
+      if (snapshot.keeperBalanceWei < worstCaseWei) {
+        reasons.push(
+          reason("KEEPER_BALANCE_LOW", "keeper balance is below the worst-case fee of this plan", {
+            value: Number(snapshot.keeperBalanceWei) / 1e18,
+            limit: Number(worstCaseWei) / 1e18,
+            severity: "halt",
+          }),
+        );
+      }
+
+      if (reasons.length > 0) return halt(reasons);
+      const verdict: GasVerdict = {
+        gasUnits,
+        maxFeePerGasWei: fees.maxFeePerGasWei,
+        maxPriorityFeePerGasWei: fees.maxPriorityFeePerGasWei,
+        costWei,
+        costUsd,
+        gainToCost,
+      };
+      return ok(
+        verdict,
+        `${gasUnits} gas at ${(Number(fees.effectiveFeePerGasWei) / 1e9).toFixed(2)} gwei = $${costUsd.toFixed(2)}; gain/cost ${gainToCost.toFixed(1)}`,
+      );
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { toFloat } from "../../domain/amounts.ts";
+import type { Plan } from "../../domain/decision.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
+import type { SourceKind } from "../../domain/snapshot.ts";
+import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
+import { type GasModelOptions, modelGasUnits } from "../gasCheck/gasModel.ts";
+import { halt, ok, type Stage } from "../stage.ts";
+import type { OptimizeInput } from "../types.ts";
+import { gainOfMoves, movesFromWeights } from "./plan.ts";
+import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
+import { type LpSolver, solveAllocation } from "./solver.ts";
+
+/** Optimizer options: `config.strategy` plus the vault's base-asset facts. */
+export interface OptimizeOptions {
+  readonly horizonDays: number;
+  readonly minIdleBps: number;
+  readonly maxWeightPerSourceBps: number;
+  readonly minMoveUnits: number;
+  readonly riskAversion: number;
+  readonly objective: "cvar" | "mean-variance" | "greedy";
+  readonly cvarAlpha: number;
+  readonly scenarioCount: number;
+  readonly scenarioCorrelation: number;
+  readonly slippageBps: Readonly<Record<SourceKind, number>>;
+  readonly gasModel: GasModelOptions;
+  /** Base asset decimals and USD price of one whole unit. */
+  readonly decimals: number;
+  readonly basePriceUsd: number;
+}
+
+/** Optional ports: the LP/QP solver (HiGHS adapter); without it the closed-form allocation is used. */
+export interface OptimizeDeps {
+  readonly solver?: LpSolver;
+}
+
+const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
+
+/** Expected gas of each kind of leg at the snapshot's fees, USD (the gas check decides for real). */
+function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
+  const { snapshot } = input;
+  const fee = estimateFees(snapshot.baseFeesWei, snapshot.priorityFeeWei).effectiveFeePerGasWei;
+  const usd = (gas: number) => weiToUsd(BigInt(gas) * fee, snapshot.nativeUsd);
+  const per = (g: Readonly<Record<SourceKind, number>>) =>
+    Object.fromEntries(KINDS.map((k) => [k, usd(g[k])])) as Record<SourceKind, number>;
+  return { base: usd(model.baseGas), deposit: per(model.depositGas), withdraw: per(model.withdrawGas) };
+}
+
+/**
+ * The optimize stage: maximises the risk-adjusted net yield over the horizon (CVaR or mean-variance,
+ * solved by the injected LP solver) within the risk gate's caps, frozen sources, forced exits and the
+ * min idle buffer, turns the weights into bigint moves (withdrawals first) and prices them against
+ * staying. "Stay" is always a candidate and wins ties: the stage halts with `STAY` when moving is not
+ * strictly better after slippage and estimated gas, unless the current allocation breaks a bound.
+ */
+export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = {}): Stage<OptimizeInput, Plan> {
+  return {
+    async run(input, signal) {
+      const { snapshot, verdict } = input;
+      const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
+      const totalUsd = totalUnits * opts.basePriceUsd;
+      if (!(totalUsd > 0) || snapshot.sources.length === 0) {
+        return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
+      }
+      const fixed = fixedCostsUsd(input, opts.gasModel);
+      const { problem, reasons } = buildProblem(input, opts, fixed, totalUsd);
+      const allocation = await solveAllocation(problem, deps.solver, signal);
+      const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
+      const mp = movesFromWeights(snapshot, problem, allocation.weights, {
+        decimals: opts.decimals,
+        minMoveUnits: opts.minMoveUnits,
+        minIdleWeight,
+      });
+      const stayFeasible =
+        isFeasible(problem, problem.current, 1e-6) &&
+        toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - 1e-9);
+      const all: Reason[] = [...reasons];
+      if (mp.moves.length === 0) {
+        return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
+      }
+      const gains = gainOfMoves(problem, mp.deltaUnits, opts.basePriceUsd);
+      const achieved = problem.ids.map((id) => mp.targetWeights[id] ?? 0);
+      const gasUsd =
+        (modelGasUnits(mp.moves, (id) => problem.kinds[problem.ids.indexOf(id)] ?? "lending", opts.gasModel) > 0n
+          ? fixed.base
+          : 0) +
+        mp.moves.reduce((acc, m) => {
+          const kind = problem.kinds[problem.ids.indexOf(m.sourceId)] ?? "lending";
+          return acc + (m.direction === "deposit" ? fixed.deposit[kind] : fixed.withdraw[kind]);
+        }, 0);
+      const improvementUsd =
+        ((objectiveValue(problem, achieved) - objectiveValue(problem, problem.current)) * totalUsd) / 100 - gasUsd;
+      const tie = Math.max(0.01, totalUsd * 1e-9);
+      if (stayFeasible && !(improvementUsd > tie)) {
+        return halt([
+          ...all,
+          reason("STAY", `staying is as good: moving adds $${improvementUsd.toFixed(2)} risk-adjusted after costs`, {
+            value: improvementUsd,
+            limit: tie,
+            severity: "halt",
+          }),
+        ]);
+      }
+      const exits = new Set(verdict.forcedExits);
+      const forced = mp.moves.some((m) => m.direction === "withdraw" && exits.has(m.sourceId));
+      if (!stayFeasible) all.push(reason("BOUNDS_RESTORE", "the current allocation breaks a bound: moving"));
+      const plan: Plan = {
+        targetWeights: mp.targetWeights,
+        moves: mp.moves,
+        gainP10Usd: gains.gainP10Usd,
+        gainP50Usd: gains.gainP50Usd,
+        slippageUsd: gains.slippageUsd,
+        needsApproval: forced,
+      };
+      return ok(
+        plan,
+        `${mp.moves.length} moves via ${allocation.method}; gain P10 $${gains.gainP10Usd.toFixed(2)} P50 $${gains.gainP50Usd.toFixed(2)}`,
+        all,
+      );
+    },
+  };
+}

@@ -1,0 +1,189 @@
+import { toFloat } from "../../domain/amounts.ts";
+import type { SourceForecast } from "../../domain/decision.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
+import type { SourceKind } from "../../domain/snapshot.ts";
+import type { OptimizeInput } from "../types.ts";
+import { buildScenarios, horizonReturnPct } from "./scenarios.ts";
+
+/** The allocation problem in weights (fractions of total assets); returns and costs in % of assets. */
+export interface AllocationProblem {
+  readonly ids: readonly string[];
+  readonly kinds: readonly SourceKind[];
+  /** Current weights. */
+  readonly current: readonly number[];
+  /** Bounds on target weights (forced exits, caps, frozen sources, withdrawal limits). */
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  /** Σ w ≤ maxInvested (1 − min idle, relaxed only when withdrawals cannot reach it). */
+  readonly maxInvested: number;
+  /** Expected (P50) return over the horizon, % per unit weight. */
+  readonly mu: readonly number[];
+  /** Scenario returns over the horizon, % per unit weight: scenarios × sources. */
+  readonly scenarios: readonly (readonly number[])[];
+  /** Proportional cost of moving one unit of weight in / out, %. */
+  readonly costIn: readonly number[];
+  readonly costOut: readonly number[];
+  /** Fixed cost of touching a source (its gas leg) and of any rebalance at all, % of assets. */
+  readonly fixedCost: readonly number[];
+  readonly baseFixedCost: number;
+  readonly riskAversion: number;
+  readonly alpha: number;
+  readonly objective: "cvar" | "mean-variance" | "greedy";
+}
+
+/** The parts of the strategy config the problem needs. */
+export interface ProblemOptions {
+  readonly horizonDays: number;
+  readonly minIdleBps: number;
+  readonly maxWeightPerSourceBps: number;
+  readonly riskAversion: number;
+  readonly objective: "cvar" | "mean-variance" | "greedy";
+  readonly cvarAlpha: number;
+  readonly scenarioCount: number;
+  readonly scenarioCorrelation: number;
+  readonly slippageBps: Readonly<Record<SourceKind, number>>;
+  readonly decimals: number;
+}
+
+/** Fixed gas costs for the problem, in USD (the optimizer's estimate; the gas check decides). */
+export interface FixedCostsUsd {
+  readonly base: number;
+  readonly deposit: Readonly<Record<SourceKind, number>>;
+  readonly withdraw: Readonly<Record<SourceKind, number>>;
+}
+
+const EPS = 1e-12;
+
+/** Builds the weight-space problem from the stage input; also returns the reasons that shaped it. */
+export function buildProblem(
+  input: OptimizeInput,
+  opts: ProblemOptions,
+  fixedUsd: FixedCostsUsd,
+  totalUsd: number,
+): { problem: AllocationProblem; reasons: Reason[] } {
+  const { snapshot, forecast, verdict } = input;
+  const reasons: Reason[] = [];
+  const total = snapshot.vault.totalAssets;
+  const totalF = toFloat(total, opts.decimals);
+  const frozen = new Set(verdict.frozen);
+  const exits = new Set(verdict.forcedExits);
+  const maxW = opts.maxWeightPerSourceBps / 10_000;
+
+  const ids: string[] = [];
+  const kinds: SourceKind[] = [];
+  const current: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const forecasts: Pick<SourceForecast, "p10" | "p50" | "p90" | "priceVolPct">[] = [];
+  for (const s of snapshot.sources) {
+    const w0 = totalF > 0 ? toFloat(s.balance, opts.decimals) / totalF : 0;
+    const withdrawable = totalF > 0 ? toFloat(s.maxWithdraw, opts.decimals) / totalF : 0;
+    const lo = Math.max(0, w0 - withdrawable);
+    const given = forecast.sources[s.id];
+    const fc = given ?? { p10: s.aprPct, p50: s.aprPct, p90: s.aprPct };
+    let hi: number;
+    if (exits.has(s.id)) {
+      hi = 0;
+    } else if (given === undefined) {
+      // No forecast: hold what is there (valued at its current rate), add nothing.
+      reasons.push(reason("NO_FORECAST", `no forecast for ${s.id}: held, no new deposits`, { sourceId: s.id }));
+      hi = Math.min(w0, maxW);
+    } else {
+      const cap = verdict.caps[s.id];
+      // A source the gate did not list is held but gets no new deposits, like a frozen one.
+      hi = Math.min(cap ?? w0, maxW);
+      if (frozen.has(s.id)) hi = Math.min(hi, w0);
+    }
+    if (hi < lo) {
+      if (exits.has(s.id) || hi < w0) {
+        reasons.push(
+          reason("WITHDRAW_LIMITED", `${s.id} can only partly leave now (maxWithdraw)`, {
+            sourceId: s.id,
+            value: w0 - lo,
+            limit: w0 - hi,
+            severity: "warn",
+          }),
+        );
+      }
+      hi = lo;
+    }
+    ids.push(s.id);
+    kinds.push(s.kind);
+    current.push(w0);
+    lower.push(lo);
+    upper.push(Math.max(hi, lo));
+    forecasts.push(fc);
+  }
+
+  const minIdle = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
+  const sumLower = lower.reduce((a, b) => a + b, 0);
+  const maxInvested = Math.max(0, Math.max(1 - minIdle, sumLower + EPS));
+  const mu = forecasts.map((f) => horizonReturnPct(f.p50, opts.horizonDays));
+  const scenarios = buildScenarios(
+    forecasts.map((f, i) => ({ forecast: f, kind: kinds[i] ?? "lending" })),
+    { count: opts.scenarioCount, horizonDays: opts.horizonDays, correlation: opts.scenarioCorrelation },
+  );
+  const slip = kinds.map((k) => opts.slippageBps[k] / 100);
+  const pctOfTotal = (usd: number) => (totalUsd > 0 ? (100 * usd) / totalUsd : 0);
+  const fixedCost = kinds.map((k) => pctOfTotal(Math.max(fixedUsd.deposit[k], fixedUsd.withdraw[k])));
+  return {
+    problem: {
+      ids,
+      kinds,
+      current,
+      lower,
+      upper,
+      maxInvested,
+      mu,
+      scenarios,
+      costIn: slip,
+      costOut: slip,
+      fixedCost,
+      baseFixedCost: pctOfTotal(fixedUsd.base),
+      riskAversion: opts.riskAversion,
+      alpha: opts.cvarAlpha,
+      objective: opts.objective,
+    },
+    reasons,
+  };
+}
+
+/** Whether weights satisfy the problem's bounds and budget (within a tolerance). */
+export function isFeasible(p: AllocationProblem, w: readonly number[], tol = 1e-7): boolean {
+  let total = 0;
+  for (let i = 0; i < p.ids.length; i++) {
+    const x = w[i] ?? 0;
+    if (x < (p.lower[i] ?? 0) - tol || x > (p.upper[i] ?? 0) + tol) return false;
+    total += x;
+  }
+  return total <= p.maxInvested + tol;
+}
+
+/** Risk-adjusted value of weights in % of assets (higher is better), proportional costs included. */
+export function objectiveValue(p: AllocationProblem, w: readonly number[]): number {
+  const n = p.ids.length;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const x = w[i] ?? 0;
+    const d = x - (p.current[i] ?? 0);
+    value += (p.mu[i] ?? 0) * x - (d > 0 ? (p.costIn[i] ?? 0) * d : (p.costOut[i] ?? 0) * -d);
+  }
+  if (p.riskAversion === 0 || p.scenarios.length === 0) return value;
+  const returns = p.scenarios.map((row) => row.reduce((acc, r, i) => acc + r * (w[i] ?? 0), 0));
+  if (p.objective === "mean-variance") {
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
+    const variance = returns.reduce((a, r) => a + (r - mean) ** 2, 0) / returns.length;
+    return value - (p.riskAversion / 2) * variance;
+  }
+  return value - p.riskAversion * cvarLoss(returns, p.alpha);
+}
+
+/** CVaR at level α of the loss (−return): the mean of the worst (1 − α) share of scenarios. */
+export function cvarLoss(returns: readonly number[], alpha: number): number {
+  if (returns.length === 0) return 0;
+  const losses = returns.map((r) => -r).sort((a, b) => b - a);
+  const tail = Math.max(1, Math.ceil((1 - alpha) * losses.length));
+  let s = 0;
+  for (let i = 0; i < tail; i++) s += losses[i] ?? 0;
+  return s / tail;
+}

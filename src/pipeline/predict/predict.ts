@@ -1,0 +1,107 @@
+import type { Forecast, SourceForecast } from "../../domain/decision.ts";
+import { describeError } from "../../domain/errors.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
+import type { Forecaster } from "../../ports/forecaster.ts";
+import { ok, type Stage } from "../stage.ts";
+import type { Observed } from "../types.ts";
+import { createDriftTracker } from "./drift.ts";
+
+/** Options of the predict stage. */
+export interface PredictOptions {
+  readonly horizonDays: number;
+  /** Horizons of live error compared before falling back for drift (default 4). */
+  readonly driftHorizons?: number;
+  /** Scored forecasts needed before drift can be declared (default 20). */
+  readonly driftMinSamples?: number;
+}
+
+/** What the predict stage needs. */
+export interface PredictDeps {
+  /** The trained model (ONNX adapter), or undefined when it could not be loaded. */
+  readonly model: Forecaster | undefined;
+  /** Why the model is missing (shown in the decision), when it is. */
+  readonly modelUnavailableReason?: string;
+  readonly baseline: Forecaster;
+}
+
+/**
+ * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Uses the model
+ * when present; falls back to the baseline, with `fallbackReason` set, when the model is missing,
+ * throws, or its live error over the last N horizons exceeds the baseline's. Never halts.
+ */
+export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Stage<Observed, Forecast> {
+  const drift = createDriftTracker({
+    horizonDays: opts.horizonDays,
+    horizons: opts.driftHorizons ?? 4,
+    minSamples: opts.driftMinSamples ?? 20,
+    maxPending: 10_000,
+  });
+  return {
+    async run(input) {
+      const forecastInput = { snapshot: input.snapshot, history: input.history, horizonDays: opts.horizonDays };
+      const base = await deps.baseline.forecast(forecastInput);
+      const fallback = (code: string, why: string) => {
+        const value: Forecast = {
+          horizonDays: opts.horizonDays,
+          forecaster: deps.baseline.name,
+          modelHash: deps.baseline.hash,
+          fallbackReason: why,
+          sources: base,
+        };
+        return ok(value, `${deps.baseline.name} forecast for ${count(base)} sources (fallback: ${why})`, [
+          reason(code, why, { severity: "warn" }),
+        ]);
+      };
+
+      if (!deps.model) return fallback("MODEL_UNAVAILABLE", deps.modelUnavailableReason ?? "no model loaded");
+      let fromModel: Readonly<Record<string, SourceForecast>>;
+      try {
+        fromModel = await deps.model.forecast(forecastInput);
+      } catch (err) {
+        const e = describeError(err);
+        return fallback("MODEL_FAILED", `model failed: [${e.code}] ${e.message}`);
+      }
+
+      drift.record(input.snapshot.timestamp, p50s(fromModel), p50s(base));
+      const check = drift.check(input.snapshot.timestamp, input.history.sources);
+      if (check.drifted) {
+        return fallback(
+          "MODEL_DRIFT",
+          `model live MAE ${check.modelMae.toFixed(3)} over the last ${opts.driftHorizons ?? 4} horizons ` +
+            `exceeds ${deps.baseline.name}'s ${check.baselineMae.toFixed(3)} (${check.samples} forecasts)`,
+        );
+      }
+
+      // A source the model could not forecast (too little history) takes the baseline's forecast.
+      const sources: Record<string, SourceForecast> = { ...fromModel };
+      const reasons: Reason[] = [];
+      for (const [id, f] of Object.entries(base)) {
+        if (sources[id] === undefined) {
+          sources[id] = f;
+          reasons.push(
+            reason("MODEL_SOURCE_FALLBACK", `model had no forecast for ${id}; using ${deps.baseline.name}`, {
+              sourceId: id,
+            }),
+          );
+        }
+      }
+      const value: Forecast = {
+        horizonDays: opts.horizonDays,
+        forecaster: deps.model.name,
+        modelHash: deps.model.hash,
+        sources,
+      };
+      return ok(value, `${deps.model.name} forecast for ${count(sources)} sources`, reasons);
+    },
+  };
+}
+
+function p50s(f: Readonly<Record<string, SourceForecast>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, s] of Object.entries(f)) out[id] = s.p50;
+  return out;
+}
+
+function count(f: Readonly<Record<string, unknown>>): number {
+  return Object.keys(f).length;
+}

@@ -1,0 +1,140 @@
+/**
+ * Portfolio risk: VaR / CVaR (historical and parametric), EVaR and share-price drawdown, with limits
+ * that shrink caps (per source, standalone at its cap; and for the current holdings when the portfolio
+ * breaches) and a drawdown kill-switch trigger.
+ */
+import type { RiskInput } from "../types.ts";
+import type { PriceRange } from "./il.ts";
+import { drawdown, historicalEvar, historicalTail, meanStd, normalTail } from "./measures.ts";
+import type { RiskOptions } from "./options.ts";
+import { buildScenarios } from "./scenarios.ts";
+import type { VerdictBuilder } from "./verdictBuilder.ts";
+
+/** Loss distribution of a weighted portfolio: historical scenarios plus one incident atom per held source. */
+export function portfolioLosses(
+  returns: readonly Float64Array[],
+  weights: readonly number[],
+  incidentProb: readonly number[],
+  shock: number,
+): { losses: number[]; probs: number[]; histLosses: number[] } {
+  const histLosses = returns.map((row) => {
+    let l = 0;
+    for (let i = 0; i < weights.length; i++) l -= weights[i]! * row[i]!;
+    return l;
+  });
+  const atoms: number[] = [];
+  const atomProbs: number[] = [];
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i]! > 0 && incidentProb[i]! > 0) {
+      atoms.push(weights[i]! * shock);
+      atomProbs.push(incidentProb[i]!);
+    }
+  }
+  const pAtoms = Math.min(0.5, atomProbs.reduce((a, p) => a + p, 0));
+  const scale = pAtoms > 0 ? pAtoms / atomProbs.reduce((a, p) => a + p, 0) : 0;
+  const n = histLosses.length;
+  const probs = [...histLosses.map(() => (n > 0 ? (1 - pAtoms) / n : 0)), ...atomProbs.map((p) => p * scale)];
+  return { losses: [...histLosses, ...atoms], probs, histLosses };
+}
+
+/** Inputs besides the tick: per-source protocol scores and v3 ranges. */
+export interface PortfolioContext {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly scores: Readonly<Record<string, number>>;
+  readonly lpRanges: Readonly<Record<string, PriceRange>>;
+}
+
+/** Computes the portfolio figures, applies the VaR/CVaR/EVaR limits and the drawdown trigger. */
+export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBuilder, ctx: PortfolioContext): void {
+  const { snapshot, history, forecast } = input;
+  const sources = snapshot.sources;
+  const alpha = opts.confidence;
+  const years = forecast.horizonDays / 365;
+
+  // Drawdown of the vault's share price (history plus now).
+  const dd = drawdown([...history.sharePrice.map((p) => p.value), snapshot.vault.sharePrice]);
+  b.metrics.drawdownPct = dd.current * 100;
+  b.metrics.maxDrawdownPct = dd.max * 100;
+  if (dd.current * 100 > opts.maxDrawdownPct) {
+    b.trigger({
+      code: "DRAWDOWN_LIMIT",
+      message: `share price is ${(dd.current * 100).toFixed(2)} % below its peak (limit ${opts.maxDrawdownPct} %)`,
+      value: dd.current * 100,
+      limit: opts.maxDrawdownPct,
+      severity: "halt",
+    });
+  }
+
+  const scen = buildScenarios({
+    sources,
+    history,
+    baseSymbol: snapshot.baseAsset.symbol,
+    horizonDays: forecast.horizonDays,
+    stepSeconds: opts.scenarioStepSeconds,
+    priceAliases: opts.priceAliases,
+    fallbackAprPct: Object.fromEntries(Object.entries(forecast.sources).map(([id, f]) => [id, f.p50])),
+    lpRanges: ctx.lpRanges,
+  });
+  b.metrics.scenarios = scen.returns.length;
+  const shock = opts.incidentShockPct / 100;
+  const incidentProb = sources.map((s) =>
+    Math.min(0.5, opts.incidentYearlyProbabilityAtScore0 * (1 - (ctx.scores[s.id] ?? 50) / 100) * years),
+  );
+
+  // Current portfolio.
+  const w = sources.map((s) => ctx.weights[s.id] ?? 0);
+  const cur = portfolioLosses(scen.returns, w, incidentProb, shock);
+  const tail = historicalTail(cur.losses, alpha, cur.probs);
+  const ms = meanStd(cur.histLosses);
+  const param = normalTail(ms.mean, ms.std, alpha);
+  const evar = historicalEvar(cur.losses, alpha, cur.probs);
+  Object.assign(b.metrics, {
+    varPct: tail.var * 100,
+    cvarPct: tail.cvar * 100,
+    varParamPct: param.var * 100,
+    cvarParamPct: param.cvar * 100,
+    evarPct: evar * 100,
+  });
+  if (scen.returns.length === 0) {
+    b.note({ code: "RISK_NO_HISTORY", message: "no history window: VaR/CVaR from incident scenarios only", severity: "info" });
+  }
+
+  // Standalone limits per source at unit weight: the cap may not exceed limit / risk-per-unit.
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i]!;
+    const unit = sources.map((_, j) => (j === i ? 1 : 0));
+    const one = portfolioLosses(scen.returns, unit, incidentProb, shock);
+    const t1 = historicalTail(one.losses, alpha, one.probs);
+    const e1 = historicalEvar(one.losses, alpha, one.probs);
+    capFromLimit(b, s.id, t1.var, opts.maxVarPct, "VAR_LIMIT", "VaR");
+    capFromLimit(b, s.id, t1.cvar, opts.maxCvarPct, "CVAR_LIMIT", "CVaR");
+    capFromLimit(b, s.id, e1, opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
+  }
+
+  // A breach of the current portfolio shrinks the caps of what is held, proportionally.
+  const breaches: [string, number, number][] = [
+    ["VAR_LIMIT", tail.var * 100, opts.maxVarPct],
+    ["CVAR_LIMIT", tail.cvar * 100, opts.maxCvarPct],
+    ["EVAR_LIMIT", evar * 100, opts.maxEvarPct],
+  ];
+  for (const [code, value, limit] of breaches) {
+    if (!(value > limit) || value <= 0) continue;
+    const k = limit / value;
+    b.note({
+      code: code.replace("_LIMIT", "_BREACH"),
+      message: `portfolio ${code.split("_")[0]} ${value.toFixed(2)} % exceeds ${limit} %: caps of held sources scaled by ${k.toFixed(3)}`,
+      value,
+      limit,
+      severity: "warn",
+    });
+    for (let i = 0; i < sources.length; i++) {
+      if (w[i]! > 0) b.capAt(sources[i]!.id, w[i]! * k, code, `portfolio ${value.toFixed(2)} % > ${limit} %`);
+    }
+  }
+}
+
+function capFromLimit(b: VerdictBuilder, id: string, riskPerUnit: number, limitPct: number, code: string, label: string): void {
+  if (!(riskPerUnit > 0)) return;
+  const cap = limitPct / 100 / riskPerUnit;
+  b.capAt(id, cap, code, `standalone ${label} ${(riskPerUnit * 100).toFixed(2)} % per unit of weight vs ${limitPct} %`);
+}

@@ -1,0 +1,168 @@
+/**
+ * Joint historical scenarios of per-source returns over the horizon: for each scenario end time t_k
+ * (stepping back from `asOf`), a source returns its mean APR over [t_k − H, t_k] plus the move of its
+ * token prices against the base asset (non-base assets), and for LPs the price move net of impermanent
+ * loss. Scenarios are joint across sources (same dates), so correlation is kept.
+ */
+import type { HistoryWindow, SourcePoint, SourceState } from "../../domain/snapshot.ts";
+import { type PriceRange, ilV2, ilV3 } from "./il.ts";
+import { tokensOf } from "./prices.ts";
+
+type Series = readonly { t: number; priceUsd: number }[];
+
+/** Index of the last element with t ≤ time, or −1. */
+export function lastAtOrBefore<T extends { t: number }>(series: readonly T[], time: number): number {
+  let lo = 0;
+  let hi = series.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (series[mid]!.t <= time) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Price at or before `time` when not older than `maxAge`, else undefined. */
+export function priceAt(series: Series | undefined, time: number, maxAge: number): number | undefined {
+  if (!series || series.length === 0) return undefined;
+  const i = lastAtOrBefore(series, time);
+  if (i < 0) return undefined;
+  const p = series[i]!;
+  return time - p.t <= maxAge && p.priceUsd > 0 ? p.priceUsd : undefined;
+}
+
+/** Mean APR over (a, b] from rate points, via prefix sums; the last point at or before b when none fall inside. */
+class AprIndex {
+  private readonly points: readonly SourcePoint[];
+  private readonly prefix: Float64Array;
+
+  constructor(points: readonly SourcePoint[]) {
+    this.points = points;
+    this.prefix = new Float64Array(points.length + 1);
+    for (let i = 0; i < points.length; i++) this.prefix[i + 1] = this.prefix[i]! + points[i]!.aprPct;
+  }
+
+  meanApr(a: number, b: number): number | undefined {
+    const hi = lastAtOrBefore(this.points, b);
+    if (hi < 0) return undefined;
+    const lo = lastAtOrBefore(this.points, a);
+    const count = hi - lo;
+    if (count <= 0) return this.points[hi]!.aprPct;
+    return (this.prefix[hi + 1]! - this.prefix[lo + 1]!) / count;
+  }
+}
+
+/** Inputs to the scenario builder. */
+export interface ScenarioSpec {
+  readonly sources: readonly SourceState[];
+  readonly history: HistoryWindow;
+  readonly baseSymbol: string;
+  readonly horizonDays: number;
+  readonly stepSeconds: number;
+  readonly priceAliases: Readonly<Record<string, string>>;
+  /** Forecast P50 APR per source, used when a source has no rate history. */
+  readonly fallbackAprPct: Readonly<Record<string, number>>;
+  /** Relative v3 range per LP source (p0 = 1); full range when absent. */
+  readonly lpRanges: Readonly<Record<string, PriceRange>>;
+}
+
+/** Joint scenarios: `returns[k][i]` is the horizon return (fraction) of source i in scenario k. */
+export interface Scenarios {
+  readonly times: readonly number[];
+  readonly returns: readonly Float64Array[];
+}
+
+/** Builds the joint historical scenarios (at most `maxScenarios`, newest first). */
+export function buildScenarios(spec: ScenarioSpec, maxScenarios = 2_000): Scenarios {
+  const { history, sources } = spec;
+  const h = spec.horizonDays * 86_400;
+  const years = spec.horizonDays / 365;
+  const series = (symbol: string): Series | undefined =>
+    history.prices[symbol] ?? history.prices[spec.priceAliases[symbol] ?? ""] ?? undefined;
+  const base = spec.baseSymbol.toUpperCase();
+  const baseSeries = series(base);
+  const maxAge = Math.max(h, 2 * spec.stepSeconds, 2 * 86_400);
+
+  let earliest = Infinity;
+  for (const s of sources) {
+    const pts = history.sources[s.id];
+    if (pts && pts.length > 0) earliest = Math.min(earliest, pts[0]!.t);
+    for (const tok of tokensOf(s.asset)) {
+      const ser = tok === base ? undefined : series(tok);
+      if (ser && ser.length > 0) earliest = Math.min(earliest, ser[0]!.t);
+    }
+  }
+  if (!Number.isFinite(earliest)) return { times: [], returns: [] };
+
+  const indexes = sources.map((s) => {
+    const pts = history.sources[s.id];
+    return pts && pts.length > 0 ? new AprIndex(pts) : undefined;
+  });
+  const tokenSeries = sources.map((s) => tokensOf(s.asset).map((tok) => (tok === base ? undefined : series(tok))));
+
+  const times: number[] = [];
+  const returns: Float64Array[] = [];
+  for (let end = history.asOf; end - h >= earliest && times.length < maxScenarios; end -= spec.stepSeconds) {
+    const start = end - h;
+    const row = new Float64Array(sources.length);
+    const baseMove = relMove(baseSeries, start, end, maxAge) ?? 1;
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]!;
+      const apr = indexes[i]?.meanApr(start, end) ?? spec.fallbackAprPct[s.id] ?? 0;
+      const yieldReturn = (apr / 100) * years;
+      const toks = tokenSeries[i]!;
+      // Token moves against the base asset (1 for the base itself or when unknown).
+      const moves = toks.map((ser) => (ser ? (relMove(ser, start, end, maxAge) ?? 1) / baseMove : 1));
+      let priceReturn = 0;
+      if (s.kind === "lp" && moves.length === 2) {
+        const m0 = moves[0]!;
+        const m1 = moves[1]!;
+        const hold = (m0 + m1) / 2;
+        const r = m0 / m1;
+        const range = spec.lpRanges[s.id];
+        const il = range ? ilV3(1, r, range) : ilV2(r);
+        priceReturn = hold * (1 + il) - 1;
+      } else if (moves.length >= 1) {
+        priceReturn = moves[0]! - 1;
+      }
+      row[i] = (1 + priceReturn) * (1 + yieldReturn) - 1;
+    }
+    times.push(end);
+    returns.push(row);
+  }
+  return { times, returns };
+}
+
+function relMove(series: Series | undefined, start: number, end: number, maxAge: number): number | undefined {
+  const a = priceAt(series, start, maxAge);
+  const b = priceAt(series, end, maxAge);
+  return a !== undefined && b !== undefined ? b / a : undefined;
+}
+
+/** Realised annualised volatility (%) of a price ratio sampled every `stepSeconds` over the history. */
+export function realisedVolPct(
+  num: Series | undefined,
+  den: Series | undefined,
+  asOf: number,
+  stepSeconds: number,
+  maxPoints = 400,
+): number | undefined {
+  if (!num || num.length === 0) return undefined;
+  const rets: number[] = [];
+  let prev: number | undefined;
+  for (let k = 0, t = asOf; k < maxPoints; k++, t -= stepSeconds) {
+    const a = priceAt(num, t, 2 * stepSeconds);
+    const b = den ? priceAt(den, t, 2 * stepSeconds) : 1;
+    if (a === undefined || b === undefined) break;
+    const v = a / b;
+    if (prev !== undefined) rets.push(Math.log(prev / v));
+    prev = v;
+  }
+  if (rets.length < 5) return undefined;
+  const mean = rets.reduce((x, y) => x + y, 0) / rets.length;
+  const variance = rets.reduce((x, y) => x + (y - mean) ** 2, 0) / (rets.length - 1);
+  return Math.sqrt(variance * ((365 * 86_400) / stepSeconds)) * 100;
+}

@@ -1,0 +1,195 @@
+import { toFloat } from "../domain/amounts.ts";
+import type { DecisionRecord } from "../domain/decision.ts";
+import type { Reason } from "../domain/reasons.ts";
+import type { ForecastOutcome, ReportData, ReportEvent } from "./model.ts";
+import { drawdowns, historicalVarCvar, ilExposure, mean, type Point, returns } from "./stats.ts";
+
+/** Reason codes about prices: depegs, oracles, pool-vs-oracle deviation. */
+const PRICE_CODE = /DEPEG|ORACLE|PEG|PRICE/;
+/** Reason codes that are incidents in the protocols we hold (as opposed to our own decisions). */
+const INCIDENT_CODE = /EXPLOIT|INCIDENT|DRAIN|SHORTFALL|SHARE_PRICE|TVL_DROP|WITHDRAW/;
+const MAX_EVENTS = 300;
+
+export interface JournalReportOptions {
+  readonly title?: string;
+  readonly baseSymbol: string;
+  readonly decimals: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly origin?: ReportData["origin"];
+  readonly now: number;
+}
+
+/** Chain time of a record in unix seconds (wall clock when it never observed the chain). */
+function timeOf(r: DecisionRecord): number {
+  return r.detail.snapshot?.timestamp ?? Math.floor(r.startedAt / 1000);
+}
+
+function event(t: number, r: DecisionRecord, reason: Pick<Reason, "code" | "message" | "severity" | "sourceId">): ReportEvent {
+  return {
+    t,
+    decisionId: r.id,
+    code: reason.code,
+    message: reason.message,
+    severity: reason.severity,
+    ...(reason.sourceId === undefined ? {} : { sourceId: reason.sourceId }),
+  };
+}
+
+function allReasons(r: DecisionRecord): Reason[] {
+  const verdict = r.detail.verdict;
+  const list = [...r.haltReasons, ...r.stages.flatMap((s) => (s.status === "halt" ? [] : (s.reasons ?? [])))];
+  if (verdict) list.push(...verdict.reasons, ...verdict.triggers);
+  const seen = new Set<string>();
+  return list.filter((x) => {
+    const key = `${x.code}|${x.sourceId ?? ""}|${x.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function forecastOutcomes(records: readonly DecisionRecord[]): ReportData["forecasts"] {
+  const bySource = new Map<string, { horizonDays: number; rows: ForecastOutcome[] }>();
+  const observed = records
+    .filter((r) => r.detail.rates !== undefined)
+    .map((r) => ({ t: timeOf(r), rates: r.detail.rates ?? {} }));
+  const lastT = observed.at(-1)?.t ?? 0;
+  for (const r of records) {
+    const fc = r.detail.forecast;
+    if (!fc) continue;
+    const t = timeOf(r);
+    const end = t + fc.horizonDays * 86_400;
+    const window = observed.filter((o) => o.t > t && o.t <= end);
+    for (const sf of Object.values(fc.sources)) {
+      const seen = window.map((o) => o.rates[sf.sourceId]).filter((v): v is number => typeof v === "number");
+      const entry = bySource.get(sf.sourceId) ?? { horizonDays: fc.horizonDays, rows: [] };
+      entry.rows.push({ t, p10: sf.p10, p50: sf.p50, p90: sf.p90, realised: mean(seen), complete: lastT >= end });
+      bySource.set(sf.sourceId, entry);
+    }
+  }
+  return [...bySource.entries()].map(([sourceId, v]) => ({ sourceId, ...v }));
+}
+
+/** Events when a set (frozen sources, forced exits) changes, not on every tick it stays the same. */
+function setChanges(records: readonly DecisionRecord[], pick: (r: DecisionRecord) => readonly string[] | undefined, code: string, verb: string): ReportEvent[] {
+  const out: ReportEvent[] = [];
+  let prev = new Set<string>();
+  for (const r of records) {
+    const cur = pick(r);
+    if (cur === undefined) continue;
+    const next = new Set(cur);
+    for (const id of next) {
+      if (!prev.has(id)) out.push(event(timeOf(r), r, { code, message: `${verb} ${id}`, severity: "warn", sourceId: id }));
+    }
+    for (const id of prev) {
+      if (!next.has(id)) out.push(event(timeOf(r), r, { code: `${code}_LIFTED`, message: `no longer ${verb.toLowerCase()} ${id}`, severity: "info", sourceId: id }));
+    }
+    prev = next;
+  }
+  return out;
+}
+
+/** Builds the report from decision records (any order). */
+export function reportFromDecisions(input: readonly DecisionRecord[], opts: JournalReportOptions): ReportData {
+  const records = [...input].sort((a, b) => timeOf(a) - timeOf(b) || a.startedAt - b.startedAt);
+  const notes: string[] = [];
+  const observed = records.filter((r) => r.detail.snapshot !== undefined);
+  const allocation = observed.map((r) => {
+    const snap = r.detail.snapshot!;
+    const total = Number(snap.totalAssets);
+    const weights: Record<string, number> = {};
+    for (const [id, bal] of Object.entries(r.detail.allocation ?? {})) weights[id] = total > 0 ? Number(bal) / total : 0;
+    weights.idle = total > 0 ? Number(snap.idle) / total : 0;
+    return { t: timeOf(r), weights };
+  });
+  const equity: Point[] = observed.map((r) => ({ t: timeOf(r), value: toFloat(BigInt(r.detail.snapshot!.totalAssets), opts.decimals) }));
+  const dd = drawdowns(equity);
+  const hist = historicalVarCvar(returns(equity));
+  if (!hist) notes.push("Historical VaR/CVaR needs at least 11 observations of the vault's value.");
+
+  const verdicts = records.filter((r) => r.detail.verdict !== undefined);
+  const latestVerdict = verdicts.at(-1)?.detail.verdict;
+  const series: Record<string, Point[]> = {};
+  for (const r of verdicts) {
+    for (const [name, v] of Object.entries(r.detail.verdict!.metrics)) (series[name] ??= []).push({ t: timeOf(r), value: v });
+  }
+
+  const lastForecast = [...records].reverse().find((r) => r.detail.forecast)?.detail.forecast;
+  const lastWeights = allocation.at(-1)?.weights ?? {};
+  const il = Object.values(lastForecast?.sources ?? {})
+    .filter((s) => s.priceVolPct !== undefined)
+    .map((s) => ({ sourceId: s.sourceId, weight: lastWeights[s.sourceId] ?? 0, priceVolPct: s.priceVolPct!, ...ilExposure(s.priceVolPct!, lastForecast!.horizonDays) }));
+  if (il.length === 0) notes.push("No source reported a price-volatility forecast: no LP (impermanent-loss) exposure.");
+
+  const priceEvents: ReportEvent[] = [];
+  const incidents: ReportEvent[] = [];
+  let wasPaused = false;
+  for (const r of records) {
+    const t = timeOf(r);
+    for (const reason of allReasons(r)) {
+      if (PRICE_CODE.test(reason.code)) priceEvents.push(event(t, r, reason));
+      else if (INCIDENT_CODE.test(reason.code) && reason.severity !== "info") incidents.push(event(t, r, reason));
+    }
+    for (const trig of r.detail.verdict?.triggers ?? []) {
+      if (!PRICE_CODE.test(trig.code) && !INCIDENT_CODE.test(trig.code)) incidents.push(event(t, r, { ...trig, severity: "halt" }));
+    }
+    for (const s of r.stages) if (s.error) incidents.push(event(t, r, { code: s.error.code, message: `${s.stage} failed: ${s.error.message}`, severity: "halt" }));
+    const paused = r.detail.snapshot?.paused;
+    if (paused !== undefined) {
+      if (paused && !wasPaused) incidents.push(event(t, r, { code: "VAULT_PAUSED", message: "the vault's kill-switch was pulled", severity: "halt" }));
+      if (!paused && wasPaused) incidents.push(event(t, r, { code: "VAULT_UNPAUSED", message: "the vault was unpaused", severity: "info" }));
+      wasPaused = paused;
+    }
+  }
+  const latestWithVerdict = verdicts.at(-1);
+  const currentPrice = latestWithVerdict ? allReasons(latestWithVerdict).filter((x) => PRICE_CODE.test(x.code)).map((x) => event(timeOf(latestWithVerdict), latestWithVerdict, x)) : [];
+
+  const interventions = [
+    ...setChanges(records, (r) => r.detail.verdict?.forcedExits, "FORCED_EXIT", "Forced exit from"),
+    ...setChanges(records, (r) => r.detail.verdict?.frozen, "FROZEN", "Frozen"),
+    ...records
+      .filter((r) => r.detail.action?.route === "safe")
+      .map((r) => event(timeOf(r), r, { code: "SAFE_PROPOSAL", message: "change sent to the Safe for human approval", severity: "info" })),
+  ].sort((a, b) => a.t - b.t);
+
+  const executed = records.filter((r) => r.outcome === "executed" && r.detail.gas && r.detail.action?.route !== "dry-run");
+  let cum = 0;
+  const gasSeries = executed.map((r) => ({ t: timeOf(r), value: (cum += r.detail.gas!.costUsd) }));
+  const outcomes: Record<string, number> = {};
+  for (const r of records) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  const first = records[0];
+  const last = records.at(-1);
+
+  return {
+    title: opts.title ?? "keel risk assessment",
+    generatedAt: opts.now,
+    origin: opts.origin ?? { kind: "journal", description: `${records.length} decisions from the live journal` },
+    period: first && last ? { start: timeOf(first), end: timeOf(last) } : null,
+    baseSymbol: opts.baseSymbol,
+    labels: opts.labels ?? {},
+    allocation,
+    equity,
+    equityLabel: `total assets (${opts.baseSymbol})`,
+    forecasts: forecastOutcomes(records),
+    risk: {
+      latest: latestVerdict?.metrics ?? {},
+      series,
+      historical: hist ? { varPct: hist.var * 100, cvarPct: hist.cvar * 100, steps: equity.length - 1 } : null,
+      maxDrawdownPct: dd.max * 100,
+      drawdown: dd.series.map((p) => ({ t: p.t, value: p.value * 100 })),
+    },
+    il,
+    depegOracle: { current: currentPrice, history: priceEvents.slice(-MAX_EVENTS) },
+    incidents: incidents.slice(-MAX_EVENTS),
+    interventions: interventions.slice(-MAX_EVENTS),
+    gas: {
+      rebalances: executed.length,
+      totalUsd: cum,
+      totalGasUnits: executed.reduce((a, r) => a + Number(r.detail.gas!.gasUnits), 0),
+      meanUsdPerRebalance: executed.length > 0 ? cum / executed.length : null,
+      series: gasSeries,
+    },
+    outcomes,
+    notes,
+  };
+}

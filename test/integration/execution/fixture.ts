@@ -1,0 +1,87 @@
+import { BrowserProvider, Contract, type JsonRpcSigner, parseUnits, Wallet } from "ethers";
+import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
+import type { Move, Plan } from "../../../src/domain/decision.ts";
+import type { Snapshot } from "../../../src/domain/snapshot.ts";
+import type { Intent } from "../../../src/ports/execution.ts";
+import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
+import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
+
+/** A devnet with keel deployed, a funded random keeper wallet and 1 000 000 kUSDC deposited. */
+export interface ExecFixture {
+  readonly chain: LocalChain;
+  readonly provider: BrowserProvider;
+  readonly deployer: JsonRpcSigner;
+  readonly guardian: JsonRpcSigner;
+  readonly keeper: Wallet;
+  readonly deployment: KeelDeployment;
+  readonly vault: Contract;
+  readonly allocator: Contract;
+  close(): Promise<void>;
+}
+
+export const DEPOSIT = parseUnits("1000000", 6);
+
+/** Starts a chain, deploys keel (manager = deployer unless given) and deposits into the vault. */
+export async function execFixture(opts: { manager?: string; bounds?: Partial<KeelBounds>; httpPort?: number } = {}): Promise<ExecFixture> {
+  const chain = await startLocalChain(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort });
+  const provider = new BrowserProvider(chain.provider);
+  provider.pollingInterval = 20;
+  const deployer = await provider.getSigner(0);
+  const guardian = await provider.getSigner(1);
+  const keeper = Wallet.createRandom().connect(provider);
+  await provider.send("hardhat_setBalance", [keeper.address, "0x56BC75E2D63100000"]);
+  const deployment = await deployKeel(deployer, {
+    manager: opts.manager ?? (await deployer.getAddress()),
+    keeper: keeper.address,
+    guardian: await guardian.getAddress(),
+    bounds: { cooldownSeconds: 0n, ...opts.bounds },
+  });
+  const token = new Contract(deployment.asset.address, loadArtifact("TestToken").abi, deployer);
+  const vault = new Contract(deployment.vault, loadArtifact("KeelVault").abi, deployer);
+  const allocator = new Contract(deployment.allocator, loadArtifact("KeelAllocator").abi, deployer);
+  await (await token.getFunction("mint")(await deployer.getAddress(), DEPOSIT)).wait();
+  await (await token.getFunction("approve")(deployment.vault, DEPOSIT)).wait();
+  await (await vault.getFunction("deposit")(DEPOSIT, await deployer.getAddress())).wait();
+  return { chain, provider, deployer, guardian, keeper, deployment, vault, allocator, close: () => chain.close() };
+}
+
+/** A minimal snapshot for intents (execution reads only a few fields). */
+export function fakeSnapshot(block = 1): Snapshot {
+  return {
+    chainId: 31337,
+    block,
+    timestamp: 0,
+    baseAsset: { symbol: "kUSDC", decimals: 6, priceUsd: 1 },
+    vault: { totalAssets: DEPOSIT, idle: DEPOSIT, totalSupply: 0n, sharePrice: 1, paused: false, shutdown: false },
+    sources: [],
+    prices: {},
+    baseFeesWei: [],
+    priorityFeeWei: 1_000_000_000n,
+    nativeUsd: 3000,
+    keeperBalanceWei: 0n,
+  };
+}
+
+/** A plan with the given moves. */
+export function planOf(moves: Move[], needsApproval = false): Plan {
+  return { targetWeights: {}, moves, gainP10Usd: 10, gainP50Usd: 20, slippageUsd: 0, needsApproval };
+}
+
+/** An intent depositing `units` whole kUSDC into adapter `i`. */
+export function depositIntent(f: ExecFixture, id: string, units: string, i = 0, gasUnits = 0n): Intent {
+  const adapter = f.deployment.adapters[i]?.address ?? "";
+  return {
+    id,
+    decisionId: id,
+    plan: planOf([{ sourceId: adapter, direction: "deposit", amount: parseUnits(units, 6) }]),
+    gas: {
+      gasUnits,
+      maxFeePerGasWei: 50_000_000_000n,
+      maxPriorityFeePerGasWei: 1_000_000_000n,
+      costWei: 0n,
+      costUsd: 0,
+      gainToCost: 10,
+    },
+    snapshot: fakeSnapshot(),
+  };
+}
