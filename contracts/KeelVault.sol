@@ -38,6 +38,7 @@ contract KeelVault is ERC4626, AccessControl {
     error NotAllocator(address caller);
     error ReentrantCall();
     error ZeroAddress();
+    error ZeroShares();
 
     event Paused(address indexed by);
     event Unpaused(address indexed by);
@@ -141,6 +142,13 @@ contract KeelVault is ERC4626, AccessControl {
 
     function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
         return super.redeem(shares, receiver, owner);
+    }
+
+    /// @dev A deposit too small to mint one share reverts instead of being absorbed (donation-attack victims keep
+    /// their assets).
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        if (shares == 0) revert ZeroShares();
+        super._deposit(caller, receiver, assets, shares);
     }
 
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)

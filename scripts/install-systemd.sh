@@ -38,7 +38,10 @@ die() { echo "install-systemd: $*" >&2; exit 1; }
 NODE_MAJOR="$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')"
 [ "$NODE_MAJOR" -ge 24 ] || die "$NODE_BIN is Node $NODE_MAJOR; keel needs Node 24 (it runs its TypeScript sources directly)"
 [ -f "$SRC_DIR/systemd/keel.service" ] || die "run from a keel checkout (systemd/keel.service missing)"
-[ -d "$SRC_DIR/artifacts" ] || die "contracts are not built: run 'npx hardhat build' first"
+if [ ! -d "$SRC_DIR/artifacts" ]; then
+  if [ "$DRY" -eq 1 ]; then echo "install-systemd: warning: contracts are not built (npx hardhat build)" >&2
+  else die "contracts are not built: run 'npx hardhat build' first"; fi
+fi
 if [ "$DRY" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then die "run as root (or with --dry-run)"; fi
 
 # 1. A system user with no login shell; its home is the state directory.

@@ -18,7 +18,7 @@ import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
 import { type Devnet, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
-import { ConfigError, describeError } from "./domain/errors.ts";
+import { ConfigError, KeelError, describeError } from "./domain/errors.ts";
 import { reason } from "./domain/reasons.ts";
 import type { Journal } from "./ports/journal.ts";
 import type { Clock } from "./ports/clock.ts";
@@ -36,6 +36,7 @@ import { createTickObserver } from "./observability/tickObserver.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import { createPredictStage } from "./pipeline/predict/predict.ts";
 import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
+import { failpoint } from "./runtime/failpoint.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
@@ -119,6 +120,24 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
   };
 }
 
+/** Each stage gets a `stage:<name>` failpoint before it runs (crash tests); a no-op unless KEEL_FAILPOINT names it. */
+function withFailpoints(stages: Stages): Stages {
+  const wrap = <I, O>(name: string, stage: Stage<I, O>): Stage<I, O> => ({
+    run: async (input, signal) => {
+      await failpoint(`stage:${name}`, signal);
+      return stage.run(input, signal);
+    },
+  });
+  return {
+    ingest: wrap("ingest", stages.ingest),
+    predict: wrap("predict", stages.predict),
+    riskGate: wrap("riskGate", stages.riskGate),
+    optimize: wrap("optimize", stages.optimize),
+    gasCheck: wrap("gasCheck", stages.gasCheck),
+    execute: wrap("execute", stages.execute),
+  };
+}
+
 /** Builds the whole daemon: the one place that constructs adapters. */
 export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean }, deps: AppDeps): Promise<App> {
   const { config } = loaded;
@@ -137,7 +156,16 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     { metrics, logger, clock },
   );
   shutdown.onClose("provider", () => provider.close());
-  await provider.verifyChain();
+  try {
+    await provider.verifyChain();
+  } catch (err) {
+    if (err instanceof KeelError && err.code === "CHAIN_ID_MISMATCH") {
+      throw new ConfigError("the chain does not have the configured chain id", [
+        { path: "chain.chainId", message: `${config.chain.chainId} configured, but the node serves another chain` },
+      ]);
+    }
+    throw err;
+  }
   const chainId = config.chain.chainId;
 
   const signerFor = async (spec: Target["keeper"]) =>
@@ -185,7 +213,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
         ? Promise.resolve(halt([reason("RPC_DEGRADED", "chain access degraded: observe only", { severity: "halt" })]))
         : realExecute.run(intent, signal),
   };
-  const stages: Stages = {
+  const plain: Stages = {
     ingest: createIngestStage(
       {
         expectedChainId: chainId,
@@ -215,6 +243,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     execute,
   };
 
+  const stages = withFailpoints(plain);
   const observer = createTickObserver({ metrics, logger });
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 

@@ -143,4 +143,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// Exit explicitly: a stopped daemon may still hold sockets or timers; stdout/stderr pipes are synchronous on Linux.
+process.exit(await main(process.argv));

@@ -54,6 +54,7 @@ contract YieldVault is ERC4626, Ownable {
 
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
         internal
+        virtual
         override
     {
         if (liquidity != type(uint256).max) liquidity -= assets;

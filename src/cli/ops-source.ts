@@ -4,6 +4,7 @@ import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
 import type { PendingIntentView, ProposalView, StatusView } from "../observability/statusView.ts";
 import { readJournalDir } from "../report/journalFiles.ts";
+import { readRuntime } from "../runtime/runtimeFile.ts";
 
 /** How long the CLI waits for the running daemon's API before reading the journal itself. */
 const DAEMON_TIMEOUT_MS = 2_000;
@@ -13,8 +14,13 @@ export function journalDirOf(config: LoadedConfig["config"]): string {
   return join(config.state.dir, "journal");
 }
 
-/** The daemon's API base URL from the config (a wildcard bind address is reached on loopback). */
+/**
+ * The daemon's API base URL: the one the running daemon published in its state directory, else the
+ * configured address (a wildcard bind address is reached on loopback).
+ */
 export function daemonUrl(config: LoadedConfig["config"]): string {
+  const published = readRuntime(config.state.dir)?.httpUrl;
+  if (published) return published.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//127.0.0.1:");
   const host = ["0.0.0.0", "::", "[::]"].includes(config.http.host) ? "127.0.0.1" : config.http.host;
   return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${config.http.port}`;
 }

@@ -27,6 +27,8 @@ export interface DevnetOptions {
   readonly episodes: boolean;
   /** Start stepping the market on its own interval (false: the caller calls `simulator.step()`). */
   readonly autoStep: boolean;
+  /** Chain id of the devnet chain (default 31337). */
+  readonly chainId?: number;
 }
 
 /** A running devnet: chain, deployment, simulator and the role keys. */
@@ -47,7 +49,7 @@ export interface Devnet {
  */
 export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger }): Promise<Devnet> {
   const log = deps.logger.child({ module: "devnet" });
-  const chain = await startLocalChain({ httpPort: opts.httpPort });
+  const chain = await startLocalChain({ httpPort: opts.httpPort, ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }) });
   try {
     const provider = new BrowserProvider(chain.provider, chain.chainId, { cacheTimeout: -1 });
     const signer = (i: number): Signer => new Wallet(devnetKey(i), provider);

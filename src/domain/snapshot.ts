@@ -56,6 +56,21 @@ export interface BaseAsset {
   readonly priceUsd: number;
 }
 
+/** The bounds the allocator enforces on the keeper, read from the chain (bps of total assets). */
+export interface KeeperBounds {
+  /** Sum of all move amounts in one rebalance ≤ this share of total assets. */
+  readonly maxMoveBps: number;
+  readonly maxLossBps: number;
+  readonly minIdleBps: number;
+  readonly cooldownSeconds: number;
+  readonly maxRebalancesPerDay: number;
+  /** Unix seconds of the last rebalance (0 = never) and how many happened on its UTC day. */
+  readonly lastRebalanceAt: number;
+  readonly rebalancesToday: number;
+  /** Per-source cap in bps of total assets. */
+  readonly adapterCapBps: Readonly<Record<string, number>>;
+}
+
 /** Everything ingest saw at one block. */
 export interface Snapshot {
   readonly chainId: number;
@@ -75,6 +90,8 @@ export interface Snapshot {
   readonly nativeUsd: number;
   /** Keeper account balance in wei (to check worst-case fees). */
   readonly keeperBalanceWei: bigint;
+  /** On-chain keeper bounds (live); backtests without an allocator leave it out. */
+  readonly keeperBounds?: KeeperBounds;
 }
 
 /** One past observation of a source, for history windows. */

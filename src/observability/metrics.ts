@@ -16,6 +16,8 @@ export interface Metrics {
   readonly allocationWeight: Gauge<"source">;
   readonly vaultTotalAssets: Gauge;
   readonly forecastApr: Gauge<"source" | "quantile">;
+  /** Observed APR per source at the last snapshot (forecast vs realised on the Grafana dashboard). */
+  readonly sourceApr: Gauge<"source">;
   readonly riskMetric: Gauge<"name">;
   readonly modelFallback: Gauge;
   readonly oracleStale: Gauge<"symbol">;
@@ -98,6 +100,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "keel_forecast_apr_pct",
       help: "Forecast mean APR over the horizon, percent",
       labelNames: ["source", "quantile"],
+      registers: r,
+    }),
+    sourceApr: new Gauge({
+      name: "keel_source_apr_pct",
+      help: "Observed APR per source at the last snapshot, percent",
+      labelNames: ["source"],
       registers: r,
     }),
     riskMetric: new Gauge({

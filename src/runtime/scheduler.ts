@@ -39,18 +39,22 @@ export function startScheduler(opts: SchedulerOptions, deps: SchedulerDeps): Sch
   let running: Promise<void> | undefined;
   let count = 0;
   let stopped = false;
+  let stopping: Promise<void> | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => {
     resolveDone = r;
   });
 
-  const stopAll = async () => {
-    if (stopped) return;
+  // Every caller waits for the same stop, which includes the tick in flight.
+  const stopAll = (): Promise<void> => {
     stopped = true;
-    await task?.stop();
-    clearTimeout(pollTimer);
-    await running;
-    resolveDone();
+    stopping ??= (async () => {
+      await task?.stop();
+      clearTimeout(pollTimer);
+      await running;
+      resolveDone();
+    })();
+    return stopping;
   };
 
   function trigger(kind: Trigger): Promise<void> {

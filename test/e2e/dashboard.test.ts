@@ -1,5 +1,6 @@
 // The built-in dashboard in a real headless Chromium: it renders the daemon's state from the JSON
-// API, updates after a tick, and leaves a screenshot in test-artifacts/.
+// API, updates after a tick, and leaves screenshots in test-artifacts/. Once against a journal we
+// control (every panel, the kill-switch flipping), once against `keel run` on the embedded devnet.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +13,41 @@ import { createDashboardRoutes } from "../../src/observability/dashboard/routes.
 import { type HttpServer, startHttpServer } from "../../src/observability/http.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { buildStatusView } from "../../src/observability/statusView.ts";
+import { type DaemonHandle, startDaemon } from "../support/daemon.ts";
 import { decision, SOURCE_A } from "../support/ops-fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
-describe("dashboard in headless Chromium", function () {
+/** Headless Debian Chromium with a fresh profile (playwright-core passes it as --user-data-dir). */
+async function launch(): Promise<{ browser: BrowserContext; profile: string }> {
+  const profile = mkdtempSync(join(tmpdir(), "keel-chromium-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 1000 },
+    args: ARGS,
+  });
+  return { browser, profile };
+}
+
+function requireChromium(ctx: Mocha.Context): void {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`    (skipped: ${CHROMIUM} not installed; run .ci/install-deps.sh)`);
+    ctx.skip();
+  }
+}
+
+describe("dashboard in headless Chromium (controlled journal)", function () {
   this.timeout(60_000);
   let browser: BrowserContext | undefined;
   let server: HttpServer | undefined;
@@ -26,10 +57,7 @@ describe("dashboard in headless Chromium", function () {
   const intents = [{ id: "d-00003", state: "sent", route: "bundle", nonce: 7, ageBlocks: 2, txHashes: [`0x${"cd".repeat(32)}`] }];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (skipped: ${CHROMIUM} not installed; run .ci/install-deps.sh)`);
-      this.skip();
-    }
+    requireChromium(this);
     for (let i = 1; i <= 3; i++) await journal.put(decision(i));
     const routes = [
       ...createApiRoutes({
@@ -57,23 +85,7 @@ describe("dashboard in headless Chromium", function () {
         logger: pino({ level: "silent" }),
       },
     );
-    profile = mkdtempSync(join(tmpdir(), "keel-chromium-"));
-    // playwright-core passes --user-data-dir itself for a persistent context: a fresh profile per run.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    ({ browser, profile } = await launch());
   });
 
   after(async () => {
@@ -125,6 +137,56 @@ describe("dashboard in headless Chromium", function () {
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).to.be.greaterThan(10_000);
     expect(external, "requests outside keel's own server").to.deep.equal([]);
+    expect(pageErrors).to.deep.equal([]);
+  });
+});
+
+describe("dashboard in headless Chromium (keel run on the devnet)", function () {
+  this.timeout(240_000);
+  let daemon: DaemonHandle | undefined;
+  let browser: BrowserContext | undefined;
+  let profile = "";
+
+  before(async function () {
+    requireChromium(this);
+    daemon = await startDaemon();
+    ({ browser, profile } = await launch());
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    if (daemon) expect(await daemon.stop("SIGTERM")).to.equal(0);
+  });
+
+  it("renders the devnet's state and shows the next tick without a reload", async () => {
+    const d = daemon!;
+    await d.waitFor("a first decision", () => d.decisions().length > 0 || undefined);
+    const page = await browser!.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.goto(`${d.runtime.httpUrl}/?refresh=300`);
+    await page.waitForSelector("#decision-rows tr[data-id]");
+    expect(await page.textContent("#chain-id")).to.equal(String(d.runtime.chainId));
+    expect(await page.textContent("#mode")).to.equal("devnet");
+    expect(await page.textContent("#kill-switch")).to.contain("armed");
+    // The devnet's adapters, by name, and idle.
+    await page.waitForFunction(() => document.querySelectorAll("#allocation-rows tr").length >= 2);
+    expect(await page.textContent("#allocation-rows")).to.contain("idle");
+
+    const shown = await page.locator("#decision-rows tr[data-id]").first().getAttribute("data-id");
+    const journalIds = d.decisions().map((r) => r.id);
+    expect(journalIds).to.include(shown);
+    // A later tick lands in the journal and on the page.
+    await d.waitFor("a newer decision", () => d.decisions().length > journalIds.length || undefined);
+    await page.waitForFunction((old) => document.querySelector("#decision-rows tr[data-id]")?.getAttribute("data-id") !== old, shown, { timeout: 60_000 });
+    const newest = await page.locator("#decision-rows tr[data-id]").first().getAttribute("data-id");
+    expect(d.decisions().map((r) => r.id)).to.include(newest);
+
+    mkdirSync("test-artifacts", { recursive: true });
+    const shot = join("test-artifacts", "dashboard-devnet.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).to.be.greaterThan(10_000);
     expect(pageErrors).to.deep.equal([]);
   });
 });

@@ -33,7 +33,8 @@ export interface Accounts {
 /** Starts an in-process chain for a test file. */
 export async function openTestChain(): Promise<TestChain> {
   const chain = await startLocalChain();
-  const provider = new BrowserProvider(chain.provider);
+  // cacheTimeout -1: ethers otherwise replays an identical call's answer for 250 ms, even across evm_revert.
+  const provider = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
   let snap: { id: string; value: unknown; build: unknown } | undefined;
   const rpc = (method: string, params: unknown[] = []) => provider.send(method, params);
   return {

@@ -50,6 +50,8 @@ export interface FaultProxy {
   readonly url: string;
   /** Sets the rule for `method` (`*` = every method without its own rule). */
   set(method: string, rule: FaultRule | FaultMode): void;
+  /** Rules still in force (mode not `pass`, uses left). */
+  activeFaults(): { method: string; mode: FaultMode }[];
   /** Back to pass-through for everything; the frozen head is forgotten. */
   clear(): void;
   /** Requests received, per JSON-RPC method. */
@@ -222,6 +224,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     set(method, rule) {
       const r = typeof rule === "string" ? { mode: rule } : rule;
       rules.set(method, { rule: r, left: r.times ?? Number.POSITIVE_INFINITY });
+    },
+    activeFaults() {
+      return [...rules]
+        .filter(([, e]) => e.rule.mode !== "pass" && e.left > 0)
+        .map(([method, e]) => ({ method, mode: e.rule.mode }));
     },
     clear() {
       rules.clear();

@@ -42,7 +42,7 @@ export async function expectRevert(
   if (data === undefined) expect.fail(`expected revert ${name}, got an error without revert data: ${String(thrown)}`);
   const parsed = itf.parseError(data);
   if (!parsed) expect.fail(`expected revert ${name}, got undecodable revert data ${data.slice(0, 10)}`);
-  expect(parsed.name, `revert error`).to.equal(name);
+  expect(parsed.name, `revert error (data ${data.slice(0, 10)})`).to.equal(name);
   const decoded = [...parsed.args] as unknown[];
   if (args) expect(decoded.map(normalise)).to.deep.equal(args.map(normalise));
   return decoded;

@@ -16,6 +16,10 @@ export const VAULT_ABI = [
 export const ALLOCATOR_ABI = [
   "function getAdapters() view returns (address[])",
   "function lastRebalanceAt() view returns (uint256)",
+  "function rebalanceDay() view returns (uint256)",
+  "function rebalancesToday() view returns (uint256)",
+  "function adapterCapBps(address) view returns (uint256)",
+  "function bounds() view returns ((uint256 maxMoveBps, uint256 maxLossBps, uint256 cooldownSeconds, uint256 maxRebalancesPerDay, uint256 minIdleBps, uint256 maxDeviationBps))",
   "function intentUsed(bytes32) view returns (bool)",
   "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, (address adapter, bool deposit, uint256 assets)[] moves)",
 ] as const;

@@ -2,7 +2,7 @@ import { Contract, type JsonRpcApiProvider } from "ethers";
 import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
-import type { PriceObservation, SourceKind, SourceState, Snapshot } from "../../domain/snapshot.ts";
+import type { KeeperBounds, PriceObservation, SourceKind, SourceState, Snapshot } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
 import { AAVE_POOL_ABI, ADAPTER_ABI, AGGREGATOR_ABI, ALLOCATOR_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI, VAULT_ABI } from "./abis.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
@@ -181,6 +181,28 @@ export async function createChainMarketReader(
     };
   }
 
+  async function readBounds(adapters: string[], block: number, now: number): Promise<KeeperBounds> {
+    const at = { blockTag: block };
+    const [b, last, day, today, caps] = (await Promise.all([
+      q(() => allocator.getFunction("bounds")(at)),
+      q(() => allocator.getFunction("lastRebalanceAt")(at)),
+      q(() => allocator.getFunction("rebalanceDay")(at)),
+      q(() => allocator.getFunction("rebalancesToday")(at)),
+      Promise.all(adapters.map((a) => q(() => allocator.getFunction("adapterCapBps")(a, at)))),
+    ])) as [Record<string, bigint>, bigint, bigint, bigint, bigint[]];
+    return {
+      maxMoveBps: Number(b.maxMoveBps),
+      maxLossBps: Number(b.maxLossBps),
+      minIdleBps: Number(b.minIdleBps),
+      cooldownSeconds: Number(b.cooldownSeconds),
+      maxRebalancesPerDay: Number(b.maxRebalancesPerDay),
+      lastRebalanceAt: Number(last),
+      // The allocator resets its counter on the first rebalance of a new UTC day.
+      rebalancesToday: Number(day) === Math.floor(now / 86_400) ? Number(today) : 0,
+      adapterCapBps: Object.fromEntries(adapters.map((a, i) => [a, Number(caps[i])])),
+    };
+  }
+
   return {
     baseAsset: { symbol, decimals },
     async observe(signal) {
@@ -204,6 +226,7 @@ export async function createChainMarketReader(
         q(() => allocator.getFunction("getAdapters")(at)),
       ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[]];
       const metaList = await Promise.all(adapters.map((a) => meta(a)));
+      const keeperBounds = await readBounds(adapters, block, head.timestamp);
       const sources = await Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot)));
       signal.throwIfAborted();
       const fees = (await q(() =>
@@ -226,6 +249,7 @@ export async function createChainMarketReader(
         priorityFeeWei,
         nativeUsd,
         keeperBalanceWei,
+        keeperBounds,
       };
       return snapshot;
     },

@@ -1,11 +1,11 @@
 import type { AbstractSigner, Provider, TransactionReceipt, TransactionRequest } from "ethers";
 import type { Logger } from "pino";
 import type { Action } from "../../domain/decision.ts";
-import { KeelError } from "../../domain/errors.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
 import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
+import { waitForAnyReceipt } from "./receipts.ts";
 
 /** Options of the direct route. */
 export interface DirectExecutorOptions {
@@ -15,6 +15,7 @@ export interface DirectExecutorOptions {
   readonly gasLimitBufferBps?: number;
   /** How long to wait for the receipt before reporting `sent` (unknown is not failure). */
   readonly receiptTimeoutMs?: number;
+  readonly receiptPollMs?: number;
   /** How far back to look for an earlier `Rebalanced` of the same intent. */
   readonly eventLookbackBlocks?: number;
 }
@@ -90,13 +91,7 @@ export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectEx
         throw translateSendError(err, codec, "send");
       }
       log?.info({ intentId: intent.id, txHash: hash }, "rebalance sent");
-      let receipt: TransactionReceipt | null;
-      try {
-        receipt = await provider.waitForTransaction(hash, 1, timeoutMs);
-      } catch (err) {
-        if (err instanceof KeelError) throw err;
-        receipt = null;
-      }
+      const receipt = await waitForAnyReceipt(provider, [hash], { timeoutMs, pollMs: opts.receiptPollMs ?? 500, signal });
       if (!receipt) {
         log?.warn({ intentId: intent.id, txHash: hash }, "no receipt yet");
         return { route: "direct", intentId: intent.id, txHashes: [hash], status: "sent" };

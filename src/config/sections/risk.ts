@@ -73,7 +73,7 @@ export const riskSection = z
     /** On a trigger: `halt` the tick (default), or `exit` (return a verdict forcing exits, for a Safe proposal). */
     triggerAction: z.enum(["halt", "exit"]).default("halt"),
 
-    /** A source's share-price or TVL drop beyond this, within the window, counts as an exploit / drain. */
+    /** A source's TVL drop beyond this, within the window, counts as a drain (exit). */
     drainDropPct: pct.default(20),
     drainWindowSeconds: z
       .number()
@@ -81,6 +81,8 @@ export const riskSection = z
       .min(60)
       .max(30 * 86_400)
       .default(86_400),
+    /** A drop of an ERC-4626 target's share price beyond this, within the window, is an exploit (it should never fall). */
+    sharePriceDropPct: pct.default(2),
     /** What could leave now below this share of our position: withdrawals limited → frozen. */
     maxWithdrawShortfallPct: pct.default(5),
     /** Utilisation at or above this, for the whole window, counts as pinned. */

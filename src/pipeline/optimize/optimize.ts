@@ -23,7 +23,7 @@ export interface OptimizeOptions {
   readonly scenarioCorrelation: number;
   readonly slippageBps: Readonly<Record<SourceKind, number>>;
   readonly gasModel: GasModelOptions;
-  /** Base asset decimals and USD price of one whole unit. */
+  /** Base asset decimals and USD price of one whole unit (used when the snapshot carries no price). */
   readonly decimals: number;
   readonly basePriceUsd: number;
 }
@@ -57,7 +57,9 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
     async run(input, signal) {
       const { snapshot, verdict } = input;
       const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
-      const totalUsd = totalUnits * opts.basePriceUsd;
+      // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
+      const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
+      const totalUsd = totalUnits * priceUsd;
       if (!(totalUsd > 0) || snapshot.sources.length === 0) {
         return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
       }
@@ -65,7 +67,7 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       const { problem, reasons } = buildProblem(input, opts, fixed, totalUsd);
       const allocation = await solveAllocation(problem, deps.solver, signal);
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
-      const mp = movesFromWeights(snapshot, problem, allocation.weights, {
+      const mp = movesFromWeights(snapshot, problem.ids, allocation.weights, {
         decimals: opts.decimals,
         minMoveUnits: opts.minMoveUnits,
         minIdleWeight,
@@ -77,7 +79,7 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       if (mp.moves.length === 0) {
         return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
       }
-      const gains = gainOfMoves(problem, mp.deltaUnits, opts.basePriceUsd);
+      const gains = gainOfMoves(problem, mp.deltaUnits, priceUsd);
       const achieved = problem.ids.map((id) => mp.targetWeights[id] ?? 0);
       const gasUsd =
         (modelGasUnits(mp.moves, (id) => problem.kinds[problem.ids.indexOf(id)] ?? "lending", opts.gasModel) > 0n

@@ -9,7 +9,7 @@ export interface MovePlan {
   readonly moves: Move[];
   /** Weights after the moves (the rest is idle). */
   readonly targetWeights: Record<string, number>;
-  /** Signed change per source in whole base-asset units (float, for modelling), in problem order. */
+  /** Signed change per source in whole base-asset units (float, for modelling), in `ids` order. */
   readonly deltaUnits: number[];
 }
 
@@ -22,7 +22,7 @@ const WEIGHT_SCALE = 1_000_000_000_000n;
  */
 export function movesFromWeights(
   snapshot: Snapshot,
-  problem: AllocationProblem,
+  ids: readonly string[],
   weights: readonly number[],
   opts: { decimals: number; minMoveUnits: number; minIdleWeight: number },
 ): MovePlan {
@@ -34,7 +34,7 @@ export function movesFromWeights(
   const withdrawals: Move[] = [];
   const wantDeposits: { id: string; amount: bigint }[] = [];
   const after = new Map<string, bigint>();
-  problem.ids.forEach((id, i) => {
+  ids.forEach((id, i) => {
     const src = byId.get(id);
     if (!src) return;
     const w = Math.min(Math.max(weights[i] ?? 0, 0), 1);
@@ -69,7 +69,7 @@ export function movesFromWeights(
   }
   const totalF = toFloat(total, opts.decimals);
   const targetWeights: Record<string, number> = {};
-  const deltaUnits = problem.ids.map((id) => {
+  const deltaUnits = ids.map((id) => {
     const src = byId.get(id);
     const bal = after.get(id) ?? 0n;
     targetWeights[id] = totalF > 0 ? toFloat(bal, opts.decimals) / totalF : 0;

@@ -58,7 +58,12 @@ const Z_MAX = 6;
  * T the horizon in years; computed on a fine grid of the normal (quadrature), so it is range-aware.
  * `range` is relative to p0 = 1 (omit it for full range).
  */
-export function ilOutlook(volAnnualPct: number, horizonDays: number, confidence: number, range?: PriceRange): IlOutlook {
+export function ilOutlook(
+  volAnnualPct: number,
+  horizonDays: number,
+  confidence: number,
+  range?: PriceRange,
+): IlOutlook {
   const t = horizonDays / 365;
   const s = (volAnnualPct / 100) * Math.sqrt(t);
   if (!(s > 0) || !(t > 0)) return { expected: 0, tail: 0, expectedAprPct: 0 };

@@ -5,7 +5,7 @@
  */
 import { toFloat } from "../../domain/amounts.ts";
 import type { RiskInput } from "../types.ts";
-import { type PriceRange, ilOutlook } from "./il.ts";
+import { ilOutlook, type PriceRange } from "./il.ts";
 import type { RiskOptions } from "./options.ts";
 import { tokensOf } from "./prices.ts";
 import { realisedVolPct } from "./scenarios.ts";
@@ -33,7 +33,12 @@ export function checkLiquidity(input: RiskInput, opts: RiskOptions, b: VerdictBu
     const positionUsd = toFloat(s.balance, dec) * px;
     if (opts.minDepthToPositionRatio > 0 && s.tvlUsd >= 0) {
       const cap = s.tvlUsd / opts.minDepthToPositionRatio / totalUsd;
-      b.capAt(s.id, cap, "DEPTH", `pool depth $${Math.round(s.tvlUsd)} must be ≥ ${opts.minDepthToPositionRatio}× our position`);
+      b.capAt(
+        s.id,
+        cap,
+        "DEPTH",
+        `pool depth $${Math.round(s.tvlUsd)} must be ≥ ${opts.minDepthToPositionRatio}× our position`,
+      );
     }
     if (s.kind === "lp") {
       const cost = lpExitCost(positionUsd, s.tvlUsd, s.tvlUsd / 2, opts.lpFeeBps);
@@ -47,14 +52,24 @@ export function checkLiquidity(input: RiskInput, opts: RiskOptions, b: VerdictBu
     let exitable = s.balance > 0n ? Math.min(1, toFloat(s.maxWithdraw, dec) / toFloat(s.balance, dec)) : 1;
     if (available !== undefined) {
       exitable = Math.min(exitable, lendingExitableShare(positionUsd, available));
-      b.capAt(s.id, available / totalUsd, "LIQUIDITY", `available liquidity $${Math.round(available)} (supply − borrows)`);
+      b.capAt(
+        s.id,
+        available / totalUsd,
+        "LIQUIDITY",
+        `available liquidity $${Math.round(available)} (supply − borrows)`,
+      );
     }
     b.detail(s.id, { exitableShare: exitable, exitCostBps: 0 });
   }
 }
 
 /** Expected IL and its tail for LP sources from the forecast (or realised) price volatility. */
-export function checkImpermanentLoss(input: RiskInput, opts: RiskOptions, b: VerdictBuilder, ranges: Record<string, PriceRange>): void {
+export function checkImpermanentLoss(
+  input: RiskInput,
+  opts: RiskOptions,
+  b: VerdictBuilder,
+  ranges: Record<string, PriceRange>,
+): void {
   const { snapshot, forecast, history } = input;
   for (const s of snapshot.sources) {
     if (s.kind !== "lp") continue;
@@ -64,7 +79,12 @@ export function checkImpermanentLoss(input: RiskInput, opts: RiskOptions, b: Ver
       sym === undefined ? undefined : (history.prices[sym] ?? history.prices[opts.priceAliases[sym] ?? ""]);
     const vol = f?.priceVolPct ?? (t0 ? realisedVolPct(ser(t0), ser(t1), history.asOf, 86_400) : undefined);
     if (vol === undefined) {
-      b.note({ code: "IL_UNKNOWN", message: `${s.id}: no price volatility, impermanent loss not estimated`, sourceId: s.id, severity: "warn" });
+      b.note({
+        code: "IL_UNKNOWN",
+        message: `${s.id}: no price volatility, impermanent loss not estimated`,
+        sourceId: s.id,
+        severity: "warn",
+      });
       continue;
     }
     const out = ilOutlook(vol, forecast.horizonDays, opts.confidence, ranges[s.id]);

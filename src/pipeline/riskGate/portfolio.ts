@@ -30,7 +30,10 @@ export function portfolioLosses(
       atomProbs.push(incidentProb[i]!);
     }
   }
-  const pAtoms = Math.min(0.5, atomProbs.reduce((a, p) => a + p, 0));
+  const pAtoms = Math.min(
+    0.5,
+    atomProbs.reduce((a, p) => a + p, 0),
+  );
   const scale = pAtoms > 0 ? pAtoms / atomProbs.reduce((a, p) => a + p, 0) : 0;
   const n = histLosses.length;
   const probs = [...histLosses.map(() => (n > 0 ? (1 - pAtoms) / n : 0)), ...atomProbs.map((p) => p * scale)];
@@ -65,7 +68,7 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
     });
   }
 
-  const scen = buildScenarios({
+  const built = buildScenarios({
     sources,
     history,
     baseSymbol: snapshot.baseAsset.symbol,
@@ -75,7 +78,15 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
     fallbackAprPct: Object.fromEntries(Object.entries(forecast.sources).map(([id, f]) => [id, f.p50])),
     lpRanges: ctx.lpRanges,
   });
-  b.metrics.scenarios = scen.returns.length;
+  // Without history the only scenario is the forecast yield (plus the incident atoms).
+  const scen =
+    built.returns.length > 0
+      ? built
+      : {
+          times: [history.asOf],
+          returns: [Float64Array.from(sources, (s) => ((forecast.sources[s.id]?.p50 ?? s.aprPct) / 100) * years)],
+        };
+  b.metrics.scenarios = built.returns.length;
   const shock = opts.incidentShockPct / 100;
   const incidentProb = sources.map((s) =>
     Math.min(0.5, opts.incidentYearlyProbabilityAtScore0 * (1 - (ctx.scores[s.id] ?? 50) / 100) * years),
@@ -95,23 +106,29 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
     cvarParamPct: param.cvar * 100,
     evarPct: evar * 100,
   });
-  if (scen.returns.length === 0) {
-    b.note({ code: "RISK_NO_HISTORY", message: "no history window: VaR/CVaR from incident scenarios only", severity: "info" });
+  if (built.returns.length === 0) {
+    b.note({
+      code: "RISK_NO_HISTORY",
+      message: "no history window: VaR/CVaR from incident scenarios only",
+      severity: "info",
+    });
   }
 
   // Standalone limits per source at unit weight: the cap may not exceed limit / risk-per-unit.
+  const risky: boolean[] = [];
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]!;
     const unit = sources.map((_, j) => (j === i ? 1 : 0));
     const one = portfolioLosses(scen.returns, unit, incidentProb, shock);
     const t1 = historicalTail(one.losses, alpha, one.probs);
     const e1 = historicalEvar(one.losses, alpha, one.probs);
+    risky.push(t1.var > 0);
     capFromLimit(b, s.id, t1.var, opts.maxVarPct, "VAR_LIMIT", "VaR");
     capFromLimit(b, s.id, t1.cvar, opts.maxCvarPct, "CVAR_LIMIT", "CVaR");
     capFromLimit(b, s.id, e1, opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
   }
 
-  // A breach of the current portfolio shrinks the caps of what is held, proportionally.
+  // A breach of the current portfolio shrinks the caps of the risky sources it holds, proportionally.
   const breaches: [string, number, number][] = [
     ["VAR_LIMIT", tail.var * 100, opts.maxVarPct],
     ["CVAR_LIMIT", tail.cvar * 100, opts.maxCvarPct],
@@ -128,12 +145,20 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
       severity: "warn",
     });
     for (let i = 0; i < sources.length; i++) {
-      if (w[i]! > 0) b.capAt(sources[i]!.id, w[i]! * k, code, `portfolio ${value.toFixed(2)} % > ${limit} %`);
+      if (w[i]! > 0 && risky[i])
+        b.capAt(sources[i]!.id, w[i]! * k, code, `portfolio ${value.toFixed(2)} % > ${limit} %`);
     }
   }
 }
 
-function capFromLimit(b: VerdictBuilder, id: string, riskPerUnit: number, limitPct: number, code: string, label: string): void {
+function capFromLimit(
+  b: VerdictBuilder,
+  id: string,
+  riskPerUnit: number,
+  limitPct: number,
+  code: string,
+  label: string,
+): void {
   if (!(riskPerUnit > 0)) return;
   const cap = limitPct / 100 / riskPerUnit;
   b.capAt(id, cap, code, `standalone ${label} ${(riskPerUnit * 100).toFixed(2)} % per unit of weight vs ${limitPct} %`);

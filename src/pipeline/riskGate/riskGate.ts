@@ -5,10 +5,15 @@ import type { Clock } from "../../ports/clock.ts";
 import type { KillSwitch } from "../../ports/execution.ts";
 import { halt, ok, type Stage, type StageResult } from "../stage.ts";
 import type { RiskInput } from "../types.ts";
+import { checkAnomalies } from "./anomaly.ts";
 import { checkDepeg } from "./depeg.ts";
+import { checkImpermanentLoss, checkLiquidity, lpRanges } from "./liquidity.ts";
+import { checkManipulation } from "./manipulation.ts";
 import type { RiskOptions } from "./options.ts";
 import { checkFreshness, checkOracles } from "./oracleRules.ts";
+import { checkPortfolio } from "./portfolio.ts";
 import { PriceBook } from "./prices.ts";
+import { checkScores } from "./score.ts";
 import { VerdictBuilder } from "./verdictBuilder.ts";
 
 export type { RiskOptions } from "./options.ts";
@@ -50,6 +55,13 @@ export function assessRisk(opts: RiskOptions, input: RiskInput, nowSeconds?: num
   checkFreshness(snapshot, book, opts, b, nowSeconds);
   checkOracles(snapshot, sources, book, opts, b);
   checkDepeg(snapshot, sources, book, opts, b);
+  checkManipulation(input, book, opts, b);
+  checkAnomalies(input, opts, b);
+  checkLiquidity(input, opts, b);
+  const ranges = lpRanges(input, opts);
+  checkImpermanentLoss(input, opts, b, ranges);
+  const scores = checkScores(input, book, opts, b);
+  checkPortfolio(input, opts, b, { weights, scores, lpRanges: ranges });
 
   const verdict = b.build(opts.minIdleBps / 10_000, weights);
   return { verdict, halts: [...b.halts] };

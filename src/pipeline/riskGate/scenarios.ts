@@ -5,7 +5,7 @@
  * loss. Scenarios are joint across sources (same dates), so correlation is kept.
  */
 import type { HistoryWindow, SourcePoint, SourceState } from "../../domain/snapshot.ts";
-import { type PriceRange, ilV2, ilV3 } from "./il.ts";
+import { ilV2, ilV3, type PriceRange } from "./il.ts";
 import { tokensOf } from "./prices.ts";
 
 type Series = readonly { t: number; priceUsd: number }[];

@@ -28,7 +28,7 @@ export async function execFixture(opts: { manager?: string; bounds?: Partial<Kee
   provider.pollingInterval = 20;
   const deployer = await provider.getSigner(0);
   const guardian = await provider.getSigner(1);
-  const keeper = Wallet.createRandom().connect(provider);
+  const keeper = new Wallet(Wallet.createRandom().privateKey, provider);
   await provider.send("hardhat_setBalance", [keeper.address, "0x56BC75E2D63100000"]);
   const deployment = await deployKeel(deployer, {
     manager: opts.manager ?? (await deployer.getAddress()),

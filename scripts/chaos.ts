@@ -1,0 +1,55 @@
+// `npm run chaos`: the long chaos run (default 1 000 sequences × 30 steps). Prints the figures as JSON on
+// stdout, progress on stderr, and on a broken invariant the failing steps and a one-line replay command.
+//   npm run chaos -- [--sequences N] [--steps N] [--seed S] [--path P]
+import { parseArgs } from "node:util";
+import { runChaos } from "../test/chaos/runChaos.ts";
+
+const { values } = parseArgs({
+  options: {
+    sequences: { type: "string", default: "1000" },
+    steps: { type: "string", default: "30" },
+    seed: { type: "string" },
+    path: { type: "string" },
+  },
+});
+const sequences = Number(values.sequences);
+const steps = Number(values.steps);
+const tty = process.stderr.isTTY;
+const result = await runChaos({
+  sequences,
+  stepsPerSequence: steps,
+  ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+  ...(values.path !== undefined ? { path: values.path } : {}),
+  onSequence: (done, stats) => {
+    if (tty) process.stderr.write(`\rchaos: ${done}/${sequences} sequences, ${stats.steps} steps`);
+    else if (done % 50 === 0) process.stderr.write(`chaos: ${done}/${sequences} sequences, ${stats.steps} steps\n`);
+  },
+});
+if (tty) process.stderr.write("\n");
+const s = result.stats;
+const checks = Object.values(s.checksPassed).reduce((a, b) => a + b, 0);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      seed: result.seed,
+      sequences: s.sequences,
+      steps: s.steps,
+      durationSeconds: Math.round(result.durationMs / 100) / 10,
+      faultsInjected: s.faultsInjected,
+      invariantChecksPassed: checks,
+      checksPassedByInvariant: s.checksPassed,
+      stepsByKind: s.stepsByKind,
+      tickOutcomes: s.tickOutcomes,
+      daemonStarts: s.daemonStarts,
+      startsRefused: s.startsRefused,
+      keeperTransactions: s.sends,
+      failure: result.failure ?? null,
+    },
+    null,
+    2,
+  )}\n`,
+);
+if (result.failure) {
+  process.stderr.write(`chaos: INVARIANT BROKEN: ${result.failure.message}\nreplay: ${result.failure.replay}\n`);
+  process.exit(1);
+}

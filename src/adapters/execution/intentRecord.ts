@@ -1,0 +1,62 @@
+/** Durable state of one intent: what the execution layer promised to do and how far it got. */
+
+/** planned → signed → sent → included → final, or one of the terminal ends. */
+export type IntentState = "planned" | "signed" | "sent" | "included" | "final" | "replaced" | "cancelled" | "failed";
+
+/** How an intent is carried out. */
+export type IntentRoute = "direct" | "bundle" | "safe";
+
+/** One signed transaction of an intent (the original and each same-nonce replacement). */
+export interface SignedTx {
+  readonly hash: string;
+  /** The signed raw transaction, stored before it is broadcast. */
+  readonly raw: string;
+  readonly maxFeePerGasWei: string;
+  readonly maxPriorityFeePerGasWei: string;
+  /** Unix ms when signed. */
+  readonly at: number;
+}
+
+/** One intent in the store. Amounts are decimal strings (JSON). */
+export interface IntentRecord {
+  readonly id: string;
+  /** bytes32 passed to `rebalance` (keccak256 of `id`). */
+  readonly onchainId: string;
+  readonly decisionId: string;
+  readonly route: IntentRoute;
+  readonly state: IntentState;
+  readonly moves: readonly { sourceId: string; direction: "deposit" | "withdraw"; amount: string }[];
+  /** Signer address and the nonce reserved for this intent (set before signing). */
+  readonly from?: string;
+  readonly nonce?: number;
+  readonly txs: readonly SignedTx[];
+  /** Hash and block of the transaction that carried the intent, once seen. */
+  readonly includedTx?: string;
+  readonly block?: number;
+  /** Bundle route: the last block targeted. Safe route: the proposal's safeTxHash. */
+  readonly targetBlock?: number;
+  readonly safeTxHash?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** States after which nothing more happens. */
+export const TERMINAL_STATES: ReadonlySet<IntentState> = new Set(["final", "replaced", "cancelled", "failed"]);
+
+const EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {
+  planned: ["planned", "signed", "sent", "cancelled", "failed", "included"],
+  signed: ["signed", "sent", "included", "replaced", "cancelled", "failed"],
+  sent: ["signed", "sent", "included", "replaced", "cancelled", "failed"],
+  // A mined transaction can vanish (reorg / snapshot revert): back to sent.
+  included: ["included", "final", "sent"],
+  final: [],
+  replaced: [],
+  cancelled: [],
+  failed: [],
+};
+
+/** True when the state machine allows `from → to`. */
+export function canTransition(from: IntentState, to: IntentState): boolean {
+  return EDGES[from].includes(to);
+}

@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { dirname } from "node:path";
+import { Low } from "lowdb";
+import { KeelError } from "../../domain/errors.ts";
+import { AtomicJsonFile } from "../fs/atomicFile.ts";
+import { canTransition, type IntentRecord, type IntentState, TERMINAL_STATES } from "./intentRecord.ts";
+
+interface StoreFile {
+  version: 1;
+  intents: IntentRecord[];
+}
+
+/** How the store was found on open: `fresh` = no file, `loaded`, or `corrupt` (moved aside). */
+export type StoreOpenStatus = "fresh" | "loaded" | "corrupt";
+
+/** The write-ahead intent store. Every mutating call resolves only after an fsync'd atomic write. */
+export interface IntentStore {
+  readonly path: string;
+  readonly openStatus: StoreOpenStatus;
+  /** Where a corrupt file was moved, when it was. */
+  readonly quarantinedTo: string | undefined;
+  get(id: string): IntentRecord | undefined;
+  list(filter?: (r: IntentRecord) => boolean): IntentRecord[];
+  /** Unfinished intents (not final/replaced/cancelled/failed). */
+  unfinished(): IntentRecord[];
+  /** Inserts a new intent in state `planned`; an existing id is returned unchanged (idempotent). */
+  create(record: Omit<IntentRecord, "state" | "txs" | "createdAt" | "updatedAt">): Promise<IntentRecord>;
+  /** Writes the file now (so a fresh store exists on disk even before its first intent). */
+  flush(): Promise<void>;
+  /** Moves an intent to `to` with a patch; refuses edges the state machine does not allow. */
+  transition(id: string, to: IntentState, patch?: Partial<Omit<IntentRecord, "id" | "state">>): Promise<IntentRecord>;
+}
+
+function isStoreFile(v: unknown): v is StoreFile {
+  const f = v as StoreFile | null;
+  return !!f && f.version === 1 && Array.isArray(f.intents) && f.intents.every((i) => typeof i?.id === "string" && typeof i?.state === "string");
+}
+
+/**
+ * Opens (or creates) the intent store at `path`: lowdb over a temp+fsync+rename JSON file. A file
+ * that is empty, NUL-filled, truncated or of the wrong schema is moved aside (`*.corrupt-<ms>`) and
+ * reported as `corrupt`; the caller (reconciliation) decides whether that must fail closed.
+ */
+export async function openIntentStore(opts: { path: string; now: () => number }): Promise<IntentStore> {
+  mkdirSync(dirname(opts.path), { recursive: true });
+  const db = new Low<StoreFile>(new AtomicJsonFile<StoreFile>(opts.path), { version: 1, intents: [] });
+  let openStatus: StoreOpenStatus = existsSync(opts.path) ? "loaded" : "fresh";
+  let quarantinedTo: string | undefined;
+  try {
+    await db.read();
+    if (openStatus === "loaded" && !isStoreFile(db.data)) throw new Error("wrong schema");
+  } catch {
+    quarantinedTo = `${opts.path}.corrupt-${opts.now()}`;
+    renameSync(opts.path, quarantinedTo);
+    openStatus = "corrupt";
+    db.data = { version: 1, intents: [] };
+  }
+  const byId = new Map<string, number>();
+  db.data.intents.forEach((r, i) => byId.set(r.id, i));
+  let writing: Promise<unknown> = Promise.resolve();
+
+  // Writes are serialised so two transitions can never interleave their file writes.
+  const persist = (): Promise<void> => {
+    const run = writing.then(() => db.write());
+    writing = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    path: opts.path,
+    openStatus,
+    quarantinedTo,
+    get: (id) => {
+      const i = byId.get(id);
+      return i === undefined ? undefined : db.data.intents[i];
+    },
+    list: (filter) => db.data.intents.filter((r) => (filter ? filter(r) : true)),
+    unfinished: () => db.data.intents.filter((r) => !TERMINAL_STATES.has(r.state)),
+    flush: () => persist(),
+    async create(record) {
+      const existing = byId.get(record.id);
+      if (existing !== undefined) return db.data.intents[existing] as IntentRecord;
+      const now = opts.now();
+      const full: IntentRecord = { ...record, state: "planned", txs: [], createdAt: now, updatedAt: now };
+      byId.set(full.id, db.data.intents.length);
+      db.data.intents.push(full);
+      await persist();
+      return full;
+    },
+    async transition(id, to, patch = {}) {
+      const i = byId.get(id);
+      const cur = i === undefined ? undefined : db.data.intents[i];
+      if (i === undefined || !cur) {
+        throw new KeelError("INTENT_UNKNOWN", `no intent ${id} in the store`, { context: { intentId: id } });
+      }
+      if (!canTransition(cur.state, to)) {
+        throw new KeelError("INTENT_BAD_TRANSITION", `intent ${id} cannot go from ${cur.state} to ${to}`, {
+          context: { intentId: id, from: cur.state, to },
+        });
+      }
+      const next: IntentRecord = { ...cur, ...patch, id, state: to, updatedAt: opts.now() };
+      db.data.intents[i] = next;
+      await persist();
+      return next;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { type AbstractSigner, isError, type Provider, Transaction, type TransactionRequest } from "ethers";
+import type { Logger } from "pino";
+import { KeelError } from "../../domain/errors.ts";
+import type { AllocatorCodec } from "./allocatorCodec.ts";
+import { translateSendError } from "./errors.ts";
+import { findRebalanced } from "./events.ts";
+import type { IntentRecord, IntentState, SignedTx } from "./intentRecord.ts";
+import type { IntentStore } from "./intentStore.ts";
+import type { NonceManager } from "./nonceManager.ts";
+
+/** Named points where crash tests kill the process (`KEEL_FAILPOINT`). */
+export type FailpointName = "after-nonce" | "after-sign" | "after-broadcast" | "before-receipt";
+
+/** Metrics the execution layer moves (a subset of the daemon's typed metrics object). */
+export interface ExecutionMetrics {
+  readonly intents?: { inc(labels: { state: string }): void };
+  readonly pendingIntents?: { set(value: number): void };
+  readonly bundleAttempts?: { inc(labels: { result: string }): void };
+  readonly pendingProposals?: { set(value: number): void };
+}
+
+/** What every sending route shares. */
+export interface LifecycleDeps {
+  readonly signer: AbstractSigner;
+  readonly provider: Provider;
+  readonly store: IntentStore;
+  readonly nonces: NonceManager;
+  readonly codec: AllocatorCodec;
+  readonly allocator: string;
+  readonly logger?: Logger;
+  readonly metrics?: ExecutionMetrics;
+  /** Crash-test hook (the runtime's `failpoint`); a no-op by default. */
+  readonly failpoint?: (name: FailpointName, signal?: AbortSignal) => Promise<void>;
+  readonly now: () => number;
+}
+
+/** Moves an intent and counts the new state. */
+export async function move(
+  deps: Pick<LifecycleDeps, "store" | "metrics">,
+  id: string,
+  to: IntentState,
+  patch: Partial<Omit<IntentRecord, "id" | "state">> = {},
+): Promise<IntentRecord> {
+  const rec = await deps.store.transition(id, to, patch);
+  deps.metrics?.intents?.inc({ state: to });
+  deps.metrics?.pendingIntents?.set(deps.store.unfinished().length);
+  return rec;
+}
+
+/** Reserves a nonce for the intent (recorded durably before anything is signed). */
+export async function reserveNonce(deps: LifecycleDeps, rec: IntentRecord, signal?: AbortSignal): Promise<IntentRecord> {
+  if (rec.nonce !== undefined) return rec;
+  const from = await deps.signer.getAddress();
+  const nonce = await deps.nonces.allocate(from);
+  const out = await move(deps, rec.id, rec.state, { from, nonce });
+  await deps.failpoint?.("after-nonce", signal);
+  return out;
+}
+
+/** Signs `request` at the intent's nonce and stores the raw transaction before it can be broadcast. */
+export async function signAndStore(
+  deps: LifecycleDeps,
+  rec: IntentRecord,
+  request: TransactionRequest,
+  signal?: AbortSignal,
+): Promise<{ rec: IntentRecord; tx: SignedTx }> {
+  if (rec.nonce === undefined || rec.from === undefined) throw new Error("signAndStore: nonce not reserved");
+  const populated = await deps.signer.populateTransaction({ ...request, from: rec.from, nonce: rec.nonce });
+  const raw = await deps.signer.signTransaction(populated);
+  const parsed = Transaction.from(raw);
+  const tx: SignedTx = {
+    hash: parsed.hash ?? "",
+    raw,
+    maxFeePerGasWei: (parsed.maxFeePerGas ?? 0n).toString(),
+    maxPriorityFeePerGasWei: (parsed.maxPriorityFeePerGas ?? 0n).toString(),
+    at: deps.now(),
+  };
+  const next = await move(deps, rec.id, "signed", { txs: [...rec.txs, tx] });
+  await deps.failpoint?.("after-sign", signal);
+  return { rec: next, tx };
+}
+
+/**
+ * Broadcasts a stored raw transaction to the public mempool (direct route). "Already known" is
+ * success; "nonce too low" is resolved by looking for our own hashes and the intent's event first.
+ */
+export async function broadcastRaw(deps: LifecycleDeps, rec: IntentRecord, raw: string, signal?: AbortSignal): Promise<IntentRecord> {
+  try {
+    await deps.provider.broadcastTransaction(raw);
+  } catch (err) {
+    const msg = (err as Error)?.message ?? "";
+    if (/already known|already imported|known transaction/i.test(msg)) {
+      // the node has it: fine
+    } else if (isError(err, "NONCE_EXPIRED") || /nonce too low|nonce has already been used/i.test(msg)) {
+      const settled = await settleFromChain(deps, rec);
+      if (settled) return settled;
+      return move(deps, rec.id, "replaced", {
+        error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
+      });
+    } else {
+      throw translateSendError(err, deps.codec, "send");
+    }
+  }
+  const next = await move(deps, rec.id, "sent");
+  await deps.failpoint?.("after-broadcast", signal);
+  return next;
+}
+
+/**
+ * Looks for the chain's verdict on an intent: a receipt of any of its hashes, or its `Rebalanced`
+ * event (whoever sent it). Marks it included (or failed on a mined revert) and returns it; undefined
+ * when the chain shows nothing yet.
+ */
+export async function settleFromChain(deps: LifecycleDeps, rec: IntentRecord): Promise<IntentRecord | undefined> {
+  for (const tx of rec.txs) {
+    const receipt = await deps.provider.getTransactionReceipt(tx.hash);
+    if (!receipt) continue;
+    if (receipt.status === 1) {
+      return move(deps, rec.id, "included", { includedTx: receipt.hash, block: receipt.blockNumber });
+    }
+    const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
+    if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
+    return move(deps, rec.id, "failed", {
+      includedTx: receipt.hash,
+      block: receipt.blockNumber,
+      error: { code: "EXECUTION_REVERTED", message: "the intent's transaction reverted on chain" },
+    });
+  }
+  const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
+  if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
+  return undefined;
+}
+
+/** Marks an included intent final once it has `confirmations` blocks on top (or back to sent if it vanished). */
+export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmations: number): Promise<IntentRecord> {
+  if (rec.state !== "included" || !rec.includedTx) return rec;
+  const receipt = await deps.provider.getTransactionReceipt(rec.includedTx);
+  if (!receipt) {
+    const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
+    if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
+    return move(deps, rec.id, "sent", { error: { code: "TX_VANISHED", message: "included transaction vanished" } });
+  }
+  const head = await deps.provider.getBlockNumber();
+  if (head - receipt.blockNumber + 1 >= confirmations) return move(deps, rec.id, "final", { block: receipt.blockNumber });
+  return rec;
+}
+
+/** The error a caller gets when an earlier intent is still unsettled: no new intent until it is. */
+export function inFlightError(rec: IntentRecord): KeelError {
+  return new KeelError("INTENT_IN_FLIGHT", `intent ${rec.id} is still ${rec.state}; no new intent until it settles`, {
+    retryable: true,
+    context: { intentId: rec.id, state: rec.state, nonce: rec.nonce ?? null },
+  });
+}

@@ -1,0 +1,141 @@
+import { zeroPadValue } from "ethers";
+import { KeelError } from "../../domain/errors.ts";
+import type { IntentRecord } from "./intentRecord.ts";
+import { TERMINAL_STATES } from "./intentRecord.ts";
+import { broadcastRaw, finalise, type LifecycleDeps, move, settleFromChain } from "./lifecycle.ts";
+import { waitForAnyReceipt } from "./receipts.ts";
+
+/** Options of reconciliation. */
+export interface ReconcileOptions {
+  /** Confirmations before an included intent is final. */
+  readonly confirmations: number;
+  /** How long start-up waits for rebroadcast intents to land before giving up (they stay pending). */
+  readonly settleTimeoutMs?: number;
+  readonly pollMs?: number;
+  /** Accept chain history without a store (operator's explicit decision after a loss of state). */
+  readonly adoptChainHistory?: boolean;
+  /** Blocks to scan for our `Rebalanced` events when judging history. */
+  readonly lookbackBlocks?: number;
+  /**
+   * Re-sends a stored raw transaction on the intent's own route. The direct route broadcasts it;
+   * the bundle route re-submits it to the relays (never the public mempool unless allowed).
+   */
+  readonly resend?: (rec: IntentRecord, raw: string) => Promise<IntentRecord>;
+}
+
+/** What reconciliation did, by outcome. */
+export interface ReconcileSummary {
+  checked: number;
+  included: number;
+  final: number;
+  rebroadcast: number;
+  replaced: number;
+  cancelled: number;
+  failed: number;
+  /** Still unsettled when reconciliation returned (no new intent until they settle). */
+  pending: number;
+  storeStatus: string;
+}
+
+/**
+ * Brings one unfinished intent in line with the chain: included/final when any of its hashes mined
+ * or its event exists; cancelled when it was never signed; replaced when its nonce was used by a
+ * transaction that is not ours; otherwise the same raw transaction is sent again (never re-signed
+ * under a new nonce).
+ */
+export async function reconcileIntent(deps: LifecycleDeps, rec: IntentRecord, opts: ReconcileOptions): Promise<IntentRecord> {
+  if (TERMINAL_STATES.has(rec.state)) return rec;
+  if (rec.state === "included") return finalise(deps, rec, opts.confirmations);
+  const settled = await settleFromChain(deps, rec);
+  if (settled) return settled.state === "included" ? finalise(deps, settled, opts.confirmations) : settled;
+  const last = rec.txs.at(-1);
+  if (!last || rec.nonce === undefined || rec.from === undefined) {
+    return move(deps, rec.id, "cancelled", { error: { code: "NEVER_SIGNED", message: "stopped before signing" } });
+  }
+  const mined = await deps.nonces.minedNonce(rec.from);
+  if (mined > rec.nonce) {
+    return move(deps, rec.id, "replaced", {
+      error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
+    });
+  }
+  const resend = opts.resend ?? ((r: IntentRecord, raw: string) => broadcastRaw(deps, r, raw));
+  return resend(rec, last.raw);
+}
+
+async function chainShowsHistory(deps: LifecycleDeps, opts: ReconcileOptions): Promise<boolean> {
+  const keeper = await deps.signer.getAddress();
+  if ((await deps.nonces.minedNonce(keeper)) > 0) return true;
+  const head = await deps.provider.getBlockNumber();
+  const logs = await deps.provider.getLogs({
+    address: deps.allocator,
+    topics: [deps.codec.rebalancedTopic, null, zeroPadValue(keeper, 32)],
+    fromBlock: Math.max(0, head - (opts.lookbackBlocks ?? 50_000)),
+    toBlock: head,
+  });
+  return logs.length > 0;
+}
+
+/**
+ * Start-up reconciliation, run under the process lock before the first tick. Fails closed
+ * (INTENT_STORE_UNRECONCILED, not retryable) when the store was missing or corrupt while the chain
+ * shows the keeper's history, unless `adoptChainHistory` is set. Every unfinished intent is then
+ * reconciled; rebroadcast ones are given `settleTimeoutMs` to land.
+ */
+export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDeps): Promise<ReconcileSummary> {
+  const { store } = deps;
+  const log = deps.logger?.child({ module: "execution.reconcile" });
+  const summary: ReconcileSummary = {
+    checked: 0,
+    included: 0,
+    final: 0,
+    rebroadcast: 0,
+    replaced: 0,
+    cancelled: 0,
+    failed: 0,
+    pending: 0,
+    storeStatus: store.openStatus,
+  };
+  if (store.openStatus !== "loaded") {
+    if ((await chainShowsHistory(deps, opts)) && !opts.adoptChainHistory) {
+      log?.error({ store: store.path, status: store.openStatus, quarantined: store.quarantinedTo }, "intent store lost");
+      throw new KeelError(
+        "INTENT_STORE_UNRECONCILED",
+        `intent store is ${store.openStatus === "fresh" ? "missing" : "corrupt"} but the chain shows the keeper's history; refusing to send (set execution.adoptChainHistory after checking the chain)`,
+        { retryable: false, context: { status: store.openStatus, quarantined: store.quarantinedTo ?? null } },
+      );
+    }
+    await store.flush();
+  }
+  const rebroadcast: IntentRecord[] = [];
+  for (const rec of store.unfinished()) {
+    summary.checked++;
+    const out = await reconcileIntent(deps, rec, opts);
+    if (out.state === "sent" || out.state === "signed") rebroadcast.push(out);
+  }
+  summary.rebroadcast = rebroadcast.length;
+  for (const rec of rebroadcast) {
+    const receipt = await waitForAnyReceipt(
+      deps.provider,
+      rec.txs.map((t) => t.hash),
+      { timeoutMs: opts.settleTimeoutMs ?? 30_000, pollMs: opts.pollMs ?? 250 },
+    );
+    if (receipt) await reconcileIntent(deps, deps.store.get(rec.id) ?? rec, opts);
+  }
+  for (const rec of store.list()) {
+    if (rec.updatedAt < 0) continue;
+  }
+  const ids = new Set(store.list().map((r) => r.id));
+  for (const id of ids) {
+    const r = store.get(id);
+    if (!r) continue;
+    if (r.state === "included") summary.included++;
+    else if (r.state === "final") summary.final++;
+    else if (r.state === "replaced") summary.replaced++;
+    else if (r.state === "cancelled") summary.cancelled++;
+    else if (r.state === "failed") summary.failed++;
+    else summary.pending++;
+  }
+  deps.metrics?.pendingIntents?.set(store.unfinished().length);
+  log?.info(summary, "intents reconciled");
+  return summary;
+}

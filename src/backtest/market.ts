@@ -1,0 +1,247 @@
+import { mulDiv, toFloat } from "../domain/amounts.ts";
+import { asOf, between, type Dataset, type PoolInfo } from "../domain/dataset.ts";
+import type { Move } from "../domain/decision.ts";
+import type { PriceObservation, Snapshot, SourceKind, SourceState } from "../domain/snapshot.ts";
+import type { MarketReader } from "../ports/market.ts";
+import type { DatasetPrices } from "./prices.ts";
+
+const YEAR = 365 * 86_400;
+const SCALE = 1_000_000_000_000n;
+
+/** Options of the simulated market. */
+export interface SimMarketOptions {
+  readonly baseAsset: string;
+  readonly decimals: number;
+  readonly capitalUnits: bigint;
+  /** A rate older than this reads as stale: the source is absent unless we hold it. */
+  readonly maxRateAgeSeconds: number;
+  readonly slippageBps: Readonly<Record<SourceKind, number>>;
+  readonly priorityFeeGwei: number;
+  /** Keeper balance reported in snapshots (the backtest does not model it running dry). */
+  readonly keeperBalanceWei?: bigint;
+}
+
+/** What one applied rebalance did: amounts, and the costs charged to the strategy. */
+export interface AppliedRebalance {
+  readonly t: number;
+  readonly moves: Move[];
+  readonly gasUsd: number;
+  readonly slippageUsd: number;
+  /** Signed change per source, base units as floats (for the realised-gain score). */
+  readonly deltas: Record<string, number>;
+}
+
+function kindOf(pool: PoolInfo): SourceKind {
+  return pool.kind === "lp" ? "lp" : pool.kind === "vault" ? "vault" : "lending";
+}
+
+/**
+ * A vault over historical data: positions are held in units of each source's asset and valued at the
+ * dataset's prices (so depegs move their value), accrue the realised rate between steps, and pay
+ * slippage on every move and gas (in ETH at the dataset's prices) per rebalance. `observe` only ever
+ * reads data at or before the current time.
+ */
+export class SimMarket implements MarketReader {
+  readonly opts: SimMarketOptions;
+  readonly data: Dataset;
+  readonly prices: DatasetPrices;
+  readonly pools: readonly PoolInfo[];
+  /** Current time, unix seconds. */
+  t = 0;
+  idle: bigint;
+  /** Position per source in asset units scaled to the base asset's decimals. */
+  readonly units = new Map<string, bigint>();
+  /** Cumulative gas paid by the keeper for this strategy, USD. */
+  gasUsd = 0;
+  readonly rebalances: AppliedRebalance[] = [];
+  private block = 0;
+
+  constructor(data: Dataset, pools: readonly PoolInfo[], prices: DatasetPrices, opts: SimMarketOptions) {
+    this.data = data;
+    this.pools = pools;
+    this.prices = prices;
+    this.opts = opts;
+    this.idle = opts.capitalUnits;
+    for (const p of pools) this.units.set(p.poolId, 0n);
+  }
+
+  /** USD price of one base-asset unit now. */
+  basePrice(t = this.t): number {
+    return this.prices.token(this.opts.baseAsset, t) ?? 1;
+  }
+
+  /** Value of our position in a source, base units, at the current prices. */
+  balance(pool: PoolInfo, t = this.t): bigint {
+    const units = this.units.get(pool.poolId) ?? 0n;
+    if (units === 0n) return 0n;
+    const ratio = (this.prices.unit(pool, t) ?? 0) / this.basePrice(t);
+    return mulDiv(units, BigInt(Math.round(ratio * 1e12)), SCALE);
+  }
+
+  /** Total assets of the vault in base units (gas is paid by the keeper, not the vault). */
+  totalAssets(t = this.t): bigint {
+    let total = this.idle;
+    for (const p of this.pools) total += this.balance(p, t);
+    return total;
+  }
+
+  /** The strategy's net value in USD: vault assets less the gas its keeper spent. */
+  netValueUsd(t = this.t): number {
+    return toFloat(this.totalAssets(t), this.opts.decimals) * this.basePrice(t) - this.gasUsd;
+  }
+
+  /** The last rate point at or before `t` (fresh or not), or undefined before the series starts. */
+  ratePoint(poolId: string, t = this.t) {
+    return asOf(this.data.rates.get(poolId) ?? [], t, Number.POSITIVE_INFINITY);
+  }
+
+  /** Whether a source is observable now: a fresh rate, or a position we still hold. */
+  isLive(pool: PoolInfo, t = this.t): boolean {
+    const p = asOf(this.data.rates.get(pool.poolId) ?? [], t, this.opts.maxRateAgeSeconds);
+    return p !== undefined || (this.units.get(pool.poolId) ?? 0n) > 0n;
+  }
+
+  /** What could leave a source now: our balance, limited by the pool's free liquidity when known. */
+  maxWithdraw(pool: PoolInfo, t = this.t): bigint {
+    const bal = this.balance(pool, t);
+    const r = this.ratePoint(pool.poolId, t);
+    if (!r || r.utilization === null || pool.kind === "lp") return bal;
+    const freeUsd = Math.max(0, r.tvlUsd * (1 - Math.min(1, r.utilization)));
+    const freeUnits = BigInt(Math.floor((freeUsd / this.basePrice(t)) * 10 ** Math.min(this.opts.decimals, 9))) *
+      10n ** BigInt(Math.max(this.opts.decimals - 9, 0));
+    return freeUnits < bal ? freeUnits : bal;
+  }
+
+  /** The snapshot ingest sees at the current time. */
+  async observe(): Promise<Snapshot> {
+    const t = this.t;
+    const sources: SourceState[] = [];
+    const symbols = new Set<string>([this.opts.baseAsset.toUpperCase(), "ETH"]);
+    for (const pool of this.pools) {
+      if (!this.isLive(pool, t)) continue;
+      const r = this.ratePoint(pool.poolId, t);
+      for (const s of pool.asset.toUpperCase().split("/")) symbols.add(s);
+      const balance = this.balance(pool, t);
+      const free = r && r.utilization !== null ? r.tvlUsd * (1 - Math.min(1, r.utilization)) : undefined;
+      sources.push({
+        id: pool.poolId,
+        kind: kindOf(pool),
+        protocol: pool.protocol,
+        asset: pool.asset,
+        aprPct: r?.aprPct ?? 0,
+        tvlUsd: r?.tvlUsd ?? 0,
+        utilization: r?.utilization ?? null,
+        balance,
+        maxWithdraw: this.maxWithdraw(pool, t),
+        ...(free !== undefined ? { availableLiquidityUsd: free } : {}),
+      });
+    }
+    const prices: Record<string, PriceObservation[]> = {};
+    for (const s of symbols) {
+      const obs = this.prices.observation(s, t);
+      const priceUsd = obs?.priceUsd ?? this.prices.token(s, t);
+      if (priceUsd === undefined) continue;
+      prices[s] = [{ symbol: s, priceUsd, updatedAt: obs?.t ?? t, origin: "dataset" }];
+    }
+    const gwei = this.prices.gasGwei(t) ?? 30;
+    const priority = Math.min(this.opts.priorityFeeGwei, gwei);
+    const baseWei = BigInt(Math.round((gwei - priority) * 1e9));
+    const total = this.totalAssets(t);
+    this.block += 1;
+    return {
+      chainId: 1,
+      block: this.block,
+      timestamp: t,
+      baseAsset: { symbol: this.opts.baseAsset, decimals: this.opts.decimals, priceUsd: this.basePrice(t) },
+      vault: {
+        totalAssets: total,
+        idle: this.idle,
+        totalSupply: this.opts.capitalUnits,
+        sharePrice: toFloat(total, this.opts.decimals) / toFloat(this.opts.capitalUnits, this.opts.decimals),
+        paused: false,
+        shutdown: false,
+      },
+      sources,
+      prices,
+      baseFeesWei: [baseWei],
+      priorityFeeWei: BigInt(Math.round(priority * 1e9)),
+      nativeUsd: this.prices.eth(t) ?? 2_000,
+      keeperBalanceWei: this.opts.keeperBalanceWei ?? 1_000n * 10n ** 18n,
+    };
+  }
+
+  /** Accrues each position's realised rate over [t, t + dt) and moves the clock to t + dt. */
+  advance(dt: number): void {
+    const t = this.t;
+    for (const pool of this.pools) {
+      const units = this.units.get(pool.poolId) ?? 0n;
+      if (units === 0n) continue;
+      const rates = this.data.rates.get(pool.poolId) ?? [];
+      const inside = between(rates, t, t + dt);
+      const apr =
+        inside.length > 0 ? inside.reduce((a, p) => a + p.aprPct, 0) / inside.length : (this.ratePoint(pool.poolId)?.aprPct ?? 0);
+      const growth = Math.max(-1, (apr / 100) * (dt / YEAR));
+      this.units.set(pool.poolId, units + mulDiv(units, BigInt(Math.round(growth * 1e12)), SCALE));
+    }
+    this.t = t + dt;
+  }
+
+  /**
+   * Applies moves (withdrawals first) with slippage and charges `gasUnits` at the current gas price.
+   * Withdrawals are limited to what can leave now; deposits to the idle cash. Returns what happened.
+   */
+  apply(moves: readonly Move[], gasUnits: bigint): AppliedRebalance {
+    const t = this.t;
+    const base = this.basePrice(t);
+    const byId = new Map(this.pools.map((p) => [p.poolId, p]));
+    const done: Move[] = [];
+    const deltas: Record<string, number> = {};
+    let slippageUsd = 0;
+    const ordered = [...moves].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === "withdraw" ? -1 : 1));
+    for (const m of ordered) {
+      const pool = byId.get(m.sourceId);
+      if (!pool || m.amount <= 0n) continue;
+      const unitUsd = this.prices.unit(pool, t);
+      if (unitUsd === undefined) continue;
+      const toUnits = (baseAmount: bigint) => mulDiv(baseAmount, BigInt(Math.round((base / unitUsd) * 1e12)), SCALE);
+      const slip = BigInt(this.opts.slippageBps[kindOf(pool)]);
+      const held = this.units.get(pool.poolId) ?? 0n;
+      let amount = m.amount;
+      if (m.direction === "withdraw") {
+        const limit = this.maxWithdraw(pool, t);
+        if (amount > limit) amount = limit;
+        if (amount <= 0n) continue;
+        // Leaving the whole position takes its dust too.
+        const units = amount >= this.balance(pool, t) ? held : toUnits(amount) > held ? held : toUnits(amount);
+        this.units.set(pool.poolId, held - units);
+        const cost = mulDiv(amount, slip, 10_000n);
+        this.idle += amount - cost;
+        slippageUsd += toFloat(cost, this.opts.decimals) * base;
+        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) - toFloat(amount, this.opts.decimals);
+      } else {
+        if (amount > this.idle) amount = this.idle;
+        if (amount <= 0n) continue;
+        const cost = mulDiv(amount, slip, 10_000n);
+        this.idle -= amount;
+        this.units.set(pool.poolId, held + toUnits(amount - cost));
+        slippageUsd += toFloat(cost, this.opts.decimals) * base;
+        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) + toFloat(amount, this.opts.decimals);
+      }
+      done.push({ ...m, amount });
+    }
+    const gwei = this.prices.gasGwei(t) ?? 30;
+    const gasUsd = done.length > 0 ? Number(gasUnits) * gwei * 1e-9 * (this.prices.eth(t) ?? 2_000) : 0;
+    this.gasUsd += gasUsd;
+    const applied: AppliedRebalance = { t, moves: done, gasUsd, slippageUsd, deltas };
+    if (done.length > 0) this.rebalances.push(applied);
+    return applied;
+  }
+
+  /** Current weight of each source (0..1 of total assets). */
+  weights(t = this.t): Record<string, number> {
+    const total = toFloat(this.totalAssets(t), this.opts.decimals);
+    const out: Record<string, number> = {};
+    for (const p of this.pools) out[p.poolId] = total > 0 ? toFloat(this.balance(p, t), this.opts.decimals) / total : 0;
+    return out;
+  }
+}

@@ -1,0 +1,62 @@
+import { type BacktestDeps, type BacktestOptions, runStrategy, type StrategyRun } from "./engine.ts";
+import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts";
+
+/** What keel's decisions looked like over the run. */
+export interface KeelSummary {
+  readonly ticks: number;
+  readonly executed: number;
+  /** Halt reason code → ticks (the first halting reason of each halted tick). */
+  readonly halts: Record<string, number>;
+  /** Ticks where the risk gate froze or forced the exit of at least one source, or halted. */
+  readonly risk_interventions: number;
+  readonly forecaster: string;
+}
+
+/** A whole backtest: every strategy replayed, with metrics. */
+export interface BacktestResult {
+  readonly runs: StrategyRun[];
+  readonly metrics: Record<string, StrategyMetrics>;
+  readonly keel?: KeelSummary;
+  /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
+  readonly pegReads: Record<string, number>;
+}
+
+/** Runs every requested strategy over the same data and cost model, then scores them. */
+export async function runBacktest(o: BacktestOptions, deps: BacktestDeps, signal: AbortSignal): Promise<BacktestResult> {
+  const runs: StrategyRun[] = [];
+  const pegReads: Record<string, number> = {};
+  for (const name of o.strategies) {
+    const onStep = deps.onStep;
+    const run = await runStrategy(name, o, { ...deps, ...(onStep ? { onStep } : {}) }, signal, (reads) => {
+      for (const [s, n] of reads) pegReads[s] = Math.max(pegReads[s] ?? 0, n);
+    });
+    runs.push(run);
+  }
+  const raw: Record<string, StrategyMetrics> = {};
+  for (const run of runs) {
+    raw[run.name] = strategyMetrics(run, deps.data, { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct });
+  }
+  const keelRun = runs.find((r) => r.name === "keel");
+  return { runs, metrics: withCapture(raw), ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
+}
+
+function summariseKeel(run: StrategyRun): KeelSummary {
+  const halts: Record<string, number> = {};
+  let interventions = 0;
+  let forecaster = "";
+  for (const d of run.decisions) {
+    const first = d.haltReasons.find((r) => r.severity === "halt") ?? d.haltReasons[0];
+    if (d.outcome === "halted" && first) halts[first.code] = (halts[first.code] ?? 0) + 1;
+    const v = d.detail.verdict;
+    const gate = d.stages.find((s) => s.stage === "riskGate");
+    if ((v && (v.frozen.length > 0 || v.forcedExits.length > 0)) || gate?.status === "halt") interventions += 1;
+    forecaster = d.detail.forecast?.forecaster ?? forecaster;
+  }
+  return {
+    ticks: run.decisions.length,
+    executed: run.decisions.filter((d) => d.outcome === "executed").length,
+    halts,
+    risk_interventions: interventions,
+    forecaster,
+  };
+}

@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { readDataset } from "../adapters/dataset/reader.ts";
+import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
+import { createHighsSolver } from "../adapters/highs/highsSolver.ts";
+import { backtestConfigSchema, backtestRisk, selectSources } from "../backtest/config.ts";
+import { runBacktest } from "../backtest/run.ts";
+import { renderBacktestReport } from "../backtest/report.ts";
+import { STRATEGIES, type StrategyName } from "../backtest/engine.ts";
+import { canonicalJson, readConfigFile } from "../config/load.ts";
+import { ConfigError, KeelError } from "../domain/errors.ts";
+import { createBaseline } from "../ml/baselines.ts";
+import { printJson, progress } from "./output.ts";
+
+/** Options of `keel backtest` (as parsed by commander in src/main.ts). */
+export interface BacktestCommandOptions {
+  readonly data: string;
+  readonly start: string;
+  readonly end: string;
+  readonly capital: number;
+  readonly strategies?: string;
+  readonly step?: "1h" | "1d";
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly report?: string;
+}
+
+function day(value: string, flag: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !Number.isFinite(Date.parse(`${value}T00:00:00Z`))) {
+    throw new KeelError("BAD_INPUT", `${flag} must be a date YYYY-MM-DD, got "${value.slice(0, 40)}"`);
+  }
+  return Date.parse(`${value}T00:00:00Z`) / 1000;
+}
+
+function parseStrategies(list: string): StrategyName[] {
+  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
+  if (bad.length > 0 || names.length === 0) {
+    throw new KeelError("BAD_INPUT", `unknown strategy "${bad[0] ?? ""}"; known: ${STRATEGIES.join(", ")}`);
+  }
+  return [...new Set(names)] as StrategyName[];
+}
+
+/**
+ * `keel backtest`: replays keel (the live stages through runTick) and the baselines over a dataset
+ * with the same cost model; prints the metrics table (or one JSON document with `--json`) and writes
+ * the HTML report with `--report`.
+ */
+export async function backtestCommand(opts: BacktestCommandOptions): Promise<void> {
+  const start = day(opts.start, "--start");
+  const end = day(opts.end, "--end");
+  if (end <= start) throw new KeelError("BAD_INPUT", "--end must be after --start");
+  if (!Number.isFinite(opts.capital) || opts.capital <= 0) throw new KeelError("BAD_INPUT", "--capital must be a positive number of USD");
+  const strategies = parseStrategies(opts.strategies ?? STRATEGIES.join(","));
+  const stepSeconds = opts.step === "1h" ? 3_600 : 86_400;
+
+  const parsed = backtestConfigSchema.safeParse(opts.config === undefined ? {} : readConfigFile(opts.config));
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid backtest config in ${opts.config ?? "defaults"}`,
+      parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message })),
+    );
+  }
+  const config = parsed.data;
+  const riskParsed = (() => {
+    try {
+      return backtestRisk(config);
+    } catch (err) {
+      throw new ConfigError(`invalid risk section in ${opts.config ?? "defaults"}: ${(err as Error).message.slice(0, 200)}`);
+    }
+  })();
+
+  const loading = progress("reading dataset", 2);
+  const data = await readDataset(opts.data);
+  loading.tick(2);
+  loading.done();
+  const selection = selectSources(data, config);
+  if (selection.pools.length === 0) throw new KeelError("BAD_INPUT", "no usable source in the dataset for this vault");
+
+  const steps = Math.floor((end - start) / stepSeconds) + 1;
+  const bar = progress("backtest", steps * strategies.length);
+  const result = await runBacktest(
+    {
+      start,
+      end: end + 86_400 - stepSeconds,
+      stepSeconds,
+      capitalUsd: opts.capital,
+      strategies,
+      config,
+      risk: { ...riskParsed, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: config.baseAsset },
+      configHash: createHash("sha256").update(canonicalJson(config)).digest("hex").slice(0, 16),
+    },
+    {
+      data,
+      pools: selection.pools,
+      baseline: createBaseline(config.forecaster),
+      solver: createHighsSolver(),
+      onStep: () => bar.tick(),
+    },
+    new AbortController().signal,
+  );
+  bar.done();
+
+  const doc = {
+    start: opts.start,
+    end: opts.end,
+    capital_usd: opts.capital,
+    strategies: result.metrics,
+    step: opts.step ?? "1d",
+    sources: selection.pools.map((p) => p.poolId),
+    assumptions: {
+      valued_at_peg: selection.valuedAtPeg,
+      excluded_no_price: selection.excludedNoPrice,
+      unknown_sources: selection.unknown,
+      peg_price_reads: result.pegReads,
+      dataset_cleaning: data.cleaning,
+    },
+    keel: result.keel,
+  };
+  if (opts.report !== undefined) {
+    mkdirSync(dirname(opts.report), { recursive: true });
+    writeFileAtomic(opts.report, renderBacktestReport(doc, result.runs, Date.now()));
+  }
+  if (opts.json) {
+    printJson(doc);
+    return;
+  }
+  const keys = ["net_apy_pct", "sharpe", "sortino", "max_drawdown_pct", "gas_pct_aum", "rebalances", "turnover", "win_rate_pct", "capture"] as const;
+  const lines = [["strategy", ...keys].join("\t")];
+  for (const [name, m] of Object.entries(result.metrics)) {
+    lines.push([name, ...keys.map((k) => (m[k] === null ? "–" : String(m[k])))].join("\t"));
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  if (opts.report !== undefined) process.stdout.write(`wrote ${opts.report}\n`);
+}

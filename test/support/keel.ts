@@ -1,0 +1,137 @@
+import { Contract, type ContractRunner, Interface, type JsonRpcSigner, id } from "ethers";
+import { loadArtifact } from "../../src/adapters/ethers/artifacts.ts";
+import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
+import { boundsTuple, DEFAULT_BOUNDS, type KeelBounds } from "../../src/devnet/deploy/keel.ts";
+import type { Accounts } from "./chain.ts";
+
+/** Role ids as the contracts define them. */
+export const ROLES = {
+  admin: `0x${"0".repeat(64)}`,
+  manager: id("MANAGER_ROLE"),
+  keeper: id("KEEPER_ROLE"),
+  guardian: id("GUARDIAN_ROLE"),
+} as const;
+
+/** 1 unit of the 6-decimals base asset. */
+export const USDC = 10n ** 6n;
+
+/** An ethers handle on a keel contract by artifact name. */
+export function keel(name: string, address: string, runner: ContractRunner): Contract {
+  return new Contract(address, loadArtifact(name).abi, runner);
+}
+
+let allErrors: Interface | undefined;
+/** Every custom error of keel's contracts (and the OZ ones they use), for decoding reverts. */
+export function keelErrors(): Interface {
+  if (allErrors) return allErrors;
+  const names = [
+    "KeelVault",
+    "KeelAllocator",
+    "ERC4626Adapter",
+    "AaveV3Adapter",
+    "UniswapV2LpAdapter",
+    "YieldVault",
+    "TestToken",
+  ];
+  const seen = new Set<string>();
+  const fragments: string[] = [];
+  for (const n of names) {
+    for (const f of new Interface(loadArtifact(n).abi).fragments) {
+      if (f.type !== "error") continue;
+      const sig = f.format("full");
+      if (!seen.has(sig)) {
+        seen.add(sig);
+        fragments.push(sig);
+      }
+    }
+  }
+  allErrors = new Interface(fragments);
+  return allErrors;
+}
+
+/** A small keel deployment (no Aave / Uniswap) for fast contract tests. */
+export interface CoreFixture {
+  token: Contract;
+  vault: Contract;
+  allocator: Contract;
+  /** ERC-4626 targets (YieldVault), owned by the deployer. */
+  targets: Contract[];
+  adapters: Contract[];
+  addresses: { token: string; vault: string; allocator: string; targets: string[]; adapters: string[] };
+}
+
+/** Options for `deployCore`. */
+export interface CoreOptions {
+  adapters?: number;
+  bounds?: Partial<KeelBounds>;
+  capBps?: bigint;
+  depositCap?: bigint;
+  decimalsOffset?: number;
+  /** Deploy this artifact as the base token instead of TestToken (same constructor). */
+  tokenArtifact?: string;
+  /** Deploy this artifact as the ERC-4626 target instead of YieldVault (same constructor). */
+  targetArtifact?: string;
+}
+
+/** Deploys token, vault, allocator and N ERC-4626 sources; roles go to the named test accounts. */
+export async function deployCore(a: Accounts, opts: CoreOptions = {}): Promise<CoreFixture> {
+  const d = a.deployer;
+  const me = d.address;
+  const token = await deployContract(d, opts.tokenArtifact ?? "TestToken", ["Test USD", "tUSD", 6, me]);
+  const tokenAddr = await token.getAddress();
+  const vault = await deployContract(d, "KeelVault", [
+    tokenAddr,
+    "keel tUSD",
+    "ktUSD",
+    opts.decimalsOffset ?? 6,
+    opts.depositCap ?? (1n << 256n) - 1n,
+    a.manager.address,
+  ]);
+  const vaultAddr = await vault.getAddress();
+  const bounds = boundsTuple({ ...DEFAULT_BOUNDS, ...opts.bounds });
+  const allocator = await deployContract(d, "KeelAllocator", [vaultAddr, a.manager.address, bounds]);
+  const allocatorAddr = await allocator.getAddress();
+  const v = keel("KeelVault", vaultAddr, a.manager);
+  const al = keel("KeelAllocator", allocatorAddr, a.manager);
+  await send(v, "setAllocator", [allocatorAddr]);
+  await send(v, "grantRole", [ROLES.guardian, a.guardian.address]);
+  await send(al, "grantRole", [ROLES.keeper, a.keeper.address]);
+  const targets: Contract[] = [];
+  const adapters: Contract[] = [];
+  for (let i = 0; i < (opts.adapters ?? 2); i++) {
+    const target = await deployContract(d, opts.targetArtifact ?? "YieldVault", [tokenAddr, `Target ${i}`, `t${i}`, me]);
+    const targetAddr = await target.getAddress();
+    const adapter = await deployContract(d, "ERC4626Adapter", [allocatorAddr, targetAddr]);
+    await send(al, "addAdapter", [await adapter.getAddress(), opts.capBps ?? 10_000n]);
+    targets.push(keel(opts.targetArtifact ?? "YieldVault", targetAddr, d));
+    adapters.push(keel("ERC4626Adapter", await adapter.getAddress(), d));
+  }
+  return {
+    token: keel(opts.tokenArtifact ?? "TestToken", tokenAddr, d),
+    vault: keel("KeelVault", vaultAddr, d),
+    allocator: keel("KeelAllocator", allocatorAddr, d),
+    targets,
+    adapters,
+    addresses: {
+      token: tokenAddr,
+      vault: vaultAddr,
+      allocator: allocatorAddr,
+      targets: await Promise.all(targets.map((c) => c.getAddress())),
+      adapters: await Promise.all(adapters.map((c) => c.getAddress())),
+    },
+  };
+}
+
+/** Mints `amount` to `user`, approves the vault and deposits it. */
+export async function fundAndDeposit(f: CoreFixture, deployer: JsonRpcSigner, user: JsonRpcSigner, amount: bigint) {
+  await send(f.token.connect(deployer), "mint", [user.address, amount]);
+  await send(f.token.connect(user), "approve", [f.addresses.vault, amount]);
+  await send(f.vault.connect(user), "deposit", [amount, user.address]);
+}
+
+/** A Move tuple for `rebalance`. */
+export const move = (adapter: string, deposit: boolean, assets: bigint): [string, boolean, bigint] => [adapter, deposit, assets];
+
+/** A fresh intent id per call. */
+let intentCounter = 0;
+export const intent = (): string => id(`intent-${++intentCounter}`);

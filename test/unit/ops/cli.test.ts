@@ -1,0 +1,107 @@
+// `keel status`, `keel explain` and `keel report` as processes, against a journal on disk with no
+// daemon running (the offline path), and `formatStatus` for the one-screen layout.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { formatDecision } from "../../../src/cli/explain.ts";
+import { formatStatus } from "../../../src/cli/status.ts";
+import type { DecisionRecord } from "../../../src/domain/decision.ts";
+import { buildStatusView, type StatusView } from "../../../src/observability/statusView.ts";
+import { runKeel, tempStateDir } from "../../support/daemon.ts";
+import { decision, SOURCE_A } from "../../support/ops-fixtures.ts";
+
+describe("ops commands on a journal with no daemon", function () {
+  this.timeout(30_000);
+  let stateDir = "";
+  // Port 1 on loopback: nothing listens, so the commands fall back to the journal files.
+  const env = () => ({ KEEL__STATE__DIR: stateDir, KEEL__HTTP__PORT: "1" });
+
+  before(() => {
+    stateDir = tempStateDir("keel-ops-");
+    const dir = join(stateDir, "journal");
+    mkdirSync(dir, { recursive: true });
+    const records = Array.from({ length: 30 }, (_v, i) => decision(i + 1));
+    const byDay = new Map<string, DecisionRecord[]>();
+    for (const r of records) {
+      const day = new Date(r.startedAt).toISOString().slice(0, 10);
+      byDay.set(day, [...(byDay.get(day) ?? []), r]);
+    }
+    for (const [day, recs] of byDay) writeFileSync(join(dir, `${day}.json`), JSON.stringify({ version: 1, records: recs }));
+    writeFileSync(join(dir, "2025-12-31.json"), "\0\0\0");
+  });
+
+  after(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it("status --json shows the journal's view and exits 75 because the daemon is not running", async () => {
+    const r = await runKeel(["status", "--json"], env());
+    expect(r.code, r.stderr).to.equal(75);
+    const view = JSON.parse(r.stdout) as StatusView & { daemon: string };
+    expect(view.daemon).to.equal("unreachable");
+    expect(view.lastTick?.id).to.equal("d-00030");
+    expect(view.chainId).to.equal(31337);
+    expect(view.allocation.map((a) => a.sourceId)).to.include(SOURCE_A);
+  });
+
+  it("explain prints a decision's stages and reasons, and exits 1 for an unknown id", async () => {
+    const r = await runKeel(["explain", "d-00002"], env());
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain("decision d-00002  HALTED");
+    expect(r.stdout).to.contain("GAIN_BELOW_COST");
+    expect(r.stdout).to.match(/gasCheck\s+halt/);
+    const json = await runKeel(["explain", "d-00003", "--json"], env());
+    expect((JSON.parse(json.stdout) as DecisionRecord).outcome).to.equal("executed");
+    const missing = await runKeel(["explain", "nope"], env());
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.contain("DECISION_NOT_FOUND");
+  });
+
+  it("report writes a self-contained HTML file from the journal, noting unreadable files", async () => {
+    const out = join(stateDir, "out", "report.html");
+    const r = await runKeel(["report", "--out", out], env());
+    expect(r.code, r.stderr).to.equal(0);
+    const html = readFileSync(out, "utf8");
+    expect(html).to.contain('<section id="forecasts">');
+    expect(html).to.contain("30 decisions");
+    expect(html).to.contain("2025-12-31.json");
+  });
+
+  it("report --backtest builds from a backtest JSON and rejects a malformed one with exit 1", async () => {
+    const bt = join(stateDir, "bt.json");
+    writeFileSync(bt, JSON.stringify({ start: "2024-01-01", end: "2024-06-30", capital_usd: 1e6, strategies: { keel: { net_apy_pct: 5 } } }));
+    const out = join(stateDir, "bt.html");
+    const ok = await runKeel(["report", "--out", out, "--backtest", bt], env());
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(existsSync(out)).to.equal(true);
+    writeFileSync(bt, JSON.stringify({ strategies: [] }));
+    const bad = await runKeel(["report", "--out", out, "--backtest", bt], env());
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.contain("capital_usd");
+  });
+});
+
+describe("status and explain text", () => {
+  it("fits the operator's questions on one screen", () => {
+    const view = buildStatusView(
+      [decision(4, { paused: true })],
+      { version: "0.1.0", chainId: 31337, mode: "devnet", dryRun: false, configHash: "abc", baseSymbol: "USDC", baseDecimals: 6, paused: true, sourceLabels: { [SOURCE_A]: "aave-usdc" } },
+      { intents: 2, proposals: 1 },
+      Date.UTC(2026, 0, 1, 5),
+    );
+    const text = formatStatus(view, "running", "http://127.0.0.1:9464");
+    const lines = text.trimEnd().split("\n");
+    expect(lines.length).to.be.at.most(24);
+    expect(text).to.contain("PAUSED (kill-switch pulled)");
+    expect(text).to.contain("aave-usdc");
+    expect(text).to.contain("total 1000400.00 USDC");
+    expect(text).to.contain("2 intent(s), 1 Safe proposal(s)");
+    expect(text).to.contain("fallback: model file missing");
+  });
+
+  it("explains an executed decision with its plan, gas and transaction", () => {
+    const text = formatDecision(decision(3));
+    expect(text).to.contain("EXECUTED");
+    expect(text).to.contain("deposit");
+    expect(text).to.contain("gain/cost 9.60");
+    expect(text).to.contain(`tx 0x${"ab".repeat(32)}`);
+  });
+});

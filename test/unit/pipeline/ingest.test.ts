@@ -1,0 +1,63 @@
+import { expect } from "chai";
+import { memoryHistoryStore } from "../../../src/adapters/memory/historyStore.ts";
+import type { Snapshot } from "../../../src/domain/snapshot.ts";
+import { createIngestStage } from "../../../src/pipeline/ingest/ingest.ts";
+import { fakeClock, snapshot, source } from "../../support/fakes.ts";
+
+const opts = { expectedChainId: 31337, maxDataAgeSeconds: 600, lookbackSeconds: 86_400, maxAccountingGapBps: 1 };
+
+function stageFor(s: Snapshot, nowSeconds = s.timestamp + 10) {
+  const history = memoryHistoryStore({ maxPointsPerSeries: 100 });
+  const clock = fakeClock(nowSeconds * 1000);
+  return { history, stage: createIngestStage(opts, { market: { observe: async () => s }, history, clock }) };
+}
+
+const run = (s: Snapshot, now?: number) => stageFor(s, now).stage.run(undefined, new AbortController().signal);
+
+describe("ingest", () => {
+  it("hands on a valid snapshot with a history window that includes it", async () => {
+    const s = snapshot();
+    const r = await run(s);
+    expect(r.status).to.equal("ok");
+    if (r.status === "ok") expect(r.value.history.sources.a?.at(-1)?.t).to.equal(s.timestamp);
+  });
+
+  it("halts STALE_DATA when the head block is older than the limit", async () => {
+    const r = await run(snapshot(), snapshot().timestamp + 601);
+    expect(r.status === "halt" && r.reasons.map((x) => x.code)).to.deep.equal(["STALE_DATA"]);
+  });
+
+  it("halts CHAIN_ID_MISMATCH on the wrong chain", async () => {
+    const r = await run(snapshot({ chainId: 1 }));
+    expect(r.status === "halt" && r.reasons[0]?.code).to.equal("CHAIN_ID_MISMATCH");
+  });
+
+  it("halts INCONSISTENT_DATA when idle + positions do not add up to total assets", async () => {
+    const s = snapshot();
+    const r = await run({ ...s, vault: { ...s.vault, idle: s.vault.idle / 2n } });
+    expect(r.status === "halt" && r.reasons[0]?.code).to.equal("INCONSISTENT_DATA");
+  });
+
+  it("halts on non-finite source data (an unmeasurable rate) rather than planning from it", async () => {
+    const r = await run(snapshot({ sources: [source("a", { aprPct: Number.NaN })] }));
+    expect(r.status === "halt" && r.reasons[0]?.code).to.equal("BAD_SOURCE_DATA");
+  });
+
+  it("keeps observing while paused: records the snapshot, then halts PAUSED", async () => {
+    const s = snapshot();
+    const { stage, history } = stageFor({ ...s, vault: { ...s.vault, paused: true } });
+    const r = await stage.run(undefined, new AbortController().signal);
+    expect(r.status === "halt" && r.reasons[0]?.code).to.equal("PAUSED");
+    expect(history.window(s.timestamp, 60).sources.a).to.have.length(1);
+  });
+});
+
+describe("memory history store", () => {
+  it("never returns points after asOf and keeps a bounded number of points", () => {
+    const h = memoryHistoryStore({ maxPointsPerSeries: 3 });
+    for (let t = 1; t <= 5; t++) h.record(snapshot({ timestamp: t * 100 }));
+    const w = h.window(350, 10_000);
+    expect(w.sources.a?.map((p) => p.t)).to.deep.equal([300]);
+    expect(h.window(10_000, 10_000).sources.a?.map((p) => p.t)).to.deep.equal([300, 400, 500]);
+  });
+});
