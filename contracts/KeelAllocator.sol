@@ -55,6 +55,7 @@ contract KeelAllocator is AccessControl {
     error NoMoves();
     error TooManyMoves(uint256 count, uint256 max);
     error ZeroAmount();
+    error InsufficientIdle(uint256 requested, uint256 idle);
     error UnknownAdapter(address adapter);
     error AdapterAlreadyListed(address adapter);
     error TooManyAdapters(uint256 max);
@@ -174,6 +175,8 @@ contract KeelAllocator is AccessControl {
             if (!_config[m.adapter].listed) revert UnknownAdapter(m.adapter);
             if (m.assets == 0) revert ZeroAmount();
             if (m.deposit) {
+                uint256 held = v.idle();
+                if (m.assets > held) revert InsufficientIdle(m.assets, held);
                 v.transferToAdapter(m.adapter, m.assets);
                 IKeelAdapter(m.adapter).deposit(m.assets);
             } else {

@@ -39,6 +39,7 @@ process.stdout.write(
       invariantChecksPassed: checks,
       checksPassedByInvariant: s.checksPassed,
       stepsByKind: s.stepsByKind,
+      msByKind: s.msByKind,
       tickOutcomes: s.tickOutcomes,
       daemonStarts: s.daemonStarts,
       startsRefused: s.startsRefused,

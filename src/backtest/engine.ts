@@ -21,8 +21,11 @@ export type StrategyName = (typeof STRATEGIES)[number];
 /** One strategy's replay. */
 export interface StrategyRun {
   readonly name: StrategyName;
-  /** Net value (vault assets less gas) in USD at each step, after that step's decision. */
-  readonly equity: { t: number; valueUsd: number }[];
+  /**
+   * Net value (vault assets less gas) at each step, after that step's decision: in whole base-asset
+   * units (the vault's own measure, used for the metrics) and in USD.
+   */
+  readonly equity: { t: number; value: number; valueUsd: number }[];
   /** Weights per source at each step, after the decision. */
   readonly allocations: { t: number; weights: Record<string, number> }[];
   readonly rebalances: AppliedRebalance[];
@@ -168,14 +171,14 @@ export async function runStrategy(
     signal.throwIfAborted();
     market.t = steps[i] as number;
     await tick(i);
-    run.equity.push({ t: market.t, valueUsd: market.netValueUsd() });
+    run.equity.push({ t: market.t, value: market.netValue(), valueUsd: market.netValueUsd() });
     run.allocations.push({ t: market.t, weights: market.weights() });
     deps.onStep?.(name, i + 1, steps.length);
     if (i < steps.length - 1) market.advance(o.stepSeconds);
   }
   // Accrue the last step too, so the period is [start, end + step).
   market.advance(o.stepSeconds);
-  run.equity.push({ t: market.t, valueUsd: market.netValueUsd() });
+  run.equity.push({ t: market.t, value: market.netValue(), valueUsd: market.netValueUsd() });
   onPegReads?.(prices.pegReads);
   return run;
 }

@@ -26,6 +26,8 @@ export interface AppliedRebalance {
   readonly t: number;
   readonly moves: Move[];
   readonly gasUsd: number;
+  /** The same gas in base-asset units at the time it was paid. */
+  readonly gasBase: number;
   readonly slippageUsd: number;
   /** Signed change per source, base units as floats (for the realised-gain score). */
   readonly deltas: Record<string, number>;
@@ -53,6 +55,8 @@ export class SimMarket implements MarketReader {
   readonly units = new Map<string, bigint>();
   /** Cumulative gas paid by the keeper for this strategy, USD. */
   gasUsd = 0;
+  /** The same, in base-asset units at the price of each payment. */
+  gasBase = 0;
   readonly rebalances: AppliedRebalance[] = [];
   private block = 0;
 
@@ -88,6 +92,11 @@ export class SimMarket implements MarketReader {
   /** The strategy's net value in USD: vault assets less the gas its keeper spent. */
   netValueUsd(t = this.t): number {
     return toFloat(this.totalAssets(t), this.opts.decimals) * this.basePrice(t) - this.gasUsd;
+  }
+
+  /** The strategy's net value in whole base-asset units (what the vault's share price measures). */
+  netValue(t = this.t): number {
+    return toFloat(this.totalAssets(t), this.opts.decimals) - this.gasBase;
   }
 
   /** The last rate point at or before `t` (fresh or not), or undefined before the series starts. */
@@ -232,7 +241,9 @@ export class SimMarket implements MarketReader {
     const gwei = this.prices.gasGwei(t) ?? 30;
     const gasUsd = done.length > 0 ? Number(gasUnits) * gwei * 1e-9 * (this.prices.eth(t) ?? 2_000) : 0;
     this.gasUsd += gasUsd;
-    const applied: AppliedRebalance = { t, moves: done, gasUsd, slippageUsd, deltas };
+    const gasBase = gasUsd / base;
+    this.gasBase += gasBase;
+    const applied: AppliedRebalance = { t, moves: done, gasUsd, gasBase, slippageUsd, deltas };
     if (done.length > 0) this.rebalances.push(applied);
     return applied;
   }

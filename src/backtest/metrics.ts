@@ -34,7 +34,8 @@ export function maxDrawdownPct(values: readonly number[]): number {
 }
 
 /**
- * Metrics from a run: net APY (compounded, net of gas and slippage), annualised volatility, Sharpe and
+ * Metrics from a run, in the vault's base asset by default (its share price; `usd` values positions and
+ * gas in USD instead, so a depeg of the base asset itself shows): net APY (compounded, net of gas and slippage), annualised volatility, Sharpe and
  * Sortino over a risk-free rate, max drawdown, gas as % of average AUM per year, rebalances, turnover
  * (one-way volume moved per year ÷ average AUM), and win rate (rebalances whose realised gain over the
  * horizon — realised rates of what was moved — beat their gas and slippage). Capture is filled later.
@@ -42,9 +43,9 @@ export function maxDrawdownPct(values: readonly number[]): number {
 export function strategyMetrics(
   run: StrategyRun,
   data: Dataset,
-  opts: { horizonDays: number; riskFreePct: number },
+  opts: { horizonDays: number; riskFreePct: number; numeraire?: "base" | "usd" },
 ): StrategyMetrics {
-  const eq = run.equity;
+  const eq = run.equity.map((p) => ({ t: p.t, valueUsd: opts.numeraire === "usd" ? p.valueUsd : p.value }));
   const first = eq[0];
   const last = eq.at(-1);
   if (!first || !last || last.t <= first.t || first.valueUsd <= 0) {
@@ -78,9 +79,9 @@ export function strategyMetrics(
   const vol = sd * Math.sqrt(perYear);
   const dsd = downside * Math.sqrt(perYear);
   const avgAum = eq.reduce((x, p) => x + p.valueUsd, 0) / eq.length;
-  const gasUsd = run.rebalances.reduce((x, r) => x + r.gasUsd, 0);
+  const gasUsd = run.rebalances.reduce((x, r) => x + (opts.numeraire === "usd" ? r.gasUsd : r.gasBase), 0);
   const moved = run.rebalances.reduce((x, r) => x + Object.values(r.deltas).reduce((a, d) => a + Math.abs(d), 0), 0);
-  const wins = run.rebalances.filter((r) => realisedGainUsd(r.deltas, r.t, data, opts.horizonDays) > r.gasUsd + r.slippageUsd);
+  const wins = run.rebalances.filter((r) => realisedGainUsd(r.deltas, r.t, data, opts.horizonDays) > r.gasBase + r.slippageUsd);
   return {
     net_apy_pct: round(100 * apy),
     volatility_pct: round(100 * vol),

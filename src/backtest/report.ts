@@ -30,7 +30,7 @@ export function renderBacktestReport(
           name,
           {
             ...metrics,
-            equity: run.equity.map((p) => ({ t: p.t, value: p.valueUsd })),
+            equity: run.equity.map((p) => ({ t: p.t, value: p.value })),
             allocations: run.allocations.map((a) => ({ t: a.t, weights: withIdle(a.weights) })),
             decisions: plain(run.decisions.map(compact)),
           },
@@ -42,11 +42,11 @@ export function renderBacktestReport(
   const html = renderReport(data);
   const curves = runs.map((r) => ({
     name: r.name,
-    points: r.equity.map((p) => ({ t: p.t, value: (100 * p.valueUsd) / (r.equity[0]?.valueUsd || 1) })),
+    points: r.equity.map((p) => ({ t: p.t, value: (100 * p.value) / (r.equity[0]?.value || 1) })),
   }));
   const dds = runs.map((r) => ({
     name: r.name,
-    points: drawdowns(r.equity.map((p) => ({ t: p.t, value: p.valueUsd }))).series.map((p) => ({ t: p.t, value: -100 * p.value })),
+    points: drawdowns(r.equity.map((p) => ({ t: p.t, value: p.value }))).series.map((p) => ({ t: p.t, value: -100 * p.value })),
   }));
   const section = `<section id="all-strategies"><h2>Every strategy: equity and drawdown</h2>
 <h3>Net value (start = 100, after gas and slippage)</h3>${lineChart(curves, { label: "net value, start = 100" })}

@@ -16,6 +16,8 @@ export interface KeelSummary {
 export interface BacktestResult {
   readonly runs: StrategyRun[];
   readonly metrics: Record<string, StrategyMetrics>;
+  /** Net APY and max drawdown in USD terms (a depeg of the base asset itself counts). */
+  readonly usdTerms: Record<string, { net_apy_pct: number; max_drawdown_pct: number }>;
   readonly keel?: KeelSummary;
   /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
   readonly pegReads: Record<string, number>;
@@ -33,11 +35,15 @@ export async function runBacktest(o: BacktestOptions, deps: BacktestDeps, signal
     runs.push(run);
   }
   const raw: Record<string, StrategyMetrics> = {};
+  const usdTerms: BacktestResult["usdTerms"] = {};
+  const mo = { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct };
   for (const run of runs) {
-    raw[run.name] = strategyMetrics(run, deps.data, { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct });
+    raw[run.name] = strategyMetrics(run, deps.data, mo);
+    const usd = strategyMetrics(run, deps.data, { ...mo, numeraire: "usd" });
+    usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
   const keelRun = runs.find((r) => r.name === "keel");
-  return { runs, metrics: withCapture(raw), ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
+  return { runs, metrics: withCapture(raw), usdTerms, ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
 }
 
 function summariseKeel(run: StrategyRun): KeelSummary {

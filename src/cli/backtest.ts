@@ -108,6 +108,8 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     capital_usd: opts.capital,
     strategies: result.metrics,
     step: opts.step ?? "1d",
+    numeraire: config.baseAsset,
+    usd_terms: result.usdTerms,
     sources: selection.pools.map((p) => p.poolId),
     assumptions: {
       valued_at_peg: selection.valuedAtPeg,

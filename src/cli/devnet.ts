@@ -8,15 +8,12 @@ import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
 
 /** `keel devnet`: only the chain, the deployment and the market simulator, until SIGINT/SIGTERM. */
 export async function devnetCommand(opts: { port: number; seed: number; stateDir: string; data?: string }): Promise<void> {
-  if (opts.data !== undefined) {
-    throw new Error("keel devnet --data (dataset replay) is not available yet; run without --data for the synthetic scenario");
-  }
   const { config } = parseConfig({}, "defaults");
   const logger = createLogger(config.log);
   const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
   installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
   const devnet = await startDevnet(
-    { ...config.devnet, seed: opts.seed, httpPort: opts.port, autoStep: true },
+    { ...config.devnet, seed: opts.seed, httpPort: opts.port, autoStep: true, data: opts.data },
     { logger },
   );
   shutdown.onClose("devnet", () => devnet.close());

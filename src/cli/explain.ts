@@ -16,7 +16,9 @@ export function formatDecision(r: DecisionRecord): string {
   const out: string[] = [];
   const d = r.detail;
   out.push(`decision ${r.id}  ${r.outcome.toUpperCase()}`);
-  out.push(`  started ${new Date(r.startedAt).toISOString()}  trigger ${r.trigger}  chain ${r.chainId}  block ${r.block ?? "–"}`);
+  out.push(
+    `  started ${new Date(r.startedAt).toISOString()}  trigger ${r.trigger}  chain ${r.chainId}  block ${r.block ?? "–"}`,
+  );
   out.push(`  config ${r.configHash}  model ${r.modelHash || "–"}`);
   out.push("stages");
   for (const s of r.stages) {
@@ -27,22 +29,36 @@ export function formatDecision(r: DecisionRecord): string {
   if (reasons.length > 0) {
     out.push("reasons");
     for (const x of reasons) {
-      const bound = x.value !== undefined ? ` (value ${f2(x.value)}${x.limit !== undefined ? `, limit ${f2(x.limit)}` : ""})` : "";
+      const bound =
+        x.value !== undefined ? ` (value ${f2(x.value)}${x.limit !== undefined ? `, limit ${f2(x.limit)}` : ""})` : "";
       out.push(`  ${x.severity.padEnd(4)} ${x.code}: ${x.message}${x.sourceId ? ` [${x.sourceId}]` : ""}${bound}`);
     }
   }
-  if (d.snapshot) out.push(`snapshot  total ${d.snapshot.totalAssets}, idle ${d.snapshot.idle} (base units)${d.snapshot.paused ? ", PAUSED" : ""}`);
+  if (d.snapshot)
+    out.push(
+      `snapshot  total ${d.snapshot.totalAssets}, idle ${d.snapshot.idle} (base units)${d.snapshot.paused ? ", PAUSED" : ""}`,
+    );
   if (d.forecast) {
     const fc = d.forecast;
-    out.push(`forecast  ${fc.forecaster} (${fc.horizonDays}d)${fc.fallbackReason ? ` — fallback: ${fc.fallbackReason}` : ""}`);
+    out.push(
+      `forecast  ${fc.forecaster} (${fc.horizonDays}d)${fc.fallbackReason ? ` — fallback: ${fc.fallbackReason}` : ""}`,
+    );
     for (const s of Object.values(fc.sources)) {
       const now = d.rates?.[s.sourceId];
-      out.push(`  ${s.sourceId}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`);
+      out.push(
+        `  ${s.sourceId}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`,
+      );
     }
   }
   if (d.verdict) {
     const v = d.verdict;
-    out.push(`risk      ${Object.entries(v.metrics).map(([k, x]) => `${k} ${f2(x)}%`).join(", ") || "no figures"}`);
+    out.push(
+      `risk      ${
+        Object.entries(v.metrics)
+          .map(([k, x]) => `${k} ${f2(x)}%`)
+          .join(", ") || "no figures"
+      }`,
+    );
     if (v.frozen.length) out.push(`  frozen: ${v.frozen.join(", ")}`);
     if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.join(", ")}`);
     for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${t.message}`);
@@ -54,18 +70,26 @@ export function formatDecision(r: DecisionRecord): string {
   if (d.gas) out.push(`gas       ${d.gas.gasUnits} units, $${f2(d.gas.costUsd)}, gain/cost ${f2(d.gas.gainToCost)}`);
   if (d.action) {
     const a = d.action;
-    out.push(`action    ${a.route} ${a.status}${a.block !== undefined ? ` in block ${a.block}` : ""}  intent ${a.intentId}`);
+    out.push(
+      `action    ${a.route} ${a.status}${a.block !== undefined ? ` in block ${a.block}` : ""}  intent ${a.intentId}`,
+    );
     for (const h of a.txHashes) out.push(`  tx ${h}`);
   }
   return `${out.join("\n")}\n`;
 }
 
 /** `keel explain ID`: a decision from the journal with its reasons (daemon API first, then the files). */
-export async function explainCommand(id: string, opts: ExplainOptions, deps: { fetch?: typeof fetch } = {}): Promise<void> {
+export async function explainCommand(
+  id: string,
+  opts: ExplainOptions,
+  deps: { fetch?: typeof fetch } = {},
+): Promise<void> {
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
   const record = await source.decision(id);
   if (!record) {
-    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalDir})`, { retryable: false });
+    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalDir})`, {
+      retryable: false,
+    });
   }
   if (opts.json) printJson(record);
   else process.stdout.write(formatDecision(record));

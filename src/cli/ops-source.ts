@@ -26,7 +26,11 @@ export function daemonUrl(config: LoadedConfig["config"]): string {
 }
 
 /** Reads a JSON document from the daemon; undefined when the daemon is not reachable, null on 404. */
-export async function fetchDaemon<T>(base: string, path: string, fetchImpl: typeof fetch = fetch): Promise<T | null | undefined> {
+export async function fetchDaemon<T>(
+  base: string,
+  path: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<T | null | undefined> {
   let res: Response;
   try {
     res = await fetchImpl(`${base}${path}`, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
@@ -34,7 +38,8 @@ export async function fetchDaemon<T>(base: string, path: string, fetchImpl: type
     return undefined;
   }
   if (res.status === 404) return null;
-  if (!res.ok) throw new KeelError("DAEMON_API_ERROR", `the daemon answered ${path} with HTTP ${res.status}`, { retryable: true });
+  if (!res.ok)
+    throw new KeelError("DAEMON_API_ERROR", `the daemon answered ${path} with HTTP ${res.status}`, { retryable: true });
   return (await res.json()) as T;
 }
 
@@ -65,10 +70,20 @@ export function openOpsSource(configPath: string | undefined, fetchImpl: typeof 
       return (await fetchDaemon<StatusView>(base, "/api/v1/status", fetchImpl)) ?? undefined;
     },
     async pending() {
-      return (await fetchDaemon<{ intents: PendingIntentView[]; proposals: ProposalView[] }>(base, "/api/v1/pending", fetchImpl)) ?? undefined;
+      return (
+        (await fetchDaemon<{ intents: PendingIntentView[]; proposals: ProposalView[] }>(
+          base,
+          "/api/v1/pending",
+          fetchImpl,
+        )) ?? undefined
+      );
     },
     async decision(id) {
-      const fromDaemon = await fetchDaemon<DecisionRecord>(base, `/api/v1/decisions/${encodeURIComponent(id)}`, fetchImpl);
+      const fromDaemon = await fetchDaemon<DecisionRecord>(
+        base,
+        `/api/v1/decisions/${encodeURIComponent(id)}`,
+        fetchImpl,
+      );
       if (fromDaemon) return fromDaemon;
       return readJournalDir(journalDir).records.find((r) => r.id === id);
     },

@@ -33,7 +33,10 @@ function readBacktest(path: string): unknown {
  * `keel report --out F.html [--backtest F.json]`: the self-contained risk report for liquidity
  * providers, from the live journal (and the daemon's labels when it runs) or a backtest's JSON.
  */
-export async function reportCommand(opts: ReportOptions, deps: { fetch?: typeof fetch; now?: () => number } = {}): Promise<void> {
+export async function reportCommand(
+  opts: ReportOptions,
+  deps: { fetch?: typeof fetch; now?: () => number } = {},
+): Promise<void> {
   const now = (deps.now ?? Date.now)();
   let data: ReportData;
   if (opts.backtest !== undefined) {
@@ -42,17 +45,27 @@ export async function reportCommand(opts: ReportOptions, deps: { fetch?: typeof 
     const source = openOpsSource(opts.config, deps.fetch ?? fetch);
     const { records, from, unreadable } = await source.decisions();
     if (records.length === 0) {
-      throw new KeelError("JOURNAL_EMPTY", `no decisions in the journal at ${source.journalDir} and no daemon at ${source.base}`, { retryable: true });
+      throw new KeelError(
+        "JOURNAL_EMPTY",
+        `no decisions in the journal at ${source.journalDir} and no daemon at ${source.base}`,
+        { retryable: true },
+      );
     }
     const status = await source.daemonStatus();
     const base = reportFromDecisions(records, {
       baseSymbol: status?.vault?.symbol || "base units",
       decimals: status?.vault?.decimals ?? 0,
       labels: status?.sourceLabels ?? {},
-      origin: { kind: "journal", description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalDir}` : `daemon at ${source.base}`}` },
+      origin: {
+        kind: "journal",
+        description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalDir}` : `daemon at ${source.base}`}`,
+      },
       now,
     });
-    data = unreadable.length > 0 ? { ...base, notes: [...base.notes, `Unreadable journal files skipped: ${unreadable.join(", ")}.`] } : base;
+    data =
+      unreadable.length > 0
+        ? { ...base, notes: [...base.notes, `Unreadable journal files skipped: ${unreadable.join(", ")}.`] }
+        : base;
   }
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileAtomic(opts.out, renderReport(data));

@@ -21,8 +21,12 @@ function short(view: StatusView, id: string): string {
 export function formatStatus(view: StatusView, daemon: "running" | "unreachable", url: string): string {
   const lines: string[] = [];
   const state = view.paused ? "PAUSED (kill-switch pulled)" : view.halted ? "HALTED" : "running";
-  lines.push(`keel ${view.version}  ·  daemon ${daemon === "running" ? `running at ${url}` : `not reachable at ${url} (showing the journal)`}`);
-  lines.push(`chain      ${view.chainId} (${view.mode})  block ${view.block ?? "–"}${view.degraded ? "  RPC DEGRADED" : ""}`);
+  lines.push(
+    `keel ${view.version}  ·  daemon ${daemon === "running" ? `running at ${url}` : `not reachable at ${url} (showing the journal)`}`,
+  );
+  lines.push(
+    `chain      ${view.chainId} (${view.mode})  block ${view.block ?? "–"}${view.degraded ? "  RPC DEGRADED" : ""}`,
+  );
   lines.push(`state      ${state}${view.dryRun ? "  [dry-run]" : ""}`);
   if (view.vault) {
     const v = view.vault;
@@ -48,7 +52,9 @@ export function formatStatus(view: StatusView, daemon: "running" | "unreachable"
   for (const r of view.lastReasons.slice(0, 5)) lines.push(`  ${r.severity.padEnd(4)} ${r.code}: ${r.message}`);
   lines.push(`pending    ${view.pendingIntents} intent(s), ${view.pendingProposals} Safe proposal(s)`);
   const m = view.model;
-  lines.push(`model      ${m ? `${m.forecaster} ${m.hash.slice(0, 12)}${m.fallbackReason ? ` (fallback: ${m.fallbackReason})` : ""}` : "unknown"}`);
+  lines.push(
+    `model      ${m ? `${m.forecaster} ${m.hash.slice(0, 12)}${m.fallbackReason ? ` (fallback: ${m.fallbackReason})` : ""}` : "unknown"}`,
+  );
   lines.push(`config     ${view.configHash}`);
   return `${lines.join("\n")}\n`;
 }
@@ -57,7 +63,10 @@ export function formatStatus(view: StatusView, daemon: "running" | "unreachable"
  * `keel status`: one screen for the operator. Asks the running daemon; when it is not reachable,
  * builds the view from the journal files and exits 75 (the daemon is down: try again later).
  */
-export async function statusCommand(opts: StatusOptions, deps: { fetch?: typeof fetch; now?: () => number } = {}): Promise<void> {
+export async function statusCommand(
+  opts: StatusOptions,
+  deps: { fetch?: typeof fetch; now?: () => number } = {},
+): Promise<void> {
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
   const live = await source.daemonStatus();
   let view: StatusView;
@@ -68,7 +77,13 @@ export async function statusCommand(opts: StatusOptions, deps: { fetch?: typeof 
     const { config, hash, devnet } = source.loaded;
     view = buildStatusView(
       records.slice(-50).reverse(),
-      { version: process.env.npm_package_version ?? "0.1.0", chainId: config.chain.chainId, mode: devnet ? "devnet" : "live", dryRun: false, configHash: hash },
+      {
+        version: process.env.npm_package_version ?? "0.1.0",
+        chainId: config.chain.chainId,
+        mode: devnet ? "devnet" : "live",
+        dryRun: false,
+        configHash: hash,
+      },
       { intents: 0, proposals: 0 },
       (deps.now ?? Date.now)(),
     );

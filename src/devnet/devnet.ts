@@ -3,6 +3,8 @@ import type { Logger } from "../observability/logger.ts";
 import { startLocalChain, type LocalChain } from "./chain.ts";
 import { deployContract } from "./deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
+import { readDataset } from "../adapters/dataset/reader.ts";
+import { datasetScript, type MarketScript } from "./replay.ts";
 import { MarketSimulator } from "./simulator.ts";
 
 /** Hardhat's well-known development mnemonic: devnet keys are derived, never stored. */
@@ -29,6 +31,8 @@ export interface DevnetOptions {
   readonly autoStep: boolean;
   /** Chain id of the devnet chain (default 31337). */
   readonly chainId?: number;
+  /** A keel dataset folder to replay (rates, gas, base-asset price) instead of the synthetic scenario. */
+  readonly data?: string | undefined;
 }
 
 /** A running devnet: chain, deployment, simulator and the role keys. */
@@ -49,7 +53,12 @@ export interface Devnet {
  */
 export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger }): Promise<Devnet> {
   const log = deps.logger.child({ module: "devnet" });
-  const chain = await startLocalChain({ httpPort: opts.httpPort, ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }) });
+  const script = opts.data === undefined ? undefined : await loadScript(opts.data, log);
+  const chain = await startLocalChain({
+    httpPort: opts.httpPort,
+    ...(opts.chainId === undefined ? {} : { chainId: opts.chainId }),
+    ...(script ? { initialDate: new Date(script.start * 1000) } : {}),
+  });
   try {
     const provider = new BrowserProvider(chain.provider, chain.chainId, { cacheTimeout: -1 });
     const signer = (i: number): Signer => new Wallet(devnetKey(i), provider);
@@ -70,7 +79,7 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
     await fundVault(deployment, signer(DEVNET_ACCOUNTS.depositor), deployer, opts.initialDepositUnits);
     await seedTargets(deployment, deployer, opts.initialDepositUnits * 5);
     const simulator = new MarketSimulator(
-      { seed: opts.seed, stepSeconds: opts.stepSeconds, episodes: opts.episodes },
+      { seed: opts.seed, stepSeconds: opts.stepSeconds, episodes: opts.episodes, ...(script ? { script } : {}) },
       { deployment, provider: chain.provider, owner: deployer, logger: deps.logger },
     );
     for (let i = 0; i < 3; i++) await simulator.step();
@@ -91,6 +100,14 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
     await chain.close();
     throw err;
   }
+}
+
+/** Reads a dataset and builds the replay script for the devnet's two ERC-4626 targets. */
+async function loadScript(dir: string, log: Logger): Promise<MarketScript> {
+  const dataset = await readDataset(dir);
+  const script = datasetScript(dataset, { targets: 2 });
+  log.info({ data: dir, pools: script.pools, start: new Date(script.start * 1000).toISOString() }, "devnet replays a dataset");
+  return script;
 }
 
 /** Other depositors' liquidity in each ERC-4626 target, so targets have TVL and yield before keel moves in. */

@@ -2,6 +2,7 @@ import { Contract, type Signer } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
 import type { Logger } from "../observability/logger.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
+import type { MarketScript } from "./replay.ts";
 
 /** Seeded PRNG (mulberry32): the same seed replays the same market. */
 export function seededRandom(seed: number): () => number {
@@ -27,6 +28,8 @@ export interface SimulatorOptions {
   readonly stepSeconds: number;
   /** Scheduled depeg / drain / gas-spike episodes (off for tests that drive them by hand). */
   readonly episodes: boolean;
+  /** Replay history instead of the synthetic processes (see `datasetScript`). */
+  readonly script?: MarketScript;
 }
 
 /** Per-source yield process: mean-reverting APR whose long-run mean switches regime now and then. */
@@ -56,6 +59,8 @@ export class MarketSimulator {
   #baseFeeGwei = 8;
   #spikeSteps = 0;
   #step = 0;
+  /** Chain time of the last mined step (unix seconds). */
+  #time = 0;
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> | undefined;
 
@@ -100,13 +105,22 @@ export class MarketSimulator {
 
   async #doStep(): Promise<void> {
     this.#step++;
-    const { stepSeconds } = this.#opts;
-    if (this.#opts.episodes) this.#scheduledEpisodes();
+    const { stepSeconds, script } = this.#opts;
+    const latest = (await this.#owner.provider?.getBlock("latest"))?.timestamp ?? 0;
+    // Other transactions (the keeper's) mine blocks too; the step's block must come after them.
+    if (this.#time === 0) this.#time = latest;
+    let t = Math.max(this.#time + stepSeconds, latest + 1);
+    if (this.#opts.episodes && !script) this.#scheduledEpisodes();
     const token = new Contract(this.#deployment.asset.address, ERC20, this.#owner);
-    for (const [target, proc] of this.#rates) {
-      // Ornstein-Uhlenbeck step around the regime mean; regimes switch rarely so the best source changes.
-      if (this.#rand() < 0.02) proc.meanPct = 1 + 8 * this.#rand();
-      proc.aprPct = Math.max(0, proc.aprPct + 0.1 * (proc.meanPct - proc.aprPct) + 0.15 * gaussian(this.#rand));
+    for (const [i, [target, proc]] of [...this.#rates].entries()) {
+      const replayed = script?.aprPct(i, t);
+      if (replayed !== undefined) {
+        proc.aprPct = Math.max(0, replayed);
+      } else {
+        // Ornstein-Uhlenbeck step around the regime mean; regimes switch rarely so the best source changes.
+        if (this.#rand() < 0.02) proc.meanPct = 1 + 8 * this.#rand();
+        proc.aprPct = Math.max(0, proc.aprPct + 0.1 * (proc.meanPct - proc.aprPct) + 0.15 * gaussian(this.#rand));
+      }
       const tvl = (await new Contract(target, TARGET, this.#owner).getFunction("totalAssets")()) as bigint;
       const basis = tvl > 0n ? tvl : 0n;
       const accrued = (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
@@ -115,13 +129,19 @@ export class MarketSimulator {
     // Base fee: a mean-reverting walk with occasional spikes.
     if (this.#spikeSteps > 0) this.#spikeSteps--;
     this.#baseFeeGwei = Math.min(500, Math.max(1, this.#baseFeeGwei * Math.exp(0.1 * gaussian(this.#rand)) * 0.98 + 0.16));
+    const replayedFee = script?.baseFeeGwei(t);
+    if (replayedFee !== undefined) this.#baseFeeGwei = replayedFee;
+    const basePrice = script?.basePriceUsd(t);
+    if (basePrice !== undefined) this.#prices.set(`${this.#deployment.asset.symbol}/USD`, basePrice);
     const fee = this.#spikeSteps > 0 ? this.#baseFeeGwei * 50 : this.#baseFeeGwei;
-    await this.#provider.request({ method: "evm_increaseTime", params: [stepSeconds] });
+    t = Math.max(t, ((await this.#owner.provider?.getBlock("latest"))?.timestamp ?? 0) + 1);
+    await this.#provider.request({ method: "evm_setNextBlockTimestamp", params: [t] });
     await this.#provider.request({
       method: "hardhat_setNextBlockBaseFeePerGas",
       params: [`0x${BigInt(Math.round(fee * 1e9)).toString(16)}`],
     });
     await this.#provider.request({ method: "evm_mine", params: [] });
+    this.#time = t;
     await this.#refreshOracles();
   }
 

@@ -2,11 +2,12 @@
  * Baseline forecasters behind the `Forecaster` port: persistence, trailing mean, EMA and ARIMA.
  * Each gives a point forecast (P50) of the mean APR over the horizon; P10/P90 come from the
  * empirical spread of that same method's past errors on the series (walk-forward over the last
- * `residualOrigins` daily origins whose outcome is already known at decision time).
+ * `residualOrigins` daily origins whose outcome is already known at decision time). The ARIMA
+ * baseline is ARIMA(2,1,0) by least squares (`arima.ts`).
  */
-import ARIMA from "arima";
 import type { SourceForecast } from "../domain/decision.ts";
 import type { Forecaster, ForecastInput } from "../ports/forecaster.ts";
+import { arimaMeanForecast } from "./arima.ts";
 import { type AprPoint, DAY, dailyMeans, ema, lastBefore, mean, quantile, std } from "./series.ts";
 
 /** A point method: daily means (oldest first, ending just before the origin) and the last rate → P50. */
@@ -47,20 +48,14 @@ function orElse(v: number, fallback: number): number {
   return Number.isFinite(v) ? v : fallback;
 }
 
-/** ARIMA(1,1,1) on the daily means, averaged over the horizon; persistence if the fit fails. */
+/** ARIMA(2,1,0) on the daily means, averaged over the horizon; persistence when it cannot be fitted. */
 function arimaMethod(daily: readonly number[], current: number, horizonDays: number): number {
   const ts = daily.filter(Number.isFinite);
-  if (ts.length < 20) return current;
-  const model = new ARIMA({ p: 1, d: 1, q: 1, verbose: false }).train(ts);
-  try {
-    const [pred] = model.predict(horizonDays);
-    const m = mean(pred);
-    // A fit that explodes is worse than no fit.
-    if (!Number.isFinite(m) || Math.abs(m - current) > 5 * (std(ts) + 1)) return current;
-    return m;
-  } finally {
-    model.destroy();
-  }
+  // The last daily mean is replaced by the current rate so the forecast starts from the latest level.
+  if (ts.length > 0) ts[ts.length - 1] = current;
+  const m = arimaMeanForecast(ts, horizonDays);
+  if (m === undefined || Math.abs(m - current) > 5 * (std(ts) + 1)) return current;
+  return m;
 }
 
 /**

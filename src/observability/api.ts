@@ -69,7 +69,8 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
       handler: async () => {
         const recent = await deps.journal.recent(FORECAST_LOOKBACK);
         const withForecast = recent.find((r) => r.detail.forecast !== undefined);
-        if (!withForecast?.detail.forecast) return problem(404, "NO_FORECAST", "no decision has produced a forecast yet");
+        if (!withForecast?.detail.forecast)
+          return problem(404, "NO_FORECAST", "no decision has produced a forecast yet");
         return json(200, {
           decisionId: withForecast.id,
           startedAt: withForecast.startedAt,

@@ -181,7 +181,12 @@ export function buildStatusView(
           ageSeconds: Math.max(0, Math.round((now - last.startedAt) / 1000)),
         }
       : null,
-    lastReasons: last ? [...last.haltReasons, ...last.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])].slice(0, 20) : [],
+    lastReasons: last
+      ? [...last.haltReasons, ...last.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])].slice(
+          0,
+          20,
+        )
+      : [],
     model: forecast
       ? {
           forecaster: forecast.forecaster,

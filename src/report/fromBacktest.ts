@@ -2,11 +2,16 @@ import { z } from "zod";
 import type { DecisionRecord } from "../domain/decision.ts";
 import { ConfigError } from "../domain/errors.ts";
 import { reportFromDecisions } from "./fromJournal.ts";
-import type { ReportData } from "./model.ts";
+import { BACKTEST_METRIC_KEYS, type ReportData } from "./model.ts";
 import { drawdowns, historicalVarCvar, type Point, returns } from "./stats.ts";
 
 const timeValue = z.union([z.number(), z.string()]);
-const pointSchema = z.looseObject({ t: timeValue.optional(), date: timeValue.optional(), timestamp: timeValue.optional(), value: z.number() });
+const pointSchema = z.looseObject({
+  t: timeValue.optional(),
+  date: timeValue.optional(),
+  timestamp: timeValue.optional(),
+  value: z.number(),
+});
 
 /**
  * `keel backtest --json` output: the documented metrics per strategy, plus optional series
@@ -21,8 +26,25 @@ export const backtestJsonSchema = z.looseObject({
     z.looseObject({
       net_apy_pct: z.number().nullable().optional(),
       equity: z.array(pointSchema).optional(),
-      allocations: z.array(z.looseObject({ t: timeValue.optional(), date: timeValue.optional(), weights: z.record(z.string(), z.number()) })).optional(),
-      decisions: z.array(z.looseObject({ id: z.string(), outcome: z.string(), stages: z.array(z.unknown()), detail: z.looseObject({}) })).optional(),
+      allocations: z
+        .array(
+          z.looseObject({
+            t: timeValue.optional(),
+            date: timeValue.optional(),
+            weights: z.record(z.string(), z.number()),
+          }),
+        )
+        .optional(),
+      decisions: z
+        .array(
+          z.looseObject({
+            id: z.string(),
+            outcome: z.string(),
+            stages: z.array(z.unknown()),
+            detail: z.looseObject({}),
+          }),
+        )
+        .optional(),
     }),
   ),
 });
@@ -38,8 +60,6 @@ function seconds(v: string | number | undefined): number {
   }
   return Number.NaN;
 }
-
-const METRIC_KEYS = ["net_apy_pct", "sharpe", "sortino", "max_drawdown_pct", "gas_pct_aum", "rebalances", "turnover", "win_rate_pct", "capture"];
 
 /** Parses a backtest JSON document (already JSON.parse'd); problems name the field. */
 export function parseBacktestJson(raw: unknown, source: string): BacktestJson {
@@ -57,14 +77,20 @@ export function parseBacktestJson(raw: unknown, source: string): BacktestJson {
  * Builds the report from a backtest: the metrics table for every strategy, and for `strategy`
  * (default `keel`) its decisions, equity and allocation series when the document carries them.
  */
-export function reportFromBacktest(doc: BacktestJson, opts: { now: number; strategy?: string; baseSymbol?: string }): ReportData {
+export function reportFromBacktest(
+  doc: BacktestJson,
+  opts: { now: number; strategy?: string; baseSymbol?: string },
+): ReportData {
   const name = opts.strategy ?? ("keel" in doc.strategies ? "keel" : (Object.keys(doc.strategies)[0] ?? "keel"));
   const strat = doc.strategies[name];
   const table: Record<string, Record<string, number | null>> = {};
   for (const [s, m] of Object.entries(doc.strategies)) {
-    table[s] = Object.fromEntries(METRIC_KEYS.map((k) => [k, typeof m[k] === "number" ? (m[k] as number) : null]));
+    table[s] = Object.fromEntries(BACKTEST_METRIC_KEYS.map((k) => [k, typeof m[k] === "number" ? (m[k] as number) : null]));
   }
-  const origin = { kind: "backtest" as const, description: `backtest ${doc.start} → ${doc.end}, capital ${doc.capital_usd.toLocaleString("en-US")} USD, strategy "${name}"` };
+  const origin = {
+    kind: "backtest" as const,
+    description: `backtest ${doc.start} → ${doc.end}, capital ${doc.capital_usd.toLocaleString("en-US")} USD, strategy "${name}"`,
+  };
   const base = reportFromDecisions((strat?.decisions ?? []) as unknown as DecisionRecord[], {
     title: "keel risk assessment — backtest",
     baseSymbol: opts.baseSymbol ?? "USD",
@@ -73,17 +99,25 @@ export function reportFromBacktest(doc: BacktestJson, opts: { now: number; strat
     now: opts.now,
   });
   const notes = [...base.notes];
-  if (!strat?.decisions) notes.push(`The backtest JSON carries no decision records for "${name}": forecasts, interventions and gas come from its summary metrics only.`);
+  if (!strat?.decisions)
+    notes.push(
+      `The backtest JSON carries no decision records for "${name}": forecasts, interventions and gas come from its summary metrics only.`,
+    );
 
   let equity: Point[] = base.equity as Point[];
   if (strat?.equity && strat.equity.length > 0) {
-    equity = strat.equity.map((p) => ({ t: seconds(p.t ?? p.date ?? p.timestamp), value: p.value })).filter((p) => Number.isFinite(p.t));
+    equity = strat.equity
+      .map((p) => ({ t: seconds(p.t ?? p.date ?? p.timestamp), value: p.value }))
+      .filter((p) => Number.isFinite(p.t));
   }
-  if (equity.length === 0) notes.push(`No equity series for "${name}": drawdown and historical VaR come from the summary only.`);
+  if (equity.length === 0)
+    notes.push(`No equity series for "${name}": drawdown and historical VaR come from the summary only.`);
   const dd = drawdowns(equity);
   const hist = historicalVarCvar(returns(equity));
   const allocation = strat?.allocations
-    ? strat.allocations.map((a) => ({ t: seconds(a.t ?? a.date), weights: a.weights })).filter((a) => Number.isFinite(a.t))
+    ? strat.allocations
+        .map((a) => ({ t: seconds(a.t ?? a.date), weights: a.weights }))
+        .filter((a) => Number.isFinite(a.t))
     : base.allocation;
   const summaryDd = typeof strat?.max_drawdown_pct === "number" ? (strat.max_drawdown_pct as number) : null;
   const start = seconds(doc.start);

@@ -24,7 +24,11 @@ function timeOf(r: DecisionRecord): number {
   return r.detail.snapshot?.timestamp ?? Math.floor(r.startedAt / 1000);
 }
 
-function event(t: number, r: DecisionRecord, reason: Pick<Reason, "code" | "message" | "severity" | "sourceId">): ReportEvent {
+function event(
+  t: number,
+  r: DecisionRecord,
+  reason: Pick<Reason, "code" | "message" | "severity" | "sourceId">,
+): ReportEvent {
   return {
     t,
     decisionId: r.id,
@@ -71,7 +75,12 @@ function forecastOutcomes(records: readonly DecisionRecord[]): ReportData["forec
 }
 
 /** Events when a set (frozen sources, forced exits) changes, not on every tick it stays the same. */
-function setChanges(records: readonly DecisionRecord[], pick: (r: DecisionRecord) => readonly string[] | undefined, code: string, verb: string): ReportEvent[] {
+function setChanges(
+  records: readonly DecisionRecord[],
+  pick: (r: DecisionRecord) => readonly string[] | undefined,
+  code: string,
+  verb: string,
+): ReportEvent[] {
   const out: ReportEvent[] = [];
   let prev = new Set<string>();
   for (const r of records) {
@@ -79,10 +88,19 @@ function setChanges(records: readonly DecisionRecord[], pick: (r: DecisionRecord
     if (cur === undefined) continue;
     const next = new Set(cur);
     for (const id of next) {
-      if (!prev.has(id)) out.push(event(timeOf(r), r, { code, message: `${verb} ${id}`, severity: "warn", sourceId: id }));
+      if (!prev.has(id))
+        out.push(event(timeOf(r), r, { code, message: `${verb} ${id}`, severity: "warn", sourceId: id }));
     }
     for (const id of prev) {
-      if (!next.has(id)) out.push(event(timeOf(r), r, { code: `${code}_LIFTED`, message: `no longer ${verb.toLowerCase()} ${id}`, severity: "info", sourceId: id }));
+      if (!next.has(id))
+        out.push(
+          event(timeOf(r), r, {
+            code: `${code}_LIFTED`,
+            message: `no longer ${verb.toLowerCase()} ${id}`,
+            severity: "info",
+            sourceId: id,
+          }),
+        );
     }
     prev = next;
   }
@@ -98,11 +116,15 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
     const snap = r.detail.snapshot!;
     const total = Number(snap.totalAssets);
     const weights: Record<string, number> = {};
-    for (const [id, bal] of Object.entries(r.detail.allocation ?? {})) weights[id] = total > 0 ? Number(bal) / total : 0;
+    for (const [id, bal] of Object.entries(r.detail.allocation ?? {}))
+      weights[id] = total > 0 ? Number(bal) / total : 0;
     weights.idle = total > 0 ? Number(snap.idle) / total : 0;
     return { t: timeOf(r), weights };
   });
-  const equity: Point[] = observed.map((r) => ({ t: timeOf(r), value: toFloat(BigInt(r.detail.snapshot!.totalAssets), opts.decimals) }));
+  const equity: Point[] = observed.map((r) => ({
+    t: timeOf(r),
+    value: toFloat(BigInt(r.detail.snapshot!.totalAssets), opts.decimals),
+  }));
   const dd = drawdowns(equity);
   const hist = historicalVarCvar(returns(equity));
   if (!hist) notes.push("Historical VaR/CVaR needs at least 11 observations of the vault's value.");
@@ -111,14 +133,23 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
   const latestVerdict = verdicts.at(-1)?.detail.verdict;
   const series: Record<string, Point[]> = {};
   for (const r of verdicts) {
-    for (const [name, v] of Object.entries(r.detail.verdict!.metrics)) (series[name] ??= []).push({ t: timeOf(r), value: v });
+    for (const [name, v] of Object.entries(r.detail.verdict!.metrics)) {
+      const list = series[name] ?? [];
+      list.push({ t: timeOf(r), value: v });
+      series[name] = list;
+    }
   }
 
   const lastForecast = [...records].reverse().find((r) => r.detail.forecast)?.detail.forecast;
   const lastWeights = allocation.at(-1)?.weights ?? {};
   const il = Object.values(lastForecast?.sources ?? {})
     .filter((s) => s.priceVolPct !== undefined)
-    .map((s) => ({ sourceId: s.sourceId, weight: lastWeights[s.sourceId] ?? 0, priceVolPct: s.priceVolPct!, ...ilExposure(s.priceVolPct!, lastForecast!.horizonDays) }));
+    .map((s) => ({
+      sourceId: s.sourceId,
+      weight: lastWeights[s.sourceId] ?? 0,
+      priceVolPct: s.priceVolPct!,
+      ...ilExposure(s.priceVolPct!, lastForecast!.horizonDays),
+    }));
   if (il.length === 0) notes.push("No source reported a price-volatility forecast: no LP (impermanent-loss) exposure.");
 
   const priceEvents: ReportEvent[] = [];
@@ -131,30 +162,55 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
       else if (INCIDENT_CODE.test(reason.code) && reason.severity !== "info") incidents.push(event(t, r, reason));
     }
     for (const trig of r.detail.verdict?.triggers ?? []) {
-      if (!PRICE_CODE.test(trig.code) && !INCIDENT_CODE.test(trig.code)) incidents.push(event(t, r, { ...trig, severity: "halt" }));
+      if (!PRICE_CODE.test(trig.code) && !INCIDENT_CODE.test(trig.code))
+        incidents.push(event(t, r, { ...trig, severity: "halt" }));
     }
-    for (const s of r.stages) if (s.error) incidents.push(event(t, r, { code: s.error.code, message: `${s.stage} failed: ${s.error.message}`, severity: "halt" }));
+    for (const s of r.stages)
+      if (s.error)
+        incidents.push(
+          event(t, r, { code: s.error.code, message: `${s.stage} failed: ${s.error.message}`, severity: "halt" }),
+        );
     const paused = r.detail.snapshot?.paused;
     if (paused !== undefined) {
-      if (paused && !wasPaused) incidents.push(event(t, r, { code: "VAULT_PAUSED", message: "the vault's kill-switch was pulled", severity: "halt" }));
-      if (!paused && wasPaused) incidents.push(event(t, r, { code: "VAULT_UNPAUSED", message: "the vault was unpaused", severity: "info" }));
+      if (paused && !wasPaused)
+        incidents.push(
+          event(t, r, { code: "VAULT_PAUSED", message: "the vault's kill-switch was pulled", severity: "halt" }),
+        );
+      if (!paused && wasPaused)
+        incidents.push(event(t, r, { code: "VAULT_UNPAUSED", message: "the vault was unpaused", severity: "info" }));
       wasPaused = paused;
     }
   }
   const latestWithVerdict = verdicts.at(-1);
-  const currentPrice = latestWithVerdict ? allReasons(latestWithVerdict).filter((x) => PRICE_CODE.test(x.code)).map((x) => event(timeOf(latestWithVerdict), latestWithVerdict, x)) : [];
+  const currentPrice = latestWithVerdict
+    ? allReasons(latestWithVerdict)
+        .filter((x) => PRICE_CODE.test(x.code))
+        .map((x) => event(timeOf(latestWithVerdict), latestWithVerdict, x))
+    : [];
 
   const interventions = [
     ...setChanges(records, (r) => r.detail.verdict?.forcedExits, "FORCED_EXIT", "Forced exit from"),
     ...setChanges(records, (r) => r.detail.verdict?.frozen, "FROZEN", "Frozen"),
     ...records
       .filter((r) => r.detail.action?.route === "safe")
-      .map((r) => event(timeOf(r), r, { code: "SAFE_PROPOSAL", message: "change sent to the Safe for human approval", severity: "info" })),
+      .map((r) =>
+        event(timeOf(r), r, {
+          code: "SAFE_PROPOSAL",
+          message: "change sent to the Safe for human approval",
+          severity: "info",
+        }),
+      ),
   ].sort((a, b) => a.t - b.t);
 
-  const executed = records.filter((r) => r.outcome === "executed" && r.detail.gas && r.detail.action?.route !== "dry-run");
+  const executed = records.filter(
+    (r) => r.outcome === "executed" && r.detail.gas && r.detail.action?.route !== "dry-run",
+  );
   let cum = 0;
-  const gasSeries = executed.map((r) => ({ t: timeOf(r), value: (cum += r.detail.gas!.costUsd) }));
+  const gasSeries: Point[] = [];
+  for (const r of executed) {
+    cum += r.detail.gas!.costUsd;
+    gasSeries.push({ t: timeOf(r), value: cum });
+  }
   const outcomes: Record<string, number> = {};
   for (const r of records) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
   const first = records[0];

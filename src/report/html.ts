@@ -1,4 +1,4 @@
-import type { ReportData, ReportEvent } from "./model.ts";
+import { BACKTEST_METRIC_KEYS, type ReportData, type ReportEvent } from "./model.ts";
 import { mean } from "./stats.ts";
 import { bandChart, esc, lineChart, stackedArea } from "./svg.ts";
 
@@ -16,20 +16,29 @@ function label(d: ReportData, id: string): string {
   return id.length > 14 && id.startsWith("0x") ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
 }
 
-const pct = (v: number | null | undefined, digits = 2) => (typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)}%` : "–");
+const pct = (v: number | null | undefined, digits = 2) =>
+  typeof v === "number" && Number.isFinite(v) ? `${v.toFixed(digits)}%` : "–";
 const date = (t: number) => new Date(t * 1000).toISOString().replace("T", " ").slice(0, 16);
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly number[] = []): string {
   if (rows.length === 0) return `<p class="empty">none</p>`;
   const th = head.map((h, i) => `<th${numeric.includes(i) ? ' class="num"' : ""}>${esc(h)}</th>`).join("");
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ""}>${c}</td>`).join("")}</tr>`).join("");
+  const body = rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ""}>${c}</td>`).join("")}</tr>`)
+    .join("");
   return `<table><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function events(d: ReportData, list: readonly ReportEvent[]): string {
   return table(
     ["time (UTC)", "code", "what", "source", "decision"],
-    list.map((e) => [esc(date(e.t)), `<code class="sev-${e.severity}">${esc(e.code)}</code>`, esc(e.message), esc(e.sourceId ? label(d, e.sourceId) : ""), `<code>${esc(e.decisionId ?? "")}</code>`]),
+    list.map((e) => [
+      esc(date(e.t)),
+      `<code class="sev-${e.severity}">${esc(e.code)}</code>`,
+      esc(e.message),
+      esc(e.sourceId ? label(d, e.sourceId) : ""),
+      `<code>${esc(e.decisionId ?? "")}</code>`,
+    ]),
   );
 }
 
@@ -48,25 +57,43 @@ function summary(d: ReportData): string {
   const alloc = last
     ? table(
         ["source", "weight"],
-        Object.entries(last.weights).sort((a, b) => b[1] - a[1]).map(([id, w]) => [esc(label(d, id)), pct(w * 100)]),
+        Object.entries(last.weights)
+          .sort((a, b) => b[1] - a[1])
+          .map(([id, w]) => [esc(label(d, id)), pct(w * 100)]),
         [1],
       )
     : `<p class="empty">no allocation observed</p>`;
-  const outcomes = Object.entries(d.outcomes).map(([k, v]) => `${esc(k)}: ${v}`).join(" · ");
+  const outcomes = Object.entries(d.outcomes)
+    .map(([k, v]) => `${esc(k)}: ${v}`)
+    .join(" · ");
   return `<section id="summary"><h2>Summary</h2><div class="cards">${cards}</div><p>Decision outcomes: ${outcomes || "none"}</p><h3>Current allocation${last ? ` (${esc(date(last.t))})` : ""}</h3>${alloc}</section>`;
 }
 
 function forecasts(d: ReportData): string {
-  if (d.forecasts.length === 0) return `<section id="forecasts"><h2>Yields: forecast vs realised</h2><p class="empty">no forecasts recorded</p></section>`;
+  if (d.forecasts.length === 0)
+    return `<section id="forecasts"><h2>Yields: forecast vs realised</h2><p class="empty">no forecasts recorded</p></section>`;
   const stats = d.forecasts.map((f) => {
     const done = f.rows.filter((r) => r.complete && r.realised !== null);
     const mae = mean(done.map((r) => Math.abs(r.p50 - r.realised!)));
-    const cover = done.length > 0 ? (done.filter((r) => r.realised! >= r.p10 && r.realised! <= r.p90).length / done.length) * 100 : null;
+    const cover =
+      done.length > 0
+        ? (done.filter((r) => r.realised! >= r.p10 && r.realised! <= r.p90).length / done.length) * 100
+        : null;
     const last = f.rows.at(-1)!;
-    return [esc(label(d, f.sourceId)), String(f.rows.length), String(done.length), pct(last.p50), mae === null ? "–" : mae.toFixed(3), pct(cover, 0)];
+    return [
+      esc(label(d, f.sourceId)),
+      String(f.rows.length),
+      String(done.length),
+      pct(last.p50),
+      mae === null ? "–" : mae.toFixed(3),
+      pct(cover, 0),
+    ];
   });
   const charts = d.forecasts
-    .map((f) => `<h3>${esc(label(d, f.sourceId))} <span class="sub">(${f.horizonDays}-day horizon)</span></h3>${bandChart(f.rows, `forecast vs realised ${f.sourceId}`)}`)
+    .map(
+      (f) =>
+        `<h3>${esc(label(d, f.sourceId))} <span class="sub">(${f.horizonDays}-day horizon)</span></h3>${bandChart(f.rows, `forecast vs realised ${f.sourceId}`)}`,
+    )
     .join("");
   return `<section id="forecasts"><h2>Yields: forecast vs realised</h2>
 <p class="note">Realised = mean observed APR over the forecast's horizon. Only forecasts whose horizon has fully elapsed count in the error and coverage (a calibrated P10–P90 band covers about 80 %).</p>
@@ -74,7 +101,11 @@ ${table(["source", "forecasts", "evaluated", "latest P50 APR", "MAE (pp)", "P10�
 }
 
 function risk(d: ReportData): string {
-  const latest = table(["measure (risk gate, % of assets over the horizon)", "value"], Object.entries(d.risk.latest).map(([k, v]) => [esc(k), pct(v, 3)]), [1]);
+  const latest = table(
+    ["measure (risk gate, % of assets over the horizon)", "value"],
+    Object.entries(d.risk.latest).map(([k, v]) => [esc(k), pct(v, 3)]),
+    [1],
+  );
   const series = Object.entries(d.risk.series).map(([name, points]) => ({ name, points }));
   const hist = d.risk.historical
     ? `<p>Historical over ${d.risk.historical.steps} steps of ${esc(d.equityLabel)}: VaR 95 ${pct(d.risk.historical.varPct, 3)}, CVaR 95 ${pct(d.risk.historical.cvarPct, 3)} per step (deposits and withdrawals are not separated out).</p>`
@@ -88,7 +119,13 @@ ${series.length > 0 ? lineChart(series, { unit: "%", label: "risk figures over t
 function il(d: ReportData): string {
   return `<section id="il"><h2>Impermanent-loss exposure</h2>${table(
     ["LP source", "weight", "price vol (ann.)", "expected IL over horizon", "stressed IL (1.645σ)"],
-    d.il.map((x) => [esc(label(d, x.sourceId)), pct(x.weight * 100), pct(x.priceVolPct, 1), pct(x.expectedPct, 3), pct(x.stressPct, 3)]),
+    d.il.map((x) => [
+      esc(label(d, x.sourceId)),
+      pct(x.weight * 100),
+      pct(x.priceVolPct, 1),
+      pct(x.expectedPct, 3),
+      pct(x.stressPct, 3),
+    ]),
     [1, 2, 3, 4],
   )}<p class="note">Constant-product approximation: expected IL ≈ σ²T/8; positions are valued at oracle-fair reserves, never at spot.</p></section>`;
 }
@@ -101,14 +138,23 @@ ${g.series.length > 0 ? lineChart([{ name: "cumulative gas (USD)", points: g.ser
 
 function strategies(d: ReportData): string {
   if (!d.strategies) return "";
-  const keys = ["net_apy_pct", "sharpe", "sortino", "max_drawdown_pct", "gas_pct_aum", "rebalances", "turnover", "win_rate_pct", "capture"];
-  const rows = Object.entries(d.strategies).map(([name, m]) => [esc(name), ...keys.map((k) => (typeof m[k] === "number" ? (m[k] as number).toFixed(3) : "–"))]);
-  return `<section id="strategies"><h2>Strategies compared</h2>${table(["strategy", ...keys], rows, keys.map((_k, i) => i + 1))}</section>`;
+  const keys = BACKTEST_METRIC_KEYS;
+  const rows = Object.entries(d.strategies).map(([name, m]) => [
+    esc(name),
+    ...keys.map((k) => (typeof m[k] === "number" ? (m[k] as number).toFixed(3) : "–")),
+  ]);
+  return `<section id="strategies"><h2>Strategies compared</h2>${table(
+    ["strategy", ...keys],
+    rows,
+    keys.map((_k, i) => i + 1),
+  )}</section>`;
 }
 
 /** Renders the report as one self-contained HTML document (inline CSS and SVG; opens offline). */
 export function renderReport(d: ReportData): string {
-  const names = [...new Set(d.allocation.flatMap((a) => Object.keys(a.weights)))].sort((a, b) => (a === "idle" ? 1 : b === "idle" ? -1 : a.localeCompare(b)));
+  const names = [...new Set(d.allocation.flatMap((a) => Object.keys(a.weights)))].sort((a, b) =>
+    a === "idle" ? 1 : b === "idle" ? -1 : a.localeCompare(b),
+  );
   const period = d.period ? `${date(d.period.start)} → ${date(d.period.end)} UTC` : "no decisions";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -12,7 +12,9 @@ const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.json$/;
 export function readJournalDir(dir: string): { records: DecisionRecord[]; files: number; unreadable: string[] } {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => DAY_FILE.test(f)).sort();
+    names = readdirSync(dir)
+      .filter((f) => DAY_FILE.test(f))
+      .sort();
   } catch {
     return { records: [], files: 0, unreadable: [] };
   }

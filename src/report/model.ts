@@ -1,5 +1,18 @@
 import type { Point } from "./stats.ts";
 
+/** The per-strategy metrics of `keel backtest --json`, in the order the report shows them. */
+export const BACKTEST_METRIC_KEYS = [
+  "net_apy_pct",
+  "sharpe",
+  "sortino",
+  "max_drawdown_pct",
+  "gas_pct_aum",
+  "rebalances",
+  "turnover",
+  "win_rate_pct",
+  "capture",
+] as const;
+
 /** One row of the forecast-vs-realised table: a forecast made at `t` and what followed. */
 export interface ForecastOutcome {
   readonly t: number;
@@ -37,7 +50,11 @@ export interface ReportData {
   /** Vault value over time (total assets in whole units, or equity in USD for a backtest). */
   readonly equity: readonly Point[];
   readonly equityLabel: string;
-  readonly forecasts: readonly { readonly sourceId: string; readonly horizonDays: number; readonly rows: readonly ForecastOutcome[] }[];
+  readonly forecasts: readonly {
+    readonly sourceId: string;
+    readonly horizonDays: number;
+    readonly rows: readonly ForecastOutcome[];
+  }[];
   readonly risk: {
     /** The risk gate's latest figures (% of assets over the horizon), by name. */
     readonly latest: Readonly<Record<string, number>>;
@@ -48,7 +65,13 @@ export interface ReportData {
     readonly maxDrawdownPct: number;
     readonly drawdown: readonly Point[];
   };
-  readonly il: readonly { readonly sourceId: string; readonly weight: number; readonly priceVolPct: number; readonly expectedPct: number; readonly stressPct: number }[];
+  readonly il: readonly {
+    readonly sourceId: string;
+    readonly weight: number;
+    readonly priceVolPct: number;
+    readonly expectedPct: number;
+    readonly stressPct: number;
+  }[];
   /** Latest depeg / oracle findings (reasons whose code concerns prices), and their history. */
   readonly depegOracle: { readonly current: readonly ReportEvent[]; readonly history: readonly ReportEvent[] };
   readonly incidents: readonly ReportEvent[];

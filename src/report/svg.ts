@@ -57,7 +57,10 @@ function day(t: number): string {
 
 function axes(s: Scale, unit: string): string {
   const ticks = [s.lo, (s.lo + s.hi) / 2, s.hi]
-    .map((v) => `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${s.y(v)}" y2="${s.y(v)}" class="grid"/><text x="${PAD.l - 4}" y="${s.y(v) + 4}" text-anchor="end">${esc(fmt(v))}${esc(unit)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${s.y(v)}" y2="${s.y(v)}" class="grid"/><text x="${PAD.l - 4}" y="${s.y(v) + 4}" text-anchor="end">${esc(fmt(v))}${esc(unit)}</text>`,
+    )
     .join("");
   return `${ticks}<text x="${PAD.l}" y="${H - 6}">${day(s.t0)}</text><text x="${W - PAD.r}" y="${H - 6}" text-anchor="end">${day(s.t1)}</text>`;
 }
@@ -78,21 +81,42 @@ export function thin<T>(items: readonly T[], max = 400): T[] {
 }
 
 /** One or more lines over time. */
-export function lineChart(lines: readonly { name: string; points: readonly Point[]; color?: string }[], opts: { unit?: string; label: string; zeroBased?: boolean }): string {
+export function lineChart(
+  lines: readonly { name: string; points: readonly Point[]; color?: string }[],
+  opts: { unit?: string; label: string; zeroBased?: boolean },
+): string {
   const all = lines.flatMap((l) => l.points);
   if (all.length === 0) return `<p class="empty">no data</p>`;
-  const s = scale(all.map((p) => p.t), all.map((p) => p.value), opts.zeroBased ?? false);
+  const s = scale(
+    all.map((p) => p.t),
+    all.map((p) => p.value),
+    opts.zeroBased ?? false,
+  );
   const body = lines
-    .map((l, i) => `<path d="${path(thin(l.points), s)}" fill="none" stroke="${l.color ?? PALETTE[i % PALETTE.length]}" stroke-width="1.6"><title>${esc(l.name)}</title></path>`)
+    .map(
+      (l, i) =>
+        `<path d="${path(thin(l.points), s)}" fill="none" stroke="${l.color ?? PALETTE[i % PALETTE.length]}" stroke-width="1.6"><title>${esc(l.name)}</title></path>`,
+    )
     .join("");
-  return frame(axes(s, opts.unit ?? "") + body, opts.label) + legend(lines.map((l, i) => ({ name: l.name, color: l.color ?? PALETTE[i % PALETTE.length]! })));
+  return (
+    frame(axes(s, opts.unit ?? "") + body, opts.label) +
+    legend(lines.map((l, i) => ({ name: l.name, color: l.color ?? PALETTE[i % PALETTE.length]! })))
+  );
 }
 
 /** Stacked areas of weights (0..1) over time. */
-export function stackedArea(rows: readonly { t: number; weights: Readonly<Record<string, number>> }[], names: readonly string[], label: (id: string) => string): string {
+export function stackedArea(
+  rows: readonly { t: number; weights: Readonly<Record<string, number>> }[],
+  names: readonly string[],
+  label: (id: string) => string,
+): string {
   if (rows.length === 0) return `<p class="empty">no data</p>`;
   const data = thin(rows);
-  const s = scale(data.map((r) => r.t), [0, 1], true);
+  const s = scale(
+    data.map((r) => r.t),
+    [0, 1],
+    true,
+  );
   const base = data.map(() => 0);
   const layers = names.map((name, i) => {
     const top = data.map((r, j) => base[j]! + (r.weights[name] ?? 0));
@@ -104,26 +128,44 @@ export function stackedArea(rows: readonly { t: number; weights: Readonly<Record
     const color = name === "idle" ? "#bbbbbb" : PALETTE[i % PALETTE.length];
     return `<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.85"><title>${esc(label(name))}</title></polygon>`;
   });
-  const ticks = [0, 0.5, 1].map((v) => `<text x="${PAD.l - 4}" y="${s.y(v) + 4}" text-anchor="end">${v * 100}%</text>`).join("");
+  const ticks = [0, 0.5, 1]
+    .map((v) => `<text x="${PAD.l - 4}" y="${s.y(v) + 4}" text-anchor="end">${v * 100}%</text>`)
+    .join("");
   const dates = `<text x="${PAD.l}" y="${H - 6}">${day(s.t0)}</text><text x="${W - PAD.r}" y="${H - 6}" text-anchor="end">${day(s.t1)}</text>`;
-  return frame(layers.join("") + ticks + dates, "allocation over time") + legend(names.map((n, i) => ({ name: label(n), color: n === "idle" ? "#bbbbbb" : PALETTE[i % PALETTE.length]! })));
+  return (
+    frame(layers.join("") + ticks + dates, "allocation over time") +
+    legend(names.map((n, i) => ({ name: label(n), color: n === "idle" ? "#bbbbbb" : PALETTE[i % PALETTE.length]! })))
+  );
 }
 
 /** Forecast band (P10–P90), median, and what was realised. */
-export function bandChart(rows: readonly { t: number; p10: number; p50: number; p90: number; realised: number | null }[], label: string): string {
+export function bandChart(
+  rows: readonly { t: number; p10: number; p50: number; p90: number; realised: number | null }[],
+  label: string,
+): string {
   if (rows.length === 0) return `<p class="empty">no forecasts</p>`;
   const data = thin(rows);
   const vals = data.flatMap((r) => [r.p10, r.p90, ...(r.realised === null ? [] : [r.realised])]);
-  const s = scale(data.map((r) => r.t), vals, false);
+  const s = scale(
+    data.map((r) => r.t),
+    vals,
+    false,
+  );
   const upper = data.map((r) => `${s.x(r.t).toFixed(1)},${s.y(r.p90).toFixed(1)}`);
   const lower = data.map((r) => `${s.x(r.t).toFixed(1)},${s.y(r.p10).toFixed(1)}`).reverse();
   const realised = data.filter((r) => r.realised !== null).map((r) => ({ t: r.t, value: r.realised! }));
-  const body = `<polygon points="${[...upper, ...lower].join(" ")}" fill="#1f77b4" fill-opacity="0.2"/><path d="${path(data.map((r) => ({ t: r.t, value: r.p50 })), s)}" fill="none" stroke="#1f77b4" stroke-width="1.6"/><path d="${path(realised, s)}" fill="none" stroke="#ff7f0e" stroke-width="1.6"/>`;
-  return frame(axes(s, "%") + body, label) + legend([
-    { name: "P10–P90 forecast", color: "#a6c8e6" },
-    { name: "P50 forecast", color: "#1f77b4" },
-    { name: "realised mean over the horizon", color: "#ff7f0e" },
-  ]);
+  const body = `<polygon points="${[...upper, ...lower].join(" ")}" fill="#1f77b4" fill-opacity="0.2"/><path d="${path(
+    data.map((r) => ({ t: r.t, value: r.p50 })),
+    s,
+  )}" fill="none" stroke="#1f77b4" stroke-width="1.6"/><path d="${path(realised, s)}" fill="none" stroke="#ff7f0e" stroke-width="1.6"/>`;
+  return (
+    frame(axes(s, "%") + body, label) +
+    legend([
+      { name: "P10–P90 forecast", color: "#a6c8e6" },
+      { name: "P50 forecast", color: "#1f77b4" },
+      { name: "realised mean over the horizon", color: "#ff7f0e" },
+    ])
+  );
 }
 
 function legend(items: readonly { name: string; color: string }[]): string {

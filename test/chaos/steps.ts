@@ -80,11 +80,21 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "grantKeeper" }) },
 );
 
-/** Applies one step to the world. */
+/** Applies one step to the world (and times it per kind). */
 export async function applyStep(world: ChaosWorld, step: Step): Promise<void> {
   const s = world.stats;
   world.count(s.stepsByKind, step.kind);
   s.steps += 1;
+  const t0 = performance.now();
+  try {
+    await act(world, step);
+  } finally {
+    world.count(s.msByKind, step.kind, Math.round(performance.now() - t0));
+  }
+}
+
+async function act(world: ChaosWorld, step: Step): Promise<void> {
+  const s = world.stats;
   switch (step.kind) {
     case "tick":
       return world.tick();

@@ -16,6 +16,8 @@ export interface ChaosStats {
   sequences: number;
   steps: number;
   stepsByKind: Record<string, number>;
+  /** Wall time spent per step kind (ms), to keep the run fast. */
+  msByKind: Record<string, number>;
   faultsInjected: Record<string, number>;
   checksPassed: Record<string, number>;
   tickOutcomes: Record<string, number>;
@@ -66,6 +68,7 @@ export class ChaosWorld {
       sequences: 0,
       steps: 0,
       stepsByKind: {},
+      msByKind: {},
       faultsInjected: {},
       checksPassed: {},
       tickOutcomes: {},
@@ -184,23 +187,32 @@ export class ChaosWorld {
   /** What the chain says right now: the conditions under which nothing may be sent. */
   async groundTruth(): Promise<GroundTruth> {
     const d = this.devnet.deployment;
-    const latest = await this.provider.getBlock("latest");
+    const feeds = Object.entries(d.oracles);
+    const [latest, rounds, paused, keeperAuthorised, keeperNonce] = await Promise.all([
+      this.provider.getBlock("latest"),
+      Promise.all(
+        feeds.map(
+          ([, a]) => new Contract(a, FEED_ABI, this.provider).getFunction("latestRoundData")() as Promise<bigint[]>,
+        ),
+      ),
+      this.#vault.getFunction("paused")() as Promise<boolean>,
+      this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.#keeper) as Promise<boolean>,
+      this.provider.getTransactionCount(this.#keeper, "pending"),
+    ]);
     const now = latest?.timestamp ?? 0;
     let oldestFeedAge = 0;
     let basePrice = 1;
-    for (const [pair, address] of Object.entries(d.oracles)) {
-      const [, answer, , updatedAt] = (await new Contract(address, FEED_ABI, this.provider).getFunction(
-        "latestRoundData",
-      )()) as bigint[];
-      oldestFeedAge = Math.max(oldestFeedAge, now - Number(updatedAt));
-      if (pair === `${d.asset.symbol}/USD`) basePrice = Number(answer) / 1e8;
-    }
+    feeds.forEach(([pair], i) => {
+      const [, answer, , updatedAt] = rounds[i] ?? [];
+      oldestFeedAge = Math.max(oldestFeedAge, now - Number(updatedAt ?? 0n));
+      if (pair === `${d.asset.symbol}/USD`) basePrice = Number(answer ?? 0n) / 1e8;
+    });
     return {
-      paused: (await this.#vault.getFunction("paused")()) as boolean,
-      keeperAuthorised: (await this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.#keeper)) as boolean,
+      paused,
+      keeperAuthorised,
       oracleStale: oldestFeedAge > CHAOS_LIMITS.oracleHeartbeatSeconds,
       depegPct: Math.abs(1 - basePrice) * 100,
-      keeperNonce: await this.provider.getTransactionCount(this.#keeper, "pending"),
+      keeperNonce,
       rpcFault: this.proxy.activeFaults(),
     };
   }

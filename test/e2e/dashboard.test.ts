@@ -54,7 +54,9 @@ describe("dashboard in headless Chromium (controlled journal)", function () {
   let profile = "";
   const journal = memoryJournal();
   let paused = false;
-  const intents = [{ id: "d-00003", state: "sent", route: "bundle", nonce: 7, ageBlocks: 2, txHashes: [`0x${"cd".repeat(32)}`] }];
+  const intents = [
+    { id: "d-00003", state: "sent", route: "bundle", nonce: 7, ageBlocks: 2, txHashes: [`0x${"cd".repeat(32)}`] },
+  ];
 
   before(async function () {
     requireChromium(this);
@@ -65,13 +67,30 @@ describe("dashboard in headless Chromium (controlled journal)", function () {
         status: async () =>
           buildStatusView(
             await journal.recent(20),
-            { version: "0.1.0", chainId: 31337, mode: "devnet", dryRun: false, configHash: "cafebabe12345678", baseSymbol: "USDC", baseDecimals: 6, paused, sourceLabels: { [SOURCE_A]: "aave-usdc" } },
+            {
+              version: "0.1.0",
+              chainId: 31337,
+              mode: "devnet",
+              dryRun: false,
+              configHash: "cafebabe12345678",
+              baseSymbol: "USDC",
+              baseDecimals: 6,
+              paused,
+              sourceLabels: { [SOURCE_A]: "aave-usdc" },
+            },
             { intents: intents.length, proposals: 1 },
             Date.now(),
           ),
         listPendingIntents: async () => intents,
         listPendingProposals: async () => [
-          { safeTxHash: `0x${"ef".repeat(32)}`, state: "pending", nonce: 3, confirmations: 1, threshold: 2, summary: "exit aave-usdc" },
+          {
+            safeTxHash: `0x${"ef".repeat(32)}`,
+            state: "pending",
+            nonce: 3,
+            confirmations: 1,
+            threshold: 2,
+            summary: "exit aave-usdc",
+          },
         ],
       }),
       ...createDashboardRoutes(),
@@ -179,7 +198,11 @@ describe("dashboard in headless Chromium (keel run on the devnet)", function () 
     expect(journalIds).to.include(shown);
     // A later tick lands in the journal and on the page.
     await d.waitFor("a newer decision", () => d.decisions().length > journalIds.length || undefined);
-    await page.waitForFunction((old) => document.querySelector("#decision-rows tr[data-id]")?.getAttribute("data-id") !== old, shown, { timeout: 60_000 });
+    await page.waitForFunction(
+      (old) => document.querySelector("#decision-rows tr[data-id]")?.getAttribute("data-id") !== old,
+      shown,
+      { timeout: 60_000 },
+    );
     const newest = await page.locator("#decision-rows tr[data-id]").first().getAttribute("data-id");
     expect(d.decisions().map((r) => r.id)).to.include(newest);
 

@@ -70,7 +70,8 @@ export async function startLoopbackKms(initialKeys: Record<string, string> = {})
       if (op !== "Sign") return reply(res, 400, { __type: "UnsupportedOperationException", message: op });
       if (state.mode === "throttle") return reply(res, 400, { __type: "ThrottlingException", message: "slow down" });
       if (state.mode === "error-500") return reply(res, 500, { __type: "KMSInternalException", message: "boom" });
-      if (input.MessageType !== "DIGEST") return reply(res, 400, { __type: "ValidationException", message: "DIGEST only" });
+      if (input.MessageType !== "DIGEST")
+        return reply(res, 400, { __type: "ValidationException", message: "DIGEST only" });
       const digest = `0x${Buffer.from(input.Message ?? "", "base64").toString("hex")}`;
       if (state.mode === "garbage") {
         return reply(res, 200, { KeyId: input.KeyId, Signature: Buffer.from("3003020101", "hex").toString("base64") });

@@ -9,7 +9,10 @@ const UNIT = 10n ** 6n;
  * The i-th decision of a deterministic run: executes every third tick, halts otherwise
  * (`GAIN_BELOW_COST`), with forecasts, a verdict, allocation and observed rates.
  */
-export function decision(i: number, opts: { outcome?: DecisionRecord["outcome"]; paused?: boolean } = {}): DecisionRecord {
+export function decision(
+  i: number,
+  opts: { outcome?: DecisionRecord["outcome"]; paused?: boolean } = {},
+): DecisionRecord {
   const outcome = opts.outcome ?? (i % 3 === 0 ? "executed" : "halted");
   const t0 = Date.UTC(2026, 0, 1) + i * 3_600_000;
   const total = (1_000_000n + BigInt(i) * 100n) * UNIT;
@@ -20,7 +23,15 @@ export function decision(i: number, opts: { outcome?: DecisionRecord["outcome"];
   const rateB = 6 + Math.cos(i / 4);
   const halted = outcome === "halted";
   const haltReasons = halted
-    ? [{ code: "GAIN_BELOW_COST", message: "expected gain below 3× gas cost", value: 0.5, limit: 3, severity: "halt" as const }]
+    ? [
+        {
+          code: "GAIN_BELOW_COST",
+          message: "expected gain below 3× gas cost",
+          value: 0.5,
+          limit: 3,
+          severity: "halt" as const,
+        },
+      ]
     : [];
   return {
     id: `d-${String(i).padStart(5, "0")}`,
@@ -43,7 +54,13 @@ export function decision(i: number, opts: { outcome?: DecisionRecord["outcome"];
     ],
     haltReasons,
     detail: {
-      snapshot: { block: 100 + i * 10, timestamp: t0 / 1000, totalAssets: total.toString(), idle: idle.toString(), paused: opts.paused ?? false },
+      snapshot: {
+        block: 100 + i * 10,
+        timestamp: t0 / 1000,
+        totalAssets: total.toString(),
+        idle: idle.toString(),
+        paused: opts.paused ?? false,
+      },
       allocation: { [SOURCE_A]: a.toString(), [SOURCE_B]: b.toString() },
       rates: { [SOURCE_A]: rateA, [SOURCE_B]: rateB },
       forecast: {
@@ -71,10 +88,23 @@ export function decision(i: number, opts: { outcome?: DecisionRecord["outcome"];
         gainP10Usd: 120,
         gainP50Usd: 300,
       },
-      gas: { gasUnits: "250000", costUsd: halted ? 200 : 12.5, gainToCost: halted ? 0.5 : 9.6, maxFeePerGasWei: "30000000000" },
+      gas: {
+        gasUnits: "250000",
+        costUsd: halted ? 200 : 12.5,
+        gainToCost: halted ? 0.5 : 9.6,
+        maxFeePerGasWei: "30000000000",
+      },
       ...(halted
         ? {}
-        : { action: { route: "direct" as const, intentId: `d-${i}`, txHashes: [`0x${"ab".repeat(32)}`], status: "included" as const, block: 101 + i * 10 } }),
+        : {
+            action: {
+              route: "direct" as const,
+              intentId: `d-${i}`,
+              txHashes: [`0x${"ab".repeat(32)}`],
+              status: "included" as const,
+              block: 101 + i * 10,
+            },
+          }),
     },
   };
 }

@@ -1,11 +1,29 @@
-import type { AbstractSigner, Provider, TransactionReceipt, TransactionRequest } from "ethers";
+import type { AbstractSigner, Provider, TransactionRequest } from "ethers";
 import type { Logger } from "pino";
 import type { Action } from "../../domain/decision.ts";
+import { KeelError } from "../../domain/errors.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
+import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
 import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
-import { waitForAnyReceipt } from "./receipts.ts";
+import type { IntentRecord, IntentRoute } from "./intentRecord.ts";
+import type { IntentStore } from "./intentStore.ts";
+import {
+  broadcastRaw,
+  type ExecutionMetrics,
+  type FailpointName,
+  finalise,
+  inFlightError,
+  type LifecycleDeps,
+  move,
+  reserveNonce,
+  signAndStore,
+} from "./lifecycle.ts";
+import { openMemoryIntentStore } from "./memoryStore.ts";
+import { createNonceManager, type NonceManager } from "./nonceManager.ts";
+import { minedRevertData, waitForAnyReceipt } from "./receipts.ts";
+import { reconcileIntent } from "./reconcile.ts";
 
 /** Options of the direct route. */
 export interface DirectExecutorOptions {
@@ -16,21 +34,29 @@ export interface DirectExecutorOptions {
   /** How long to wait for the receipt before reporting `sent` (unknown is not failure). */
   readonly receiptTimeoutMs?: number;
   readonly receiptPollMs?: number;
-  /** How far back to look for an earlier `Rebalanced` of the same intent. */
-  readonly eventLookbackBlocks?: number;
+  /** Confirmations before an included intent is final. */
+  readonly confirmations?: number;
 }
 
-/** Ports of the direct route. */
+/** Ports of the direct route. Without a store, an in-memory one is used (tests, dry tools). */
 export interface DirectExecutorDeps {
   /** The keeper signer, connected to `provider`. */
   readonly signer: AbstractSigner;
   readonly provider: Provider;
   readonly codec?: AllocatorCodec;
   readonly logger?: Logger;
+  readonly store?: IntentStore;
+  readonly nonces?: NonceManager;
+  readonly metrics?: ExecutionMetrics;
+  readonly failpoint?: (name: FailpointName, signal?: AbortSignal) => Promise<void>;
+  readonly now?: () => number;
 }
 
 /** Fills in fees and gas for a rebalance request from the intent's GasVerdict. */
-export function feeFields(intent: Intent, bufferBps: number): Pick<TransactionRequest, "type" | "gasLimit" | "maxFeePerGas" | "maxPriorityFeePerGas"> {
+export function feeFields(
+  intent: Intent,
+  bufferBps: number,
+): Pick<TransactionRequest, "type" | "gasLimit" | "maxFeePerGas" | "maxPriorityFeePerGas"> {
   const g = intent.gas;
   return {
     type: 2,
@@ -40,65 +66,143 @@ export function feeFields(intent: Intent, bufferBps: number): Pick<TransactionRe
   };
 }
 
+/** The Action that reports a stored intent. */
+export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route): Action {
+  const status: Action["status"] =
+    rec.state === "included" || rec.state === "final"
+      ? "included"
+      : rec.state === "failed" || rec.state === "replaced" || rec.state === "cancelled"
+        ? "failed"
+        : "sent";
+  const hashes = rec.includedTx ? [rec.includedTx] : rec.txs.map((t) => t.hash);
+  return {
+    route,
+    intentId: rec.id,
+    txHashes: hashes,
+    status,
+    ...(rec.block === undefined ? {} : { block: rec.block }),
+  };
+}
+
+/** Lifecycle ports with defaults filled in. */
+export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorDeps): LifecycleDeps {
+  return {
+    signer: deps.signer,
+    provider: deps.provider,
+    store: deps.store ?? openMemoryIntentStore(deps.now ?? Date.now),
+    nonces: deps.nonces ?? createNonceManager({ provider: deps.provider }),
+    codec: deps.codec ?? createAllocatorCodec(),
+    allocator: opts.allocator,
+    now: deps.now ?? Date.now,
+    failpoint: deps.failpoint ?? runtimeFailpoint,
+    ...(deps.logger ? { logger: deps.logger.child({ module: "execution" }) } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  };
+}
+
+/** Settles every other unfinished intent first; an intent that stays in flight blocks new ones. */
+export async function settleOthers(lc: LifecycleDeps, intentId: string, confirmations: number): Promise<void> {
+  for (const rec of lc.store.unfinished()) {
+    if (rec.id === intentId) continue;
+    const out = await reconcileIntent(lc, rec, { confirmations });
+    if (out.state === "signed" || out.state === "sent" || out.state === "planned") throw inFlightError(out);
+  }
+}
+
+/** Creates the write-ahead record of an intent (idempotent by id). */
+export function createRecord(lc: LifecycleDeps, intent: Intent, route: IntentRoute): Promise<IntentRecord> {
+  return lc.store.create({
+    id: intent.id,
+    onchainId: lc.codec.intentIdOf(intent.id),
+    decisionId: intent.decisionId,
+    route,
+    moves: intent.plan.moves.map((m) => ({
+      sourceId: m.sourceId,
+      direction: m.direction,
+      amount: m.amount.toString(),
+    })),
+  });
+}
+
 /**
- * The direct route: simulates `allocator.rebalance(keccak(intent.id), moves)` from the keeper, sends
- * it with the GasVerdict's EIP-1559 fees, waits for the receipt and returns the Action. An intent id
- * already used on chain is reported as included (its earlier transaction), never sent again.
- * Reverts are decoded and thrown as EXECUTION_REVERTED (not retryable; a pause is terminal).
+ * The direct route: simulates `allocator.rebalance(keccak(intent.id), moves)` from the keeper,
+ * records the intent (write-ahead), reserves a nonce, signs, stores the raw transaction, broadcasts
+ * it with the GasVerdict's EIP-1559 fees and waits for the receipt. An intent id already used on
+ * chain is reported as included, never sent again. Reverts are decoded and thrown as
+ * EXECUTION_REVERTED (not retryable; a pause is terminal).
  */
 export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectExecutorDeps): Executor {
-  const codec = deps.codec ?? createAllocatorCodec();
-  const { provider, signer } = deps;
-  const log = deps.logger?.child({ module: "execution.direct" });
+  const lc = lifecycleDeps(opts, deps);
+  const { provider, signer, codec, store } = lc;
   const bufferBps = opts.gasLimitBufferBps ?? 2_000;
-  const timeoutMs = opts.receiptTimeoutMs ?? 120_000;
-
-  async function decodeMinedRevert(receipt: TransactionReceipt, from: string, data: string): Promise<never> {
-    let decoded: ReturnType<AllocatorCodec["decodeRevert"]>;
-    try {
-      await provider.call({ from, to: opts.allocator, data, blockTag: receipt.blockNumber - 1 });
-    } catch (err) {
-      decoded = codec.decodeRevert(revertDataOf(err));
-    }
-    throw revertError("receipt", decoded, { txHash: receipt.hash, block: receipt.blockNumber });
-  }
+  const confirmations = opts.confirmations ?? 1;
 
   return {
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
+      await settleOthers(lc, intent.id, confirmations);
+      const known = store.get(intent.id);
+      if (known && known.state !== "planned") {
+        return actionOf(await reconcileIntent(lc, known, { confirmations }), "direct");
+      }
       const from = await signer.getAddress();
-      const onchainId = codec.intentIdOf(intent.id);
-      const earlier = await findRebalanced(provider, codec, opts.allocator, onchainId, opts.eventLookbackBlocks);
+      const earlier = await findRebalanced(provider, codec, opts.allocator, codec.intentIdOf(intent.id));
+      let rec = await createRecord(lc, intent, "direct");
       if (earlier) {
-        log?.warn({ intentId: intent.id, txHash: earlier.txHash }, "intent already executed on chain");
-        return { route: "direct", intentId: intent.id, txHashes: [earlier.txHash], status: "included", block: earlier.block };
+        lc.logger?.warn({ intentId: intent.id, txHash: earlier.txHash }, "intent already executed on chain");
+        rec = await move(lc, rec.id, "included", { includedTx: earlier.txHash, block: earlier.block });
+        return actionOf(await finalise(lc, rec, confirmations), "direct");
       }
       const data = codec.encodeRebalance(intent.id, intent.plan.moves);
       signal.throwIfAborted();
-      // Simulate right before sending: a pause or bound violation is caught without spending gas.
+      // Simulate right before signing: a pause or bound violation is caught without spending gas.
       try {
         await provider.call({ from, to: opts.allocator, data });
       } catch (err) {
-        throw translateSendError(err, codec, "simulate");
+        const e = translateSendError(err, codec, "simulate");
+        await move(lc, rec.id, "failed", { error: { code: e.code, message: e.message } });
+        throw e;
       }
       signal.throwIfAborted();
       const chainId = (await provider.getNetwork()).chainId;
       const request: TransactionRequest = { to: opts.allocator, data, chainId, ...feeFields(intent, bufferBps) };
-      let hash: string;
+      rec = await reserveNonce(lc, rec, signal);
+      let signed: Awaited<ReturnType<typeof signAndStore>>;
       try {
-        const sent = await signer.sendTransaction(request);
-        hash = sent.hash;
+        signed = await signAndStore(lc, rec, request, signal);
       } catch (err) {
-        throw translateSendError(err, codec, "send");
+        // Nothing left the process: the intent ends here and its nonce is free again.
+        const e = err instanceof KeelError ? err : translateSendError(err, codec, "send");
+        await move(lc, rec.id, "failed", { error: { code: e.code, message: e.message } });
+        lc.nonces.resync(from);
+        throw e;
       }
-      log?.info({ intentId: intent.id, txHash: hash }, "rebalance sent");
-      const receipt = await waitForAnyReceipt(provider, [hash], { timeoutMs, pollMs: opts.receiptPollMs ?? 500, signal });
+      rec = await broadcastRaw(lc, signed.rec, signed.tx.raw, signal);
+      lc.logger?.info({ intentId: intent.id, txHash: signed.tx.hash, nonce: rec.nonce }, "rebalance sent");
+      await lc.failpoint?.("before-receipt", signal);
+      const receipt = await waitForAnyReceipt(
+        provider,
+        rec.txs.map((t) => t.hash),
+        { timeoutMs: opts.receiptTimeoutMs ?? 120_000, pollMs: opts.receiptPollMs ?? 500, signal },
+      );
       if (!receipt) {
-        log?.warn({ intentId: intent.id, txHash: hash }, "no receipt yet");
-        return { route: "direct", intentId: intent.id, txHashes: [hash], status: "sent" };
+        lc.logger?.warn({ intentId: intent.id, txHash: signed.tx.hash }, "no receipt yet");
+        return actionOf(rec, "direct");
       }
-      if (receipt.status !== 1) await decodeMinedRevert(receipt, from, data);
-      log?.info({ intentId: intent.id, txHash: hash, block: receipt.blockNumber }, "rebalance included");
-      return { route: "direct", intentId: intent.id, txHashes: [hash], status: "included", block: receipt.blockNumber };
+      if (receipt.status !== 1) {
+        const revertData = await minedRevertData(provider, receipt, { from, to: opts.allocator, data }, revertDataOf);
+        const decoded = codec.decodeRevert(revertData);
+        const e = revertError("receipt", decoded, { txHash: receipt.hash, block: receipt.blockNumber });
+        await move(lc, rec.id, "failed", {
+          includedTx: receipt.hash,
+          block: receipt.blockNumber,
+          error: { code: e.code, message: e.message },
+        });
+        throw e;
+      }
+      rec = await move(lc, rec.id, "included", { includedTx: receipt.hash, block: receipt.blockNumber });
+      rec = await finalise(lc, rec, confirmations);
+      lc.logger?.info({ intentId: intent.id, txHash: receipt.hash, block: receipt.blockNumber }, "rebalance included");
+      return actionOf(rec, "direct");
     },
   };
 }

@@ -32,7 +32,11 @@ export function isRevert(err: unknown): boolean {
 }
 
 /** Translates an ethers error raised while simulating or sending into a KeelError. */
-export function translateSendError(err: unknown, codec: AllocatorCodec, stage: "simulate" | "estimate" | "send"): KeelError {
+export function translateSendError(
+  err: unknown,
+  codec: AllocatorCodec,
+  stage: "simulate" | "estimate" | "send",
+): KeelError {
   if (err instanceof KeelError) return err;
   if (isRevert(err) && stage !== "send") return revertError(stage, codec.decodeRevert(revertDataOf(err)), {}, err);
   if (isError(err, "INSUFFICIENT_FUNDS")) {

@@ -33,7 +33,12 @@ export interface IntentStore {
 
 function isStoreFile(v: unknown): v is StoreFile {
   const f = v as StoreFile | null;
-  return !!f && f.version === 1 && Array.isArray(f.intents) && f.intents.every((i) => typeof i?.id === "string" && typeof i?.state === "string");
+  return (
+    !!f &&
+    f.version === 1 &&
+    Array.isArray(f.intents) &&
+    f.intents.every((i) => typeof i?.id === "string" && typeof i?.state === "string")
+  );
 }
 
 /**
@@ -56,7 +61,7 @@ export async function openIntentStore(opts: { path: string; now: () => number })
     db.data = { version: 1, intents: [] };
   }
   const byId = new Map<string, number>();
-  db.data.intents.forEach((r, i) => byId.set(r.id, i));
+  for (const [i, r] of db.data.intents.entries()) byId.set(r.id, i);
   let writing: Promise<unknown> = Promise.resolve();
 
   // Writes are serialised so two transitions can never interleave their file writes.

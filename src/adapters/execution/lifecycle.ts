@@ -48,7 +48,11 @@ export async function move(
 }
 
 /** Reserves a nonce for the intent (recorded durably before anything is signed). */
-export async function reserveNonce(deps: LifecycleDeps, rec: IntentRecord, signal?: AbortSignal): Promise<IntentRecord> {
+export async function reserveNonce(
+  deps: LifecycleDeps,
+  rec: IntentRecord,
+  signal?: AbortSignal,
+): Promise<IntentRecord> {
   if (rec.nonce !== undefined) return rec;
   const from = await deps.signer.getAddress();
   const nonce = await deps.nonces.allocate(from);
@@ -84,7 +88,12 @@ export async function signAndStore(
  * Broadcasts a stored raw transaction to the public mempool (direct route). "Already known" is
  * success; "nonce too low" is resolved by looking for our own hashes and the intent's event first.
  */
-export async function broadcastRaw(deps: LifecycleDeps, rec: IntentRecord, raw: string, signal?: AbortSignal): Promise<IntentRecord> {
+export async function broadcastRaw(
+  deps: LifecycleDeps,
+  rec: IntentRecord,
+  raw: string,
+  signal?: AbortSignal,
+): Promise<IntentRecord> {
   try {
     await deps.provider.broadcastTransaction(raw);
   } catch (err) {
@@ -141,7 +150,8 @@ export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmat
     return move(deps, rec.id, "sent", { error: { code: "TX_VANISHED", message: "included transaction vanished" } });
   }
   const head = await deps.provider.getBlockNumber();
-  if (head - receipt.blockNumber + 1 >= confirmations) return move(deps, rec.id, "final", { block: receipt.blockNumber });
+  if (head - receipt.blockNumber + 1 >= confirmations)
+    return move(deps, rec.id, "final", { block: receipt.blockNumber });
   return rec;
 }
 

@@ -23,7 +23,10 @@ export interface NonceManager {
 }
 
 /** An uncached pending-nonce reader: ethers caches identical reads for 250 ms, which would hand out a nonce twice. */
-export function uncachedNonceReader(provider: Provider, blockTag: "pending" | "latest" = "pending"): PendingNonceReader {
+export function uncachedNonceReader(
+  provider: Provider,
+  blockTag: "pending" | "latest" = "pending",
+): PendingNonceReader {
   const send = (provider as { send?: (m: string, p: unknown[]) => Promise<unknown> }).send;
   return async (address) => {
     if (typeof send === "function") {

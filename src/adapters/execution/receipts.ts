@@ -45,3 +45,37 @@ export async function waitForAnyReceipt(
   }
   return null;
 }
+
+/**
+ * Recovers the revert data of a mined, failed transaction: `debug_traceTransaction` when the node
+ * offers it, else replaying the call against the state after and before its block.
+ */
+export async function minedRevertData(
+  provider: Provider,
+  receipt: TransactionReceipt,
+  call: { from: string; to: string; data: string },
+  dataOf: (err: unknown) => string | undefined,
+): Promise<string | undefined> {
+  const send = (provider as { send?: (m: string, p: unknown[]) => Promise<unknown> }).send;
+  if (typeof send === "function") {
+    try {
+      const trace = (await send.call(provider, "debug_traceTransaction", [
+        receipt.hash,
+        { disableStorage: true, disableMemory: true, disableStack: true },
+      ])) as { returnValue?: string; failed?: boolean };
+      const rv = trace?.returnValue;
+      if (typeof rv === "string" && rv.length >= 8) return rv.startsWith("0x") ? rv : `0x${rv}`;
+    } catch {
+      // tracing not offered: replay instead
+    }
+  }
+  for (const blockTag of [receipt.blockNumber, receipt.blockNumber - 1]) {
+    try {
+      await provider.call({ ...call, blockTag });
+    } catch (err) {
+      const data = dataOf(err);
+      if (data) return data;
+    }
+  }
+  return undefined;
+}

@@ -43,7 +43,11 @@ export interface ReconcileSummary {
  * transaction that is not ours; otherwise the same raw transaction is sent again (never re-signed
  * under a new nonce).
  */
-export async function reconcileIntent(deps: LifecycleDeps, rec: IntentRecord, opts: ReconcileOptions): Promise<IntentRecord> {
+export async function reconcileIntent(
+  deps: LifecycleDeps,
+  rec: IntentRecord,
+  opts: ReconcileOptions,
+): Promise<IntentRecord> {
   if (TERMINAL_STATES.has(rec.state)) return rec;
   if (rec.state === "included") return finalise(deps, rec, opts.confirmations);
   const settled = await settleFromChain(deps, rec);
@@ -97,7 +101,10 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
   };
   if (store.openStatus !== "loaded") {
     if ((await chainShowsHistory(deps, opts)) && !opts.adoptChainHistory) {
-      log?.error({ store: store.path, status: store.openStatus, quarantined: store.quarantinedTo }, "intent store lost");
+      log?.error(
+        { store: store.path, status: store.openStatus, quarantined: store.quarantinedTo },
+        "intent store lost",
+      );
       throw new KeelError(
         "INTENT_STORE_UNRECONCILED",
         `intent store is ${store.openStatus === "fresh" ? "missing" : "corrupt"} but the chain shows the keeper's history; refusing to send (set execution.adoptChainHistory after checking the chain)`,
@@ -107,8 +114,10 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
     await store.flush();
   }
   const rebroadcast: IntentRecord[] = [];
+  const checkedIds: string[] = [];
   for (const rec of store.unfinished()) {
     summary.checked++;
+    checkedIds.push(rec.id);
     const out = await reconcileIntent(deps, rec, opts);
     if (out.state === "sent" || out.state === "signed") rebroadcast.push(out);
   }
@@ -121,11 +130,7 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
     );
     if (receipt) await reconcileIntent(deps, deps.store.get(rec.id) ?? rec, opts);
   }
-  for (const rec of store.list()) {
-    if (rec.updatedAt < 0) continue;
-  }
-  const ids = new Set(store.list().map((r) => r.id));
-  for (const id of ids) {
+  for (const id of checkedIds) {
     const r = store.get(id);
     if (!r) continue;
     if (r.state === "included") summary.included++;

@@ -16,7 +16,11 @@ export interface SignerDeps {
  * private key (from a secret) or an AWS KMS secp256k1 key. Error messages never carry the key or
  * the password; the underlying library error is dropped for that reason.
  */
-export async function createSigner(spec: SignerSpec, provider: Provider, deps: SignerDeps = {}): Promise<AbstractSigner> {
+export async function createSigner(
+  spec: SignerSpec,
+  provider: Provider,
+  deps: SignerDeps = {},
+): Promise<AbstractSigner> {
   const env = deps.env ?? process.env;
   switch (spec.type) {
     case "privateKey": {

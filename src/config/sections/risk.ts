@@ -29,7 +29,7 @@ const scoreWeights = z
 export const riskSection = z
   .strictObject({
     /** A snapshot older than this (block time vs wall clock, or vs its newest price) halts the tick. */
-    maxDataAgeSeconds: seconds(86_400).default(600),
+    maxDataAgeSeconds: seconds(7 * 86_400).default(600),
     /** Oracle heartbeat: an observation older than this is stale. */
     oracleHeartbeatSeconds: seconds(7 * 86_400).default(3_600),
     /** Per-symbol heartbeat overrides (e.g. a daily feed: `{ USDC: 90000 }`). */

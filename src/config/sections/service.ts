@@ -40,6 +40,8 @@ export const devnetSection = z
     initialDepositUnits: z.number().positive().default(1_000_000),
     /** Scheduled depeg and gas-spike episodes in the synthetic scenario. */
     episodes: z.boolean().default(true),
+    /** A keel dataset folder to replay (rates, gas, base-asset price) instead of the synthetic scenario. */
+    data: z.string().min(1).optional(),
     /** On devnet the daemon ticks on every new block (each simulator step mines one). */
     tickOnNewBlock: z.boolean().default(true),
   })

@@ -34,6 +34,13 @@
     return id.length > 14 && id.startsWith("0x") ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
   }
 
+  /** Reason messages name sources by address; show their labels instead. */
+  function named(text) {
+    let out = String(text);
+    for (const [id, name] of Object.entries(labels)) out = out.split(id).join(name);
+    return out;
+  }
+
   function units(raw, digits = 2) {
     try {
       const v = BigInt(raw);
@@ -85,12 +92,23 @@
     rows.replaceChildren();
     s.allocation.forEach((a, i) => {
       const color = a.sourceId === "idle" ? "#4a5561" : palette[i % palette.length];
-      if (a.weight > 0) bar.append(el("div", { style: `width:${a.weight * 100}%;background:${color}`, title: `${short(a.sourceId)} ${pct(a.weight)}` }));
+      if (a.weight > 0)
+        bar.append(
+          el("div", {
+            style: `width:${a.weight * 100}%;background:${color}`,
+            title: `${short(a.sourceId)} ${pct(a.weight)}`,
+          }),
+        );
       rows.append(
         el(
           "tr",
           { "data-source": a.sourceId },
-          el("td", { title: a.sourceId }, el("span", { class: "swatch", style: `background:${color};margin-left:0` }), short(a.sourceId)),
+          el(
+            "td",
+            { title: a.sourceId },
+            el("span", { class: "swatch", style: `background:${color};margin-left:0` }),
+            short(a.sourceId),
+          ),
           el("td", { class: "num" }, units(a.balance)),
           el("td", { class: "num" }, pct(a.weight)),
           el("td", { class: "num" }, a.targetWeight === undefined ? "–" : pct(a.targetWeight)),
@@ -99,14 +117,22 @@
     });
     const reasons = $("reasons");
     reasons.replaceChildren(
-      ...(s.lastReasons.length ? s.lastReasons : [{ code: "—", message: "no reasons recorded", severity: "info" }]).map((r) =>
-        el("li", { class: `sev-${r.severity}` }, el("code", {}, r.code), " ", r.message, r.sourceId ? ` (${short(r.sourceId)})` : ""),
+      ...(s.lastReasons.length ? s.lastReasons : [{ code: "—", message: "no reasons recorded", severity: "info" }]).map(
+        (r) =>
+          el(
+            "li",
+            { class: `sev-${r.severity}` },
+            el("code", {}, r.code),
+            " ",
+            named(r.message),
+            r.sourceId && !named(r.message).includes(short(r.sourceId)) ? ` (${short(r.sourceId)})` : "",
+          ),
       ),
     );
   }
 
   function renderVerdict(decisions) {
-    const withVerdict = decisions.find((d) => d.detail && d.detail.verdict);
+    const withVerdict = decisions.find((d) => d.detail?.verdict);
     const box = $("risk-metrics");
     const lists = $("risk-lists");
     box.replaceChildren();
@@ -117,7 +143,14 @@
     }
     const v = withVerdict.detail.verdict;
     for (const [k, val] of Object.entries(v.metrics || {})) {
-      box.append(el("div", { class: "metric", "data-metric": k }, el("div", { class: "v" }, `${num(val)}%`), el("div", { class: "k" }, k)));
+      box.append(
+        el(
+          "div",
+          { class: "metric", "data-metric": k },
+          el("div", { class: "v" }, `${num(val)}%`),
+          el("div", { class: "k" }, k),
+        ),
+      );
     }
     const caps = Object.entries(v.caps || {}).map(([id, c]) => `${short(id)} ≤ ${pct(c, 0)}`);
     const add = (k, vals) => lists.append(el("dt", {}, k), el("dd", {}, vals.length ? vals.join(", ") : "none"));
@@ -125,7 +158,10 @@
     add("frozen", (v.frozen || []).map(short));
     add("forced exits", (v.forcedExits || []).map(short));
     add("min idle", [pct(v.minIdleWeight, 0)]);
-    add("triggers", (v.triggers || []).map((t) => t.code));
+    add(
+      "triggers",
+      (v.triggers || []).map((t) => t.code),
+    );
   }
 
   function renderForecast(f) {
@@ -136,7 +172,8 @@
       return;
     }
     const fc = f.forecast;
-    $("forecast-meta").textContent = `${fc.forecaster} · ${fc.horizonDays}d horizon${fc.fallbackReason ? ` · fallback: ${fc.fallbackReason}` : ""}`;
+    $("forecast-meta").textContent =
+      `${fc.forecaster} · ${fc.horizonDays}d horizon${fc.fallbackReason ? ` · fallback: ${fc.fallbackReason}` : ""}`;
     const entries = Object.values(fc.sources);
     const observed = f.observedAprPct || {};
     const hi = Math.max(1, ...entries.map((e) => e.p90), ...Object.values(observed)) * 1.1;
@@ -150,12 +187,27 @@
       const y = i * rowH + 6;
       const label = svg("text", { x: 0, y: y + 13 });
       label.textContent = short(e.sourceId);
-      const band = svg("rect", { x: x(e.p10), y, width: Math.max(2, x(e.p90) - x(e.p10)), height: 16, fill: "rgba(88,166,255,0.35)", "data-source": e.sourceId });
-      const mid = svg("line", { x1: x(e.p50), x2: x(e.p50), y1: y - 2, y2: y + 18, stroke: "#58a6ff", "stroke-width": 2 });
+      const band = svg("rect", {
+        x: x(e.p10),
+        y,
+        width: Math.max(2, x(e.p90) - x(e.p10)),
+        height: 16,
+        fill: "rgba(88,166,255,0.35)",
+        "data-source": e.sourceId,
+      });
+      const mid = svg("line", {
+        x1: x(e.p50),
+        x2: x(e.p50),
+        y1: y - 2,
+        y2: y + 18,
+        stroke: "#58a6ff",
+        "stroke-width": 2,
+      });
       const txt = svg("text", { x: width - 56, y: y + 13 });
       txt.textContent = `${num(e.p50)}%`;
       chart.append(label, band, mid, txt);
-      if (typeof observed[e.sourceId] === "number") chart.append(svg("circle", { cx: x(observed[e.sourceId]), cy: y + 8, r: 4, fill: "#d29922" }));
+      if (typeof observed[e.sourceId] === "number")
+        chart.append(svg("circle", { cx: x(observed[e.sourceId]), cy: y + 8, r: 4, fill: "#d29922" }));
     });
     const axis = svg("text", { x: left, y: entries.length * rowH + 16 });
     axis.textContent = `0 … ${num(hi, 1)}% APR`;
@@ -172,7 +224,9 @@
     const rows = $("decision-rows");
     rows.replaceChildren();
     for (const d of decisions) {
-      const reasons = d.haltReasons.length ? d.haltReasons : d.stages.flatMap((s) => s.error ? [{ code: s.error.code, message: s.error.message }] : []);
+      const reasons = d.haltReasons.length
+        ? d.haltReasons
+        : d.stages.flatMap((s) => (s.error ? [{ code: s.error.code, message: s.error.message }] : []));
       const tr = el(
         "tr",
         { class: "clickable", "data-id": d.id, "data-outcome": d.outcome },
@@ -181,7 +235,7 @@
         el("td", { class: `outcome ${d.outcome}` }, d.outcome),
         el("td", { class: "num" }, d.block ?? "–"),
         stagesCell(d),
-        el("td", {}, reasons.map((r) => `${r.code}: ${r.message}`).join("; ") || "–"),
+        el("td", {}, named(reasons.map((r) => `${r.code}: ${r.message}`).join("; ")) || "–"),
       );
       tr.addEventListener("click", () => showDetail(d.id));
       rows.append(tr);
@@ -204,16 +258,29 @@
     $("proposal-count").textContent = p.proposals.length;
     $("intent-rows").replaceChildren(
       ...p.intents.map((i) =>
-        el("tr", { "data-id": i.id }, el("td", { class: "mono" }, i.id), el("td", {}, i.state), el("td", {}, i.route ?? "–"),
-          el("td", { class: "num" }, i.nonce ?? "–"), el("td", { class: "num" }, i.ageBlocks ?? "–"),
-          el("td", { class: "mono" }, (i.txHashes || []).map((h) => `${h.slice(0, 10)}…`).join(" ") || "–")),
+        el(
+          "tr",
+          { "data-id": i.id },
+          el("td", { class: "mono" }, i.id),
+          el("td", {}, i.state),
+          el("td", {}, i.route ?? "–"),
+          el("td", { class: "num" }, i.nonce ?? "–"),
+          el("td", { class: "num" }, i.ageBlocks ?? "–"),
+          el("td", { class: "mono" }, (i.txHashes || []).map((h) => `${h.slice(0, 10)}…`).join(" ") || "–"),
+        ),
       ),
     );
     $("proposal-rows").replaceChildren(
       ...p.proposals.map((q) =>
-        el("tr", { "data-id": q.safeTxHash }, el("td", { class: "mono", title: q.safeTxHash }, `${q.safeTxHash.slice(0, 12)}…`),
-          el("td", {}, q.stale ? `${q.state} (stale)` : q.state), el("td", { class: "num" }, q.nonce ?? "–"),
-          el("td", { class: "num" }, `${q.confirmations ?? "?"}/${q.threshold ?? "?"}`), el("td", {}, q.summary ?? "")),
+        el(
+          "tr",
+          { "data-id": q.safeTxHash },
+          el("td", { class: "mono", title: q.safeTxHash }, `${q.safeTxHash.slice(0, 12)}…`),
+          el("td", {}, q.stale ? `${q.state} (stale)` : q.state),
+          el("td", { class: "num" }, q.nonce ?? "–"),
+          el("td", { class: "num" }, `${q.confirmations ?? "?"}/${q.threshold ?? "?"}`),
+          el("td", {}, q.summary ?? ""),
+        ),
       ),
     );
   }
@@ -233,7 +300,7 @@
       getJson("/api/v1/pending"),
     ]);
     const [status, decisions, forecast, pending] = results;
-    const errors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason && r.reason.message));
+    const errors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message));
     if (status.status === "fulfilled") renderStatus(status.value);
     if (decisions.status === "fulfilled") {
       renderDecisions(decisions.value.decisions);
@@ -246,7 +313,8 @@
     banner.classList.toggle("hidden", errors.length === 0);
     if (errors.length === 0) $("updated").textContent = new Date().toLocaleTimeString();
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || "0") + 1);
-    if (selected && decisions.status === "fulfilled" && !decisions.value.decisions.some((d) => d.id === selected)) selected = null;
+    if (selected && decisions.status === "fulfilled" && !decisions.value.decisions.some((d) => d.id === selected))
+      selected = null;
   }
 
   async function loop() {

@@ -2,6 +2,7 @@ import type { Reason } from "../../domain/reasons.ts";
 import type { Snapshot, SourceState } from "../../domain/snapshot.ts";
 import type { RiskOptions } from "./options.ts";
 import { type PriceBook, tokensOf } from "./prices.ts";
+import { lastAtOrBefore } from "./scenarios.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
 
 /** Grade of a peg deviation, from mildest to worst. */
@@ -22,22 +23,41 @@ export interface PegDeviation {
   readonly confirmedPct: number;
 }
 
-/** Deviation of a symbol from its peg; undefined when it has no peg or no usable price. */
-export function pegDeviation(symbol: string, book: PriceBook, opts: RiskOptions): PegDeviation | undefined {
+/** Price history by symbol, used to value the peg at the time of each observation. */
+type PegHistory = Readonly<Record<string, readonly { t: number; priceUsd: number }[]>>;
+
+/**
+ * Deviation of a symbol from its peg; undefined when it has no peg or no usable price. When the
+ * observation is older than the peg's price (a daily feed against an hourly one), the peg is valued
+ * as of the observation's own time from the history, so a stale bar is not mistaken for a depeg.
+ */
+export function pegDeviation(symbol: string, book: PriceBook, opts: RiskOptions, history?: PegHistory): PegDeviation | undefined {
   const peg = opts.pegs[symbol];
   if (peg === undefined) return undefined;
   const pegUsd = book.usd(peg);
   const h = book.health(symbol);
   if (pegUsd === undefined || pegUsd <= 0 || h.priceUsd === undefined || h.byOrigin.length === 0) return undefined;
-  const devs = h.byOrigin.map((o) => Math.abs(o.priceUsd / pegUsd - 1) * 100);
+  const pegSeries = peg === "USD" ? undefined : (history?.[peg] ?? history?.[opts.priceAliases[peg] ?? ""]);
+  const pegAt = (t: number): number => {
+    if (!pegSeries) return pegUsd;
+    const i = lastAtOrBefore(pegSeries, t);
+    const p = i >= 0 ? pegSeries[i] : undefined;
+    return p && t - p.t <= ALIGN_SECONDS && p.priceUsd > 0 ? p.priceUsd : pegUsd;
+  };
+  const devs = h.byOrigin.map((o) => (o.priceUsd / pegAt(o.updatedAt) - 1) * 100);
+  const abs = devs.map(Math.abs);
+  const newest = h.byOrigin.reduce((a, o) => (o.updatedAt > a.updatedAt ? o : a));
   return {
     symbol,
     peg,
-    signedPct: (h.priceUsd / pegUsd - 1) * 100,
-    worstPct: Math.max(...devs),
-    confirmedPct: Math.min(...devs),
+    signedPct: h.byOrigin.length === 1 ? devs[0]! : (h.priceUsd / pegAt(newest.updatedAt) - 1) * 100,
+    worstPct: Math.max(...abs),
+    confirmedPct: Math.min(...abs),
   };
 }
+
+/** How far back a peg price may be from the observation it values. */
+const ALIGN_SECONDS = 2 * 3_600;
 
 /** Graded thresholds: alert and stop on the worst origin, exit and pause only when every origin confirms. */
 export function gradeDepeg(d: PegDeviation, opts: RiskOptions): DepegGrade {
@@ -72,9 +92,10 @@ export function checkDepeg(
   book: PriceBook,
   opts: RiskOptions,
   b: VerdictBuilder,
+  history?: PegHistory,
 ): void {
   const base = snapshot.baseAsset.symbol.toUpperCase();
-  const baseDev = pegDeviation(base, book, opts);
+  const baseDev = pegDeviation(base, book, opts, history);
   if (baseDev) {
     b.metrics.baseDepegPct = baseDev.signedPct;
     const fmt = `${base} is ${baseDev.signedPct.toFixed(2)} % off its ${baseDev.peg} peg`;
@@ -125,7 +146,7 @@ export function checkDepeg(
   for (const s of sources) {
     for (const token of tokensOf(s.asset)) {
       if (token === base) continue;
-      if (!cache.has(token)) cache.set(token, pegDeviation(token, book, opts));
+      if (!cache.has(token)) cache.set(token, pegDeviation(token, book, opts, history));
       const d = cache.get(token);
       if (!d) continue;
       b.detail(s.id, { depegPct: d.signedPct });

@@ -116,16 +116,27 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
 
   // Standalone limits per source at unit weight: the cap may not exceed limit / risk-per-unit.
   const risky: boolean[] = [];
+  const n = scen.returns.length;
+  const unitLosses = new Array<number>(n + 1);
+  const unitProbs = new Array<number>(n + 1);
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]!;
-    const unit = sources.map((_, j) => (j === i ? 1 : 0));
-    const one = portfolioLosses(scen.returns, unit, incidentProb, shock);
-    const t1 = historicalTail(one.losses, alpha, one.probs);
-    const e1 = historicalEvar(one.losses, alpha, one.probs);
+    // Standalone at unit weight: the source's own scenario losses plus its incident atom.
+    const p = incidentProb[i]!;
+    for (let k = 0; k < n; k++) {
+      unitLosses[k] = -scen.returns[k]![i]!;
+      unitProbs[k] = (1 - p) / n;
+    }
+    unitLosses[n] = shock;
+    unitProbs[n] = p;
+    const t1 = historicalTail(unitLosses, alpha, unitProbs);
     risky.push(t1.var > 0);
     capFromLimit(b, s.id, t1.var, opts.maxVarPct, "VAR_LIMIT", "VaR");
     capFromLimit(b, s.id, t1.cvar, opts.maxCvarPct, "CVAR_LIMIT", "CVaR");
-    capFromLimit(b, s.id, e1, opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
+    // EVaR per unit never exceeds the worst loss (≤ 100 %), so a limit of 100 % or more cannot bind.
+    if (opts.maxEvarPct < 100) {
+      capFromLimit(b, s.id, historicalEvar(unitLosses, alpha, unitProbs), opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
+    }
   }
 
   // A breach of the current portfolio shrinks the caps of the risky sources it holds, proportionally.

@@ -54,7 +54,7 @@ export function assessRisk(opts: RiskOptions, input: RiskInput, nowSeconds?: num
 
   checkFreshness(snapshot, book, opts, b, nowSeconds);
   checkOracles(snapshot, sources, book, opts, b);
-  checkDepeg(snapshot, sources, book, opts, b);
+  checkDepeg(snapshot, sources, book, opts, b, input.history.prices);
   checkManipulation(input, book, opts, b);
   checkAnomalies(input, opts, b);
   checkLiquidity(input, opts, b);

@@ -101,36 +101,54 @@ export function buildScenarios(spec: ScenarioSpec, maxScenarios = 2_000): Scenar
     const pts = history.sources[s.id];
     return pts && pts.length > 0 ? new AprIndex(pts) : undefined;
   });
-  const tokenSeries = sources.map((s) => tokensOf(s.asset).map((tok) => (tok === base ? undefined : series(tok))));
+  const tokenLists = sources.map((s) => tokensOf(s.asset));
 
+  // Scenario end times, newest first.
   const times: number[] = [];
+  for (let end = history.asOf; end - h >= earliest && times.length < maxScenarios; end -= spec.stepSeconds) times.push(end);
+
+  // Moves of each distinct token against the base asset, once per scenario (1 for the base or when unknown).
+  const baseMoves = times.map((end) => relMove(baseSeries, end - h, end, maxAge) ?? 1);
+  const moveCache = new Map<string, Float64Array>();
+  const movesOf = (tok: string): Float64Array => {
+    const hit = moveCache.get(tok);
+    if (hit) return hit;
+    const ser = tok === base ? undefined : series(tok);
+    const arr = new Float64Array(times.length).fill(1);
+    if (ser && ser.length > 0) {
+      for (let k = 0; k < times.length; k++) {
+        const end = times[k]!;
+        arr[k] = (relMove(ser, end - h, end, maxAge) ?? baseMoves[k]!) / baseMoves[k]!;
+      }
+    }
+    moveCache.set(tok, arr);
+    return arr;
+  };
+  const tokenMoves = tokenLists.map((toks) => toks.map(movesOf));
+
   const returns: Float64Array[] = [];
-  for (let end = history.asOf; end - h >= earliest && times.length < maxScenarios; end -= spec.stepSeconds) {
+  for (let k = 0; k < times.length; k++) {
+    const end = times[k]!;
     const start = end - h;
     const row = new Float64Array(sources.length);
-    const baseMove = relMove(baseSeries, start, end, maxAge) ?? 1;
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]!;
       const apr = indexes[i]?.meanApr(start, end) ?? spec.fallbackAprPct[s.id] ?? 0;
       const yieldReturn = (apr / 100) * years;
-      const toks = tokenSeries[i]!;
-      // Token moves against the base asset (1 for the base itself or when unknown).
-      const moves = toks.map((ser) => (ser ? (relMove(ser, start, end, maxAge) ?? 1) / baseMove : 1));
+      const moves = tokenMoves[i]!;
       let priceReturn = 0;
       if (s.kind === "lp" && moves.length === 2) {
-        const m0 = moves[0]!;
-        const m1 = moves[1]!;
+        const m0 = moves[0]![k]!;
+        const m1 = moves[1]![k]!;
         const hold = (m0 + m1) / 2;
-        const r = m0 / m1;
         const range = spec.lpRanges[s.id];
-        const il = range ? ilV3(1, r, range) : ilV2(r);
+        const il = range ? ilV3(1, m0 / m1, range) : ilV2(m0 / m1);
         priceReturn = hold * (1 + il) - 1;
       } else if (moves.length >= 1) {
-        priceReturn = moves[0]! - 1;
+        priceReturn = moves[0]![k]! - 1;
       }
       row[i] = (1 + priceReturn) * (1 + yieldReturn) - 1;
     }
-    times.push(end);
     returns.push(row);
   }
   return { times, returns };

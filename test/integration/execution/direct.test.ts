@@ -22,7 +22,10 @@ describe("direct route on a local chain", function () {
   });
 
   it("sends rebalance(keccak(intent id), moves) from the keeper and reports the inclusion block", async () => {
-    const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+    const exec = createDirectExecutor(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec },
+    );
     const action = await exec.execute(depositIntent(f, "decision-1", "1000"), signal);
     expect(action.route).to.equal("direct");
     expect(action.status).to.equal("included");
@@ -48,7 +51,10 @@ describe("direct route on a local chain", function () {
   });
 
   it("never sends an intent twice: a used intent id is reported as included with its first transaction", async () => {
-    const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+    const exec = createDirectExecutor(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec },
+    );
     const first = await exec.execute(depositIntent(f, "decision-twice", "5"), signal);
     const nonceBefore = await f.provider.getTransactionCount(f.keeper.address);
     const second = await exec.execute(depositIntent(f, "decision-twice", "5"), signal);
@@ -59,7 +65,10 @@ describe("direct route on a local chain", function () {
   });
 
   it("decodes a bound violation into EXECUTION_REVERTED with the custom error name, sending nothing", async () => {
-    const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+    const exec = createDirectExecutor(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec },
+    );
     const nonceBefore = await f.provider.getTransactionCount(f.keeper.address);
     const err = await exec.execute(depositIntent(f, "decision-too-big", "900000"), signal).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(KeelError);
@@ -70,16 +79,27 @@ describe("direct route on a local chain", function () {
   });
 
   it("decodes a revert that happens on chain (simulation passed, state changed before mining)", async () => {
-    const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+    const exec = createDirectExecutor(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec },
+    );
     await f.provider.send("evm_setAutomine", [false]);
     try {
       const intent = depositIntent(f, "decision-raced", "10", 0, 500_000n);
       const pending = exec.execute(intent, signal);
       // Let the executor simulate and broadcast, then pull the pause in the same block, first.
-      for (let i = 0; i < 200 && (await f.provider.send("eth_getBlockByNumber", ["pending", false])).transactions.length === 0; i++) {
+      for (
+        let i = 0;
+        i < 200 && (await f.provider.send("eth_getBlockByNumber", ["pending", false])).transactions.length === 0;
+        i++
+      ) {
         await new Promise((r) => setImmediate(r));
       }
-      await f.vault.connect(f.guardian).getFunction("pause")({ gasLimit: 100_000, maxPriorityFeePerGas: 10_000_000_000n, maxFeePerGas: 100_000_000_000n });
+      await f.vault.connect(f.guardian).getFunction("pause")({
+        gasLimit: 100_000,
+        maxPriorityFeePerGas: 10_000_000_000n,
+        maxFeePerGas: 100_000_000_000n,
+      });
       await f.provider.send("evm_mine", []);
       const err = await pending.catch((e: unknown) => e);
       expect(err).to.be.instanceOf(KeelError);
@@ -95,7 +115,10 @@ describe("direct route on a local chain", function () {
   it("treats a pause revert at simulation as terminal (not retryable)", async () => {
     await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
     try {
-      const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+      const exec = createDirectExecutor(
+        { allocator: f.deployment.allocator },
+        { signer: f.keeper, provider: f.provider, codec },
+      );
       const err = await exec.execute(depositIntent(f, "decision-paused", "10"), signal).catch((e: unknown) => e);
       expect((err as KeelError).code).to.equal("EXECUTION_REVERTED");
       expect((err as KeelError).context.error).to.equal("VaultPaused");
@@ -108,7 +131,10 @@ describe("direct route on a local chain", function () {
 
   it("estimates gas of the same calldata, and reports an unauthorised keeper as a decoded revert", async () => {
     const intent = depositIntent(f, "decision-est", "10");
-    const est = createGasEstimator({ allocator: f.deployment.allocator, from: f.keeper.address }, { provider: f.provider, codec });
+    const est = createGasEstimator(
+      { allocator: f.deployment.allocator, from: f.keeper.address },
+      { provider: f.provider, codec },
+    );
     const gas = await est.estimateGas(intent.plan, intent.snapshot, signal);
     expect(gas > 50_000n && gas < 1_000_000n).to.equal(true);
     const stranger = createGasEstimator(
@@ -121,7 +147,10 @@ describe("direct route on a local chain", function () {
   });
 
   it("runs through the execute stage: sends live, records only in dry-run", async () => {
-    const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec });
+    const exec = createDirectExecutor(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec },
+    );
     const live = createExecuteStage({ dryRun: false }, { executor: exec });
     const dry = createExecuteStage({ dryRun: true }, { executor: exec });
     const nonce = await f.provider.getTransactionCount(f.keeper.address);

@@ -1,10 +1,10 @@
 import { BrowserProvider, Contract, type JsonRpcSigner, parseUnits, Wallet } from "ethers";
 import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
+import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
+import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
 import type { Move, Plan } from "../../../src/domain/decision.ts";
 import type { Snapshot } from "../../../src/domain/snapshot.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
-import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
-import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
 
 /** A devnet with keel deployed, a funded random keeper wallet and 1 000 000 kUSDC deposited. */
 export interface ExecFixture {
@@ -22,9 +22,11 @@ export interface ExecFixture {
 export const DEPOSIT = parseUnits("1000000", 6);
 
 /** Starts a chain, deploys keel (manager = deployer unless given) and deposits into the vault. */
-export async function execFixture(opts: { manager?: string; bounds?: Partial<KeelBounds>; httpPort?: number } = {}): Promise<ExecFixture> {
+export async function execFixture(
+  opts: { manager?: string; bounds?: Partial<KeelBounds>; httpPort?: number } = {},
+): Promise<ExecFixture> {
   const chain = await startLocalChain(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort });
-  const provider = new BrowserProvider(chain.provider);
+  const provider = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
   provider.pollingInterval = 20;
   const deployer = await provider.getSigner(0);
   const guardian = await provider.getSigner(1);

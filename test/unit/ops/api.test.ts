@@ -1,6 +1,8 @@
 // The read-only JSON API and the dashboard routes, served by the daemon's real HTTP server.
+import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import pino from "pino";
+import { parse as parseYaml } from "yaml";
 import { memoryJournal } from "../../../src/adapters/journal/lowdbJournal.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
 import { createApiRoutes, MAX_DECISIONS, parseLimit } from "../../../src/observability/api.ts";
@@ -21,7 +23,12 @@ describe("JSON API and dashboard routes", () => {
       ...createApiRoutes({
         journal,
         status: async () =>
-          buildStatusView(await journal.recent(50), { version: "0.1.0", chainId: 31337, mode: "devnet", dryRun: true, configHash: "h" }, { intents: 1, proposals: 0 }, Date.UTC(2026, 0, 3)),
+          buildStatusView(
+            await journal.recent(50),
+            { version: "0.1.0", chainId: 31337, mode: "devnet", dryRun: true, configHash: "h" },
+            { intents: 1, proposals: 0 },
+            Date.UTC(2026, 0, 3),
+          ),
         listPendingIntents: async () => (withListers ? [{ id: "i-1", state: "sent", ageBlocks: 3 }] : []),
       }),
       ...createDashboardRoutes(),
@@ -41,7 +48,12 @@ describe("JSON API and dashboard routes", () => {
 
   const get = async (path: string) => {
     const res = await fetch(`${server.url}${path}`);
-    return { status: res.status, type: res.headers.get("content-type") ?? "", headers: res.headers, body: await res.text() };
+    return {
+      status: res.status,
+      type: res.headers.get("content-type") ?? "",
+      headers: res.headers,
+      body: await res.text(),
+    };
   };
 
   it("serves the status view", async () => {
@@ -59,10 +71,13 @@ describe("JSON API and dashboard routes", () => {
     const dflt = JSON.parse((await get("/api/v1/decisions")).body) as { decisions: DecisionRecord[] };
     expect(dflt.decisions).to.have.length(20);
     expect(dflt.decisions[0]?.id).to.equal("d-00030");
-    const five = JSON.parse((await get("/api/v1/decisions?limit=5&outcome=executed")).body) as { decisions: DecisionRecord[] };
+    const five = JSON.parse((await get("/api/v1/decisions?limit=5&outcome=executed")).body) as {
+      decisions: DecisionRecord[];
+    };
     expect(five.decisions.every((d) => d.outcome === "executed")).to.equal(true);
     expect(five.decisions.length).to.be.at.most(5);
-    for (const bad of ["0", "-1", "abc", "1e3"]) expect((await get(`/api/v1/decisions?limit=${bad}`)).status, bad).to.equal(400);
+    for (const bad of ["0", "-1", "abc", "1e3"])
+      expect((await get(`/api/v1/decisions?limit=${bad}`)).status, bad).to.equal(400);
     expect(parseLimit("100000")).to.equal(MAX_DECISIONS);
   });
 
@@ -75,7 +90,11 @@ describe("JSON API and dashboard routes", () => {
   });
 
   it("returns the current forecast with the observed rates it was made against", async () => {
-    const r = JSON.parse((await get("/api/v1/forecast")).body) as { decisionId: string; forecast: { sources: Record<string, unknown> }; observedAprPct: Record<string, number> };
+    const r = JSON.parse((await get("/api/v1/forecast")).body) as {
+      decisionId: string;
+      forecast: { sources: Record<string, unknown> };
+      observedAprPct: Record<string, number>;
+    };
     expect(r.decisionId).to.equal("d-00030");
     expect(Object.keys(r.forecast.sources)).to.include(SOURCE_A);
     expect(r.observedAprPct[SOURCE_A]).to.be.a("number");
@@ -89,6 +108,21 @@ describe("JSON API and dashboard routes", () => {
     expect(JSON.parse((await get("/api/v1/intents")).body)).to.deep.equal({ intents: [] });
     expect(JSON.parse((await get("/api/v1/proposals")).body)).to.deep.equal({ proposals: [] });
     withListers = true;
+  });
+
+  it("matches docs/openapi.yaml: every route documented, every required status field present", async () => {
+    const spec = parseYaml(readFileSync(new URL("../../../docs/openapi.yaml", import.meta.url), "utf8")) as {
+      paths: Record<string, unknown>;
+      components: { schemas: { Status: { required: string[] } } };
+    };
+    const routes = createApiRoutes({ journal, status: async () => ({}) as StatusView });
+    const documented = Object.keys(spec.paths);
+    for (const r of routes) {
+      const path = typeof r.path === "string" ? r.path : "/api/v1/decisions/{id}";
+      expect(documented, path).to.include(path);
+    }
+    const status = JSON.parse((await get("/api/v1/status")).body) as Record<string, unknown>;
+    for (const field of spec.components.schemas.Status.required) expect(status, field).to.have.property(field);
   });
 
   it("is read-only: POST is not served", async () => {
@@ -124,7 +158,12 @@ describe("status view", () => {
   });
 
   it("computes weights from base units and adds idle, with the plan's targets", () => {
-    const view = buildStatusView([decision(5)], { version: "v", chainId: 1, mode: "live", dryRun: false, configHash: "h" }, { intents: 0, proposals: 0 }, 0);
+    const view = buildStatusView(
+      [decision(5)],
+      { version: "v", chainId: 1, mode: "live", dryRun: false, configHash: "h" },
+      { intents: 0, proposals: 0 },
+      0,
+    );
     const total = view.allocation.reduce((a, e) => a + e.weight, 0);
     expect(total).to.be.closeTo(1, 1e-5);
     const idle = view.allocation.find((a) => a.sourceId === "idle");
@@ -133,7 +172,12 @@ describe("status view", () => {
   });
 
   it("says nothing is known before the first tick", () => {
-    const view = buildStatusView([], { version: "v", chainId: 1, mode: "devnet", dryRun: false, configHash: "h" }, { intents: 0, proposals: 0 }, 0);
+    const view = buildStatusView(
+      [],
+      { version: "v", chainId: 1, mode: "devnet", dryRun: false, configHash: "h" },
+      { intents: 0, proposals: 0 },
+      0,
+    );
     expect(view.lastTick).to.equal(null);
     expect(view.vault).to.equal(null);
     expect(view.allocation).to.deep.equal([]);

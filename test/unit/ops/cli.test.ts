@@ -26,7 +26,8 @@ describe("ops commands on a journal with no daemon", function () {
       const day = new Date(r.startedAt).toISOString().slice(0, 10);
       byDay.set(day, [...(byDay.get(day) ?? []), r]);
     }
-    for (const [day, recs] of byDay) writeFileSync(join(dir, `${day}.json`), JSON.stringify({ version: 1, records: recs }));
+    for (const [day, recs] of byDay)
+      writeFileSync(join(dir, `${day}.json`), JSON.stringify({ version: 1, records: recs }));
     writeFileSync(join(dir, "2025-12-31.json"), "\0\0\0");
   });
 
@@ -67,7 +68,15 @@ describe("ops commands on a journal with no daemon", function () {
 
   it("report --backtest builds from a backtest JSON and rejects a malformed one with exit 1", async () => {
     const bt = join(stateDir, "bt.json");
-    writeFileSync(bt, JSON.stringify({ start: "2024-01-01", end: "2024-06-30", capital_usd: 1e6, strategies: { keel: { net_apy_pct: 5 } } }));
+    writeFileSync(
+      bt,
+      JSON.stringify({
+        start: "2024-01-01",
+        end: "2024-06-30",
+        capital_usd: 1e6,
+        strategies: { keel: { net_apy_pct: 5 } },
+      }),
+    );
     const out = join(stateDir, "bt.html");
     const ok = await runKeel(["report", "--out", out, "--backtest", bt], env());
     expect(ok.code, ok.stderr).to.equal(0);
@@ -83,7 +92,17 @@ describe("status and explain text", () => {
   it("fits the operator's questions on one screen", () => {
     const view = buildStatusView(
       [decision(4, { paused: true })],
-      { version: "0.1.0", chainId: 31337, mode: "devnet", dryRun: false, configHash: "abc", baseSymbol: "USDC", baseDecimals: 6, paused: true, sourceLabels: { [SOURCE_A]: "aave-usdc" } },
+      {
+        version: "0.1.0",
+        chainId: 31337,
+        mode: "devnet",
+        dryRun: false,
+        configHash: "abc",
+        baseSymbol: "USDC",
+        baseDecimals: 6,
+        paused: true,
+        sourceLabels: { [SOURCE_A]: "aave-usdc" },
+      },
       { intents: 2, proposals: 1 },
       Date.UTC(2026, 0, 1, 5),
     );

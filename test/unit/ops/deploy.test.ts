@@ -67,7 +67,11 @@ describe("deployment: systemd", () => {
   it("the install script parses and, in dry-run, installs the unit without touching the system", () => {
     const syntax = spawnSync("bash", ["-n", "scripts/install-systemd.sh"], { cwd: ROOT, encoding: "utf8" });
     expect(syntax.status, syntax.stderr).to.equal(0);
-    const dry = spawnSync("bash", ["scripts/install-systemd.sh", "--dry-run", "--no-start", "--node", process.execPath], { cwd: ROOT, encoding: "utf8" });
+    const dry = spawnSync(
+      "bash",
+      ["scripts/install-systemd.sh", "--dry-run", "--no-start", "--node", process.execPath],
+      { cwd: ROOT, encoding: "utf8" },
+    );
     expect(dry.status, dry.stderr).to.equal(0);
     expect(dry.stdout).to.contain("+ install -m 0644");
     expect(dry.stdout).to.contain("/etc/systemd/system/keel.service");
@@ -96,7 +100,10 @@ describe("deployment: Docker", () => {
     const copies = instructions().filter((l) => /^(COPY|ADD) /.test(l) && !l.includes("--from="));
     expect(copies.length).to.be.greaterThan(0);
     for (const line of copies) {
-      const parts = line.split(/\s+/).slice(1).filter((p) => !p.startsWith("--"));
+      const parts = line
+        .split(/\s+/)
+        .slice(1)
+        .filter((p) => !p.startsWith("--"));
       for (const src of parts.slice(0, -1)) {
         if (src === ".") continue;
         expect(existsSync(join(ROOT, src)), `${src} (${line})`).to.equal(true);
@@ -108,7 +115,9 @@ describe("deployment: Docker", () => {
   it("copies from the builder only what the context provides or the builder makes", () => {
     const ins = instructions();
     const made = new Set(["node_modules", "artifacts"]);
-    for (const l of ins) for (const m of l.matchAll(/mkdir -p ([\w ./-]+?)(?:&&|$)/g)) for (const d of m[1]!.trim().split(/\s+/)) made.add(d);
+    for (const l of ins)
+      for (const m of l.matchAll(/mkdir -p ([\w ./-]+?)(?:&&|$)/g))
+        for (const d of m[1]!.trim().split(/\s+/)) made.add(d);
     const fromBuilder = ins.filter((l) => l.startsWith("COPY --from=builder"));
     expect(fromBuilder.length).to.be.greaterThan(3);
     for (const line of fromBuilder) {

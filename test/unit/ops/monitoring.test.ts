@@ -35,7 +35,11 @@ function keelMetrics(expr: string): string[] {
 function rules(): Rule[] {
   return readdirSync(RULES_DIR)
     .filter((f) => f.endsWith(".yml"))
-    .flatMap((f) => (parseYaml(readFileSync(join(RULES_DIR, f), "utf8")) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+    .flatMap((f) =>
+      (parseYaml(readFileSync(join(RULES_DIR, f), "utf8")) as { groups: { rules: Rule[] }[] }).groups.flatMap(
+        (g) => g.rules,
+      ),
+    );
 }
 
 function dashboardExprs(): string[] {
@@ -44,7 +48,11 @@ function dashboardExprs(): string[] {
 }
 
 describe("monitoring: alert rules and dashboards", () => {
-  const registered = new Set(createMetrics({ defaultMetrics: false }).registry.getMetricsAsArray().map((m) => m.name));
+  const registered = new Set(
+    createMetrics({ defaultMetrics: false })
+      .registry.getMetricsAsArray()
+      .map((m) => m.name),
+  );
 
   it("every metric an alert rule uses exists in keel's registry", () => {
     const used = rules().flatMap((r) => keelMetrics(r.expr));
@@ -118,7 +126,10 @@ describe("monitoring: alert rules and dashboards", () => {
     if (!has("amtool")) return skipNotice(this, "amtool");
     execFileSync("amtool", ["check-config", ALERTMANAGER], { stdio: "pipe" });
     const route = (labels: string[]) =>
-      execFileSync("amtool", ["config", "routes", "test", `--config.file=${ALERTMANAGER}`, ...labels], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      execFileSync("amtool", ["config", "routes", "test", `--config.file=${ALERTMANAGER}`, ...labels], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
     expect(route(["severity=critical", "alertname=KeelKillSwitchPulled"])).to.equal("pagerduty-oncall,team-chat");
     expect(route(["severity=warning", "alertname=KeelModelFallback"])).to.equal("team-chat");
   });

@@ -7,10 +7,28 @@ import { renderReport } from "../../../src/report/html.ts";
 import { drawdowns, historicalVarCvar, ilExposure, impermanentLoss } from "../../../src/report/stats.ts";
 import { decision, SOURCE_A, SOURCE_B } from "../../support/ops-fixtures.ts";
 
-const SECTIONS = ["summary", "allocation", "forecasts", "risk", "il", "depeg-oracle", "incidents", "interventions", "gas"];
+const SECTIONS = [
+  "summary",
+  "allocation",
+  "forecasts",
+  "risk",
+  "il",
+  "depeg-oracle",
+  "incidents",
+  "interventions",
+  "gas",
+];
 
 /** A record with a verdict that carries the given reasons and sets. */
-function withVerdict(i: number, patch: { reasons?: DecisionRecord["haltReasons"]; frozen?: string[]; forcedExits?: string[]; triggers?: DecisionRecord["haltReasons"] }): DecisionRecord {
+function withVerdict(
+  i: number,
+  patch: {
+    reasons?: DecisionRecord["haltReasons"];
+    frozen?: string[];
+    forcedExits?: string[];
+    triggers?: DecisionRecord["haltReasons"];
+  },
+): DecisionRecord {
   const base = decision(i);
   return {
     ...base,
@@ -75,26 +93,57 @@ describe("report from the journal", () => {
     const depeg = { code: "DEPEG_STOP", message: "USDT at 0.97", severity: "halt" as const, sourceId: SOURCE_B };
     const failed: DecisionRecord = {
       ...decision(6, { outcome: "failed" }),
-      stages: [{ stage: "ingest", status: "error", durationMs: 5, summary: "failed", error: { code: "RPC_TIMEOUT", message: "timed out", retryable: true } }],
+      stages: [
+        {
+          stage: "ingest",
+          status: "error",
+          durationMs: 5,
+          summary: "failed",
+          error: { code: "RPC_TIMEOUT", message: "timed out", retryable: true },
+        },
+      ],
     };
     const records = [
       withVerdict(1, {}),
       withVerdict(2, { reasons: [depeg], frozen: [SOURCE_B] }),
       withVerdict(3, { reasons: [depeg], frozen: [SOURCE_B] }),
-      withVerdict(4, { frozen: [], forcedExits: [SOURCE_A], triggers: [{ code: "TVL_DROP", message: "pool drained", severity: "halt" }] }),
+      withVerdict(4, {
+        frozen: [],
+        forcedExits: [SOURCE_A],
+        triggers: [{ code: "TVL_DROP", message: "pool drained", severity: "halt" }],
+      }),
       decision(5, { paused: true }),
       failed,
     ];
     const data = reportFromDecisions(records, { baseSymbol: "USDC", decimals: 6, now });
     expect(data.depegOracle.history.map((e) => e.code)).to.deep.equal(["DEPEG_STOP", "DEPEG_STOP"]);
     expect(data.depegOracle.current).to.deep.equal([]);
-    expect(data.interventions.map((e) => e.code)).to.deep.equal(["FROZEN", "FORCED_EXIT", "FROZEN_LIFTED", "FORCED_EXIT_LIFTED"]);
-    expect(data.incidents.map((e) => e.code)).to.deep.equal(["TVL_DROP", "VAULT_PAUSED", "RPC_TIMEOUT", "VAULT_UNPAUSED"]);
+    expect(data.interventions.map((e) => e.code)).to.deep.equal([
+      "FROZEN",
+      "FORCED_EXIT",
+      "FROZEN_LIFTED",
+      "FORCED_EXIT_LIFTED",
+    ]);
+    expect(data.incidents.map((e) => e.code)).to.deep.equal([
+      "TVL_DROP",
+      "VAULT_PAUSED",
+      "RPC_TIMEOUT",
+      "VAULT_UNPAUSED",
+    ]);
   });
 
   it("renders every section as one self-contained, escaped HTML document", () => {
-    const evil = withVerdict(2, { reasons: [{ code: "ORACLE_STALE", message: "<script>alert(1)</script>", severity: "warn" }] });
-    const html = renderReport(reportFromDecisions([decision(1), evil, decision(3)], { baseSymbol: "USDC", decimals: 6, now, labels: { [SOURCE_A]: "aave-usdc" } }));
+    const evil = withVerdict(2, {
+      reasons: [{ code: "ORACLE_STALE", message: "<script>alert(1)</script>", severity: "warn" }],
+    });
+    const html = renderReport(
+      reportFromDecisions([decision(1), evil, decision(3)], {
+        baseSymbol: "USDC",
+        decimals: 6,
+        now,
+        labels: { [SOURCE_A]: "aave-usdc" },
+      }),
+    );
     for (const id of SECTIONS) expect(html, id).to.contain(`<section id="${id}">`);
     expect(html).to.not.match(/(src|href)\s*=\s*["']?(https?:)?\/\//);
     expect(html).to.not.contain("<script");
@@ -110,8 +159,28 @@ describe("report from a backtest", () => {
     end: "2024-12-31",
     capital_usd: 1_000_000,
     strategies: {
-      keel: { net_apy_pct: 5.1, sharpe: 2.1, sortino: 3, max_drawdown_pct: 0.4, gas_pct_aum: 0.02, rebalances: 40, turnover: 3.2, win_rate_pct: 70, capture: 0.6 },
-      equal: { net_apy_pct: 4.2, sharpe: 1.5, sortino: 2, max_drawdown_pct: 0.6, gas_pct_aum: 0.01, rebalances: 22, turnover: 1, win_rate_pct: 50, capture: 0 },
+      keel: {
+        net_apy_pct: 5.1,
+        sharpe: 2.1,
+        sortino: 3,
+        max_drawdown_pct: 0.4,
+        gas_pct_aum: 0.02,
+        rebalances: 40,
+        turnover: 3.2,
+        win_rate_pct: 70,
+        capture: 0.6,
+      },
+      equal: {
+        net_apy_pct: 4.2,
+        sharpe: 1.5,
+        sortino: 2,
+        max_drawdown_pct: 0.6,
+        gas_pct_aum: 0.01,
+        rebalances: 22,
+        turnover: 1,
+        win_rate_pct: 50,
+        capture: 0,
+      },
     },
   };
 
@@ -129,7 +198,13 @@ describe("report from a backtest", () => {
   it("uses the strategy's equity series and decisions when the document carries them", () => {
     const equity = [100, 110, 99, 120].map((value, i) => ({ date: `2024-01-0${i + 1}`, value }));
     const decisions = Array.from({ length: 12 }, (_v, i) => decision(i + 1));
-    const data = reportFromBacktest(parseBacktestJson({ ...doc, strategies: { ...doc.strategies, keel: { ...doc.strategies.keel, equity, decisions } } }, "bt.json"), { now: 0 });
+    const data = reportFromBacktest(
+      parseBacktestJson(
+        { ...doc, strategies: { ...doc.strategies, keel: { ...doc.strategies.keel, equity, decisions } } },
+        "bt.json",
+      ),
+      { now: 0 },
+    );
     expect(data.equity).to.have.length(4);
     expect(data.risk.maxDrawdownPct).to.be.closeTo(10, 1e-9);
     expect(data.forecasts.length).to.equal(2);
@@ -141,7 +216,10 @@ describe("report from a backtest", () => {
     try {
       parseBacktestJson({ start: "x", strategies: {} }, "bad.json");
     } catch (err) {
-      expect((err as { issues: { path: string }[] }).issues.map((i) => i.path)).to.include.members(["end", "capital_usd"]);
+      expect((err as { issues: { path: string }[] }).issues.map((i) => i.path)).to.include.members([
+        "end",
+        "capital_usd",
+      ]);
     }
   });
 });

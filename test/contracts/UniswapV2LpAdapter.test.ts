@@ -1,0 +1,158 @@
+import { expect } from "chai";
+import { Contract } from "ethers";
+import { send } from "../../src/devnet/deploy/contract.ts";
+import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
+import { uniswapV2PairAbi } from "../../src/devnet/deploy/uniswap.ts";
+import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
+import { intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
+import { expectRevert } from "../support/revert.ts";
+
+const ETH = 10n ** 18n;
+
+describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
+  this.timeout(120_000);
+  let t: TestChain;
+  let a: Accounts;
+  before(async () => {
+    t = await openTestChain();
+    a = await t.accounts();
+  });
+  after(async () => t.close());
+
+  const build = async (): Promise<KeelDeployment> => {
+    const d = await deployKeel(a.deployer, { manager: a.manager.address, keeper: a.keeper.address, guardian: a.guardian.address });
+    const token = keel("TestToken", d.asset.address, a.deployer);
+    await send(token, "mint", [a.alice.address, 1_000_000n * USDC]);
+    await send(token.connect(a.alice), "approve", [d.vault, 1_000_000n * USDC]);
+    await send(keel("KeelVault", d.vault, a.alice), "deposit", [1_000_000n * USDC, a.alice.address]);
+    return d;
+  };
+  const fixture = () => t.fixture(build);
+  const lp = (d: KeelDeployment) => d.adapters.find((x) => x.kind === "lp")!.address;
+  const adapterOf = (d: KeelDeployment) => keel("UniswapV2LpAdapter", lp(d), a.deployer);
+  const keeperRebalance = (d: KeelDeployment, deposit: boolean, assets: bigint) =>
+    keel("KeelAllocator", d.allocator, a.keeper).getFunction("rebalance")(intent(), [move(lp(d), deposit, assets)]);
+
+  /** Sells `amount` of `tokenIn` into the pair (a whale or a manipulator), straight through the pair. */
+  const swap = async (d: KeelDeployment, tokenIn: string, amount: bigint) => {
+    const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), a.eve);
+    const token = keel("TestToken", tokenIn, a.deployer);
+    await send(token, "mint", [a.eve.address, amount]);
+    const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
+    const zeroIn = ((await pair.getFunction("token0")()) as string).toLowerCase() === tokenIn.toLowerCase();
+    const [rin, rout] = zeroIn ? [r0, r1] : [r1, r0];
+    const out = (amount * 997n * rout) / (rin * 1000n + amount * 997n);
+    await send(token.connect(a.eve), "transfer", [d.extra.uniswapPair!, amount]);
+    await send(pair, "swap", [zeroIn ? 0n : out, zeroIn ? out : 0n, a.eve.address, "0x"]);
+  };
+
+  it("adds liquidity single-sided and values it at about what went in", async () => {
+    const d = await fixture();
+    await keeperRebalance(d, true, 100_000n * USDC);
+    const value = (await adapterOf(d).getFunction("totalAssets")()) as bigint;
+    expect(await adapterOf(d).getFunction("kind")()).to.equal("lp");
+    expect(value).to.be.lte(100_000n * USDC);
+    expect(value).to.be.gte(99_700n * USDC); // 0.3 % fee and the price impact, on the swapped half only
+  });
+
+  it("values LP tokens at oracle-fair reserves: a large swap barely moves the valuation", async () => {
+    const d = await fixture();
+    await keeperRebalance(d, true, 100_000n * USDC);
+    const before = (await adapterOf(d).getFunction("totalAssets")()) as bigint;
+    await swap(d, d.asset.address, 3_000_000n * USDC); // ~10 % of the pool
+    const dev = (await adapterOf(d).getFunction("spotDeviationBps")()) as bigint;
+    expect(dev).to.be.gt(1_500n);
+    const after = (await adapterOf(d).getFunction("totalAssets")()) as bigint;
+    // Spot valuation would jump by several %; the fair one moves only by the fees the swap left in the pool.
+    expect(after).to.be.gte(before);
+    expect(after - before).to.be.lt(before / 1_000n);
+  });
+
+  describe("manipulation", () => {
+    it("reverts the deposit when a large swap moves spot away from the oracle", async () => {
+      const d = await fixture();
+      await swap(d, d.extra.weth!, 300n * ETH); // sells ~3 % of the pool's WETH
+      const dev = (await adapterOf(d).getFunction("spotDeviationBps")()) as bigint;
+      expect(dev).to.be.gt(200n);
+      await expectRevert(keeperRebalance(d, true, 10_000n * USDC), keelErrors(), "SpotDeviationTooHigh", [dev, 200n]);
+      await expectRevert(
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [move(lp(d), true, 10_000n * USDC)]),
+        keelErrors(),
+        "SpotDeviationTooHigh",
+      );
+    });
+
+    it("accepts the deposit just inside the deviation bound", async () => {
+      const d = await fixture();
+      await swap(d, d.extra.weth!, 90n * ETH); // ≈ 1.8 % move
+      const dev = (await adapterOf(d).getFunction("spotDeviationBps")()) as bigint;
+      expect(dev).to.be.lte(200n).and.gt(100n);
+      await keeperRebalance(d, true, 10_000n * USDC);
+    });
+
+    it("reverts when the oracle moves and the pool has not followed", async () => {
+      const d = await fixture();
+      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswer", [3_300n * 10n ** 8n]);
+      await expectRevert(keeperRebalance(d, true, 10_000n * USDC), keelErrors(), "SpotDeviationTooHigh");
+    });
+
+    it("bounds the swap with a min-out from the oracle: a deposit too large for the pool reverts SlippageTooHigh", async () => {
+      const d = await fixture();
+      await expectRevert(
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [move(lp(d), true, 900_000n * USDC)]),
+        keelErrors(),
+        "SlippageTooHigh",
+      );
+    });
+  });
+
+  describe("oracle checks", () => {
+    it("reverts moves on a stale feed and reports only loose dust as withdrawable", async () => {
+      const d = await fixture();
+      await keeperRebalance(d, true, 100_000n * USDC);
+      const feed = keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer);
+      const now = await t.latestTimestamp();
+      await send(feed, "setAnswerAt", [3_000n * 10n ** 8n, BigInt(now - 86_401)]);
+      expect((await adapterOf(d).getFunction("maxWithdraw")()) as bigint).to.be.lt(USDC);
+      await t.increaseTime(600);
+      await expectRevert(keeperRebalance(d, false, 10_000n * USDC), keelErrors(), "StaleOracle");
+    });
+
+    it("reverts moves on a non-positive answer", async () => {
+      const d = await fixture();
+      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswer", [0n]);
+      await expectRevert(keeperRebalance(d, true, 10_000n * USDC), keelErrors(), "InvalidOracleAnswer");
+    });
+  });
+
+  describe("exits", () => {
+    it("withdraws at least the requested amount with an oracle min-out", async () => {
+      const d = await fixture();
+      await keeperRebalance(d, true, 100_000n * USDC);
+      await t.increaseTime(600);
+      const vault = keel("KeelVault", d.vault, a.alice);
+      const idleBefore = (await vault.getFunction("idle")()) as bigint;
+      await keeperRebalance(d, false, 50_000n * USDC);
+      expect((await vault.getFunction("idle")()) as bigint).to.be.gte(idleBefore + 50_000n * USDC);
+      expect(await vault.getFunction("totalAssets")()).to.be.gte(999_500n * USDC);
+    });
+
+    it("burns every LP token on shutdown even with a stale oracle, keeping the other token valued", async () => {
+      const d = await fixture();
+      await keeperRebalance(d, true, 100_000n * USDC);
+      const now = await t.latestTimestamp();
+      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswerAt", [3_000n * 10n ** 8n, BigInt(now - 100_000)]);
+      await send(keel("KeelVault", d.vault, a.manager), "shutdown");
+      const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), a.deployer);
+      expect(await pair.getFunction("balanceOf")(lp(d))).to.equal(0n);
+      const weth = keel("TestToken", d.extra.weth!, a.deployer);
+      expect((await weth.getFunction("balanceOf")(lp(d))) as bigint).to.be.gt(0n);
+      expect((await adapterOf(d).getFunction("totalAssets")()) as bigint).to.be.gt(49_000n * USDC);
+      // Once the feed is fresh again, the manager finishes the exit into the base asset.
+      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswer", [3_000n * 10n ** 8n]);
+      await send(keel("KeelAllocator", d.allocator, a.manager), "emergencyExit", [lp(d)]);
+      expect(await weth.getFunction("balanceOf")(lp(d))).to.equal(0n);
+      expect(await keel("KeelVault", d.vault, a.alice).getFunction("idle")()).to.be.gte(999_000n * USDC);
+    });
+  });
+});

@@ -1,0 +1,22 @@
+import { expect } from "chai";
+import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
+import { runInvariant } from "../support/invariant.ts";
+
+/** Sequences per CI run; `npm run bench` runs more (bench/contracts.bench.ts). */
+const RUNS = Number(process.env.KEEL_INVARIANT_RUNS ?? 200);
+
+describe("vault + allocator invariants (fast-check model)", function () {
+  this.timeout(600_000);
+  let t: TestChain;
+  let a: Accounts;
+  before(async () => {
+    t = await openTestChain();
+    a = await t.accounts();
+  });
+  after(async () => t.close());
+
+  it(`keep totalAssets = Σ parts, share price monotone but for reported losses, and every keeper move in bounds (${RUNS} sequences)`, async () => {
+    const steps = await runInvariant(t, a, RUNS);
+    expect(steps).to.be.gte(RUNS);
+  });
+});

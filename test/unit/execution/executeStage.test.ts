@@ -1,0 +1,73 @@
+import { expect } from "chai";
+import type { Action } from "../../../src/domain/decision.ts";
+import { createExecuteStage } from "../../../src/pipeline/execute/execute.ts";
+import type { Executor, Intent } from "../../../src/ports/execution.ts";
+
+function intent(moves: Intent["plan"]["moves"]): Intent {
+  return {
+    id: "d-1",
+    decisionId: "d-1",
+    plan: { targetWeights: {}, moves, gainP10Usd: 1, gainP50Usd: 2, slippageUsd: 0, needsApproval: false },
+    gas: { gasUnits: 1n, maxFeePerGasWei: 1n, maxPriorityFeePerGasWei: 1n, costWei: 1n, costUsd: 0, gainToCost: 10 },
+    snapshot: {} as Intent["snapshot"],
+  };
+}
+
+function recordingExecutor(): Executor & { calls: Intent[] } {
+  const calls: Intent[] = [];
+  return {
+    calls,
+    async execute(i: Intent): Promise<Action> {
+      calls.push(i);
+      return { route: "direct", intentId: i.id, txHashes: ["0xabc"], status: "included", block: 7 };
+    },
+  };
+}
+
+const signal = new AbortController().signal;
+const move = { sourceId: "0x1111111111111111111111111111111111111111", direction: "deposit", amount: 5n } as const;
+
+describe("execute stage", () => {
+  it("hands a non-empty plan to the executor and passes its Action on", async () => {
+    const executor = recordingExecutor();
+    const out = await createExecuteStage({ dryRun: false }, { executor }).run(intent([move]), signal);
+    expect(executor.calls).to.have.length(1);
+    expect(out.status).to.equal("ok");
+    if (out.status === "ok") {
+      expect(out.value.txHashes).to.deep.equal(["0xabc"]);
+      expect(out.summary).to.contain("deposit 5 to 0x1111");
+    }
+  });
+
+  it("in dry-run records what would be sent (route dry-run, status recorded) and calls no executor", async () => {
+    const executor = recordingExecutor();
+    const out = await createExecuteStage({ dryRun: true }, { executor }).run(intent([move]), signal);
+    expect(executor.calls).to.have.length(0);
+    expect(out.status === "ok" && out.value).to.deep.equal({
+      route: "dry-run",
+      intentId: "d-1",
+      txHashes: [],
+      status: "recorded",
+    });
+    expect(out.summary).to.contain("would send 1 move");
+  });
+
+  it("halts with NO_MOVES for an empty plan and executes nothing", async () => {
+    const executor = recordingExecutor();
+    const out = await createExecuteStage({ dryRun: false }, { executor }).run(intent([]), signal);
+    expect(out.status).to.equal("halt");
+    expect(out.status === "halt" && out.reasons[0]?.code).to.equal("NO_MOVES");
+    expect(executor.calls).to.have.length(0);
+  });
+
+  it("does not call the executor when the tick is already aborted", async () => {
+    const executor = recordingExecutor();
+    const ac = new AbortController();
+    ac.abort(new Error("tick timeout"));
+    const err = await createExecuteStage({ dryRun: false }, { executor })
+      .run(intent([move]), ac.signal)
+      .catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(Error);
+    expect(executor.calls).to.have.length(0);
+  });
+});
