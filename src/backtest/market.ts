@@ -116,7 +116,8 @@ export class SimMarket implements MarketReader {
     const r = this.ratePoint(pool.poolId, t);
     if (!r || r.utilization === null || pool.kind === "lp") return bal;
     const freeUsd = Math.max(0, r.tvlUsd * (1 - Math.min(1, r.utilization)));
-    const freeUnits = BigInt(Math.floor((freeUsd / this.basePrice(t)) * 10 ** Math.min(this.opts.decimals, 9))) *
+    // (× (1 + 1e-12): 1e6 × (1 − 0.9) is 99 999.999… in floating point)
+    const freeUnits = BigInt(Math.floor((freeUsd / this.basePrice(t)) * 10 ** Math.min(this.opts.decimals, 9) * (1 + 1e-12))) *
       10n ** BigInt(Math.max(this.opts.decimals - 9, 0));
     return freeUnits < bal ? freeUnits : bal;
   }

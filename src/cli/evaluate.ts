@@ -1,11 +1,12 @@
+import { fileURLToPath } from "node:url";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { loadOnnxForecaster } from "../adapters/onnx/onnxForecaster.ts";
 import { describeError } from "../domain/errors.ts";
 import { createBaseline } from "../ml/baselines.ts";
-import { evaluateForecasters, type EvaluationReport } from "../ml/evaluate.ts";
+import { type EvaluationReport, evaluateForecasters } from "../ml/evaluate.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
-import { parseDay } from "./train.ts";
 import { printJson, progress } from "./output.ts";
+import { parseDay } from "./train.ts";
 
 /** Options of `keel evaluate` (see src/main.ts). */
 export interface EvaluateCommandOptions {
@@ -17,8 +18,8 @@ export interface EvaluateCommandOptions {
   readonly json?: boolean;
 }
 
-/** The shipped model. */
-export const DEFAULT_MODEL_PATH = "models/keel-lstm/model.onnx";
+/** The shipped model (resolved from the repository, whatever the working directory). */
+export const DEFAULT_MODEL_PATH = fileURLToPath(new URL("../../models/keel-lstm/model.onnx", import.meta.url));
 
 /**
  * `keel evaluate`: walk-forward evaluation of the model and every baseline over [start, end]
@@ -70,8 +71,11 @@ export function formatTable(r: EvaluationReport, model: Record<string, string>):
   const row = (label: string, name: string, s: EvaluationReport["overall"][string]) =>
     `${label.padEnd(26)} ${name.padEnd(12)} ${s.mae.toFixed(3).padStart(8)} ${s.mape.toFixed(1).padStart(8)} ` +
     `${s.pinball.toFixed(3).padStart(8)} ${s.coverage_p10_p90.toFixed(2).padStart(6)} ${String(s.n).padStart(6)}`;
-  lines.push(`${"source".padEnd(26)} ${"forecaster".padEnd(12)} ${"MAE".padStart(8)} ${"MAPE%".padStart(8)} ${"pinball".padStart(8)} ${"cov".padStart(6)} ${"n".padStart(6)}`);
+  lines.push(
+    `${"source".padEnd(26)} ${"forecaster".padEnd(12)} ${"MAE".padStart(8)} ${"MAPE%".padStart(8)} ${"pinball".padStart(8)} ${"cov".padStart(6)} ${"n".padStart(6)}`,
+  );
   for (const [name, s] of Object.entries(r.overall)) lines.push(row("OVERALL", name, s));
-  for (const [id, m] of Object.entries(r.sources)) for (const [name, s] of Object.entries(m)) lines.push(row(id, name, s));
+  for (const [id, m] of Object.entries(r.sources))
+    for (const [name, s] of Object.entries(m)) lines.push(row(id, name, s));
   return `${lines.join("\n")}\n`;
 }

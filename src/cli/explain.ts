@@ -1,5 +1,6 @@
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
+import { withLabels } from "../observability/statusView.ts";
 import { openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
 
@@ -12,8 +13,9 @@ export interface ExplainOptions {
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
 /** A decision record as text: what was seen, what each stage said and why, what was done. */
-export function formatDecision(r: DecisionRecord): string {
+export function formatDecision(r: DecisionRecord, labels: Readonly<Record<string, string>> = {}): string {
   const out: string[] = [];
+  const name = (id: string) => labels[id] ?? id;
   const d = r.detail;
   out.push(`decision ${r.id}  ${r.outcome.toUpperCase()}`);
   out.push(
@@ -31,7 +33,9 @@ export function formatDecision(r: DecisionRecord): string {
     for (const x of reasons) {
       const bound =
         x.value !== undefined ? ` (value ${f2(x.value)}${x.limit !== undefined ? `, limit ${f2(x.limit)}` : ""})` : "";
-      out.push(`  ${x.severity.padEnd(4)} ${x.code}: ${x.message}${x.sourceId ? ` [${x.sourceId}]` : ""}${bound}`);
+      out.push(
+        `  ${x.severity.padEnd(4)} ${x.code}: ${withLabels(x.message, labels)}${x.sourceId && !withLabels(x.message, labels).includes(name(x.sourceId)) ? ` [${name(x.sourceId)}]` : ""}${bound}`,
+      );
     }
   }
   if (d.snapshot)
@@ -46,7 +50,7 @@ export function formatDecision(r: DecisionRecord): string {
     for (const s of Object.values(fc.sources)) {
       const now = d.rates?.[s.sourceId];
       out.push(
-        `  ${s.sourceId}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`,
+        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`,
       );
     }
   }
@@ -59,13 +63,13 @@ export function formatDecision(r: DecisionRecord): string {
           .join(", ") || "no figures"
       }`,
     );
-    if (v.frozen.length) out.push(`  frozen: ${v.frozen.join(", ")}`);
-    if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.join(", ")}`);
-    for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${t.message}`);
+    if (v.frozen.length) out.push(`  frozen: ${v.frozen.map(name).join(", ")}`);
+    if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.map(name).join(", ")}`);
+    for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${withLabels(t.message, labels)}`);
   }
   if (d.plan) {
     out.push(`plan      gain P10 $${f2(d.plan.gainP10Usd)}, P50 $${f2(d.plan.gainP50Usd)}`);
-    for (const m of d.plan.moves) out.push(`  ${m.direction.padEnd(8)} ${m.amount} → ${m.sourceId}`);
+    for (const m of d.plan.moves) out.push(`  ${m.direction.padEnd(8)} ${m.amount} → ${name(m.sourceId)}`);
   }
   if (d.gas) out.push(`gas       ${d.gas.gasUnits} units, $${f2(d.gas.costUsd)}, gain/cost ${f2(d.gas.gainToCost)}`);
   if (d.action) {
@@ -92,5 +96,5 @@ export async function explainCommand(
     });
   }
   if (opts.json) printJson(record);
-  else process.stdout.write(formatDecision(record));
+  else process.stdout.write(formatDecision(record, (await source.daemonStatus())?.sourceLabels ?? {}));
 }

@@ -1,6 +1,6 @@
 import { formatUnits } from "../domain/amounts.ts";
 import { ExitCode } from "../domain/errors.ts";
-import { buildStatusView, type StatusView } from "../observability/statusView.ts";
+import { buildStatusView, type StatusView, withLabels } from "../observability/statusView.ts";
 import { readJournalDir } from "../report/journalFiles.ts";
 import { openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
@@ -49,7 +49,8 @@ export function formatStatus(view: StatusView, daemon: "running" | "unreachable"
   } else {
     lines.push("last tick  none yet");
   }
-  for (const r of view.lastReasons.slice(0, 5)) lines.push(`  ${r.severity.padEnd(4)} ${r.code}: ${r.message}`);
+  for (const r of view.lastReasons.slice(0, 5))
+    lines.push(`  ${r.severity.padEnd(4)} ${r.code}: ${withLabels(r.message, view.sourceLabels)}`);
   lines.push(`pending    ${view.pendingIntents} intent(s), ${view.pendingProposals} Safe proposal(s)`);
   const m = view.model;
   lines.push(

@@ -75,9 +75,6 @@ export class MarketSimulator {
       const mean = 3 + 2.5 * i + this.#rand();
       this.#rates.set(target, { aprPct: mean, meanPct: mean });
     }
-    for (const pair of Object.keys(deps.deployment.oracles)) {
-      this.#prices.set(pair, pair.startsWith("ETH") ? 3_000 : 1);
-    }
   }
 
   #targets(): string[] {
@@ -145,11 +142,16 @@ export class MarketSimulator {
     await this.#refreshOracles();
   }
 
-  /** Writes every oracle's current price with the latest block's timestamp. */
+  /** Writes every oracle's current price with the latest block's timestamp (a feed's first price is its deployed answer). */
   async #refreshOracles(): Promise<void> {
     for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
       const feed = new Contract(address, FEED, this.#owner);
-      const price = this.#prices.get(pair) ?? 1;
+      let price = this.#prices.get(pair);
+      if (price === undefined) {
+        const round = (await feed.getFunction("latestRoundData")()) as [bigint, bigint];
+        price = Number(round[1]) / 1e8;
+        this.#prices.set(pair, price);
+      }
       await (await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)))).wait();
     }
   }

@@ -3,7 +3,7 @@
  * Each gives a point forecast (P50) of the mean APR over the horizon; P10/P90 come from the
  * empirical spread of that same method's past errors on the series (walk-forward over the last
  * `residualOrigins` daily origins whose outcome is already known at decision time). The ARIMA
- * baseline is ARIMA(2,1,0) by least squares (`arima.ts`).
+ * baseline is ARIMA(1,1,1) by conditional least squares (`arima.ts`).
  */
 import type { SourceForecast } from "../domain/decision.ts";
 import type { Forecaster, ForecastInput } from "../ports/forecaster.ts";
@@ -48,7 +48,7 @@ function orElse(v: number, fallback: number): number {
   return Number.isFinite(v) ? v : fallback;
 }
 
-/** ARIMA(2,1,0) on the daily means, averaged over the horizon; persistence when it cannot be fitted. */
+/** ARIMA(1,1,1) on the daily means, averaged over the horizon; persistence when it cannot be fitted. */
 function arimaMethod(daily: readonly number[], current: number, horizonDays: number): number {
   const ts = daily.filter(Number.isFinite);
   // The last daily mean is replaced by the current rate so the forecast starts from the latest level.

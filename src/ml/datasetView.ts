@@ -1,5 +1,5 @@
 /** What a forecaster would have seen at time t, rebuilt from a historical dataset (no data at or after t). */
-import { between, indexBefore, type Dataset } from "../domain/dataset.ts";
+import { between, type Dataset, indexBefore } from "../domain/dataset.ts";
 import type { HistoryWindow, Snapshot, SourceKind, SourcePoint, SourceState } from "../domain/snapshot.ts";
 import { DAY } from "./series.ts";
 
@@ -15,7 +15,11 @@ export interface ViewOptions {
  * The snapshot and history window at `t` (only observations strictly before `t`). Vault and fee
  * fields are neutral placeholders: forecasters read only sources, history and prices.
  */
-export function observeDataset(data: Dataset, t: number, o: ViewOptions): { snapshot: Snapshot; history: HistoryWindow } {
+export function observeDataset(
+  data: Dataset,
+  t: number,
+  o: ViewOptions,
+): { snapshot: Snapshot; history: HistoryWindow } {
   const from = t - o.lookbackDays * DAY;
   const sources: SourceState[] = [];
   const histories: Record<string, SourcePoint[]> = {};

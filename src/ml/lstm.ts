@@ -42,7 +42,12 @@ export function buildNet(tf: typeof tfNs, spec: NetSpec, seed: number): tfNs.Lay
 }
 
 /** Mean pinball (quantile) loss over the quantile columns of `pred` against `y` ([N, 1]). */
-export function pinballLoss(tf: typeof tfNs, pred: tfNs.Tensor, y: tfNs.Tensor, quantiles: readonly number[]): tfNs.Scalar {
+export function pinballLoss(
+  tf: typeof tfNs,
+  pred: tfNs.Tensor,
+  y: tfNs.Tensor,
+  quantiles: readonly number[],
+): tfNs.Scalar {
   return tf.tidy(() => {
     const q = tf.tensor1d([...quantiles]);
     const diff = tf.sub(y, pred); // [N, Q]

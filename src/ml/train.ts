@@ -104,7 +104,13 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
   const ys = samples.y.map((v) => (v - scaler.targetMean) / scaler.targetStd);
   deps.log(`samples: ${trainIdx.length} train, ${valIdx.length} validation (from ${iso(valStart)})`);
 
-  const spec: NetSpec = { window: W, features: F, units: opts.units, dropout: opts.dropout, quantiles: [0.1, 0.5, 0.9] };
+  const spec: NetSpec = {
+    window: W,
+    features: F,
+    units: opts.units,
+    dropout: opts.dropout,
+    quantiles: [0.1, 0.5, 0.9],
+  };
   const net = buildNet(tf, spec, opts.seed);
   const optimizer = tf.train.adam(opts.learningRate);
   const random = rng(opts.seed);
@@ -202,7 +208,11 @@ function shuffle<T>(a: T[], random: () => number): T[] {
 
 /** Copies the trainable weights out of the TF.js model. */
 export function readWeights(net: tfNs.LayersModel): NetWeights {
-  const get = (name: string) => net.getLayer(name).getWeights().map((w) => w.dataSync() as Float32Array);
+  const get = (name: string) =>
+    net
+      .getLayer(name)
+      .getWeights()
+      .map((w) => w.dataSync() as Float32Array);
   const [k1, r1, b1] = get("lstm1");
   const [k2, r2, b2] = get("lstm2");
   const [hk, hb] = get("head");

@@ -199,3 +199,42 @@ export function buildStatusView(
     sourceLabels: facts.sourceLabels ?? {},
   };
 }
+
+/** Replaces source ids (adapter addresses) in a human message with their names. */
+export function withLabels(text: string, labels: Readonly<Record<string, string>>): string {
+  let out = text;
+  for (const [id, name] of Object.entries(labels)) if (id.length >= 8) out = out.split(id).join(name);
+  return out;
+}
+
+/**
+ * An intent store record (src/adapters/execution/intentRecord.ts) as the API shows it; structural,
+ * so this module does not depend on the execution adapter.
+ */
+export function toPendingIntentView(
+  r: {
+    readonly id: string;
+    readonly decisionId: string;
+    readonly route: string;
+    readonly state: string;
+    readonly nonce?: number;
+    readonly txs: readonly { readonly hash: string }[];
+    readonly createdAt: number;
+    readonly targetBlock?: number;
+  },
+  headBlock?: number,
+): PendingIntentView {
+  return {
+    id: r.id,
+    decisionId: r.decisionId,
+    state: r.state,
+    route: r.route,
+    ...(r.nonce === undefined ? {} : { nonce: r.nonce }),
+    txHashes: r.txs.map((t) => t.hash),
+    createdAt: r.createdAt,
+    ...(r.targetBlock === undefined ? {} : { sentBlock: r.targetBlock }),
+    ...(r.targetBlock !== undefined && headBlock !== undefined
+      ? { ageBlocks: Math.max(0, headBlock - r.targetBlock) }
+      : {}),
+  };
+}

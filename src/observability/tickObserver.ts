@@ -28,6 +28,7 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
           for (const [id, bal] of Object.entries(allocation)) metrics.allocationWeight.set({ source: id }, Number(bal) / total);
         }
       }
+      for (const [id, apr] of Object.entries(r.detail.rates ?? {})) metrics.sourceApr.set({ source: id }, apr);
       if (forecast) {
         metrics.modelFallback.set(forecast.fallbackReason ? 1 : 0);
         for (const f of Object.values(forecast.sources)) {

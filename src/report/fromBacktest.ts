@@ -85,7 +85,9 @@ export function reportFromBacktest(
   const strat = doc.strategies[name];
   const table: Record<string, Record<string, number | null>> = {};
   for (const [s, m] of Object.entries(doc.strategies)) {
-    table[s] = Object.fromEntries(BACKTEST_METRIC_KEYS.map((k) => [k, typeof m[k] === "number" ? (m[k] as number) : null]));
+    table[s] = Object.fromEntries(
+      BACKTEST_METRIC_KEYS.map((k) => [k, typeof m[k] === "number" ? (m[k] as number) : null]),
+    );
   }
   const origin = {
     kind: "backtest" as const,

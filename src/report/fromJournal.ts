@@ -74,6 +74,38 @@ function forecastOutcomes(records: readonly DecisionRecord[]): ReportData["forec
   return [...bySource.entries()].map(([sourceId, v]) => ({ sourceId, ...v }));
 }
 
+/**
+ * Merges a finding repeated on consecutive decisions (same code and source) into one event with a
+ * count and the time of the last repeat, so a condition that lasts a day is one row, not a hundred.
+ */
+function collapser() {
+  const events: { -readonly [K in keyof ReportEvent]: ReportEvent[K] }[] = [];
+  let open = new Map<string, (typeof events)[number]>();
+  let seen = new Map<string, (typeof events)[number]>();
+  return {
+    events,
+    add(e: ReportEvent) {
+      const key = `${e.code}|${e.sourceId ?? ""}`;
+      if (seen.has(key)) return;
+      const prev = open.get(key);
+      if (prev) {
+        prev.count = (prev.count ?? 1) + 1;
+        prev.until = e.t;
+        seen.set(key, prev);
+      } else {
+        const fresh = { ...e, count: 1 };
+        events.push(fresh);
+        seen.set(key, fresh);
+      }
+    },
+    /** Ends one decision: what it did not repeat is closed. */
+    next() {
+      open = seen;
+      seen = new Map();
+    },
+  };
+}
+
 /** Events when a set (frozen sources, forced exits) changes, not on every tick it stays the same. */
 function setChanges(
   records: readonly DecisionRecord[],
@@ -152,34 +184,36 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
     }));
   if (il.length === 0) notes.push("No source reported a price-volatility forecast: no LP (impermanent-loss) exposure.");
 
-  const priceEvents: ReportEvent[] = [];
-  const incidents: ReportEvent[] = [];
+  const priceEvents = collapser();
+  const incidents = collapser();
   let wasPaused = false;
   for (const r of records) {
     const t = timeOf(r);
     for (const reason of allReasons(r)) {
-      if (PRICE_CODE.test(reason.code)) priceEvents.push(event(t, r, reason));
-      else if (INCIDENT_CODE.test(reason.code) && reason.severity !== "info") incidents.push(event(t, r, reason));
+      if (PRICE_CODE.test(reason.code)) priceEvents.add(event(t, r, reason));
+      else if (INCIDENT_CODE.test(reason.code) && reason.severity !== "info") incidents.add(event(t, r, reason));
     }
     for (const trig of r.detail.verdict?.triggers ?? []) {
       if (!PRICE_CODE.test(trig.code) && !INCIDENT_CODE.test(trig.code))
-        incidents.push(event(t, r, { ...trig, severity: "halt" }));
+        incidents.add(event(t, r, { ...trig, severity: "halt" }));
     }
     for (const s of r.stages)
       if (s.error)
-        incidents.push(
+        incidents.add(
           event(t, r, { code: s.error.code, message: `${s.stage} failed: ${s.error.message}`, severity: "halt" }),
         );
     const paused = r.detail.snapshot?.paused;
     if (paused !== undefined) {
       if (paused && !wasPaused)
-        incidents.push(
+        incidents.add(
           event(t, r, { code: "VAULT_PAUSED", message: "the vault's kill-switch was pulled", severity: "halt" }),
         );
       if (!paused && wasPaused)
-        incidents.push(event(t, r, { code: "VAULT_UNPAUSED", message: "the vault was unpaused", severity: "info" }));
+        incidents.add(event(t, r, { code: "VAULT_UNPAUSED", message: "the vault was unpaused", severity: "info" }));
       wasPaused = paused;
     }
+    priceEvents.next();
+    incidents.next();
   }
   const latestWithVerdict = verdicts.at(-1);
   const currentPrice = latestWithVerdict
@@ -235,8 +269,8 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
       drawdown: dd.series.map((p) => ({ t: p.t, value: p.value * 100 })),
     },
     il,
-    depegOracle: { current: currentPrice, history: priceEvents.slice(-MAX_EVENTS) },
-    incidents: incidents.slice(-MAX_EVENTS),
+    depegOracle: { current: currentPrice, history: priceEvents.events.slice(-MAX_EVENTS) },
+    incidents: incidents.events.slice(-MAX_EVENTS),
     interventions: interventions.slice(-MAX_EVENTS),
     gas: {
       rebalances: executed.length,

@@ -1,3 +1,4 @@
+import { withLabels } from "../observability/statusView.ts";
 import { BACKTEST_METRIC_KEYS, type ReportData, type ReportEvent } from "./model.ts";
 import { mean } from "./stats.ts";
 import { bandChart, esc, lineChart, stackedArea } from "./svg.ts";
@@ -35,7 +36,10 @@ function events(d: ReportData, list: readonly ReportEvent[]): string {
     list.map((e) => [
       esc(date(e.t)),
       `<code class="sev-${e.severity}">${esc(e.code)}</code>`,
-      esc(e.message),
+      esc(withLabels(e.message, d.labels)) +
+        ((e.count ?? 1) > 1
+          ? ` <span class="sub">(${e.count} decisions, until ${esc(date(e.until ?? e.t))})</span>`
+          : ""),
       esc(e.sourceId ? label(d, e.sourceId) : ""),
       `<code>${esc(e.decisionId ?? "")}</code>`,
     ]),

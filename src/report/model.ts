@@ -33,6 +33,9 @@ export interface ReportEvent {
   readonly message: string;
   readonly severity: "info" | "warn" | "halt";
   readonly sourceId?: string;
+  /** How many consecutive decisions reported it (1 when absent), and the time of the last one. */
+  readonly count?: number;
+  readonly until?: number;
 }
 
 /** Everything the HTML report shows; built from the live journal or a backtest JSON. */

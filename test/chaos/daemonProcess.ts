@@ -64,8 +64,8 @@ export class DaemonProcess {
     });
   }
 
-  tick(timeoutMs?: number): Promise<TickReport> {
-    return this.request<TickReport>({ cmd: "tick" }, timeoutMs);
+  tick(timeoutMs?: number, nowMs?: number): Promise<TickReport> {
+    return this.request<TickReport>(nowMs === undefined ? { cmd: "tick" } : { cmd: "tick", nowMs }, timeoutMs);
   }
 
   /** SIGKILL and wait until the process is reaped (so its pid no longer holds the lock). */

@@ -133,6 +133,30 @@ export function checkAfterStep(t: {
     parsed += 1;
     const records = (doc as { records?: { id?: string }[] }).records;
     if (Array.isArray(records)) for (const r of records) if (typeof r.id === "string") journalIds.add(r.id);
+    const intents = (doc as { intents?: { id?: string; nonce?: number; state?: string }[] }).intents;
+    if (Array.isArray(intents)) {
+      for (const i of intents)
+        if (typeof i.nonce === "number") nonces.push({ id: String(i.id), nonce: i.nonce, state: String(i.state) });
+    }
+  }
+  if (nonces.length > 0) {
+    // The keeper key is the daemon's alone here: every nonce the chain consumed must be one the intent
+    // store reserved first (write-ahead), so the local view is never behind the chain's.
+    const maxLocal = Math.max(...nonces.map((n) => n.nonce));
+    if (t.keeperNonce > maxLocal + 1) {
+      throw new InvariantViolation(
+        `local-nonce-not-behind-chain: chain used ${t.keeperNonce} nonces, the intent store knows up to ${maxLocal}`,
+      );
+    }
+    const live = nonces.filter((n) => !["replaced", "cancelled", "failed"].includes(n.state));
+    const seen = new Map<number, string>();
+    for (const n of live) {
+      const other = seen.get(n.nonce);
+      if (other !== undefined && other !== n.id)
+        throw new InvariantViolation(`nonce-handed-out-once: intents ${other} and ${n.id} both hold nonce ${n.nonce}`);
+      seen.set(n.nonce, n.id);
+    }
+    passed.push("local-nonce-not-behind-chain", "nonce-handed-out-once");
   }
   if (parsed > 0) passed.push("state-files-parse");
   const byIntent = new Map<string, number>();

@@ -1,12 +1,19 @@
 // The daemon under chaos, in its own process so the harness can SIGKILL it: the real composition root
 // (`createApp`) behind the process lock, driven tick by tick over IPC. Started by `daemonProcess.ts`.
+import { readdirSync } from "node:fs";
 import type { App } from "../../src/app.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
 
 /** Messages from the harness. */
 export type WorkerRequest =
-  | { readonly cmd: "open"; readonly raw: unknown; readonly env: Record<string, string> }
-  | { readonly cmd: "tick" }
+  | {
+      readonly cmd: "open";
+      readonly raw: unknown;
+      readonly env: Record<string, string>;
+      readonly acceleratedClock?: boolean;
+    }
+  | { readonly cmd: "tick"; readonly nowMs?: number }
+  | { readonly cmd: "resources" }
   | { readonly cmd: "close" };
 
 /** What one tick looked like from outside. */
@@ -20,6 +27,15 @@ export interface TickReport {
   readonly degraded: boolean;
   /** Flattened `name{labels}` → value of every keel_ counter and gauge. */
   readonly metrics: Record<string, number>;
+  /** Wall time of `app.tick` in this process. */
+  readonly tickMs: number;
+}
+
+/** The daemon process's resources (soak). */
+export interface ResourceReport {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  readonly openFds: number;
 }
 
 const [{ createApp }, { parseConfig }, { createMetrics }, { createShutdown }, { systemClock }, { acquireLock }, pino] =
@@ -37,6 +53,12 @@ const logger = pino.default({ level: process.env.KEEL_CHAOS_LOG ?? "silent" });
 let app: App | undefined;
 let shutdown: Shutdown | undefined;
 let metrics: ReturnType<typeof createMetrics> | undefined;
+// Accelerated time (soak): the harness sends the simulated time with each tick; wall time runs on from there.
+let simBase: { simMs: number; at: number } | undefined;
+const clock = {
+  now: () => (simBase ? simBase.simMs + (performance.now() - simBase.at) : Date.now()),
+  sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms, signal),
+};
 
 async function flatMetrics(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -61,18 +83,22 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       const lock = acquireLock(loaded.config.state.dir);
       shutdown.onClose("lock", () => lock.release());
       metrics = createMetrics();
-      app = await createApp(loaded, { dryRun: false }, { logger, metrics, shutdown, clock: systemClock });
+      if (msg.acceleratedClock) simBase = { simMs: Date.now(), at: performance.now() };
+      app = await createApp(loaded, { dryRun: false }, { logger, metrics, shutdown, clock });
       return { pid: process.pid };
     }
     case "tick": {
       if (!app) throw new Error("not open");
+      if (simBase && msg.nowMs !== undefined) simBase = { simMs: msg.nowMs, at: performance.now() };
       let paused: boolean | undefined;
       try {
         paused = await app.watchPause();
       } catch {
         paused = undefined;
       }
+      const t0 = performance.now();
       const rec = await app.tick("manual");
+      const tickMs = performance.now() - t0;
       const failed = rec?.stages.find((s) => s.status === "error");
       const report: TickReport = {
         decisionId: rec?.id,
@@ -83,6 +109,16 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
         paused,
         degraded: app.provider.health().degraded,
         metrics: await flatMetrics(),
+        tickMs,
+      };
+      return report;
+    }
+    case "resources": {
+      const mem = process.memoryUsage();
+      const report: ResourceReport = {
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        openFds: readdirSync("/proc/self/fd").length,
       };
       return report;
     }

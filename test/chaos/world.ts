@@ -39,6 +39,43 @@ const KEEPER_ROLE = id("KEEPER_ROLE");
 /** Chaos daemon config: short timeouts so faults cost milliseconds, the same limits the invariants use. */
 export const CHAOS_LIMITS = { oracleHeartbeatSeconds: 3_600, depegStopPct: 1 } as const;
 
+/** The daemon's config on this devnet through `rpcUrl`: short timeouts so faults cost milliseconds. */
+export function daemonConfig(
+  devnet: Devnet,
+  rpcUrl: string,
+  stateDir: string,
+  over: { state?: Record<string, unknown>; rest?: Record<string, unknown> } = {},
+): { raw: unknown; env: Record<string, string> } {
+  const d = devnet.deployment;
+  const oracles = Object.fromEntries(Object.entries(d.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
+  return {
+    raw: {
+      chain: {
+        rpcUrls: [{ env: "KEEL_CHAOS_RPC_URL" }],
+        requestTimeoutMs: 300,
+        maxRetries: 1,
+        degradedAfterFailures: 5,
+        breakerCooldownMs: 500,
+      },
+      contracts: { vault: d.vault, allocator: d.allocator, oracles },
+      execution: {
+        keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
+        guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
+      },
+      risk: { ...CHAOS_LIMITS },
+      ...over.rest,
+      schedule: { tickTimeoutMs: 5_000 },
+      state: { dir: stateDir, ...over.state },
+      http: { port: 0 },
+    },
+    env: {
+      KEEL_CHAOS_RPC_URL: rpcUrl,
+      KEEL_CHAOS_KEEPER_KEY: devnet.keys.keeper,
+      KEEL_CHAOS_GUARDIAN_KEY: devnet.keys.guardian,
+    },
+  };
+}
+
 export class ChaosWorld {
   readonly devnet: Devnet;
   readonly proxy: FaultProxy;
@@ -81,18 +118,26 @@ export class ChaosWorld {
   /** Starts the devnet (no automatic market steps, no scheduled episodes) and the proxy. */
   static async start(seed = 1): Promise<ChaosWorld> {
     const logger = pino({ level: "silent" });
-    const devnet = await startDevnet(
-      {
-        seed,
-        stepSeconds: 3_600,
-        stepIntervalMs: 1_000,
-        initialDepositUnits: 1_000_000,
-        httpPort: 0,
-        episodes: false,
-        autoStep: false,
-      },
-      { logger },
-    );
+    const opts = {
+      seed,
+      stepSeconds: 3_600,
+      stepIntervalMs: 1_000,
+      initialDepositUnits: 1_000_000,
+      httpPort: 0,
+      episodes: false,
+      autoStep: false,
+    };
+    let devnet: Devnet | undefined;
+    // Setup, not the system under test: the devnet's warm-up has failed now and then with EDR's
+    // "timestamp lower than the previous block's"; one more try, said out loud.
+    for (let attempt = 1; devnet === undefined; attempt++) {
+      try {
+        devnet = await startDevnet(opts, { logger });
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        process.stderr.write(`chaos: devnet start failed (${(err as Error).message}); retrying once\n`);
+      }
+    }
     const proxy = await startFaultProxy(devnet.rpcUrl);
     const world = new ChaosWorld(devnet, proxy);
     world.#baseSnapshot = await world.rpc<string>("evm_snapshot");
@@ -140,33 +185,7 @@ export class ChaosWorld {
   }
 
   #config(): { raw: unknown; env: Record<string, string> } {
-    const d = this.devnet.deployment;
-    const oracles = Object.fromEntries(Object.entries(d.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
-    return {
-      raw: {
-        chain: {
-          rpcUrls: [{ env: "KEEL_CHAOS_RPC_URL" }],
-          requestTimeoutMs: 300,
-          maxRetries: 1,
-          degradedAfterFailures: 5,
-          breakerCooldownMs: 500,
-        },
-        contracts: { vault: d.vault, allocator: d.allocator, oracles },
-        execution: {
-          keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
-          guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
-        },
-        risk: { ...CHAOS_LIMITS },
-        schedule: { tickTimeoutMs: 5_000 },
-        state: { dir: this.#stateDir },
-        http: { port: 0 },
-      },
-      env: {
-        KEEL_CHAOS_RPC_URL: this.proxy.url,
-        KEEL_CHAOS_KEEPER_KEY: this.devnet.keys.keeper,
-        KEEL_CHAOS_GUARDIAN_KEY: this.devnet.keys.guardian,
-      },
-    };
+    return daemonConfig(this.devnet, this.proxy.url, this.#stateDir);
   }
 
   /** Starts a daemon on the current state directory; a refused start (e.g. RPC down) leaves it down. */
@@ -320,6 +339,7 @@ export class ChaosWorld {
   async checkAfterStep(): Promise<void> {
     const events = await this.#allocator.queryFilter(this.#allocator.filters.Rebalanced!(), this.#startBlock);
     const passed = checkAfterStep({
+      keeperNonce: await this.provider.getTransactionCount(this.#keeper, "latest"),
       stateDir: this.#stateDir,
       events: events.map((e) => ({ intentId: e.topics[1] ?? "", block: e.blockNumber })),
       invariants: this.#invariants,

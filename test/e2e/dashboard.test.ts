@@ -13,7 +13,7 @@ import { createDashboardRoutes } from "../../src/observability/dashboard/routes.
 import { type HttpServer, startHttpServer } from "../../src/observability/http.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { buildStatusView } from "../../src/observability/statusView.ts";
-import { type DaemonHandle, startDaemon } from "../support/daemon.ts";
+import { type DaemonHandle, runKeel, startDaemon } from "../support/daemon.ts";
 import { decision, SOURCE_A } from "../support/ops-fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -211,5 +211,36 @@ describe("dashboard in headless Chromium (keel run on the devnet)", function () 
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).to.be.greaterThan(10_000);
     expect(pageErrors).to.deep.equal([]);
+  });
+
+  it("writes the LP report from the devnet's journal, and it renders offline with every section", async () => {
+    const d = daemon!;
+    mkdirSync("test-artifacts", { recursive: true });
+    const out = join(process.cwd(), "test-artifacts", "report-devnet.html");
+    const r = await runKeel(["report", "--out", out], { KEEL__STATE__DIR: d.stateDir });
+    expect(r.code, r.stderr).to.equal(0);
+    const page = await browser!.newPage();
+    const requests: string[] = [];
+    page.on("request", (req) => {
+      if (!req.url().startsWith("file://")) requests.push(req.url());
+    });
+    await page.goto(`file://${out}`);
+    for (const id of [
+      "summary",
+      "allocation",
+      "forecasts",
+      "risk",
+      "il",
+      "depeg-oracle",
+      "incidents",
+      "interventions",
+      "gas",
+    ]) {
+      expect(await page.locator(`section#${id}`).count(), id).to.equal(1);
+    }
+    expect(await page.locator("svg.chart").count()).to.be.greaterThan(2);
+    expect(await page.textContent("#allocation")).to.contain("idle");
+    await page.screenshot({ path: join("test-artifacts", "report-devnet.png"), fullPage: true });
+    expect(requests, "network requests from the report").to.deep.equal([]);
   });
 });

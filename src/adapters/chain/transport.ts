@@ -46,7 +46,7 @@ export async function postJsonRpc(
     if (status < 200 || status >= 300) throw new AttemptError("http_error", `HTTP ${status}`);
     throw new AttemptError("bad_response", "response is not JSON");
   }
-  const envelope = validateResponse(payload.method, payload.id, body);
+  const envelope = validateResponse(payload.method, payload.id, body, payload.params);
   if (status < 200 || status >= 300) {
     // Some nodes answer JSON-RPC errors with HTTP 4xx; anything else non-2xx is the transport failing.
     if (typeof envelope !== "string" && envelope.kind === "error") return envelope;

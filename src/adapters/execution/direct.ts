@@ -1,24 +1,24 @@
-import type { AbstractSigner, Provider, TransactionRequest } from "ethers";
+import type { AbstractSigner, Provider, TransactionReceipt, TransactionRequest } from "ethers";
 import type { Logger } from "pino";
 import type { Action } from "../../domain/decision.ts";
-import { KeelError } from "../../domain/errors.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
-import { revertError, translateSendError } from "./errors.ts";
+import { revertError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
 import type { IntentRecord, IntentRoute } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import {
-  broadcastRaw,
+  type Broadcast,
+  driveToSent,
   type ExecutionMetrics,
   type FailpointName,
   finalise,
   inFlightError,
   type LifecycleDeps,
   move,
-  reserveNonce,
-  signAndStore,
+  publicBroadcast,
+  storedRequest,
 } from "./lifecycle.ts";
 import { openMemoryIntentStore } from "./memoryStore.ts";
 import { createNonceManager, type NonceManager } from "./nonceManager.ts";
@@ -75,22 +75,22 @@ export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route):
         ? "failed"
         : "sent";
   const hashes = rec.includedTx ? [rec.includedTx] : rec.txs.map((t) => t.hash);
-  return {
-    route,
-    intentId: rec.id,
-    txHashes: hashes,
-    status,
-    ...(rec.block === undefined ? {} : { block: rec.block }),
-  };
+  return { route, intentId: rec.id, txHashes: hashes, status, ...(rec.block === undefined ? {} : { block: rec.block }) };
 }
 
-/** Lifecycle ports with defaults filled in. */
+/** Lifecycle ports with defaults filled in (the nonce manager counts the store's in-flight nonces). */
 export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorDeps): LifecycleDeps {
+  const store = deps.store ?? openMemoryIntentStore(deps.now ?? Date.now);
+  const inFlight = async (address: string) =>
+    store
+      .unfinished()
+      .filter((r) => r.from?.toLowerCase() === address.toLowerCase() && r.nonce !== undefined)
+      .map((r) => r.nonce as number);
   return {
     signer: deps.signer,
     provider: deps.provider,
-    store: deps.store ?? openMemoryIntentStore(deps.now ?? Date.now),
-    nonces: deps.nonces ?? createNonceManager({ provider: deps.provider }),
+    store,
+    nonces: deps.nonces ?? createNonceManager({ provider: deps.provider, inFlight }),
     codec: deps.codec ?? createAllocatorCodec(),
     allocator: opts.allocator,
     now: deps.now ?? Date.now,
@@ -101,41 +101,67 @@ export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorD
 }
 
 /** Settles every other unfinished intent first; an intent that stays in flight blocks new ones. */
-export async function settleOthers(lc: LifecycleDeps, intentId: string, confirmations: number): Promise<void> {
+export async function settleOthers(
+  lc: LifecycleDeps,
+  intentId: string,
+  confirmations: number,
+  resend?: Broadcast,
+): Promise<void> {
   for (const rec of lc.store.unfinished()) {
     if (rec.id === intentId) continue;
-    const out = await reconcileIntent(lc, rec, { confirmations });
+    const out = await reconcileIntent(lc, rec, { confirmations, ...(resend ? { resend } : {}) });
     if (out.state === "signed" || out.state === "sent" || out.state === "planned") throw inFlightError(out);
   }
 }
 
-/** Creates the write-ahead record of an intent (idempotent by id). */
-export function createRecord(lc: LifecycleDeps, intent: Intent, route: IntentRoute): Promise<IntentRecord> {
+/** Creates the write-ahead record of an intent (idempotent by id), with the request it will send. */
+export async function createRecord(
+  lc: LifecycleDeps,
+  intent: Intent,
+  route: IntentRoute,
+  gasLimitBufferBps: number,
+): Promise<IntentRecord> {
+  const chainId = (await lc.provider.getNetwork()).chainId;
+  const data = lc.codec.encodeRebalance(intent.id, intent.plan.moves);
+  const request = { to: lc.allocator, data, chainId, ...feeFields(intent, gasLimitBufferBps) };
   return lc.store.create({
     id: intent.id,
     onchainId: lc.codec.intentIdOf(intent.id),
     decisionId: intent.decisionId,
     route,
-    moves: intent.plan.moves.map((m) => ({
-      sourceId: m.sourceId,
-      direction: m.direction,
-      amount: m.amount.toString(),
-    })),
+    moves: intent.plan.moves.map((m) => ({ sourceId: m.sourceId, direction: m.direction, amount: m.amount.toString() })),
+    request: storedRequest(request),
   });
 }
 
+/** Turns a mined failed receipt into EXECUTION_REVERTED with the decoded error (and records it). */
+export async function failMined(lc: LifecycleDeps, rec: IntentRecord, receipt: TransactionReceipt): Promise<never> {
+  const from = await lc.signer.getAddress();
+  const data = rec.request?.data ?? "0x";
+  const revertData = await minedRevertData(lc.provider, receipt, { from, to: lc.allocator, data }, revertDataOf);
+  const e = revertError("receipt", lc.codec.decodeRevert(revertData), { txHash: receipt.hash, block: receipt.blockNumber });
+  await move(lc, rec.id, "failed", {
+    includedTx: receipt.hash,
+    block: receipt.blockNumber,
+    error: { code: e.code, message: e.message },
+  });
+  throw e;
+}
+
 /**
- * The direct route: simulates `allocator.rebalance(keccak(intent.id), moves)` from the keeper,
- * records the intent (write-ahead), reserves a nonce, signs, stores the raw transaction, broadcasts
- * it with the GasVerdict's EIP-1559 fees and waits for the receipt. An intent id already used on
- * chain is reported as included, never sent again. Reverts are decoded and thrown as
- * EXECUTION_REVERTED (not retryable; a pause is terminal).
+ * The direct route: records the intent (write-ahead, with its request), simulates
+ * `allocator.rebalance(keccak(intent.id), moves)` from the keeper, reserves a nonce, signs, stores the
+ * raw transaction, broadcasts it with the GasVerdict's EIP-1559 fees and waits for the receipt. An
+ * intent id already used on chain is reported as included, never sent again. Reverts are decoded and
+ * thrown as EXECUTION_REVERTED (not retryable; a pause is terminal). While an earlier intent is still
+ * unsettled, INTENT_IN_FLIGHT (retryable) is thrown instead of sending a new one.
  */
 export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectExecutorDeps): Executor {
   const lc = lifecycleDeps(opts, deps);
-  const { provider, signer, codec, store } = lc;
+  const { provider, codec, store } = lc;
   const bufferBps = opts.gasLimitBufferBps ?? 2_000;
   const confirmations = opts.confirmations ?? 1;
+  const broadcast = publicBroadcast(lc);
 
   return {
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
@@ -144,40 +170,16 @@ export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectEx
       if (known && known.state !== "planned") {
         return actionOf(await reconcileIntent(lc, known, { confirmations }), "direct");
       }
-      const from = await signer.getAddress();
       const earlier = await findRebalanced(provider, codec, opts.allocator, codec.intentIdOf(intent.id));
-      let rec = await createRecord(lc, intent, "direct");
+      let rec = await createRecord(lc, intent, "direct", bufferBps);
       if (earlier) {
         lc.logger?.warn({ intentId: intent.id, txHash: earlier.txHash }, "intent already executed on chain");
         rec = await move(lc, rec.id, "included", { includedTx: earlier.txHash, block: earlier.block });
         return actionOf(await finalise(lc, rec, confirmations), "direct");
       }
-      const data = codec.encodeRebalance(intent.id, intent.plan.moves);
       signal.throwIfAborted();
-      // Simulate right before signing: a pause or bound violation is caught without spending gas.
-      try {
-        await provider.call({ from, to: opts.allocator, data });
-      } catch (err) {
-        const e = translateSendError(err, codec, "simulate");
-        await move(lc, rec.id, "failed", { error: { code: e.code, message: e.message } });
-        throw e;
-      }
-      signal.throwIfAborted();
-      const chainId = (await provider.getNetwork()).chainId;
-      const request: TransactionRequest = { to: opts.allocator, data, chainId, ...feeFields(intent, bufferBps) };
-      rec = await reserveNonce(lc, rec, signal);
-      let signed: Awaited<ReturnType<typeof signAndStore>>;
-      try {
-        signed = await signAndStore(lc, rec, request, signal);
-      } catch (err) {
-        // Nothing left the process: the intent ends here and its nonce is free again.
-        const e = err instanceof KeelError ? err : translateSendError(err, codec, "send");
-        await move(lc, rec.id, "failed", { error: { code: e.code, message: e.message } });
-        lc.nonces.resync(from);
-        throw e;
-      }
-      rec = await broadcastRaw(lc, signed.rec, signed.tx.raw, signal);
-      lc.logger?.info({ intentId: intent.id, txHash: signed.tx.hash, nonce: rec.nonce }, "rebalance sent");
+      rec = await driveToSent(lc, rec, broadcast, signal);
+      if (rec.state !== "sent") return actionOf(rec, "direct");
       await lc.failpoint?.("before-receipt", signal);
       const receipt = await waitForAnyReceipt(
         provider,
@@ -185,20 +187,10 @@ export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectEx
         { timeoutMs: opts.receiptTimeoutMs ?? 120_000, pollMs: opts.receiptPollMs ?? 500, signal },
       );
       if (!receipt) {
-        lc.logger?.warn({ intentId: intent.id, txHash: signed.tx.hash }, "no receipt yet");
+        lc.logger?.warn({ intentId: intent.id, nonce: rec.nonce }, "no receipt yet");
         return actionOf(rec, "direct");
       }
-      if (receipt.status !== 1) {
-        const revertData = await minedRevertData(provider, receipt, { from, to: opts.allocator, data }, revertDataOf);
-        const decoded = codec.decodeRevert(revertData);
-        const e = revertError("receipt", decoded, { txHash: receipt.hash, block: receipt.blockNumber });
-        await move(lc, rec.id, "failed", {
-          includedTx: receipt.hash,
-          block: receipt.blockNumber,
-          error: { code: e.code, message: e.message },
-        });
-        throw e;
-      }
+      if (receipt.status !== 1) await failMined(lc, rec, receipt);
       rec = await move(lc, rec.id, "included", { includedTx: receipt.hash, block: receipt.blockNumber });
       rec = await finalise(lc, rec, confirmations);
       lc.logger?.info({ intentId: intent.id, txHash: receipt.hash, block: receipt.blockNumber }, "rebalance included");

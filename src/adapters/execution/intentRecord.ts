@@ -17,6 +17,16 @@ export interface SignedTx {
   readonly at: number;
 }
 
+/** The unsigned transaction an intent will send (stored at planning, so a restart can resume it). */
+export interface StoredRequest {
+  readonly to: string;
+  readonly data: string;
+  readonly chainId: string;
+  readonly gasLimit?: string;
+  readonly maxFeePerGasWei: string;
+  readonly maxPriorityFeePerGasWei: string;
+}
+
 /** One intent in the store. Amounts are decimal strings (JSON). */
 export interface IntentRecord {
   readonly id: string;
@@ -26,6 +36,7 @@ export interface IntentRecord {
   readonly route: IntentRoute;
   readonly state: IntentState;
   readonly moves: readonly { sourceId: string; direction: "deposit" | "withdraw"; amount: string }[];
+  readonly request?: StoredRequest;
   /** Signer address and the nonce reserved for this intent (set before signing). */
   readonly from?: string;
   readonly nonce?: number;

@@ -4,7 +4,7 @@ import { KeelError } from "../../domain/errors.ts";
 import type { AllocatorCodec } from "./allocatorCodec.ts";
 import { translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
-import type { IntentRecord, IntentState, SignedTx } from "./intentRecord.ts";
+import type { IntentRecord, IntentState, SignedTx, StoredRequest } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import type { NonceManager } from "./nonceManager.ts";
 
@@ -34,6 +34,9 @@ export interface LifecycleDeps {
   readonly now: () => number;
 }
 
+/** Sends a signed raw transaction on the intent's route; returns the record in state `sent` (or settled). */
+export type Broadcast = (rec: IntentRecord, raw: string, signal?: AbortSignal) => Promise<IntentRecord>;
+
 /** Moves an intent and counts the new state. */
 export async function move(
   deps: Pick<LifecycleDeps, "store" | "metrics">,
@@ -47,14 +50,38 @@ export async function move(
   return rec;
 }
 
-/** Reserves a nonce for the intent (recorded durably before anything is signed). */
-export async function reserveNonce(
-  deps: LifecycleDeps,
-  rec: IntentRecord,
-  signal?: AbortSignal,
-): Promise<IntentRecord> {
-  if (rec.nonce !== undefined) return rec;
+/** The unsigned request, as stored. */
+export function storedRequest(req: TransactionRequest & { to: string; data: string; chainId: bigint }): StoredRequest {
+  return {
+    to: req.to,
+    data: req.data,
+    chainId: req.chainId.toString(),
+    ...(req.gasLimit == null ? {} : { gasLimit: req.gasLimit.toString() }),
+    maxFeePerGasWei: (req.maxFeePerGas ?? 0n).toString(),
+    maxPriorityFeePerGasWei: (req.maxPriorityFeePerGas ?? 0n).toString(),
+  };
+}
+
+function requestOf(s: StoredRequest): TransactionRequest {
+  return {
+    type: 2,
+    to: s.to,
+    data: s.data,
+    chainId: BigInt(s.chainId),
+    maxFeePerGas: BigInt(s.maxFeePerGasWei),
+    maxPriorityFeePerGas: BigInt(s.maxPriorityFeePerGasWei),
+    ...(s.gasLimit === undefined ? {} : { gasLimit: BigInt(s.gasLimit) }),
+  };
+}
+
+/**
+ * Reserves a nonce for the intent (recorded durably before anything is signed). A reservation the
+ * chain has meanwhile used (nothing was signed with it) is replaced by a fresh one.
+ */
+export async function reserveNonce(deps: LifecycleDeps, rec: IntentRecord, signal?: AbortSignal): Promise<IntentRecord> {
   const from = await deps.signer.getAddress();
+  if (rec.nonce !== undefined && rec.txs.length === 0 && (await deps.nonces.minedNonce(from)) <= rec.nonce) return rec;
+  if (rec.nonce !== undefined && rec.txs.length > 0) return rec;
   const nonce = await deps.nonces.allocate(from);
   const out = await move(deps, rec.id, rec.state, { from, nonce });
   await deps.failpoint?.("after-nonce", signal);
@@ -80,7 +107,7 @@ export async function signAndStore(
     at: deps.now(),
   };
   const next = await move(deps, rec.id, "signed", { txs: [...rec.txs, tx] });
-  await deps.failpoint?.("after-sign", signal);
+  signal?.throwIfAborted();
   return { rec: next, tx };
 }
 
@@ -88,31 +115,71 @@ export async function signAndStore(
  * Broadcasts a stored raw transaction to the public mempool (direct route). "Already known" is
  * success; "nonce too low" is resolved by looking for our own hashes and the intent's event first.
  */
-export async function broadcastRaw(
+export function publicBroadcast(deps: LifecycleDeps): Broadcast {
+  return async (rec, raw, signal) => {
+    try {
+      await deps.provider.broadcastTransaction(raw);
+    } catch (err) {
+      const msg = (err as Error)?.message ?? "";
+      if (/already known|already imported|known transaction/i.test(msg)) {
+        // the node has it: fine
+      } else if (isError(err, "NONCE_EXPIRED") || /nonce too low|nonce has already been used/i.test(msg)) {
+        const settled = await settleFromChain(deps, rec);
+        if (settled) return settled;
+        return move(deps, rec.id, "replaced", {
+          error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
+        });
+      } else {
+        throw translateSendError(err, deps.codec, "send");
+      }
+    }
+    const next = await move(deps, rec.id, "sent");
+    await deps.failpoint?.("after-broadcast", signal);
+    return next;
+  };
+}
+
+/**
+ * Takes a planned intent to `sent`: simulate the stored request (a revert ends the intent as failed
+ * and is thrown), reserve a nonce, sign and store, broadcast. Used for new intents and to resume a
+ * planned one after a restart.
+ */
+export async function driveToSent(
   deps: LifecycleDeps,
   rec: IntentRecord,
-  raw: string,
+  broadcast: Broadcast,
   signal?: AbortSignal,
 ): Promise<IntentRecord> {
-  try {
-    await deps.provider.broadcastTransaction(raw);
-  } catch (err) {
-    const msg = (err as Error)?.message ?? "";
-    if (/already known|already imported|known transaction/i.test(msg)) {
-      // the node has it: fine
-    } else if (isError(err, "NONCE_EXPIRED") || /nonce too low|nonce has already been used/i.test(msg)) {
-      const settled = await settleFromChain(deps, rec);
-      if (settled) return settled;
-      return move(deps, rec.id, "replaced", {
-        error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
-      });
-    } else {
-      throw translateSendError(err, deps.codec, "send");
-    }
+  if (!rec.request) {
+    return move(deps, rec.id, "cancelled", { error: { code: "NO_REQUEST", message: "nothing stored to send" } });
   }
-  const next = await move(deps, rec.id, "sent");
-  await deps.failpoint?.("after-broadcast", signal);
-  return next;
+  const request = requestOf(rec.request);
+  const from = await deps.signer.getAddress();
+  try {
+    await deps.provider.call({ from, to: rec.request.to, data: rec.request.data });
+  } catch (err) {
+    const e = translateSendError(err, deps.codec, "simulate");
+    await move(deps, rec.id, "failed", { error: { code: e.code, message: e.message } });
+    throw e;
+  }
+  signal?.throwIfAborted();
+  let cur = await reserveNonce(deps, rec, signal);
+  let signed: Awaited<ReturnType<typeof signAndStore>>;
+  try {
+    signed = await signAndStore(deps, cur, request, signal);
+  } catch (err) {
+    const e = err instanceof KeelError ? err : translateSendError(err, deps.codec, "send");
+    // A signer that is down (KMS throttled) leaves the intent planned, its nonce reserved, to be
+    // resumed; anything else ends it. Nothing left the process either way.
+    if (e.retryable) throw e;
+    await move(deps, cur.id, "failed", { error: { code: e.code, message: e.message } });
+    deps.nonces.resync(from);
+    throw e;
+  }
+  await deps.failpoint?.("after-sign", signal);
+  cur = await broadcast(signed.rec, signed.tx.raw, signal);
+  deps.logger?.info({ intentId: cur.id, txHash: signed.tx.hash, nonce: cur.nonce }, "intent sent");
+  return cur;
 }
 
 /**
@@ -121,22 +188,20 @@ export async function broadcastRaw(
  * when the chain shows nothing yet.
  */
 export async function settleFromChain(deps: LifecycleDeps, rec: IntentRecord): Promise<IntentRecord | undefined> {
+  const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
+  if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
   for (const tx of rec.txs) {
     const receipt = await deps.provider.getTransactionReceipt(tx.hash);
     if (!receipt) continue;
     if (receipt.status === 1) {
       return move(deps, rec.id, "included", { includedTx: receipt.hash, block: receipt.blockNumber });
     }
-    const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
-    if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
     return move(deps, rec.id, "failed", {
       includedTx: receipt.hash,
       block: receipt.blockNumber,
       error: { code: "EXECUTION_REVERTED", message: "the intent's transaction reverted on chain" },
     });
   }
-  const event = await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId);
-  if (event) return move(deps, rec.id, "included", { includedTx: event.txHash, block: event.block });
   return undefined;
 }
 
@@ -150,8 +215,7 @@ export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmat
     return move(deps, rec.id, "sent", { error: { code: "TX_VANISHED", message: "included transaction vanished" } });
   }
   const head = await deps.provider.getBlockNumber();
-  if (head - receipt.blockNumber + 1 >= confirmations)
-    return move(deps, rec.id, "final", { block: receipt.blockNumber });
+  if (head - receipt.blockNumber + 1 >= confirmations) return move(deps, rec.id, "final", { block: receipt.blockNumber });
   return rec;
 }
 

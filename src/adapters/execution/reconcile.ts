@@ -2,7 +2,15 @@ import { zeroPadValue } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { IntentRecord } from "./intentRecord.ts";
 import { TERMINAL_STATES } from "./intentRecord.ts";
-import { broadcastRaw, finalise, type LifecycleDeps, move, settleFromChain } from "./lifecycle.ts";
+import {
+  type Broadcast,
+  driveToSent,
+  finalise,
+  type LifecycleDeps,
+  move,
+  publicBroadcast,
+  settleFromChain,
+} from "./lifecycle.ts";
 import { waitForAnyReceipt } from "./receipts.ts";
 
 /** Options of reconciliation. */
@@ -20,7 +28,9 @@ export interface ReconcileOptions {
    * Re-sends a stored raw transaction on the intent's own route. The direct route broadcasts it;
    * the bundle route re-submits it to the relays (never the public mempool unless allowed).
    */
-  readonly resend?: (rec: IntentRecord, raw: string) => Promise<IntentRecord>;
+  readonly resend?: Broadcast;
+  /** A planned (unsigned) intent younger than this is resumed after a restart; older ones are cancelled. */
+  readonly resumeWindowMs?: number;
 }
 
 /** What reconciliation did, by outcome. */
@@ -52,8 +62,17 @@ export async function reconcileIntent(
   if (rec.state === "included") return finalise(deps, rec, opts.confirmations);
   const settled = await settleFromChain(deps, rec);
   if (settled) return settled.state === "included" ? finalise(deps, settled, opts.confirmations) : settled;
+  const resend = opts.resend ?? publicBroadcast(deps);
   const last = rec.txs.at(-1);
   if (!last || rec.nonce === undefined || rec.from === undefined) {
+    if (rec.request && deps.now() - rec.createdAt <= (opts.resumeWindowMs ?? 600_000)) {
+      // Never signed: nothing can be on chain, so finishing it is the only way it happens once.
+      try {
+        return await driveToSent(deps, rec, resend);
+      } catch {
+        return deps.store.get(rec.id) ?? rec;
+      }
+    }
     return move(deps, rec.id, "cancelled", { error: { code: "NEVER_SIGNED", message: "stopped before signing" } });
   }
   const mined = await deps.nonces.minedNonce(rec.from);
@@ -62,7 +81,6 @@ export async function reconcileIntent(
       error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
     });
   }
-  const resend = opts.resend ?? ((r: IntentRecord, raw: string) => broadcastRaw(deps, r, raw));
   return resend(rec, last.raw);
 }
 

@@ -8,7 +8,7 @@ import { KeelError } from "../../domain/errors.ts";
 import { FEATURES, featureTable, priceSymbolFor } from "../../ml/features.ts";
 import { featuresMatch, type ModelMeta, modelMetaSchema } from "../../ml/modelMeta.ts";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../../ml/onnxExport.ts";
-import type { ForecastInput, Forecaster } from "../../ports/forecaster.ts";
+import type { Forecaster, ForecastInput } from "../../ports/forecaster.ts";
 
 function unavailable(message: string, cause?: unknown): KeelError {
   return new KeelError("MODEL_UNAVAILABLE", message, { retryable: false, cause });
@@ -119,4 +119,20 @@ export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelM
       return forecasts;
     },
   };
+}
+
+/**
+ * For the composition root: the model, or undefined with the reason the predict stage records
+ * (`[MODEL_UNAVAILABLE] …`, `[MODEL_HASH_MISMATCH] …`). Never throws.
+ */
+export async function loadModelOrReason(
+  modelPath: string,
+): Promise<{ model: Forecaster; reason?: undefined } | { model: undefined; reason: string }> {
+  try {
+    return { model: await loadOnnxForecaster(modelPath) };
+  } catch (err) {
+    const code = err instanceof KeelError ? err.code : "MODEL_UNAVAILABLE";
+    const message = err instanceof Error ? err.message : String(err);
+    return { model: undefined, reason: `[${code}] ${message}` };
+  }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { secretRef } from "./common.ts";
+import { address, bps, secretRef } from "./common.ts";
 
 /** A signing key: an encrypted keystore (password as a secret), a raw key as a secret, or AWS KMS. */
 export const signerSpec = z.discriminatedUnion("type", [
@@ -15,11 +15,64 @@ export const signerSpec = z.discriminatedUnion("type", [
 ]);
 export type SignerSpec = z.infer<typeof signerSpec>;
 
+/** The private bundle route (Flashbots-style relays). */
+export const bundleSection = z
+  .strictObject({
+    /** Relay URLs (eth_sendBundle / eth_callBundle). URLs may carry keys: give them as secrets. */
+    relays: z.array(secretRef).default([]),
+    /** The relay auth key (signs X-Flashbots-Signature; holds no funds). Random per start when absent. */
+    authKey: secretRef.optional(),
+    /** Target the next N blocks, re-simulating and re-targeting each block, then abandon. */
+    blocks: z.number().int().min(1).max(50).default(3),
+    /** Priority fee bump per re-target, in bps, up to the cap. */
+    priorityBumpBps: bps.default(1_250),
+    maxPriorityFeeGwei: z.number().positive().max(10_000).default(50),
+    /** Send to the public mempool after the bundle is abandoned. Off unless said so. */
+    allowPublicFallback: z.boolean().default(false),
+    /** How long to wait for each target block, in ms. */
+    blockWaitMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .prefault({});
+
+/** The Safe route: proposals to the manager multisig. */
+export const safeSection = z
+  .strictObject({
+    /** The Safe (manager) address. Devnet: deployed. */
+    address: address.optional(),
+    /** Proposer key (an owner or delegate of the Safe); defaults to the keeper. */
+    proposer: signerSpec.optional(),
+    /** Safe Transaction Service base URL (optional; a secret when it carries a key). */
+    serviceUrl: secretRef.optional(),
+    /** Re-simulate pending proposals every N blocks. */
+    resimulateEveryBlocks: z.number().int().min(1).max(100_000).default(10),
+    /** A proposal whose expected total assets drifted beyond this is stale. */
+    staleDriftBps: bps.default(100),
+    /** Custom Safe contract addresses (devnet / unsupported chains), passed to protocol-kit. */
+    contracts: z
+      .strictObject({
+        safeSingleton: address,
+        safeProxyFactory: address,
+        multiSend: address,
+        multiSendCallOnly: address,
+        fallbackHandler: address,
+        signMessageLib: address,
+        createCall: address,
+        simulateTxAccessor: address,
+      })
+      .optional(),
+  })
+  .prefault({});
+
 /** How intents are carried out. */
 export const executionSection = z
   .strictObject({
-    /** `direct` sends from the keeper key; `bundle` via private relays; `safe` proposes to the Safe. */
-    route: z.enum(["direct", "bundle", "safe"]).default("direct"),
+    /**
+     * `direct` sends from the keeper key; `bundle` via private relays; `safe` proposes to the Safe;
+     * `auto` sends moves inside the keeper's on-chain bounds by `inBoundsRoute` and proposes the rest.
+     */
+    route: z.enum(["direct", "bundle", "safe", "auto"]).default("direct"),
+    /** The route `auto` uses for moves inside the keeper bounds. */
+    inBoundsRoute: z.enum(["direct", "bundle"]).default("bundle"),
     dryRun: z.boolean().default(false),
     /** Keeper key (rebalance within bounds). Absent on devnet (a devnet key is generated). */
     keeper: signerSpec.optional(),
@@ -27,5 +80,13 @@ export const executionSection = z
     guardian: signerSpec.optional(),
     /** Manager key for `keel unpause`. */
     manager: signerSpec.optional(),
+    /** How long to wait for a receipt before reporting `sent` (the intent stays pending). */
+    receiptTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    /** Gas limit over the simulated gas units, in bps. */
+    gasLimitBufferBps: bps.default(2_000),
+    /** Start even though the intent store is missing/corrupt while the chain shows history. */
+    adoptChainHistory: z.boolean().default(false),
+    bundle: bundleSection,
+    safe: safeSection,
   })
   .prefault({});

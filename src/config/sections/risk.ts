@@ -41,7 +41,7 @@ export const riskSection = z
     /** Symbols priced as another when they have no price of their own. */
     priceAliases: symbolMap(z.string().min(1)).default({ WETH: "ETH", WBTC: "BTC" }),
 
-    /** Peg of each pegged asset: `USD` or another symbol whose price is the peg (`STETH: ETH`). */
+    /** Peg of each pegged asset: `USD` or another symbol whose price is the peg (`STETH: ETH`); symbols are case-insensitive. */
     pegs: symbolMap(z.string().min(1)).default({
       USDC: "USD",
       USDT: "USD",
@@ -58,6 +58,8 @@ export const riskSection = z
       UST: "USD",
       USTC: "USD",
       STETH: "ETH",
+      // The embedded devnet's test stablecoin.
+      KUSDC: "USD",
     }),
     depegAlertPct: pct.default(0.5),
     depegStopPct: pct.default(1),

@@ -35,6 +35,9 @@ export interface OptimizeDeps {
 
 const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
 
+/** How far (in % of the bound itself) accrual may carry the current allocation past a bound before staying is ruled out. */
+export const BOUND_DRIFT_PCT = 5;
+
 /** Expected gas of each kind of leg at the snapshot's fees, USD (the gas check decides for real). */
 function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
   const { snapshot } = input;
@@ -72,9 +75,11 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
         minMoveUnits: opts.minMoveUnits,
         minIdleWeight,
       });
+      // Accrual drifts positions past caps and the idle share below its floor; within a few percent of
+      // the bound that is not a reason to move.
       const stayFeasible =
-        isFeasible(problem, problem.current, 1e-6) &&
-        toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - 1e-9);
+        isFeasible(problem, problem.current, 1e-6, BOUND_DRIFT_PCT) &&
+        toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - BOUND_DRIFT_PCT / 100);
       const all: Reason[] = [...reasons];
       if (mp.moves.length === 0) {
         return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);

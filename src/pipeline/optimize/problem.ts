@@ -148,15 +148,20 @@ export function buildProblem(
   };
 }
 
-/** Whether weights satisfy the problem's bounds and budget (within a tolerance). */
-export function isFeasible(p: AllocationProblem, w: readonly number[], tol = 1e-7): boolean {
+/**
+ * Whether weights satisfy the problem's bounds and budget within `tol`. With `driftPct`, an upper
+ * bound may also be exceeded by that share of itself: positions grow by accrual past caps that were
+ * met when set, and trimming the interest is not worth a transaction.
+ */
+export function isFeasible(p: AllocationProblem, w: readonly number[], tol = 1e-7, driftPct = 0): boolean {
   let total = 0;
   for (let i = 0; i < p.ids.length; i++) {
     const x = w[i] ?? 0;
-    if (x < (p.lower[i] ?? 0) - tol || x > (p.upper[i] ?? 0) + tol) return false;
+    const hi = p.upper[i] ?? 0;
+    if (x < (p.lower[i] ?? 0) - tol || x > hi + Math.max(tol, (hi * driftPct) / 100)) return false;
     total += x;
   }
-  return total <= p.maxInvested + tol;
+  return total <= p.maxInvested + Math.max(tol, ((1 - p.maxInvested) * driftPct) / 100);
 }
 
 /** Risk-adjusted value of weights in % of assets (higher is better), proportional costs included. */

@@ -9,6 +9,7 @@ import { checkAnomalies } from "./anomaly.ts";
 import { checkDepeg } from "./depeg.ts";
 import { checkImpermanentLoss, checkLiquidity, lpRanges } from "./liquidity.ts";
 import { checkManipulation } from "./manipulation.ts";
+import { normaliseInput, normaliseOptions } from "./normalise.ts";
 import type { RiskOptions } from "./options.ts";
 import { checkFreshness, checkOracles } from "./oracleRules.ts";
 import { checkPortfolio } from "./portfolio.ts";
@@ -42,7 +43,9 @@ export function currentWeights(input: RiskInput): Record<string, number> {
 }
 
 /** Runs every rule on one tick's input. Pure: same input, same answer. */
-export function assessRisk(opts: RiskOptions, input: RiskInput, nowSeconds?: number): RiskAssessment {
+export function assessRisk(rawOpts: RiskOptions, rawInput: RiskInput, nowSeconds?: number): RiskAssessment {
+  const opts = normaliseOptions(rawOpts);
+  const input = normaliseInput(rawInput);
   const { snapshot } = input;
   const sources = snapshot.sources;
   const b = new VerdictBuilder(

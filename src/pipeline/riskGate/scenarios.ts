@@ -34,23 +34,46 @@ export function priceAt(series: Series | undefined, time: number, maxAge: number
   return time - p.t <= maxAge && p.priceUsd > 0 ? p.priceUsd : undefined;
 }
 
+/** Index of the last element ≤ time in a sorted Float64Array, or −1. */
+function lastAtOrBeforeTimes(times: Float64Array, time: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (times[mid]! <= time) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /** Mean APR over (a, b] from rate points, via prefix sums; the last point at or before b when none fall inside. */
 class AprIndex {
-  private readonly points: readonly SourcePoint[];
+  private readonly times: Float64Array;
+  private readonly aprs: Float64Array;
   private readonly prefix: Float64Array;
 
   constructor(points: readonly SourcePoint[]) {
-    this.points = points;
-    this.prefix = new Float64Array(points.length + 1);
-    for (let i = 0; i < points.length; i++) this.prefix[i + 1] = this.prefix[i]! + points[i]!.aprPct;
+    const n = points.length;
+    this.times = new Float64Array(n);
+    this.aprs = new Float64Array(n);
+    this.prefix = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      const p = points[i]!;
+      this.times[i] = p.t;
+      this.aprs[i] = p.aprPct;
+      this.prefix[i + 1] = this.prefix[i]! + p.aprPct;
+    }
   }
 
   meanApr(a: number, b: number): number | undefined {
-    const hi = lastAtOrBefore(this.points, b);
+    const hi = lastAtOrBeforeTimes(this.times, b);
     if (hi < 0) return undefined;
-    const lo = lastAtOrBefore(this.points, a);
+    const lo = lastAtOrBeforeTimes(this.times, a);
     const count = hi - lo;
-    if (count <= 0) return this.points[hi]!.aprPct;
+    if (count <= 0) return this.aprs[hi]!;
     return (this.prefix[hi + 1]! - this.prefix[lo + 1]!) / count;
   }
 }

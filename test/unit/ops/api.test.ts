@@ -9,7 +9,7 @@ import { createApiRoutes, MAX_DECISIONS, parseLimit } from "../../../src/observa
 import { createDashboardRoutes, DASHBOARD_CSP } from "../../../src/observability/dashboard/routes.ts";
 import { type HttpServer, startHttpServer } from "../../../src/observability/http.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
-import { buildStatusView, type StatusView } from "../../../src/observability/statusView.ts";
+import { buildStatusView, type StatusView, toPendingIntentView } from "../../../src/observability/statusView.ts";
 import { decision, SOURCE_A } from "../../support/ops-fixtures.ts";
 
 describe("JSON API and dashboard routes", () => {
@@ -182,5 +182,32 @@ describe("status view", () => {
     expect(view.vault).to.equal(null);
     expect(view.allocation).to.deep.equal([]);
     expect(view.halted).to.equal(false);
+  });
+
+  it("maps an intent store record to the API's pending-intent view", () => {
+    const view = toPendingIntentView(
+      {
+        id: "i-1",
+        decisionId: "d-1",
+        route: "bundle",
+        state: "sent",
+        nonce: 4,
+        txs: [{ hash: "0xaa" }, { hash: "0xbb" }],
+        createdAt: 5,
+        targetBlock: 100,
+      },
+      112,
+    );
+    expect(view).to.deep.equal({
+      id: "i-1",
+      decisionId: "d-1",
+      state: "sent",
+      route: "bundle",
+      nonce: 4,
+      txHashes: ["0xaa", "0xbb"],
+      createdAt: 5,
+      sentBlock: 100,
+      ageBlocks: 12,
+    });
   });
 });

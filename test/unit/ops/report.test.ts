@@ -116,7 +116,8 @@ describe("report from the journal", () => {
       failed,
     ];
     const data = reportFromDecisions(records, { baseSymbol: "USDC", decimals: 6, now });
-    expect(data.depegOracle.history.map((e) => e.code)).to.deep.equal(["DEPEG_STOP", "DEPEG_STOP"]);
+    // The same finding on consecutive decisions is one row with a count.
+    expect(data.depegOracle.history.map((e) => [e.code, e.count])).to.deep.equal([["DEPEG_STOP", 2]]);
     expect(data.depegOracle.current).to.deep.equal([]);
     expect(data.interventions.map((e) => e.code)).to.deep.equal([
       "FROZEN",
@@ -130,6 +131,32 @@ describe("report from the journal", () => {
       "RPC_TIMEOUT",
       "VAULT_UNPAUSED",
     ]);
+  });
+
+  it("reports a failure repeated on consecutive decisions once, with its count and last time", () => {
+    const failing = (i: number): DecisionRecord => ({
+      ...decision(i, { outcome: "failed" }),
+      stages: [
+        {
+          stage: "gasCheck",
+          status: "error",
+          durationMs: 1,
+          summary: "failed",
+          error: { code: "EXECUTION_REVERTED", message: `MoveTooLarge(${i})`, retryable: false },
+        },
+      ],
+    });
+    const data = reportFromDecisions([failing(1), failing(2), failing(3), decision(4), failing(5)], {
+      baseSymbol: "USDC",
+      decimals: 6,
+      now,
+    });
+    expect(data.incidents.map((e) => [e.code, e.count, e.decisionId])).to.deep.equal([
+      ["EXECUTION_REVERTED", 3, "d-00001"],
+      ["EXECUTION_REVERTED", 1, "d-00005"],
+    ]);
+    expect(data.incidents[0]!.until).to.equal(decision(3).detail.snapshot!.timestamp);
+    expect(renderReport(data)).to.contain("(3 decisions, until");
   });
 
   it("renders every section as one self-contained, escaped HTML document", () => {

@@ -222,6 +222,16 @@ describe("risk gate (phase 1 rules)", () => {
     });
   });
 
+  it("compares symbols case-insensitively (the devnet's kUSDC base asset depegs like USDC)", async () => {
+    const s = snap([lending("a", 500, { asset: "kUSDC" })], 500, {
+      baseAsset: { symbol: "kUSDC", decimals: 6, priceUsd: 0.93 },
+      prices: { kUSDC: [obs("kUSDC", 0.93)], kWETH: [obs("kWETH", 2000)] },
+    });
+    const res = await createRiskGateStage(riskOptions(), {}).run(riskInput(s), never);
+    expect(res.status).to.equal("halt");
+    expect(codes(res.reasons ?? [])).to.include("DEPEG_PAUSE");
+  });
+
   describe("liquid-staking discount", () => {
     const run = (ratio: number) => {
       const s = snap([lending("steth", 400, { asset: "STETH", kind: "vault", protocol: "lido" })], 600, {

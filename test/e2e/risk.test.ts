@@ -1,0 +1,169 @@
+import { expect } from "chai";
+import { Contract, Interface, JsonRpcProvider } from "ethers";
+import pino from "pino";
+import { ADAPTER_ABI, ALLOCATOR_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
+import { type App, createApp } from "../../src/app.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import type { DecisionRecord } from "../../src/domain/decision.ts";
+import { createMetrics } from "../../src/observability/metrics.ts";
+import { systemClock } from "../../src/runtime/clock.ts";
+import { createShutdown, type Shutdown } from "../../src/runtime/shutdown.ts";
+import { tempStateDir } from "../support/daemon.ts";
+
+/** The devnet and the daemon's stages in this process, stepped and ticked by hand. */
+async function startApp(risk: Record<string, unknown>): Promise<{ app: App; shutdown: Shutdown }> {
+  const logger = pino({ level: "silent" });
+  const loaded = parseConfig(
+    { state: { dir: tempStateDir("keel-risk-e2e-") }, devnet: { episodes: false, stepIntervalMs: 600_000 }, risk },
+    "risk e2e",
+  );
+  const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
+  const app = await createApp(loaded, { dryRun: false }, { logger, metrics: createMetrics(), shutdown, clock: systemClock });
+  return { app, shutdown };
+}
+
+const chains = new Map<App, JsonRpcProvider>();
+/** A plain JSON-RPC view of the devnet chain (127.0.0.1), for on-chain assertions. */
+function chainOf(app: App): JsonRpcProvider {
+  let p = chains.get(app);
+  if (!p) {
+    p = new JsonRpcProvider(app.target.rpcUrls[0], undefined, { staticNetwork: true, polling: false });
+    chains.set(app, p);
+  }
+  return p;
+}
+
+/** One market step, then one tick. */
+async function stepAndTick(app: App): Promise<DecisionRecord> {
+  await app.target.devnet!.simulator.step();
+  const rec = await app.tick("manual");
+  if (!rec) throw new Error("tick crashed before recording");
+  return rec;
+}
+
+/** Ticks (bounded) until `done` holds for a record. */
+async function tickUntil(app: App, what: string, done: (r: DecisionRecord) => boolean, max = 40): Promise<DecisionRecord> {
+  for (let i = 0; i < max; i++) {
+    const rec = await stepAndTick(app);
+    if (done(rec)) return rec;
+  }
+  throw new Error(`no ${what} within ${max} ticks`);
+}
+
+interface Move {
+  adapter: string;
+  deposit: boolean;
+  assets: bigint;
+}
+
+/** Moves of every Rebalanced event from `fromBlock`, read from the chain. */
+async function movesSince(app: App, fromBlock: number): Promise<Move[]> {
+  const iface = new Interface(ALLOCATOR_ABI);
+  const logs = await chainOf(app).getLogs({ address: app.target.allocator, fromBlock, toBlock: "latest" });
+  const out: Move[] = [];
+  for (const l of logs) {
+    const parsed = iface.parseLog(l);
+    if (parsed?.name !== "Rebalanced") continue;
+    for (const m of parsed.args.moves as { adapter: string; deposit: boolean; assets: bigint }[]) {
+      out.push({ adapter: m.adapter, deposit: m.deposit, assets: m.assets });
+    }
+  }
+  return out;
+}
+
+const codesOf = (r: DecisionRecord) => [
+  ...r.haltReasons.map((h) => h.code),
+  ...(r.detail.verdict?.reasons.map((x) => x.code) ?? []),
+];
+
+describe("risk gate on the embedded devnet", function () {
+  this.timeout(300_000);
+
+  describe("a depeg of the vault's stablecoin (pauseOnTrigger)", () => {
+    let app: App;
+    let shutdown: Shutdown;
+
+    before(async () => {
+      ({ app, shutdown } = await startApp({ pauseOnTrigger: true }));
+      await tickUntil(app, "executed rebalance", (r) => r.outcome === "executed");
+    });
+
+    after(async () => {
+      chainOf(app).destroy();
+      await shutdown?.close("test done");
+    });
+
+    it("stops allocating at a 1.5 % depeg: every source frozen (DEPEG_STOP), no deposit lands on-chain", async () => {
+      const sim = app.target.devnet!.simulator;
+      await sim.depeg("kUSDC/USD", 0.985);
+      const from = (await app.headBlock()) + 1;
+      const records: DecisionRecord[] = [];
+      for (let i = 0; i < 4; i++) records.push(await stepAndTick(app));
+      for (const r of records) {
+        expect(codesOf(r)).to.include("DEPEG_STOP");
+        const adapters = Object.keys(r.detail.allocation ?? {});
+        expect(r.detail.verdict?.frozen).to.include.members(adapters);
+      }
+      const deposits = (await movesSince(app, from)).filter((m) => m.deposit);
+      expect(deposits).to.deep.equal([]);
+      const vault = new Contract(app.target.vault, VAULT_ABI, chainOf(app));
+      expect(await vault.getFunction("paused")()).to.equal(false);
+    });
+
+    it("pauses the vault on-chain at a 7 % depeg (DEPEG_PAUSE, KILL_SWITCH_PULLED) and records the halt", async () => {
+      await app.target.devnet!.simulator.depeg("kUSDC/USD", 0.93);
+      const rec = await stepAndTick(app);
+      expect(rec.outcome).to.equal("halted");
+      const codes = rec.haltReasons.map((h) => h.code);
+      expect(codes).to.include.members(["DEPEG_PAUSE", "KILL_SWITCH_PULLED"]);
+      const vault = new Contract(app.target.vault, VAULT_ABI, chainOf(app));
+      expect(await vault.getFunction("paused")()).to.equal(true);
+      const journaled = await app.journal.get(rec.id);
+      expect(journaled?.haltReasons.map((h) => h.code)).to.include("DEPEG_PAUSE");
+    });
+  });
+
+  describe("a drain of an adapter's target (triggerAction exit)", () => {
+    let app: App;
+    let shutdown: Shutdown;
+
+    before(async () => {
+      ({ app, shutdown } = await startApp({ triggerAction: "exit" }));
+      await tickUntil(app, "executed rebalance", (r) => r.outcome === "executed");
+    });
+
+    after(async () => {
+      chainOf(app).destroy();
+      await shutdown?.close("test done");
+    });
+
+    it("freezes and exits the drained source: reason codes in the journal, no deposit into it, its balance leaves on-chain", async () => {
+      const devnet = app.target.devnet!;
+      const provider = chainOf(app);
+      const vaults = devnet.deployment.adapters.filter((a) => a.kind === "vault");
+      const held = await Promise.all(
+        vaults.map(async (a) => ({ a, assets: (await new Contract(a.address, ADAPTER_ABI, provider).getFunction("totalAssets")()) as bigint })),
+      );
+      held.sort((x, y) => (y.assets > x.assets ? 1 : y.assets < x.assets ? -1 : 0));
+      const victim = held[0]!;
+      expect(victim.assets > 0n, "a vault source holds funds").to.equal(true);
+
+      await devnet.simulator.drain(victim.a.target, 1_000); // the target loses 10 % of its assets
+      const from = (await app.headBlock()) + 1;
+      const first = await stepAndTick(app);
+      const codes = codesOf(first);
+      expect(codes).to.include.members(["SHARE_PRICE_DROP", "EXPLOIT_DETECTED"]);
+      expect(first.detail.verdict?.forcedExits).to.include(victim.a.address);
+      for (let i = 0; i < 12; i++) {
+        const left = (await new Contract(victim.a.address, ADAPTER_ABI, provider).getFunction("totalAssets")()) as bigint;
+        if (left * 100n < victim.assets) break;
+        await stepAndTick(app);
+      }
+      const moves = (await movesSince(app, from)).filter((m) => m.adapter.toLowerCase() === victim.a.address.toLowerCase());
+      expect(moves.filter((m) => m.deposit)).to.deep.equal([]);
+      expect(moves.filter((m) => !m.deposit).length, "a withdrawal from the drained source").to.be.greaterThan(0);
+      const left = (await new Contract(victim.a.address, ADAPTER_ABI, provider).getFunction("totalAssets")()) as bigint;
+      expect(left < victim.assets).to.equal(true);
+    });
+  });
+});

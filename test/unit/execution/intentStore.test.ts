@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { openIntentStore } from "../../../src/adapters/execution/intentStore.ts";
+import { KeelError } from "../../../src/domain/errors.ts";
+import { killHard, spawnWithFailpoint, waitForMarker } from "../../support/failpoints.ts";
+
+const base = { onchainId: "0x01", decisionId: "d", route: "direct" as const, moves: [] };
+
+describe("intent store (lowdb, atomic fsync'd writes)", function () {
+  this.timeout(30_000);
+  const dir = mkdtempSync(join(tmpdir(), "keel-intents-"));
+  let t = 1_000;
+  const now = () => t++;
+
+  it("persists every transition so a reopened store sees it", async () => {
+    const path = join(dir, "a.json");
+    const s1 = await openIntentStore({ path, now });
+    expect(s1.openStatus).to.equal("fresh");
+    await s1.create({ ...base, id: "i1" });
+    await s1.transition("i1", "signed", { nonce: 3, from: "0xabc", txs: [{ hash: "0xh", raw: "0xraw", maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1", at: 1 }] });
+    const s2 = await openIntentStore({ path, now });
+    expect(s2.openStatus).to.equal("loaded");
+    expect(s2.get("i1")?.state).to.equal("signed");
+    expect(s2.get("i1")?.txs[0]?.raw).to.equal("0xraw");
+    expect(s2.unfinished().map((r) => r.id)).to.deep.equal(["i1"]);
+  });
+
+  it("is idempotent on create and refuses transitions the state machine forbids", async () => {
+    const s = await openIntentStore({ path: join(dir, "b.json"), now });
+    const a = await s.create({ ...base, id: "i2" });
+    const b = await s.create({ ...base, id: "i2", decisionId: "other" });
+    expect(b).to.deep.equal(a);
+    await s.transition("i2", "cancelled");
+    const err = await s.transition("i2", "sent").catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(KeelError);
+    expect((err as KeelError).code).to.equal("INTENT_BAD_TRANSITION");
+    expect(s.unfinished()).to.have.length(0);
+  });
+
+  for (const [name, content] of [
+    ["empty", ""],
+    ["NUL-filled", "\0".repeat(512)],
+    ["truncated", '{"version":1,"intents":[{"id":"x","sta'],
+    ["wrong schema", '{"version":2,"rows":[]}'],
+  ] as const) {
+    it(`moves a ${name} file aside and reports it as corrupt (never silently fresh)`, async () => {
+      const path = join(dir, `bad-${name.replace(/\W/g, "")}.json`);
+      writeFileSync(path, content);
+      const s = await openIntentStore({ path, now });
+      expect(s.openStatus).to.equal("corrupt");
+      expect(s.quarantinedTo).to.be.a("string");
+      expect(existsSync(s.quarantinedTo ?? "")).to.equal(true);
+      expect(readFileSync(s.quarantinedTo ?? "", "utf8")).to.equal(content);
+    });
+  }
+
+  it("always parses after a SIGKILL in the middle of writes (old or new, never torn)", async () => {
+    const path = join(dir, "killed.json");
+    const marker = join(dir, "killed.marker");
+    const fp = spawnWithFailpoint(["test/support/failpoints-store-writer.ts", path], { marker });
+    await waitForMarker(marker, fp);
+    await killHard(fp);
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as { version: number; intents: unknown[] };
+    expect(parsed.version).to.equal(1);
+    expect(parsed.intents.length).to.be.greaterThan(0);
+    const s = await openIntentStore({ path, now });
+    expect(s.openStatus).to.equal("loaded");
+  });
+});
