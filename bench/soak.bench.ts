@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { startDevnet } from "../src/devnet/devnet.ts";
+import { daemonConfig } from "../test/chaos/config.ts";
 import { DaemonProcess } from "../test/chaos/daemonProcess.ts";
 import type { ResourceReport } from "../test/chaos/worker.ts";
-import { daemonConfig } from "../test/chaos/world.ts";
 
 const TICKS = Number(process.env.KEEL_SOAK_TICKS ?? 10_000);
 const MAX_MS = Number(process.env.KEEL_SOAK_MAX_MINUTES ?? 90) * 60_000;

@@ -1,6 +1,6 @@
 // `npm run chaos`: the long chaos run (default 1 000 sequences × 30 steps). Prints the figures as JSON on
 // stdout, progress on stderr, and on a broken invariant the failing steps and a one-line replay command.
-//   npm run chaos -- [--sequences N] [--steps N] [--seed S] [--path P]
+//   npm run chaos -- [--sequences N] [--steps N] [--seed S] [--path P] [--max-minutes M]
 import { parseArgs } from "node:util";
 import { runChaos } from "../test/chaos/runChaos.ts";
 
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "30" },
     seed: { type: "string" },
     path: { type: "string" },
+    "max-minutes": { type: "string" },
   },
 });
 const sequences = Number(values.sequences);
@@ -20,9 +21,10 @@ const result = await runChaos({
   stepsPerSequence: steps,
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
   ...(values.path !== undefined ? { path: values.path } : {}),
+  ...(values["max-minutes"] !== undefined ? { maxMs: Number(values["max-minutes"]) * 60_000 } : {}),
   onSequence: (done, stats) => {
     if (tty) process.stderr.write(`\rchaos: ${done}/${sequences} sequences, ${stats.steps} steps`);
-    else if (done % 50 === 0) process.stderr.write(`chaos: ${done}/${sequences} sequences, ${stats.steps} steps\n`);
+    else if (done % 10 === 0) process.stderr.write(`chaos: ${done}/${sequences} sequences, ${stats.steps} steps\n`);
   },
 });
 if (tty) process.stderr.write("\n");
@@ -32,6 +34,7 @@ process.stdout.write(
   `${JSON.stringify(
     {
       seed: result.seed,
+      completed: result.completed,
       sequences: s.sequences,
       steps: s.steps,
       durationSeconds: Math.round(result.durationMs / 100) / 10,

@@ -36,6 +36,7 @@ import { createTickObserver } from "./observability/tickObserver.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import { createPredictStage } from "./pipeline/predict/predict.ts";
 import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
+import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint } from "./runtime/failpoint.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 
@@ -144,6 +145,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const { logger, metrics, shutdown, clock } = deps;
   const log = logger.child({ module: "app" });
   const target = await resolveTarget(loaded, deps);
+  // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.
+  const chainClock = target.devnet ? shiftedClock(clock, target.devnet.genesisTime * 1000 - clock.now()) : clock;
 
   const provider = createChainProvider(
     {
@@ -221,7 +224,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
         lookbackSeconds: 400 * 86_400,
         maxAccountingGapBps: 1,
       },
-      { market, history, clock },
+      { market, history, clock: chainClock },
     ),
     predict: createPredictStage({ horizonDays: config.strategy.horizonDays }, {
       model,
@@ -230,7 +233,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     }),
     riskGate: createRiskGateStage(
       { ...config.risk, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: baseAsset.symbol },
-      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock },
+      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },
     ),
     optimize: createOptimizeStage(
       { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },

@@ -1,8 +1,8 @@
 import { between } from "../domain/dataset.ts";
 import type { Snapshot } from "../domain/snapshot.ts";
 import { dailyMeans, mean } from "../ml/series.ts";
-import type { AllocationProblem } from "../pipeline/optimize/problem.ts";
 import { solveGreedy } from "../pipeline/optimize/greedy.ts";
+import type { AllocationProblem } from "../pipeline/optimize/problem.ts";
 import { horizonReturnPct } from "../pipeline/optimize/scenarios.ts";
 import { type LpSolver, solveAllocation } from "../pipeline/optimize/solver.ts";
 import type { SimMarket } from "./market.ts";
@@ -42,7 +42,9 @@ function due(ctx: PolicyContext, lastDay: { value: number }, periodDays: number)
 
 /** Sources with a fresh rate now. */
 function liveIds(ctx: PolicyContext): string[] {
-  return ctx.snapshot.sources.filter((s) => ctx.market.isLive(ctx.market.pools.find((p) => p.poolId === s.id)!, ctx.t) && s.tvlUsd > 0).map((s) => s.id);
+  return ctx.snapshot.sources
+    .filter((s) => ctx.market.isLive(ctx.market.pools.find((p) => p.poolId === s.id)!, ctx.t) && s.tvlUsd > 0)
+    .map((s) => s.id);
 }
 
 /** `equal`: the same weight in every source with data, re-set every period. */
@@ -87,7 +89,13 @@ export function greedyPolicy(o: PolicyOptions & { trailingDays: number }): Polic
 }
 
 /** A weight problem with no position to move from and no costs (for the baselines' own solves). */
-function freshProblem(ids: string[], mu: number[], scenarios: number[][], o: PolicyOptions, objective: AllocationProblem["objective"]): AllocationProblem {
+function freshProblem(
+  ids: string[],
+  mu: number[],
+  scenarios: number[][],
+  o: PolicyOptions,
+  objective: AllocationProblem["objective"],
+): AllocationProblem {
   const zeros = ids.map(() => 0);
   return {
     ids,
@@ -105,6 +113,7 @@ function freshProblem(ids: string[], mu: number[], scenarios: number[][], o: Pol
     riskAversion: o.riskAversion,
     alpha: 0.95,
     objective,
+    milp: false,
   };
 }
 
@@ -159,7 +168,10 @@ export function oraclePolicy(o: PolicyOptions & { costUsd: (weights: Record<stri
       const target = Object.fromEntries(ids.map((id, i) => [id, weights[i] ?? 0]));
       const current = ctx.market.weights(ctx.t);
       const totalUsd = ctx.market.netValueUsd(ctx.t);
-      const gainUsd = ids.reduce((acc, id, i) => acc + ((target[id] ?? 0) - (current[id] ?? 0)) * totalUsd * ((mu[i] ?? 0) / 100), 0);
+      const gainUsd = ids.reduce(
+        (acc, id, i) => acc + ((target[id] ?? 0) - (current[id] ?? 0)) * totalUsd * ((mu[i] ?? 0) / 100),
+        0,
+      );
       return gainUsd > o.costUsd(target) ? target : undefined;
     },
   };

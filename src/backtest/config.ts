@@ -4,7 +4,19 @@ import { strategySection } from "../config/sections/strategy.ts";
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
 
 /** Symbols treated as USD stablecoins (valued at peg when the dataset has no price rows for them). */
-export const DEFAULT_STABLECOINS = ["USDC", "USDT", "DAI", "USDE", "USDS", "FRAX", "LUSD", "GUSD", "TUSD", "USDP", "BUSD"];
+export const DEFAULT_STABLECOINS = [
+  "USDC",
+  "USDT",
+  "DAI",
+  "USDE",
+  "USDS",
+  "FRAX",
+  "LUSD",
+  "GUSD",
+  "TUSD",
+  "USDP",
+  "BUSD",
+];
 
 /**
  * The backtest's vault: base asset, allowed sources, strategy and risk limits (`--config F`, JSON or
@@ -22,7 +34,11 @@ export const backtestConfigSchema = z
     /** History handed to the stages, days. */
     lookbackDays: z.number().int().min(7).max(730).default(130),
     /** A rate older than this is stale (the source reads as missing), seconds. */
-    maxRateAgeSeconds: z.number().int().min(3_600).default(3 * 86_400),
+    maxRateAgeSeconds: z
+      .number()
+      .int()
+      .min(3_600)
+      .default(3 * 86_400),
     /** Baseline rebalancing periods, days. */
     equalRebalanceDays: z.number().int().min(1).default(30),
     greedyRebalanceDays: z.number().int().min(1).default(7),

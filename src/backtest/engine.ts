@@ -1,11 +1,11 @@
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
-import type { Forecaster } from "../ports/forecaster.ts";
 import { modelGasUnits } from "../pipeline/gasCheck/gasModel.ts";
 import { movesFromWeights } from "../pipeline/optimize/plan.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import type { RiskOptions } from "../pipeline/riskGate/riskGate.ts";
 import { runTick } from "../pipeline/runTick.ts";
+import type { Forecaster } from "../ports/forecaster.ts";
 import { equalPolicy, greedyPolicy, oraclePolicy, type Policy, staticMvoPolicy } from "./baselines.ts";
 import type { BacktestConfig } from "./config.ts";
 import { datasetHistoryStore } from "./history.ts";
@@ -65,7 +65,8 @@ export function timeSteps(start: number, end: number, step: number): number[] {
 function newMarket(o: BacktestOptions, deps: BacktestDeps, prices: DatasetPrices): SimMarket {
   const c = o.config;
   const basePrice = prices.token(c.baseAsset, o.start) ?? 1;
-  const capitalUnits = BigInt(Math.round((o.capitalUsd / basePrice) * 10 ** Math.min(c.decimals, 6))) *
+  const capitalUnits =
+    BigInt(Math.round((o.capitalUsd / basePrice) * 10 ** Math.min(c.decimals, 6))) *
     10n ** BigInt(Math.max(c.decimals - 6, 0));
   const market = new SimMarket(deps.data, deps.pools, prices, {
     baseAsset: c.baseAsset,
@@ -101,10 +102,16 @@ export async function runStrategy(
 
   let tick: ((i: number) => Promise<void>) | undefined;
   if (name === "keel") {
-    const history = datasetHistoryStore(deps.data, deps.pools.map((p) => p.poolId), {
-      incidentLookbackSeconds: 365 * 86_400,
-      priceSymbols: [...new Set([c.baseAsset, "ETH", ...deps.pools.flatMap((p) => p.asset.toUpperCase().split("/"))])],
-    });
+    const history = datasetHistoryStore(
+      deps.data,
+      deps.pools.map((p) => p.poolId),
+      {
+        incidentLookbackSeconds: 365 * 86_400,
+        priceSymbols: [
+          ...new Set([c.baseAsset, "ETH", ...deps.pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
+        ],
+      },
+    );
     const journal = memoryJournal();
     const { stages, clock } = keelStages(
       { strategy: s, risk: o.risk, decimals: c.decimals, lookbackSeconds: c.lookbackDays * 86_400 },
@@ -125,14 +132,24 @@ export async function runStrategy(
       run.decisions.push(rec);
     };
   } else {
-    const base = { minIdleWeight, maxWeight: s.maxWeightPerSourceBps / 10_000, horizonDays: s.horizonDays, riskAversion: s.riskAversion };
+    const base = {
+      minIdleWeight,
+      maxWeight: s.maxWeightPerSourceBps / 10_000,
+      horizonDays: s.horizonDays,
+      riskAversion: s.riskAversion,
+    };
     const policy: Policy =
       name === "equal"
         ? equalPolicy({ ...base, rebalanceDays: c.equalRebalanceDays })
         : name === "greedy"
           ? greedyPolicy({ ...base, rebalanceDays: c.greedyRebalanceDays, trailingDays: c.greedyTrailingDays })
           : name === "static-mvo"
-            ? staticMvoPolicy({ ...base, rebalanceDays: c.staticMvoRebalanceDays, fitDays: 180, ...(deps.solver ? { solver: deps.solver } : {}) })
+            ? staticMvoPolicy({
+                ...base,
+                rebalanceDays: c.staticMvoRebalanceDays,
+                fitDays: 180,
+                ...(deps.solver ? { solver: deps.solver } : {}),
+              })
             : oraclePolicy({
                 ...base,
                 rebalanceDays: s.horizonDays,
@@ -157,11 +174,16 @@ export async function runStrategy(
       const target = await policy.decide({ t: market.t, day, snapshot, market }, signal);
       if (!target) return;
       const ids = snapshot.sources.map((x) => x.id);
-      const plan = movesFromWeights(snapshot, ids, ids.map((id) => target[id] ?? 0), {
-        decimals: c.decimals,
-        minMoveUnits: s.minMoveUnits,
-        minIdleWeight,
-      });
+      const plan = movesFromWeights(
+        snapshot,
+        ids,
+        ids.map((id) => target[id] ?? 0),
+        {
+          decimals: c.decimals,
+          minMoveUnits: s.minMoveUnits,
+          minIdleWeight,
+        },
+      );
       if (plan.moves.length > 0) market.apply(plan.moves, modelGasUnits(plan.moves, kindOf, s.gasModel));
       void i;
     };

@@ -1,17 +1,17 @@
-import type { Forecaster } from "../ports/forecaster.ts";
-import type { Clock } from "../ports/clock.ts";
-import type { Executor } from "../ports/execution.ts";
-import type { HistoryStore } from "../ports/market.ts";
+import type { StrategyConfig } from "../config/sections/strategy.ts";
 import { createExecuteStage } from "../pipeline/execute/execute.ts";
 import { createGasCheckStage } from "../pipeline/gasCheck/gasCheck.ts";
 import { createModelGasEstimator } from "../pipeline/gasCheck/gasModel.ts";
 import { createIngestStage } from "../pipeline/ingest/ingest.ts";
-import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { createOptimizeStage } from "../pipeline/optimize/optimize.ts";
+import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { createPredictStage } from "../pipeline/predict/predict.ts";
 import { createRiskGateStage, type RiskOptions } from "../pipeline/riskGate/riskGate.ts";
 import type { Stages } from "../pipeline/types.ts";
-import type { StrategyConfig } from "../config/sections/strategy.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Executor } from "../ports/execution.ts";
+import type { Forecaster } from "../ports/forecaster.ts";
+import type { HistoryStore } from "../ports/market.ts";
 import type { SimMarket } from "./market.ts";
 
 /** A clock that reads the simulated time (so stages judge data age against the replay, not the wall). */
@@ -67,7 +67,10 @@ export function keelStages(
         : { model: undefined, modelUnavailableReason: "backtest without a model", baseline: deps.baseline },
     ),
     riskGate: createRiskGateStage(opts.risk, { clock }),
-    optimize: createOptimizeStage({ ...s, decimals: opts.decimals, basePriceUsd: 1 }, deps.solver ? { solver: deps.solver } : {}),
+    optimize: createOptimizeStage(
+      { ...s, decimals: opts.decimals, basePriceUsd: 1 },
+      deps.solver ? { solver: deps.solver } : {},
+    ),
     gasCheck: createGasCheckStage(s, {
       estimator: createModelGasEstimator(s.gasModel),
       rebalanceTimes: async () => market.rebalances.map((r) => r.t),

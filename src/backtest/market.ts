@@ -117,7 +117,8 @@ export class SimMarket implements MarketReader {
     if (!r || r.utilization === null || pool.kind === "lp") return bal;
     const freeUsd = Math.max(0, r.tvlUsd * (1 - Math.min(1, r.utilization)));
     // (× (1 + 1e-12): 1e6 × (1 − 0.9) is 99 999.999… in floating point)
-    const freeUnits = BigInt(Math.floor((freeUsd / this.basePrice(t)) * 10 ** Math.min(this.opts.decimals, 9) * (1 + 1e-12))) *
+    const freeUnits =
+      BigInt(Math.floor((freeUsd / this.basePrice(t)) * 10 ** Math.min(this.opts.decimals, 9) * (1 + 1e-12))) *
       10n ** BigInt(Math.max(this.opts.decimals - 9, 0));
     return freeUnits < bal ? freeUnits : bal;
   }
@@ -189,7 +190,9 @@ export class SimMarket implements MarketReader {
       const rates = this.data.rates.get(pool.poolId) ?? [];
       const inside = between(rates, t, t + dt);
       const apr =
-        inside.length > 0 ? inside.reduce((a, p) => a + p.aprPct, 0) / inside.length : (this.ratePoint(pool.poolId)?.aprPct ?? 0);
+        inside.length > 0
+          ? inside.reduce((a, p) => a + p.aprPct, 0) / inside.length
+          : (this.ratePoint(pool.poolId)?.aprPct ?? 0);
       const growth = Math.max(-1, (apr / 100) * (dt / YEAR));
       this.units.set(pool.poolId, units + mulDiv(units, BigInt(Math.round(growth * 1e12)), SCALE));
     }

@@ -3,10 +3,22 @@ import type { StrategyRun } from "./engine.ts";
 
 const YEAR = 365 * 86_400;
 
+/** The metric keys, in the order the table prints them. */
+export const METRIC_KEYS = [
+  "net_apy_pct",
+  "sharpe",
+  "sortino",
+  "max_drawdown_pct",
+  "gas_pct_aum",
+  "rebalances",
+  "turnover",
+  "win_rate_pct",
+  "capture",
+] as const;
+
 /** Metrics of one strategy, as printed by `keel backtest --json`. */
 export interface StrategyMetrics {
   net_apy_pct: number;
-  volatility_pct: number;
   sharpe: number | null;
   sortino: number | null;
   max_drawdown_pct: number;
@@ -44,7 +56,7 @@ export function strategyMetrics(
   run: StrategyRun,
   data: Dataset,
   opts: { horizonDays: number; riskFreePct: number; numeraire?: "base" | "usd" },
-): StrategyMetrics {
+): StrategyMetrics & { volatility_pct: number } {
   const eq = run.equity.map((p) => ({ t: p.t, valueUsd: opts.numeraire === "usd" ? p.valueUsd : p.value }));
   const first = eq[0];
   const last = eq.at(-1);
@@ -74,14 +86,18 @@ export function strategyMetrics(
   const meanR = returns.reduce((x, y) => x + y, 0) / Math.max(1, returns.length);
   const sd = Math.sqrt(returns.reduce((x, r) => x + (r - meanR) ** 2, 0) / Math.max(1, returns.length - 1));
   const rfStep = opts.riskFreePct / 100 / perYear;
-  const downside = Math.sqrt(returns.reduce((x, r) => x + Math.min(0, r - rfStep) ** 2, 0) / Math.max(1, returns.length));
+  const downside = Math.sqrt(
+    returns.reduce((x, r) => x + Math.min(0, r - rfStep) ** 2, 0) / Math.max(1, returns.length),
+  );
   const annualExcess = (meanR - rfStep) * perYear;
   const vol = sd * Math.sqrt(perYear);
   const dsd = downside * Math.sqrt(perYear);
   const avgAum = eq.reduce((x, p) => x + p.valueUsd, 0) / eq.length;
   const gasUsd = run.rebalances.reduce((x, r) => x + (opts.numeraire === "usd" ? r.gasUsd : r.gasBase), 0);
   const moved = run.rebalances.reduce((x, r) => x + Object.values(r.deltas).reduce((a, d) => a + Math.abs(d), 0), 0);
-  const wins = run.rebalances.filter((r) => realisedGainUsd(r.deltas, r.t, data, opts.horizonDays) > r.gasBase + r.slippageUsd);
+  const wins = run.rebalances.filter(
+    (r) => realisedGainUsd(r.deltas, r.t, data, opts.horizonDays) > r.gasBase + r.slippageUsd,
+  );
   return {
     net_apy_pct: round(100 * apy),
     volatility_pct: round(100 * vol),
@@ -114,7 +130,10 @@ export function withCapture(all: Record<string, StrategyMetrics>): Record<string
   const or = all.oracle?.net_apy_pct;
   const out: Record<string, StrategyMetrics> = {};
   for (const [name, m] of Object.entries(all)) {
-    const capture = eq !== undefined && or !== undefined && Math.abs(or - eq) > 1e-9 ? round((m.net_apy_pct - eq) / (or - eq), 3) : null;
+    const capture =
+      eq !== undefined && or !== undefined && Math.abs(or - eq) > 1e-9
+        ? round((m.net_apy_pct - eq) / (or - eq), 3)
+        : null;
     out[name] = { ...m, capture };
   }
   return out;

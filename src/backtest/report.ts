@@ -1,4 +1,3 @@
-import type { DecisionRecord } from "../domain/decision.ts";
 import { parseBacktestJson, reportFromBacktest } from "../report/fromBacktest.ts";
 import { renderReport } from "../report/html.ts";
 import { drawdowns } from "../report/stats.ts";
@@ -32,13 +31,16 @@ export function renderBacktestReport(
             ...metrics,
             equity: run.equity.map((p) => ({ t: p.t, value: p.value })),
             allocations: run.allocations.map((a) => ({ t: a.t, weights: withIdle(a.weights) })),
-            decisions: plain(run.decisions.map(compact)),
+            decisions: plain(run.decisions),
           },
         ];
       }),
     ),
   };
-  const data = reportFromBacktest(parseBacktestJson(withSeries, "backtest"), { now, strategy: "keel" in doc.strategies ? "keel" : (runs[0]?.name ?? "keel") });
+  const data = reportFromBacktest(parseBacktestJson(withSeries, "backtest"), {
+    now,
+    strategy: "keel" in doc.strategies ? "keel" : (runs[0]?.name ?? "keel"),
+  });
   const html = renderReport(data);
   const curves = runs.map((r) => ({
     name: r.name,
@@ -46,7 +48,10 @@ export function renderBacktestReport(
   }));
   const dds = runs.map((r) => ({
     name: r.name,
-    points: drawdowns(r.equity.map((p) => ({ t: p.t, value: p.value }))).series.map((p) => ({ t: p.t, value: -100 * p.value })),
+    points: drawdowns(r.equity.map((p) => ({ t: p.t, value: p.value }))).series.map((p) => ({
+      t: p.t,
+      value: -100 * p.value,
+    })),
   }));
   const section = `<section id="all-strategies"><h2>Every strategy: equity and drawdown</h2>
 <h3>Net value (start = 100, after gas and slippage)</h3>${lineChart(curves, { label: "net value, start = 100" })}
@@ -57,9 +62,4 @@ export function renderBacktestReport(
 function withIdle(weights: Record<string, number>): Record<string, number> {
   const invested = Object.values(weights).reduce((a, b) => a + b, 0);
   return { ...weights, idle: Math.max(0, 1 - invested) };
-}
-
-/** Decision records without the bulky forecast detail of ticks that did nothing interesting. */
-function compact(r: DecisionRecord): DecisionRecord {
-  return r;
 }

@@ -18,13 +18,19 @@ export interface BacktestResult {
   readonly metrics: Record<string, StrategyMetrics>;
   /** Net APY and max drawdown in USD terms (a depeg of the base asset itself counts). */
   readonly usdTerms: Record<string, { net_apy_pct: number; max_drawdown_pct: number }>;
+  /** Annualised volatility of the per-step returns, %, by strategy (kept out of the documented shape). */
+  readonly volatilityPct: Record<string, number>;
   readonly keel?: KeelSummary;
   /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
   readonly pegReads: Record<string, number>;
 }
 
 /** Runs every requested strategy over the same data and cost model, then scores them. */
-export async function runBacktest(o: BacktestOptions, deps: BacktestDeps, signal: AbortSignal): Promise<BacktestResult> {
+export async function runBacktest(
+  o: BacktestOptions,
+  deps: BacktestDeps,
+  signal: AbortSignal,
+): Promise<BacktestResult> {
   const runs: StrategyRun[] = [];
   const pegReads: Record<string, number> = {};
   for (const name of o.strategies) {
@@ -36,14 +42,17 @@ export async function runBacktest(o: BacktestOptions, deps: BacktestDeps, signal
   }
   const raw: Record<string, StrategyMetrics> = {};
   const usdTerms: BacktestResult["usdTerms"] = {};
+  const volatilityPct: Record<string, number> = {};
   const mo = { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct };
   for (const run of runs) {
-    raw[run.name] = strategyMetrics(run, deps.data, mo);
+    const { volatility_pct, ...metrics } = strategyMetrics(run, deps.data, mo);
+    raw[run.name] = metrics;
+    volatilityPct[run.name] = volatility_pct;
     const usd = strategyMetrics(run, deps.data, { ...mo, numeraire: "usd" });
     usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
   const keelRun = runs.find((r) => r.name === "keel");
-  return { runs, metrics: withCapture(raw), usdTerms, ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
+  return { runs, metrics: withCapture(raw), usdTerms, volatilityPct, ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
 }
 
 function summariseKeel(run: StrategyRun): KeelSummary {

@@ -5,9 +5,10 @@ import { readDataset } from "../adapters/dataset/reader.ts";
 import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
 import { createHighsSolver } from "../adapters/highs/highsSolver.ts";
 import { backtestConfigSchema, backtestRisk, selectSources } from "../backtest/config.ts";
-import { runBacktest } from "../backtest/run.ts";
-import { renderBacktestReport } from "../backtest/report.ts";
 import { STRATEGIES, type StrategyName } from "../backtest/engine.ts";
+import { METRIC_KEYS } from "../backtest/metrics.ts";
+import { renderBacktestReport } from "../backtest/report.ts";
+import { runBacktest } from "../backtest/run.ts";
 import { canonicalJson, readConfigFile } from "../config/load.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import { createBaseline } from "../ml/baselines.ts";
@@ -34,7 +35,10 @@ function day(value: string, flag: string): number {
 }
 
 function parseStrategies(list: string): StrategyName[] {
-  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const bad = names.filter((n) => !(STRATEGIES as readonly string[]).includes(n));
   if (bad.length > 0 || names.length === 0) {
     throw new KeelError("BAD_INPUT", `unknown strategy "${bad[0] ?? ""}"; known: ${STRATEGIES.join(", ")}`);
@@ -51,7 +55,8 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
   const start = day(opts.start, "--start");
   const end = day(opts.end, "--end");
   if (end <= start) throw new KeelError("BAD_INPUT", "--end must be after --start");
-  if (!Number.isFinite(opts.capital) || opts.capital <= 0) throw new KeelError("BAD_INPUT", "--capital must be a positive number of USD");
+  if (!Number.isFinite(opts.capital) || opts.capital <= 0)
+    throw new KeelError("BAD_INPUT", "--capital must be a positive number of USD");
   const strategies = parseStrategies(opts.strategies ?? STRATEGIES.join(","));
   const stepSeconds = opts.step === "1h" ? 3_600 : 86_400;
 
@@ -67,7 +72,9 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     try {
       return backtestRisk(config);
     } catch (err) {
-      throw new ConfigError(`invalid risk section in ${opts.config ?? "defaults"}: ${(err as Error).message.slice(0, 200)}`);
+      throw new ConfigError(
+        `invalid risk section in ${opts.config ?? "defaults"}: ${(err as Error).message.slice(0, 200)}`,
+      );
     }
   })();
 
@@ -88,7 +95,12 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
       capitalUsd: opts.capital,
       strategies,
       config,
-      risk: { ...riskParsed, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: config.baseAsset },
+      risk: {
+        ...riskParsed,
+        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
+        minIdleBps: config.strategy.minIdleBps,
+        baseAsset: config.baseAsset,
+      },
       configHash: createHash("sha256").update(canonicalJson(config)).digest("hex").slice(0, 16),
     },
     {
@@ -110,6 +122,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     step: opts.step ?? "1d",
     numeraire: config.baseAsset,
     usd_terms: result.usdTerms,
+    volatility_pct: result.volatilityPct,
     sources: selection.pools.map((p) => p.poolId),
     assumptions: {
       valued_at_peg: selection.valuedAtPeg,
@@ -128,7 +141,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     printJson(doc);
     return;
   }
-  const keys = ["net_apy_pct", "sharpe", "sortino", "max_drawdown_pct", "gas_pct_aum", "rebalances", "turnover", "win_rate_pct", "capture"] as const;
+  const keys = METRIC_KEYS;
   const lines = [["strategy", ...keys].join("\t")];
   for (const [name, m] of Object.entries(result.metrics)) {
     lines.push([name, ...keys.map((k) => (m[k] === null ? "–" : String(m[k])))].join("\t"));

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { loadOnnxForecaster } from "../adapters/onnx/onnxForecaster.ts";
-import { describeError } from "../domain/errors.ts";
+import { describeError, KeelError } from "../domain/errors.ts";
 import { createBaseline } from "../ml/baselines.ts";
 import { type EvaluationReport, evaluateForecasters } from "../ml/evaluate.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
@@ -35,6 +35,12 @@ export async function evaluateCommand(opts: EvaluateCommandOptions): Promise<voi
   const modelPath = opts.model ?? DEFAULT_MODEL_PATH;
   try {
     const model = await loadOnnxForecaster(modelPath);
+    if (model.horizonDays !== opts.horizonDays) {
+      throw new KeelError(
+        "MODEL_HORIZON_MISMATCH",
+        `the model forecasts ${model.horizonDays}-day means; --horizon-days is ${opts.horizonDays}`,
+      );
+    }
     forecasters.push(model);
     modelNote = { path: modelPath, sha256: model.hash };
   } catch (err) {

@@ -41,6 +41,8 @@ export interface Devnet {
   readonly rpcUrl: string;
   readonly deployment: KeelDeployment;
   readonly simulator: MarketSimulator;
+  /** Unix seconds of the chain's first block (the replay's start, or when the devnet started). */
+  readonly genesisTime: number;
   /** Private keys of the devnet's keeper, guardian and manager accounts. */
   readonly keys: { readonly keeper: string; readonly guardian: string; readonly manager: string };
   close(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
       manager: devnetKey(DEVNET_ACCOUNTS.manager),
     };
     const addr = (k: string) => new Wallet(k).address;
+    const genesisTime = (await provider.getBlock(0))?.timestamp ?? Math.floor(Date.now() / 1000);
     const deployment = await deployKeel(deployer, {
       manager: addr(keys.manager),
       keeper: addr(keys.keeper),
@@ -90,6 +93,7 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
       rpcUrl: chain.rpcUrl as string,
       deployment,
       simulator,
+      genesisTime,
       keys,
       async close() {
         await simulator.stop();

@@ -38,6 +38,12 @@ export interface RelayOptions {
   readonly pollMs?: number;
   /** Accept only these auth signers (lower-case addresses); any valid signature when absent. */
   readonly allowedSigners?: readonly string[];
+  /**
+   * Act as the block builder of an automining devnet: a bundle for the next block makes that block
+   * at once — with the bundle when it is due, empty (`evm_mine`) when it is not. Deterministic for
+   * tests; off by default (the relay then waits for others to mine).
+   */
+  readonly buildBlocks?: boolean;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -99,7 +105,11 @@ export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}
   async function includeDue(): Promise<void> {
     const h = await head();
     for (const b of bundles) {
-      if (b.included || b.targetBlock !== h + 1 || !due(b)) continue;
+      if (b.included || b.targetBlock !== h + 1) continue;
+      if (!due(b)) {
+        if (opts.buildBlocks) await chain.request({ method: "evm_mine", params: [] });
+        continue;
+      }
       b.included = true;
       for (const raw of b.txs) {
         try {

@@ -9,9 +9,10 @@ import type { Dataset } from "../domain/dataset.ts";
 import { FEATURES } from "./features.ts";
 import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
 import { TARGET_DESCRIPTION } from "./modelMeta.ts";
+import { predictScaled, readWeights } from "./netWeights.ts";
 import { exportOnnx, type NetWeights } from "./onnxExport.ts";
 import { buildSamples, type Samples } from "./samples.ts";
-import { fitScaler, type Scaler, scaleFeatures } from "./scaler.ts";
+import { fitScaler, scaleFeatures } from "./scaler.ts";
 import { DAY } from "./series.ts";
 
 /** Hyper-parameters and ranges; defaults make the shipped model. */
@@ -31,6 +32,8 @@ export interface TrainOptions {
   /** The last this many days of origins form the validation split. */
   readonly validationDays: number;
   readonly minHistoryDays: number;
+  /** After early stopping, retrain from scratch on train + validation for the best epoch count. */
+  readonly refit: boolean;
 }
 
 export const defaultTrainOptions: Omit<TrainOptions, "endDay"> = {
@@ -46,6 +49,7 @@ export const defaultTrainOptions: Omit<TrainOptions, "endDay"> = {
   clipNorm: 1,
   validationDays: 150,
   minHistoryDays: 30,
+  refit: true,
 };
 
 /** What training reports as it goes (stderr in the CLI), and where checkpoints go. */
@@ -111,51 +115,18 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
     dropout: opts.dropout,
     quantiles: [0.1, 0.5, 0.9],
   };
-  const net = buildNet(tf, spec, opts.seed);
-  const optimizer = tf.train.adam(opts.learningRate);
-  const random = rng(opts.seed);
-  const batch = (idx: readonly number[]) => {
-    const bx = new Float32Array(idx.length * W * F);
-    const by = new Float32Array(idx.length);
-    idx.forEach((s, k) => {
-      bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
-      by[k] = ys[s]!;
-    });
-    return { x: tf.tensor3d(bx, [idx.length, W, F]), y: tf.tensor2d(by, [idx.length, 1]) };
-  };
-  const valLoss = () => {
-    let sum = 0;
-    for (let b = 0; b < valIdx.length; b += 1024) {
-      const { x, y } = batch(valIdx.slice(b, b + 1024));
-      const l = tf.tidy(() => pinballLoss(tf, net.apply(x, { training: false }) as tfNs.Tensor, y, spec.quantiles));
-      sum += l.dataSync()[0]! * x.shape[0];
-      tf.dispose([x, y, l]);
-    }
-    return sum / valIdx.length;
-  };
-
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: readWeights(net) };
+  const scaled = { xs, ys, window: W, features: F };
+  const trainer = createTrainer(tf, spec, opts, scaled);
+  let best = { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: readWeights(trainer.net) };
   let sinceBest = 0;
   for (let epoch = 1; epoch <= opts.maxEpochs; epoch++) {
     const started = performance.now();
-    const order = shuffle([...trainIdx], random);
-    let trainSum = 0;
-    for (let b = 0; b < order.length; b += opts.batchSize) {
-      const idx = order.slice(b, b + opts.batchSize);
-      const { x, y } = batch(idx);
-      const { value, grads } = tf.variableGrads(() =>
-        pinballLoss(tf, net.apply(x, { training: true }) as tfNs.Tensor, y, spec.quantiles),
-      );
-      const clipped = clipByGlobalNorm(tf, grads, opts.clipNorm);
-      optimizer.applyGradients(clipped.grads as Parameters<typeof optimizer.applyGradients>[0]);
-      trainSum += value.dataSync()[0]! * idx.length;
-      tf.dispose([x, y, value, ...Object.values(clipped.grads)]);
-    }
-    const vl = valLoss();
+    const trainLoss = trainer.epoch(trainIdx);
+    const vl = trainer.loss(valIdx);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    deps.log(`epoch ${epoch}: train ${(trainSum / order.length).toFixed(5)} validation ${vl.toFixed(5)} (${secs}s)`);
+    deps.log(`epoch ${epoch}: train ${trainLoss.toFixed(5)} validation ${vl.toFixed(5)} (${secs}s)`);
     if (vl < best.loss - 1e-6) {
-      best = { loss: vl, epoch, weights: readWeights(net) };
+      best = { loss: vl, epoch, weights: readWeights(trainer.net) };
       sinceBest = 0;
       await deps.checkpoint?.(epoch, best.weights, vl);
     } else if (++sinceBest >= opts.patience) {
@@ -163,11 +134,30 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
       break;
     }
   }
+  const metrics = validationMetrics(
+    samples,
+    valIdx,
+    predictScaled(tf, trainer.net, best.weights, xs, valIdx, W, F, scaler),
+  );
+  trainer.dispose();
 
-  const metrics = validationMetrics(samples, valIdx, predictScaled(tf, net, best.weights, xs, valIdx, W, F, scaler));
-  const onnx = exportOnnx(spec, best.weights, scaler, `keel LSTM forecaster, data before ${iso(cutoff)}`);
-  optimizer.dispose();
-  net.dispose();
+  // Refit: a fresh network (same seed and scaler) on every sample before the cut-off, for the
+  // epoch count early stopping chose, so the shipped model has seen the most recent months too.
+  let finalWeights = best.weights;
+  if (opts.refit) {
+    const all = samples.t.map((_, i) => i);
+    const refit = createTrainer(tf, spec, opts, scaled);
+    for (let epoch = 1; epoch <= best.epoch; epoch++) {
+      const started = performance.now();
+      const l = refit.epoch(all);
+      deps.log(
+        `refit epoch ${epoch}/${best.epoch}: train ${l.toFixed(5)} (${((performance.now() - started) / 1000).toFixed(1)}s)`,
+      );
+    }
+    finalWeights = readWeights(refit.net);
+    refit.dispose();
+  }
+  const onnx = exportOnnx(spec, finalWeights, scaler, `keel LSTM forecaster, data before ${iso(cutoff)}`);
   const meta = {
     format: "keel-lstm/1",
     features: [...FEATURES],
@@ -187,6 +177,7 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
       seed: opts.seed,
       bestEpoch: best.epoch,
       bestValidationPinball: best.loss,
+      refitOnAllSamples: opts.refit,
       hyperparameters: { ...opts, endDay: iso(opts.endDay) },
     },
     metrics,
@@ -198,60 +189,69 @@ function iso(t: number): string {
   return new Date(t * 1000).toISOString();
 }
 
+/** One network with its optimiser: trains epochs over sample indices and measures loss. */
+function createTrainer(
+  tf: typeof tfNs,
+  spec: NetSpec,
+  opts: TrainOptions,
+  data: { xs: Float32Array; ys: Float32Array; window: number; features: number },
+) {
+  const { xs, ys, window: W, features: F } = data;
+  const net = buildNet(tf, spec, opts.seed);
+  const optimizer = tf.train.adam(opts.learningRate);
+  const random = rng(opts.seed);
+  const batch = (idx: readonly number[]) => {
+    const bx = new Float32Array(idx.length * W * F);
+    const by = new Float32Array(idx.length);
+    idx.forEach((s, k) => {
+      bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
+      by[k] = ys[s]!;
+    });
+    return { x: tf.tensor3d(bx, [idx.length, W, F]), y: tf.tensor2d(by, [idx.length, 1]) };
+  };
+  return {
+    net,
+    /** One pass over `idx` in a seeded random order; returns the mean training loss. */
+    epoch(idx: readonly number[]): number {
+      const order = shuffle([...idx], random);
+      let sum = 0;
+      for (let b = 0; b < order.length; b += opts.batchSize) {
+        const part = order.slice(b, b + opts.batchSize);
+        const { x, y } = batch(part);
+        const { value, grads } = tf.variableGrads(() =>
+          pinballLoss(tf, net.apply(x, { training: true }) as tfNs.Tensor, y, spec.quantiles),
+        );
+        const clipped = clipByGlobalNorm(tf, grads, opts.clipNorm);
+        optimizer.applyGradients(clipped.grads as Parameters<typeof optimizer.applyGradients>[0]);
+        sum += value.dataSync()[0]! * part.length;
+        tf.dispose([x, y, value, ...Object.values(clipped.grads)]);
+      }
+      return sum / order.length;
+    },
+    /** Mean pinball loss on `idx` without dropout. */
+    loss(idx: readonly number[]): number {
+      let sum = 0;
+      for (let b = 0; b < idx.length; b += 1024) {
+        const { x, y } = batch(idx.slice(b, b + 1024));
+        const l = tf.tidy(() => pinballLoss(tf, net.apply(x, { training: false }) as tfNs.Tensor, y, spec.quantiles));
+        sum += l.dataSync()[0]! * x.shape[0];
+        tf.dispose([x, y, l]);
+      }
+      return sum / Math.max(1, idx.length);
+    },
+    dispose(): void {
+      optimizer.dispose();
+      net.dispose();
+    },
+  };
+}
+
 function shuffle<T>(a: T[], random: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
-}
-
-/** Copies the trainable weights out of the TF.js model. */
-export function readWeights(net: tfNs.LayersModel): NetWeights {
-  const get = (name: string) =>
-    net
-      .getLayer(name)
-      .getWeights()
-      .map((w) => w.dataSync() as Float32Array);
-  const [k1, r1, b1] = get("lstm1");
-  const [k2, r2, b2] = get("lstm2");
-  const [hk, hb] = get("head");
-  return {
-    lstm1: { kernel: k1!.slice(), recurrent: r1!.slice(), bias: b1!.slice() },
-    lstm2: { kernel: k2!.slice(), recurrent: r2!.slice(), bias: b2!.slice() },
-    head: { kernel: hk!.slice(), bias: hb!.slice() },
-  };
-}
-
-/** Sets weights (from `readWeights`) and returns unscaled outputs [n × Q] for already-scaled inputs. */
-export function predictScaled(
-  tf: typeof tfNs,
-  net: tfNs.LayersModel,
-  weights: NetWeights,
-  xs: Float32Array,
-  idx: readonly number[],
-  W: number,
-  F: number,
-  scaler: Scaler,
-): Float32Array {
-  const set = (name: string, arrays: Float32Array[]) => {
-    const layer = net.getLayer(name);
-    const shapes = layer.getWeights().map((w) => w.shape);
-    const tensors = arrays.map((a, i) => tf.tensor(a, shapes[i]));
-    layer.setWeights(tensors);
-    tf.dispose(tensors);
-  };
-  set("lstm1", [weights.lstm1.kernel, weights.lstm1.recurrent, weights.lstm1.bias]);
-  set("lstm2", [weights.lstm2.kernel, weights.lstm2.recurrent, weights.lstm2.bias]);
-  set("head", [weights.head.kernel, weights.head.bias]);
-  const bx = new Float32Array(idx.length * W * F);
-  idx.forEach((s, k) => {
-    bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
-  });
-  return tf.tidy(() => {
-    const out = net.apply(tf.tensor3d(bx, [idx.length, W, F]), { training: false }) as tfNs.Tensor;
-    return tf.add(tf.mul(out, scaler.targetStd), scaler.targetMean).dataSync() as Float32Array;
-  });
 }
 
 /** Validation MAE (APR points) of the model's P50 vs persistence, and P10-P90 coverage. */

@@ -118,9 +118,12 @@ export function checkAfterStep(t: {
   stateDir: string;
   events: { intentId: string; block: number }[];
   invariants: Invariants;
+  /** The keeper's mined transaction count. */
+  keeperNonce: number;
 }): string[] {
   const passed: string[] = [];
   const journalIds = new Set<string>();
+  const nonces: { id: string; nonce: number; state: string }[] = [];
   let parsed = 0;
   for (const f of files(t.stateDir)) {
     if (!f.endsWith(".json")) continue;

@@ -1,7 +1,8 @@
 // Runs chaos sequences as a fast-check property; shared by the CI test and `npm run chaos`.
 import fc from "fast-check";
+import type { ChaosStats } from "./config.ts";
 import { applyStep, type Step, stepArb } from "./steps.ts";
-import { type ChaosStats, ChaosWorld } from "./world.ts";
+import { ChaosWorld } from "./world.ts";
 
 export interface ChaosRunOptions {
   readonly sequences: number;
@@ -9,6 +10,8 @@ export interface ChaosRunOptions {
   readonly seed?: number;
   /** fast-check replay path of a failing case (with its seed). */
   readonly path?: string;
+  /** Stop starting new sequences after this long (the figures then cover the sequences done). */
+  readonly maxMs?: number;
   /** Called after each sequence (progress). */
   readonly onSequence?: (done: number, stats: ChaosStats) => void;
 }
@@ -17,6 +20,8 @@ export interface ChaosRunResult {
   readonly stats: ChaosStats;
   readonly seed: number;
   readonly durationMs: number;
+  /** False when the time bound stopped the run before `sequences` sequences. */
+  readonly completed: boolean;
   /** Set when an invariant broke: the message, the failing steps and a one-line replay command. */
   readonly failure?: { readonly message: string; readonly steps: string; readonly replay: string };
 }
@@ -49,8 +54,14 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
       seed,
       ...(opts.path ? { path: opts.path } : {}),
       endOnFailure: true,
+      ...(opts.maxMs ? { interruptAfterTimeLimit: opts.maxMs, markInterruptAsFailure: false } : {}),
     });
-    const result: ChaosRunResult = { stats: world.stats, seed, durationMs: performance.now() - started };
+    const result: ChaosRunResult = {
+      stats: world.stats,
+      seed,
+      durationMs: performance.now() - started,
+      completed: !details.interrupted && world.stats.sequences >= opts.sequences,
+    };
     if (!details.failed) return result;
     const err = details.errorInstance as Error | undefined;
     const replay = `npm run chaos -- --seed ${details.seed} --path ${details.counterexamplePath ?? ""} --sequences 1 --steps ${opts.stepsPerSequence}`;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { Contract, Log } from "ethers";
 import fc from "fast-check";
 import { send } from "../../src/devnet/deploy/contract.ts";
-import { boundsTuple, DEFAULT_BOUNDS } from "../../src/devnet/deploy/keel.ts";
+import { boundsTuple, DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
 import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
 import { type CoreFixture, deployCore, fundAndDeposit, intent, keelErrors, move, ROLES, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";

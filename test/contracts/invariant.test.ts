@@ -4,6 +4,8 @@ import { runInvariant } from "../support/invariant.ts";
 
 /** Sequences per CI run; `npm run bench` runs more (bench/contracts.bench.ts). */
 const RUNS = Number(process.env.KEEL_INVARIANT_RUNS ?? 200);
+/** Replay a failing run: KEEL_INVARIANT_SEED=<seed printed by fast-check> (KEEL_INVARIANT_SHRINK=1 to shrink). */
+const SEED = process.env.KEEL_INVARIANT_SEED === undefined ? undefined : Number(process.env.KEEL_INVARIANT_SEED);
 
 describe("vault + allocator invariants (fast-check model)", function () {
   this.timeout(600_000);
@@ -16,7 +18,7 @@ describe("vault + allocator invariants (fast-check model)", function () {
   after(async () => t.close());
 
   it(`keep totalAssets = Σ parts, share price monotone but for reported losses, and every keeper move in bounds (${RUNS} sequences)`, async () => {
-    const steps = await runInvariant(t, a, RUNS);
+    const steps = await runInvariant(t, a, RUNS, SEED);
     expect(steps).to.be.gte(RUNS);
   });
 });

@@ -1,7 +1,7 @@
 import { Contract, type ContractRunner, Interface, type JsonRpcSigner, id } from "ethers";
 import { loadArtifact } from "../../src/adapters/ethers/artifacts.ts";
 import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
-import { boundsTuple, DEFAULT_BOUNDS, type KeelBounds } from "../../src/devnet/deploy/keel.ts";
+import { boundsTuple, DEFAULT_BOUNDS, type KeelBounds } from "../../src/devnet/deploy/suite.ts";
 import type { Accounts } from "./chain.ts";
 
 /** Role ids as the contracts define them. */

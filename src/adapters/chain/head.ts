@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { ChainMetrics, ChainProviderOptions } from "./types.ts";
@@ -121,4 +122,33 @@ export async function checkHead<E extends { readonly label: string; readonly wro
     endpoints: answers,
     reasons,
   };
+}
+
+/**
+ * Keeps an endpoint's highest head monotonic: a head lower than the highest seen by more than
+ * `maxRegressionBlocks` is a problem (returned as a message); a shallower one is accepted as a reorg.
+ */
+export function trackHead(
+  ep: { label: string; highestHead: bigint | undefined },
+  method: string,
+  params: unknown,
+  result: unknown,
+  maxRegressionBlocks: number,
+  logger?: Logger,
+): string | undefined {
+  let head: bigint | undefined;
+  if (method === "eth_blockNumber") head = BigInt(result as string);
+  if (method === "eth_getBlockByNumber" && Array.isArray(params) && params[0] === "latest" && result !== null) {
+    head = BigInt((result as { number: string }).number);
+  }
+  if (head === undefined) return undefined;
+  const highest = ep.highestHead;
+  if (highest !== undefined && head + BigInt(maxRegressionBlocks) < highest) {
+    return `${ep.label} head went backwards from ${highest} to ${head}`;
+  }
+  if (highest !== undefined && head < highest) {
+    logger?.warn({ endpoint: ep.label, from: Number(highest), to: Number(head) }, "rpc head moved back (reorg)");
+  }
+  ep.highestHead = head;
+  return undefined;
 }

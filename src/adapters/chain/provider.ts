@@ -2,12 +2,14 @@ import { type JsonRpcError, type JsonRpcPayload, JsonRpcProvider, type JsonRpcRe
 import type { Logger } from "pino";
 import { KeelError } from "../../domain/errors.ts";
 import type { Clock } from "../../ports/clock.ts";
+import { systemClock } from "../../runtime/clock.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
-import { checkHead, type HeadCheck, type HeadState } from "./head.ts";
+import { checkHead, type HeadCheck, type HeadState, trackHead } from "./head.ts";
+import { HealthTracker } from "./health.ts";
 import { postJsonRpc, type RpcPayload } from "./transport.ts";
 import type { ChainHealth, ChainMetrics, ChainProviderOptions, RpcResultLabel } from "./types.ts";
-import { IDEMPOTENT_METHODS, isTransientRpcError, methodLabel } from "./validate.ts";
+import { IDEMPOTENT_METHODS, isTransientRpcError } from "./validate.ts";
 
 export type { ChainHealth, ChainMetrics, ChainProviderOptions } from "./types.ts";
 
@@ -35,23 +37,6 @@ export interface Endpoint {
   chainVerified: boolean;
 }
 
-const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(t);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    }),
-};
-
 /**
  * An ethers v6 provider over several JSON-RPC URLs that survives bad RPCs: per-attempt timeouts, bounded
  * retries with jitter for idempotent reads only, validated responses (types, id, chain id, monotonic head),
@@ -65,10 +50,7 @@ export class ChainProvider extends JsonRpcProvider {
   readonly #scrub: (s: string) => string;
   readonly #closing = new AbortController();
   #ready: Promise<void> | undefined;
-  #consecutiveFailures = 0;
-  #consecutiveSuccesses = 0;
-  #degraded = false;
-  #lastError: string | undefined;
+  readonly #health: HealthTracker;
   readonly #headState: HeadState = { number: undefined, changedAtMs: 0 };
 
   constructor(opts: ChainProviderOptions, deps: ChainProviderDeps = {}) {
@@ -95,7 +77,7 @@ export class ChainProvider extends JsonRpcProvider {
     this.#deps = deps;
     this.#clock = deps.clock ?? systemClock;
     this.#scrub = makeScrubber(opts.urls);
-    deps.metrics?.rpcDegraded.set(0);
+    this.#health = new HealthTracker(this.#opts, deps);
     this.endpoints = opts.urls.map((url, index) => {
       const label = `rpc#${index}`;
       const breaker = new CircuitBreaker(
@@ -120,11 +102,7 @@ export class ChainProvider extends JsonRpcProvider {
 
   /** Degraded mode and the last (redacted) error; the execute gate refuses new intents while degraded. */
   health(): ChainHealth {
-    return {
-      degraded: this.#degraded,
-      consecutiveFailures: this.#consecutiveFailures,
-      ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
-    };
+    return this.#health.health;
   }
 
   /**
@@ -154,7 +132,7 @@ export class ChainProvider extends JsonRpcProvider {
 
   async #latestBlock(ep: Endpoint): Promise<{ block: number; timestamp: number } | { error: string }> {
     try {
-      const res = await this.request(
+      const res = await this.#request(
         { jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] },
         ep,
       );
@@ -182,11 +160,11 @@ export class ChainProvider extends JsonRpcProvider {
   // ethers' own type says results only, but its drain loop handles `{ error }` entries (it maps them to errors).
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult>> {
     const list = Array.isArray(payload) ? payload : [payload];
-    return (await Promise.all(list.map((p) => this.request(p)))) as Array<JsonRpcResult>;
+    return (await Promise.all(list.map((p) => this.#request(p)))) as Array<JsonRpcResult>;
   }
 
   /** One request with failover and retries; JSON-RPC errors of the node come back as `{ error }`. */
-  async request(payload: RpcPayload, only?: Endpoint): Promise<JsonRpcResult | JsonRpcError> {
+  async #request(payload: RpcPayload, only?: Endpoint): Promise<JsonRpcResult | JsonRpcError> {
     const method = payload.method;
     const idempotent = IDEMPOTENT_METHODS.has(method);
     const maxAttempts = only ? 1 : idempotent ? 1 + this.#opts.maxRetries : this.endpoints.length;
@@ -200,7 +178,7 @@ export class ChainProvider extends JsonRpcProvider {
       const ep = only ?? this.#pick(tried, !idempotent);
       if (!ep) {
         last = new AttemptError("circuit_open", "no endpoint available (circuits open)", true);
-        this.#attemptFailed(method, last);
+        this.#health.failed(method, last);
         break;
       }
       if (tried.has(ep.index)) await this.#backoff(backoffs++);
@@ -208,8 +186,8 @@ export class ChainProvider extends JsonRpcProvider {
       attempts += 1;
       if (!ep.chainVerified && method !== "eth_chainId" && !(await this.#verifyEndpoint(ep))) {
         last = new AttemptError(
-          "chain_id_mismatch",
-          `${ep.label} could not be verified as chain ${this.#opts.chainId}`,
+          ep.wrongChain ? "chain_id_mismatch" : "network",
+          `${ep.label}: chain id not verified (${this.#health.health.lastError ?? "no answer"})`,
           true,
         );
         continue;
@@ -236,7 +214,7 @@ export class ChainProvider extends JsonRpcProvider {
           throw err;
         }
         ep.breaker.failure();
-        this.#attemptFailed(method, err, ep);
+        this.#health.failed(method, err, ep.label);
         last = err;
         if (!idempotent) {
           if (!err.notSent) maybeSent = true;
@@ -267,24 +245,15 @@ export class ChainProvider extends JsonRpcProvider {
       );
     }
     if (method === "eth_chainId") ep.chainVerified = true;
-    let head: bigint | undefined;
-    if (method === "eth_blockNumber") head = BigInt(result as string);
-    const params = payload.params as readonly unknown[];
-    if (method === "eth_getBlockByNumber" && params[0] === "latest" && result !== null) {
-      head = BigInt((result as { number: string }).number);
-    }
-    if (head === undefined) return;
-    const highest = ep.highestHead;
-    if (highest !== undefined && head + BigInt(this.#opts.maxHeadRegressionBlocks) < highest) {
-      throw new AttemptError("bad_response", `${ep.label} head went backwards from ${highest} to ${head}`);
-    }
-    if (highest !== undefined && head < highest) {
-      this.#deps.logger?.warn(
-        { endpoint: ep.label, from: Number(highest), to: Number(head) },
-        "rpc head moved back (reorg)",
-      );
-    }
-    ep.highestHead = head;
+    const problem = trackHead(
+      ep,
+      method,
+      payload.params,
+      result,
+      this.#opts.maxHeadRegressionBlocks,
+      this.#deps.logger,
+    );
+    if (problem) throw new AttemptError("bad_response", problem);
   }
 
   /** The first usable endpoint in order of preference, untried ones first; sends skip endpoints already tried. */
@@ -300,44 +269,23 @@ export class ChainProvider extends JsonRpcProvider {
   async #backoff(n: number): Promise<void> {
     const cap = Math.min(this.#opts.retryMaxDelayMs, this.#opts.retryBaseDelayMs * 2 ** n);
     const ms = Math.floor(cap * (this.#deps.random ?? Math.random)());
-    if (ms > 0) await this.#clock.sleep(ms, this.#closing.signal);
+    if (ms <= 0) return;
+    try {
+      await this.#clock.sleep(ms, this.#closing.signal);
+    } catch (err) {
+      throw this.#closing.signal.aborted ? this.#closing.signal.reason : err;
+    }
   }
 
   #attemptOk(ep: Endpoint, method: string, result: RpcResultLabel): void {
     ep.breaker.success();
-    this.#deps.metrics?.rpcRequests.inc({ method: methodLabel(method), result });
-    this.#consecutiveFailures = 0;
-    this.#consecutiveSuccesses += 1;
-    if (this.#degraded && this.#consecutiveSuccesses >= this.#opts.recoverAfterSuccesses) {
-      this.#degraded = false;
-      this.#deps.metrics?.rpcDegraded.set(0);
-      this.#deps.logger?.info({ successes: this.#consecutiveSuccesses }, "rpc recovered from degraded mode");
-    }
-  }
-
-  #attemptFailed(method: string, err: AttemptError, ep?: Endpoint): void {
-    this.#deps.metrics?.rpcRequests.inc({ method: methodLabel(method), result: err.result });
-    this.#consecutiveFailures += 1;
-    this.#consecutiveSuccesses = 0;
-    this.#lastError = err.message;
-    this.#deps.logger?.debug(
-      { endpoint: ep?.label, method, result: err.result, err: err.message },
-      "rpc attempt failed",
-    );
-    if (!this.#degraded && this.#consecutiveFailures >= this.#opts.degradedAfterFailures) {
-      this.#degraded = true;
-      this.#deps.metrics?.rpcDegraded.set(1);
-      this.#deps.logger?.error(
-        { failures: this.#consecutiveFailures, err: err.message },
-        "rpc degraded: observe only, no new intents",
-      );
-    }
+    this.#health.ok(method, result);
   }
 
   /** Checks an endpoint's chain id before its first use (one attempt); false when it failed or mismatched. */
   async #verifyEndpoint(ep: Endpoint): Promise<boolean> {
     try {
-      const res = await this.request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
+      const res = await this.#request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
       return !("error" in res) && ep.chainVerified;
     } catch (err) {
       if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
@@ -349,7 +297,7 @@ export class ChainProvider extends JsonRpcProvider {
     const outcomes = await Promise.all(
       this.endpoints.map(async (ep) => {
         try {
-          const res = await this.request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
+          const res = await this.#request({ jsonrpc: "2.0", id: 0, method: "eth_chainId", params: [] }, ep);
           return "error" in res ? "error" : "ok";
         } catch (err) {
           if (ep.wrongChain) return "mismatch";

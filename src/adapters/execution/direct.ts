@@ -4,7 +4,7 @@ import type { Action } from "../../domain/decision.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
-import { revertError } from "./errors.ts";
+import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
 import type { IntentRecord, IntentRoute } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
@@ -123,7 +123,18 @@ export async function createRecord(
 ): Promise<IntentRecord> {
   const chainId = (await lc.provider.getNetwork()).chainId;
   const data = lc.codec.encodeRebalance(intent.id, intent.plan.moves);
-  const request = { to: lc.allocator, data, chainId, ...feeFields(intent, gasLimitBufferBps) };
+  const fees = feeFields(intent, gasLimitBufferBps);
+  if (fees.gasLimit == null) {
+    // Fix the gas limit now, so signing (and re-signing a bump) never needs an estimate.
+    let units: bigint;
+    try {
+      units = await lc.provider.estimateGas({ from: await lc.signer.getAddress(), to: lc.allocator, data });
+    } catch (err) {
+      throw translateSendError(err, lc.codec, "simulate");
+    }
+    fees.gasLimit = units + (units * BigInt(gasLimitBufferBps)) / 10_000n;
+  }
+  const request = { to: lc.allocator, data, chainId, ...fees };
   return lc.store.create({
     id: intent.id,
     onchainId: lc.codec.intentIdOf(intent.id),

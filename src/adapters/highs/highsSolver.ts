@@ -42,8 +42,8 @@ export function createHighsSolver(opts: HighsSolverOptions = {}): LpSolver {
         });
         const columns: Record<string, number> = {};
         if (result.Status === "Optimal") {
-          for (const [name, col] of Object.entries(result.Columns)) {
-            const primal = (col as { Primal?: number }).Primal;
+          for (const name in result.Columns) {
+            const primal = (result.Columns[name] as { Primal?: number } | undefined)?.Primal;
             if (typeof primal === "number") columns[name] = primal;
           }
         }

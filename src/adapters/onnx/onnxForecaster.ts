@@ -20,7 +20,7 @@ function unavailable(message: string, cause?: unknown): KeelError {
  * an onnxruntime session (`MODEL_UNAVAILABLE` on any failure). Each forecast runs all sources in
  * one batch.
  */
-export async function loadOnnxForecaster(modelPath: string): Promise<Forecaster> {
+export async function loadOnnxForecaster(modelPath: string): Promise<OnnxForecaster> {
   let bytes: Buffer;
   let metaText: string;
   const metaPath = join(dirname(modelPath), "model.json");
@@ -70,15 +70,28 @@ function checkGraphShape(bytes: Uint8Array, meta: ModelMeta): void {
   }
 }
 
+/** The ONNX forecaster; it also says which horizon it was trained for. */
+export interface OnnxForecaster extends Forecaster {
+  readonly horizonDays: number;
+}
+
 /** A Forecaster over an open session (exported for tests and benchmarks). */
-export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelMeta, hash: string): Forecaster {
+export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelMeta, hash: string): OnnxForecaster {
   const F = FEATURES.length;
   const W = meta.window;
   const median = meta.quantiles.indexOf(0.5);
   return {
     name: "model",
     hash,
+    horizonDays: meta.horizonDays,
     async forecast(input: ForecastInput): Promise<Readonly<Record<string, SourceForecast>>> {
+      if (input.horizonDays !== meta.horizonDays) {
+        throw new KeelError(
+          "MODEL_HORIZON_MISMATCH",
+          `the model forecasts ${meta.horizonDays}-day means; ${input.horizonDays} days were asked`,
+          { retryable: false },
+        );
+      }
       const asOf = input.snapshot.timestamp;
       const ids: string[] = [];
       const levels: number[] = [];

@@ -72,6 +72,11 @@ export const strategySection = z
     cvarAlpha: z.number().min(0.5).max(0.999).default(0.95),
     /** Number of return scenarios drawn from the forecast quantiles (deterministic). */
     scenarioCount: z.number().int().min(10).max(5_000).default(200),
+    /**
+     * Price each touched source's gas leg inside the CVaR solve (a MILP, up to 60 sources). Off, the
+     * LP is solved without them and the plan is priced against staying afterwards — ~10× faster.
+     */
+    solverFixedCosts: z.boolean().default(false),
     /** Correlation of rate surprises across sources in the scenarios (one common factor). */
     scenarioCorrelation: z.number().min(0).max(0.99).default(0.5),
     slippageBps: slippageSection,

@@ -1,20 +1,10 @@
 import type { Signer } from "ethers";
-import { type Deployed, deployContract, send } from "./contract.ts";
-import { deployAaveSource, deployErc4626Source, deployUniswapSource, type SourceContext, units } from "./sources.ts";
+import { deployContract } from "./contract.ts";
+import { deployAaveFixture, deployUniswapFixture, deployYieldVault, type FixtureContext, units } from "./sources.ts";
+import { type DeployedAdapter, deployKeelSuite, type KeelBounds, type SourceSpec } from "./suite.ts";
 
-/** Source kinds the daemon knows how to read (the adapter's `kind()`). */
-export type AdapterKind = "vault" | "lending" | "lp";
-
-/** One allow-listed adapter of a deployment. */
-export interface DeployedAdapter {
-  address: string;
-  kind: AdapterKind;
-  /** "erc4626" | "aave-v3" | "uniswap-v2". */
-  protocol: string;
-  /** The protocol contract: ERC-4626 vault, Aave pool, Uniswap pair. */
-  target: string;
-  name: string;
-}
+export type { AdapterKind, DeployedAdapter, KeelBounds } from "./suite.ts";
+export { boundsTuple, DEFAULT_BOUNDS } from "./suite.ts";
 
 /** Everything the daemon and the market simulator need to find keel's contracts (JSON-serialisable). */
 export interface KeelDeployment {
@@ -28,26 +18,6 @@ export interface KeelDeployment {
   /** Protocol fixtures and helpers: ERC-4626 targets, Aave pool, Uniswap pair, token owners. */
   extra: Record<string, string>;
 }
-
-/** The allocator's keeper bounds (all bps are of total assets). */
-export interface KeelBounds {
-  maxMoveBps: bigint;
-  maxLossBps: bigint;
-  cooldownSeconds: bigint;
-  maxRebalancesPerDay: bigint;
-  minIdleBps: bigint;
-  maxDeviationBps: bigint;
-}
-
-/** Default keeper bounds wired by `deployKeel`. */
-export const DEFAULT_BOUNDS: Readonly<KeelBounds> = {
-  maxMoveBps: 5_000n,
-  maxLossBps: 50n,
-  cooldownSeconds: 300n,
-  maxRebalancesPerDay: 24n,
-  minIdleBps: 500n,
-  maxDeviationBps: 200n,
-};
 
 /** Options of `deployKeel`. */
 export interface DeployKeelOptions {
@@ -67,134 +37,96 @@ export interface DeployKeelOptions {
   maxOracleAgeSeconds?: bigint;
 }
 
-const MAX_UINT256 = (1n << 256n) - 1n;
 /** Opening kWETH price on the devnet (feed and Uniswap pair). */
 export const ETH_PRICE_USD = 3_000n;
 /** Virtual-share offset: 6-decimals asset → 12-decimals shares. */
 export const VAULT_DECIMALS_OFFSET = 6;
 
 /**
- * Deploys the base asset (kUSDC, 6 decimals), the vault, the allocator and four yield sources — two ERC-4626
- * vaults, a real Aave v3 market and a real Uniswap v2 kUSDC/kWETH pair, each behind its adapter — wires roles
- * and default bounds, and hands every admin role to `opts.manager` (the deployer keeps none unless it is the
- * manager). The deployer stays owner of the test tokens, the ERC-4626 targets, the oracles and the Aave market
- * (pool admin, opening borrower): it is the devnet's market simulator.
+ * The devnet: deploys the base asset (kUSDC, 6 decimals), its protocol fixtures — two ERC-4626 vaults, a real
+ * Aave v3 market and a real Uniswap v2 kUSDC/kWETH pair, with Chainlink-compatible feeds — and then keel's suite
+ * (`deployKeelSuite`: vault, allocator, one adapter per source, default bounds, roles handed to `opts.manager`).
+ * The deployer stays owner of the test tokens, the ERC-4626 targets, the feeds and the Aave market (pool admin,
+ * opening borrower): it is the devnet's market simulator.
  */
 export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Promise<KeelDeployment> {
   const provider = deployer.provider;
   if (!provider) throw new Error("deployKeel: the deployer signer needs a provider");
   const chainId = Number((await provider.getNetwork()).chainId);
   const me = await deployer.getAddress();
-  const bounds: KeelBounds = { ...DEFAULT_BOUNDS, ...opts.bounds };
-  const capBps = opts.adapterCapBps ?? 6_000n;
 
   const token = await deployContract(deployer, "TestToken", ["Keel USD Coin", "kUSDC", 6, me]);
   const asset = await token.getAddress();
-  const vault = await deployContract(deployer, "KeelVault", [
-    asset,
-    "keel kUSDC vault",
-    "keelUSDC",
-    VAULT_DECIMALS_OFFSET,
-    opts.depositCapUnits ?? MAX_UINT256,
-    me,
-  ]);
-  const vaultAddress = await vault.getAddress();
-  const allocator = await deployContract(deployer, "KeelAllocator", [vaultAddress, me, boundsTuple(bounds)]);
-  const allocatorAddress = await allocator.getAddress();
-  await send(vault, "setAllocator", [allocatorAddress]);
-
   const usdFeed = await deployContract(deployer, "MockAggregator", [8, "kUSDC / USD", 100_000_000n, me]);
   const weth = await deployContract(deployer, "TestToken", ["Keel Wrapped Ether", "kWETH", 18, me]);
   const ethFeed = await deployContract(deployer, "MockAggregator", [8, "kWETH / USD", ETH_PRICE_USD * 100_000_000n, me]);
   const baseFeed = await usdFeed.getAddress();
   const wethFeed = await ethFeed.getAddress();
-  const ctx: SourceContext = { deployer, me, token, asset, allocator: allocatorAddress, baseFeed };
-  const adapters: DeployedAdapter[] = [];
-  const extra: Record<string, string> = { deployer: me, weth: await weth.getAddress() };
-  const list = async (address: string, meta: Omit<DeployedAdapter, "address">): Promise<void> => {
-    await send(allocator, "addAdapter", [address, capBps]);
-    adapters.push({ address, ...meta });
-  };
+  const ctx: FixtureContext = { deployer, me, token, asset, baseFeed };
 
-  for (const [i, label] of ["A", "B"].entries()) {
-    const s = await deployErc4626Source(ctx, label);
-    await list(s.adapter, { kind: "vault", protocol: "erc4626", target: s.target, name: `Yield Vault ${label}` });
-    extra[`yieldVault${i}`] = s.target;
-  }
-
-  const aave = await deployAaveSource(
+  const yieldVaults = [await deployYieldVault(ctx, "A"), await deployYieldVault(ctx, "B")];
+  const aave = await deployAaveFixture(
     ctx,
     { token: weth, symbol: "kWETH", decimals: 18, feed: wethFeed },
     { supplyBase: units(1_000_000, 6), collateralOther: units(1_000, 18), borrowBase: units(400_000, 6) },
   );
-  await list(aave.adapter, { kind: "lending", protocol: "aave-v3", target: aave.market.pool, name: "Aave v3 kUSDC" });
-  Object.assign(extra, {
-    aavePool: aave.market.pool,
-    aaveAddressesProvider: aave.market.addressesProvider,
-    aaveConfigurator: aave.market.configurator,
-    aaveOracle: aave.market.oracle,
-    aaveDataProvider: aave.market.dataProvider,
-    aaveRateStrategy: aave.market.rateStrategy,
-    aToken: aave.market.reserves[asset]?.aToken ?? "",
-    aaveVariableDebtToken: aave.market.reserves[asset]?.variableDebtToken ?? "",
-    aaveBorrower: me,
+  const aToken = aave.reserves[asset]?.aToken;
+  if (!aToken) throw new Error("Aave reserve for the base asset was not listed");
+  const uni = await deployUniswapFixture(ctx, weth, {
+    base: units(30_000_000, 6),
+    other: units(30_000_000n / ETH_PRICE_USD, 18),
   });
 
-  const uni = await deployUniswapSource(
-    ctx,
-    { token: weth, feed: wethFeed },
-    { base: units(30_000_000, 6), other: units(30_000_000n / ETH_PRICE_USD, 18) },
-    { maxOracleAgeSeconds: opts.maxOracleAgeSeconds ?? 86_400n, slippageBps: 100n },
-  );
-  await list(uni.adapter, { kind: "lp", protocol: "uniswap-v2", target: uni.market.pair, name: "Uniswap v2 kUSDC/kWETH" });
-  Object.assign(extra, { uniswapFactory: uni.market.factory, uniswapPair: uni.market.pair });
-
-  await handOverRoles(vault, allocator, me, opts);
+  const sources: SourceSpec[] = [
+    { kind: "vault", name: "Yield Vault A", target: yieldVaults[0]! },
+    { kind: "vault", name: "Yield Vault B", target: yieldVaults[1]! },
+    { kind: "lending", name: "Aave v3 kUSDC", pool: aave.pool, aToken },
+    {
+      kind: "lp",
+      name: "Uniswap v2 kUSDC/kWETH",
+      pair: uni.pair,
+      baseFeed,
+      otherFeed: wethFeed,
+      maxOracleAgeSeconds: opts.maxOracleAgeSeconds ?? 86_400n,
+      slippageBps: 100n,
+    },
+  ];
+  const suite = await deployKeelSuite(deployer, {
+    asset,
+    vaultName: "keel kUSDC vault",
+    vaultSymbol: "keelUSDC",
+    decimalsOffset: VAULT_DECIMALS_OFFSET,
+    manager: opts.manager,
+    keeper: opts.keeper,
+    guardian: opts.guardian,
+    ...(opts.depositCapUnits === undefined ? {} : { depositCapUnits: opts.depositCapUnits }),
+    ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
+    ...(opts.adapterCapBps === undefined ? {} : { adapterCapBps: opts.adapterCapBps }),
+    sources,
+  });
   return {
     chainId,
     asset: { address: asset, symbol: "kUSDC", decimals: 6 },
-    vault: vaultAddress,
-    allocator: allocatorAddress,
-    adapters,
+    vault: suite.vault,
+    allocator: suite.allocator,
+    adapters: suite.adapters,
     oracles: { "kUSDC/USD": baseFeed, "kWETH/USD": wethFeed },
-    extra,
+    extra: {
+      deployer: me,
+      weth: await weth.getAddress(),
+      yieldVault0: yieldVaults[0]!,
+      yieldVault1: yieldVaults[1]!,
+      aavePool: aave.pool,
+      aaveAddressesProvider: aave.addressesProvider,
+      aaveConfigurator: aave.configurator,
+      aaveOracle: aave.oracle,
+      aaveDataProvider: aave.dataProvider,
+      aaveRateStrategy: aave.rateStrategy,
+      aToken,
+      aaveVariableDebtToken: aave.reserves[asset]?.variableDebtToken ?? "",
+      aaveBorrower: me,
+      uniswapFactory: uni.factory,
+      uniswapPair: uni.pair,
+    },
   };
-}
-
-/** The Bounds struct as the allocator's ABI expects it. */
-export function boundsTuple(b: KeelBounds): bigint[] {
-  return [b.maxMoveBps, b.maxLossBps, b.cooldownSeconds, b.maxRebalancesPerDay, b.minIdleBps, b.maxDeviationBps];
-}
-
-async function handOverRoles(vault: Deployed, allocator: Deployed, me: string, opts: DeployKeelOptions): Promise<void> {
-  const role = async (c: Deployed, name: string): Promise<string> => (await c.getFunction(name)()) as string;
-  const [vAdmin, vManager, vGuardian] = await Promise.all([
-    role(vault, "DEFAULT_ADMIN_ROLE"),
-    role(vault, "MANAGER_ROLE"),
-    role(vault, "GUARDIAN_ROLE"),
-  ]);
-  const [aAdmin, aManager, aKeeper] = await Promise.all([
-    role(allocator, "DEFAULT_ADMIN_ROLE"),
-    role(allocator, "MANAGER_ROLE"),
-    role(allocator, "KEEPER_ROLE"),
-  ]);
-  await send(vault, "grantRole", [vGuardian, opts.guardian]);
-  await send(allocator, "grantRole", [aKeeper, opts.keeper]);
-  if (opts.manager.toLowerCase() === me.toLowerCase()) return;
-  for (const [c, r] of [
-    [vault, vManager],
-    [vault, vAdmin],
-    [allocator, aManager],
-    [allocator, aAdmin],
-  ] as const) {
-    await send(c, "grantRole", [r, opts.manager]);
-  }
-  for (const [c, r] of [
-    [vault, vManager],
-    [allocator, aManager],
-    [vault, vAdmin],
-    [allocator, aAdmin],
-  ] as const) {
-    await send(c, "renounceRole", [r, me]);
-  }
 }

@@ -29,6 +29,7 @@ const DAY_SECONDS = 86_400;
  * The gas check: prices the plan with EIP-1559 fees from the snapshot, gas units from the estimator
  * and the native price, then says "no" (with every reason that applies) on a cool-down, the daily cap,
  * a fee above the cap, a pessimistic gain below k × cost, or a keeper balance below the worst-case fee.
+ * A plan that needs approval (a forced exit) is exempt from the gain test only.
  */
 export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage<GasInput, GasVerdict> {
   const capWei = gweiToWei(opts.maxGasPriceGwei);
@@ -78,7 +79,11 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
       const costUsd = weiToUsd(costWei, snapshot.nativeUsd);
       const gainToCost = costUsd > 0 ? plan.gainP10Usd / costUsd : plan.gainP10Usd > 0 ? Number.POSITIVE_INFINITY : 0;
       const needUsd = opts.minGainToCostRatio * costUsd;
-      if (!(plan.gainP10Usd > 0) || plan.gainP10Usd < needUsd) {
+      const info: Reason[] = [];
+      if (plan.needsApproval) {
+        // A forced exit is the risk gate's call, not an investment: it does not have to pay for itself.
+        info.push(reason("GAIN_TEST_WAIVED", "forced exit: the gain-to-cost test does not apply", { value: plan.gainP10Usd }));
+      } else if (!(plan.gainP10Usd > 0) || plan.gainP10Usd < needUsd) {
         reasons.push(
           reason(
             "GAIN_BELOW_COST",
@@ -111,6 +116,7 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
       return ok(
         verdict,
         `${gasUnits} gas at ${(Number(fees.effectiveFeePerGasWei) / 1e9).toFixed(2)} gwei = $${costUsd.toFixed(2)}; gain/cost ${gainToCost.toFixed(1)}`,
+        info,
       );
     },
   };

@@ -5,7 +5,8 @@ export const MAX_BINARY_SOURCES = 60;
 
 function num(x: number): string {
   if (!Number.isFinite(x)) throw new RangeError(`non-finite coefficient ${x}`);
-  return Number(x.toPrecision(12)).toString();
+  // Shortest round-trip form; the LP reader takes exponents (1e-7).
+  return String(x);
 }
 
 /** Appends `± |c| name` terms, skipping zero coefficients. */
@@ -24,7 +25,7 @@ function terms(pairs: readonly (readonly [number, string])[]): string {
  * Variables: weights `w_i` in [lower, upper], buys `p_i` and sells `q_i` (w_i − p_i + q_i = current_i)
  * paying proportional costs. `cvar` adds the Rockafellar-Uryasev auxiliaries — VaR `z` (free) and
  * excess losses `y_s ≥ 0` with y_s ≥ −r_sᵀw − z — and minimises −μᵀw + costs + λ(z + Σy_s / ((1−α)S));
- * with up to `MAX_BINARY_SOURCES` sources it also prices each touched source's gas leg and the
+ * with `milp` and up to `MAX_BINARY_SOURCES` sources it also prices each touched source's gas leg and the
  * rebalance's base gas with binaries (a MILP). `mean-variance` minimises −μᵀw + costs + (λ/2)wᵀΣw
  * with Σ the scenario covariance (a QP; fixed costs are checked afterwards).
  */
@@ -53,7 +54,7 @@ export function buildLpModel(p: AllocationProblem): string {
     }
     bounds.push(" z free");
   }
-  if (p.objective === "cvar" && n <= MAX_BINARY_SOURCES && p.baseFixedCost + sumOf(p.fixedCost) > 0) {
+  if (p.objective === "cvar" && p.milp && n <= MAX_BINARY_SOURCES && p.baseFixedCost + sumOf(p.fixedCost) > 0) {
     obj.push([p.baseFixedCost, "bb"]);
     for (let i = 0; i < n; i++) {
       const cur = p.current[i] ?? 0;

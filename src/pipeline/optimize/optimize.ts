@@ -3,7 +3,7 @@ import type { Plan } from "../../domain/decision.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
-import { type GasModelOptions, modelGasUnits } from "../gasCheck/gasModel.ts";
+import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
@@ -18,6 +18,7 @@ export interface OptimizeOptions {
   readonly minMoveUnits: number;
   readonly riskAversion: number;
   readonly objective: "cvar" | "mean-variance" | "greedy";
+  readonly solverFixedCosts: boolean;
   readonly cvarAlpha: number;
   readonly scenarioCount: number;
   readonly scenarioCorrelation: number;
@@ -86,14 +87,11 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       }
       const gains = gainOfMoves(problem, mp.deltaUnits, priceUsd);
       const achieved = problem.ids.map((id) => mp.targetWeights[id] ?? 0);
-      const gasUsd =
-        (modelGasUnits(mp.moves, (id) => problem.kinds[problem.ids.indexOf(id)] ?? "lending", opts.gasModel) > 0n
-          ? fixed.base
-          : 0) +
-        mp.moves.reduce((acc, m) => {
-          const kind = problem.kinds[problem.ids.indexOf(m.sourceId)] ?? "lending";
-          return acc + (m.direction === "deposit" ? fixed.deposit[kind] : fixed.withdraw[kind]);
-        }, 0);
+      const kindOf = (id: string) => problem.kinds[problem.ids.indexOf(id)] ?? "lending";
+      const gasUsd = mp.moves.reduce(
+        (acc, m) => acc + (m.direction === "deposit" ? fixed.deposit : fixed.withdraw)[kindOf(m.sourceId)],
+        fixed.base,
+      );
       const improvementUsd =
         ((objectiveValue(problem, achieved) - objectiveValue(problem, problem.current)) * totalUsd) / 100 - gasUsd;
       const tie = Math.max(0.01, totalUsd * 1e-9);

@@ -29,6 +29,8 @@ export interface AllocationProblem {
   readonly riskAversion: number;
   readonly alpha: number;
   readonly objective: "cvar" | "mean-variance" | "greedy";
+  /** Model the fixed costs with binaries (MILP) in the CVaR solve. */
+  readonly milp: boolean;
 }
 
 /** The parts of the strategy config the problem needs. */
@@ -38,6 +40,7 @@ export interface ProblemOptions {
   readonly maxWeightPerSourceBps: number;
   readonly riskAversion: number;
   readonly objective: "cvar" | "mean-variance" | "greedy";
+  readonly solverFixedCosts: boolean;
   readonly cvarAlpha: number;
   readonly scenarioCount: number;
   readonly scenarioCorrelation: number;
@@ -143,6 +146,7 @@ export function buildProblem(
       riskAversion: opts.riskAversion,
       alpha: opts.cvarAlpha,
       objective: opts.objective,
+      milp: opts.solverFixedCosts,
     },
     reasons,
   };

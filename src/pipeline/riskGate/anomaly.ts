@@ -5,10 +5,10 @@
  * funds is a kill-switch trigger (`EXPLOIT_DETECTED`).
  */
 import { toFloat } from "../../domain/amounts.ts";
+import { indexAtOrBefore } from "../../domain/dataset.ts";
 import type { SourceState } from "../../domain/snapshot.ts";
 import type { RiskInput } from "../types.ts";
 import type { ProtocolFacts, RiskOptions } from "./options.ts";
-import { lastAtOrBefore } from "./scenarios.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -66,7 +66,7 @@ export function checkAnomalies(input: RiskInput, opts: RiskOptions, b: VerdictBu
     }
 
     const pts = history.sources[s.id] ?? [];
-    const from = lastAtOrBefore(pts, now - opts.drainWindowSeconds);
+    const from = indexAtOrBefore(pts, now - opts.drainWindowSeconds);
     const window = pts.slice(Math.max(0, from + 1)).filter((p) => p.t <= now);
 
     // Share price of an ERC-4626 target must not fall.
@@ -119,7 +119,7 @@ export function checkAnomalies(input: RiskInput, opts: RiskOptions, b: VerdictBu
     // Utilisation pinned at 100 % for the whole pinned window.
     if (s.utilization !== null && s.utilization >= opts.utilizationPinnedAt) {
       const since = now - opts.utilizationPinnedSeconds;
-      const first = lastAtOrBefore(pts, since);
+      const first = indexAtOrBefore(pts, since);
       const span = pts.slice(Math.max(0, first)).filter((p) => p.t <= now);
       const covered = first >= 0 && span.length >= 2;
       if (covered && span.every((p) => p.utilization !== null && p.utilization >= opts.utilizationPinnedAt)) {

@@ -1,8 +1,8 @@
+import { indexAtOrBefore } from "../../domain/dataset.ts";
 import type { Reason } from "../../domain/reasons.ts";
 import type { Snapshot, SourceState } from "../../domain/snapshot.ts";
 import type { RiskOptions } from "./options.ts";
 import { type PriceBook, tokensOf } from "./prices.ts";
-import { lastAtOrBefore } from "./scenarios.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
 
 /** Grade of a peg deviation, from mildest to worst. */
@@ -31,7 +31,12 @@ type PegHistory = Readonly<Record<string, readonly { t: number; priceUsd: number
  * observation is older than the peg's price (a daily feed against an hourly one), the peg is valued
  * as of the observation's own time from the history, so a stale bar is not mistaken for a depeg.
  */
-export function pegDeviation(symbol: string, book: PriceBook, opts: RiskOptions, history?: PegHistory): PegDeviation | undefined {
+export function pegDeviation(
+  symbol: string,
+  book: PriceBook,
+  opts: RiskOptions,
+  history?: PegHistory,
+): PegDeviation | undefined {
   const peg = opts.pegs[symbol];
   if (peg === undefined) return undefined;
   const pegUsd = book.usd(peg);
@@ -40,7 +45,7 @@ export function pegDeviation(symbol: string, book: PriceBook, opts: RiskOptions,
   const pegSeries = peg === "USD" ? undefined : (history?.[peg] ?? history?.[opts.priceAliases[peg] ?? ""]);
   const pegAt = (t: number): number => {
     if (!pegSeries) return pegUsd;
-    const i = lastAtOrBefore(pegSeries, t);
+    const i = indexAtOrBefore(pegSeries, t);
     const p = i >= 0 ? pegSeries[i] : undefined;
     return p && t - p.t <= ALIGN_SECONDS && p.priceUsd > 0 ? p.priceUsd : pegUsd;
   };

@@ -2,10 +2,11 @@
  * Flash-loan / manipulation exposure: pool spot vs oracle, one-step TVL (reserve) jumps. A manipulable
  * source is frozen (no new deposits); pool depth vs our position is a cap (see liquidity.ts).
  */
+
+import { indexAtOrBefore } from "../../domain/dataset.ts";
 import type { RiskInput } from "../types.ts";
 import type { RiskOptions } from "./options.ts";
 import { type PriceBook, tokensOf } from "./prices.ts";
-import { lastAtOrBefore } from "./scenarios.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
 
 /** Freezes sources whose pool price strays from the oracle or whose reserves jumped in one step. */
@@ -33,7 +34,7 @@ export function checkManipulation(input: RiskInput, book: PriceBook, opts: RiskO
     }
     const pts = history.sources[s.id];
     if (!pts || pts.length === 0) continue;
-    const i = lastAtOrBefore(pts, snapshot.timestamp - 1);
+    const i = indexAtOrBefore(pts, snapshot.timestamp - 1);
     const prev = i >= 0 ? pts[i] : undefined;
     if (!prev || snapshot.timestamp - prev.t > opts.reserveJumpWindowSeconds || !(prev.tvlUsd > 0)) continue;
     const jump = Math.abs(s.tvlUsd / prev.tvlUsd - 1) * 100;

@@ -77,7 +77,6 @@ export function checkOracles(
   snapshot: Snapshot,
   sources: readonly SourceState[],
   book: PriceBook,
-  opts: RiskOptions,
   b: VerdictBuilder,
 ): void {
   const base = snapshot.baseAsset.symbol.toUpperCase();
@@ -101,5 +100,5 @@ export function checkOracles(
       });
     }
   }
-  if (opts.oracleMaxDisagreementPct > 0) b.metrics.baseOracleDisagreementPct = baseHealth.disagreementPct;
+  b.metrics.baseOracleDisagreementPct = baseHealth.disagreementPct;
 }

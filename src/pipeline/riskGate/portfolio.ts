@@ -86,7 +86,6 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
           times: [history.asOf],
           returns: [Float64Array.from(sources, (s) => ((forecast.sources[s.id]?.p50 ?? s.aprPct) / 100) * years)],
         };
-  b.metrics.scenarios = built.returns.length;
   const shock = opts.incidentShockPct / 100;
   const incidentProb = sources.map((s) =>
     Math.min(0.5, opts.incidentYearlyProbabilityAtScore0 * (1 - (ctx.scores[s.id] ?? 50) / 100) * years),
@@ -106,13 +105,17 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
     cvarParamPct: param.cvar * 100,
     evarPct: evar * 100,
   });
-  if (built.returns.length === 0) {
-    b.note({
-      code: "RISK_NO_HISTORY",
-      message: "no history window: VaR/CVaR from incident scenarios only",
-      severity: "info",
-    });
-  }
+  const pctOf = (x: number) => `${(x * 100).toFixed(2)} %`;
+  b.note({
+    code: built.returns.length === 0 ? "RISK_NO_HISTORY" : "PORTFOLIO_RISK",
+    message:
+      `${forecast.horizonDays}-day loss at ${alpha * 100} %: VaR ${pctOf(tail.var)}, CVaR ${pctOf(tail.cvar)} (parametric ${pctOf(param.var)} / ${pctOf(param.cvar)}), EVaR ${pctOf(evar)}, ` +
+      (built.returns.length === 0
+        ? "from the forecast yield and incident scenarios only (no history)"
+        : `from ${built.returns.length} historical scenarios plus incident scenarios`),
+    value: built.returns.length,
+    severity: "info",
+  });
 
   // Standalone limits per source at unit weight: the cap may not exceed limit / risk-per-unit.
   const risky: boolean[] = [];

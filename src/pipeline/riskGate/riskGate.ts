@@ -56,7 +56,7 @@ export function assessRisk(rawOpts: RiskOptions, rawInput: RiskInput, nowSeconds
   const weights = currentWeights(input);
 
   checkFreshness(snapshot, book, opts, b, nowSeconds);
-  checkOracles(snapshot, sources, book, opts, b);
+  checkOracles(snapshot, sources, book, b);
   checkDepeg(snapshot, sources, book, opts, b, input.history.prices);
   checkManipulation(input, book, opts, b);
   checkAnomalies(input, opts, b);

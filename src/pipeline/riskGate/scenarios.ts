@@ -4,31 +4,17 @@
  * token prices against the base asset (non-base assets), and for LPs the price move net of impermanent
  * loss. Scenarios are joint across sources (same dates), so correlation is kept.
  */
+import { indexAtOrBefore } from "../../domain/dataset.ts";
 import type { HistoryWindow, SourcePoint, SourceState } from "../../domain/snapshot.ts";
 import { ilV2, ilV3, type PriceRange } from "./il.ts";
 import { tokensOf } from "./prices.ts";
 
 type Series = readonly { t: number; priceUsd: number }[];
 
-/** Index of the last element with t ≤ time, or −1. */
-export function lastAtOrBefore<T extends { t: number }>(series: readonly T[], time: number): number {
-  let lo = 0;
-  let hi = series.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (series[mid]!.t <= time) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
 /** Price at or before `time` when not older than `maxAge`, else undefined. */
 export function priceAt(series: Series | undefined, time: number, maxAge: number): number | undefined {
   if (!series || series.length === 0) return undefined;
-  const i = lastAtOrBefore(series, time);
+  const i = indexAtOrBefore(series, time);
   if (i < 0) return undefined;
   const p = series[i]!;
   return time - p.t <= maxAge && p.priceUsd > 0 ? p.priceUsd : undefined;
@@ -128,7 +114,8 @@ export function buildScenarios(spec: ScenarioSpec, maxScenarios = 2_000): Scenar
 
   // Scenario end times, newest first.
   const times: number[] = [];
-  for (let end = history.asOf; end - h >= earliest && times.length < maxScenarios; end -= spec.stepSeconds) times.push(end);
+  for (let end = history.asOf; end - h >= earliest && times.length < maxScenarios; end -= spec.stepSeconds)
+    times.push(end);
 
   // Moves of each distinct token against the base asset, once per scenario (1 for the base or when unknown).
   const baseMoves = times.map((end) => relMove(baseSeries, end - h, end, maxAge) ?? 1);

@@ -37,11 +37,6 @@ export class VerdictBuilder {
     if (entry && bounded < entry.cap) this.caps.set(sourceId, { cap: bounded, rule, message });
   }
 
-  /** Current cap of a source (0 for unknown sources). */
-  capOf(sourceId: string): number {
-    return this.caps.get(sourceId)?.cap ?? 0;
-  }
-
   /** No new deposits into the source; the reason says why. */
   freeze(sourceId: string, why: Reason): void {
     this.frozenSet.add(sourceId);
@@ -68,14 +63,6 @@ export class VerdictBuilder {
   /** A reason that shapes or explains the answer without changing it. */
   note(why: Reason): void {
     this.reasons.push(why);
-  }
-
-  isFrozen(sourceId: string): boolean {
-    return this.frozenSet.has(sourceId);
-  }
-
-  isExited(sourceId: string): boolean {
-    return this.exitSet.has(sourceId);
   }
 
   /** Merges per-source risk detail. */

@@ -1,6 +1,7 @@
 // RELIABILITY.md scenarios 1-3 through the fault proxy: garbage answers, hangs, stale or lagging heads.
 import { expect } from "chai";
 import { ethers } from "ethers";
+import { chainExecutionGate } from "../../../src/adapters/chain/gate.ts";
 import type { ChainProvider } from "../../../src/adapters/chain/provider.ts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
@@ -225,6 +226,29 @@ describe("RPC fault scenarios (RELIABILITY.md 1-3) through the fault proxy", fun
       const check = await p.checkHead();
       expect(check.reasons.map((r) => r.code)).to.deep.equal(["RPC_NO_QUORUM"]);
       expect(check.endpoints.filter((e) => e.error !== undefined)).to.have.length(2);
+    });
+  });
+
+  describe("the execute gate", () => {
+    it("says go when chain access is healthy and the head is fresh and agreed", async () => {
+      const p = make([proxy.url, proxy2.url]);
+      await mine(1);
+      expect(await chainExecutionGate(p)).to.deep.equal([]);
+    });
+
+    it("refuses new intents while degraded or while the head is frozen on one endpoint", async () => {
+      const p = make([proxy.url, proxy2.url], { degradedAfterFailures: 2, maxRetries: 0 });
+      await p.verifyChain();
+      proxy2.set("*", "frozenHead");
+      await p.checkHead();
+      await mine(5);
+      proxy.set("eth_getBalance", "garbage");
+      proxy2.set("eth_getBalance", "garbage");
+      await rejection(p.getBalance(ALICE));
+      await rejection(p.getBalance(ALICE));
+      const codes = (await chainExecutionGate(p)).map((r) => r.code);
+      expect(codes).to.include("RPC_DEGRADED");
+      expect(codes).to.include("RPC_HEAD_DISAGREE");
     });
   });
 });

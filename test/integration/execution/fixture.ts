@@ -23,9 +23,18 @@ export const DEPOSIT = parseUnits("1000000", 6);
 
 /** Starts a chain, deploys keel (manager = deployer unless given) and deposits into the vault. */
 export async function execFixture(
-  opts: { manager?: string; bounds?: Partial<KeelBounds>; httpPort?: number } = {},
+  opts: {
+    manager?: string;
+    /** Deploys the manager (e.g. a Safe) on the fresh chain before keel; returns its address. */
+    setupManager?: (provider: BrowserProvider) => Promise<string>;
+    bounds?: Partial<KeelBounds>;
+    httpPort?: number;
+    intervalMs?: number;
+  } = {},
 ): Promise<ExecFixture> {
   const chain = await startLocalChain(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort });
+  // Sub-second interval mining is refused in the config but allowed at run time.
+  if (opts.intervalMs !== undefined) await chain.provider.request({ method: "evm_setIntervalMining", params: [opts.intervalMs] });
   const provider = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
   provider.pollingInterval = 20;
   const deployer = await provider.getSigner(0);
@@ -33,7 +42,7 @@ export async function execFixture(
   const keeper = new Wallet(Wallet.createRandom().privateKey, provider);
   await provider.send("hardhat_setBalance", [keeper.address, "0x56BC75E2D63100000"]);
   const deployment = await deployKeel(deployer, {
-    manager: opts.manager ?? (await deployer.getAddress()),
+    manager: opts.setupManager ? await opts.setupManager(provider) : (opts.manager ?? (await deployer.getAddress())),
     keeper: keeper.address,
     guardian: await guardian.getAddress(),
     bounds: { cooldownSeconds: 0n, ...opts.bounds },

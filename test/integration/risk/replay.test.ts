@@ -29,14 +29,23 @@ describe("risk gate replays on real episodes (keel-train)", function () {
       base: { symbol: "USDC", decimals: 6, priceSymbol: "USDC" },
       sources: [
         { id: "anchor-ust", kind: "lending", protocol: "anchor", asset: "USTC", units: 300_000 },
-        { id: "aave-v2-usdc", kind: "lending", protocol: "aave-v2", asset: "USDC", units: 500_000, poolId: "aave-v2-usdc" },
+        {
+          id: "aave-v2-usdc",
+          kind: "lending",
+          protocol: "aave-v2",
+          asset: "USDC",
+          units: 500_000,
+          poolId: "aave-v2-usdc",
+        },
       ],
       idleUnits: 200_000,
       symbols: ["USDC", "USTC", "ETH"],
       lookbackDays: 60,
     };
     const steps = replay(ds, spec, opts("USDC"), at("2022-05-01T00:00:00Z"), at("2022-05-31T23:00:00Z"), HOUR);
-    const ust = ds.prices.get("USTC")!.filter((p) => p.t >= at("2022-05-01T00:00:00Z") && p.t < at("2022-06-01T00:00:00Z"));
+    const ust = ds.prices
+      .get("USTC")!
+      .filter((p) => p.t >= at("2022-05-01T00:00:00Z") && p.t < at("2022-06-01T00:00:00Z"));
     const bottom = ust.reduce((a, b) => (b.priceUsd < a.priceUsd ? b : a));
     const bottomKnown = bottom.t + DAY;
     const alert = firstTime(steps, "DEPEG_ALERT", "anchor-ust");
@@ -58,17 +67,35 @@ describe("risk gate replays on real episodes (keel-train)", function () {
     const spec: ReplaySpec = {
       base: { symbol: "USDC", decimals: 6, priceSymbol: "USDC" },
       sources: [
-        { id: "aave-v3-usdc", kind: "lending", protocol: "aave-v3", asset: "USDC", units: 500_000, poolId: "aave-v3-usdc" },
-        { id: "aave-v3-usdt", kind: "lending", protocol: "aave-v3", asset: "USDT", units: 300_000, poolId: "aave-v3-usdt" },
+        {
+          id: "aave-v3-usdc",
+          kind: "lending",
+          protocol: "aave-v3",
+          asset: "USDC",
+          units: 500_000,
+          poolId: "aave-v3-usdc",
+        },
+        {
+          id: "aave-v3-usdt",
+          kind: "lending",
+          protocol: "aave-v3",
+          asset: "USDT",
+          units: 300_000,
+          poolId: "aave-v3-usdt",
+        },
       ],
       idleUnits: 200_000,
       symbols: ["USDC", "USDT", "ETH"],
       lookbackDays: 60,
     };
     const steps = replay(ds, spec, opts("USDC"), at("2023-03-05T00:00:00Z"), at("2023-03-16T00:00:00Z"), HOUR);
-    const flagged = steps.find((s) => [...s.halts, ...s.reasons, ...s.triggers].some((r) => r.code.startsWith("DEPEG_")));
+    const flagged = steps.find((s) =>
+      [...s.halts, ...s.reasons, ...s.triggers].some((r) => r.code.startsWith("DEPEG_")),
+    );
     const codes = flagged ? [...new Set([...flagged.halts, ...flagged.reasons].map((r) => r.code))] : [];
-    console.log(`    USDC: first flagged ${iso(flagged?.t)} with ${codes.join(", ")}; frozen ${flagged?.frozen.join(", ")}`);
+    console.log(
+      `    USDC: first flagged ${iso(flagged?.t)} with ${codes.join(", ")}; frozen ${flagged?.frozen.join(", ")}`,
+    );
     expect(flagged).to.not.equal(undefined);
     expect(flagged!.t).to.be.at.least(at("2023-03-11T00:00:00Z"));
     expect(flagged!.t).to.be.at.most(at("2023-03-12T00:00:00Z"));
@@ -91,14 +118,20 @@ describe("risk gate replays on real episodes (keel-train)", function () {
     const discount = firstTime(steps, "LST_DISCOUNT", "lido-steth");
     const freeze = firstTime(steps, "LST_DISCOUNT_FREEZE", "lido-steth");
     const worst = Math.min(
-      ...steps.flatMap((s) => s.reasons.filter((r) => r.sourceId === "lido-steth" && r.code.startsWith("LST")).map((r) => r.value ?? 0)),
+      ...steps.flatMap((s) =>
+        s.reasons.filter((r) => r.sourceId === "lido-steth" && r.code.startsWith("LST")).map((r) => r.value ?? 0),
+      ),
     );
-    console.log(`    stETH: discount alert ${iso(discount)}, freeze ${iso(freeze)}, deepest ${worst.toFixed(2)} % vs ETH`);
+    console.log(
+      `    stETH: discount alert ${iso(discount)}, freeze ${iso(freeze)}, deepest ${worst.toFixed(2)} % vs ETH`,
+    );
     expect(discount ?? freeze).to.not.equal(undefined);
     for (const s of steps) {
       expect(s.forcedExits).to.not.include("lido-steth");
       expect(s.triggers.filter((r) => r.sourceId === "lido-steth")).to.deep.equal([]);
-      expect([...s.halts, ...s.reasons].filter((r) => r.sourceId === "lido-steth" && r.code.startsWith("DEPEG_"))).to.deep.equal([]);
+      expect(
+        [...s.halts, ...s.reasons].filter((r) => r.sourceId === "lido-steth" && r.code.startsWith("DEPEG_")),
+      ).to.deep.equal([]);
     }
   });
 
@@ -106,9 +139,30 @@ describe("risk gate replays on real episodes (keel-train)", function () {
     const spec: ReplaySpec = {
       base: { symbol: "USDC", decimals: 6, priceSymbol: "USDC" },
       sources: [
-        { id: "aave-v3-usdc", kind: "lending", protocol: "aave-v3", asset: "USDC", units: 400_000, poolId: "aave-v3-usdc" },
-        { id: "aave-v3-usdt", kind: "lending", protocol: "aave-v3", asset: "USDT", units: 200_000, poolId: "aave-v3-usdt" },
-        { id: "aave-v2-usdc", kind: "lending", protocol: "aave-v2", asset: "USDC", units: 200_000, poolId: "aave-v2-usdc" },
+        {
+          id: "aave-v3-usdc",
+          kind: "lending",
+          protocol: "aave-v3",
+          asset: "USDC",
+          units: 400_000,
+          poolId: "aave-v3-usdc",
+        },
+        {
+          id: "aave-v3-usdt",
+          kind: "lending",
+          protocol: "aave-v3",
+          asset: "USDT",
+          units: 200_000,
+          poolId: "aave-v3-usdt",
+        },
+        {
+          id: "aave-v2-usdc",
+          kind: "lending",
+          protocol: "aave-v2",
+          asset: "USDC",
+          units: 200_000,
+          poolId: "aave-v2-usdc",
+        },
       ],
       idleUnits: 200_000,
       symbols: ["USDC", "USDT", "ETH"],
@@ -117,8 +171,12 @@ describe("risk gate replays on real episodes (keel-train)", function () {
     const steps = replay(ds, spec, opts("USDC"), at("2023-02-15T12:00:00Z"), at("2024-12-30T12:00:00Z"), DAY);
     const noisy = steps.filter((s) => s.halts.length + s.triggers.length + s.forcedExits.length > 0);
     const codes = new Map<string, number>();
-    for (const s of noisy) for (const r of [...s.halts, ...s.triggers, ...s.reasons.filter((x) => x.severity === "warn")]) codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
-    console.log(`    2023-2024: ${noisy.length} of ${steps.length} days with a halt, trigger or exit: ${[...codes].map(([c, n]) => `${c}×${n}`).join(", ")}`);
+    for (const s of noisy)
+      for (const r of [...s.halts, ...s.triggers, ...s.reasons.filter((x) => x.severity === "warn")])
+        codes.set(r.code, (codes.get(r.code) ?? 0) + 1);
+    console.log(
+      `    2023-2024: ${noisy.length} of ${steps.length} days with a halt, trigger or exit: ${[...codes].map(([c, n]) => `${c}×${n}`).join(", ")}`,
+    );
     console.log(`    days: ${noisy.map((s) => iso(s.t).slice(0, 10)).join(" ")}`);
     expect(noisy.length).to.be.below(steps.length * 0.05);
   });

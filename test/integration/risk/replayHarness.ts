@@ -103,7 +103,9 @@ export function replayInput(ds: Dataset, spec: ReplaySpec, t: number): RiskInput
     sources: histSources,
     prices: histPrices,
     sharePrice: [],
-    incidents: ds.incidents.filter((i) => i.t <= t).map((i) => ({ t: i.t, protocol: i.protocol.toLowerCase(), lossUsd: i.lossUsd })),
+    incidents: ds.incidents
+      .filter((i) => i.t <= t)
+      .map((i) => ({ t: i.t, protocol: i.protocol.toLowerCase(), lossUsd: i.lossUsd })),
   };
   return {
     snapshot: {
@@ -124,7 +126,9 @@ export function replayInput(ds: Dataset, spec: ReplaySpec, t: number): RiskInput
       horizonDays: 7,
       forecaster: "persistence",
       modelHash: "persistence",
-      sources: Object.fromEntries(sources.map((s) => [s.id, { sourceId: s.id, p10: s.aprPct - 1, p50: s.aprPct, p90: s.aprPct + 1 }])),
+      sources: Object.fromEntries(
+        sources.map((s) => [s.id, { sourceId: s.id, p10: s.aprPct - 1, p50: s.aprPct, p90: s.aprPct + 1 }]),
+      ),
     },
   };
 }
@@ -140,11 +144,25 @@ export interface ReplayStep {
 }
 
 /** Runs the gate every `stepSeconds` over [start, end]. */
-export function replay(ds: Dataset, spec: ReplaySpec, opts: RiskOptions, start: number, end: number, stepSeconds: number): ReplayStep[] {
+export function replay(
+  ds: Dataset,
+  spec: ReplaySpec,
+  opts: RiskOptions,
+  start: number,
+  end: number,
+  stepSeconds: number,
+): ReplayStep[] {
   const out: ReplayStep[] = [];
   for (let t = start; t <= end; t += stepSeconds) {
     const { verdict, halts } = assessRisk(opts, replayInput(ds, spec, t));
-    out.push({ t, halts, reasons: verdict.reasons, triggers: verdict.triggers, frozen: verdict.frozen, forcedExits: verdict.forcedExits });
+    out.push({
+      t,
+      halts,
+      reasons: verdict.reasons,
+      triggers: verdict.triggers,
+      frozen: verdict.frozen,
+      forcedExits: verdict.forcedExits,
+    });
   }
   return out;
 }
@@ -159,7 +177,8 @@ export function firstTime(steps: readonly ReplayStep[], code: string, sourceId?:
 }
 
 /** ISO time of unix seconds (undefined → "never"). */
-export const iso = (t: number | undefined): string => (t === undefined ? "never" : new Date(t * 1000).toISOString().slice(0, 16));
+export const iso = (t: number | undefined): string =>
+  t === undefined ? "never" : new Date(t * 1000).toISOString().slice(0, 16);
 
 /** Unix seconds of an ISO date. */
 export const at = (isoDate: string): number => Date.parse(isoDate) / 1000;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { backtestConfigSchema, selectSources } from "../../../src/backtest/config.ts";
 import { SimMarket } from "../../../src/backtest/market.ts";
-import { maxDrawdownPct, withCapture, type StrategyMetrics } from "../../../src/backtest/metrics.ts";
+import { maxDrawdownPct, type StrategyMetrics, withCapture } from "../../../src/backtest/metrics.ts";
 import { DatasetPrices } from "../../../src/backtest/prices.ts";
 import type { Dataset, PoolInfo } from "../../../src/domain/dataset.ts";
 import { DAY, T0 } from "../../support/backtest.ts";
@@ -100,7 +100,10 @@ describe("simulated market", () => {
 
 describe("backtest source selection", () => {
   it("values an unpriced stablecoin at peg, excludes an unpriced volatile asset, and says so", () => {
-    const sel = selectSources(dataset(), backtestConfigSchema.parse({ sources: ["usdc", "dai", "weth", "link", "nope"] }));
+    const sel = selectSources(
+      dataset(),
+      backtestConfigSchema.parse({ sources: ["usdc", "dai", "weth", "link", "nope"] }),
+    );
     expect(sel.pools.map((p) => p.poolId)).to.deep.equal(["usdc", "dai", "weth"]);
     expect(sel.valuedAtPeg).to.deep.equal(["dai"]);
     expect(sel.excludedNoPrice).to.deep.equal(["link"]);

@@ -44,6 +44,16 @@ describe("gas check stage", () => {
     expect(codes(r)).to.deep.equal(["GAIN_BELOW_COST"]);
   });
 
+  it("waives the gain test for a forced exit, but not the fee cap", async () => {
+    const stage = createGasCheckStage(opts, { estimator: fixedGas(300_000n), rebalanceTimes: noHistory });
+    const exit = { ...planWithGain(-50), needsApproval: true };
+    const r = await stage.run({ snapshot: snap, plan: exit }, signal);
+    expect(r.status).to.equal("ok");
+    expect(r.status === "ok" && r.reasons?.map((x) => x.code)).to.deep.equal(["GAIN_TEST_WAIVED"]);
+    const spike = { ...snap, baseFeesWei: [400n * GWEI] };
+    expect(codes(await stage.run({ snapshot: spike, plan: exit }, signal))).to.deep.equal(["FEE_CAP"]);
+  });
+
   it("defers on a gas-spike block: fee above the cap", async () => {
     const stage = createGasCheckStage(opts, { estimator: fixedGas(300_000n), rebalanceTimes: noHistory });
     const spike = { ...snap, baseFeesWei: [20n * GWEI, 400n * GWEI] };

@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import * as ort from "onnxruntime-node";
 import { loadModelOrReason, loadOnnxForecaster } from "../../../src/adapters/onnx/onnxForecaster.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { createBaseline } from "../../../src/ml/baselines.ts";
+import { predictScaled } from "../../../src/ml/netWeights.ts";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../../../src/ml/onnxExport.ts";
 import { scaleFeatures } from "../../../src/ml/scaler.ts";
-import { predictScaled } from "../../../src/ml/train.ts";
 import { createPredictStage } from "../../../src/pipeline/predict/predict.ts";
 import { hourly, observed } from "./helpers.ts";
 import { tinyModel, tinySpec, writeModel } from "./tinyModel.ts";
@@ -66,6 +67,17 @@ describe("ONNX export and serving", function () {
     }
   });
 
+  it("refuses to forecast a horizon the model was not trained for (so predict falls back)", async () => {
+    const m = await tinyModel();
+    const model = await loadOnnxForecaster(writeModel(dir, m.onnx, m.meta));
+    const input = { ...observed(T0 + 40 * 86_400, { a: hourly(T0, 24 * 40, () => 3) }), horizonDays: 14 };
+    const err = await model.forecast(input).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as KeelError).code).to.equal("MODEL_HORIZON_MISMATCH");
+  });
+
   it("refuses a model file whose SHA-256 differs from model.json", async () => {
     const m = await tinyModel();
     const path = writeModel(dir, m.onnx, { ...m.meta, sha256: "0".repeat(64) });
@@ -97,6 +109,16 @@ describe("ONNX export and serving", function () {
     );
     expect((err as KeelError).code).to.equal("MODEL_UNAVAILABLE");
     expect((err as KeelError).message).to.match(/input shape/);
+  });
+
+  it("the shipped model loads: its hash matches model.json and its input shape the feature list", async () => {
+    const shipped = fileURLToPath(new URL("../../../models/keel-lstm/model.onnx", import.meta.url));
+    const model = await loadOnnxForecaster(shipped);
+    const out = await model.forecast({
+      ...observed(T0 + 120 * 86_400, { a: hourly(T0, 24 * 120, () => 4) }),
+      horizonDays: 7,
+    });
+    expect(out.a!.p50).to.be.within(0, 100);
   });
 
   for (const [what, damage] of [

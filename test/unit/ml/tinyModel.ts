@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { FEATURES } from "../../../src/ml/features.ts";
 import { buildNet, type NetSpec } from "../../../src/ml/lstm.ts";
 import { TARGET_DESCRIPTION } from "../../../src/ml/modelMeta.ts";
+import { readWeights } from "../../../src/ml/netWeights.ts";
 import { exportOnnx } from "../../../src/ml/onnxExport.ts";
 import type { Scaler } from "../../../src/ml/scaler.ts";
 import { tfWasm } from "../../../src/ml/tfBackend.ts";
-import { readWeights } from "../../../src/ml/train.ts";
 
 export const tinySpec: NetSpec = {
   window: 6,

@@ -32,6 +32,7 @@ function problem(over: Partial<AllocationProblem> = {}): AllocationProblem {
     riskAversion: 1,
     alpha: 0.75,
     objective: "cvar",
+    milp: true,
     ...over,
   };
 }
@@ -42,7 +43,7 @@ describe("HiGHS allocation (CVaR and mean-variance)", () => {
     const r = await solveAllocation(p, solver, signal);
     expect(r.method).to.equal("highs-cvar");
     const g = solveGreedy(p);
-    r.weights.forEach((w, i) => expect(w).to.be.closeTo(g[i] ?? 0, 1e-6));
+    for (const [i, w] of r.weights.entries()) expect(w).to.be.closeTo(g[i] ?? 0, 1e-6);
   });
 
   it("avoids a source with a fat loss tail under CVaR, and takes it when risk aversion is zero", async () => {
@@ -114,7 +115,10 @@ describe("HiGHS allocation (CVaR and mean-variance)", () => {
 
       it(`${objective}: all frozen`, async () => {
         const s = snapshot([source("a", 4, 100_000), source("b", 5, 0)], 900_000);
-        const r = await stage.run(optimizeInput(s, forecast({ a: 4, b: 5 }), verdict(["a", "b"], 1, { frozen: ["a", "b"] })), signal);
+        const r = await stage.run(
+          optimizeInput(s, forecast({ a: 4, b: 5 }), verdict(["a", "b"], 1, { frozen: ["a", "b"] })),
+          signal,
+        );
         expect(r.status).to.equal("halt");
       });
 

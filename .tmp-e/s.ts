@@ -1,0 +1,16 @@
+import Safe from "@safe-global/protocol-kit";
+import { BrowserProvider } from "ethers";
+import { startLocalChain } from "../src/devnet/chain.ts";
+import { contractNetworks, deploySafe, deploySafeContracts } from "../src/adapters/safe/deploy.ts";
+const chain = await startLocalChain();
+const p = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
+const d = await p.getSigner(0);
+const c = await deploySafeContracts(d);
+const owners = [await (await p.getSigner(3)).getAddress(), await (await p.getSigner(4)).getAddress(), await (await p.getSigner(5)).getAddress()];
+const safe = await deploySafe(d, c, owners, 2);
+console.log("safe", safe);
+const kit = await Safe.init({ provider: chain.provider as never, safeAddress: safe, contractNetworks: contractNetworks(31337, c) as never, isL1SafeSingleton: true });
+console.log(await kit.getContractVersion(), await kit.getThreshold(), await kit.getNonce());
+const tx = await kit.createTransaction({ transactions: [{ to: owners[0]!, value: "0", data: "0x" }], options: { nonce: 5 } });
+console.log(tx.data, await kit.getTransactionHash(tx));
+await chain.close();

@@ -1,0 +1,151 @@
+import { Contract, type Provider, type Signer } from "ethers";
+import type { Logger } from "pino";
+import type { Action } from "../../domain/decision.ts";
+import { formatUnits } from "../../domain/amounts.ts";
+import { KeelError } from "../../domain/errors.ts";
+import type { Executor, Intent } from "../../ports/execution.ts";
+import { type AllocatorCodec, createAllocatorCodec } from "../execution/allocatorCodec.ts";
+import { translateSendError } from "../execution/errors.ts";
+import type { IntentStore } from "../execution/intentStore.ts";
+import { type ExecutionMetrics, move } from "../execution/lifecycle.ts";
+import type { SafeKit } from "./kit.ts";
+import type { Proposal, ProposalStore, SafeTxFields } from "./proposalStore.ts";
+import { isOpen, reviewProposals } from "./review.ts";
+import { safeTxHash, signSafeTx } from "./safeTx.ts";
+
+/** Options of the Safe route. */
+export interface SafeExecutorOptions {
+  readonly safe: string;
+  readonly allocator: string;
+  readonly vault: string;
+  readonly chainId: number;
+  readonly resimulateEveryBlocks: number;
+  readonly staleDriftBps: number;
+  /** Base asset decimals and symbol for the human-readable summary. */
+  readonly asset?: { readonly symbol: string; readonly decimals: number };
+}
+
+/** Ports of the Safe route. */
+export interface SafeExecutorDeps {
+  readonly provider: Provider;
+  /** Signs the proposal when it is one of the Safe's owners (otherwise only proposes). */
+  readonly proposer: Signer;
+  readonly kit: SafeKit;
+  readonly proposals: ProposalStore;
+  readonly store?: IntentStore;
+  readonly codec?: AllocatorCodec;
+  readonly metrics?: ExecutionMetrics;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+/** Safe nonce for a new proposal: max(chain nonce, every open proposal's nonce + 1). Never shared. */
+export async function nextSafeNonce(kit: SafeKit, proposals: ProposalStore, safe: string): Promise<number> {
+  let n = await kit.getNonce();
+  for (const p of proposals.list()) {
+    if (p.safe.toLowerCase() === safe.toLowerCase() && isOpen(proposals.status(p.safeTxHash))) n = Math.max(n, p.tx.nonce + 1);
+  }
+  return n;
+}
+
+function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint): string[] {
+  const a = opts.asset ?? { symbol: "units", decimals: 0 };
+  const lines = intent.plan.moves.map(
+    (m) => `${m.direction} ${formatUnits(m.amount, a.decimals)} ${a.symbol} ${m.direction === "deposit" ? "into" : "from"} ${m.sourceId}`,
+  );
+  lines.push(`vault total assets before: ${formatUnits(before, a.decimals)} ${a.symbol} (moves keep it, minus slippage)`);
+  lines.push(`expected gain over the horizon: P10 ${intent.plan.gainP10Usd.toFixed(2)} USD, P50 ${intent.plan.gainP50Usd.toFixed(2)} USD`);
+  if (intent.plan.needsApproval) lines.push("outside the keeper's on-chain bounds: needs the manager (this Safe)");
+  return lines;
+}
+
+/**
+ * The Safe route: proposes `allocator.rebalance(keccak(intent.id), moves)` as a Safe transaction
+ * (protocol-kit builds and hashes it) with a human-readable summary, at nonce max(chain, open
+ * proposals + 1), signs it when the proposer is an owner, and stores it for `keel proposals`.
+ * While an earlier proposal is open, no new one is made (PROPOSAL_PENDING, retryable).
+ */
+export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutorDeps): Executor {
+  const codec = deps.codec ?? createAllocatorCodec();
+  const now = deps.now ?? Date.now;
+  const review = () =>
+    reviewProposals(
+      { safe: opts.safe, vault: opts.vault, resimulateEveryBlocks: opts.resimulateEveryBlocks, staleDriftBps: opts.staleDriftBps },
+      { provider: deps.provider, proposals: deps.proposals, codec, ...(deps.store ? { store: deps.store } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+    );
+  return {
+    async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
+      const open = await review();
+      const mine = open.find((p) => p.intentId === intent.id);
+      if (mine) return { route: "safe", intentId: intent.id, txHashes: [mine.safeTxHash], status: "proposed" };
+      if (open.length > 0) {
+        throw new KeelError("PROPOSAL_PENDING", `Safe proposal ${open[0]?.safeTxHash} is still open; execute or reject it first`, {
+          retryable: true,
+          context: { safeTxHash: open[0]?.safeTxHash ?? null, nonce: open[0]?.tx.nonce ?? null },
+        });
+      }
+      const data = codec.encodeRebalance(intent.id, intent.plan.moves);
+      try {
+        await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
+      } catch (err) {
+        throw translateSendError(err, codec, "simulate");
+      }
+      signal.throwIfAborted();
+      const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
+      const before = (await vault.getFunction("totalAssets")()) as bigint;
+      const nonce = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
+      const built = await deps.kit.createTransaction({ transactions: [{ to: opts.allocator, value: "0", data }], options: { nonce } });
+      const d = built.data;
+      const tx: SafeTxFields = {
+        to: String(d.to),
+        value: String(d.value),
+        data: String(d.data),
+        operation: Number(d.operation),
+        safeTxGas: String(d.safeTxGas),
+        baseGas: String(d.baseGas),
+        gasPrice: String(d.gasPrice),
+        gasToken: String(d.gasToken),
+        refundReceiver: String(d.refundReceiver),
+        nonce: Number(d.nonce),
+      };
+      const hash = await deps.kit.getTransactionHash(built);
+      if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
+        throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", { retryable: false });
+      }
+      const proposal: Proposal = {
+        safeTxHash: hash,
+        safe: opts.safe,
+        chainId: opts.chainId,
+        intentId: intent.id,
+        tx,
+        summary: {
+          lines: summaryLines(intent, opts, before),
+          totalAssetsBefore: before.toString(),
+          expectedTotalAssetsAfter: before.toString(),
+          reasons: [],
+        },
+        proposer: await deps.proposer.getAddress(),
+        createdAt: now(),
+      };
+      if (deps.store) {
+        const rec = await deps.store.create({
+          id: intent.id,
+          onchainId: codec.intentIdOf(intent.id),
+          decisionId: intent.decisionId,
+          route: "safe",
+          moves: intent.plan.moves.map((m) => ({ sourceId: m.sourceId, direction: m.direction, amount: m.amount.toString() })),
+        });
+        await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "sent", { safeTxHash: hash });
+      }
+      deps.proposals.put(proposal);
+      const owners = (await deps.kit.getOwners()).map((o) => o.toLowerCase());
+      if (owners.includes(proposal.proposer.toLowerCase())) {
+        const s = await signSafeTx(deps.proposer, proposal);
+        deps.proposals.addSignature(hash, s.owner, s.signature);
+      }
+      deps.metrics?.pendingProposals?.set(open.length + 1);
+      deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: tx.nonce }, "Safe proposal created");
+      return { route: "safe", intentId: intent.id, txHashes: [hash], status: "proposed" };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// What the chaos and soak runs configure: the daemon's config on the devnet, limits the invariants share, figures.
+import type { Devnet } from "../../src/devnet/devnet.ts";
+
+/** Run-wide figures, printed at the end. */
+export interface ChaosStats {
+  sequences: number;
+  steps: number;
+  stepsByKind: Record<string, number>;
+  /** Wall time spent per step kind (ms), to keep the run fast. */
+  msByKind: Record<string, number>;
+  faultsInjected: Record<string, number>;
+  checksPassed: Record<string, number>;
+  tickOutcomes: Record<string, number>;
+  daemonStarts: number;
+  startsRefused: Record<string, number>;
+  sends: number;
+}
+
+/** Chaos daemon config: short timeouts so faults cost milliseconds, the same limits the invariants use. */
+export const CHAOS_LIMITS = { oracleHeartbeatSeconds: 3_600, depegStopPct: 1 } as const;
+
+/** The daemon's config on this devnet through `rpcUrl`: short timeouts so faults cost milliseconds. */
+export function daemonConfig(
+  devnet: Devnet,
+  rpcUrl: string,
+  stateDir: string,
+  over: { state?: Record<string, unknown>; rest?: Record<string, unknown> } = {},
+): { raw: unknown; env: Record<string, string> } {
+  const d = devnet.deployment;
+  const oracles = Object.fromEntries(Object.entries(d.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
+  return {
+    raw: {
+      chain: {
+        rpcUrls: [{ env: "KEEL_CHAOS_RPC_URL" }],
+        requestTimeoutMs: 300,
+        maxRetries: 1,
+        degradedAfterFailures: 5,
+        breakerCooldownMs: 500,
+      },
+      contracts: { vault: d.vault, allocator: d.allocator, oracles },
+      execution: {
+        keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
+        guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
+      },
+      risk: { ...CHAOS_LIMITS },
+      ...over.rest,
+      schedule: { tickTimeoutMs: 5_000 },
+      state: { dir: stateDir, ...over.state },
+      http: { port: 0 },
+    },
+    env: {
+      KEEL_CHAOS_RPC_URL: rpcUrl,
+      KEEL_CHAOS_KEEPER_KEY: devnet.keys.keeper,
+      KEEL_CHAOS_GUARDIAN_KEY: devnet.keys.guardian,
+    },
+  };
+}

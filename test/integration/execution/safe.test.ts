@@ -1,0 +1,184 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { encryptKeystoreJson, id, Wallet } from "ethers";
+import { countRebalanced } from "../../../src/adapters/execution/events.ts";
+import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
+import { openMemoryIntentStore } from "../../../src/adapters/execution/memoryStore.ts";
+import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
+import { initSafeKit, type SafeKit } from "../../../src/adapters/safe/kit.ts";
+import { openProposalStore, type Proposal } from "../../../src/adapters/safe/proposalStore.ts";
+import { reviewProposals } from "../../../src/adapters/safe/review.ts";
+import { createSafeExecutor, nextSafeNonce } from "../../../src/adapters/safe/safeExecutor.ts";
+import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
+import { KeelError } from "../../../src/domain/errors.ts";
+import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
+
+const run = promisify(execFile);
+
+describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed and executed from the CLI", function () {
+  this.timeout(120_000);
+  let f: ExecFixture;
+  let contracts: SafeContracts;
+  let safe = "";
+  let kit: SafeKit;
+  const owners = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey));
+  const dir = mkdtempSync(join(tmpdir(), "keel-safe-"));
+  const stateDir = join(dir, "state");
+  const proposals = openProposalStore(join(stateDir, "proposals"));
+  const store = openMemoryIntentStore();
+  const codec = loadAllocatorCodec();
+  const signal = new AbortController().signal;
+  const configPath = join(dir, "keel.json");
+  const keystores: string[] = [];
+
+  before(async () => {
+    f = await execFixture({
+      httpPort: 0,
+      setupManager: async (provider) => {
+        const deployer = await provider.getSigner(0);
+        contracts = await deploySafeContracts(deployer);
+        safe = await deploySafe(deployer, contracts, owners.map((o) => o.address), 2);
+        return safe;
+      },
+    });
+    for (const o of owners) await f.provider.send("hardhat_setBalance", [o.address, "0x56BC75E2D63100000"]);
+    kit = await initSafeKit({ provider: f.chain.provider, safe, chainId: 31337, contracts });
+    writeFileSync(join(dir, "pw"), "owner-pass\n");
+    for (const [i, o] of owners.entries()) {
+      const path = join(dir, `owner${i}.json`);
+      writeFileSync(path, await encryptKeystoreJson({ address: o.address, privateKey: o.privateKey }, "owner-pass", { scrypt: { N: 1024 } }));
+      keystores.push(path);
+    }
+    writeFileSync(
+      configPath,
+      JSON.stringify({ chain: { rpcUrls: [{ env: "KEEL_TEST_RPC" }] }, state: { dir: stateDir }, execution: { safe: { address: safe } } }),
+    );
+  });
+  after(async () => {
+    await f.close();
+  });
+
+  function executor() {
+    return createSafeExecutor(
+      { safe, allocator: f.deployment.allocator, vault: f.deployment.vault, chainId: 31337, resimulateEveryBlocks: 1, staleDriftBps: 100, asset: { symbol: "kUSDC", decimals: 6 } },
+      { provider: f.provider, proposer: f.keeper, kit, proposals, store, codec },
+    );
+  }
+  const review = () =>
+    reviewProposals(
+      { safe, vault: f.deployment.vault, resimulateEveryBlocks: 1, staleDriftBps: 100 },
+      { provider: f.provider, proposals, codec, store },
+    );
+
+  async function cli(...args: string[]): Promise<unknown> {
+    const { stdout } = await run(process.execPath, ["src/main.ts", "proposals", ...args, "--config", configPath, "--json"], {
+      env: { ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "", KEEL_SIGNER_PASSWORD_FILE: join(dir, "pw") },
+    });
+    return JSON.parse(stdout);
+  }
+
+  /** Owners execute some other Safe transaction at `nonce` (a rejection of whatever was proposed there). */
+  async function rejectAt(nonce: number): Promise<void> {
+    const p: Proposal = {
+      safeTxHash: "",
+      safe,
+      chainId: 31337,
+      intentId: "reject",
+      tx: { to: safe, value: "0", data: "0x", operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0", gasToken: "0x0000000000000000000000000000000000000000", refundReceiver: "0x0000000000000000000000000000000000000000", nonce },
+      summary: { lines: [], totalAssetsBefore: "0", expectedTotalAssetsAfter: "0", reasons: [] },
+      proposer: "",
+      createdAt: 0,
+    };
+    const sigs = await Promise.all(owners.slice(0, 2).map((o) => signSafeTx(o, p)));
+    const sorted = sigs.map((s) => [s.owner, s.signature] as [string, string]).sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const c = safeContract(safe, owners[0]!.connect(f.provider));
+    await (await c.getFunction("execTransaction")(...execArgs(p, encodeSignatures(sorted)))).wait();
+  }
+
+  it("proposes, two owners sign from the CLI, a third executes, and the allocator emits Rebalanced from the Safe", async () => {
+    const intent = depositIntent(f, "safe-1", "100");
+    const action = await executor().execute(intent, signal);
+    expect(action.route).to.equal("safe");
+    expect(action.status).to.equal("proposed");
+    const hash = action.txHashes[0] ?? "";
+    const p = proposals.get(hash);
+    expect(p?.safeTxHash).to.equal(safeTxHash({ chainId: 31337, safe }, p!.tx));
+    expect(p?.summary.lines[0]).to.match(/^deposit 100\.00 kUSDC into 0x/);
+    expect(store.get("safe-1")?.state).to.equal("sent");
+
+    const listed = (await cli("list")) as { safeTxHash: string; signers: string[] }[];
+    expect(listed.map((r) => r.safeTxHash)).to.include(hash);
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    const second = (await cli("sign", hash, "--signer", `keystore:${keystores[1]}`)) as { signatures: number; threshold: number };
+    expect(second).to.include({ signatures: 2, threshold: 2 });
+    const executed = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`)) as { txHash: string };
+    const receipt = await f.provider.getTransactionReceipt(executed.txHash);
+    expect(receipt?.status).to.equal(1);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-1"))).to.equal(1);
+    await review();
+    expect(store.get("safe-1")?.state).to.equal("final");
+  });
+
+  it("refuses a signature from a key that is not an owner", async () => {
+    const intent = depositIntent(f, "safe-stranger", "10");
+    const action = await executor().execute(intent, signal);
+    const stranger = join(dir, "stranger.json");
+    const w = Wallet.createRandom();
+    writeFileSync(stranger, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "owner-pass", { scrypt: { N: 1024 } }));
+    const err = await cli("sign", action.txHashes[0] ?? "", "--signer", `keystore:${stranger}`).catch((e: { stderr?: string; code?: number }) => e);
+    expect((err as { code?: number }).code).to.equal(1);
+    expect((err as { stderr?: string }).stderr).to.contain("NOT_A_SAFE_OWNER");
+    await rejectAt((await proposals.get(action.txHashes[0] ?? ""))!.tx.nonce);
+    await review();
+  });
+
+  it("never gives two proposals the same nonce, and makes no second proposal while one is open", async () => {
+    const first = await executor().execute(depositIntent(f, "safe-n1", "10"), signal);
+    const p1 = proposals.get(first.txHashes[0] ?? "")!;
+    expect(await nextSafeNonce(kit, proposals, safe)).to.equal(p1.tx.nonce + 1);
+    const err = await executor().execute(depositIntent(f, "safe-n2", "10"), signal).catch((e: unknown) => e);
+    expect((err as KeelError).code).to.equal("PROPOSAL_PENDING");
+    const nonces = proposals.list().map((p) => p.tx.nonce);
+    expect(new Set(nonces).size).to.equal(nonces.length);
+    await rejectAt(p1.tx.nonce);
+    await review();
+  });
+
+  it("marks a pending proposal stale when its re-simulation would revert (vault paused)", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-stale", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
+    try {
+      await f.provider.send("evm_mine", []);
+      await review();
+      expect(proposals.status(hash).status).to.equal("stale");
+      expect(proposals.status(hash).reason).to.contain("VaultPaused");
+    } finally {
+      // The Safe is the manager: unpause through it would need a proposal; the deployer kept no role, so impersonate.
+      await f.provider.send("hardhat_impersonateAccount", [safe]);
+      await f.provider.send("hardhat_setBalance", [safe, "0x56BC75E2D63100000"]);
+      const asSafe = await f.provider.getSigner(safe);
+      await (await f.vault.connect(asSafe).getFunction("unpause")()).wait();
+      await f.provider.send("hardhat_stopImpersonatingAccount", [safe]);
+    }
+    await f.provider.send("evm_mine", []);
+    await review();
+    expect(proposals.status(hash).status).to.equal("pending");
+    await rejectAt(proposals.get(hash)!.tx.nonce);
+    await review();
+  });
+
+  it("ends the intent when another transaction executes at the proposal's nonce (rejection)", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-rejected", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await rejectAt(proposals.get(hash)!.tx.nonce);
+    await review();
+    expect(proposals.status(hash).status).to.equal("rejected");
+    expect(store.get("safe-rejected")?.state).to.equal("replaced");
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-rejected"))).to.equal(0);
+  });
+});
