@@ -21,7 +21,11 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 const t = await openTestChain();
 try {
   const a = await t.accounts();
-  const d = await deployKeel(a.deployer, { manager: a.manager.address, keeper: a.keeper.address, guardian: a.guardian.address });
+  const d = await deployKeel(a.deployer, {
+    manager: a.manager.address,
+    keeper: a.keeper.address,
+    guardian: a.guardian.address,
+  });
   const token = keel("TestToken", d.asset.address, a.deployer);
   const vault = (u: JsonRpcSigner): Contract => keel("KeelVault", d.vault, u);
   const manager = keel("KeelAllocator", d.allocator, a.manager);
@@ -32,7 +36,11 @@ try {
   // First deposit pays for fresh storage; the steady-state figure is the second one.
   await send(vault(a.alice), "deposit", [1_000_000n * USDC, a.alice.address]);
   emit("deposit", await gasOf(vault(a.bob).getFunction("deposit")(1_000_000n * USDC, a.bob.address)), "gas");
-  emit("withdraw.fromIdle", await gasOf(vault(a.bob).getFunction("withdraw")(10_000n * USDC, a.bob.address, a.bob.address)), "gas");
+  emit(
+    "withdraw.fromIdle",
+    await gasOf(vault(a.bob).getFunction("withdraw")(10_000n * USDC, a.bob.address, a.bob.address)),
+    "gas",
+  );
 
   const [vA, vB, aave, lp] = d.adapters.map((x) => x.address) as [string, string, string, string];
   const rebalance = (moves: ReturnType<typeof move>[]) => gasOf(manager.getFunction("rebalance")(intent(), moves));
@@ -40,14 +48,25 @@ try {
   // Warm every source once (first writes to fresh storage would dominate the comparison).
   await rebalance(d.adapters.map((x) => move(x.address, true, 1_000n * USDC)));
   emit("rebalance.adapters1", await rebalance([move(vA, true, amt)]), "gas", { adapters: 1, kinds: "vault" });
-  emit("rebalance.adapters2", await rebalance([move(vA, true, amt), move(vB, true, amt)]), "gas", { adapters: 2, kinds: "vault,vault" });
-  emit("rebalance.adapters3", await rebalance([move(vA, true, amt), move(vB, true, amt), move(aave, true, amt)]), "gas", {
-    adapters: 3,
-    kinds: "vault,vault,lending",
+  emit("rebalance.adapters2", await rebalance([move(vA, true, amt), move(vB, true, amt)]), "gas", {
+    adapters: 2,
+    kinds: "vault,vault",
   });
+  emit(
+    "rebalance.adapters3",
+    await rebalance([move(vA, true, amt), move(vB, true, amt), move(aave, true, amt)]),
+    "gas",
+    {
+      adapters: 3,
+      kinds: "vault,vault,lending",
+    },
+  );
   emit("rebalance.lpDeposit", await rebalance([move(lp, true, amt)]), "gas", { adapters: 1, kinds: "lp" });
   emit("rebalance.lpWithdraw", await rebalance([move(lp, false, amt / 2n)]), "gas", { adapters: 1, kinds: "lp" });
-  emit("rebalance.aaveWithdraw", await rebalance([move(aave, false, amt / 2n)]), "gas", { adapters: 1, kinds: "lending" });
+  emit("rebalance.aaveWithdraw", await rebalance([move(aave, false, amt / 2n)]), "gas", {
+    adapters: 1,
+    kinds: "lending",
+  });
 
   // A withdrawal larger than idle: pulls the rest from the first adapter(s) in order.
   const idle = (await vault(a.bob).getFunction("idle")()) as bigint;

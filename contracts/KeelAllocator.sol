@@ -75,10 +75,12 @@ contract KeelAllocator is AccessControl {
     event BoundsSet(Bounds bounds);
     event AdapterAdded(address indexed adapter, uint256 capBps);
     event AdapterCapSet(address indexed adapter, uint256 capBps);
-    event AdapterRemoved(address indexed adapter, uint256 recovered);
+    /// @notice `abandoned`: value still in the adapter after a forced exit, written off by the manager.
+    event AdapterRemoved(address indexed adapter, uint256 recovered, uint256 abandoned);
     event EmergencyExit(address indexed adapter, uint256 recovered);
     event EmergencyExitFailed(address indexed adapter, bytes reason);
     event PulledForWithdraw(address indexed adapter, uint256 assets);
+    event PullFailed(address indexed adapter, uint256 assets, bytes reason);
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and MANAGER_ROLE (the deployer hands them to the manager).
     constructor(address vault_, address admin, Bounds memory bounds_) {
@@ -267,12 +269,14 @@ contract KeelAllocator is AccessControl {
     function removeAdapter(address adapter, bool forceExit) external onlyRole(MANAGER_ROLE) {
         if (!_config[adapter].listed) revert UnknownAdapter(adapter);
         uint256 recovered;
+        uint256 abandoned;
         uint256 held = IKeelAdapter(adapter).totalAssets();
         if (held != 0) {
             if (!forceExit) revert AdapterNotEmpty(adapter, held);
             IKeelVault(vault).beginAllocation();
             recovered = IKeelAdapter(adapter).emergencyWithdraw();
             IKeelVault(vault).endAllocation();
+            abandoned = IKeelAdapter(adapter).totalAssets();
         }
         delete _config[adapter];
         uint256 n = _adapters.length;
@@ -283,7 +287,7 @@ contract KeelAllocator is AccessControl {
                 break;
             }
         }
-        emit AdapterRemoved(adapter, recovered);
+        emit AdapterRemoved(adapter, recovered, abandoned);
     }
 
     /// @notice Runs one adapter's emergency exit (no prices) — e.g. again after a shutdown left it non-empty.
@@ -305,9 +309,13 @@ contract KeelAllocator is AccessControl {
             uint256 available = a.maxWithdraw();
             if (available < take) take = available;
             if (take == 0) continue;
-            uint256 got = a.withdraw(take);
-            pulled += got;
-            emit PulledForWithdraw(address(a), got);
+            // One failing source (e.g. a swap missing its oracle min-out) must not block the vault's withdrawals.
+            try a.withdraw(take) returns (uint256 got) {
+                pulled += got;
+                emit PulledForWithdraw(address(a), got);
+            } catch (bytes memory reason) {
+                emit PullFailed(address(a), take, reason);
+            }
         }
     }
 

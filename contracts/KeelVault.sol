@@ -30,6 +30,8 @@ contract KeelVault is ERC4626, AccessControl {
     bool private _paused;
     bool private _shutdown;
     uint256 private _lock = 1;
+    /// @dev totalAssets as just computed by withdraw / redeem, for _withdraw's loss accounting (same transaction).
+    uint256 private transient _totalBefore;
 
     error VaultPaused();
     error VaultShutdown();
@@ -39,12 +41,15 @@ contract KeelVault is ERC4626, AccessControl {
     error ReentrantCall();
     error ZeroAddress();
     error ZeroShares();
+    error InsufficientLiquidity(uint256 requested, uint256 available);
 
     event Paused(address indexed by);
     event Unpaused(address indexed by);
     event Shutdown(address indexed by, uint256 recovered);
     event DepositCapSet(uint256 depositCap);
     event AllocatorSet(address indexed allocator);
+    /// @notice A withdrawal's pull from the adapters realised `loss` base units; the receiver got `requested - loss`.
+    event WithdrawalLoss(address indexed owner, uint256 requested, uint256 loss);
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and MANAGER_ROLE (the deployer hands them to the manager).
     constructor(IERC20 asset_, string memory name_, string memory symbol_, uint8 decimalsOffset, uint256 cap, address admin)
@@ -136,12 +141,38 @@ contract KeelVault is ERC4626, AccessControl {
         return super.mint(shares, receiver);
     }
 
-    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
-        return super.withdraw(assets, receiver, owner);
+    /// @dev Same checks and rounding as OZ's, with the adapters valued once and asked for liquidity only when
+    /// idle cannot pay (saves two passes over the adapters).
+    function withdraw(uint256 assets, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 shares)
+    {
+        (uint256 total, uint256 supply) = (totalAssets(), totalSupply() + 10 ** _offset);
+        uint256 max = Math.mulDiv(balanceOf(owner), total + 1, supply, Math.Rounding.Floor);
+        if (assets > idle()) max = Math.min(max, availableLiquidity());
+        if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
+        shares = Math.mulDiv(assets, supply, total + 1, Math.Rounding.Ceil);
+        _totalBefore = total;
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
-    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
-        return super.redeem(shares, receiver, owner);
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 assets)
+    {
+        (uint256 total, uint256 supply) = (totalAssets(), totalSupply() + 10 ** _offset);
+        uint256 max = balanceOf(owner);
+        assets = Math.mulDiv(shares, total + 1, supply, Math.Rounding.Floor);
+        if (shares <= max && assets > idle()) {
+            max = Math.min(max, Math.mulDiv(availableLiquidity(), supply, total + 1, Math.Rounding.Floor));
+        }
+        if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
+        _totalBefore = total;
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
     /// @dev A deposit too small to mint one share reverts instead of being absorbed (donation-attack victims keep
@@ -151,13 +182,32 @@ contract KeelVault is ERC4626, AccessControl {
         super._deposit(caller, receiver, assets, shares);
     }
 
+    /// @dev Idle first, then the adapters in order. A loss realised by that pull (swap fees, a target's rounding)
+    /// is borne by this withdrawal — the receiver gets `assets - loss` (reported by `WithdrawalLoss`) — never by
+    /// the remaining shareholders. Like Yearn v3's withdraw with a loss allowance.
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
         internal
         override
     {
         uint256 held = idle();
-        if (held < assets && allocator != address(0)) IKeelAllocatorHooks(allocator).pullForWithdraw(assets - held);
-        super._withdraw(caller, receiver, owner, assets, shares);
+        uint256 payout = assets;
+        if (held < assets && allocator != address(0)) {
+            IKeelAllocatorHooks a = IKeelAllocatorHooks(allocator);
+            uint256 before = _totalBefore;
+            a.pullForWithdraw(assets - held);
+            held = idle();
+            uint256 afterPull = held + a.totalAdapterAssets();
+            if (afterPull < before) {
+                uint256 loss = Math.min(before - afterPull, assets);
+                payout = assets - loss;
+                emit WithdrawalLoss(owner, assets, loss);
+            }
+            if (held < payout) revert InsufficientLiquidity(payout, held);
+        }
+        if (caller != owner) _spendAllowance(owner, caller, shares);
+        _burn(owner, shares);
+        IERC20(asset()).safeTransfer(receiver, payout);
+        emit Withdraw(caller, receiver, owner, payout, shares);
     }
 
     function _requireOpen() private view {

@@ -1,6 +1,7 @@
 // `npm run chaos`: the long chaos run (default 1 000 sequences × 30 steps). Prints the figures as JSON on
 // stdout, progress on stderr, and on a broken invariant the failing steps and a one-line replay command.
-//   npm run chaos -- [--sequences N] [--steps N] [--seed S] [--path P] [--max-minutes M]
+//   npm run chaos -- [--sequences N] [--steps N] [--seed S] [--path P] [--max-minutes M] [--keep-going]
+// --keep-going records every broken invariant (with its replay command) and runs on; exit 1 if any broke.
 import { parseArgs } from "node:util";
 import { runChaos } from "../test/chaos/runChaos.ts";
 
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     path: { type: "string" },
     "max-minutes": { type: "string" },
+    "keep-going": { type: "boolean", default: false },
   },
 });
 const sequences = Number(values.sequences);
@@ -21,6 +23,7 @@ const result = await runChaos({
   stepsPerSequence: steps,
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
   ...(values.path !== undefined ? { path: values.path } : {}),
+  keepGoing: values["keep-going"] === true,
   ...(values["max-minutes"] !== undefined ? { maxMs: Number(values["max-minutes"]) * 60_000 } : {}),
   onSequence: (done, stats) => {
     if (tty) process.stderr.write(`\rchaos: ${done}/${sequences} sequences, ${stats.steps} steps`);
@@ -47,12 +50,16 @@ process.stdout.write(
       daemonStarts: s.daemonStarts,
       startsRefused: s.startsRefused,
       keeperTransactions: s.sends,
+      startRefusedExamples: s.startRefusedExamples,
+      violations: result.violations,
       failure: result.failure ?? null,
     },
     null,
     2,
   )}\n`,
 );
+for (const v of result.violations) process.stderr.write(`chaos: INVARIANT BROKEN: ${v.message}\nreplay: ${v.replay}\n`);
+if (result.violations.length > 0 && !result.failure) process.exit(1);
 if (result.failure) {
   process.stderr.write(`chaos: INVARIANT BROKEN: ${result.failure.message}\nreplay: ${result.failure.replay}\n`);
   process.exit(1);

@@ -226,11 +226,14 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       },
       { market, history, clock: chainClock },
     ),
-    predict: createPredictStage({ horizonDays: config.strategy.horizonDays }, {
+    predict: createPredictStage(
+      { horizonDays: config.strategy.horizonDays, driftHorizons: config.model.driftHorizons, driftMinSamples: config.model.driftMinSamples },
+      {
       model,
       ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
-      baseline,
-    }),
+        baseline,
+      },
+    ),
     riskGate: createRiskGateStage(
       { ...config.risk, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: baseAsset.symbol },
       { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },

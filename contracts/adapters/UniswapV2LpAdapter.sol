@@ -103,10 +103,18 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
         return value + Math.mulDiv(fairPool, lp, _pair.totalSupply());
     }
 
-    /// @notice What a withdrawal can deliver now: 0 while the feeds are stale or spot is off the oracle.
+    /// @notice What a withdrawal can deliver now. Only the loose base balance while the feeds are stale or spot is
+    /// far enough from the oracle that the swap back could miss its min-out: vault withdrawals then skip this
+    /// source instead of failing.
     function maxWithdraw() public view returns (uint256) {
-        (bool ok,,) = _prices(true);
+        (bool ok, uint256 pBase, uint256 pOther) = _prices(true);
         if (!ok || spotDeviationBps() > IKeelDeviationBound(allocator).maxDeviationBps()) {
+            return _asset.balanceOf(address(this));
+        }
+        // Withdrawing sells the other token: only spot below the oracle can make that swap miss its min-out.
+        (uint256 rBase, uint256 rOther) = _reserves();
+        uint256 oracleValue = _otherToBase(rOther, pBase, pOther);
+        if (rBase < oracleValue && Math.mulDiv(oracleValue - rBase, BPS, oracleValue) + FEE_MARGIN_BPS >= slippageBps) {
             return _asset.balanceOf(address(this));
         }
         return (totalAssets() * (BPS - slippageBps - FEE_MARGIN_BPS)) / BPS;

@@ -29,8 +29,16 @@ export const backtestConfigSchema = z
     /** Pool ids; default every lending/vault pool whose asset is a stablecoin. */
     sources: z.array(z.string().min(1)).optional(),
     stablecoins: z.array(z.string().min(1)).default(DEFAULT_STABLECOINS),
-    /** Baseline forecaster used by `keel` when no model is given. */
-    forecaster: z.enum(["persistence", "mean", "ema", "arima"]).default("ema"),
+    /**
+     * model.onnx for `keel`'s predict stage (model.json beside it). Refused when the model saw data
+     * after the backtest's start (its `training.dataBefore`), which would be look-ahead.
+     */
+    modelPath: z.string().min(1).optional(),
+    /**
+     * Baseline forecaster used by `keel` when no model is given (and as the model's fallback). `arima`
+     * was chosen on 2021-06-01..2023-02-28 among persistence / mean / ema / arima at default settings.
+     */
+    forecaster: z.enum(["persistence", "mean", "ema", "arima"]).default("arima"),
     /** History handed to the stages, days. */
     lookbackDays: z.number().int().min(7).max(730).default(130),
     /** A rate older than this is stale (the source reads as missing), seconds. */

@@ -124,12 +124,22 @@ export async function runStrategy(
       },
     );
     tick = async (i) => {
-      const rec = await runTick(
-        { id: `keel-${i}`, trigger: "backtest", configHash: o.configHash, chainId: 1 },
-        { stages, journal, clock },
-        signal,
-      );
-      run.decisions.push(rec);
+      const id = `keel-${i}`;
+      try {
+        run.decisions.push(
+          await runTick(
+            { id, trigger: "backtest", configHash: o.configHash, chainId: 1 },
+            { stages, journal, clock },
+            signal,
+          ),
+        );
+      } catch (err) {
+        // As live: a failed tick is journaled (outcome `failed`) and the next tick runs.
+        signal.throwIfAborted();
+        const rec = await journal.get(id);
+        if (!rec) throw err;
+        run.decisions.push(rec);
+      }
     };
   } else {
     const base = {

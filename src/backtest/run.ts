@@ -5,6 +5,8 @@ import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts
 export interface KeelSummary {
   readonly ticks: number;
   readonly executed: number;
+  /** Ticks where a stage threw (journaled as `failed`; the replay carries on). */
+  readonly failed: number;
   /** Halt reason code → ticks (the first halting reason of each halted tick). */
   readonly halts: Record<string, number>;
   /** Ticks where the risk gate froze or forced the exit of at least one source, or halted. */
@@ -52,7 +54,14 @@ export async function runBacktest(
     usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
   const keelRun = runs.find((r) => r.name === "keel");
-  return { runs, metrics: withCapture(raw), usdTerms, volatilityPct, ...(keelRun ? { keel: summariseKeel(keelRun) } : {}), pegReads };
+  return {
+    runs,
+    metrics: withCapture(raw),
+    usdTerms,
+    volatilityPct,
+    ...(keelRun ? { keel: summariseKeel(keelRun) } : {}),
+    pegReads,
+  };
 }
 
 function summariseKeel(run: StrategyRun): KeelSummary {
@@ -70,6 +79,7 @@ function summariseKeel(run: StrategyRun): KeelSummary {
   return {
     ticks: run.decisions.length,
     executed: run.decisions.filter((d) => d.outcome === "executed").length,
+    failed: run.decisions.filter((d) => d.outcome === "failed").length,
     halts,
     risk_interventions: interventions,
     forecaster,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
 import { createHighsSolver } from "../adapters/highs/highsSolver.ts";
@@ -12,6 +12,7 @@ import { runBacktest } from "../backtest/run.ts";
 import { canonicalJson, readConfigFile } from "../config/load.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import { createBaseline } from "../ml/baselines.ts";
+import type { Forecaster } from "../ports/forecaster.ts";
 import { printJson, progress } from "./output.ts";
 
 /** Options of `keel backtest` (as parsed by commander in src/main.ts). */
@@ -32,6 +33,27 @@ function day(value: string, flag: string): number {
     throw new KeelError("BAD_INPUT", `${flag} must be a date YYYY-MM-DD, got "${value.slice(0, 40)}"`);
   }
   return Date.parse(`${value}T00:00:00Z`) / 1000;
+}
+
+/** Loads the ONNX forecaster, refusing one trained on data at or after the backtest's start. */
+async function loadModelBefore(path: string, start: number): Promise<Forecaster> {
+  let dataBefore: unknown;
+  try {
+    dataBefore = (
+      JSON.parse(readFileSync(join(dirname(path), "model.json"), "utf8")) as { training?: { dataBefore?: unknown } }
+    ).training?.dataBefore;
+  } catch (err) {
+    throw new KeelError("MODEL_UNAVAILABLE", `cannot read model.json beside ${path}`, { cause: err });
+  }
+  const cutoff = typeof dataBefore === "string" ? Date.parse(dataBefore) / 1000 : Number.NaN;
+  if (!Number.isFinite(cutoff) || cutoff > start) {
+    throw new KeelError(
+      "MODEL_LOOKAHEAD",
+      `model ${path} was trained on data before ${String(dataBefore)}, after the backtest start: that would be look-ahead`,
+    );
+  }
+  const { loadOnnxForecaster } = await import("../adapters/onnx/onnxForecaster.ts");
+  return loadOnnxForecaster(path);
 }
 
 function parseStrategies(list: string): StrategyName[] {
@@ -78,6 +100,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     }
   })();
 
+  const model = config.modelPath === undefined ? undefined : await loadModelBefore(config.modelPath, start);
   const loading = progress("reading dataset", 2);
   const data = await readDataset(opts.data);
   loading.tick(2);
@@ -107,6 +130,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
       data,
       pools: selection.pools,
       baseline: createBaseline(config.forecaster),
+      ...(model ? { model } : {}),
       solver: createHighsSolver(),
       onStep: () => bar.tick(),
     },

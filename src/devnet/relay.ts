@@ -85,7 +85,11 @@ function hexToNumber(v: unknown): number {
  * its target block and submits it to the devnet when the head reaches target − 1, per `mode`.
  * Requests without a valid X-Flashbots-Signature are refused with HTTP 403.
  */
-export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}, deps: { logger?: Logger } = {}): Promise<LocalRelay> {
+export async function startLocalRelay(
+  chain: RelayChain,
+  opts: RelayOptions = {},
+  deps: { logger?: Logger } = {},
+): Promise<LocalRelay> {
   const log = deps.logger?.child({ module: "relay" });
   const bundles: ReceivedBundle[] = [];
   const stats = { sendBundle: 0, callBundle: 0, rejected: 0 };
@@ -115,7 +119,10 @@ export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}
         try {
           await chain.request({ method: "eth_sendRawTransaction", params: [raw] });
         } catch (err) {
-          log?.warn({ bundleHash: b.bundleHash, err: (err as Error).message }, "bundle transaction rejected by the chain");
+          log?.warn(
+            { bundleHash: b.bundleHash, err: (err as Error).message },
+            "bundle transaction rejected by the chain",
+          );
         }
       }
       log?.info({ bundleHash: b.bundleHash, block: b.targetBlock }, "bundle submitted for inclusion");
@@ -133,7 +140,13 @@ export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}
     let totalGas = 0;
     for (const raw of params.txs ?? []) {
       const tx = Transaction.from(raw);
-      const call = { from: tx.from, to: tx.to, data: tx.data, value: `0x${tx.value.toString(16)}`, gas: `0x${tx.gasLimit.toString(16)}` };
+      const call = {
+        from: tx.from,
+        to: tx.to,
+        data: tx.data,
+        value: `0x${tx.value.toString(16)}`,
+        gas: `0x${tx.gasLimit.toString(16)}`,
+      };
       try {
         const value = await chain.request({ method: "eth_call", params: [call, "latest"] });
         const gas = hexToNumber(await chain.request({ method: "eth_estimateGas", params: [call, "latest"] }));
@@ -163,7 +176,11 @@ export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}
       const signer = checkFlashbotsSignature(req.headers["x-flashbots-signature"] as string | undefined, body);
       if (!signer || (opts.allowedSigners && !opts.allowedSigners.includes(signer))) {
         stats.rejected++;
-        return reply(res, 403, { jsonrpc: "2.0", id: null, error: { code: -32000, message: "invalid flashbots signature" } });
+        return reply(res, 403, {
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, message: "invalid flashbots signature" },
+        });
       }
       const msg = JSON.parse(body) as { id?: unknown; method?: string; params?: unknown[] };
       const p = (msg.params?.[0] ?? {}) as { txs?: string[]; blockNumber?: string };
@@ -176,16 +193,28 @@ export async function startLocalRelay(chain: RelayChain, opts: RelayOptions = {}
         const txs = p.txs ?? [];
         const targetBlock = hexToNumber(p.blockNumber);
         if (txs.length === 0 || !Number.isFinite(targetBlock)) {
-          return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, error: { code: -32602, message: "bad bundle" } });
+          return reply(res, 200, {
+            jsonrpc: "2.0",
+            id: msg.id ?? null,
+            error: { code: -32602, message: "bad bundle" },
+          });
         }
-        const bundleHash = keccak256(`0x${txs.map((t) => keccak256(t).slice(2)).join("")}${targetBlock.toString(16).padStart(16, "0")}`);
+        const bundleHash = keccak256(
+          `0x${txs.map((t) => keccak256(t).slice(2)).join("")}${targetBlock.toString(16).padStart(16, "0")}`,
+        );
         state.firstTarget ??= targetBlock;
         bundles.push({ bundleHash, txs, targetBlock, signer, included: false });
         await kick();
         return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, result: { bundleHash } });
       }
-      return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, error: { code: -32601, message: "method not found" } });
-    })().catch((err: unknown) => reply(res, 500, { jsonrpc: "2.0", id: null, error: { code: -32603, message: String(err) } }));
+      return reply(res, 200, {
+        jsonrpc: "2.0",
+        id: msg.id ?? null,
+        error: { code: -32601, message: "method not found" },
+      });
+    })().catch((err: unknown) =>
+      reply(res, 500, { jsonrpc: "2.0", id: null, error: { code: -32603, message: String(err) } }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -6,6 +6,7 @@
  */
 import type * as tfNs from "@tensorflow/tfjs";
 import type { Dataset } from "../domain/dataset.ts";
+import { KeelError } from "../domain/errors.ts";
 import { FEATURES } from "./features.ts";
 import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
 import { TARGET_DESCRIPTION } from "./modelMeta.ts";
@@ -101,7 +102,11 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
     else if (t + h <= valStart) trainIdx.push(i);
   });
   if (trainIdx.length < opts.batchSize || valIdx.length === 0) {
-    throw new Error(`too few samples to train (${trainIdx.length} train, ${valIdx.length} validation)`);
+    throw new KeelError(
+      "TRAIN_TOO_FEW_SAMPLES",
+      `too few samples to train (${trainIdx.length} train, ${valIdx.length} validation) before ${iso(cutoff)}`,
+      { retryable: false },
+    );
   }
   const scaler = fitScaler(samples.x, samples.y, F, W, trainIdx);
   const xs = scaleFeatures(samples.x, scaler);

@@ -13,6 +13,8 @@ export interface ChaosStats {
   tickOutcomes: Record<string, number>;
   daemonStarts: number;
   startsRefused: Record<string, number>;
+  /** The first message of each refused-start code (redacted by the daemon). */
+  startRefusedExamples: Record<string, string>;
   sends: number;
 }
 

@@ -9,7 +9,7 @@ import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
 import { CHAOS_LIMITS, type ChaosStats, daemonConfig } from "./config.ts";
 import { DaemonPool, type DaemonProcess } from "./daemonProcess.ts";
-import { checkAfterStep, checkTick, type GroundTruth, type Invariants } from "./invariants.ts";
+import { checkAfterStep, checkTick, type GroundTruth, type Invariants, InvariantViolation } from "./invariants.ts";
 import type { TickReport } from "./worker.ts";
 
 const VAULT_ABI = ["function paused() view returns (bool)", "function pause()", "function unpause()"];
@@ -57,6 +57,7 @@ export class ChaosWorld {
       tickOutcomes: {},
       daemonStarts: 0,
       startsRefused: {},
+      startRefusedExamples: {},
       sends: 0,
     };
   }
@@ -143,7 +144,9 @@ export class ChaosWorld {
       this.#daemon = daemon;
       this.#lastMetrics = {};
     } catch (err) {
-      this.count(this.stats.startsRefused, (err as Error).message.split(":")[0] ?? "ERROR");
+      const code = (err as Error).message.split(":")[0] ?? "ERROR";
+      this.count(this.stats.startsRefused, code);
+      this.stats.startRefusedExamples[code] ??= (err as Error).message.slice(0, 300);
       await daemon.kill();
       this.#daemon = undefined;
     }
@@ -186,6 +189,7 @@ export class ChaosWorld {
   async tick(opts: { killAfterMs?: number; dropPending?: boolean } = {}): Promise<void> {
     if (!this.#daemon) await this.#startDaemon();
     const before = await this.groundTruth();
+    const fromBlock = (await this.provider.getBlockNumber()) + 1;
     const daemon = this.#daemon;
     let report: TickReport | undefined;
     if (daemon) {
@@ -211,17 +215,34 @@ export class ChaosWorld {
     const after = await this.groundTruth();
     if (after.keeperNonce > before.keeperNonce) this.stats.sends += after.keeperNonce - before.keeperNonce;
     this.count(this.stats.tickOutcomes, report ? report.outcome : daemon ? "killed" : "daemon-down");
-    const passed = checkTick({
-      before,
-      after,
-      report,
-      previousMetrics: this.#lastMetrics,
-      depegStopPct: CHAOS_LIMITS.depegStopPct,
-    });
+    const passed = await this.#explained(fromBlock, () =>
+      checkTick({
+        before,
+        after,
+        report,
+        previousMetrics: this.#lastMetrics,
+        depegStopPct: CHAOS_LIMITS.depegStopPct,
+      }),
+    );
     for (const name of passed) this.count(this.stats.checksPassed, name);
     if (report) {
       this.#lastMetrics = report.metrics;
       if (report.decisionId) this.#invariants.journalIds.add(report.decisionId);
+    }
+  }
+
+  /** Runs a check; a violation gets the keeper's transactions since `fromBlock` appended as evidence. */
+  async #explained<T>(fromBlock: number, check: () => T): Promise<T> {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof InvariantViolation)) throw err;
+      const events = await this.#allocator.queryFilter(this.#allocator.filters.Rebalanced!(), fromBlock);
+      const moves = events.map((e) => {
+        const args = (e as unknown as { args: { moves: { deposit: boolean; assets: bigint }[] } }).args;
+        return args.moves.map((m) => `${m.deposit ? "deposit" : "withdraw"} ${m.assets}`).join(", ");
+      });
+      throw new InvariantViolation(`${err.message}; Rebalanced since block ${fromBlock}: [${moves.join(" | ")}]`);
     }
   }
 

@@ -3,7 +3,7 @@ import { Contract } from "ethers";
 import { aavePoolAbi } from "../../src/devnet/deploy/aave.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
-import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
+import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
@@ -11,22 +11,24 @@ const ETH = 10n ** 18n;
 
 describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
   this.timeout(120_000);
-  let t: TestChain;
-  let a: Accounts;
-  before(async () => {
-    t = await openTestChain();
-    a = await t.accounts();
-  });
-  after(async () => t.close());
+  let t: TestChain, a: Accounts;
+  useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   const build = async (): Promise<KeelDeployment> => {
-    const d = await deployKeel(a.deployer, { manager: a.manager.address, keeper: a.keeper.address, guardian: a.guardian.address });
+    const d = await deployKeel(a.deployer, {
+      manager: a.manager.address,
+      keeper: a.keeper.address,
+      guardian: a.guardian.address,
+    });
     const token = keel("TestToken", d.asset.address, a.deployer);
     await send(token, "mint", [a.alice.address, 1_000_000n * USDC]);
     await send(token.connect(a.alice), "approve", [d.vault, 1_000_000n * USDC]);
     await send(keel("KeelVault", d.vault, a.alice), "deposit", [1_000_000n * USDC, a.alice.address]);
     const aave = d.adapters.find((x) => x.kind === "lending")!.address;
-    await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [intent(), [move(aave, true, 500_000n * USDC)]]);
+    await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [
+      intent(),
+      [move(aave, true, 500_000n * USDC)],
+    ]);
     return d;
   };
   const fixture = () => t.fixture(build);
@@ -49,7 +51,8 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     await send(p, "borrow", [d.asset.address, amount, 2, 0, a.borrower.address]);
   };
   const liquidityRate = async (d: KeelDeployment): Promise<bigint> =>
-    ((await parts(d).pool.getFunction("getReserveData")(d.asset.address)) as { currentLiquidityRate: bigint }).currentLiquidityRate;
+    ((await parts(d).pool.getFunction("getReserveData")(d.asset.address)) as { currentLiquidityRate: bigint })
+      .currentLiquidityRate;
 
   it("reports kind lending, the pool as target and the supplied aTokens as assets", async () => {
     const d = await fixture();
@@ -102,9 +105,11 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     await borrow(d, 1_000_000n * USDC);
     const al = keel("KeelAllocator", d.allocator, a.manager);
     const adapter = await parts(d).adapter.getAddress();
-    await expectRevert(al.getFunction("rebalance")(intent(), [move(adapter, false, 200_000n * USDC)]), keelErrors(), "InsufficientLiquidity", [
-      200_000n * USDC,
-      100_000n * USDC,
-    ]);
+    await expectRevert(
+      al.getFunction("rebalance")(intent(), [move(adapter, false, 200_000n * USDC)]),
+      keelErrors(),
+      "InsufficientLiquidity",
+      [200_000n * USDC, 100_000n * USDC],
+    );
   });
 });

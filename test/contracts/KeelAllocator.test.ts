@@ -3,22 +3,33 @@ import type { Contract, Log } from "ethers";
 import fc from "fast-check";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { boundsTuple, DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
-import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
-import { type CoreFixture, deployCore, fundAndDeposit, intent, keelErrors, move, ROLES, USDC } from "../support/keel.ts";
+import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
+import {
+  type CoreFixture,
+  deployCore,
+  fundAndDeposit,
+  intent,
+  keelErrors,
+  move,
+  ROLES,
+  USDC,
+} from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
 const DAY = 86_400;
-const BOUNDS = { maxMoveBps: 5_000n, maxLossBps: 100n, cooldownSeconds: 600n, maxRebalancesPerDay: 3n, minIdleBps: 1_000n, maxDeviationBps: 200n };
+const BOUNDS = {
+  maxMoveBps: 5_000n,
+  maxLossBps: 100n,
+  cooldownSeconds: 600n,
+  maxRebalancesPerDay: 3n,
+  minIdleBps: 1_000n,
+  maxDeviationBps: 200n,
+};
 
 describe("KeelAllocator", function () {
   this.timeout(60_000);
-  let t: TestChain;
-  let a: Accounts;
-  before(async () => {
-    t = await openTestChain();
-    a = await t.accounts();
-  });
-  after(async () => t.close());
+  let t: TestChain, a: Accounts;
+  useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   const build = async (): Promise<CoreFixture> => {
     const f = await deployCore(a, { adapters: 3, bounds: BOUNDS, capBps: 4_000n, targetArtifact: "LossyVault" });
@@ -32,7 +43,9 @@ describe("KeelAllocator", function () {
     send(f.allocator.connect(a.manager), "setBounds", [boundsTuple({ ...DEFAULT_BOUNDS, ...BOUNDS, ...over })]);
 
   describe("roles", () => {
-    const randomAddress = fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => `0x${Buffer.from(b).toString("hex")}`);
+    const randomAddress = fc
+      .uint8Array({ minLength: 20, maxLength: 20 })
+      .map((b) => `0x${Buffer.from(b).toString("hex")}`);
 
     it("rebalance reverts for random callers and the guardian with KEEPER_ROLE missing", async () => {
       const f = await fixture();
@@ -68,18 +81,22 @@ describe("KeelAllocator", function () {
         const al = f.allocator.connect(t.provider) as Contract;
         await fc.assert(
           fc.asyncProperty(randomAddress, async (from) => {
-            await expectRevert(al.getFunction(fn).staticCall(...args(f), { from }), keelErrors(), "AccessControlUnauthorizedAccount", [
-              from,
-              ROLES.manager,
-            ]);
+            await expectRevert(
+              al.getFunction(fn).staticCall(...args(f), { from }),
+              keelErrors(),
+              "AccessControlUnauthorizedAccount",
+              [from, ROLES.manager],
+            );
           }),
           { numRuns: 20 },
         );
         for (const who of [a.keeper, a.guardian]) {
-          await expectRevert(al.getFunction(fn).staticCall(...args(f), { from: who.address }), keelErrors(), "AccessControlUnauthorizedAccount", [
-            who.address,
-            ROLES.manager,
-          ]);
+          await expectRevert(
+            al.getFunction(fn).staticCall(...args(f), { from: who.address }),
+            keelErrors(),
+            "AccessControlUnauthorizedAccount",
+            [who.address, ROLES.manager],
+          );
         }
       });
     }
@@ -88,8 +105,15 @@ describe("KeelAllocator", function () {
       const f = await fixture();
       const al = f.allocator.connect(t.provider) as Contract;
       for (const who of [a.manager, a.keeper, a.eve]) {
-        await expectRevert(al.getFunction("pullForWithdraw").staticCall(1n, { from: who.address }), keelErrors(), "NotVault", [who.address]);
-        await expectRevert(al.getFunction("unwindAll").staticCall({ from: who.address }), keelErrors(), "NotVault", [who.address]);
+        await expectRevert(
+          al.getFunction("pullForWithdraw").staticCall(1n, { from: who.address }),
+          keelErrors(),
+          "NotVault",
+          [who.address],
+        );
+        await expectRevert(al.getFunction("unwindAll").staticCall({ from: who.address }), keelErrors(), "NotVault", [
+          who.address,
+        ]);
       }
     });
 
@@ -97,8 +121,17 @@ describe("KeelAllocator", function () {
       const f = await fixture();
       const adapter = f.adapters[0]!.connect(t.provider) as Contract;
       for (const who of [a.manager, a.keeper, a.eve]) {
-        for (const [fn, args] of [["deposit", [1n]], ["withdraw", [1n]], ["emergencyWithdraw", []]] as const) {
-          await expectRevert(adapter.getFunction(fn).staticCall(...args, { from: who.address }), keelErrors(), "NotAllocator", [who.address]);
+        for (const [fn, args] of [
+          ["deposit", [1n]],
+          ["withdraw", [1n]],
+          ["emergencyWithdraw", []],
+        ] as const) {
+          await expectRevert(
+            adapter.getFunction(fn).staticCall(...args, { from: who.address }),
+            keelErrors(),
+            "NotAllocator",
+            [who.address],
+          );
         }
       }
     });
@@ -106,7 +139,11 @@ describe("KeelAllocator", function () {
     it("stops the keeper as soon as its role is revoked", async () => {
       const f = await fixture();
       await send(f.allocator.connect(a.manager), "revokeRole", [ROLES.keeper, a.keeper.address]);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]), keelErrors(), "AccessControlUnauthorizedAccount");
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]),
+        keelErrors(),
+        "AccessControlUnauthorizedAccount",
+      );
     });
   });
 
@@ -116,7 +153,9 @@ describe("KeelAllocator", function () {
       const id = intent();
       const tx = await asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 1_000n * USDC)]);
       const receipt = await tx.wait();
-      const events = (receipt.logs as Log[]).map((l) => f.allocator.interface.parseLog(l)).filter((e) => e?.name === "Rebalanced");
+      const events = (receipt.logs as Log[])
+        .map((l) => f.allocator.interface.parseLog(l))
+        .filter((e) => e?.name === "Rebalanced");
       expect(events).to.have.length(1);
       const e = events[0]!;
       expect(e.args.intentId).to.equal(id);
@@ -132,7 +171,12 @@ describe("KeelAllocator", function () {
       await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)]]);
       expect(await f.allocator.getFunction("intentUsed")(id)).to.equal(true);
       await t.increaseTime(DAY);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)]), keelErrors(), "IntentAlreadyUsed", [id]);
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)]),
+        keelErrors(),
+        "IntentAlreadyUsed",
+        [id],
+      );
       await expectRevert(
         f.allocator.connect(a.manager).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)]),
         keelErrors(),
@@ -144,17 +188,28 @@ describe("KeelAllocator", function () {
     it("leaves the intent unused when the rebalance reverts", async () => {
       const f = await fixture();
       const id = intent();
-      await expectRevert(asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 9_000n * USDC)]), keelErrors(), "MoveTooLarge");
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 9_000n * USDC)]),
+        keelErrors(),
+        "MoveTooLarge",
+      );
       expect(await f.allocator.getFunction("intentUsed")(id)).to.equal(false);
       await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)]]);
     });
 
     it("rejects unknown adapters and zero amounts", async () => {
       const f = await fixture();
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(a.eve.address, true, USDC)]), keelErrors(), "UnknownAdapter", [
-        a.eve.address,
-      ]);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 0n)]), keelErrors(), "ZeroAmount");
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(a.eve.address, true, USDC)]),
+        keelErrors(),
+        "UnknownAdapter",
+        [a.eve.address],
+      );
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 0n)]),
+        keelErrors(),
+        "ZeroAmount",
+      );
       await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), []), keelErrors(), "NoMoves");
     });
   });
@@ -167,7 +222,10 @@ describe("KeelAllocator", function () {
         5_000n * USDC + 1n,
         5_000n * USDC,
       ]);
-      await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, 4_000n * USDC), move(ad(f, 1), true, 1_000n * USDC)]]);
+      await send(asKeeper(f), "rebalance", [
+        intent(),
+        [move(ad(f, 0), true, 4_000n * USDC), move(ad(f, 1), true, 1_000n * USDC)],
+      ]);
     });
 
     it("per-adapter cap: 40 % passes, one unit more reverts AdapterCapExceeded", async () => {
@@ -189,10 +247,12 @@ describe("KeelAllocator", function () {
         move(ad(f, 1), true, 4_000n * USDC),
         move(ad(f, 2), true, last),
       ];
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), moves(1_000n * USDC + 1n)), keelErrors(), "IdleBelowMinimum", [
-        1_000n * USDC - 1n,
-        1_000n * USDC,
-      ]);
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), moves(1_000n * USDC + 1n)),
+        keelErrors(),
+        "IdleBelowMinimum",
+        [1_000n * USDC - 1n, 1_000n * USDC],
+      );
       await send(asKeeper(f), "rebalance", [intent(), moves(1_000n * USDC)]);
     });
 
@@ -200,7 +260,11 @@ describe("KeelAllocator", function () {
       const f = await fixture();
       await send(f.targets[0]!, "setEntryLossBps", [1_000n]);
       // 10 % of 1 000 = 100 = 1 % of 10 000: exactly at the limit.
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 1_000n * USDC + 10n)]), keelErrors(), "LossTooHigh");
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 1_000n * USDC + 10n)]),
+        keelErrors(),
+        "LossTooHigh",
+      );
       await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, 1_000n * USDC)]]);
       expect(await f.vault.getFunction("totalAssets")()).to.equal(9_900n * USDC);
     });
@@ -209,11 +273,12 @@ describe("KeelAllocator", function () {
       const f = await fixture();
       await setBounds(f, { maxLossBps: DEFAULT_BOUNDS.maxLossBps });
       await send(f.targets[1]!, "setEntryLossBps", [1_000n]);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 1), true, 1_000n * USDC)]), keelErrors(), "LossTooHigh", [
-        10_000n * USDC,
-        9_900n * USDC,
-        50n,
-      ]);
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 1), true, 1_000n * USDC)]),
+        keelErrors(),
+        "LossTooHigh",
+        [10_000n * USDC, 9_900n * USDC, 50n],
+      );
     });
 
     it("cool-down: one second early reverts CooldownActive, on time passes", async () => {
@@ -221,9 +286,12 @@ describe("KeelAllocator", function () {
       await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, USDC)]]);
       const last = BigInt(await f.allocator.getFunction("lastRebalanceAt")());
       await t.setNextTimestamp(last + 599n);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]), keelErrors(), "CooldownActive", [
-        last + 600n,
-      ]);
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]),
+        keelErrors(),
+        "CooldownActive",
+        [last + 600n],
+      );
       await t.setNextTimestamp(last + 600n);
       await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, USDC)]]);
     });
@@ -237,7 +305,12 @@ describe("KeelAllocator", function () {
         await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, USDC)]]);
       }
       await t.setNextTimestamp(start + 240);
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]), keelErrors(), "DailyLimitReached", [3n]);
+      await expectRevert(
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]),
+        keelErrors(),
+        "DailyLimitReached",
+        [3n],
+      );
       await t.setNextTimestamp(start + DAY);
       await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, USDC)]]);
     });
@@ -254,7 +327,9 @@ describe("KeelAllocator", function () {
     it("reject bps above 100 %", async () => {
       const f = await fixture();
       await expectRevert(
-        f.allocator.connect(a.manager).getFunction("setBounds")(boundsTuple({ ...DEFAULT_BOUNDS, maxLossBps: 10_001n })),
+        f.allocator.connect(a.manager).getFunction("setBounds")(
+          boundsTuple({ ...DEFAULT_BOUNDS, maxLossBps: 10_001n }),
+        ),
         keelErrors(),
         "InvalidBps",
         [10_001n],
@@ -267,7 +342,10 @@ describe("KeelAllocator", function () {
       const f = await fixture();
       await send(asKeeper(f), "rebalance", [intent(), [move(ad(f, 0), true, 2_000n * USDC)]]);
       const mgr = f.allocator.connect(a.manager) as Contract;
-      await expectRevert(mgr.getFunction("removeAdapter")(ad(f, 0), false), keelErrors(), "AdapterNotEmpty", [ad(f, 0), 2_000n * USDC]);
+      await expectRevert(mgr.getFunction("removeAdapter")(ad(f, 0), false), keelErrors(), "AdapterNotEmpty", [
+        ad(f, 0),
+        2_000n * USDC,
+      ]);
       await send(mgr, "removeAdapter", [ad(f, 0), true]);
       expect(await f.vault.getFunction("idle")()).to.equal(10_000n * USDC);
       expect((await f.allocator.getFunction("getAdapters")()).map(String)).to.not.include(ad(f, 0));
@@ -279,7 +357,9 @@ describe("KeelAllocator", function () {
       await send(mgr, "removeAdapter", [ad(f, 2), false]);
       expect(await f.allocator.getFunction("isAdapter")(ad(f, 2))).to.equal(false);
       await send(mgr, "addAdapter", [ad(f, 2), 1_000n]);
-      await expectRevert(mgr.getFunction("addAdapter")(ad(f, 2), 1_000n), keelErrors(), "AdapterAlreadyListed", [ad(f, 2)]);
+      await expectRevert(mgr.getFunction("addAdapter")(ad(f, 2), 1_000n), keelErrors(), "AdapterAlreadyListed", [
+        ad(f, 2),
+      ]);
     });
   });
 });

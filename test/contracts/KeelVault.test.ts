@@ -2,19 +2,23 @@ import { expect } from "chai";
 import type { Contract } from "ethers";
 import fc from "fast-check";
 import { send } from "../../src/devnet/deploy/contract.ts";
-import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
-import { type CoreFixture, deployCore, fundAndDeposit, intent, keelErrors, move, ROLES, USDC } from "../support/keel.ts";
+import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
+import {
+  type CoreFixture,
+  deployCore,
+  fundAndDeposit,
+  intent,
+  keelErrors,
+  move,
+  ROLES,
+  USDC,
+} from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
 describe("KeelVault", function () {
   this.timeout(60_000);
-  let t: TestChain;
-  let a: Accounts;
-  before(async () => {
-    t = await openTestChain();
-    a = await t.accounts();
-  });
-  after(async () => t.close());
+  let t: TestChain, a: Accounts;
+  useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   const build = async (): Promise<CoreFixture> => {
     const f = await deployCore(a, { depositCap: 1_000_000n * USDC });
@@ -41,15 +45,21 @@ describe("KeelVault", function () {
         await fc.assert(
           fc.asyncProperty(fc.uint8Array({ minLength: 20, maxLength: 20 }), async (bytes) => {
             const from = `0x${Buffer.from(bytes).toString("hex")}`;
-            await expectRevert(v.getFunction(fn).staticCall(...args(f), { from }), keelErrors(), "AccessControlUnauthorizedAccount", [
-              from,
-              role,
-            ]);
+            await expectRevert(
+              v.getFunction(fn).staticCall(...args(f), { from }),
+              keelErrors(),
+              "AccessControlUnauthorizedAccount",
+              [from, role],
+            );
           }),
           { numRuns: 25 },
         );
         for (const who of [a.keeper, a.guardian, a.alice]) {
-          await expectRevert(v.getFunction(fn).staticCall(...args(f), { from: who.address }), keelErrors(), "AccessControlUnauthorizedAccount");
+          await expectRevert(
+            v.getFunction(fn).staticCall(...args(f), { from: who.address }),
+            keelErrors(),
+            "AccessControlUnauthorizedAccount",
+          );
         }
       });
     }
@@ -60,14 +70,20 @@ describe("KeelVault", function () {
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ minLength: 20, maxLength: 20 }), async (bytes) => {
           const from = `0x${Buffer.from(bytes).toString("hex")}`;
-          await expectRevert(v.getFunction("pause").staticCall({ from }), keelErrors(), "AccessControlUnauthorizedAccount", [
-            from,
-            ROLES.guardian,
-          ]);
+          await expectRevert(
+            v.getFunction("pause").staticCall({ from }),
+            keelErrors(),
+            "AccessControlUnauthorizedAccount",
+            [from, ROLES.guardian],
+          );
         }),
         { numRuns: 25 },
       );
-      await expectRevert(v.getFunction("pause").staticCall({ from: a.keeper.address }), keelErrors(), "AccessControlUnauthorizedAccount");
+      await expectRevert(
+        v.getFunction("pause").staticCall({ from: a.keeper.address }),
+        keelErrors(),
+        "AccessControlUnauthorizedAccount",
+      );
       await v.getFunction("pause").staticCall({ from: a.guardian.address });
       await v.getFunction("pause").staticCall({ from: a.manager.address });
     });
@@ -77,7 +93,12 @@ describe("KeelVault", function () {
       const v = readonlyVault(f);
       for (const who of [a.manager, a.keeper, a.eve]) {
         const from = who.address;
-        await expectRevert(v.getFunction("transferToAdapter").staticCall(who.address, 1n, { from }), keelErrors(), "NotAllocator", [from]);
+        await expectRevert(
+          v.getFunction("transferToAdapter").staticCall(who.address, 1n, { from }),
+          keelErrors(),
+          "NotAllocator",
+          [from],
+        );
         await expectRevert(v.getFunction("beginAllocation").staticCall({ from }), keelErrors(), "NotAllocator", [from]);
         await expectRevert(v.getFunction("endAllocation").staticCall({ from }), keelErrors(), "NotAllocator", [from]);
       }
@@ -93,8 +114,16 @@ describe("KeelVault", function () {
         expect(await f.vault.getFunction("maxDeposit")(a.alice.address)).to.equal(0n);
         await send(f.token, "mint", [a.bob.address, USDC]);
         await send(f.token.connect(a.bob), "approve", [f.addresses.vault, USDC]);
-        await expectRevert(f.vault.connect(a.bob).getFunction("deposit")(USDC, a.bob.address), keelErrors(), "VaultPaused");
-        await expectRevert(f.vault.connect(a.bob).getFunction("mint")(USDC, a.bob.address), keelErrors(), "VaultPaused");
+        await expectRevert(
+          f.vault.connect(a.bob).getFunction("deposit")(USDC, a.bob.address),
+          keelErrors(),
+          "VaultPaused",
+        );
+        await expectRevert(
+          f.vault.connect(a.bob).getFunction("mint")(USDC, a.bob.address),
+          keelErrors(),
+          "VaultPaused",
+        );
         await send(f.vault.connect(a.alice), "withdraw", [1_000n * USDC, a.alice.address, a.alice.address]);
         expect(await f.token.getFunction("balanceOf")(a.alice.address)).to.equal(1_000n * USDC);
       });
@@ -102,10 +131,12 @@ describe("KeelVault", function () {
       it("cannot be unpaused by the guardian, only by the manager", async () => {
         const f = await fixture();
         await send(f.vault.connect(a.guardian), "pause");
-        await expectRevert(f.vault.connect(a.guardian).getFunction("unpause")(), keelErrors(), "AccessControlUnauthorizedAccount", [
-          a.guardian.address,
-          ROLES.manager,
-        ]);
+        await expectRevert(
+          f.vault.connect(a.guardian).getFunction("unpause")(),
+          keelErrors(),
+          "AccessControlUnauthorizedAccount",
+          [a.guardian.address, ROLES.manager],
+        );
         await send(f.vault.connect(a.manager), "unpause");
         expect(await f.vault.getFunction("paused")()).to.equal(false);
       });
@@ -139,9 +170,15 @@ describe("KeelVault", function () {
         await send(f.vault.connect(a.manager), "unpause");
         await send(f.token, "mint", [a.bob.address, USDC]);
         await send(f.token.connect(a.bob), "approve", [f.addresses.vault, USDC]);
-        await expectRevert(f.vault.connect(a.bob).getFunction("deposit")(USDC, a.bob.address), keelErrors(), "VaultShutdown");
         await expectRevert(
-          f.allocator.connect(a.manager).getFunction("rebalance")(intent(), [move(f.addresses.adapters[0]!, true, USDC)]),
+          f.vault.connect(a.bob).getFunction("deposit")(USDC, a.bob.address),
+          keelErrors(),
+          "VaultShutdown",
+        );
+        await expectRevert(
+          f.allocator.connect(a.manager).getFunction("rebalance")(intent(), [
+            move(f.addresses.adapters[0]!, true, USDC),
+          ]),
           keelErrors(),
           "VaultShutdown",
         );
@@ -152,7 +189,10 @@ describe("KeelVault", function () {
 
       it("still completes when an adapter's emergency exit fails, reporting it", async () => {
         const f = await fixture();
-        await send(f.allocator.connect(a.manager), "rebalance", [intent(), [move(f.addresses.adapters[0]!, true, 3_000n * USDC)]]);
+        await send(f.allocator.connect(a.manager), "rebalance", [
+          intent(),
+          [move(f.addresses.adapters[0]!, true, 3_000n * USDC)],
+        ]);
         await send(f.targets[0]!, "setLiquidity", [0n]);
         await send(f.vault.connect(a.manager), "shutdown");
         expect(await f.vault.getFunction("isShutdown")()).to.equal(true);
@@ -171,7 +211,11 @@ describe("KeelVault", function () {
       expect(room).to.equal(990_000n * USDC);
       await send(f.token, "mint", [a.bob.address, room + 1n]);
       await send(f.token.connect(a.bob), "approve", [f.addresses.vault, room + 1n]);
-      await expectRevert(f.vault.connect(a.bob).getFunction("deposit")(room + 1n, a.bob.address), keelErrors(), "ERC4626ExceededMaxDeposit");
+      await expectRevert(
+        f.vault.connect(a.bob).getFunction("deposit")(room + 1n, a.bob.address),
+        keelErrors(),
+        "ERC4626ExceededMaxDeposit",
+      );
       await send(f.vault.connect(a.bob), "deposit", [room, a.bob.address]);
       expect(await f.vault.getFunction("maxDeposit")(a.bob.address)).to.equal(0n);
     });

@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { Contract } from "ethers";
+import { Contract, type Log, type LogDescription } from "ethers";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { uniswapV2PairAbi } from "../../src/devnet/deploy/uniswap.ts";
-import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
+import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
@@ -11,16 +11,15 @@ const ETH = 10n ** 18n;
 
 describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
   this.timeout(120_000);
-  let t: TestChain;
-  let a: Accounts;
-  before(async () => {
-    t = await openTestChain();
-    a = await t.accounts();
-  });
-  after(async () => t.close());
+  let t: TestChain, a: Accounts;
+  useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   const build = async (): Promise<KeelDeployment> => {
-    const d = await deployKeel(a.deployer, { manager: a.manager.address, keeper: a.keeper.address, guardian: a.guardian.address });
+    const d = await deployKeel(a.deployer, {
+      manager: a.manager.address,
+      keeper: a.keeper.address,
+      guardian: a.guardian.address,
+    });
     const token = keel("TestToken", d.asset.address, a.deployer);
     await send(token, "mint", [a.alice.address, 1_000_000n * USDC]);
     await send(token.connect(a.alice), "approve", [d.vault, 1_000_000n * USDC]);
@@ -76,7 +75,9 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       expect(dev).to.be.gt(200n);
       await expectRevert(keeperRebalance(d, true, 10_000n * USDC), keelErrors(), "SpotDeviationTooHigh", [dev, 200n]);
       await expectRevert(
-        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [move(lp(d), true, 10_000n * USDC)]),
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [
+          move(lp(d), true, 10_000n * USDC),
+        ]),
         keelErrors(),
         "SpotDeviationTooHigh",
       );
@@ -99,7 +100,9 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
     it("bounds the swap with a min-out from the oracle: a deposit too large for the pool reverts SlippageTooHigh", async () => {
       const d = await fixture();
       await expectRevert(
-        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [move(lp(d), true, 900_000n * USDC)]),
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [
+          move(lp(d), true, 900_000n * USDC),
+        ]),
         keelErrors(),
         "SlippageTooHigh",
       );
@@ -137,11 +140,63 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       expect(await vault.getFunction("totalAssets")()).to.be.gte(999_500n * USDC);
     });
 
+    it("drops out of maxWithdraw when spot drifts, so vault withdrawals pay from the other sources", async () => {
+      const d = await fixture();
+      const mgr = keel("KeelAllocator", d.allocator, a.manager);
+      const vaultA = d.adapters[0]!.address;
+      await send(mgr, "rebalance", [
+        intent(),
+        [move(lp(d), true, 300_000n * USDC), move(vaultA, true, 600_000n * USDC)],
+      ]);
+      // Our own single-sided add left spot ~1 % above the oracle; a seller pushes it ~1 % below: still inside the
+      // 2 % deviation bound, but the swap back could miss its 1 % min-out.
+      await swap(d, d.extra.weth!, 120n * ETH);
+      const dev = (await adapterOf(d).getFunction("spotDeviationBps")()) as bigint;
+      expect(dev).to.be.gte(60n).and.lte(200n);
+      expect((await adapterOf(d).getFunction("maxWithdraw")()) as bigint).to.be.lt(USDC);
+      const vault = keel("KeelVault", d.vault, a.alice);
+      const max = (await vault.getFunction("maxWithdraw")(a.alice.address)) as bigint;
+      expect(max).to.be.closeTo(700_000n * USDC, USDC);
+      await send(vault, "withdraw", [max, a.alice.address, a.alice.address]);
+      expect(await keel("TestToken", d.asset.address, a.alice).getFunction("balanceOf")(a.alice.address)).to.equal(max);
+    });
+
+    it("charges a pull's exit cost to the withdrawer, never to the remaining holders", async () => {
+      const d = await fixture();
+      await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [
+        intent(),
+        [move(lp(d), true, 300_000n * USDC)],
+      ]);
+      await swap(d, d.extra.weth!, 50n * ETH); // an arbitrageur undoes our add's price impact
+      expect((await adapterOf(d).getFunction("spotDeviationBps")()) as bigint).to.be.lt(30n);
+      const vault = keel("KeelVault", d.vault, a.alice);
+      const price = async () => (await vault.getFunction("convertToAssets")(10n ** 18n)) as bigint;
+      const before = await price();
+      const receipt = await (
+        await vault.getFunction("withdraw")(800_000n * USDC, a.alice.address, a.alice.address)
+      ).wait();
+      const loss = receipt.logs
+        .map((l: Log) => vault.interface.parseLog(l))
+        .find((e: LogDescription | null) => e?.name === "WithdrawalLoss");
+      expect(loss, "WithdrawalLoss event").to.not.equal(undefined);
+      const paid = (await keel("TestToken", d.asset.address, a.alice).getFunction("balanceOf")(
+        a.alice.address,
+      )) as bigint;
+      expect(paid).to.equal(800_000n * USDC - (loss.args.loss as bigint)); // 700k idle + 100k pulled from the pair
+      expect(loss.args.loss as bigint)
+        .to.be.gt(0n)
+        .and.lt(1_000n * USDC);
+      expect(await price()).to.be.gte(before);
+    });
+
     it("burns every LP token on shutdown even with a stale oracle, keeping the other token valued", async () => {
       const d = await fixture();
       await keeperRebalance(d, true, 100_000n * USDC);
       const now = await t.latestTimestamp();
-      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswerAt", [3_000n * 10n ** 8n, BigInt(now - 100_000)]);
+      await send(keel("MockAggregator", d.oracles["kWETH/USD"]!, a.deployer), "setAnswerAt", [
+        3_000n * 10n ** 8n,
+        BigInt(now - 100_000),
+      ]);
       await send(keel("KeelVault", d.vault, a.manager), "shutdown");
       const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), a.deployer);
       expect(await pair.getFunction("balanceOf")(lp(d))).to.equal(0n);

@@ -59,7 +59,7 @@ describe("deployKeel", function () {
     expect(total).to.be.gte((amount * 9_990n) / 10_000n); // the LP's single-sided swap pays ~0.3 % on ~half
     for (const a of d.adapters) {
       const held = (await at("IKeelAdapter", a.address, user).getFunction("totalAssets")()) as bigint;
-      expect(held, a.name).to.be.gte((amount / 5n) * 9_950n / 10_000n);
+      expect(held, a.name).to.be.gte(((amount / 5n) * 9_950n) / 10_000n);
     }
     const max = (await vault.getFunction("maxWithdraw")(user.address)) as bigint;
     await (await vault.getFunction("withdraw")(max, user.address, user.address)).wait();

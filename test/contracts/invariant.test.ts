@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type Accounts, openTestChain, type TestChain } from "../support/chain.ts";
+import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { runInvariant } from "../support/invariant.ts";
 
 /** Sequences per CI run; `npm run bench` runs more (bench/contracts.bench.ts). */
@@ -9,13 +9,8 @@ const SEED = process.env.KEEL_INVARIANT_SEED === undefined ? undefined : Number(
 
 describe("vault + allocator invariants (fast-check model)", function () {
   this.timeout(600_000);
-  let t: TestChain;
-  let a: Accounts;
-  before(async () => {
-    t = await openTestChain();
-    a = await t.accounts();
-  });
-  after(async () => t.close());
+  let t: TestChain, a: Accounts;
+  useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   it(`keep totalAssets = Σ parts, share price monotone but for reported losses, and every keeper move in bounds (${RUNS} sequences)`, async () => {
     const steps = await runInvariant(t, a, RUNS, SEED);

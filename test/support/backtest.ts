@@ -4,6 +4,7 @@ import { type BacktestResult, runBacktest } from "../../src/backtest/run.ts";
 import type { Dataset, PoolInfo, RatePoint } from "../../src/domain/dataset.ts";
 import { createBaseline } from "../../src/ml/baselines.ts";
 import type { LpSolver } from "../../src/pipeline/optimize/solver.ts";
+import type { Forecaster } from "../../src/ports/forecaster.ts";
 
 /** 2024-01-01T00:00:00Z. */
 export const T0 = 1_704_067_200;
@@ -55,6 +56,7 @@ export async function backtestOver(
     strategies?: StrategyName[];
     config?: Record<string, unknown>;
     solver?: LpSolver;
+    baseline?: Forecaster;
   },
 ): Promise<BacktestResult & { config: BacktestConfig }> {
   const config = backtestConfigSchema.parse({ forecaster: "persistence", lookbackDays: 60, ...o.config });
@@ -78,7 +80,7 @@ export async function backtestOver(
     {
       data,
       pools: data.pools,
-      baseline: createBaseline(config.forecaster),
+      baseline: o.baseline ?? createBaseline(config.forecaster),
       ...(o.solver ? { solver: o.solver } : {}),
     },
     new AbortController().signal,

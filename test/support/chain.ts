@@ -82,3 +82,13 @@ export async function openTestChain(): Promise<TestChain> {
     },
   };
 }
+
+/** Registers mocha hooks that open a chain before the file's tests and close it after; `ready` receives it. */
+export function useTestChain(ready: (t: TestChain, a: Accounts) => void): void {
+  let chain: TestChain | undefined;
+  before(async () => {
+    chain = await openTestChain();
+    ready(chain, await chain.accounts());
+  });
+  after(async () => chain?.close());
+}

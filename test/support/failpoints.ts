@@ -39,8 +39,12 @@ export function waitForMarker(marker: string, fp: FailpointChild, timeoutMs = 60
     const watcher = watch(dirname(marker), (_event, file) => {
       if ((file === null || file === name) && existsSync(marker)) done();
     });
-    const timer = setTimeout(() => finish(new Error(`failpoint marker ${marker} not written in ${timeoutMs} ms:\n${fp.output()}`)), timeoutMs);
-    const onExit = (code: number | null) => finish(new Error(`child exited (${code}) before the failpoint:\n${fp.output()}`));
+    const timer = setTimeout(
+      () => finish(new Error(`failpoint marker ${marker} not written in ${timeoutMs} ms:\n${fp.output()}`)),
+      timeoutMs,
+    );
+    const onExit = (code: number | null) =>
+      finish(new Error(`child exited (${code}) before the failpoint:\n${fp.output()}`));
     fp.child.once("exit", onExit);
     function finish(err?: Error): void {
       clearTimeout(timer);

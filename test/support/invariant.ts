@@ -18,7 +18,16 @@ export const INVARIANT_BOUNDS = {
 const CAP_BPS = 5_000n;
 const BPS = 10_000n;
 const VIRTUAL = 10n ** 6n; // 10^decimalsOffset
-const BOUND_ERRORS = new Set(["MoveTooLarge", "LossTooHigh", "CooldownActive", "DailyLimitReached", "IdleBelowMinimum", "AdapterCapExceeded", "InsufficientLiquidity", "InsufficientIdle"]);
+const BOUND_ERRORS = new Set([
+  "MoveTooLarge",
+  "LossTooHigh",
+  "CooldownActive",
+  "DailyLimitReached",
+  "IdleBelowMinimum",
+  "AdapterCapExceeded",
+  "InsufficientLiquidity",
+  "InsufficientIdle",
+]);
 
 /** One step of a random sequence. */
 export type Action =
@@ -39,22 +48,62 @@ const idx = fc.integer({ min: 0, max: N - 1 });
 /** Random action sequences. */
 export const actionsArb = fc.array(
   fc.oneof(
-    { weight: 4, arbitrary: fc.record({ k: fc.constant("deposit" as const), who: fc.constantFrom(0 as const, 1 as const), amount }) },
-    { weight: 3, arbitrary: fc.record({ k: fc.constant("withdraw" as const), who: fc.constantFrom(0 as const, 1 as const), pct: fc.integer({ min: 1, max: 100 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        k: fc.constant("deposit" as const),
+        who: fc.constantFrom(0 as const, 1 as const),
+        amount,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        k: fc.constant("withdraw" as const),
+        who: fc.constantFrom(0 as const, 1 as const),
+        pct: fc.integer({ min: 1, max: 100 }),
+      }),
+    },
     {
       weight: 5,
       arbitrary: fc.record({
         k: fc.constant("rebalance" as const),
-        moves: fc.array(fc.record({ i: idx, deposit: fc.boolean(), bps: fc.integer({ min: 1, max: 10_000 }) }), { minLength: 1, maxLength: 3 }),
+        moves: fc.array(fc.record({ i: idx, deposit: fc.boolean(), bps: fc.integer({ min: 1, max: 10_000 }) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant("yield" as const), i: idx, amount: fc.bigInt({ min: 1n, max: 10_000n * USDC }) }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant("donate" as const), amount: fc.bigInt({ min: 1n, max: 10_000n * USDC }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant("yield" as const),
+        i: idx,
+        amount: fc.bigInt({ min: 1n, max: 10_000n * USDC }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ k: fc.constant("donate" as const), amount: fc.bigInt({ min: 1n, max: 10_000n * USDC }) }),
+    },
     { weight: 1, arbitrary: fc.constant({ k: "pause" as const }) },
     { weight: 1, arbitrary: fc.constant({ k: "unpause" as const }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant("loss" as const), i: idx, bps: fc.integer({ min: 1, max: 5_000 }) }) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constant("illiquid" as const), i: idx, amount: fc.option(fc.bigInt({ min: 0n, max: 100_000n * USDC }), { nil: null }) }) },
-    { weight: 2, arbitrary: fc.record({ k: fc.constant("time" as const), seconds: fc.integer({ min: 1, max: 3_600 }) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ k: fc.constant("loss" as const), i: idx, bps: fc.integer({ min: 1, max: 5_000 }) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant("illiquid" as const),
+        i: idx,
+        amount: fc.option(fc.bigInt({ min: 0n, max: 100_000n * USDC }), { nil: null }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({ k: fc.constant("time" as const), seconds: fc.integer({ min: 1, max: 3_600 }) }),
+    },
   ),
   { minLength: 1, maxLength: 10 },
 ) as fc.Arbitrary<Action[]>;
@@ -71,7 +120,7 @@ export async function invariantFixture(a: Accounts): Promise<CoreFixture> {
   const f = await deployCore(a, { adapters: N, bounds: INVARIANT_BOUNDS, capBps: CAP_BPS });
   for (const u of [a.alice, a.bob]) {
     await send(f.token, "mint", [u.address, 10n ** 9n * USDC]);
-    await send(f.token.connect(u), "approve", [f.addresses.vault, (1n << 255n)]);
+    await send(f.token.connect(u), "approve", [f.addresses.vault, 1n << 255n]);
   }
   return f;
 }
@@ -87,7 +136,10 @@ async function read(f: CoreFixture): Promise<State> {
 }
 
 /** Sends and waits; returns the decoded custom-error name on revert (undefined on success). */
-async function tryTx(p: Promise<{ wait(): Promise<unknown> }>, onReceipt?: (r: TransactionReceipt) => void): Promise<string | undefined> {
+async function tryTx(
+  p: Promise<{ wait(): Promise<unknown> }>,
+  onReceipt?: (r: TransactionReceipt) => void,
+): Promise<string | undefined> {
   try {
     const r = (await (await p).wait()) as TransactionReceipt;
     onReceipt?.(r);
@@ -99,7 +151,12 @@ async function tryTx(p: Promise<{ wait(): Promise<unknown> }>, onReceipt?: (r: T
 }
 
 /** Runs one action sequence against a fresh fixture and checks every invariant after each step. */
-export async function runSequence(t: TestChain, a: Accounts, f: CoreFixture, actions: readonly Action[]): Promise<void> {
+export async function runSequence(
+  t: TestChain,
+  a: Accounts,
+  f: CoreFixture,
+  actions: readonly Action[],
+): Promise<void> {
   const users = [a.alice, a.bob] as const;
   let s = await read(f);
   let paused = false;
@@ -147,12 +204,16 @@ export async function runSequence(t: TestChain, a: Accounts, f: CoreFixture, act
           break;
         }
         expect(paused, "no rebalance while paused").to.equal(false);
-        expect(reported, "one Rebalanced event reporting the observed totals").to.deep.equal({ before: before.total, after: after.total });
+        expect(reported, "one Rebalanced event reporting the observed totals").to.deep.equal({
+          before: before.total,
+          after: after.total,
+        });
         // A loss inside maxLossBps (e.g. entering a target whose price a donation skewed) is reported by the event.
         lossReported = after.total < before.total;
         const moved = moves.reduce((x, m) => x + m[2], 0n);
         expect(moved * BPS, "max move").to.be.lte(INVARIANT_BOUNDS.maxMoveBps * before.total + BPS);
-        if (after.total < before.total) expect((before.total - after.total) * BPS, "max loss").to.be.lte(INVARIANT_BOUNDS.maxLossBps * before.total);
+        if (after.total < before.total)
+          expect((before.total - after.total) * BPS, "max loss").to.be.lte(INVARIANT_BOUNDS.maxLossBps * before.total);
         expect(after.idle * BPS, "min idle").to.be.gte(INVARIANT_BOUNDS.minIdleBps * after.total);
         for (const m of moves) {
           const i = f.addresses.adapters.indexOf(m[0]);
@@ -189,7 +250,9 @@ export async function runSequence(t: TestChain, a: Accounts, f: CoreFixture, act
     // totalAssets is the sum of its parts (from the tokens' own books, not the vault's views).
     const parts = (await Promise.all([
       f.token.getFunction("balanceOf")(f.addresses.vault),
-      ...f.targets.map(async (tg, i) => tg.getFunction("previewRedeem")(await tg.getFunction("balanceOf")(f.addresses.adapters[i]!))),
+      ...f.targets.map(async (tg, i) =>
+        tg.getFunction("previewRedeem")(await tg.getFunction("balanceOf")(f.addresses.adapters[i]!)),
+      ),
       ...f.adapters.map((ad) => f.token.getFunction("balanceOf")(ad.getAddress())),
     ])) as bigint[];
     expect(next.total, "totalAssets = idle + Σ adapters").to.equal(parts.reduce((x, y) => x + y, 0n));
@@ -197,7 +260,9 @@ export async function runSequence(t: TestChain, a: Accounts, f: CoreFixture, act
     // Share price (assets+1)/(supply+virtual) never drops, except through a reported loss; 2 wei of rounding
     // slack per step for the targets' own ERC-4626 rounding.
     if (!lossReported) {
-      expect((next.total + 1n + 2n) * (s.supply + VIRTUAL), `share price after ${act.k}`).to.be.gte((s.total + 1n) * (next.supply + VIRTUAL));
+      expect((next.total + 1n + 2n) * (s.supply + VIRTUAL), `share price after ${act.k}`).to.be.gte(
+        (s.total + 1n) * (next.supply + VIRTUAL),
+      );
     }
     s = next;
   }

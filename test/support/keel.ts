@@ -1,4 +1,4 @@
-import { Contract, type ContractRunner, Interface, type JsonRpcSigner, id } from "ethers";
+import { Contract, type ContractRunner, Interface, id, type JsonRpcSigner } from "ethers";
 import { loadArtifact } from "../../src/adapters/ethers/artifacts.ts";
 import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
 import { boundsTuple, DEFAULT_BOUNDS, type KeelBounds } from "../../src/devnet/deploy/suite.ts";
@@ -99,7 +99,12 @@ export async function deployCore(a: Accounts, opts: CoreOptions = {}): Promise<C
   const targets: Contract[] = [];
   const adapters: Contract[] = [];
   for (let i = 0; i < (opts.adapters ?? 2); i++) {
-    const target = await deployContract(d, opts.targetArtifact ?? "YieldVault", [tokenAddr, `Target ${i}`, `t${i}`, me]);
+    const target = await deployContract(d, opts.targetArtifact ?? "YieldVault", [
+      tokenAddr,
+      `Target ${i}`,
+      `t${i}`,
+      me,
+    ]);
     const targetAddr = await target.getAddress();
     const adapter = await deployContract(d, "ERC4626Adapter", [allocatorAddr, targetAddr]);
     await send(al, "addAdapter", [await adapter.getAddress(), opts.capBps ?? 10_000n]);
@@ -130,7 +135,11 @@ export async function fundAndDeposit(f: CoreFixture, deployer: JsonRpcSigner, us
 }
 
 /** A Move tuple for `rebalance`. */
-export const move = (adapter: string, deposit: boolean, assets: bigint): [string, boolean, bigint] => [adapter, deposit, assets];
+export const move = (adapter: string, deposit: boolean, assets: bigint): [string, boolean, bigint] => [
+  adapter,
+  deposit,
+  assets,
+];
 
 /** A fresh intent id per call. */
 let intentCounter = 0;

@@ -1,11 +1,10 @@
 import { FlashbotsBundleProvider } from "@flashbots/ethers-provider-bundle";
 import type { Provider, Signer, TransactionRequest } from "ethers";
-import { redact } from "../../config/secrets.ts";
 import type { Action } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
-import { revertError } from "./errors.ts";
 import { actionOf, createRecord, type DirectExecutorDeps, failMined, lifecycleDeps, settleOthers } from "./direct.ts";
+import { revertError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
 import type { IntentRecord } from "./intentRecord.ts";
 import { type Broadcast, driveToSent, finalise, move, publicBroadcast, signAndStore } from "./lifecycle.ts";
@@ -42,7 +41,13 @@ async function readHead(provider: Provider): Promise<number> {
 }
 
 /** Polls until the head reaches `atLeast` or the timeout passes; returns the last head seen. */
-async function waitForHead(provider: Provider, atLeast: number, timeoutMs: number, pollMs: number, signal?: AbortSignal): Promise<number> {
+async function waitForHead(
+  provider: Provider,
+  atLeast: number,
+  timeoutMs: number,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const rounds = Math.ceil(timeoutMs / pollMs) + 1;
   let h = await readHead(provider);
   for (let i = 0; i < rounds && h < atLeast; i++) {
@@ -60,7 +65,10 @@ async function waitForHead(provider: Provider, atLeast: number, timeoutMs: numbe
  * judged from receipts and the intent's event, never from the relay. After N blocks the intent is
  * abandoned (cancelled) with the reason recorded — and only sent publicly when configured.
  */
-export function createBundleExecutor(opts: BundleExecutorOptions, deps: BundleExecutorDeps): Executor & {
+export function createBundleExecutor(
+  opts: BundleExecutorOptions,
+  deps: BundleExecutorDeps,
+): Executor & {
   /** The route's broadcast, for start-up reconciliation (`reconcileOnStart({ resend })`). */
   readonly resend: Broadcast;
 } {
@@ -73,28 +81,34 @@ export function createBundleExecutor(opts: BundleExecutorOptions, deps: BundleEx
 
   async function relayClients(): Promise<FlashbotsBundleProvider[]> {
     if (relays) return relays;
-    if (opts.relays.length === 0) throw new KeelError("BUNDLE_NO_RELAY", "bundle route without relays", { retryable: false });
+    if (opts.relays.length === 0)
+      throw new KeelError("BUNDLE_NO_RELAY", "bundle route without relays", { retryable: false });
     const network = await provider.getNetwork();
-    relays = opts.relays.map((url) => new FlashbotsBundleProvider(provider as never, deps.authSigner as never, url, network as never));
+    relays = opts.relays.map(
+      (url) => new FlashbotsBundleProvider(provider as never, deps.authSigner as never, url, network as never),
+    );
     return relays;
   }
 
   async function simulateOrThrow(raw: string, target: number): Promise<void> {
-    const [first] = await relayClients();
-    if (!first) return;
-    let sim: Awaited<ReturnType<FlashbotsBundleProvider["simulate"]>>;
-    try {
-      sim = await first.simulate([raw], target);
-    } catch (err) {
-      throw new KeelError("BUNDLE_RELAY_UNAVAILABLE", `relay simulation failed: ${redact((err as Error).message).replace(/\(URL:[^)]*\)/, "")}`, {
-        retryable: true,
-      });
+    // The first relay that answers simulates; a dead relay is skipped (its error may carry its URL).
+    for (const [i, relay] of (await relayClients()).entries()) {
+      let sim: Awaited<ReturnType<FlashbotsBundleProvider["simulate"]>>;
+      try {
+        sim = await relay.simulate([raw], target);
+      } catch {
+        lc.logger?.warn({ relay: i }, "relay simulation unreachable");
+        continue;
+      }
+      if ("error" in sim) {
+        lc.logger?.warn({ relay: i, code: sim.error.code }, "relay refused the simulation");
+        continue;
+      }
+      const revert = sim.firstRevert as { revert?: string } | undefined;
+      if (revert) throw revertError("simulate", codec.decodeRevert(revert.revert), { route: "bundle" });
+      return;
     }
-    if ("error" in sim) {
-      throw new KeelError("BUNDLE_SIMULATION_FAILED", `relay refused the simulation: ${redact(sim.error.message)}`, { retryable: true });
-    }
-    const revert = sim.firstRevert as { revert?: string } | undefined;
-    if (revert) throw revertError("simulate", codec.decodeRevert(revert.revert), { route: "bundle" });
+    throw new KeelError("BUNDLE_RELAY_UNAVAILABLE", "no relay could simulate the bundle", { retryable: true });
   }
 
   async function sendToRelays(raw: string, target: number): Promise<number> {
@@ -139,6 +153,7 @@ export function createBundleExecutor(opts: BundleExecutorOptions, deps: BundleEx
   const bundleBroadcast: Broadcast = async (start, raw, signal) => {
     let rec = start;
     let current = raw;
+    let accepted = 0;
     for (let attempt = 0; attempt < opts.blocks; attempt++) {
       signal?.throwIfAborted();
       const head = await readHead(provider);
@@ -154,10 +169,13 @@ export function createBundleExecutor(opts: BundleExecutorOptions, deps: BundleEx
       await simulateOrThrow(current, target).catch(async (err: unknown) => {
         if (err instanceof KeelError && err.code === "EXECUTION_REVERTED") {
           await move(lc, rec.id, "failed", { error: { code: err.code, message: err.message } });
+        } else if (err instanceof KeelError && accepted === 0) {
+          // No relay ever took it: the signed transaction never left this process.
+          await move(lc, rec.id, "cancelled", { error: { code: err.code, message: err.message } });
         }
         throw err;
       });
-      await sendToRelays(current, target);
+      accepted += await sendToRelays(current, target);
       const wasSent = rec.state === "sent";
       rec = await move(lc, rec.id, "sent", { targetBlock: target });
       if (!wasSent) await lc.failpoint?.("after-broadcast", signal);

@@ -24,6 +24,7 @@ import { openMemoryIntentStore } from "./memoryStore.ts";
 import { createNonceManager, type NonceManager } from "./nonceManager.ts";
 import { minedRevertData, waitForAnyReceipt } from "./receipts.ts";
 import { reconcileIntent } from "./reconcile.ts";
+import type { ReplacePolicy } from "./replace.ts";
 
 /** Options of the direct route. */
 export interface DirectExecutorOptions {
@@ -36,6 +37,8 @@ export interface DirectExecutorOptions {
   readonly receiptPollMs?: number;
   /** Confirmations before an included intent is final. */
   readonly confirmations?: number;
+  /** Re-price a stuck transaction at the same nonce (or cancel it when the call would now revert). */
+  readonly replace?: ReplacePolicy;
 }
 
 /** Ports of the direct route. Without a store, an in-memory one is used (tests, dry tools). */
@@ -75,7 +78,13 @@ export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route):
         ? "failed"
         : "sent";
   const hashes = rec.includedTx ? [rec.includedTx] : rec.txs.map((t) => t.hash);
-  return { route, intentId: rec.id, txHashes: hashes, status, ...(rec.block === undefined ? {} : { block: rec.block }) };
+  return {
+    route,
+    intentId: rec.id,
+    txHashes: hashes,
+    status,
+    ...(rec.block === undefined ? {} : { block: rec.block }),
+  };
 }
 
 /** Lifecycle ports with defaults filled in (the nonce manager counts the store's in-flight nonces). */
@@ -106,10 +115,15 @@ export async function settleOthers(
   intentId: string,
   confirmations: number,
   resend?: Broadcast,
+  replace?: ReplacePolicy,
 ): Promise<void> {
   for (const rec of lc.store.unfinished()) {
-    if (rec.id === intentId) continue;
-    const out = await reconcileIntent(lc, rec, { confirmations, ...(resend ? { resend } : {}) });
+    if (rec.id === intentId || rec.route === "safe") continue;
+    const out = await reconcileIntent(lc, rec, {
+      confirmations,
+      ...(resend ? { resend } : {}),
+      ...(replace ? { replace } : {}),
+    });
     if (out.state === "signed" || out.state === "sent" || out.state === "planned") throw inFlightError(out);
   }
 }
@@ -140,7 +154,11 @@ export async function createRecord(
     onchainId: lc.codec.intentIdOf(intent.id),
     decisionId: intent.decisionId,
     route,
-    moves: intent.plan.moves.map((m) => ({ sourceId: m.sourceId, direction: m.direction, amount: m.amount.toString() })),
+    moves: intent.plan.moves.map((m) => ({
+      sourceId: m.sourceId,
+      direction: m.direction,
+      amount: m.amount.toString(),
+    })),
     request: storedRequest(request),
   });
 }
@@ -150,7 +168,10 @@ export async function failMined(lc: LifecycleDeps, rec: IntentRecord, receipt: T
   const from = await lc.signer.getAddress();
   const data = rec.request?.data ?? "0x";
   const revertData = await minedRevertData(lc.provider, receipt, { from, to: lc.allocator, data }, revertDataOf);
-  const e = revertError("receipt", lc.codec.decodeRevert(revertData), { txHash: receipt.hash, block: receipt.blockNumber });
+  const e = revertError("receipt", lc.codec.decodeRevert(revertData), {
+    txHash: receipt.hash,
+    block: receipt.blockNumber,
+  });
   await move(lc, rec.id, "failed", {
     includedTx: receipt.hash,
     block: receipt.blockNumber,
@@ -176,7 +197,7 @@ export function createDirectExecutor(opts: DirectExecutorOptions, deps: DirectEx
 
   return {
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
-      await settleOthers(lc, intent.id, confirmations);
+      await settleOthers(lc, intent.id, confirmations, undefined, opts.replace);
       const known = store.get(intent.id);
       if (known && known.state !== "planned") {
         return actionOf(await reconcileIntent(lc, known, { confirmations }), "direct");

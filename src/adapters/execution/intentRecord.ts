@@ -15,6 +15,8 @@ export interface SignedTx {
   readonly maxPriorityFeePerGasWei: string;
   /** Unix ms when signed. */
   readonly at: number;
+  /** A same-nonce no-op that cancels the intent (its receipt means cancelled, not included). */
+  readonly kind?: "cancel";
 }
 
 /** The unsigned transaction an intent will send (stored at planning, so a restart can resume it). */

@@ -78,7 +78,11 @@ function requestOf(s: StoredRequest): TransactionRequest {
  * Reserves a nonce for the intent (recorded durably before anything is signed). A reservation the
  * chain has meanwhile used (nothing was signed with it) is replaced by a fresh one.
  */
-export async function reserveNonce(deps: LifecycleDeps, rec: IntentRecord, signal?: AbortSignal): Promise<IntentRecord> {
+export async function reserveNonce(
+  deps: LifecycleDeps,
+  rec: IntentRecord,
+  signal?: AbortSignal,
+): Promise<IntentRecord> {
   const from = await deps.signer.getAddress();
   if (rec.nonce !== undefined && rec.txs.length === 0 && (await deps.nonces.minedNonce(from)) <= rec.nonce) return rec;
   if (rec.nonce !== undefined && rec.txs.length > 0) return rec;
@@ -94,6 +98,7 @@ export async function signAndStore(
   rec: IntentRecord,
   request: TransactionRequest,
   signal?: AbortSignal,
+  kind?: "cancel",
 ): Promise<{ rec: IntentRecord; tx: SignedTx }> {
   if (rec.nonce === undefined || rec.from === undefined) throw new Error("signAndStore: nonce not reserved");
   const populated = await deps.signer.populateTransaction({ ...request, from: rec.from, nonce: rec.nonce });
@@ -105,6 +110,7 @@ export async function signAndStore(
     maxFeePerGasWei: (parsed.maxFeePerGas ?? 0n).toString(),
     maxPriorityFeePerGasWei: (parsed.maxPriorityFeePerGas ?? 0n).toString(),
     at: deps.now(),
+    ...(kind ? { kind } : {}),
   };
   const next = await move(deps, rec.id, "signed", { txs: [...rec.txs, tx] });
   signal?.throwIfAborted();
@@ -193,6 +199,13 @@ export async function settleFromChain(deps: LifecycleDeps, rec: IntentRecord): P
   for (const tx of rec.txs) {
     const receipt = await deps.provider.getTransactionReceipt(tx.hash);
     if (!receipt) continue;
+    if (tx.kind === "cancel") {
+      return move(deps, rec.id, "cancelled", {
+        includedTx: receipt.hash,
+        block: receipt.blockNumber,
+        error: { code: "CANCELLED", message: "replaced by a same-nonce no-op" },
+      });
+    }
     if (receipt.status === 1) {
       return move(deps, rec.id, "included", { includedTx: receipt.hash, block: receipt.blockNumber });
     }
@@ -215,7 +228,8 @@ export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmat
     return move(deps, rec.id, "sent", { error: { code: "TX_VANISHED", message: "included transaction vanished" } });
   }
   const head = await deps.provider.getBlockNumber();
-  if (head - receipt.blockNumber + 1 >= confirmations) return move(deps, rec.id, "final", { block: receipt.blockNumber });
+  if (head - receipt.blockNumber + 1 >= confirmations)
+    return move(deps, rec.id, "final", { block: receipt.blockNumber });
   return rec;
 }
 

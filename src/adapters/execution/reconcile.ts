@@ -12,6 +12,7 @@ import {
   settleFromChain,
 } from "./lifecycle.ts";
 import { waitForAnyReceipt } from "./receipts.ts";
+import { type ReplacePolicy, replaceStuck } from "./replace.ts";
 
 /** Options of reconciliation. */
 export interface ReconcileOptions {
@@ -31,6 +32,8 @@ export interface ReconcileOptions {
   readonly resend?: Broadcast;
   /** A planned (unsigned) intent younger than this is resumed after a restart; older ones are cancelled. */
   readonly resumeWindowMs?: number;
+  /** Re-price stuck transactions at the same nonce (direct route). */
+  readonly replace?: ReplacePolicy;
 }
 
 /** What reconciliation did, by outcome. */
@@ -80,6 +83,10 @@ export async function reconcileIntent(
     return move(deps, rec.id, "replaced", {
       error: { code: "NONCE_TAKEN", message: "the intent's nonce was used by another transaction" },
     });
+  }
+  if (opts.replace && rec.route === "direct") {
+    const replaced = await replaceStuck(deps, rec, opts.replace, resend);
+    if (replaced !== rec) return replaced;
   }
   return resend(rec, last.raw);
 }
@@ -134,6 +141,8 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
   const rebroadcast: IntentRecord[] = [];
   const checkedIds: string[] = [];
   for (const rec of store.unfinished()) {
+    // Safe proposals are reconciled by reviewing them against the Safe (reviewProposals).
+    if (rec.route === "safe") continue;
     summary.checked++;
     checkedIds.push(rec.id);
     const out = await reconcileIntent(deps, rec, opts);

@@ -26,7 +26,9 @@ export interface SafeKitOptions {
 /** Initialises protocol-kit read-only (signatures are made by keel's own signers, KMS included). */
 export async function initSafeKit(opts: SafeKitOptions): Promise<SafeKit> {
   // The package's ESM default export is the Safe class; its typings describe the namespace.
-  const SafeClass = ((Safe as unknown as { default?: unknown }).default ?? Safe) as { init(cfg: unknown): Promise<unknown> };
+  const SafeClass = ((Safe as unknown as { default?: unknown }).default ?? Safe) as {
+    init(cfg: unknown): Promise<unknown>;
+  };
   const kit = await SafeClass.init({
     provider: opts.provider as never,
     safeAddress: opts.safe,

@@ -1,6 +1,6 @@
-import { Contract, type Provider, id } from "ethers";
+import { Contract, id, type Provider } from "ethers";
 import type { Logger } from "pino";
-import { revertDataOf, type AllocatorCodec } from "../execution/allocatorCodec.ts";
+import { type AllocatorCodec, revertDataOf } from "../execution/allocatorCodec.ts";
 import type { IntentStore } from "../execution/intentStore.ts";
 import type { ExecutionMetrics } from "../execution/lifecycle.ts";
 import { move } from "../execution/lifecycle.ts";
@@ -47,7 +47,9 @@ async function endIntent(deps: ReviewDeps, p: Proposal, s: ProposalStatus): Prom
       error: { code: "PROPOSAL_REJECTED", message: s.reason ?? "another transaction used the Safe nonce" },
     });
   } else if (s.status === "failed") {
-    await move({ store: deps.store }, rec.id, "failed", { error: { code: "PROPOSAL_FAILED", message: s.reason ?? "failed" } });
+    await move({ store: deps.store }, rec.id, "failed", {
+      error: { code: "PROPOSAL_FAILED", message: s.reason ?? "failed" },
+    });
   }
 }
 
@@ -66,8 +68,17 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
   for (const p of deps.proposals.list()) {
     if (p.safe.toLowerCase() !== opts.safe.toLowerCase()) continue;
     const cur = deps.proposals.status(p.safeTxHash);
-    if (!isOpen(cur)) continue;
-    const logs = await deps.provider.getLogs({ address: opts.safe, topics: [[EXEC_SUCCESS, EXEC_FAILURE], p.safeTxHash], fromBlock: 0, toBlock: head });
+    if (!isOpen(cur)) {
+      // Closed elsewhere (`keel proposals execute`): make sure its intent ended too.
+      await endIntent(deps, p, cur);
+      continue;
+    }
+    const logs = await deps.provider.getLogs({
+      address: opts.safe,
+      topics: [[EXEC_SUCCESS, EXEC_FAILURE], p.safeTxHash],
+      fromBlock: 0,
+      toBlock: head,
+    });
     let next: ProposalStatus | undefined;
     const log = logs[0];
     if (log) {
@@ -78,7 +89,11 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
         checkedAtBlock: head,
       };
     } else if (chainNonce > p.tx.nonce) {
-      next = { status: "rejected", reason: `Safe nonce ${p.tx.nonce} was used by another transaction`, checkedAtBlock: head };
+      next = {
+        status: "rejected",
+        reason: `Safe nonce ${p.tx.nonce} was used by another transaction`,
+        checkedAtBlock: head,
+      };
     } else if (cur.checkedAtBlock === undefined || head - cur.checkedAtBlock >= opts.resimulateEveryBlocks) {
       let reason: string | undefined;
       try {
@@ -94,7 +109,8 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
     }
     if (next && (next.status !== cur.status || next.checkedAtBlock !== cur.checkedAtBlock)) {
       deps.proposals.setStatus(p.safeTxHash, next);
-      if (next.status !== cur.status) deps.logger?.info({ safeTxHash: p.safeTxHash, status: next.status, reason: next.reason }, "proposal status");
+      if (next.status !== cur.status)
+        deps.logger?.info({ safeTxHash: p.safeTxHash, status: next.status, reason: next.reason }, "proposal status");
       await endIntent(deps, p, next);
     }
     if (isOpen(next ?? cur)) open.push(p);

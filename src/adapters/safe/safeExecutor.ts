@@ -1,7 +1,7 @@
 import { Contract, type Provider, type Signer } from "ethers";
 import type { Logger } from "pino";
-import type { Action } from "../../domain/decision.ts";
 import { formatUnits } from "../../domain/amounts.ts";
+import type { Action } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { type AllocatorCodec, createAllocatorCodec } from "../execution/allocatorCodec.ts";
@@ -12,6 +12,7 @@ import type { SafeKit } from "./kit.ts";
 import type { Proposal, ProposalStore, SafeTxFields } from "./proposalStore.ts";
 import { isOpen, reviewProposals } from "./review.ts";
 import { safeTxHash, signSafeTx } from "./safeTx.ts";
+import type { TxService } from "./txService.ts";
 
 /** Options of the Safe route. */
 export interface SafeExecutorOptions {
@@ -37,13 +38,16 @@ export interface SafeExecutorDeps {
   readonly metrics?: ExecutionMetrics;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** The Safe Transaction Service, when configured: its nonce counts, and proposals are pushed to it. */
+  readonly service?: TxService;
 }
 
 /** Safe nonce for a new proposal: max(chain nonce, every open proposal's nonce + 1). Never shared. */
 export async function nextSafeNonce(kit: SafeKit, proposals: ProposalStore, safe: string): Promise<number> {
   let n = await kit.getNonce();
   for (const p of proposals.list()) {
-    if (p.safe.toLowerCase() === safe.toLowerCase() && isOpen(proposals.status(p.safeTxHash))) n = Math.max(n, p.tx.nonce + 1);
+    if (p.safe.toLowerCase() === safe.toLowerCase() && isOpen(proposals.status(p.safeTxHash)))
+      n = Math.max(n, p.tx.nonce + 1);
   }
   return n;
 }
@@ -51,10 +55,15 @@ export async function nextSafeNonce(kit: SafeKit, proposals: ProposalStore, safe
 function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint): string[] {
   const a = opts.asset ?? { symbol: "units", decimals: 0 };
   const lines = intent.plan.moves.map(
-    (m) => `${m.direction} ${formatUnits(m.amount, a.decimals)} ${a.symbol} ${m.direction === "deposit" ? "into" : "from"} ${m.sourceId}`,
+    (m) =>
+      `${m.direction} ${formatUnits(m.amount, a.decimals)} ${a.symbol} ${m.direction === "deposit" ? "into" : "from"} ${m.sourceId}`,
   );
-  lines.push(`vault total assets before: ${formatUnits(before, a.decimals)} ${a.symbol} (moves keep it, minus slippage)`);
-  lines.push(`expected gain over the horizon: P10 ${intent.plan.gainP10Usd.toFixed(2)} USD, P50 ${intent.plan.gainP50Usd.toFixed(2)} USD`);
+  lines.push(
+    `vault total assets before: ${formatUnits(before, a.decimals)} ${a.symbol} (moves keep it, minus slippage)`,
+  );
+  lines.push(
+    `expected gain over the horizon: P10 ${intent.plan.gainP10Usd.toFixed(2)} USD, P50 ${intent.plan.gainP50Usd.toFixed(2)} USD`,
+  );
   if (intent.plan.needsApproval) lines.push("outside the keeper's on-chain bounds: needs the manager (this Safe)");
   return lines;
 }
@@ -70,8 +79,19 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
   const now = deps.now ?? Date.now;
   const review = () =>
     reviewProposals(
-      { safe: opts.safe, vault: opts.vault, resimulateEveryBlocks: opts.resimulateEveryBlocks, staleDriftBps: opts.staleDriftBps },
-      { provider: deps.provider, proposals: deps.proposals, codec, ...(deps.store ? { store: deps.store } : {}), ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+      {
+        safe: opts.safe,
+        vault: opts.vault,
+        resimulateEveryBlocks: opts.resimulateEveryBlocks,
+        staleDriftBps: opts.staleDriftBps,
+      },
+      {
+        provider: deps.provider,
+        proposals: deps.proposals,
+        codec,
+        ...(deps.store ? { store: deps.store } : {}),
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      },
     );
   return {
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
@@ -79,10 +99,14 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       const mine = open.find((p) => p.intentId === intent.id);
       if (mine) return { route: "safe", intentId: intent.id, txHashes: [mine.safeTxHash], status: "proposed" };
       if (open.length > 0) {
-        throw new KeelError("PROPOSAL_PENDING", `Safe proposal ${open[0]?.safeTxHash} is still open; execute or reject it first`, {
-          retryable: true,
-          context: { safeTxHash: open[0]?.safeTxHash ?? null, nonce: open[0]?.tx.nonce ?? null },
-        });
+        throw new KeelError(
+          "PROPOSAL_PENDING",
+          `Safe proposal ${open[0]?.safeTxHash} is still open; execute or reject it first`,
+          {
+            retryable: true,
+            context: { safeTxHash: open[0]?.safeTxHash ?? null, nonce: open[0]?.tx.nonce ?? null },
+          },
+        );
       }
       const data = codec.encodeRebalance(intent.id, intent.plan.moves);
       try {
@@ -93,8 +117,13 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       signal.throwIfAborted();
       const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
       const before = (await vault.getFunction("totalAssets")()) as bigint;
-      const nonce = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
-      const built = await deps.kit.createTransaction({ transactions: [{ to: opts.allocator, value: "0", data }], options: { nonce } });
+      // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
+      const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
+      const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;
+      const built = await deps.kit.createTransaction({
+        transactions: [{ to: opts.allocator, value: "0", data }],
+        options: { nonce },
+      });
       const d = built.data;
       const tx: SafeTxFields = {
         to: String(d.to),
@@ -110,7 +139,9 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       };
       const hash = await deps.kit.getTransactionHash(built);
       if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
-        throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", { retryable: false });
+        throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", {
+          retryable: false,
+        });
       }
       const proposal: Proposal = {
         safeTxHash: hash,
@@ -133,15 +164,25 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
           onchainId: codec.intentIdOf(intent.id),
           decisionId: intent.decisionId,
           route: "safe",
-          moves: intent.plan.moves.map((m) => ({ sourceId: m.sourceId, direction: m.direction, amount: m.amount.toString() })),
+          moves: intent.plan.moves.map((m) => ({
+            sourceId: m.sourceId,
+            direction: m.direction,
+            amount: m.amount.toString(),
+          })),
         });
-        await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "sent", { safeTxHash: hash });
+        await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "sent", {
+          safeTxHash: hash,
+        });
       }
       deps.proposals.put(proposal);
       const owners = (await deps.kit.getOwners()).map((o) => o.toLowerCase());
-      if (owners.includes(proposal.proposer.toLowerCase())) {
-        const s = await signSafeTx(deps.proposer, proposal);
-        deps.proposals.addSignature(hash, s.owner, s.signature);
+      const s = await signSafeTx(deps.proposer, proposal);
+      if (owners.includes(proposal.proposer.toLowerCase())) deps.proposals.addSignature(hash, s.owner, s.signature);
+      if (deps.service) {
+        // The local store has it; a service that is down only delays what signers see there.
+        await deps.service.propose(proposal, s.owner, s.signature).catch((err: unknown) => {
+          deps.logger?.warn({ safeTxHash: hash, code: (err as KeelError).code ?? "UNEXPECTED" }, "proposal not pushed to the service");
+        });
       }
       deps.metrics?.pendingProposals?.set(open.length + 1);
       deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: tx.nonce }, "Safe proposal created");

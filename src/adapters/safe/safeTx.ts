@@ -39,7 +39,11 @@ export async function signSafeTx(signer: Signer, p: Proposal): Promise<{ owner: 
 }
 
 /** Only signatures that recover their claimed owner, from current owners, sorted by owner (Safe's order). */
-export function validSignatures(p: Proposal, sigs: Record<string, string>, owners: readonly string[]): [string, string][] {
+export function validSignatures(
+  p: Proposal,
+  sigs: Record<string, string>,
+  owners: readonly string[],
+): [string, string][] {
   const isOwner = new Set(owners.map((o) => o.toLowerCase()));
   const out: [string, string][] = [];
   for (const [owner, sig] of Object.entries(sigs)) {
@@ -66,5 +70,16 @@ export function safeContract(address: string, runner: Provider | Signer): Contra
 /** execTransaction arguments for a proposal with its signatures. */
 export function execArgs(p: Proposal, signatures: string): unknown[] {
   const t = p.tx;
-  return [t.to, t.value, t.data, t.operation, t.safeTxGas, t.baseGas, t.gasPrice, t.gasToken, t.refundReceiver, signatures];
+  return [
+    t.to,
+    t.value,
+    t.data,
+    t.operation,
+    t.safeTxGas,
+    t.baseGas,
+    t.gasPrice,
+    t.gasToken,
+    t.refundReceiver,
+    signatures,
+  ];
 }

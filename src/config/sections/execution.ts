@@ -43,6 +43,8 @@ export const safeSection = z
     proposer: signerSpec.optional(),
     /** Safe Transaction Service base URL (optional; a secret when it carries a key). */
     serviceUrl: secretRef.optional(),
+    /** API key for the hosted Safe Transaction Service (sent as a bearer token). */
+    serviceApiKey: secretRef.optional(),
     /** Re-simulate pending proposals every N blocks. */
     resimulateEveryBlocks: z.number().int().min(1).max(100_000).default(10),
     /** A proposal whose expected total assets drifted beyond this is stale. */

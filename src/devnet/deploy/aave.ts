@@ -7,7 +7,8 @@ const RAY = 10n ** 27n;
 const pct = (p: number): bigint => (RAY * BigInt(Math.round(p * 100))) / 10_000n;
 
 /** Path of an Aave v3 core artifact inside the npm package. */
-const art = (dir: string, name: string) => loadPackageArtifact(PKG, `artifacts/contracts/${dir}/${name}.sol/${name}.json`);
+const art = (dir: string, name: string) =>
+  loadPackageArtifact(PKG, `artifacts/contracts/${dir}/${name}.sol/${name}.json`);
 
 /** One reserve to list on the pool. */
 export interface AaveReserveInput {
@@ -42,7 +43,10 @@ export interface AaveMarket {
  */
 export async function deployAaveV3(deployer: Signer, reserves: readonly AaveReserveInput[]): Promise<AaveMarket> {
   const me = await deployer.getAddress();
-  const provider = await deployArtifact(deployer, art("protocol/configuration", "PoolAddressesProvider"), ["keel-devnet", me]);
+  const provider = await deployArtifact(deployer, art("protocol/configuration", "PoolAddressesProvider"), [
+    "keel-devnet",
+    me,
+  ]);
   const providerAddr = await provider.getAddress();
   await send(provider, "setACLAdmin", [me]);
   const acl = await deployArtifact(deployer, art("protocol/configuration", "ACLManager"), [providerAddr]);
@@ -102,7 +106,8 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
     0n,
     pct(20),
   ]);
-  const impl = async (dir: string, name: string): Promise<Deployed> => deployArtifact(deployer, art(dir, name), [poolAddr]);
+  const impl = async (dir: string, name: string): Promise<Deployed> =>
+    deployArtifact(deployer, art(dir, name), [poolAddr]);
   const aTokenImpl = await impl("protocol/tokenization", "AToken");
   const stableImpl = await impl("protocol/tokenization", "StableDebtToken");
   const variableImpl = await impl("protocol/tokenization", "VariableDebtToken");
@@ -142,7 +147,10 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
       await send(configurator, "setReserveBorrowing", [r.token, true]);
       await send(configurator, "setReserveFactor", [r.token, 1_000]);
     }
-    const data = (await pool.getFunction("getReserveData")(r.token)) as { aTokenAddress: string; variableDebtTokenAddress: string };
+    const data = (await pool.getFunction("getReserveData")(r.token)) as {
+      aTokenAddress: string;
+      variableDebtTokenAddress: string;
+    };
     listed[r.token] = { aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress };
   }
   return {

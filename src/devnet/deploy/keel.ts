@@ -59,7 +59,12 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
   const asset = await token.getAddress();
   const usdFeed = await deployContract(deployer, "MockAggregator", [8, "kUSDC / USD", 100_000_000n, me]);
   const weth = await deployContract(deployer, "TestToken", ["Keel Wrapped Ether", "kWETH", 18, me]);
-  const ethFeed = await deployContract(deployer, "MockAggregator", [8, "kWETH / USD", ETH_PRICE_USD * 100_000_000n, me]);
+  const ethFeed = await deployContract(deployer, "MockAggregator", [
+    8,
+    "kWETH / USD",
+    ETH_PRICE_USD * 100_000_000n,
+    me,
+  ]);
   const baseFeed = await usdFeed.getAddress();
   const wethFeed = await ethFeed.getAddress();
   const ctx: FixtureContext = { deployer, me, token, asset, baseFeed };

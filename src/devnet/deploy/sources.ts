@@ -18,7 +18,12 @@ export const units = (n: bigint | number, decimals: number): bigint => BigInt(n)
 
 /** Deploys an ERC-4626 YieldVault target owned by the deployer. */
 export async function deployYieldVault(ctx: FixtureContext, label: string): Promise<string> {
-  const target = await deployContract(ctx.deployer, "YieldVault", [ctx.asset, `Yield Vault ${label}`, `yv${label}`, ctx.me]);
+  const target = await deployContract(ctx.deployer, "YieldVault", [
+    ctx.asset,
+    `Yield Vault ${label}`,
+    `yv${label}`,
+    ctx.me,
+  ]);
   return target.getAddress();
 }
 

@@ -27,7 +27,11 @@ export async function deployUniswapV2Pair(
   amountB: bigint,
 ): Promise<UniswapV2Market> {
   const me = await deployer.getAddress();
-  const factory = await deployArtifact(deployer, loadPackageArtifact("@uniswap/v2-core", "build/UniswapV2Factory.json"), [me]);
+  const factory = await deployArtifact(
+    deployer,
+    loadPackageArtifact("@uniswap/v2-core", "build/UniswapV2Factory.json"),
+    [me],
+  );
   const [a, b] = [await tokenA.getAddress(), await tokenB.getAddress()];
   await send(factory, "createPair", [a, b]);
   const pairAddr = (await factory.getFunction("getPair")(a, b)) as string;

@@ -12,6 +12,8 @@ export interface ExecuteStageOptions {
 /** Ports the execute stage needs. */
 export interface ExecuteStageDeps {
   readonly executor: Executor;
+  /** Names the route an intent would take (dry-run records it); optional. */
+  readonly routeFor?: (intent: Intent) => Promise<string>;
 }
 
 /** One line per move, for the decision record: `withdraw 100 from 0xabc…; deposit 100 to 0xdef…`. */
@@ -34,7 +36,8 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
       const what = describeMoves(intent.plan.moves);
       if (opts.dryRun) {
         const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
-        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s): ${what}`);
+        const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";
+        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
       }
       signal.throwIfAborted();
       const action = await deps.executor.execute(intent, signal);

@@ -82,7 +82,9 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
       const info: Reason[] = [];
       if (plan.needsApproval) {
         // A forced exit is the risk gate's call, not an investment: it does not have to pay for itself.
-        info.push(reason("GAIN_TEST_WAIVED", "forced exit: the gain-to-cost test does not apply", { value: plan.gainP10Usd }));
+        info.push(
+          reason("GAIN_TEST_WAIVED", "forced exit: the gain-to-cost test does not apply", { value: plan.gainP10Usd }),
+        );
       } else if (!(plan.gainP10Usd > 0) || plan.gainP10Usd < needUsd) {
         reasons.push(
           reason(

@@ -1,6 +1,7 @@
 import type { Forecast, SourceForecast } from "../../domain/decision.ts";
 import { describeError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
+import { priceVolPct } from "../../ml/priceVol.ts";
 import type { Forecaster } from "../../ports/forecaster.ts";
 import { ok, type Stage } from "../stage.ts";
 import type { Observed } from "../types.ts";
@@ -27,7 +28,8 @@ export interface PredictDeps {
 /**
  * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Uses the model
  * when present; falls back to the baseline, with `fallbackReason` set, when the model is missing,
- * throws, or its live error over the last N horizons exceeds the baseline's. Never halts.
+ * throws, or its live error over the last N horizons exceeds the baseline's. LP and non-base-asset
+ * sources get `priceVolPct` (trailing 30-day annualised volatility, `src/ml/priceVol.ts`). Never halts.
  */
 export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Stage<Observed, Forecast> {
   const drift = createDriftTracker({
@@ -39,7 +41,7 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
   return {
     async run(input) {
       const forecastInput = { snapshot: input.snapshot, history: input.history, horizonDays: opts.horizonDays };
-      const base = await deps.baseline.forecast(forecastInput);
+      const base = withPriceVol(await deps.baseline.forecast(forecastInput), input);
       const fallback = (code: string, why: string) => {
         const value: Forecast = {
           horizonDays: opts.horizonDays,
@@ -73,7 +75,7 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
       }
 
       // A source the model could not forecast (too little history) takes the baseline's forecast.
-      const sources: Record<string, SourceForecast> = { ...fromModel };
+      const sources: Record<string, SourceForecast> = { ...withPriceVol(fromModel, input) };
       const reasons: Reason[] = [];
       for (const [id, f] of Object.entries(base)) {
         if (sources[id] === undefined) {
@@ -94,6 +96,20 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
       return ok(value, `${deps.model.name} forecast for ${count(sources)} sources`, reasons);
     },
   };
+}
+
+/** Adds the trailing price volatility to LP and non-base-asset sources when the forecaster did not. */
+function withPriceVol(f: Readonly<Record<string, SourceForecast>>, input: Observed): Record<string, SourceForecast> {
+  const out: Record<string, SourceForecast> = {};
+  const { snapshot, history } = input;
+  for (const [id, fc] of Object.entries(f)) {
+    const src = snapshot.sources.find((s) => s.id === id);
+    const vol =
+      fc.priceVolPct ??
+      (src ? priceVolPct(src, snapshot.baseAsset.symbol, history.prices, snapshot.timestamp) : undefined);
+    out[id] = vol === undefined ? fc : { ...fc, priceVolPct: vol };
+  }
+  return out;
 }
 
 function p50s(f: Readonly<Record<string, SourceForecast>>): Record<string, number> {

@@ -31,7 +31,9 @@ describe("bundle route through @flashbots/ethers-provider-bundle and the local r
     await f.close();
   });
 
-  function executor(extra: { failpoint?: (n: FailpointName) => Promise<void>; relays?: string[]; allowPublicFallback?: boolean } = {}) {
+  function executor(
+    extra: { failpoint?: (n: FailpointName) => Promise<void>; relays?: string[]; allowPublicFallback?: boolean } = {},
+  ) {
     return createBundleExecutor(
       {
         allocator: f.deployment.allocator,
@@ -119,7 +121,10 @@ describe("bundle route through @flashbots/ethers-provider-bundle and the local r
   });
 
   it("is refused by a relay that does not accept its auth signature", async () => {
-    const strict = await startLocalRelay(f.chain.provider, { pollMs: 10, allowedSigners: ["0x0000000000000000000000000000000000000001"] });
+    const strict = await startLocalRelay(f.chain.provider, {
+      pollMs: 10,
+      allowedSigners: ["0x0000000000000000000000000000000000000001"],
+    });
     try {
       const err = await executor({ relays: [strict.url] })
         .execute(depositIntent(f, "bundle-unauthorised", "10"), signal)

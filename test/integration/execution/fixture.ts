@@ -34,7 +34,8 @@ export async function execFixture(
 ): Promise<ExecFixture> {
   const chain = await startLocalChain(opts.httpPort === undefined ? {} : { httpPort: opts.httpPort });
   // Sub-second interval mining is refused in the config but allowed at run time.
-  if (opts.intervalMs !== undefined) await chain.provider.request({ method: "evm_setIntervalMining", params: [opts.intervalMs] });
+  if (opts.intervalMs !== undefined)
+    await chain.provider.request({ method: "evm_setIntervalMining", params: [opts.intervalMs] });
   const provider = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
   provider.pollingInterval = 20;
   const deployer = await provider.getSigner(0);

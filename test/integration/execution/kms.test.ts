@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { hashMessage, hexlify, id, randomBytes, recoverAddress, verifyMessage } from "ethers";
-import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { createDirectExecutor } from "../../../src/adapters/execution/direct.ts";
+import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
 import { createKmsSigner, type KmsSigner } from "../../../src/adapters/signers/kms.ts";
 import { SECP256K1_N } from "../../../src/adapters/signers/kmsSignature.ts";
@@ -68,7 +68,9 @@ describe("KMS signer through @aws-sdk/client-kms against a loopback KMS", functi
     kms.mode = "wrong-key";
     const nonce = await f.provider.getTransactionCount(f.keeper.address);
     const exec = createDirectExecutor({ allocator: f.deployment.allocator }, { signer, provider: f.provider, codec });
-    const err = await exec.execute(depositIntent(f, "kms-wrong", "10"), new AbortController().signal).catch((e: unknown) => e);
+    const err = await exec
+      .execute(depositIntent(f, "kms-wrong", "10"), new AbortController().signal)
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(KeelError);
     expect((err as KeelError).code).to.equal("KMS_SIGNATURE_MISMATCH");
     expect(await f.provider.getTransactionCount(f.keeper.address)).to.equal(nonce);
@@ -94,11 +96,15 @@ describe("KMS signer through @aws-sdk/client-kms against a loopback KMS", functi
     process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
     try {
-      const s = await createSigner({ type: "kms", keyId: "alias/keeper", region: "us-east-1", endpoint: kms.endpoint }, f.provider);
-      expect(await s.getAddress()).to.equal(f.keeper.address);
-      const err = await createSigner({ type: "kms", keyId: "alias/none", region: "us-east-1", endpoint: kms.endpoint }, f.provider).catch(
-        (e: unknown) => e,
+      const s = await createSigner(
+        { type: "kms", keyId: "alias/keeper", region: "us-east-1", endpoint: kms.endpoint },
+        f.provider,
       );
+      expect(await s.getAddress()).to.equal(f.keeper.address);
+      const err = await createSigner(
+        { type: "kms", keyId: "alias/none", region: "us-east-1", endpoint: kms.endpoint },
+        f.provider,
+      ).catch((e: unknown) => e);
       expect((err as KeelError).code).to.equal("KMS_UNAVAILABLE");
       expect((err as KeelError).retryable).to.equal(false);
     } finally {

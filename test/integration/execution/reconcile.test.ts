@@ -5,9 +5,9 @@ import { expect } from "chai";
 import { id } from "ethers";
 import { createDirectExecutor, lifecycleDeps } from "../../../src/adapters/execution/direct.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
+import { openIntentStore } from "../../../src/adapters/execution/intentStore.ts";
 import type { FailpointName } from "../../../src/adapters/execution/lifecycle.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
-import { openIntentStore } from "../../../src/adapters/execution/intentStore.ts";
 import { reconcileOnStart } from "../../../src/adapters/execution/reconcile.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
@@ -30,7 +30,10 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
 
   async function restart(path: string, extra: { adoptChainHistory?: boolean } = {}) {
     const store = await openIntentStore({ path, now: Date.now });
-    const lc = lifecycleDeps({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec, store });
+    const lc = lifecycleDeps(
+      { allocator: f.deployment.allocator },
+      { signer: f.keeper, provider: f.provider, codec, store },
+    );
     const summary = await reconcileOnStart({ confirmations: 1, settleTimeoutMs: 10_000, pollMs: 10, ...extra }, lc);
     return { store, summary };
   }
@@ -74,7 +77,10 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
       expect(new Set(nonces).size).to.equal(nonces.length);
 
       // and the next intent goes through on the next nonce
-      const next = createDirectExecutor({ allocator: f.deployment.allocator }, { signer: f.keeper, provider: f.provider, codec, store: reopened });
+      const next = createDirectExecutor(
+        { allocator: f.deployment.allocator },
+        { signer: f.keeper, provider: f.provider, codec, store: reopened },
+      );
       const action = await next.execute(depositIntent(f, `${intentId}-next`, "1"), signal);
       expect(action.status).to.equal("included");
     });

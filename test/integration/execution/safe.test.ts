@@ -4,18 +4,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { encryptKeystoreJson, id, Wallet } from "ethers";
+import { encryptKeystoreJson, id, JsonRpcSigner, Wallet } from "ethers";
+import { createDirectExecutor } from "../../../src/adapters/execution/direct.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
 import { openMemoryIntentStore } from "../../../src/adapters/execution/memoryStore.ts";
+import { createRoutingExecutor } from "../../../src/adapters/execution/router.ts";
+import { createExecution } from "../../../src/adapters/execution/wiring.ts";
 import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
 import { initSafeKit, type SafeKit } from "../../../src/adapters/safe/kit.ts";
-import { openProposalStore, type Proposal } from "../../../src/adapters/safe/proposalStore.ts";
+import { openProposalStore, type Proposal, type ProposalStore } from "../../../src/adapters/safe/proposalStore.ts";
 import { reviewProposals } from "../../../src/adapters/safe/review.ts";
 import { createSafeExecutor, nextSafeNonce } from "../../../src/adapters/safe/safeExecutor.ts";
 import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
-import { KeelError } from "../../../src/domain/errors.ts";
+import { createTxService, type TxService } from "../../../src/adapters/safe/txService.ts";
+import { parseConfig } from "../../../src/config/load.ts";
+import type { KeelError } from "../../../src/domain/errors.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
+import { startTxServiceDouble } from "./txServiceDouble.ts";
 
 const run = promisify(execFile);
 
@@ -41,7 +47,12 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
       setupManager: async (provider) => {
         const deployer = await provider.getSigner(0);
         contracts = await deploySafeContracts(deployer);
-        safe = await deploySafe(deployer, contracts, owners.map((o) => o.address), 2);
+        safe = await deploySafe(
+          deployer,
+          contracts,
+          owners.map((o) => o.address),
+          2,
+        );
         return safe;
       },
     });
@@ -50,22 +61,47 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     writeFileSync(join(dir, "pw"), "owner-pass\n");
     for (const [i, o] of owners.entries()) {
       const path = join(dir, `owner${i}.json`);
-      writeFileSync(path, await encryptKeystoreJson({ address: o.address, privateKey: o.privateKey }, "owner-pass", { scrypt: { N: 1024 } }));
+      writeFileSync(
+        path,
+        await encryptKeystoreJson({ address: o.address, privateKey: o.privateKey }, "owner-pass", {
+          scrypt: { N: 1024 },
+        }),
+      );
       keystores.push(path);
     }
     writeFileSync(
       configPath,
-      JSON.stringify({ chain: { rpcUrls: [{ env: "KEEL_TEST_RPC" }] }, state: { dir: stateDir }, execution: { safe: { address: safe } } }),
+      JSON.stringify({
+        chain: { rpcUrls: [{ env: "KEEL_TEST_RPC" }] },
+        state: { dir: stateDir },
+        execution: { safe: { address: safe } },
+      }),
     );
   });
   after(async () => {
     await f.close();
   });
 
-  function executor() {
+  function executor(extra: { proposals?: ProposalStore; service?: TxService } = {}) {
     return createSafeExecutor(
-      { safe, allocator: f.deployment.allocator, vault: f.deployment.vault, chainId: 31337, resimulateEveryBlocks: 1, staleDriftBps: 100, asset: { symbol: "kUSDC", decimals: 6 } },
-      { provider: f.provider, proposer: f.keeper, kit, proposals, store, codec },
+      {
+        safe,
+        allocator: f.deployment.allocator,
+        vault: f.deployment.vault,
+        chainId: 31337,
+        resimulateEveryBlocks: 1,
+        staleDriftBps: 100,
+        asset: { symbol: "kUSDC", decimals: 6 },
+      },
+      {
+        provider: f.provider,
+        proposer: f.keeper,
+        kit,
+        proposals: extra.proposals ?? proposals,
+        store,
+        codec,
+        ...(extra.service ? { service: extra.service } : {}),
+      },
     );
   }
   const review = () =>
@@ -75,9 +111,13 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     );
 
   async function cli(...args: string[]): Promise<unknown> {
-    const { stdout } = await run(process.execPath, ["src/main.ts", "proposals", ...args, "--config", configPath, "--json"], {
-      env: { ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "", KEEL_SIGNER_PASSWORD_FILE: join(dir, "pw") },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ["src/main.ts", "proposals", ...args, "--config", configPath, "--json"],
+      {
+        env: { ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "", KEEL_SIGNER_PASSWORD_FILE: join(dir, "pw") },
+      },
+    );
     return JSON.parse(stdout);
   }
 
@@ -88,13 +128,26 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
       safe,
       chainId: 31337,
       intentId: "reject",
-      tx: { to: safe, value: "0", data: "0x", operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0", gasToken: "0x0000000000000000000000000000000000000000", refundReceiver: "0x0000000000000000000000000000000000000000", nonce },
+      tx: {
+        to: safe,
+        value: "0",
+        data: "0x",
+        operation: 0,
+        safeTxGas: "0",
+        baseGas: "0",
+        gasPrice: "0",
+        gasToken: "0x0000000000000000000000000000000000000000",
+        refundReceiver: "0x0000000000000000000000000000000000000000",
+        nonce,
+      },
       summary: { lines: [], totalAssetsBefore: "0", expectedTotalAssetsAfter: "0", reasons: [] },
       proposer: "",
       createdAt: 0,
     };
     const sigs = await Promise.all(owners.slice(0, 2).map((o) => signSafeTx(o, p)));
-    const sorted = sigs.map((s) => [s.owner, s.signature] as [string, string]).sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const sorted = sigs
+      .map((s) => [s.owner, s.signature] as [string, string])
+      .sort(([a], [b]) => (BigInt(a) < BigInt(b) ? -1 : 1));
     const c = safeContract(safe, owners[0]!.connect(f.provider));
     await (await c.getFunction("execTransaction")(...execArgs(p, encodeSignatures(sorted)))).wait();
   }
@@ -113,7 +166,10 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     const listed = (await cli("list")) as { safeTxHash: string; signers: string[] }[];
     expect(listed.map((r) => r.safeTxHash)).to.include(hash);
     await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
-    const second = (await cli("sign", hash, "--signer", `keystore:${keystores[1]}`)) as { signatures: number; threshold: number };
+    const second = (await cli("sign", hash, "--signer", `keystore:${keystores[1]}`)) as {
+      signatures: number;
+      threshold: number;
+    };
     expect(second).to.include({ signatures: 2, threshold: 2 });
     const executed = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`)) as { txHash: string };
     const receipt = await f.provider.getTransactionReceipt(executed.txHash);
@@ -128,8 +184,15 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     const action = await executor().execute(intent, signal);
     const stranger = join(dir, "stranger.json");
     const w = Wallet.createRandom();
-    writeFileSync(stranger, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "owner-pass", { scrypt: { N: 1024 } }));
-    const err = await cli("sign", action.txHashes[0] ?? "", "--signer", `keystore:${stranger}`).catch((e: { stderr?: string; code?: number }) => e);
+    writeFileSync(
+      stranger,
+      await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, "owner-pass", {
+        scrypt: { N: 1024 },
+      }),
+    );
+    const err = await cli("sign", action.txHashes[0] ?? "", "--signer", `keystore:${stranger}`).catch(
+      (e: { stderr?: string; code?: number }) => e,
+    );
     expect((err as { code?: number }).code).to.equal(1);
     expect((err as { stderr?: string }).stderr).to.contain("NOT_A_SAFE_OWNER");
     await rejectAt((await proposals.get(action.txHashes[0] ?? ""))!.tx.nonce);
@@ -140,7 +203,9 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     const first = await executor().execute(depositIntent(f, "safe-n1", "10"), signal);
     const p1 = proposals.get(first.txHashes[0] ?? "")!;
     expect(await nextSafeNonce(kit, proposals, safe)).to.equal(p1.tx.nonce + 1);
-    const err = await executor().execute(depositIntent(f, "safe-n2", "10"), signal).catch((e: unknown) => e);
+    const err = await executor()
+      .execute(depositIntent(f, "safe-n2", "10"), signal)
+      .catch((e: unknown) => e);
     expect((err as KeelError).code).to.equal("PROPOSAL_PENDING");
     const nonces = proposals.list().map((p) => p.tx.nonce);
     expect(new Set(nonces).size).to.equal(nonces.length);
@@ -161,7 +226,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
       // The Safe is the manager: unpause through it would need a proposal; the deployer kept no role, so impersonate.
       await f.provider.send("hardhat_impersonateAccount", [safe]);
       await f.provider.send("hardhat_setBalance", [safe, "0x56BC75E2D63100000"]);
-      const asSafe = await f.provider.getSigner(safe);
+      const asSafe = new JsonRpcSigner(f.provider, safe);
       await (await f.vault.connect(asSafe).getFunction("unpause")()).wait();
       await f.provider.send("hardhat_stopImpersonatingAccount", [safe]);
     }
@@ -169,6 +234,34 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     await review();
     expect(proposals.status(hash).status).to.equal("pending");
     await rejectAt(proposals.get(hash)!.tx.nonce);
+    await review();
+  });
+
+  it("auto-routes: moves inside the keeper bounds go direct, a move beyond them becomes a Safe proposal", async () => {
+    const router = createRoutingExecutor(
+      { route: "auto", inBoundsRoute: "direct", allocator: f.deployment.allocator },
+      {
+        provider: f.provider,
+        keeper: f.keeper.address,
+        codec,
+        executors: {
+          direct: createDirectExecutor(
+            { allocator: f.deployment.allocator },
+            { signer: f.keeper, provider: f.provider, codec },
+          ),
+          safe: executor(),
+        },
+      },
+    );
+    const small = await router.execute(depositIntent(f, "auto-small", "10"), signal);
+    expect(small.route).to.equal("direct");
+    expect(small.status).to.equal("included");
+    const big = depositIntent(f, "auto-big", "550000");
+    expect(await router.routeFor(big)).to.equal("safe");
+    const proposed = await router.execute(big, signal);
+    expect(proposed.route).to.equal("safe");
+    expect(proposed.status).to.equal("proposed");
+    await rejectAt(proposals.get(proposed.txHashes[0] ?? "")!.tx.nonce);
     await review();
   });
 
@@ -180,5 +273,100 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(proposals.status(hash).status).to.equal("rejected");
     expect(store.get("safe-rejected")?.state).to.equal("replaced");
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-rejected"))).to.equal(0);
+  });
+
+  it("is wired by createExecution: auto route, reconcile at start, proposals reviewed", async () => {
+    const loaded = parseConfig(
+      {
+        execution: {
+          route: "auto",
+          inBoundsRoute: "direct",
+          safe: { address: safe, contracts, resimulateEveryBlocks: 1 },
+        },
+      },
+      "wiring",
+    );
+    const execution = await createExecution(
+      {
+        execution: loaded.config.execution,
+        confirmations: 1,
+        stateDir: join(dir, "wired"),
+        allocator: f.deployment.allocator,
+        vault: f.deployment.vault,
+        chainId: 31337,
+        maxFeePerGasWei: 200_000_000_000n,
+        safeProvider: f.chain.provider,
+      },
+      { provider: f.provider, keeper: f.keeper, codec },
+    );
+    const summary = await execution.reconcile();
+    expect(summary.storeStatus).to.equal("fresh");
+    const small = await execution.executor.execute(depositIntent(f, "wired-small", "10"), signal);
+    expect(small.route).to.equal("direct");
+    expect(execution.store.get("wired-small")?.state).to.equal("final");
+    const big = await execution.executor.execute(depositIntent(f, "wired-big", "550000"), signal);
+    expect(big.route).to.equal("safe");
+    expect(await execution.reviewProposals()).to.equal(1);
+    const wiredStore = openProposalStore(join(dir, "wired", "proposals"));
+    await rejectAt(wiredStore.get(big.txHashes[0] ?? "")!.tx.nonce);
+    expect(await execution.reviewProposals()).to.equal(0);
+    expect(execution.store.get("wired-big")?.state).to.equal("replaced");
+  });
+
+  describe("with a Safe Transaction Service", () => {
+    it("proposes at max(chain, service pending + 1) and pushes the proposal with the proposer's signature", async () => {
+      const svc = await startTxServiceDouble();
+      try {
+        const chainNonce = Number(await safeContract(safe, f.provider).getFunction("nonce")());
+        svc.chainNonce = chainNonce;
+        svc.pending.push({ nonce: chainNonce + 3, safeTxHash: `0x${"ab".repeat(32)}` });
+        const service = createTxService({ chainId: 31337n, url: svc.url, backoffMs: 1 });
+        const local = openProposalStore(join(dir, "svc-a"));
+        const action = await executor({ proposals: local, service }).execute(
+          depositIntent(f, "svc-nonce", "10"),
+          signal,
+        );
+        expect(local.get(action.txHashes[0] ?? "")?.tx.nonce).to.equal(chainNonce + 4);
+        expect(svc.proposed.map((p) => p.contractTransactionHash)).to.deep.equal(action.txHashes);
+        expect(svc.proposed[0]?.sender).to.equal(f.keeper.address);
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it("backs off on 429 and succeeds within the retry budget", async () => {
+      const svc = await startTxServiceDouble();
+      try {
+        svc.chainNonce = Number(await safeContract(safe, f.provider).getFunction("nonce")());
+        svc.mode = "429";
+        svc.failures = 2;
+        const service = createTxService({ chainId: 31337n, url: svc.url, backoffMs: 1, attempts: 4 });
+        const local = openProposalStore(join(dir, "svc-b"));
+        const action = await executor({ proposals: local, service }).execute(depositIntent(f, "svc-429", "10"), signal);
+        expect(action.status).to.equal("proposed");
+        expect(svc.proposed).to.have.length(1);
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it("makes no proposal while the service cannot tell its nonce (down), with a retryable error", async () => {
+      const svc = await startTxServiceDouble();
+      try {
+        svc.mode = "500";
+        const service = createTxService({ chainId: 31337n, url: svc.url, backoffMs: 1, attempts: 3 });
+        const local = openProposalStore(join(dir, "svc-c"));
+        const err = await executor({ proposals: local, service })
+          .execute(depositIntent(f, "svc-down", "10"), signal)
+          .catch((e: unknown) => e);
+        expect((err as KeelError).code).to.equal("SAFE_SERVICE_UNAVAILABLE");
+        expect((err as KeelError).retryable).to.equal(true);
+        expect(String((err as Error).message)).not.to.contain(svc.url);
+        expect(local.list()).to.have.length(0);
+        expect(svc.requests).to.be.at.most(3);
+      } finally {
+        await svc.close();
+      }
+    });
   });
 });

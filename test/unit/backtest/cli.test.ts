@@ -13,28 +13,38 @@ function writeDataset(dir: string): void {
   const d = syntheticDataset({ sources: 3, start: T0, days: 200, rateStepSeconds: 86_400, seed: 5 });
   writeFileSync(
     join(dir, "pools.csv"),
-    ["pool_id,protocol,kind,asset,chain,fee_tier_pct", ...d.pools.map((p) => `${p.poolId},${p.protocol},${p.kind},${p.asset},${p.chain},`)].join("\n"),
+    [
+      "pool_id,protocol,kind,asset,chain,fee_tier_pct",
+      ...d.pools.map((p) => `${p.poolId},${p.protocol},${p.kind},${p.asset},${p.chain},`),
+    ].join("\n"),
   );
-  const rates = [...d.rates].flatMap(([id, pts]) => pts.map((p) => `${iso(p.t)},${id},${p.aprPct},${p.tvlUsd},${p.utilization}`));
+  const rates = [...d.rates].flatMap(([id, pts]) =>
+    pts.map((p) => `${iso(p.t)},${id},${p.aprPct},${p.tvlUsd},${p.utilization}`),
+  );
   writeFileSync(join(dir, "rates.csv"), ["timestamp,pool_id,apr_pct,tvl_usd,utilization", ...rates].join("\n"));
   const prices = [...d.prices].flatMap(([s, pts]) => pts.map((p) => `${iso(p.t)},${s},${p.priceUsd}`));
   writeFileSync(join(dir, "prices.csv"), ["timestamp,symbol,price_usd", ...prices].join("\n"));
-  writeFileSync(join(dir, "gas.csv"), ["timestamp,gas_price_gwei", ...d.gas.map((g) => `${iso(g.t)},${g.gwei}`)].join("\n"));
+  writeFileSync(
+    join(dir, "gas.csv"),
+    ["timestamp,gas_price_gwei", ...d.gas.map((g) => `${iso(g.t)},${g.gwei}`)].join("\n"),
+  );
 }
 
 describe("keel backtest command", function () {
   this.timeout(120_000);
   const dir = mkdtempSync(join(tmpdir(), "keel-bt-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
+  const backtest = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ["src/main.ts", "backtest", "--data", dir, "--start", "2024-05-01", "--end", "2024-06-15", ...args],
+      { encoding: "utf8" },
+    );
 
   it("prints one JSON document with every strategy's metrics and writes a self-contained report", () => {
     writeDataset(dir);
     const report = join(dir, "out", "report.html");
-    const r = spawnSync(
-      process.execPath,
-      ["src/main.ts", "backtest", "--data", dir, "--start", "2024-05-01", "--end", "2024-06-15", "--capital", "1000000", "--json", "--report", report],
-      { encoding: "utf8" },
-    );
+    const r = backtest("--capital", "1000000", "--json", "--report", report);
     expect(r.status, r.stderr).to.equal(0);
     const doc = JSON.parse(r.stdout);
     expect(doc).to.include({ start: "2024-05-01", end: "2024-06-15", capital_usd: 1_000_000 });
@@ -60,11 +70,7 @@ describe("keel backtest command", function () {
   });
 
   it("rejects an unknown strategy with exit code 1", () => {
-    const r = spawnSync(
-      process.execPath,
-      ["src/main.ts", "backtest", "--data", dir, "--start", "2024-05-01", "--end", "2024-06-15", "--capital", "1", "--strategies", "keel,yolo"],
-      { encoding: "utf8" },
-    );
+    const r = backtest("--capital", "1", "--strategies", "keel,yolo");
     expect(r.status).to.equal(1);
     expect(r.stderr).to.include("unknown strategy");
   });

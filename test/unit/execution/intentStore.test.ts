@@ -19,7 +19,11 @@ describe("intent store (lowdb, atomic fsync'd writes)", function () {
     const s1 = await openIntentStore({ path, now });
     expect(s1.openStatus).to.equal("fresh");
     await s1.create({ ...base, id: "i1" });
-    await s1.transition("i1", "signed", { nonce: 3, from: "0xabc", txs: [{ hash: "0xh", raw: "0xraw", maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1", at: 1 }] });
+    await s1.transition("i1", "signed", {
+      nonce: 3,
+      from: "0xabc",
+      txs: [{ hash: "0xh", raw: "0xraw", maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1", at: 1 }],
+    });
     const s2 = await openIntentStore({ path, now });
     expect(s2.openStatus).to.equal("loaded");
     expect(s2.get("i1")?.state).to.equal("signed");

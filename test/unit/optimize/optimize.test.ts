@@ -107,6 +107,19 @@ describe("optimize stage (closed-form allocation)", () => {
     expect(w?.amount).to.equal(100_000n * UNIT);
   });
 
+  it("stays when accrual has carried a position a little past its cap", async () => {
+    // a is 1 % over its 60 % cap and idle is a hair under 2 %: not worth a transaction.
+    const s = snapshot([source("a", 8, 606_000), source("b", 5, 375_000)], 19_000);
+    const r = await stage.run(optimizeInput(s, forecast({ a: 8, b: 5 }), verdict(["a", "b"])), signal);
+    expect(codes(r)).to.deep.equal(["STAY"]);
+  });
+
+  it("restores a cap that is clearly exceeded", async () => {
+    const s = snapshot([source("a", 8, 800_000), source("b", 5, 180_000)], 20_000);
+    const plan = planOf(await stage.run(optimizeInput(s, forecast({ a: 8, b: 5 }), verdict(["a", "b"])), signal));
+    expect(plan.targetWeights.a).to.be.closeTo(0.6, 1e-6);
+  });
+
   describe("degenerate inputs", () => {
     it("handles a single source", async () => {
       const s = snapshot([source("only", 4, 0)], 1_000_000);

@@ -1,0 +1,65 @@
+import type { Provider } from "ethers";
+import type { Action } from "../../domain/decision.ts";
+import { KeelError } from "../../domain/errors.ts";
+import { chooseRoute, type Route, type RoutingPolicy } from "../../pipeline/execute/route.ts";
+import type { Executor, Intent } from "../../ports/execution.ts";
+import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
+
+/** Ports: the executors per route (only those configured) and what the bounds check needs. */
+export interface RoutingExecutorDeps {
+  readonly executors: Partial<Record<Route, Executor>>;
+  readonly provider: Provider;
+  /** The keeper address whose bounds decide `auto` routing. */
+  readonly keeper: string;
+  readonly codec?: AllocatorCodec;
+}
+
+/** An executor that picks the route per intent; `routeFor` tells (for dry-run records) without sending. */
+export interface RoutingExecutor extends Executor {
+  routeFor(intent: Intent): Promise<Route>;
+}
+
+/**
+ * Routes each intent by the routing rule (`chooseRoute`): under `auto`, the rebalance is simulated
+ * as the keeper and a revert on a size/loss bound sends it to the Safe instead.
+ */
+export function createRoutingExecutor(
+  policy: RoutingPolicy & { allocator: string },
+  deps: RoutingExecutorDeps,
+): RoutingExecutor {
+  const codec = deps.codec ?? createAllocatorCodec();
+
+  async function keeperBoundError(intent: Intent): Promise<string | undefined> {
+    try {
+      await deps.provider.call({
+        from: deps.keeper,
+        to: policy.allocator,
+        data: codec.encodeRebalance(intent.id, intent.plan.moves),
+      });
+      return undefined;
+    } catch (err) {
+      return codec.decodeRevert(revertDataOf(err))?.name;
+    }
+  }
+
+  async function routeFor(intent: Intent): Promise<Route> {
+    if (policy.route !== "auto") return policy.route;
+    if (intent.plan.needsApproval) return "safe";
+    return chooseRoute(policy, intent.plan, await keeperBoundError(intent));
+  }
+
+  return {
+    routeFor,
+    async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
+      const route = await routeFor(intent);
+      const executor = deps.executors[route];
+      if (!executor) {
+        throw new KeelError("ROUTE_NOT_CONFIGURED", `route ${route} is needed but not configured`, {
+          retryable: false,
+          context: { route },
+        });
+      }
+      return executor.execute(intent, signal);
+    },
+  };
+}
