@@ -33,6 +33,7 @@ const BOUND_ERRORS = new Set([
 export type Action =
   | { k: "deposit"; who: 0 | 1; amount: bigint }
   | { k: "withdraw"; who: 0 | 1; pct: number }
+  | { k: "redeem"; who: 0 | 1; pct: number }
   | { k: "rebalance"; moves: { i: number; deposit: boolean; bps: number }[] }
   | { k: "yield"; i: number; amount: bigint }
   | { k: "donate"; amount: bigint }
@@ -60,6 +61,14 @@ export const actionsArb = fc.array(
       weight: 3,
       arbitrary: fc.record({
         k: fc.constant("withdraw" as const),
+        who: fc.constantFrom(0 as const, 1 as const),
+        pct: fc.integer({ min: 1, max: 100 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant("redeem" as const),
         who: fc.constantFrom(0 as const, 1 as const),
         pct: fc.integer({ min: 1, max: 100 }),
       }),
@@ -178,6 +187,15 @@ export async function runSequence(
         if (amt === 0n) break;
         const err = await tryTx(f.vault.connect(u).getFunction("withdraw")(amt, u.address, u.address));
         expect(err, "a withdrawal within maxWithdraw always succeeds, paused or not").to.equal(undefined);
+        break;
+      }
+      case "redeem": {
+        const u = users[act.who];
+        const max = (await f.vault.getFunction("maxRedeem")(u.address)) as bigint;
+        const shares = (max * BigInt(act.pct)) / 100n;
+        if (shares === 0n) break;
+        const err = await tryTx(f.vault.connect(u).getFunction("redeem")(shares, u.address, u.address));
+        expect(err, "a redemption within maxRedeem always succeeds, paused or not").to.equal(undefined);
         break;
       }
       case "rebalance": {

@@ -58,6 +58,34 @@ export interface Execution {
   reconcile(): Promise<ReconcileSummary>;
   /** Re-simulates open Safe proposals (call every tick; it rate-limits itself by block). */
   reviewProposals(): Promise<number>;
+  /** Unfinished intents, shaped for the API (`PendingIntentView`). */
+  listPendingIntents(): Promise<PendingIntentRow[]>;
+  /** Open Safe proposals with their signature count, shaped for the API (`ProposalView`). */
+  listPendingProposals(): Promise<PendingProposalRow[]>;
+}
+
+/** One unfinished intent for the API / dashboard. */
+export interface PendingIntentRow {
+  id: string;
+  decisionId: string;
+  state: string;
+  route: string;
+  nonce?: number;
+  txHashes: string[];
+  createdAt: number;
+  sentBlock?: number;
+}
+
+/** One open Safe proposal for the API / dashboard. */
+export interface PendingProposalRow {
+  safeTxHash: string;
+  decisionId: string;
+  nonce: number;
+  state: string;
+  confirmations: number;
+  summary: string;
+  createdAt: number;
+  stale: boolean;
 }
 
 /**
@@ -121,6 +149,7 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
   const safeAddress = cfg.safe.address;
   const wantsSafe = cfg.route === "safe" || cfg.route === "auto";
   let review: (() => Promise<number>) | undefined;
+  let openProposals: () => PendingProposalRow[] = () => [];
   if (wantsSafe && safeAddress) {
     const kit = await initSafeKit({
       provider: opts.safeProvider,
@@ -168,6 +197,21 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
       ...(service ? { service } : {}),
       now,
     });
+    openProposals = () =>
+      proposals
+        .list()
+        .map((p) => ({ p, st: proposals.status(p.safeTxHash) }))
+        .filter(({ st }) => st.status === "pending" || st.status === "stale")
+        .map(({ p, st }) => ({
+          safeTxHash: p.safeTxHash,
+          decisionId: p.intentId,
+          nonce: p.tx.nonce,
+          state: st.status,
+          confirmations: Object.keys(proposals.signatures(p.safeTxHash)).length,
+          summary: p.summary.lines.join("; "),
+          createdAt: p.createdAt,
+          stale: st.status === "stale",
+        }));
     review = async () =>
       (
         await reviewProposals(
@@ -218,5 +262,17 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
       return summary;
     },
     reviewProposals: async () => (review ? review() : 0),
+    listPendingIntents: async () =>
+      store.unfinished().map((r) => ({
+        id: r.id,
+        decisionId: r.decisionId,
+        state: r.state,
+        route: r.route,
+        ...(r.nonce === undefined ? {} : { nonce: r.nonce }),
+        txHashes: r.txs.map((t) => t.hash),
+        createdAt: r.createdAt,
+        ...(r.targetBlock === undefined ? {} : { sentBlock: r.targetBlock }),
+      })),
+    listPendingProposals: async () => openProposals(),
   };
 }

@@ -181,7 +181,10 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       if (deps.service) {
         // The local store has it; a service that is down only delays what signers see there.
         await deps.service.propose(proposal, s.owner, s.signature).catch((err: unknown) => {
-          deps.logger?.warn({ safeTxHash: hash, code: (err as KeelError).code ?? "UNEXPECTED" }, "proposal not pushed to the service");
+          deps.logger?.warn(
+            { safeTxHash: hash, code: (err as KeelError).code ?? "UNEXPECTED" },
+            "proposal not pushed to the service",
+          );
         });
       }
       deps.metrics?.pendingProposals?.set(open.length + 1);

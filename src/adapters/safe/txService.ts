@@ -38,11 +38,18 @@ function statusOf(err: unknown): number | undefined {
  * 5xx. A proposal the service already has is success. Failures are SAFE_SERVICE_UNAVAILABLE
  * (retryable) and never carry the service URL (it may hold a key).
  */
-export function createTxService(opts: TxServiceOptions, deps: { logger?: Logger; sleep?: (ms: number) => Promise<void> } = {}): TxService {
+export function createTxService(
+  opts: TxServiceOptions,
+  deps: { logger?: Logger; sleep?: (ms: number) => Promise<void> } = {},
+): TxService {
   const Kit = ((SafeApiKitModule as unknown as { default?: unknown }).default ?? SafeApiKitModule) as new (
     cfg: Record<string, unknown>,
   ) => ApiKitLike;
-  const kit = new Kit({ chainId: opts.chainId, txServiceUrl: opts.url, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  const kit = new Kit({
+    chainId: opts.chainId,
+    txServiceUrl: opts.url,
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+  });
   const attempts = opts.attempts ?? 4;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 

@@ -281,6 +281,8 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
         execution: {
           route: "auto",
           inBoundsRoute: "direct",
+          // the keeper already has history on this chain (earlier tests): the operator says so
+          adoptChainHistory: true,
           safe: { address: safe, contracts, resimulateEveryBlocks: 1 },
         },
       },
@@ -307,6 +309,8 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     const big = await execution.executor.execute(depositIntent(f, "wired-big", "550000"), signal);
     expect(big.route).to.equal("safe");
     expect(await execution.reviewProposals()).to.equal(1);
+    expect((await execution.listPendingProposals())[0]?.decisionId).to.equal("wired-big");
+    expect(await execution.listPendingIntents()).to.have.length(1);
     const wiredStore = openProposalStore(join(dir, "wired", "proposals"));
     await rejectAt(wiredStore.get(big.txHashes[0] ?? "")!.tx.nonce);
     expect(await execution.reviewProposals()).to.equal(0);

@@ -56,7 +56,9 @@ export async function startTxServiceDouble(): Promise<TxServiceDouble> {
       }
       if (req.method === "GET" && /\/api\/v2\/safes\/0x[0-9a-fA-F]{40}\/multisig-transactions\/$/.test(url.pathname)) {
         const gte = Number(url.searchParams.get("nonce__gte") ?? 0);
-        const results = state.pending.filter((p) => p.nonce >= gte).map((p) => ({ nonce: String(p.nonce), safeTxHash: p.safeTxHash }));
+        const results = state.pending
+          .filter((p) => p.nonce >= gte)
+          .map((p) => ({ nonce: String(p.nonce), safeTxHash: p.safeTxHash }));
         return send(200, { count: results.length, results });
       }
       if (req.method === "POST" && /\/api\/v2\/safes\/0x[0-9a-fA-F]{40}\/multisig-transactions\/$/.test(url.pathname)) {
