@@ -4,15 +4,15 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IKeelAdapter} from "./interfaces/IKeelAdapter.sol";
 import {IKeelVault} from "./interfaces/IKeelVault.sol";
+import {KeelBounds} from "./KeelBounds.sol";
 
 /// @title KeelAllocator
 /// @notice Holds the adapter allow-list and moves the vault's assets between idle and adapters.
 /// The keeper acts only inside on-chain bounds; the manager (a Safe) sets the bounds and the allow-list and may
 /// rebalance without the keeper bounds. Every rebalance carries a caller-supplied intent id that can be used once.
-contract KeelAllocator is AccessControl {
+contract KeelAllocator is AccessControl, KeelBounds {
     bytes32 public constant MANAGER_ROLE = keccak256("MANAGER_ROLE");
     bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
-    uint256 public constant BPS = 10_000;
     uint256 public constant MAX_ADAPTERS = 8;
     uint256 public constant MAX_MOVES = 16;
 
@@ -20,16 +20,6 @@ contract KeelAllocator is AccessControl {
         address adapter;
         bool deposit;
         uint256 assets;
-    }
-
-    /// @notice Keeper bounds, all set by the manager.
-    struct Bounds {
-        uint256 maxMoveBps; // Σ moved / totalAssets before, per rebalance
-        uint256 maxLossBps; // (before - after) / before, per rebalance
-        uint256 cooldownSeconds; // between two rebalances
-        uint256 maxRebalancesPerDay; // per UTC day (block.timestamp / 1 days)
-        uint256 minIdleBps; // idle / totalAssets after
-        uint256 maxDeviationBps; // |spot - oracle| / oracle for AMM-priced adapters (applies to every caller)
     }
 
     struct AdapterConfig {
@@ -42,11 +32,7 @@ contract KeelAllocator is AccessControl {
 
     address[] private _adapters;
     mapping(address adapter => AdapterConfig) private _config;
-    Bounds private _bounds;
     mapping(bytes32 intentId => bool) public intentUsed;
-    uint256 public lastRebalanceAt;
-    uint256 public rebalanceDay;
-    uint256 public rebalancesToday;
 
     error IntentAlreadyUsed(bytes32 intentId);
     error VaultPaused();
@@ -61,18 +47,11 @@ contract KeelAllocator is AccessControl {
     error TooManyAdapters(uint256 max);
     error AdapterAssetMismatch(address adapter);
     error AdapterNotEmpty(address adapter, uint256 assets);
-    error InvalidBps(uint256 value);
-    error MoveTooLarge(uint256 moved, uint256 limit);
-    error LossTooHigh(uint256 totalBefore, uint256 totalAfter, uint256 maxLossBps);
-    error CooldownActive(uint256 nextAllowedAt);
-    error DailyLimitReached(uint256 maxRebalancesPerDay);
-    error IdleBelowMinimum(uint256 idle, uint256 minIdle);
     error AdapterCapExceeded(address adapter, uint256 assets, uint256 cap);
 
     event Rebalanced(
         bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, Move[] moves
     );
-    event BoundsSet(Bounds bounds);
     event AdapterAdded(address indexed adapter, uint256 capBps);
     event AdapterCapSet(address indexed adapter, uint256 capBps);
     /// @notice `abandoned`: value still in the adapter after a forced exit, written off by the manager.
@@ -109,47 +88,23 @@ contract KeelAllocator is AccessControl {
         return _config[adapter].capBps;
     }
 
-    function bounds() external view returns (Bounds memory) {
-        return _bounds;
-    }
-
-    function maxMoveBps() external view returns (uint256) {
-        return _bounds.maxMoveBps;
-    }
-
-    function maxLossBps() external view returns (uint256) {
-        return _bounds.maxLossBps;
-    }
-
-    function cooldownSeconds() external view returns (uint256) {
-        return _bounds.cooldownSeconds;
-    }
-
-    function maxRebalancesPerDay() external view returns (uint256) {
-        return _bounds.maxRebalancesPerDay;
-    }
-
-    function minIdleBps() external view returns (uint256) {
-        return _bounds.minIdleBps;
-    }
-
-    function maxDeviationBps() external view returns (uint256) {
-        return _bounds.maxDeviationBps;
-    }
-
-    /// @notice Earliest timestamp at which a keeper rebalance passes the cool-down.
-    function nextRebalanceAt() external view returns (uint256) {
-        return lastRebalanceAt == 0 ? 0 : lastRebalanceAt + _bounds.cooldownSeconds;
-    }
-
     function totalAdapterAssets() public view returns (uint256 total) {
         uint256 n = _adapters.length;
         for (uint256 i; i < n; ++i) total += IKeelAdapter(_adapters[i]).totalAssets();
     }
 
+    /// @notice Σ adapter maxWithdraw; an adapter whose maxWithdraw reverts counts as 0 (it cannot pay now).
     function maxWithdrawable() external view returns (uint256 total) {
         uint256 n = _adapters.length;
-        for (uint256 i; i < n; ++i) total += IKeelAdapter(_adapters[i]).maxWithdraw();
+        for (uint256 i; i < n; ++i) total += _maxWithdraw(IKeelAdapter(_adapters[i]));
+    }
+
+    function _maxWithdraw(IKeelAdapter a) private view returns (uint256) {
+        try a.maxWithdraw() returns (uint256 m) {
+            return m;
+        } catch {
+            return 0;
+        }
     }
 
     // ---------------------------------------------------------------- rebalance
@@ -192,38 +147,12 @@ contract KeelAllocator is AccessControl {
         emit Rebalanced(intentId, msg.sender, totalBefore, totalAfter, moves);
     }
 
-    function _checkRate() private view {
-        uint256 last = lastRebalanceAt;
-        if (last != 0 && block.timestamp < last + _bounds.cooldownSeconds) {
-            revert CooldownActive(last + _bounds.cooldownSeconds);
-        }
-        uint256 today = block.timestamp / 1 days;
-        if (today == rebalanceDay && rebalancesToday >= _bounds.maxRebalancesPerDay) {
-            revert DailyLimitReached(_bounds.maxRebalancesPerDay);
-        }
-    }
-
-    function _countRebalance() private {
-        uint256 today = block.timestamp / 1 days;
-        if (today != rebalanceDay) {
-            rebalanceDay = today;
-            rebalancesToday = 0;
-        }
-        rebalancesToday += 1;
-        lastRebalanceAt = block.timestamp;
-    }
-
+    /// @dev The keeper bounds of a finished rebalance: totals (KeelBounds) and each deposited adapter's cap.
     function _checkBounds(Move[] calldata moves, uint256 totalBefore, uint256 totalAfter, uint256 moved, uint256 idleAfter)
         private
         view
     {
-        uint256 moveLimit = (totalBefore * _bounds.maxMoveBps) / BPS;
-        if (moved > moveLimit) revert MoveTooLarge(moved, moveLimit);
-        if (totalAfter < totalBefore && (totalBefore - totalAfter) * BPS > totalBefore * _bounds.maxLossBps) {
-            revert LossTooHigh(totalBefore, totalAfter, _bounds.maxLossBps);
-        }
-        uint256 minIdle = (totalAfter * _bounds.minIdleBps + BPS - 1) / BPS;
-        if (idleAfter < minIdle) revert IdleBelowMinimum(idleAfter, minIdle);
+        _checkTotals(totalBefore, totalAfter, moved, idleAfter);
         for (uint256 i; i < moves.length; ++i) {
             if (!moves[i].deposit) continue;
             address a = moves[i].adapter;
@@ -237,15 +166,6 @@ contract KeelAllocator is AccessControl {
 
     function setBounds(Bounds calldata bounds_) external onlyRole(MANAGER_ROLE) {
         _setBounds(bounds_);
-    }
-
-    function _setBounds(Bounds memory b) private {
-        if (b.maxMoveBps > BPS) revert InvalidBps(b.maxMoveBps);
-        if (b.maxLossBps > BPS) revert InvalidBps(b.maxLossBps);
-        if (b.minIdleBps > BPS) revert InvalidBps(b.minIdleBps);
-        if (b.maxDeviationBps > BPS) revert InvalidBps(b.maxDeviationBps);
-        _bounds = b;
-        emit BoundsSet(b);
     }
 
     function addAdapter(address adapter, uint256 capBps) external onlyRole(MANAGER_ROLE) {
@@ -306,7 +226,7 @@ contract KeelAllocator is AccessControl {
         for (uint256 i; i < n && pulled < assets; ++i) {
             IKeelAdapter a = IKeelAdapter(_adapters[i]);
             uint256 take = assets - pulled;
-            uint256 available = a.maxWithdraw();
+            uint256 available = _maxWithdraw(a);
             if (available < take) take = available;
             if (take == 0) continue;
             // One failing source (e.g. a swap missing its oracle min-out) must not block the vault's withdrawals.

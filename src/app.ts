@@ -6,6 +6,7 @@ import { createChainProvider, type ChainProvider } from "./adapters/chain/provid
 import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
 import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
+import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createDirectExecutor } from "./adapters/execution/direct.ts";
 import { loadArtifact } from "./adapters/ethers/artifacts.ts";
@@ -240,7 +241,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     ),
     optimize: createOptimizeStage(
       { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },
-      {},
+      { solver: createHighsSolver() },
     ),
     gasCheck: createGasCheckStage(config.strategy, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),

@@ -5,6 +5,7 @@ import { deployContract } from "./deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { datasetScript, type MarketScript } from "./replay.ts";
+import { DevnetMarkets } from "./markets.ts";
 import { MarketSimulator } from "./simulator.ts";
 
 /** Hardhat's well-known development mnemonic: devnet keys are derived, never stored. */
@@ -80,7 +81,8 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
     const ethFeed = await deployContract(deployer, "MockAggregator", [8, "ETH / USD", 3_000n * 10n ** 8n, await deployer.getAddress()]);
     deployment.oracles["ETH/USD"] = await ethFeed.getAddress();
     await fundVault(deployment, signer(DEVNET_ACCOUNTS.depositor), deployer, opts.initialDepositUnits);
-    await seedTargets(deployment, deployer, opts.initialDepositUnits * 5);
+    // Other depositors: the protocols are much deeper than the vault, as they would be on mainnet.
+    await new DevnetMarkets(deployment, deployer).seed(opts.initialDepositUnits * 20);
     const simulator = new MarketSimulator(
       { seed: opts.seed, stepSeconds: opts.stepSeconds, episodes: opts.episodes, ...(script ? { script } : {}) },
       { deployment, provider: chain.provider, owner: deployer, logger: deps.logger },
@@ -112,19 +114,6 @@ async function loadScript(dir: string, log: Logger): Promise<MarketScript> {
   const script = datasetScript(dataset, { targets: 2 });
   log.info({ data: dir, pools: script.pools, start: new Date(script.start * 1000).toISOString() }, "devnet replays a dataset");
   return script;
-}
-
-/** Other depositors' liquidity in each ERC-4626 target, so targets have TVL and yield before keel moves in. */
-async function seedTargets(d: KeelDeployment, owner: Signer, units: number): Promise<void> {
-  const amount = BigInt(Math.round(units)) * 10n ** BigInt(d.asset.decimals);
-  const me = await owner.getAddress();
-  const token = new Contract(d.asset.address, ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"], owner);
-  for (const a of d.adapters.filter((x) => x.kind === "vault")) {
-    await (await token.getFunction("mint")(me, amount)).wait();
-    await (await token.getFunction("approve")(a.target, amount)).wait();
-    const target = new Contract(a.target, ["function deposit(uint256,address) returns (uint256)"], owner);
-    await (await target.getFunction("deposit")(amount, me)).wait();
-  }
 }
 
 async function fundVault(d: KeelDeployment, depositor: Signer, tokenOwner: Signer, units: number): Promise<void> {

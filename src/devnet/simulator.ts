@@ -2,6 +2,7 @@ import { Contract, type Signer } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
 import type { Logger } from "../observability/logger.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
+import { DevnetMarkets } from "./markets.ts";
 import type { MarketScript } from "./replay.ts";
 
 /** Seeded PRNG (mulberry32): the same seed replays the same market. */
@@ -56,6 +57,9 @@ export class MarketSimulator {
   readonly #rand: () => number;
   readonly #rates = new Map<string, RateProcess>();
   readonly #prices = new Map<string, number>();
+  readonly #markets: DevnetMarkets;
+  /** Aave utilisation the simulated borrowers steer toward (mean-reverting). */
+  #aaveUtil = 0.5;
   #baseFeeGwei = 8;
   #spikeSteps = 0;
   #step = 0;
@@ -71,6 +75,7 @@ export class MarketSimulator {
     this.#owner = deps.owner;
     this.#log = deps.logger.child({ module: "simulator" });
     this.#rand = seededRandom(opts.seed);
+    this.#markets = new DevnetMarkets(deps.deployment, deps.owner);
     for (const [i, target] of this.#targets().entries()) {
       const mean = 3 + 2.5 * i + this.#rand();
       this.#rates.set(target, { aprPct: mean, meanPct: mean });
@@ -123,6 +128,16 @@ export class MarketSimulator {
       const accrued = (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
       if (accrued > 0n) await (await token.getFunction("mint")(target, accrued)).wait();
     }
+    // The volatile asset walks (hourly vol ~0.8 %); the Uniswap pair is arbitraged to it and traded,
+    // and Aave's borrowers move utilisation (and so its rates).
+    const volScale = Math.sqrt(stepSeconds / 3_600);
+    for (const [pair, price] of this.#prices) {
+      if (pair.includes("ETH")) this.#prices.set(pair, price * Math.exp(0.008 * volScale * gaussian(this.#rand)));
+    }
+    const eth = [...this.#prices].find(([pair]) => pair.includes("ETH"))?.[1];
+    if (eth !== undefined) await this.#markets.tradeUniswap(eth, 0.002 * volScale * (0.5 + this.#rand()));
+    this.#aaveUtil = Math.min(0.9, Math.max(0.1, this.#aaveUtil + 0.1 * (0.55 - this.#aaveUtil) + 0.05 * gaussian(this.#rand)));
+    await this.#markets.steerAaveUtilisation(this.#aaveUtil);
     // Base fee: a mean-reverting walk with occasional spikes.
     if (this.#spikeSteps > 0) this.#spikeSteps--;
     this.#baseFeeGwei = Math.min(500, Math.max(1, this.#baseFeeGwei * Math.exp(0.1 * gaussian(this.#rand)) * 0.98 + 0.16));

@@ -144,3 +144,25 @@ export const move = (adapter: string, deposit: boolean, assets: bigint): [string
 /** A fresh intent id per call. */
 let intentCounter = 0;
 export const intent = (): string => id(`intent-${++intentCounter}`);
+
+/** Bounds of the allocator test fixture: 50 % move, 1 % loss, 10 min cool-down, 3 a day, 10 % idle. */
+export const ALLOCATOR_TEST_BOUNDS = {
+  maxMoveBps: 5_000n,
+  maxLossBps: 100n,
+  cooldownSeconds: 600n,
+  maxRebalancesPerDay: 3n,
+  minIdleBps: 1_000n,
+  maxDeviationBps: 200n,
+};
+
+/** The allocator tests' fixture: 3 LossyVault sources capped at 40 %, and 10 000 deposited by alice. */
+export async function deployAllocatorFixture(a: Accounts): Promise<CoreFixture> {
+  const f = await deployCore(a, {
+    adapters: 3,
+    bounds: ALLOCATOR_TEST_BOUNDS,
+    capBps: 4_000n,
+    targetArtifact: "LossyVault",
+  });
+  await fundAndDeposit(f, a.deployer, a.alice, 10_000n * USDC);
+  return f;
+}

@@ -1,4 +1,5 @@
 import type { GasVerdict } from "../../domain/decision.ts";
+import { KeelError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { GasEstimator } from "../../ports/execution.ts";
 import { halt, ok, type Stage } from "../stage.ts";
@@ -38,24 +39,28 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
       const now = snapshot.timestamp;
       const reasons: Reason[] = [];
 
+      // The stricter of the keeper's own limits and the allocator's (read from the chain when live).
+      const onchain = snapshot.keeperBounds;
+      const cooldownSeconds = Math.max(opts.cooldownSeconds, onchain?.cooldownSeconds ?? 0);
+      const maxPerDay = Math.min(opts.maxRebalancesPerDay, onchain?.maxRebalancesPerDay ?? Number.POSITIVE_INFINITY);
       const times = await deps.rebalanceTimes();
-      const past = times.filter((t) => t <= now);
+      const past = [...times, ...(onchain && onchain.lastRebalanceAt > 0 ? [onchain.lastRebalanceAt] : [])].filter((t) => t <= now);
       const last = past.length > 0 ? Math.max(...past) : undefined;
-      if (last !== undefined && now - last < opts.cooldownSeconds) {
+      if (last !== undefined && now - last < cooldownSeconds) {
         reasons.push(
-          reason("COOLDOWN", `last rebalance ${now - last}s ago, cool-down is ${opts.cooldownSeconds}s`, {
+          reason("COOLDOWN", `last rebalance ${now - last}s ago, cool-down is ${cooldownSeconds}s`, {
             value: now - last,
-            limit: opts.cooldownSeconds,
+            limit: cooldownSeconds,
             severity: "halt",
           }),
         );
       }
-      const inDay = past.filter((t) => t > now - DAY_SECONDS).length;
-      if (inDay >= opts.maxRebalancesPerDay) {
+      const inDay = Math.max(new Set(past.filter((t) => t > now - DAY_SECONDS)).size, onchain?.rebalancesToday ?? 0);
+      if (inDay >= maxPerDay) {
         reasons.push(
-          reason("DAILY_CAP", `${inDay} rebalances in the last 24h, cap is ${opts.maxRebalancesPerDay}`, {
+          reason("DAILY_CAP", `${inDay} rebalances in the last 24h, cap is ${maxPerDay}`, {
             value: inDay,
-            limit: opts.maxRebalancesPerDay,
+            limit: maxPerDay,
             severity: "halt",
           }),
         );
@@ -73,8 +78,17 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
         );
       }
 
+      // Nothing to simulate when the answer is already no (and a cool-down would only make it revert).
+      if (reasons.length > 0) return halt(reasons);
       signal.throwIfAborted();
-      const gasUnits = await deps.estimator.estimateGas(plan, snapshot, signal);
+      let gasUnits: bigint;
+      try {
+        gasUnits = await deps.estimator.estimateGas(plan, snapshot, signal);
+      } catch (err) {
+        // A simulation that reverts is an answer about this plan, with the decoded reason, not a crash.
+        if (!(err instanceof KeelError) || err.code !== "EXECUTION_REVERTED") throw err;
+        return halt([reason("SIMULATION_REVERTED", err.message, { severity: "halt" })]);
+      }
       const costWei = gasUnits * fees.effectiveFeePerGasWei;
       const costUsd = weiToUsd(costWei, snapshot.nativeUsd);
       const gainToCost = costUsd > 0 ? plan.gainP10Usd / costUsd : plan.gainP10Usd > 0 ? Number.POSITIVE_INFINITY : 0;

@@ -5,6 +5,7 @@ import type { SourceKind } from "../../domain/snapshot.ts";
 import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
 import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
+import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
 import type { OptimizeInput } from "../types.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
 import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
@@ -59,7 +60,7 @@ function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCosts
 export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = {}): Stage<OptimizeInput, Plan> {
   return {
     async run(input, signal) {
-      const { snapshot, verdict } = input;
+      const { snapshot } = input;
       const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
       // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
       const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
@@ -68,20 +69,33 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
         return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
       }
       const fixed = fixedCostsUsd(input, opts.gasModel);
-      const { problem, reasons } = buildProblem(input, opts, fixed, totalUsd);
+      // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
+      const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
+      const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
       const allocation = await solveAllocation(problem, deps.solver, signal);
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
-      const mp = movesFromWeights(snapshot, problem.ids, allocation.weights, {
-        decimals: opts.decimals,
-        minMoveUnits: opts.minMoveUnits,
-        minIdleWeight,
-      });
+      const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
+      let mp = movesFromWeights(snapshot, problem.ids, allocation.weights, moveOpts);
+      // One rebalance may move only so much: go part of the way (the rest waits for the next tick).
+      const moveLimit = maxMoveUnits(snapshot);
+      let shortened: Reason | undefined;
+      for (let i = 0; moveLimit !== undefined && i < 4; i++) {
+        const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
+        if (moved <= moveLimit || moved === 0n) break;
+        const f = (Number(moveLimit) / Number(moved)) * 0.99;
+        const weights = partWay(problem.current, problem.ids.map((id) => mp.targetWeights[id] ?? 0), f);
+        mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
+        shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
+          value: Number(moved),
+          limit: Number(moveLimit),
+        });
+      }
       // Accrual drifts positions past caps and the idle share below its floor; within a few percent of
       // the bound that is not a reason to move.
       const stayFeasible =
         isFeasible(problem, problem.current, 1e-6, BOUND_DRIFT_PCT) &&
         toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - BOUND_DRIFT_PCT / 100);
-      const all: Reason[] = [...reasons];
+      const all: Reason[] = shortened ? [...reasons, shortened] : [...reasons];
       if (mp.moves.length === 0) {
         return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
       }

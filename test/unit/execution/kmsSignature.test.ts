@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { getBytes, hexlify, randomBytes, recoverAddress, SigningKey, Wallet } from "ethers";
+import {
+  computeAddress,
+  getBytes,
+  hexlify,
+  keccak256,
+  randomBytes,
+  recoverAddress,
+  SigningKey,
+  toUtf8Bytes,
+  Wallet,
+} from "ethers";
 import fc from "fast-check";
 import {
   encodeDerSignature,
@@ -38,23 +48,18 @@ describe("KMS DER signature → Ethereum signature", function () {
     expect(shortR + shortS).to.be.at.least(0);
   });
 
-  it("pads a short r (leading zero byte dropped by DER) to 32 bytes", () => {
-    let digest = "";
-    let r = 0n;
-    let s = 0n;
-    for (let i = 0; i < 5_000; i++) {
-      digest = hexlify(randomBytes(32));
-      const sig = key.sign(digest);
-      r = BigInt(sig.r);
-      s = BigInt(sig.s);
-      if (r < 2n ** 248n) break;
-    }
-    expect(r < 2n ** 248n, "found a short-r signature").to.equal(true);
-    const der = encodeDerSignature(r, s);
-    expect(der[3]).to.be.lessThan(32);
-    const out = kmsDerToSignature(der, digest, address);
+  it("pads a short r (DER drops its leading zero bytes) to 32 bytes", () => {
+    // A fixed key and digest whose deterministic (RFC 6979) signature has r < 2^247: DER encodes r in 31 bytes.
+    const k = new SigningKey(keccak256(toUtf8Bytes("keel-short-r-key")));
+    const digest = keccak256(toUtf8Bytes("digest-555"));
+    const sig = k.sign(digest);
+    expect(sig.r).to.equal("0x0020c07e2e877c2d2cc5d16bd62df4b60c2f94200fc45c5e9cb8d526831dbb5a");
+    const der = encodeDerSignature(BigInt(sig.r), BigInt(sig.s));
+    expect(der[3]).to.equal(31);
+    const out = kmsDerToSignature(der, digest, computeAddress(k.publicKey));
     expect(getBytes(out.r)).to.have.length(32);
-    expect(recoverAddress(digest, out)).to.equal(address);
+    expect(out.r).to.equal(sig.r);
+    expect(recoverAddress(digest, out)).to.equal(computeAddress(k.publicKey));
   });
 
   it("refuses a signature made by another key", () => {

@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { JsonRpcProvider } from "ethers";
+import { type LocalChain, startLocalChain } from "../../src/devnet/chain.ts";
+import { deployContract } from "../../src/devnet/deploy/contract.ts";
+import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
+import { keel, ROLES } from "../support/keel.ts";
+
+const run = promisify(execFile);
+// Hardhat's well-known default account #0 key (public test key, funded on every local chain).
+const HARDHAT_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+describe("deploy-suite script (any network)", function () {
+  this.timeout(120_000);
+  let chain: LocalChain;
+  let provider: JsonRpcProvider;
+  before(async () => {
+    chain = await startLocalChain({ httpPort: 0 });
+    provider = new JsonRpcProvider(chain.rpcUrl, undefined, { cacheTimeout: -1 });
+  });
+  after(async () => {
+    provider.destroy();
+    await chain.close();
+  });
+
+  it("deploys vault, allocator and adapters over existing targets and hands the roles over", async () => {
+    const deployer = await provider.getSigner(0);
+    const [manager, keeper, guardian] = await Promise.all(
+      [1, 2, 3].map(async (i) => (await provider.getSigner(i)).address),
+    );
+    const token = await deployContract(deployer, "TestToken", ["USD", "USD", 6, deployer.address]);
+    const target = await deployContract(deployer, "YieldVault", [await token.getAddress(), "T", "T", deployer.address]);
+    const dir = mkdtempSync(join(tmpdir(), "keel-deploy-"));
+    const spec = {
+      asset: await token.getAddress(),
+      vaultName: "keel USD",
+      vaultSymbol: "kUSD",
+      decimalsOffset: 6,
+      manager,
+      keeper,
+      guardian,
+      bounds: { maxLossBps: "25" },
+      sources: [{ kind: "vault", name: "T", target: await target.getAddress() }],
+    };
+    writeFileSync(join(dir, "spec.json"), JSON.stringify(spec));
+    writeFileSync(join(dir, "key"), HARDHAT_KEY_0);
+    const { stdout } = await run(process.execPath, [
+      "src/devnet/deploy/deploy-suite.ts",
+      "--rpc",
+      chain.rpcUrl!,
+      "--spec",
+      join(dir, "spec.json"),
+      "--key-file",
+      join(dir, "key"),
+    ]);
+    expect(stdout).to.not.include(HARDHAT_KEY_0.slice(2));
+    const out = JSON.parse(stdout) as {
+      chainId: number;
+      vault: string;
+      allocator: string;
+      adapters: { kind: string }[];
+    };
+    expect(out.chainId).to.equal(31337);
+    expect(out.adapters.map((x) => x.kind)).to.deep.equal(["vault"]);
+    const allocator = keel("KeelAllocator", out.allocator, provider);
+    expect(await allocator.getFunction("maxLossBps")()).to.equal(25n);
+    expect(await allocator.getFunction("hasRole")(ROLES.manager, manager)).to.equal(true);
+    expect(await allocator.getFunction("hasRole")(ROLES.manager, deployer.address)).to.equal(false);
+    expect(await keel("KeelVault", out.vault, provider).getFunction("allocator")()).to.equal(out.allocator);
+  });
+
+  it("rejects a spec with an unknown key or a bad address, naming the field", () => {
+    expect(() => parseSuiteSpec({ asset: "0x1" })).to.throw(/asset/);
+    const ok = {
+      asset: `0x${"1".repeat(40)}`,
+      vaultName: "v",
+      vaultSymbol: "v",
+      decimalsOffset: 6,
+      manager: `0x${"2".repeat(40)}`,
+      keeper: `0x${"3".repeat(40)}`,
+      guardian: `0x${"4".repeat(40)}`,
+      sources: [],
+    };
+    expect(parseSuiteSpec(ok).asset).to.equal(ok.asset);
+    expect(() => parseSuiteSpec({ ...ok, surprise: 1 })).to.throw(/surprise|unrecognized/i);
+  });
+});
