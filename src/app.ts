@@ -17,7 +17,7 @@ import { createSigner } from "./adapters/signers/signer.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
-import { type Devnet, startDevnet } from "./devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, type Devnet, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, KeelError, describeError } from "./domain/errors.ts";
 import { reason } from "./domain/reasons.ts";
@@ -46,8 +46,10 @@ export interface Target {
   readonly rpcUrls: string[];
   readonly vault: string;
   readonly allocator: string;
-  /** Chainlink-compatible feeds by symbol (`ETH` prices gas). */
+  /** Chainlink-compatible feeds by symbol. */
   readonly oracles: Record<string, string>;
+  /** Which of them prices gas. */
+  readonly nativeSymbol: string;
   readonly keeper: SignerSpec | { type: "devnet"; key: string };
   readonly guardian: SignerSpec | { type: "devnet"; key: string } | undefined;
   readonly devnet?: Devnet;
@@ -95,6 +97,7 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
       vault: devnet.deployment.vault,
       allocator: devnet.deployment.allocator,
       oracles: oraclesBySymbol(devnet.deployment.oracles),
+      nativeSymbol: DEVNET_NATIVE_SYMBOL,
       keeper: { type: "devnet", key: devnet.keys.keeper },
       guardian: { type: "devnet", key: devnet.keys.guardian },
       devnet,
@@ -117,6 +120,7 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
     vault,
     allocator,
     oracles: { ...config.contracts.oracles },
+    nativeSymbol: config.contracts.nativePriceSymbol,
     keeper: config.execution.keeper ?? { type: "devnet", key: Wallet.createRandom().privateKey },
     guardian: config.execution.guardian,
   };
@@ -195,6 +199,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       vault: target.vault,
       keeper: keeperAddress,
       oracles: target.oracles,
+      nativeSymbol: target.nativeSymbol,
       rateWindowSeconds: 86_400,
       rateLookbackBlocks: 24,
       feeHistoryBlocks: 10,

@@ -1,7 +1,6 @@
 import { BrowserProvider, Contract, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
 import type { Logger } from "../observability/logger.ts";
 import { startLocalChain, type LocalChain } from "./chain.ts";
-import { deployContract } from "./deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { datasetScript, type MarketScript } from "./replay.ts";
@@ -12,6 +11,9 @@ import { MarketSimulator } from "./simulator.ts";
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Devnet role accounts (Hardhat account index). */
+/** The devnet's stand-in for ETH: its feed prices gas. */
+export const DEVNET_NATIVE_SYMBOL = "kWETH";
+
 export const DEVNET_ACCOUNTS = { deployer: 0, manager: 1, keeper: 2, guardian: 3, depositor: 4 } as const;
 
 /** The private key of a Hardhat development account (devnet only). */
@@ -51,8 +53,8 @@ export interface Devnet {
 
 /**
  * Starts the embedded devnet: an EDR chain served on 127.0.0.1, keel's contracts and their protocol
- * fixtures deployed, the vault funded by a depositor, an ETH/USD feed for gas costing, a few warm-up
- * market steps so rates are measurable, and the market simulator.
+ * fixtures deployed, the vault funded by a depositor, a few warm-up market steps so rates are
+ * measurable, and the market simulator. Gas is priced with the devnet's kWETH feed.
  */
 export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger }): Promise<Devnet> {
   const log = deps.logger.child({ module: "devnet" });
@@ -78,8 +80,6 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
       keeper: addr(keys.keeper),
       guardian: addr(keys.guardian),
     });
-    const ethFeed = await deployContract(deployer, "MockAggregator", [8, "ETH / USD", 3_000n * 10n ** 8n, await deployer.getAddress()]);
-    deployment.oracles["ETH/USD"] = await ethFeed.getAddress();
     await fundVault(deployment, signer(DEVNET_ACCOUNTS.depositor), deployer, opts.initialDepositUnits);
     // Other depositors: the protocols are much deeper than the vault, as they would be on mainnet.
     await new DevnetMarkets(deployment, deployer).seed(opts.initialDepositUnits * 20);

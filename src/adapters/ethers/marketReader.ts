@@ -12,8 +12,10 @@ export interface ChainMarketOptions {
   readonly vault: string;
   /** Keeper account, for its balance. */
   readonly keeper: string;
-  /** Chainlink-compatible feeds by symbol; `ETH` prices gas. */
+  /** Chainlink-compatible feeds by symbol. */
   readonly oracles: Readonly<Record<string, string>>;
+  /** The symbol whose feed prices gas (the chain's native token). */
+  readonly nativeSymbol: string;
   /** Rates of share-price sources are measured over this much chain time. */
   readonly rateWindowSeconds: number;
   /** On a fresh start, rates are first measured against this many blocks back (archive reads). */
@@ -235,8 +237,10 @@ export async function createChainMarketReader(
       const rewards = (fees.reward ?? []).map((r) => BigInt(r[0] ?? "0x0")).filter((r) => r > 0n);
       const priorityFeeWei = rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0n) / BigInt(rewards.length) : 1_000_000_000n;
       const keeperBalanceWei = await q(() => provider.getBalance(opts.keeper, block));
-      const nativeUsd = spot.ETH ?? spot.WETH;
-      if (nativeUsd === undefined) throw new KeelError("NO_NATIVE_PRICE", "no ETH price feed configured (oracles.ETH)");
+      const nativeUsd = spot[opts.nativeSymbol];
+      if (nativeUsd === undefined) {
+        throw new KeelError("NO_NATIVE_PRICE", `no price feed for ${opts.nativeSymbol} (contracts.oracles.${opts.nativeSymbol}): gas cannot be priced`);
+      }
       const snapshot: Snapshot = {
         chainId: Number(network.chainId),
         block,

@@ -169,6 +169,21 @@ export async function driveToSent(
     throw e;
   }
   signal?.throwIfAborted();
+  // Worst case for this transaction must be payable before a nonce is spent on it.
+  const need = BigInt(rec.request.gasLimit ?? "0") * BigInt(rec.request.maxFeePerGasWei);
+  const balance = await deps.provider.getBalance(from);
+  if (balance < need) {
+    const e = new KeelError("KEEPER_INSUFFICIENT_FUNDS", "keeper balance below the worst-case fee of the rebalance", {
+      retryable: true,
+      context: { balanceWei: balance.toString(), needWei: need.toString() },
+    });
+    await move(deps, rec.id, "failed", { error: { code: e.code, message: e.message } });
+    deps.logger?.error(
+      { intentId: rec.id, balanceWei: balance.toString(), needWei: need.toString() },
+      "keeper out of gas money",
+    );
+    throw e;
+  }
   let cur = await reserveNonce(deps, rec, signal);
   let signed: Awaited<ReturnType<typeof signAndStore>>;
   try {

@@ -6,7 +6,9 @@ export const contractsSection = z
   .strictObject({
     vault: address.optional(),
     allocator: address.optional(),
-    /** Chainlink-compatible USD price feeds by symbol; `ETH` is required (it prices gas). */
+    /** Chainlink-compatible USD price feeds by symbol; the native token's is required (it prices gas). */
     oracles: z.record(z.string().min(1), address).default({}),
+    /** Symbol of the chain's native token in `oracles`. */
+    nativePriceSymbol: z.string().min(1).default("ETH"),
   })
   .prefault({});
