@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
@@ -8,7 +9,7 @@ import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwi
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
-import { createDirectExecutor } from "./adapters/execution/direct.ts";
+import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { loadArtifact } from "./adapters/ethers/artifacts.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { openJournal } from "./adapters/journal/lowdbJournal.ts";
@@ -62,6 +63,7 @@ export interface App {
   readonly provider: ChainProvider;
   readonly journal: Journal;
   readonly metrics: Metrics;
+  readonly execution: Execution;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
   tick(trigger: DecisionRecord["trigger"]): Promise<DecisionRecord | undefined>;
   /** Reads the vault's pause state and updates the kill-switch gauges. */
@@ -90,6 +92,8 @@ function oraclesBySymbol(feeds: Record<string, string>): Record<string, string> 
 async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
   const { config } = loaded;
   if (loaded.devnet) {
+    // Each devnet is a brand-new chain: intents and proposals of an earlier devnet refer to nothing.
+    for (const stale of ["intents.json", "proposals"]) rmSync(join(config.state.dir, stale), { recursive: true, force: true });
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {
@@ -176,8 +180,9 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   }
   const chainId = config.chain.chainId;
 
+  const onKmsSign = (seconds: number) => metrics.kmsSign.observe(seconds);
   const signerFor = async (spec: Target["keeper"]) =>
-    spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider);
+    spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider, { onKmsSign });
   const keeper = await signerFor(target.keeper);
   const keeperAddress = await keeper.getAddress();
   const killSwitch: KillSwitch | undefined = target.guardian
@@ -213,8 +218,28 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
 
   const baseAsset = market.baseAsset;
   const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
-  const executor = createDirectExecutor({ allocator: target.allocator }, { signer: keeper, provider, logger, codec });
-  const realExecute = createExecuteStage({ dryRun: opts.dryRun || config.execution.dryRun }, { executor });
+  const execution = await createExecution(
+    {
+      execution: config.execution,
+      confirmations: config.chain.confirmations,
+      stateDir: config.state.dir,
+      allocator: target.allocator,
+      vault: target.vault,
+      chainId,
+      asset: baseAsset,
+      maxFeePerGasWei: BigInt(Math.round(config.strategy.maxGasPriceGwei * 1e9)),
+      safeProvider: target.rpcUrls[0],
+    },
+    { provider, keeper, codec, logger, metrics, failpoint },
+  );
+  // Under the process lock, before any new plan: settle every unfinished intent against the chain.
+  const reconciled = await execution.reconcile();
+  log.info({ ...reconciled }, "intents reconciled");
+  const executor = execution.executor;
+  const realExecute = createExecuteStage(
+    { dryRun: opts.dryRun || config.execution.dryRun },
+    { executor, routeFor: (i) => executor.routeFor(i) },
+  );
   // Degraded chain access: observe only, no new intents.
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
     run: (intent, signal) =>
@@ -269,6 +294,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     provider,
     journal,
     metrics,
+    execution,
     headBlock: () => provider.getBlockNumber(),
     async watchPause() {
       const paused = (await vault.getFunction("paused")()) as boolean;
@@ -286,6 +312,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       shutdown.signal.addEventListener("abort", onShutdown, { once: true });
       const timer = setTimeout(() => controller.abort(new Error("tick timeout")), config.schedule.tickTimeoutMs);
       try {
+        const open = await execution.reviewProposals();
+        metrics.pendingProposals.set(open);
         const record = await runTick({ id, trigger, configHash: loaded.hash, chainId }, { stages, journal, clock, observer }, controller.signal);
         observer.onDecision(record);
         return record;

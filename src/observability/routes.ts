@@ -11,8 +11,14 @@ export function createDaemonRoutes(deps: { app: App; config: KeelConfig; version
   return [
     ...createApiRoutes({
       journal: app.journal,
+      listPendingIntents: () => app.execution.listPendingIntents(),
+      listPendingProposals: () => app.execution.listPendingProposals(),
       async status() {
-        const recent = await app.journal.recent(50);
+        const [recent, intents, proposals] = await Promise.all([
+          app.journal.recent(50),
+          app.execution.listPendingIntents(),
+          app.execution.listPendingProposals(),
+        ]);
         return buildStatusView(
           recent,
           {
@@ -28,7 +34,7 @@ export function createDaemonRoutes(deps: { app: App; config: KeelConfig; version
             degraded: app.provider.health().degraded,
             sourceLabels: app.sourceLabels,
           },
-          { intents: 0, proposals: 0 },
+          { intents: intents.length, proposals: proposals.length },
           Date.now(),
         );
       },
