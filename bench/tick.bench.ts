@@ -2,16 +2,23 @@
 import pino from "pino";
 import { createApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
-import { tempStateDir } from "../test/support/daemon.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { systemClock } from "../src/runtime/clock.ts";
 import { createShutdown } from "../src/runtime/shutdown.ts";
+import { tempStateDir } from "../test/support/daemon.ts";
 
 const TICKS = Number(process.env.KEEL_BENCH_TICKS ?? 200);
 const logger = pino({ level: "silent" });
-const loaded = parseConfig({ state: { dir: tempStateDir("keel-bench-") }, devnet: { episodes: false, stepIntervalMs: 600_000 } }, "bench");
+const loaded = parseConfig(
+  { state: { dir: tempStateDir("keel-bench-") }, devnet: { episodes: false, stepIntervalMs: 600_000 } },
+  "bench",
+);
 const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
-const app = await createApp(loaded, { dryRun: false }, { logger, metrics: createMetrics(), shutdown, clock: systemClock });
+const app = await createApp(
+  loaded,
+  { dryRun: false },
+  { logger, metrics: createMetrics(), shutdown, clock: systemClock },
+);
 const devnet = app.target.devnet!;
 const perStage = new Map<string, number[]>();
 const totals: number[] = [];
@@ -37,7 +44,22 @@ const pct = (xs: number[], p: number) => {
 };
 const line = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 for (const [stage, xs] of perStage) {
-  line({ bench: `tick.stage.${stage}`, p50: pct(xs, 50), p99: pct(xs, 99), unit: "ms", samples: xs.length, sources: devnet.deployment.adapters.length });
+  line({
+    bench: `tick.stage.${stage}`,
+    p50: pct(xs, 50),
+    p99: pct(xs, 99),
+    unit: "ms",
+    samples: xs.length,
+    sources: devnet.deployment.adapters.length,
+  });
 }
-line({ bench: "tick.total", p50: pct(totals, 50), p99: pct(totals, 99), unit: "ms", samples: totals.length, outcomes, sources: devnet.deployment.adapters.length });
+line({
+  bench: "tick.total",
+  p50: pct(totals, 50),
+  p99: pct(totals, 99),
+  unit: "ms",
+  samples: totals.length,
+  outcomes,
+  sources: devnet.deployment.adapters.length,
+});
 process.exit(0);

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const roots = ["src/pipeline", "src/domain"];
-const forbiddenModules = /^(ethers|onnxruntime-node|onnxruntime-common|lowdb(\/.*)?|(node:)?fs(\/promises)?|(node:)?process)$/;
+const forbiddenModules =
+  /^(ethers|onnxruntime-node|onnxruntime-common|lowdb(\/.*)?|(node:)?fs(\/promises)?|(node:)?process)$/;
 const importRe = /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 const processGlobal = /(?<![\w.])process\.(env|exit|argv|on|cwd|stdout|stderr|pid|kill|hrtime|memoryUsage)\b/;
 

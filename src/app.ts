@@ -3,15 +3,15 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
-import { createChainProvider, type ChainProvider } from "./adapters/chain/provider.ts";
+import { type ChainProvider, createChainProvider } from "./adapters/chain/provider.ts";
 import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
+import { loadArtifact } from "./adapters/ethers/artifacts.ts";
 import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
-import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
-import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
-import { loadArtifact } from "./adapters/ethers/artifacts.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
+import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
+import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { openJournal } from "./adapters/journal/lowdbJournal.ts";
 import { memoryHistoryStore } from "./adapters/memory/historyStore.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
@@ -20,26 +20,26 @@ import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
 import { DEVNET_NATIVE_SYMBOL, type Devnet, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
-import { ConfigError, KeelError, describeError } from "./domain/errors.ts";
+import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
 import { reason } from "./domain/reasons.ts";
-import type { Journal } from "./ports/journal.ts";
-import type { Clock } from "./ports/clock.ts";
-import type { KillSwitch } from "./ports/execution.ts";
+import type { Logger } from "./observability/logger.ts";
+import type { Metrics } from "./observability/metrics.ts";
+import { createTickObserver } from "./observability/tickObserver.ts";
 import { createExecuteStage } from "./pipeline/execute/execute.ts";
 import { createGasCheckStage } from "./pipeline/gasCheck/gasCheck.ts";
 import { createIngestStage } from "./pipeline/ingest/ingest.ts";
 import { createOptimizeStage } from "./pipeline/optimize/optimize.ts";
+import { createPredictStage } from "./pipeline/predict/predict.ts";
+import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
 import { runTick } from "./pipeline/runTick.ts";
 import { halt, type Stage } from "./pipeline/stage.ts";
 import type { Stages } from "./pipeline/types.ts";
-import type { Logger } from "./observability/logger.ts";
-import type { Metrics } from "./observability/metrics.ts";
-import { createTickObserver } from "./observability/tickObserver.ts";
-import { buildForecasters } from "./runtime/forecasters.ts";
-import { createPredictStage } from "./pipeline/predict/predict.ts";
-import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
+import type { Clock } from "./ports/clock.ts";
+import type { KillSwitch } from "./ports/execution.ts";
+import type { Journal } from "./ports/journal.ts";
 import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint } from "./runtime/failpoint.ts";
+import { buildForecasters } from "./runtime/forecasters.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
@@ -93,7 +93,8 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
   const { config } = loaded;
   if (loaded.devnet) {
     // Each devnet is a brand-new chain: intents and proposals of an earlier devnet refer to nothing.
-    for (const stale of ["intents.json", "proposals"]) rmSync(join(config.state.dir, stale), { recursive: true, force: true });
+    for (const stale of ["intents.json", "proposals"])
+      rmSync(join(config.state.dir, stale), { recursive: true, force: true });
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {
@@ -195,7 +196,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     now: () => clock.now(),
   });
   shutdown.onClose("journal", () => journal.close());
-  if (journal.quarantined.length > 0) log.error({ files: journal.quarantined }, "journal files did not parse and were moved aside");
+  if (journal.quarantined.length > 0)
+    log.error({ files: journal.quarantined }, "journal files did not parse and were moved aside");
 
   const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
   const market = await createChainMarketReader(
@@ -258,15 +260,24 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       { market, history, clock: chainClock },
     ),
     predict: createPredictStage(
-      { horizonDays: config.strategy.horizonDays, driftHorizons: config.model.driftHorizons, driftMinSamples: config.model.driftMinSamples },
       {
-      model,
-      ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+        horizonDays: config.strategy.horizonDays,
+        driftHorizons: config.model.driftHorizons,
+        driftMinSamples: config.model.driftMinSamples,
+      },
+      {
+        model,
+        ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
         baseline,
       },
     ),
     riskGate: createRiskGateStage(
-      { ...config.risk, maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps, minIdleBps: config.strategy.minIdleBps, baseAsset: baseAsset.symbol },
+      {
+        ...config.risk,
+        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
+        minIdleBps: config.strategy.minIdleBps,
+        baseAsset: baseAsset.symbol,
+      },
       { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },
     ),
     optimize: createOptimizeStage(
@@ -298,7 +309,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     headBlock: () => provider.getBlockNumber(),
     async watchPause() {
       const paused = (await vault.getFunction("paused")()) as boolean;
-      if (paused !== lastPaused && (lastPaused !== undefined || paused)) log.warn({ paused }, paused ? "kill-switch pulled: vault paused" : "vault unpaused");
+      if (paused !== lastPaused && (lastPaused !== undefined || paused))
+        log.warn({ paused }, paused ? "kill-switch pulled: vault paused" : "vault unpaused");
       lastPaused = paused;
       metrics.paused.set(paused ? 1 : 0);
       if (paused) metrics.halted.set(1);
@@ -314,7 +326,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       try {
         const open = await execution.reviewProposals();
         metrics.pendingProposals.set(open);
-        const record = await runTick({ id, trigger, configHash: loaded.hash, chainId }, { stages, journal, clock, observer }, controller.signal);
+        const record = await runTick(
+          { id, trigger, configHash: loaded.hash, chainId },
+          { stages, journal, clock, observer },
+          controller.signal,
+        );
         observer.onDecision(record);
         return record;
       } catch (err) {

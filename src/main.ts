@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, exitCodeFor } from "./domain/errors.ts";
 import { printError } from "./cli/output.ts";
+import { ExitCode, exitCodeFor } from "./domain/errors.ts";
 
 /** Each command lives in its own module under src/cli, loaded only when used. */
 function buildProgram(): Command {
@@ -124,7 +124,8 @@ function buildProgram(): Command {
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(ExitCode.usage, "keel.usage", `not a whole number: ${value}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CommanderError(ExitCode.usage, "keel.usage", `not a whole number: ${value}`);
   return n;
 }
 

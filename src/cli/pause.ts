@@ -21,14 +21,21 @@ export async function pauseCommand(which: "pause" | "unpause", opts: { config?: 
   if (loaded.devnet && opts.rpc === undefined) {
     const runtime = readRuntime(config.state.dir);
     if (!runtime?.devnetRpcUrl) {
-      throw new KeelError("NO_DEVNET", `no running devnet daemon found in ${config.state.dir} (start one with: keel run)`, { retryable: true });
+      throw new KeelError(
+        "NO_DEVNET",
+        `no running devnet daemon found in ${config.state.dir} (start one with: keel run)`,
+        { retryable: true },
+      );
     }
     rpcUrl = runtime.devnetRpcUrl;
     vault = runtime.vault;
     key = new Wallet(devnetKey(which === "pause" ? DEVNET_ACCOUNTS.guardian : DEVNET_ACCOUNTS.manager));
   }
   rpcUrl ??= config.chain.rpcUrls[0] ? readSecret(config.chain.rpcUrls[0]) : undefined;
-  if (!rpcUrl || !vault) throw new ConfigError("need chain.rpcUrls and contracts.vault (or a running devnet)", [{ path: "contracts.vault", message: "required" }]);
+  if (!rpcUrl || !vault)
+    throw new ConfigError("need chain.rpcUrls and contracts.vault (or a running devnet)", [
+      { path: "contracts.vault", message: "required" },
+    ]);
   const provider = createChainProvider({
     urls: [rpcUrl],
     chainId: config.chain.chainId,

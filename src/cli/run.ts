@@ -1,16 +1,16 @@
 import { type App, createApp } from "../app.ts";
 import { loadConfig } from "../config/load.ts";
+import { type Health, startHttpServer } from "../observability/http.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
-import { type Health, startHttpServer } from "../observability/http.ts";
 import { createDaemonRoutes } from "../observability/routes.ts";
 import { systemClock } from "../runtime/clock.ts";
+import { failpoint } from "../runtime/failpoint.ts";
 import { acquireLock } from "../runtime/lock.ts";
 import { publishRuntime } from "../runtime/runtimeFile.ts";
 import { startScheduler } from "../runtime/scheduler.ts";
 import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
-import { failpoint } from "../runtime/failpoint.ts";
 
 export interface RunOptions {
   readonly config?: string;
@@ -48,8 +48,15 @@ async function runDaemon(
   const log = logger.child({ module: "run" });
   const metrics = createMetrics();
   metrics.info.set({ version: VERSION, config_hash: loaded.hash, chain_id: String(config.chain.chainId) }, 1);
-  log.info({ config: loaded.source, configHash: loaded.hash, devnet: loaded.devnet, dryRun: opts.dryRun === true }, "starting");
-  const app: App = await createApp(loaded, { dryRun: opts.dryRun === true }, { logger, metrics, shutdown, clock: systemClock });
+  log.info(
+    { config: loaded.source, configHash: loaded.hash, devnet: loaded.devnet, dryRun: opts.dryRun === true },
+    "starting",
+  );
+  const app: App = await createApp(
+    loaded,
+    { dryRun: opts.dryRun === true },
+    { logger, metrics, shutdown, clock: systemClock },
+  );
   await failpoint("after-start");
 
   let lastTickAt = 0;
@@ -57,12 +64,22 @@ async function runDaemon(
     const chain = app.provider.health();
     const tickAge = lastTickAt === 0 ? null : (Date.now() - lastTickAt) / 1000;
     const tickRecent = tickAge !== null && tickAge <= config.http.readyMaxTickAgeSeconds;
-    return { live: true, ready: !chain.degraded && tickRecent, detail: { degraded: chain.degraded, lastTickAgeSeconds: tickAge } };
+    return {
+      live: true,
+      ready: !chain.degraded && tickRecent,
+      detail: { degraded: chain.degraded, lastTickAgeSeconds: tickAge },
+    };
   };
   const http = await startHttpServer(config.http, {
     registry: metrics.registry,
     health,
-    routes: createDaemonRoutes({ app, config, version: VERSION, dryRun: opts.dryRun === true || config.execution.dryRun, configHash: loaded.hash }),
+    routes: createDaemonRoutes({
+      app,
+      config,
+      version: VERSION,
+      dryRun: opts.dryRun === true || config.execution.dryRun,
+      configHash: loaded.hash,
+    }),
     logger,
   });
   shutdown.onClose("http", () => http.close());
@@ -77,7 +94,9 @@ async function runDaemon(
     configHash: loaded.hash,
   });
   shutdown.onClose("runtime-file", unpublish);
-  process.stderr.write(`keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${config.state.dir}/journal\n`);
+  process.stderr.write(
+    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${config.state.dir}/journal\n`,
+  );
 
   const tick = async (trigger: "cron" | "block" | "manual") => {
     await app.tick(trigger);
@@ -87,7 +106,14 @@ async function runDaemon(
   const onNewBlock = loaded.devnet ? config.devnet.tickOnNewBlock : config.schedule.onNewBlock;
   const scheduler = startScheduler(
     { cron: config.schedule.cron, onNewBlock, pollIntervalMs: config.schedule.pollIntervalMs, maxTicks },
-    { tick, headBlock: app.headBlock, onPoll: async () => void (await app.watchPause()), metrics, logger, signal: shutdown.signal },
+    {
+      tick,
+      headBlock: app.headBlock,
+      onPoll: async () => void (await app.watchPause()),
+      metrics,
+      logger,
+      signal: shutdown.signal,
+    },
   );
   shutdown.onClose("scheduler", () => scheduler.stop());
   if (opts.once || !onNewBlock) void scheduler.trigger("manual");

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../domain/errors.ts";
-import { type KeelConfig, configSchema } from "./schema.ts";
+import { configSchema, type KeelConfig } from "./schema.ts";
 
 /** A loaded configuration with its hash (of the validated values) and where it came from. */
 export interface LoadedConfig {

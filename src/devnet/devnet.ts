@@ -1,10 +1,10 @@
 import { BrowserProvider, Contract, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
-import type { Logger } from "../observability/logger.ts";
-import { startLocalChain, type LocalChain } from "./chain.ts";
-import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
 import { readDataset } from "../adapters/dataset/reader.ts";
-import { datasetScript, type MarketScript } from "./replay.ts";
+import type { Logger } from "../observability/logger.ts";
+import { type LocalChain, startLocalChain } from "./chain.ts";
+import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
 import { DevnetMarkets } from "./markets.ts";
+import { datasetScript, type MarketScript } from "./replay.ts";
 import { MarketSimulator } from "./simulator.ts";
 
 /** Hardhat's well-known development mnemonic: devnet keys are derived, never stored. */
@@ -112,14 +112,21 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
 async function loadScript(dir: string, log: Logger): Promise<MarketScript> {
   const dataset = await readDataset(dir);
   const script = datasetScript(dataset, { targets: 2 });
-  log.info({ data: dir, pools: script.pools, start: new Date(script.start * 1000).toISOString() }, "devnet replays a dataset");
+  log.info(
+    { data: dir, pools: script.pools, start: new Date(script.start * 1000).toISOString() },
+    "devnet replays a dataset",
+  );
   return script;
 }
 
 async function fundVault(d: KeelDeployment, depositor: Signer, tokenOwner: Signer, units: number): Promise<void> {
   const amount = BigInt(Math.round(units)) * 10n ** BigInt(d.asset.decimals);
   const who = await depositor.getAddress();
-  const token = new Contract(d.asset.address, ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"], tokenOwner);
+  const token = new Contract(
+    d.asset.address,
+    ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"],
+    tokenOwner,
+  );
   await (await token.getFunction("mint")(who, amount)).wait();
   await (await token.connect(depositor).getFunction("approve")(d.vault, amount)).wait();
   const vault = new Contract(d.vault, ["function deposit(uint256,address) returns (uint256)"], depositor);

@@ -53,7 +53,11 @@ export class DevnetMarkets {
     for (const target of this.#d.adapters.filter((a) => a.kind === "vault").map((a) => a.target)) {
       await this.#mintTo(asset, me, amount);
       await (await this.#token(asset).getFunction("approve")(target, amount)).wait();
-      await (await new Contract(target, ["function deposit(uint256,address) returns (uint256)"], this.#owner).getFunction("deposit")(amount, me)).wait();
+      await (
+        await new Contract(target, ["function deposit(uint256,address) returns (uint256)"], this.#owner).getFunction(
+          "deposit",
+        )(amount, me)
+      ).wait();
     }
     const pool = this.#d.extra.aavePool;
     if (pool) {
@@ -100,7 +104,8 @@ export class DevnetMarkets {
     const weth = this.#d.extra.weth;
     if (!pairAddr || !weth) return;
     const pair = new Contract(pairAddr, PAIR, this.#owner);
-    const baseIs0 = ((await pair.getFunction("token0")()) as string).toLowerCase() === this.#d.asset.address.toLowerCase();
+    const baseIs0 =
+      ((await pair.getFunction("token0")()) as string).toLowerCase() === this.#d.asset.address.toLowerCase();
     const reserves = async () => {
       const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
       return baseIs0 ? { base: r0, other: r1 } : { base: r1, other: r0 };
@@ -120,7 +125,7 @@ export class DevnetMarkets {
     // Arbitrage: the pool's base per other token toward the oracle's (constant product, fee ignored).
     const r = await reserves();
     const k = Number(r.base) * Number(r.other);
-    const target = otherUsd * Number(this.#unit) / 1e18; // base units per wei of the other token
+    const target = (otherUsd * Number(this.#unit)) / 1e18; // base units per wei of the other token
     const baseTarget = BigInt(Math.floor(Math.sqrt(k * target)));
     if (baseTarget > r.base) await swap(true, ((baseTarget - r.base) * 1000n) / 997n);
     else {

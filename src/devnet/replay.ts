@@ -25,12 +25,20 @@ const PRICE_STALENESS_SECONDS = 3 * 86_400;
  */
 export function datasetScript(dataset: Dataset, opts: { targets: number; startAt?: number }): MarketScript {
   const pools = dataset.pools
-    .filter((p) => p.kind === "lending" && STABLES.includes(p.asset.toUpperCase()) && (dataset.rates.get(p.poolId)?.length ?? 0) > 0)
+    .filter(
+      (p) =>
+        p.kind === "lending" &&
+        STABLES.includes(p.asset.toUpperCase()) &&
+        (dataset.rates.get(p.poolId)?.length ?? 0) > 0,
+    )
     .map((p) => p.poolId)
     .sort()
     .slice(0, opts.targets);
   if (pools.length < opts.targets) {
-    throw new KeelError("DATASET_TOO_SMALL", `dataset has ${pools.length} USD stablecoin lending pools, the devnet needs ${opts.targets}`);
+    throw new KeelError(
+      "DATASET_TOO_SMALL",
+      `dataset has ${pools.length} USD stablecoin lending pools, the devnet needs ${opts.targets}`,
+    );
   }
   const series = pools.map((id) => dataset.rates.get(id) ?? []);
   const start = opts.startAt ?? Math.max(...series.map((s) => s[0]?.t ?? 0));

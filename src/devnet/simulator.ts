@@ -40,8 +40,14 @@ interface RateProcess {
 }
 
 const ERC20 = ["function mint(address,uint256)", "function balanceOf(address) view returns (uint256)"];
-const TARGET = ["function totalAssets() view returns (uint256)", "function slash(uint256 bps, address to) returns (uint256)"];
-const FEED = ["function setAnswer(int256)", "function latestRoundData() view returns (uint80,int256,uint256,uint256,uint80)"];
+const TARGET = [
+  "function totalAssets() view returns (uint256)",
+  "function slash(uint256 bps, address to) returns (uint256)",
+];
+const FEED = [
+  "function setAnswer(int256)",
+  "function latestRoundData() view returns (uint80,int256,uint256,uint256,uint80)",
+];
 
 /**
  * The devnet market: every step advances chain time, accrues yield into the ERC-4626 targets at a
@@ -68,7 +74,10 @@ export class MarketSimulator {
   #timer: NodeJS.Timeout | undefined;
   #busy: Promise<void> | undefined;
 
-  constructor(opts: SimulatorOptions, deps: { deployment: KeelDeployment; provider: EthereumProvider; owner: Signer; logger: Logger }) {
+  constructor(
+    opts: SimulatorOptions,
+    deps: { deployment: KeelDeployment; provider: EthereumProvider; owner: Signer; logger: Logger },
+  ) {
     this.#opts = opts;
     this.#deployment = deps.deployment;
     this.#provider = deps.provider;
@@ -125,7 +134,8 @@ export class MarketSimulator {
       }
       const tvl = (await new Contract(target, TARGET, this.#owner).getFunction("totalAssets")()) as bigint;
       const basis = tvl > 0n ? tvl : 0n;
-      const accrued = (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
+      const accrued =
+        (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
       if (accrued > 0n) await (await token.getFunction("mint")(target, accrued)).wait();
     }
     // The volatile asset walks (hourly vol ~0.8 %); the Uniswap pair is arbitraged to it and traded,
@@ -136,11 +146,17 @@ export class MarketSimulator {
     }
     const eth = [...this.#prices].find(([pair]) => pair.includes("ETH"))?.[1];
     if (eth !== undefined) await this.#markets.tradeUniswap(eth, 0.002 * volScale * (0.5 + this.#rand()));
-    this.#aaveUtil = Math.min(0.9, Math.max(0.1, this.#aaveUtil + 0.1 * (0.55 - this.#aaveUtil) + 0.05 * gaussian(this.#rand)));
+    this.#aaveUtil = Math.min(
+      0.9,
+      Math.max(0.1, this.#aaveUtil + 0.1 * (0.55 - this.#aaveUtil) + 0.05 * gaussian(this.#rand)),
+    );
     await this.#markets.steerAaveUtilisation(this.#aaveUtil);
     // Base fee: a mean-reverting walk with occasional spikes.
     if (this.#spikeSteps > 0) this.#spikeSteps--;
-    this.#baseFeeGwei = Math.min(500, Math.max(1, this.#baseFeeGwei * Math.exp(0.1 * gaussian(this.#rand)) * 0.98 + 0.16));
+    this.#baseFeeGwei = Math.min(
+      500,
+      Math.max(1, this.#baseFeeGwei * Math.exp(0.1 * gaussian(this.#rand)) * 0.98 + 0.16),
+    );
     const replayedFee = script?.baseFeeGwei(t);
     if (replayedFee !== undefined) this.#baseFeeGwei = replayedFee;
     const basePrice = script?.basePriceUsd(t);

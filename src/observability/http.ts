@@ -50,7 +50,12 @@ export async function startHttpServer(
       }
       for (const route of deps.routes) {
         if (route.method !== req.method) continue;
-        const match = typeof route.path === "string" ? (route.path === url.pathname ? null : undefined) : url.pathname.match(route.path);
+        const match =
+          typeof route.path === "string"
+            ? route.path === url.pathname
+              ? null
+              : undefined
+            : url.pathname.match(route.path);
         if (match === undefined || (typeof route.path !== "string" && match === null)) continue;
         const out = await route.handler(req, url, match);
         send(out.status, out.body, out.headers);

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Every metric keel exports, as one typed object (names carry their units). */
 export interface Metrics {
@@ -60,7 +60,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: r,
     }),
-    halted: new Gauge({ name: "keel_halted", help: "1 when the daemon is not executing (paused or halted)", registers: r }),
+    halted: new Gauge({
+      name: "keel_halted",
+      help: "1 when the daemon is not executing (paused or halted)",
+      registers: r,
+    }),
     paused: new Gauge({ name: "keel_paused", help: "1 when the vault's on-chain kill-switch is pulled", registers: r }),
     lastTick: new Gauge({
       name: "keel_last_tick_timestamp_seconds",
@@ -139,7 +143,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       help: "Age in blocks of the oldest pending intent",
       registers: r,
     }),
-    pendingProposals: new Gauge({ name: "keel_pending_proposals", help: "Safe proposals awaiting signatures", registers: r }),
+    pendingProposals: new Gauge({
+      name: "keel_pending_proposals",
+      help: "Safe proposals awaiting signatures",
+      registers: r,
+    }),
     bundleAttempts: new Counter({
       name: "keel_bundle_attempts_total",
       help: "Bundle submissions by result",

@@ -6,7 +6,13 @@ import type { Route } from "./http.ts";
 import { buildStatusView } from "./statusView.ts";
 
 /** The daemon's routes besides /metrics and the health checks: the JSON API and the dashboard. */
-export function createDaemonRoutes(deps: { app: App; config: KeelConfig; version: string; dryRun: boolean; configHash: string }): Route[] {
+export function createDaemonRoutes(deps: {
+  app: App;
+  config: KeelConfig;
+  version: string;
+  dryRun: boolean;
+  configHash: string;
+}): Route[] {
   const { app } = deps;
   return [
     ...createApiRoutes({

@@ -25,7 +25,8 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
         const total = Number(snapshot.totalAssets);
         if (total > 0) {
           metrics.allocationWeight.set({ source: "idle" }, Number(snapshot.idle) / total);
-          for (const [id, bal] of Object.entries(allocation)) metrics.allocationWeight.set({ source: id }, Number(bal) / total);
+          for (const [id, bal] of Object.entries(allocation))
+            metrics.allocationWeight.set({ source: id }, Number(bal) / total);
         }
       }
       for (const [id, apr] of Object.entries(r.detail.rates ?? {})) metrics.sourceApr.set({ source: id }, apr);

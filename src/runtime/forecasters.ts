@@ -21,7 +21,10 @@ export async function buildForecasters(
     return { model: await loadOnnxForecaster(opts.path), baseline };
   } catch (err) {
     const e = describeError(err);
-    deps.logger.error({ model: opts.path, code: e.code, err: e.message }, "model failed to load: using the baseline forecaster");
+    deps.logger.error(
+      { model: opts.path, code: e.code, err: e.message },
+      "model failed to load: using the baseline forecaster",
+    );
     return { model: undefined, modelUnavailableReason: `${e.code}: ${e.message}`, baseline };
   }
 }

@@ -58,7 +58,10 @@ export function createShutdown(opts: { graceMs: number }, deps: { logger: Logger
 }
 
 /** SIGTERM/SIGINT start a graceful shutdown; a second signal forces exit. */
-export function installSignalHandlers(shutdown: Shutdown, deps: { logger: Logger; exit: (code: number) => void }): () => void {
+export function installSignalHandlers(
+  shutdown: Shutdown,
+  deps: { logger: Logger; exit: (code: number) => void },
+): () => void {
   let count = 0;
   const handler = (sig: NodeJS.Signals) => {
     count++;

@@ -35,7 +35,14 @@ describe("keel run on the embedded devnet", function () {
     const mine = events.filter((e) => "args" in e && e.args.intentId === id(executed.id));
     expect(mine).to.have.length(1);
     // Written before execute (write-ahead), completed after: every stage is on the record.
-    expect(executed.stages.map((s) => s.stage)).to.deep.equal(["ingest", "predict", "riskGate", "optimize", "gasCheck", "execute"]);
+    expect(executed.stages.map((s) => s.stage)).to.deep.equal([
+      "ingest",
+      "predict",
+      "riskGate",
+      "optimize",
+      "gasCheck",
+      "execute",
+    ]);
   });
 
   it("records halted decisions with a reason code and message, and counts ticks in /metrics", async () => {
@@ -60,7 +67,9 @@ describe("keel run on the embedded devnet", function () {
     const eventsAtPause = (await rebalancedEvents(d)).length;
     await d.waitFor("three more ticks while paused", () => since(d.decisions(), firstPaused.startedAt).length >= 3);
     const whilePaused = since(d.decisions(), firstPaused.startedAt);
-    expect(whilePaused.every((r) => r.outcome === "halted" && r.haltReasons.some((h) => h.code === "PAUSED"))).to.equal(true);
+    expect(whilePaused.every((r) => r.outcome === "halted" && r.haltReasons.some((h) => h.code === "PAUSED"))).to.equal(
+      true,
+    );
     expect(await d.chain.getTransactionCount(keeper)).to.equal(nonce);
     expect((await rebalancedEvents(d)).length).to.equal(eventsAtPause);
     expect(metricValue(await d.metrics(), "keel_halted")).to.equal(1);
@@ -69,7 +78,11 @@ describe("keel run on the embedded devnet", function () {
     expect(unpause.code, unpause.stderr).to.equal(0);
     const unpausedAt = Date.now();
     // Half the vault is still idle: once the cool-down is over, execution resumes.
-    await d.waitFor("an executed decision after unpause", () => since(d.decisions(), unpausedAt).find((r) => r.outcome === "executed"), 120_000);
+    await d.waitFor(
+      "an executed decision after unpause",
+      () => since(d.decisions(), unpausedAt).find((r) => r.outcome === "executed"),
+      120_000,
+    );
     expect((await rebalancedEvents(d)).length).to.be.greaterThan(eventsAtPause);
   });
 });

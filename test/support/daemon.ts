@@ -23,7 +23,11 @@ export interface DaemonHandle {
   /** Every decision record in the journal, oldest first. */
   decisions(): DecisionRecord[];
   /** Polls `check` (bounded) until it returns a value other than undefined/false. */
-  waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
+  waitFor<T>(
+    what: string,
+    check: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
   /** The /metrics text. */
   metrics(): Promise<string>;
   /** Sends a signal and resolves with the exit code (or signal name). */
@@ -42,13 +46,19 @@ export interface StartOptions {
 
 /** Runs `node src/main.ts <args>` and resolves with its exit code and output (for short commands). */
 export async function runKeel(args: readonly string[], env: Readonly<Record<string, string>> = {}, timeoutMs = 60_000) {
-  const child = spawn(process.execPath, ["src/main.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["src/main.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const code = await new Promise<number | string>((resolve) => child.on("exit", (c, s) => resolve(c ?? s ?? "unknown")));
+  const code = await new Promise<number | string>((resolve) =>
+    child.on("exit", (c, s) => resolve(c ?? s ?? "unknown")),
+  );
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
@@ -63,7 +73,9 @@ export function readJournal(stateDir: string): DecisionRecord[] {
   const dir = join(stateDir, "journal");
   if (!existsSync(dir)) return [];
   const out: DecisionRecord[] = [];
-  for (const f of readdirSync(dir).filter((n) => /^\d{4}-\d{2}-\d{2}\.json$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /^\d{4}-\d{2}-\d{2}\.json$/.test(n))
+    .sort()) {
     out.push(...(JSON.parse(readFileSync(join(dir, f), "utf8")) as { records: DecisionRecord[] }).records);
   }
   return out;
@@ -82,7 +94,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
     KEEL__DEVNET__STEP_INTERVAL_MS: "500",
     ...opts.env,
   };
-  const child = spawn(process.execPath, ["src/main.ts", "run", ...(opts.args ?? [])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["src/main.ts", "run", ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -91,7 +107,11 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
   let done = false;
   void exited.then(() => (done = true));
 
-  const waitFor = async <T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = opts.timeoutMs ?? 90_000) => {
+  const waitFor = async <T>(
+    what: string,
+    check: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs = opts.timeoutMs ?? 90_000,
+  ) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const v = await check();
@@ -109,7 +129,10 @@ export async function startDaemon(opts: StartOptions = {}): Promise<DaemonHandle
       return existsSync(runtimePath) ? (JSON.parse(readFileSync(runtimePath, "utf8")) as RuntimeInfo) : undefined;
     });
   }
-  const chain = new JsonRpcProvider(runtime.devnetRpcUrl ?? "http://127.0.0.1:1", undefined, { staticNetwork: true, polling: false });
+  const chain = new JsonRpcProvider(runtime.devnetRpcUrl ?? "http://127.0.0.1:1", undefined, {
+    staticNetwork: true,
+    polling: false,
+  });
 
   return {
     child,

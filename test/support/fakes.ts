@@ -7,7 +7,9 @@ export function fakeClock(startMs = Date.UTC(2026, 0, 1)): Clock & { advance(ms:
   let now = startMs;
   return {
     now: () => now,
-    sleep: async (ms) => void (now += ms),
+    sleep: async (ms) => {
+      now += ms;
+    },
     advance(ms) {
       now += ms;
     },
@@ -40,7 +42,14 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     block: 100,
     timestamp: 1_767_225_600,
     baseAsset: { symbol: "USDC", decimals: 6, priceUsd: 1 },
-    vault: { totalAssets: total, idle: total - held, totalSupply: total * 10n ** 6n, sharePrice: 1, paused: false, shutdown: false },
+    vault: {
+      totalAssets: total,
+      idle: total - held,
+      totalSupply: total * 10n ** 6n,
+      sharePrice: 1,
+      paused: false,
+      shutdown: false,
+    },
     sources,
     prices: { USDC: [{ symbol: "USDC", priceUsd: 1, updatedAt: 1_767_225_600, origin: "oracle" }] },
     baseFeesWei: [10_000_000_000n],

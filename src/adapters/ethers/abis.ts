@@ -39,7 +39,11 @@ export const ERC20_ABI = [
   "function balanceOf(address) view returns (uint256)",
 ] as const;
 
-export const ERC4626_ABI = [...ERC20_ABI, "function totalAssets() view returns (uint256)", "function convertToAssets(uint256) view returns (uint256)"] as const;
+export const ERC4626_ABI = [
+  ...ERC20_ABI,
+  "function totalAssets() view returns (uint256)",
+  "function convertToAssets(uint256) view returns (uint256)",
+] as const;
 
 export const AGGREGATOR_ABI = [
   "function decimals() view returns (uint8)",

@@ -4,7 +4,10 @@ import type { KillSwitch } from "../../ports/execution.ts";
 import { VAULT_ABI } from "./abis.ts";
 
 /** Calls `pause()` / `unpause()` on the vault; `pause` is a no-op when it is already paused. */
-export function createVaultKillSwitch(opts: { vault: string }, deps: { signer: Signer }): KillSwitch & {
+export function createVaultKillSwitch(
+  opts: { vault: string },
+  deps: { signer: Signer },
+): KillSwitch & {
   unpause(signal: AbortSignal): Promise<string | undefined>;
 } {
   const vault = new Contract(opts.vault, VAULT_ABI, deps.signer);
@@ -17,10 +20,14 @@ export function createVaultKillSwitch(opts: { vault: string }, deps: { signer: S
       return receipt?.hash ?? tx.hash;
     } catch (err) {
       const who = await deps.signer.getAddress();
-      throw new KeelError("KILL_SWITCH_FAILED", `${method}() failed from ${who}: is this key the vault's ${method === "pause" ? "guardian or manager" : "manager"}?`, {
-        retryable: false,
-        cause: err,
-      });
+      throw new KeelError(
+        "KILL_SWITCH_FAILED",
+        `${method}() failed from ${who}: is this key the vault's ${method === "pause" ? "guardian or manager" : "manager"}?`,
+        {
+          retryable: false,
+          cause: err,
+        },
+      );
     }
   }
   return {

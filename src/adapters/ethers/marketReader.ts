@@ -2,9 +2,18 @@ import { Contract, type JsonRpcApiProvider } from "ethers";
 import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
-import type { KeeperBounds, PriceObservation, SourceKind, SourceState, Snapshot } from "../../domain/snapshot.ts";
+import type { KeeperBounds, PriceObservation, Snapshot, SourceKind, SourceState } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
-import { AAVE_POOL_ABI, ADAPTER_ABI, AGGREGATOR_ABI, ALLOCATOR_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI, VAULT_ABI } from "./abis.ts";
+import {
+  AAVE_POOL_ABI,
+  ADAPTER_ABI,
+  AGGREGATOR_ABI,
+  ALLOCATOR_ABI,
+  ERC20_ABI,
+  ERC4626_ABI,
+  UNIV2_PAIR_ABI,
+  VAULT_ABI,
+} from "./abis.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
 
 export interface ChainMarketOptions {
@@ -61,7 +70,10 @@ export async function createChainMarketReader(
     const known = metas.get(address);
     if (known) return known;
     const a = new Contract(address, ADAPTER_ABI, provider);
-    const [kindRaw, target] = await Promise.all([a.getFunction("kind")() as Promise<string>, a.getFunction("target")() as Promise<string>]);
+    const [kindRaw, target] = await Promise.all([
+      a.getFunction("kind")() as Promise<string>,
+      a.getFunction("target")() as Promise<string>,
+    ]);
     if (kindRaw !== "vault" && kindRaw !== "lending" && kindRaw !== "lp") {
       throw new KeelError("UNKNOWN_ADAPTER_KIND", `adapter ${address} reports unknown kind "${kindRaw}"`);
     }
@@ -72,10 +84,16 @@ export async function createChainMarketReader(
       m = { ...m, targetDecimals: Number(await t.getFunction("decimals")()) };
     } else if (kind === "lp") {
       const pair = new Contract(target, UNIV2_PAIR_ABI, provider);
-      const [t0, t1] = (await Promise.all([pair.getFunction("token0")(), pair.getFunction("token1")()])) as [string, string];
+      const [t0, t1] = (await Promise.all([pair.getFunction("token0")(), pair.getFunction("token1")()])) as [
+        string,
+        string,
+      ];
       const baseIs0 = t0.toLowerCase() === assetAddr.toLowerCase();
       const other = new Contract(baseIs0 ? t1 : t0, ERC20_ABI, provider);
-      const [otherSymbol, otherDecimals] = await Promise.all([other.getFunction("symbol")() as Promise<string>, other.getFunction("decimals")().then(Number)]);
+      const [otherSymbol, otherDecimals] = await Promise.all([
+        other.getFunction("symbol")() as Promise<string>,
+        other.getFunction("decimals")().then(Number),
+      ]);
       const s0 = baseIs0 ? symbol : otherSymbol;
       const s1 = baseIs0 ? otherSymbol : symbol;
       m = { ...m, asset: `${s0}/${s1}`, lp: { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals } };
@@ -85,7 +103,10 @@ export async function createChainMarketReader(
   }
 
   /** Reads an index at an earlier block (archive data; absent on pruned nodes) for a first rate. */
-  async function pastIndex(block: number, read: (blockTag: number) => Promise<number>): Promise<IndexPoint | undefined> {
+  async function pastIndex(
+    block: number,
+    read: (blockTag: number) => Promise<number>,
+  ): Promise<IndexPoint | undefined> {
     const pastBlock = Math.max(0, block - opts.rateLookbackBlocks);
     if (pastBlock === block) return undefined;
     const past = await q(() => provider.getBlock(pastBlock));
@@ -97,12 +118,19 @@ export async function createChainMarketReader(
     const agg = new Contract(feed, AGGREGATOR_ABI, provider);
     const [dec, round] = await Promise.all([
       q(() => agg.getFunction("decimals")({ blockTag: block })).then(Number),
-      q(() => agg.getFunction("latestRoundData")({ blockTag: block })) as Promise<[bigint, bigint, bigint, bigint, bigint]>,
+      q(() => agg.getFunction("latestRoundData")({ blockTag: block })) as Promise<
+        [bigint, bigint, bigint, bigint, bigint]
+      >,
     ]);
     return { symbol: sym, priceUsd: Number(round[1]) / 10 ** dec, updatedAt: Number(round[3]), origin: "oracle" };
   }
 
-  async function readSource(m: AdapterMeta, block: number, t: number, prices: Record<string, number>): Promise<SourceState> {
+  async function readSource(
+    m: AdapterMeta,
+    block: number,
+    t: number,
+    prices: Record<string, number>,
+  ): Promise<SourceState> {
     const at = { blockTag: block };
     const a = new Contract(m.address, ADAPTER_ABI, provider);
     const [balance, maxWithdraw] = (await Promise.all([
@@ -216,7 +244,7 @@ export async function createChainMarketReader(
       const network = await provider.getNetwork();
       const priceList = await Promise.all(Object.entries(opts.oracles).map(([s, feed]) => readPrice(s, feed, block)));
       const prices: Record<string, PriceObservation[]> = {};
-      for (const p of priceList) (prices[p.symbol] ??= []).push(p);
+      for (const p of priceList) prices[p.symbol] = [...(prices[p.symbol] ?? []), p];
       const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
       const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters] = (await Promise.all([
         q(() => vault.getFunction("totalAssets")(at)),
@@ -235,11 +263,15 @@ export async function createChainMarketReader(
         provider.send("eth_feeHistory", [`0x${opts.feeHistoryBlocks.toString(16)}`, `0x${block.toString(16)}`, [50]]),
       )) as { baseFeePerGas: string[]; reward?: string[][] };
       const rewards = (fees.reward ?? []).map((r) => BigInt(r[0] ?? "0x0")).filter((r) => r > 0n);
-      const priorityFeeWei = rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0n) / BigInt(rewards.length) : 1_000_000_000n;
+      const priorityFeeWei =
+        rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0n) / BigInt(rewards.length) : 1_000_000_000n;
       const keeperBalanceWei = await q(() => provider.getBalance(opts.keeper, block));
       const nativeUsd = spot[opts.nativeSymbol];
       if (nativeUsd === undefined) {
-        throw new KeelError("NO_NATIVE_PRICE", `no price feed for ${opts.nativeSymbol} (contracts.oracles.${opts.nativeSymbol}): gas cannot be priced`);
+        throw new KeelError(
+          "NO_NATIVE_PRICE",
+          `no price feed for ${opts.nativeSymbol} (contracts.oracles.${opts.nativeSymbol}): gas cannot be priced`,
+        );
       }
       const snapshot: Snapshot = {
         chainId: Number(network.chainId),

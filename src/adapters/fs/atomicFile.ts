@@ -44,6 +44,9 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    writeFileAtomic(this.#path, JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    writeFileAtomic(
+      this.#path,
+      JSON.stringify(data, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    );
   }
 }

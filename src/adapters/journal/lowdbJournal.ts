@@ -18,7 +18,11 @@ const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.json$/;
  * files older than `retentionDays` deleted. A day file that does not parse is moved aside
  * (`*.corrupt-<ts>`) and reported, never silently overwritten.
  */
-export async function openJournal(opts: { dir: string; retentionDays: number; now: () => number }): Promise<Journal & { quarantined: string[] }> {
+export async function openJournal(opts: {
+  dir: string;
+  retentionDays: number;
+  now: () => number;
+}): Promise<Journal & { quarantined: string[] }> {
   mkdirSync(opts.dir, { recursive: true });
   const dbs = new Map<string, Low<DayFile>>();
   const quarantined: string[] = [];
@@ -73,7 +77,10 @@ export async function openJournal(opts: { dir: string; retentionDays: number; no
       try {
         await db.write();
       } catch (err) {
-        throw new KeelError("JOURNAL_WRITE_FAILED", "could not write the decision journal", { retryable: true, cause: err });
+        throw new KeelError("JOURNAL_WRITE_FAILED", "could not write the decision journal", {
+          retryable: true,
+          cause: err,
+        });
       }
       if (dbs.size > 3) {
         for (const d of [...dbs.keys()].sort().slice(0, dbs.size - 3)) dbs.delete(d);

@@ -10,6 +10,14 @@ export function memoryHistoryStore(opts: { maxPointsPerSeries: number }): Histor
   const prices = new Map<string, { t: number; priceUsd: number }[]>();
   const sharePrice: { t: number; value: number }[] = [];
 
+  const seriesOf = <K, T>(map: Map<K, T[]>, key: K): T[] => {
+    const existing = map.get(key);
+    if (existing) return existing;
+    const created: T[] = [];
+    map.set(key, created);
+    return created;
+  };
+
   const push = <T extends { t: number }>(series: T[], point: T) => {
     const last = series.at(-1);
     if (last && last.t >= point.t) return; // same block time or older: keep the first
@@ -23,8 +31,7 @@ export function memoryHistoryStore(opts: { maxPointsPerSeries: number }): Histor
   return {
     record(s: Snapshot) {
       for (const src of s.sources) {
-        let series = sources.get(src.id);
-        if (!series) sources.set(src.id, (series = []));
+        const series = seriesOf(sources, src.id);
         const point: SourcePoint = {
           t: s.timestamp,
           aprPct: src.aprPct,
@@ -37,8 +44,7 @@ export function memoryHistoryStore(opts: { maxPointsPerSeries: number }): Histor
       for (const [symbol, obs] of Object.entries(s.prices)) {
         const first = obs[0];
         if (!first) continue;
-        let series = prices.get(symbol);
-        if (!series) prices.set(symbol, (series = []));
+        const series = seriesOf(prices, symbol);
         push(series, { t: s.timestamp, priceUsd: first.priceUsd });
       }
       push(sharePrice, { t: s.timestamp, value: s.vault.sharePrice });

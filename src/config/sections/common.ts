@@ -22,12 +22,14 @@ export const bps = z.number().int().min(0).max(10_000);
 export const pct = z.number().min(0).max(100);
 
 /** A secret is never inline: it comes from a file or an environment variable. */
-export const secretRef = z.strictObject({
-  /** Path of a file holding the secret (trailing newline trimmed). */
-  file: z.string().min(1).optional(),
-  /** Name of an environment variable holding the secret. */
-  env: z.string().min(1).optional(),
-}).refine((s) => (s.file === undefined) !== (s.env === undefined), {
-  message: "give exactly one of file or env",
-});
+export const secretRef = z
+  .strictObject({
+    /** Path of a file holding the secret (trailing newline trimmed). */
+    file: z.string().min(1).optional(),
+    /** Name of an environment variable holding the secret. */
+    env: z.string().min(1).optional(),
+  })
+  .refine((s) => (s.file === undefined) !== (s.env === undefined), {
+    message: "give exactly one of file or env",
+  });
 export type SecretRef = z.infer<typeof secretRef>;

@@ -44,7 +44,9 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
       const cooldownSeconds = Math.max(opts.cooldownSeconds, onchain?.cooldownSeconds ?? 0);
       const maxPerDay = Math.min(opts.maxRebalancesPerDay, onchain?.maxRebalancesPerDay ?? Number.POSITIVE_INFINITY);
       const times = await deps.rebalanceTimes();
-      const past = [...times, ...(onchain && onchain.lastRebalanceAt > 0 ? [onchain.lastRebalanceAt] : [])].filter((t) => t <= now);
+      const past = [...times, ...(onchain && onchain.lastRebalanceAt > 0 ? [onchain.lastRebalanceAt] : [])].filter(
+        (t) => t <= now,
+      );
       const last = past.length > 0 ? Math.max(...past) : undefined;
       if (last !== undefined && now - last < cooldownSeconds) {
         reasons.push(

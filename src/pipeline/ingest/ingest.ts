@@ -19,12 +19,18 @@ export interface IngestOptions {
 export function validateSnapshot(s: Snapshot, opts: IngestOptions, nowSeconds: number) {
   const problems = [];
   if (s.chainId !== opts.expectedChainId) {
-    problems.push(reason("CHAIN_ID_MISMATCH", `chain id ${s.chainId}, expected ${opts.expectedChainId}`, { severity: "halt" }));
+    problems.push(
+      reason("CHAIN_ID_MISMATCH", `chain id ${s.chainId}, expected ${opts.expectedChainId}`, { severity: "halt" }),
+    );
   }
   const age = nowSeconds - s.timestamp;
   if (age > opts.maxDataAgeSeconds) {
     problems.push(
-      reason("STALE_DATA", `head block is ${age}s old`, { value: age, limit: opts.maxDataAgeSeconds, severity: "halt" }),
+      reason("STALE_DATA", `head block is ${age}s old`, {
+        value: age,
+        limit: opts.maxDataAgeSeconds,
+        severity: "halt",
+      }),
     );
   }
   const positions = s.sources.reduce((acc, src) => acc + src.balance, 0n);
@@ -42,7 +48,9 @@ export function validateSnapshot(s: Snapshot, opts: IngestOptions, nowSeconds: n
   }
   for (const src of s.sources) {
     if (!Number.isFinite(src.aprPct) || !Number.isFinite(src.tvlUsd) || src.tvlUsd < 0) {
-      problems.push(reason("BAD_SOURCE_DATA", `source ${src.id} reported non-finite data`, { sourceId: src.id, severity: "halt" }));
+      problems.push(
+        reason("BAD_SOURCE_DATA", `source ${src.id} reported non-finite data`, { sourceId: src.id, severity: "halt" }),
+      );
     }
   }
   return problems;

@@ -5,8 +5,8 @@ import type { SourceKind } from "../../domain/snapshot.ts";
 import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
 import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
-import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
 import type { OptimizeInput } from "../types.ts";
+import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
 import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -83,7 +83,11 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
         const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
         if (moved <= moveLimit || moved === 0n) break;
         const f = (Number(moveLimit) / Number(moved)) * 0.99;
-        const weights = partWay(problem.current, problem.ids.map((id) => mp.targetWeights[id] ?? 0), f);
+        const weights = partWay(
+          problem.current,
+          problem.ids.map((id) => mp.targetWeights[id] ?? 0),
+          f,
+        );
         mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
         shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
           value: Number(moved),

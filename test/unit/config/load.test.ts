@@ -34,25 +34,39 @@ describe("config", () => {
   });
 
   it("rejects unknown keys, naming their path", () => {
-    expect(issues({ strategy: { horizonDayz: 7 } })).to.deep.include({ path: "strategy", message: 'Unrecognized key: "horizonDayz"' });
+    expect(issues({ strategy: { horizonDayz: 7 } })).to.deep.include({
+      path: "strategy",
+      message: 'Unrecognized key: "horizonDayz"',
+    });
     expect(issues({ nonsense: true }).map((i) => i.path)).to.include("(root)");
   });
 
   it("rejects negative bounds and out-of-range values with the field named", () => {
-    const paths = issues({ strategy: { cooldownSeconds: -1, minIdleBps: 20_000 }, http: { port: 70_000 } }).map((i) => i.path);
+    const paths = issues({ strategy: { cooldownSeconds: -1, minIdleBps: 20_000 }, http: { port: 70_000 } }).map(
+      (i) => i.path,
+    );
     expect(paths).to.include.members(["strategy.cooldownSeconds", "strategy.minIdleBps", "http.port"]);
   });
 
   it("rejects malformed addresses and wrong checksums, and normalises lower-case ones", () => {
-    expect(issues({ contracts: { vault: "0x1234" } })[0]).to.deep.equal({ path: "contracts.vault", message: "not an address: 0x1234" });
+    expect(issues({ contracts: { vault: "0x1234" } })[0]).to.deep.equal({
+      path: "contracts.vault",
+      message: "not an address: 0x1234",
+    });
     const bad = "0x5FbDB2315678afecb367f032d93F642f64180aa4"; // last digit changed from the checksummed ...aa3
     expect(issues({ contracts: { vault: bad } })[0]?.message).to.match(/checksum/);
     const lower = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
-    expect(parseConfig({ contracts: { vault: lower } }, "t").config.contracts.vault).to.equal("0x5FbDB2315678afecb367f032d93F642f64180aa3");
+    expect(parseConfig({ contracts: { vault: lower } }, "t").config.contracts.vault).to.equal(
+      "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    );
   });
 
   it("rejects depeg thresholds that do not rise", () => {
-    expect(issues({ risk: { depegStopPct: 10, depegExitPct: 3 } }).map((i) => i.message).join()).to.match(/must rise/);
+    expect(
+      issues({ risk: { depegStopPct: 10, depegExitPct: 3 } })
+        .map((i) => i.message)
+        .join(),
+    ).to.match(/must rise/);
   });
 
   it("never takes a secret inline: a secret is a file or an environment variable, exactly one", () => {
@@ -61,7 +75,10 @@ describe("config", () => {
   });
 
   it("applies KEEL__SECTION__KEY environment overrides over the file, parsing JSON values", () => {
-    const out = applyEnvOverrides({ http: { port: 1 } }, { KEEL__HTTP__PORT: "9000", KEEL__STRATEGY__MIN_IDLE_BPS: "300", KEEL__LOG__LEVEL: "debug" });
+    const out = applyEnvOverrides(
+      { http: { port: 1 } },
+      { KEEL__HTTP__PORT: "9000", KEEL__STRATEGY__MIN_IDLE_BPS: "300", KEEL__LOG__LEVEL: "debug" },
+    );
     expect(out).to.deep.equal({ http: { port: 9000 }, strategy: { minIdleBps: 300 }, log: { level: "debug" } });
   });
 
@@ -79,7 +96,9 @@ describe("config", () => {
     writeFileSync(join(dir, "key"), "sekr3t-value-file\n");
     expect(readSecret({ file: join(dir, "key") })).to.equal("sekr3t-value-file");
     expect(readSecret({ env: "K" }, { K: "sekr3t-value-env" })).to.equal("sekr3t-value-env");
-    expect(redact("url https://x/sekr3t-value-file and sekr3t-value-env")).to.equal("url https://x/[redacted] and [redacted]");
+    expect(redact("url https://x/sekr3t-value-file and sekr3t-value-env")).to.equal(
+      "url https://x/[redacted] and [redacted]",
+    );
     expect(redact("https://user:pw@host/path")).to.equal("https://[redacted]@host/path");
     expect(() => readSecret({ env: "NOPE" }, {})).to.throw(ConfigError, "NOPE");
   });

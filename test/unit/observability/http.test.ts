@@ -13,7 +13,13 @@ describe("http server", () => {
       {
         registry: metrics.registry,
         health: async () => ({ live: true, ready, detail: { lastTickAgeSeconds: 3 } }),
-        routes: [{ method: "GET", path: /^\/api\/echo\/(\w+)$/, handler: async (_q, _u, m) => ({ status: 200, body: m?.[1] ?? "" }) }],
+        routes: [
+          {
+            method: "GET",
+            path: /^\/api\/echo\/(\w+)$/,
+            handler: async (_q, _u, m) => ({ status: 200, body: m?.[1] ?? "" }),
+          },
+        ],
         logger: pino({ level: "silent" }),
       },
     );

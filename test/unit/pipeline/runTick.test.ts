@@ -3,14 +3,22 @@ import { memoryJournal } from "../../../src/adapters/journal/lowdbJournal.ts";
 import type { Action, DecisionRecord, Forecast, GasVerdict, Plan, RiskVerdict } from "../../../src/domain/decision.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { reason } from "../../../src/domain/reasons.ts";
-import type { Journal } from "../../../src/ports/journal.ts";
 import { runTick } from "../../../src/pipeline/runTick.ts";
 import { halt, ok, type Stage } from "../../../src/pipeline/stage.ts";
 import type { Stages } from "../../../src/pipeline/types.ts";
+import type { Journal } from "../../../src/ports/journal.ts";
 import { fakeClock, snapshot } from "../../support/fakes.ts";
 
 const forecast: Forecast = { horizonDays: 7, forecaster: "mean", modelHash: "mean", sources: {} };
-const verdict: RiskVerdict = { caps: {}, frozen: [], forcedExits: [], minIdleWeight: 0, triggers: [], metrics: {}, reasons: [] };
+const verdict: RiskVerdict = {
+  caps: {},
+  frozen: [],
+  forcedExits: [],
+  minIdleWeight: 0,
+  triggers: [],
+  metrics: {},
+  reasons: [],
+};
 const plan: Plan = {
   targetWeights: { a: 0.5 },
   moves: [{ sourceId: "a", direction: "deposit", amount: 5n }],
@@ -19,7 +27,14 @@ const plan: Plan = {
   slippageUsd: 0,
   needsApproval: false,
 };
-const gas: GasVerdict = { gasUnits: 100n, maxFeePerGasWei: 2n, maxPriorityFeePerGasWei: 1n, costWei: 200n, costUsd: 1, gainToCost: 10 };
+const gas: GasVerdict = {
+  gasUnits: 100n,
+  maxFeePerGasWei: 2n,
+  maxPriorityFeePerGasWei: 1n,
+  costWei: 200n,
+  costUsd: 1,
+  gainToCost: 10,
+};
 
 function stages(overrides: Partial<Stages> = {}, log: string[] = []): Stages {
   const s = <I, O>(name: string, value: O): Stage<I, O> => ({
@@ -29,12 +44,20 @@ function stages(overrides: Partial<Stages> = {}, log: string[] = []): Stages {
     },
   });
   return {
-    ingest: s("ingest", { snapshot: snapshot(), history: { asOf: 0, sources: {}, prices: {}, sharePrice: [], incidents: [] } }),
+    ingest: s("ingest", {
+      snapshot: snapshot(),
+      history: { asOf: 0, sources: {}, prices: {}, sharePrice: [], incidents: [] },
+    }),
     predict: s("predict", forecast),
     riskGate: s("riskGate", verdict),
     optimize: s("optimize", plan),
     gasCheck: s("gasCheck", gas),
-    execute: s<unknown, Action>("execute", { route: "direct", intentId: "t1", txHashes: ["0x1"], status: "included" }) as Stage<never, Action>,
+    execute: s<unknown, Action>("execute", {
+      route: "direct",
+      intentId: "t1",
+      txHashes: ["0x1"],
+      status: "included",
+    }) as Stage<never, Action>,
     ...overrides,
   } as Stages;
 }
@@ -45,7 +68,11 @@ describe("runTick", () => {
   it("runs the six stages in order and journals one executed record", async () => {
     const journal = memoryJournal();
     const log: string[] = [];
-    const rec = await runTick(ctx, { stages: stages({}, log), journal, clock: fakeClock() }, new AbortController().signal);
+    const rec = await runTick(
+      ctx,
+      { stages: stages({}, log), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
     expect(log).to.deep.equal(["ingest", "predict", "riskGate", "optimize", "gasCheck", "execute"]);
     expect(rec.outcome).to.equal("executed");
     expect(rec.modelHash).to.equal("mean");
@@ -62,16 +89,32 @@ describe("runTick", () => {
         return ok({ route: "direct", intentId: "t1", txHashes: [], status: "sent" }, "sent");
       },
     };
-    await runTick(ctx, { stages: stages({ execute } as Partial<Stages>), journal, clock: fakeClock() }, new AbortController().signal);
+    await runTick(
+      ctx,
+      { stages: stages({ execute } as Partial<Stages>), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
     expect(seenBeforeExecute?.outcome).to.equal("pending");
-    expect(seenBeforeExecute?.stages.map((s) => s.stage)).to.deep.equal(["ingest", "predict", "riskGate", "optimize", "gasCheck"]);
+    expect(seenBeforeExecute?.stages.map((s) => s.stage)).to.deep.equal([
+      "ingest",
+      "predict",
+      "riskGate",
+      "optimize",
+      "gasCheck",
+    ]);
   });
 
   it("a halt is an answer: recorded as halted with its reasons, later stages not run, no error", async () => {
     const journal = memoryJournal();
     const log: string[] = [];
-    const riskGate: Stage<never, RiskVerdict> = { run: async () => halt([reason("DEPEG_PAUSE", "USDC at 0.94", { severity: "halt" })]) };
-    const rec = await runTick(ctx, { stages: stages({ riskGate } as Partial<Stages>, log), journal, clock: fakeClock() }, new AbortController().signal);
+    const riskGate: Stage<never, RiskVerdict> = {
+      run: async () => halt([reason("DEPEG_PAUSE", "USDC at 0.94", { severity: "halt" })]),
+    };
+    const rec = await runTick(
+      ctx,
+      { stages: stages({ riskGate } as Partial<Stages>, log), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
     expect(rec.outcome).to.equal("halted");
     expect(rec.haltReasons.map((r) => r.code)).to.deep.equal(["DEPEG_PAUSE"]);
     expect(log).to.deep.equal(["ingest", "predict"]);
@@ -85,14 +128,22 @@ describe("runTick", () => {
         throw new KeelError("RPC_TIMEOUT", "node did not answer", { retryable: true });
       },
     };
-    const p = runTick(ctx, { stages: stages({ gasCheck } as Partial<Stages>), journal, clock: fakeClock() }, new AbortController().signal);
+    const p = runTick(
+      ctx,
+      { stages: stages({ gasCheck } as Partial<Stages>), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
     await p.then(
       () => expect.fail("should throw"),
       (err) => expect((err as KeelError).code).to.equal("RPC_TIMEOUT"),
     );
     const rec = await journal.get("t1");
     expect(rec?.outcome).to.equal("failed");
-    expect(rec?.stages.at(-1)).to.deep.include({ stage: "gasCheck", status: "error", error: { code: "RPC_TIMEOUT", message: "node did not answer", retryable: true } });
+    expect(rec?.stages.at(-1)).to.deep.include({
+      stage: "gasCheck",
+      status: "error",
+      error: { code: "RPC_TIMEOUT", message: "node did not answer", retryable: true },
+    });
   });
 
   it("an aborted tick stops before the next stage", async () => {
@@ -106,7 +157,11 @@ describe("runTick", () => {
         return ok(forecast, "p");
       },
     };
-    await runTick(ctx, { stages: stages({ predict } as Partial<Stages>, log), journal, clock: fakeClock() }, controller.signal).catch(() => {});
+    await runTick(
+      ctx,
+      { stages: stages({ predict } as Partial<Stages>, log), journal, clock: fakeClock() },
+      controller.signal,
+    ).catch(() => {});
     expect(log).to.deep.equal(["ingest", "predict"]);
     expect((await journal.get("t1"))?.outcome).to.equal("failed");
   });

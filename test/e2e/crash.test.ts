@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { expect } from "chai";
+import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
+import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
+import { readJournal, startDaemon, tempStateDir } from "../support/daemon.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const keeperKey = devnetKey(DEVNET_ACCOUNTS.keeper);
+
+interface ExternalDevnet {
+  readonly child: ChildProcess;
+  readonly rpcUrl: string;
+  readonly deployment: { vault: string; allocator: string; oracles: Record<string, string> };
+  stop(): Promise<void>;
+}
+
+/** `keel devnet` in its own process, so killing the daemon does not take the chain with it. */
+async function startExternalDevnet(): Promise<ExternalDevnet> {
+  const dir = tempStateDir("keel-devnet-");
+  const child = spawn(process.execPath, ["src/main.ts", "devnet", "--port", "0", "--state-dir", dir], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KEEL__LOG__LEVEL: "warn",
+      KEEL__DEVNET__EPISODES: "false",
+      KEEL__DEVNET__STEP_INTERVAL_MS: "400",
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const file = join(dir, "deployment.json");
+  for (let i = 0; !existsSync(file); i++) {
+    if (i > 600 || child.exitCode !== null) throw new Error(`devnet did not start: ${stderr}`);
+    await delay(100);
+  }
+  const deployment = JSON.parse(readFileSync(file, "utf8"));
+  return {
+    child,
+    rpcUrl: deployment.rpcUrl,
+    deployment,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+/** A live-mode config pointing the daemon at the external devnet (keys and URL as secrets in the environment). */
+function liveConfig(stateDir: string, d: ExternalDevnet): string {
+  const oracles = Object.fromEntries(
+    Object.entries(d.deployment.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]),
+  );
+  const path = join(stateDir, "keel.json");
+  writeFileSync(
+    path,
+    JSON.stringify({
+      chain: { chainId: 31337, rpcUrls: [{ env: "KEEL_TEST_RPC" }], confirmations: 0 },
+      contracts: { vault: d.deployment.vault, allocator: d.deployment.allocator, oracles, nativePriceSymbol: "kWETH" },
+      schedule: { onNewBlock: true, pollIntervalMs: 200 },
+      execution: { keeper: { type: "privateKey", key: { env: "KEEL_TEST_KEEPER_KEY" } }, receiptTimeoutMs: 10_000 },
+      model: { path: "models/none/model.onnx" },
+    }),
+  );
+  return path;
+}
+
+describe("crash safety of the real daemon (kill -9 at each execution failpoint)", function () {
+  this.timeout(300_000);
+
+  for (const point of ["after-nonce", "after-sign", "after-broadcast", "before-receipt"] as const) {
+    it(`${point}: after a restart the intent has exactly one Rebalanced event and no nonce is used twice`, async () => {
+      const devnet = await startExternalDevnet();
+      const chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+      try {
+        const stateDir = tempStateDir();
+        const config = liveConfig(stateDir, devnet);
+        const marker = join(stateDir, "failpoint.marker");
+        const env = { KEEL_TEST_RPC: devnet.rpcUrl, KEEL_TEST_KEEPER_KEY: keeperKey };
+        const keeper = new Wallet(keeperKey).address;
+        const nonceBefore = await chain.getTransactionCount(keeper);
+
+        const crashing = await startDaemon({
+          stateDir,
+          args: ["--config", config],
+          env: { ...env, KEEL_FAILPOINT: point, KEEL_FAILPOINT_MARKER: marker },
+        });
+        await crashing.waitFor(`the ${point} failpoint`, () => existsSync(marker));
+        expect(await crashing.stop("SIGKILL")).to.equal("SIGKILL");
+        // The decision was journaled (write-ahead) before anything was signed.
+        const pending = readJournal(stateDir).find((r) => r.outcome === "pending");
+        expect(pending, "a pending decision in the journal").to.not.equal(undefined);
+        const intentId = id(pending!.id);
+
+        const restarted = await startDaemon({ stateDir, args: ["--config", config], env });
+        try {
+          const allocator = new Contract(devnet.deployment.allocator, ALLOCATOR_ABI, chain);
+          const events = async () => allocator.queryFilter(allocator.filters.Rebalanced!(), 0, "latest");
+          await restarted.waitFor("the interrupted intent on chain", async () =>
+            (await events()).some((e) => "args" in e && e.args.intentId === intentId),
+          );
+          // Let the restarted daemon run a few more ticks: nothing may re-send the same intent.
+          const ticks = readJournal(stateDir).length;
+          await restarted.waitFor("three more ticks", () => readJournal(stateDir).length >= ticks + 3);
+          const all = await events();
+          const ids = all.map((e) => ("args" in e ? (e.args.intentId as string) : ""));
+          expect(ids.filter((x) => x === intentId)).to.have.length(1);
+          expect(new Set(ids).size).to.equal(ids.length);
+          // Every keeper nonce used went to a distinct transaction: one per Rebalanced (no cancel was needed here).
+          expect((await chain.getTransactionCount(keeper)) - nonceBefore).to.equal(all.length);
+        } finally {
+          expect(await restarted.stop("SIGTERM")).to.equal(0);
+        }
+      } finally {
+        chain.destroy();
+        await devnet.stop();
+      }
+    });
+  }
+});
