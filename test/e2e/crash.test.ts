@@ -50,6 +50,20 @@ async function startExternalDevnet(): Promise<ExternalDevnet> {
   };
 }
 
+/** Every mined transaction sent by `from`, oldest first. */
+async function keeperTransactions(chain: JsonRpcProvider, from: string, head: number) {
+  const out: { nonce: number; data: string; summary: string }[] = [];
+  for (let n = 0; n <= head; n++) {
+    const block = await chain.getBlock(n, true);
+    for (const tx of block?.prefetchedTransactions ?? []) {
+      if (tx.from.toLowerCase() !== from.toLowerCase()) continue;
+      const receipt = await chain.getTransactionReceipt(tx.hash);
+      out.push({ nonce: tx.nonce, data: tx.data, summary: `${tx.nonce}:${tx.data.slice(0, 10)}:${receipt?.status}` });
+    }
+  }
+  return out;
+}
+
 /** A live-mode config pointing the daemon at the external devnet (keys and URL as secrets in the environment). */
 function liveConfig(stateDir: string, d: ExternalDevnet): string {
   const oracles = Object.fromEntries(
@@ -110,8 +124,14 @@ describe("crash safety of the real daemon (kill -9 at each execution failpoint)"
           const ids = all.map((e) => ("args" in e ? (e.args.intentId as string) : ""));
           expect(ids.filter((x) => x === intentId)).to.have.length(1);
           expect(new Set(ids).size).to.equal(ids.length);
-          // Every keeper nonce used went to a distinct transaction: one per Rebalanced (no cancel was needed here).
-          expect((await chain.getTransactionCount(keeper)) - nonceBefore).to.equal(all.length);
+          // No transaction of the keeper ever carried the interrupted intent a second time (not even one that
+          // reverted), and every nonce the keeper used is a distinct mined transaction.
+          const head = await chain.getBlockNumber();
+          const sent = await keeperTransactions(chain, keeper, head);
+          const carrying = sent.filter((tx) => tx.data.includes(intentId.slice(2)));
+          expect(carrying, JSON.stringify(sent.map((t) => t.summary))).to.have.length(1);
+          expect(new Set(sent.map((t) => t.nonce)).size).to.equal(sent.length);
+          expect(sent.length).to.equal((await chain.getTransactionCount(keeper, head)) - nonceBefore);
         } finally {
           expect(await restarted.stop("SIGTERM")).to.equal(0);
         }
