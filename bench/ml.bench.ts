@@ -1,9 +1,10 @@
 // ML benchmarks: single-tick inference latency (features + one ONNX batch) for 10 and 100 sources,
 // baseline latency, and walk-forward evaluation throughput (forecasts per second).
 // Uses models/keel-lstm when present (else an untrained network of the same shape) and
-// /work/shared/data/keel-train when present (else a synthetic dataset).
+// ../shared/data/keel-train (beside the repository) when present (else a synthetic dataset).
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import { readDataset } from "../src/adapters/dataset/reader.ts";
 import { createOnnxForecaster, loadOnnxForecaster } from "../src/adapters/onnx/onnxForecaster.ts";
@@ -18,7 +19,7 @@ import { rng } from "../src/ml/train.ts";
 import type { Forecaster } from "../src/ports/forecaster.ts";
 
 const MODEL = "models/keel-lstm/model.onnx";
-const DATA = process.env.KEEL_DATA ?? "/work/shared/data/keel-train";
+const DATA = process.env.KEEL_DATA ?? fileURLToPath(new URL("../../shared/data/keel-train", import.meta.url));
 const DAY = 86_400;
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 

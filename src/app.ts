@@ -335,11 +335,15 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
         return record;
       } catch (err) {
         const e = describeError(err);
-        metrics.ticks.inc({ outcome: "failed" });
         metrics.tickFailures.inc({ code: e.code });
-        metrics.lastTick.set(clock.now() / 1000);
         log.error({ decision: id, code: e.code, err: e.message, retryable: e.retryable }, "tick failed");
-        return journal.get(id);
+        const failed = await journal.get(id).catch(() => undefined);
+        if (failed) observer.onDecision(failed);
+        else {
+          metrics.ticks.inc({ outcome: "failed" });
+          metrics.halted.set(1);
+        }
+        return failed;
       } finally {
         clearTimeout(timer);
         shutdown.signal.removeEventListener("abort", onShutdown);

@@ -3,6 +3,17 @@ import type { TickObserver } from "../pipeline/runTick.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
+/** Halt codes that are ordinary answers of a healthy keeper, not a halt to alert on. */
+export const ROUTINE_NO: ReadonlySet<string> = new Set([
+  "STAY",
+  "NO_MOVES",
+  "COOLDOWN",
+  "DAILY_CAP",
+  "FEE_CAP",
+  "GAIN_BELOW_COST",
+  "MOVE_LIMIT",
+]);
+
 /** Turns stage records and decisions into metrics and one info line per decision. */
 export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): TickObserver & {
   onDecision(record: DecisionRecord): void;
@@ -19,7 +30,10 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
       for (const h of r.haltReasons) metrics.haltReasons.inc({ code: h.code });
       const paused = r.haltReasons.some((h) => h.code === "PAUSED" || h.code === "SHUTDOWN");
       metrics.paused.set(paused ? 1 : 0);
-      metrics.halted.set(paused ? 1 : 0);
+      // Halted: not acting for a reason that needs a look (kill-switch, bad data, risk trigger, failure);
+      // the routine economic "no"s (stay, cool-down, gain below cost…) are not a halt.
+      const stopped = r.outcome === "failed" || r.haltReasons.some((h) => !ROUTINE_NO.has(h.code));
+      metrics.halted.set(stopped ? 1 : 0);
       const { snapshot, forecast, verdict, allocation } = r.detail;
       if (snapshot && allocation) {
         const total = Number(snapshot.totalAssets);

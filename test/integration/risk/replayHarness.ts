@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Dataset, PricePoint } from "../../../src/domain/dataset.ts";
 import { indexAtOrBefore } from "../../../src/domain/dataset.ts";
 import type { Reason } from "../../../src/domain/reasons.ts";
@@ -8,7 +9,7 @@ import { assessRisk } from "../../../src/pipeline/riskGate/riskGate.ts";
 import type { RiskInput } from "../../../src/pipeline/types.ts";
 
 /** Where the real dataset lives (never committed; tests skip without it). */
-export const DATA_DIR = "/work/shared/data/keel-train";
+export const DATA_DIR = fileURLToPath(new URL("../../../../shared/data/keel-train", import.meta.url));
 export const haveData = (): boolean => existsSync(`${DATA_DIR}/prices.csv`);
 
 const DAY = 86_400;
