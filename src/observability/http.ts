@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { KeelError } from "../domain/errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** A route on the daemon's HTTP server (dashboard, JSON API). */
@@ -69,7 +70,19 @@ export async function startHttpServer(
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new KeelError(
+              "HTTP_PORT_IN_USE",
+              `${opts.host}:${opts.port} is in use: set http.port (0 picks a free port)`,
+              {
+                retryable: true,
+              },
+            )
+          : err,
+      ),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
