@@ -324,8 +324,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       shutdown.signal.addEventListener("abort", onShutdown, { once: true });
       const timer = setTimeout(() => controller.abort(new Error("tick timeout")), config.schedule.tickTimeoutMs);
       try {
-        const open = await execution.reviewProposals();
-        metrics.pendingProposals.set(open);
+        metrics.pendingIntents.set(await execution.settle());
+        metrics.pendingProposals.set(await execution.reviewProposals());
         const record = await runTick(
           { id, trigger, configHash: loaded.hash, chainId },
           { stages, journal, clock, observer },

@@ -1,5 +1,6 @@
 import type { DecisionRecord } from "../domain/decision.ts";
 import type { Reason } from "../domain/reasons.ts";
+import { ROUTINE_NO } from "./tickObserver.ts";
 
 /** One source's share of the vault in the latest decision. */
 export interface AllocationEntry {
@@ -149,7 +150,7 @@ export function buildStatusView(
   const paused = facts.paused ?? snap?.paused ?? false;
   const lastHaltedHard =
     last !== undefined &&
-    (last.outcome === "failed" || (last.outcome === "halted" && last.haltReasons.some((r) => r.severity === "halt")));
+    (last.outcome === "failed" || (last.outcome === "halted" && last.haltReasons.some((r) => !ROUTINE_NO.has(r.code))));
   const block = facts.block ?? snap?.block ?? last?.block ?? null;
   return {
     version: facts.version,

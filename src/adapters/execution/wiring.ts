@@ -17,7 +17,7 @@ import { createBundleExecutor } from "./bundle.ts";
 import { createDirectExecutor, lifecycleDeps } from "./direct.ts";
 import type { IntentStore } from "./intentStore.ts";
 import { openIntentStore } from "./intentStore.ts";
-import { type Broadcast, type ExecutionMetrics, type FailpointName, publicBroadcast } from "./lifecycle.ts";
+import { type Broadcast, type ExecutionMetrics, type FailpointName, finalise, publicBroadcast } from "./lifecycle.ts";
 import { type ReconcileSummary, reconcileOnStart } from "./reconcile.ts";
 import { createRoutingExecutor, type RoutingExecutor } from "./router.ts";
 
@@ -56,6 +56,8 @@ export interface Execution {
   readonly store: IntentStore;
   /** Run under the process lock before the first tick: reconciles intents and reviews Safe proposals. */
   reconcile(): Promise<ReconcileSummary>;
+  /** Marks included intents final once confirmed (cheap; call every tick so pending views stay true). */
+  settle(): Promise<number>;
   /** Re-simulates open Safe proposals (call every tick; it rate-limits itself by block). */
   reviewProposals(): Promise<number>;
   /** Unfinished intents, shaped for the API (`PendingIntentView`). */
@@ -248,6 +250,12 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
   return {
     executor,
     store,
+    async settle() {
+      for (const rec of store.unfinished()) {
+        if (rec.state === "included") await finalise(lc, rec, opts.confirmations);
+      }
+      return store.unfinished().length;
+    },
     async reconcile() {
       const summary = await reconcileOnStart(
         {

@@ -145,12 +145,15 @@ describe("JSON API and dashboard routes", () => {
 });
 
 describe("status view", () => {
-  it("is halted when paused or when the last decision halted on a halt-severity reason", () => {
+  it("is halted when paused or when the last decision halted for a stop, not for a routine economic no", () => {
     const facts = { version: "v", chainId: 1, mode: "live" as const, dryRun: false, configHash: "h" };
-    const halted = buildStatusView([decision(2)], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
+    const routine = buildStatusView([decision(2)], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
+    expect(routine.halted).to.equal(false);
+    expect(routine.lastReasons.map((r) => r.code)).to.deep.equal(["GAIN_BELOW_COST"]);
+    const stop = { ...decision(2), haltReasons: [{ code: "DEPEG_STOP", message: "USDC 0.98", severity: "halt" as const }] };
+    const halted = buildStatusView([stop], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
     expect(halted.halted).to.equal(true);
     expect(halted.paused).to.equal(false);
-    expect(halted.lastReasons.map((r) => r.code)).to.deep.equal(["GAIN_BELOW_COST"]);
     const executed = buildStatusView([decision(3)], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
     expect(executed.halted).to.equal(false);
     const paused = buildStatusView([decision(3)], { ...facts, paused: true }, { intents: 0, proposals: 0 }, 0);
