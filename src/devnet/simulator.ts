@@ -1,21 +1,10 @@
 import { Contract, type Signer } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
+import { seededRandom } from "../domain/random.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
 import { DevnetMarkets } from "./markets.ts";
 import type { MarketScript } from "./replay.ts";
-
-/** Seeded PRNG (mulberry32): the same seed replays the same market. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Standard normal from a uniform source (Box-Muller). */
 function gaussian(rand: () => number): number {

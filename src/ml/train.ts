@@ -4,9 +4,11 @@
  * stopping with the best weights kept (and checkpointed), a fixed seed. Returns the ONNX bytes and
  * the model.json content; writing them is the caller's job.
  */
+
 import type * as tfNs from "@tensorflow/tfjs";
 import type { Dataset } from "../domain/dataset.ts";
 import { KeelError } from "../domain/errors.ts";
+import { seededRandom } from "../domain/random.ts";
 import { FEATURES } from "./features.ts";
 import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
 import { TARGET_DESCRIPTION } from "./modelMeta.ts";
@@ -67,16 +69,7 @@ export interface TrainResult {
 }
 
 /** Deterministic PRNG (mulberry32) for shuffling. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** Trains on `data` up to `opts.endDay` and exports the model. */
 export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainDeps): Promise<TrainResult> {

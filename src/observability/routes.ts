@@ -3,7 +3,7 @@ import type { KeelConfig } from "../config/schema.ts";
 import { createApiRoutes } from "./api.ts";
 import { createDashboardRoutes } from "./dashboard/routes.ts";
 import type { Route } from "./http.ts";
-import { buildStatusView } from "./statusView.ts";
+import { buildStatusView, toPendingIntentView } from "./statusView.ts";
 
 /** The daemon's routes besides /metrics and the health checks: the JSON API and the dashboard. */
 export function createDaemonRoutes(deps: {
@@ -17,7 +17,10 @@ export function createDaemonRoutes(deps: {
   return [
     ...createApiRoutes({
       journal: app.journal,
-      listPendingIntents: () => app.execution.listPendingIntents(),
+      listPendingIntents: async () => {
+        const head = await app.headBlock();
+        return (await app.execution.listPendingIntents()).map((r) => toPendingIntentView(r, head));
+      },
       listPendingProposals: () => app.execution.listPendingProposals(),
       async status() {
         const [recent, intents, proposals] = await Promise.all([

@@ -1,17 +1,7 @@
 import type { Point } from "./stats.ts";
 
 /** The per-strategy metrics of `keel backtest --json`, in the order the report shows them. */
-export const BACKTEST_METRIC_KEYS = [
-  "net_apy_pct",
-  "sharpe",
-  "sortino",
-  "max_drawdown_pct",
-  "gas_pct_aum",
-  "rebalances",
-  "turnover",
-  "win_rate_pct",
-  "capture",
-] as const;
+export { METRIC_KEYS as BACKTEST_METRIC_KEYS } from "../backtest/metrics.ts";
 
 /** One row of the forecast-vs-realised table: a forecast made at `t` and what followed. */
 export interface ForecastOutcome {

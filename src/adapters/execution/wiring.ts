@@ -15,6 +15,7 @@ import { createSigner } from "../signers/signer.ts";
 import type { AllocatorCodec } from "./allocatorCodec.ts";
 import { createBundleExecutor } from "./bundle.ts";
 import { createDirectExecutor, lifecycleDeps } from "./direct.ts";
+import type { IntentRecord } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import { openIntentStore } from "./intentStore.ts";
 import { type Broadcast, type ExecutionMetrics, type FailpointName, finalise, publicBroadcast } from "./lifecycle.ts";
@@ -60,22 +61,10 @@ export interface Execution {
   settle(): Promise<number>;
   /** Re-simulates open Safe proposals (call every tick; it rate-limits itself by block). */
   reviewProposals(): Promise<number>;
-  /** Unfinished intents, shaped for the API (`PendingIntentView`). */
-  listPendingIntents(): Promise<PendingIntentRow[]>;
+  /** Unfinished intents, as stored (the API shapes them with `toPendingIntentView`). */
+  listPendingIntents(): Promise<IntentRecord[]>;
   /** Open Safe proposals with their signature count, shaped for the API (`ProposalView`). */
   listPendingProposals(): Promise<PendingProposalRow[]>;
-}
-
-/** One unfinished intent for the API / dashboard. */
-export interface PendingIntentRow {
-  id: string;
-  decisionId: string;
-  state: string;
-  route: string;
-  nonce?: number;
-  txHashes: string[];
-  createdAt: number;
-  sentBlock?: number;
 }
 
 /** One open Safe proposal for the API / dashboard. */
@@ -270,17 +259,7 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
       return summary;
     },
     reviewProposals: async () => (review ? review() : 0),
-    listPendingIntents: async () =>
-      store.unfinished().map((r) => ({
-        id: r.id,
-        decisionId: r.decisionId,
-        state: r.state,
-        route: r.route,
-        ...(r.nonce === undefined ? {} : { nonce: r.nonce }),
-        txHashes: r.txs.map((t) => t.hash),
-        createdAt: r.createdAt,
-        ...(r.targetBlock === undefined ? {} : { sentBlock: r.targetBlock }),
-      })),
+    listPendingIntents: async () => store.unfinished(),
     listPendingProposals: async () => openProposals(),
   };
 }
