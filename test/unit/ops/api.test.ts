@@ -150,7 +150,10 @@ describe("status view", () => {
     const routine = buildStatusView([decision(2)], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
     expect(routine.halted).to.equal(false);
     expect(routine.lastReasons.map((r) => r.code)).to.deep.equal(["GAIN_BELOW_COST"]);
-    const stop = { ...decision(2), haltReasons: [{ code: "DEPEG_STOP", message: "USDC 0.98", severity: "halt" as const }] };
+    const stop = {
+      ...decision(2),
+      haltReasons: [{ code: "DEPEG_STOP", message: "USDC 0.98", severity: "halt" as const }],
+    };
     const halted = buildStatusView([stop], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
     expect(halted.halted).to.equal(true);
     expect(halted.paused).to.equal(false);
