@@ -3,6 +3,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
+import { chainExecutionGate } from "./adapters/chain/gate.ts";
+import { chainProviderOptions } from "./adapters/chain/options.ts";
 import { type ChainProvider, createChainProvider } from "./adapters/chain/provider.ts";
 import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
 import { loadArtifact } from "./adapters/ethers/artifacts.ts";
@@ -21,7 +23,6 @@ import type { SignerSpec } from "./config/sections/execution.ts";
 import { DEVNET_NATIVE_SYMBOL, type Devnet, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
-import { reason } from "./domain/reasons.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { createTickObserver } from "./observability/tickObserver.ts";
@@ -158,16 +159,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.
   const chainClock = target.devnet ? shiftedClock(clock, target.devnet.genesisTime * 1000 - clock.now()) : clock;
 
-  const provider = createChainProvider(
-    {
-      urls: target.rpcUrls,
-      chainId: config.chain.chainId,
-      requestTimeoutMs: config.chain.requestTimeoutMs,
-      maxRetries: config.chain.maxRetries,
-      degradedAfterFailures: config.chain.degradedAfterFailures,
-    },
-    { metrics, logger, clock },
-  );
+  const provider = createChainProvider(chainProviderOptions(config.chain, target.rpcUrls), {
+    metrics,
+    logger,
+    clock: chainClock,
+  });
   shutdown.onClose("provider", () => provider.close());
   try {
     await provider.verifyChain();
@@ -243,11 +239,12 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     { executor, routeFor: (i) => executor.routeFor(i) },
   );
   // Degraded chain access: observe only, no new intents.
+  // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
-    run: (intent, signal) =>
-      provider.health().degraded
-        ? Promise.resolve(halt([reason("RPC_DEGRADED", "chain access degraded: observe only", { severity: "halt" })]))
-        : realExecute.run(intent, signal),
+    run: async (intent, signal) => {
+      const stop = await chainExecutionGate(provider);
+      return stop.length > 0 ? halt(stop) : realExecute.run(intent, signal);
+    },
   };
   const plain: Stages = {
     ingest: createIngestStage(

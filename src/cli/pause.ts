@@ -1,4 +1,5 @@
 import { Wallet } from "ethers";
+import { chainProviderOptions } from "../adapters/chain/options.ts";
 import { createChainProvider } from "../adapters/chain/provider.ts";
 import { createVaultKillSwitch } from "../adapters/ethers/killSwitch.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
@@ -36,13 +37,7 @@ export async function pauseCommand(which: "pause" | "unpause", opts: { config?: 
     throw new ConfigError("need chain.rpcUrls and contracts.vault (or a running devnet)", [
       { path: "contracts.vault", message: "required" },
     ]);
-  const provider = createChainProvider({
-    urls: [rpcUrl],
-    chainId: config.chain.chainId,
-    requestTimeoutMs: config.chain.requestTimeoutMs,
-    maxRetries: config.chain.maxRetries,
-    degradedAfterFailures: config.chain.degradedAfterFailures,
-  });
+  const provider = createChainProvider(chainProviderOptions(config.chain, [rpcUrl]));
   try {
     await provider.verifyChain();
     const spec = which === "pause" ? (config.execution.guardian ?? config.execution.manager) : config.execution.manager;

@@ -31,6 +31,8 @@ export interface Metrics {
   readonly kmsSign: Histogram;
   readonly rpcRequests: Counter<"method" | "result">;
   readonly rpcDegraded: Gauge;
+  readonly rpcBreakerOpen: Gauge<"endpoint">;
+  readonly rpcHeadChecks: Counter<"result">;
   readonly journalWriteFailures: Counter;
 }
 
@@ -169,6 +171,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     rpcDegraded: new Gauge({
       name: "keel_rpc_degraded",
       help: "1 when chain access is degraded (observe only, no new intents)",
+      registers: r,
+    }),
+    rpcBreakerOpen: new Gauge({
+      name: "keel_rpc_breaker_open",
+      help: "1 while the circuit breaker of an RPC endpoint (rpc#i, never its URL) is open",
+      labelNames: ["endpoint"],
+      registers: r,
+    }),
+    rpcHeadChecks: new Counter({
+      name: "keel_rpc_head_checks_total",
+      help: "Head checks across RPC endpoints by result (ok, stale, stalled, disagree, no_quorum)",
+      labelNames: ["result"],
       registers: r,
     }),
     journalWriteFailures: new Counter({

@@ -28,8 +28,7 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
       metrics.ticks.inc({ outcome: r.outcome });
       metrics.lastTick.set(Date.now() / 1000);
       for (const h of r.haltReasons) metrics.haltReasons.inc({ code: h.code });
-      const paused = r.haltReasons.some((h) => h.code === "PAUSED" || h.code === "SHUTDOWN");
-      metrics.paused.set(paused ? 1 : 0);
+      // keel_paused belongs to the kill-switch watcher (it reads the chain every poll); ticks only add to halted.
       // Halted: not acting for a reason that needs a look (kill-switch, bad data, risk trigger, failure);
       // the routine economic "no"s (stay, cool-down, gain below cost…) are not a halt.
       const stopped = r.outcome === "failed" || r.haltReasons.some((h) => !ROUTINE_NO.has(h.code));

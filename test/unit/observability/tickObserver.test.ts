@@ -30,7 +30,7 @@ describe("tick observer", () => {
     });
   });
 
-  it("sets keel_halted for a kill-switch, a risk trigger or a failure, not for routine economic answers", async () => {
+  it("sets keel_halted for a kill-switch, a risk trigger or a failure, not for routine answers; leaves keel_paused to the watcher", async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const obs = createTickObserver({ metrics, logger });
     obs.onDecision(
@@ -41,15 +41,14 @@ describe("tick observer", () => {
       record("b", 2, { outcome: "halted", haltReasons: [reason("PAUSED", "paused", { severity: "halt" })] }),
     );
     expect(await gauge(metrics, "halted")).to.equal(1);
-    expect(await gauge(metrics, "paused")).to.equal(1);
     obs.onDecision(
       record("c", 3, { outcome: "halted", haltReasons: [reason("DEPEG_STOP", "USDC 0.98", { severity: "halt" })] }),
     );
     expect(await gauge(metrics, "halted")).to.equal(1);
-    expect(await gauge(metrics, "paused")).to.equal(0);
     obs.onDecision(record("d", 4, { outcome: "executed" }));
     expect(await gauge(metrics, "halted")).to.equal(0);
     obs.onDecision(record("e", 5, { outcome: "failed" }));
     expect(await gauge(metrics, "halted")).to.equal(1);
+    expect(await gauge(metrics, "paused")).to.equal(0);
   });
 });
