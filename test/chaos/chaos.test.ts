@@ -5,16 +5,18 @@ import { runChaos } from "./runChaos.ts";
 
 const SEQUENCES = Number(process.env.KEEL_CHAOS_SEQUENCES ?? 50);
 const STEPS = 30;
+const CI_SEED = 20261121;
 
 describe("chaos: the daemon keeps its promises under random faults", function () {
   this.timeout(15 * 60_000);
 
   it(`keeps every invariant over ${SEQUENCES} sequences of ${STEPS} steps (ticks, reorgs, fee spikes, RPC faults, kill -9, depegs, drains, pauses, role revocations)`, async () => {
-    const seed = process.env.KEEL_CHAOS_SEED === undefined ? undefined : Number(process.env.KEEL_CHAOS_SEED);
+    // CI replays a fixed seed (a red run must mean a regression, not a new random draw); `npm run chaos` explores new ones.
+    const seed = Number(process.env.KEEL_CHAOS_SEED ?? CI_SEED);
     const result = await runChaos({
       sequences: SEQUENCES,
       stepsPerSequence: STEPS,
-      ...(seed === undefined ? {} : { seed }),
+      seed,
     });
     const s = result.stats;
     const checks = Object.values(s.checksPassed).reduce((a, b) => a + b, 0);
