@@ -112,7 +112,7 @@ async function chainShowsHistory(deps: LifecycleDeps, opts: ReconcileOptions): P
  */
 export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDeps): Promise<ReconcileSummary> {
   const { store } = deps;
-  const log = deps.logger?.child({ module: "execution.reconcile" });
+  const log = deps.logger?.child({ step: "reconcile" });
   const summary: ReconcileSummary = {
     checked: 0,
     included: 0,
