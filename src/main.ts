@@ -1,12 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
 import { printError } from "./cli/output.ts";
 import { ExitCode, exitCodeFor } from "./domain/errors.ts";
+import { VERSION } from "./version.ts";
 
 /** Each command lives in its own module under src/cli, loaded only when used. */
 function buildProgram(): Command {
   const program = new Command("keel")
     .description("Self-hosted autonomous liquidity keeper for one ERC-4626 vault")
-    .version(process.env.npm_package_version ?? "0.1.0")
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
 

@@ -11,6 +11,7 @@ import { acquireLock } from "../runtime/lock.ts";
 import { publishRuntime } from "../runtime/runtimeFile.ts";
 import { startScheduler } from "../runtime/scheduler.ts";
 import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
+import { VERSION } from "../version.ts";
 
 export interface RunOptions {
   readonly config?: string;
@@ -18,8 +19,6 @@ export interface RunOptions {
   readonly dryRun?: boolean;
   readonly ticks?: number;
 }
-
-const VERSION = "0.1.0";
 
 /** `keel run`: load config, take the lock, build the app, serve HTTP, tick until stopped. */
 export async function runCommand(opts: RunOptions): Promise<void> {

@@ -2,6 +2,7 @@ import { formatUnits } from "../domain/amounts.ts";
 import { ExitCode } from "../domain/errors.ts";
 import { buildStatusView, type StatusView, withLabels } from "../observability/statusView.ts";
 import { readJournalDir } from "../report/journalFiles.ts";
+import { VERSION } from "../version.ts";
 import { openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
 
@@ -79,7 +80,7 @@ export async function statusCommand(
     view = buildStatusView(
       records.slice(-50).reverse(),
       {
-        version: process.env.npm_package_version ?? "0.1.0",
+        version: VERSION,
         chainId: config.chain.chainId,
         mode: devnet ? "devnet" : "live",
         dryRun: false,
