@@ -1,5 +1,5 @@
 // What the chaos and soak runs configure: the daemon's config on the devnet, limits the invariants share, figures.
-import type { Devnet } from "../../src/devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, type Devnet } from "../../src/devnet/devnet.ts";
 
 /** Run-wide figures, printed at the end. */
 export interface ChaosStats {
@@ -39,7 +39,7 @@ export function daemonConfig(
         degradedAfterFailures: 5,
         breakerCooldownMs: 500,
       },
-      contracts: { vault: d.vault, allocator: d.allocator, oracles },
+      contracts: { vault: d.vault, allocator: d.allocator, oracles, nativePriceSymbol: DEVNET_NATIVE_SYMBOL },
       execution: {
         keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
         guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
