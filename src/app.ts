@@ -20,7 +20,7 @@ import { createSigner } from "./adapters/signers/signer.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
-import { DEVNET_NATIVE_SYMBOL, type Devnet, startDevnet } from "./devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
 import type { Logger } from "./observability/logger.ts";
@@ -39,7 +39,7 @@ import type { Clock } from "./ports/clock.ts";
 import type { KillSwitch } from "./ports/execution.ts";
 import type { Journal } from "./ports/journal.ts";
 import { shiftedClock } from "./runtime/clock.ts";
-import { failpoint } from "./runtime/failpoint.ts";
+import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 
@@ -84,11 +84,6 @@ export interface AppDeps {
   readonly clock: Clock;
 }
 
-/** Symbols from feed names such as `kUSDC/USD`. */
-function oraclesBySymbol(feeds: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
-}
-
 /** Resolves where to act: the embedded devnet when no RPC URL is configured, else the configured chain. */
 async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
   const { config } = loaded;
@@ -102,7 +97,7 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
       rpcUrls: [devnet.rpcUrl],
       vault: devnet.deployment.vault,
       allocator: devnet.deployment.allocator,
-      oracles: oraclesBySymbol(devnet.deployment.oracles),
+      oracles: feedsBySymbol(devnet.deployment.oracles),
       nativeSymbol: DEVNET_NATIVE_SYMBOL,
       keeper: { type: "devnet", key: devnet.keys.keeper },
       guardian: { type: "devnet", key: devnet.keys.guardian },
@@ -129,24 +124,6 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
     nativeSymbol: config.contracts.nativePriceSymbol,
     keeper: config.execution.keeper ?? { type: "devnet", key: Wallet.createRandom().privateKey },
     guardian: config.execution.guardian,
-  };
-}
-
-/** Each stage gets a `stage:<name>` failpoint before it runs (crash tests); a no-op unless KEEL_FAILPOINT names it. */
-function withFailpoints(stages: Stages): Stages {
-  const wrap = <I, O>(name: string, stage: Stage<I, O>): Stage<I, O> => ({
-    run: async (input, signal) => {
-      await failpoint(`stage:${name}`, signal);
-      return stage.run(input, signal);
-    },
-  });
-  return {
-    ingest: wrap("ingest", stages.ingest),
-    predict: wrap("predict", stages.predict),
-    riskGate: wrap("riskGate", stages.riskGate),
-    optimize: wrap("optimize", stages.optimize),
-    gasCheck: wrap("gasCheck", stages.gasCheck),
-    execute: wrap("execute", stages.execute),
   };
 }
 
@@ -288,7 +265,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     execute,
   };
 
-  const stages = withFailpoints(plain);
+  const stages = withStageFailpoints(plain);
   const observer = createTickObserver({ metrics, logger });
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 

@@ -16,6 +16,11 @@ export const DEVNET_NATIVE_SYMBOL = "kWETH";
 
 export const DEVNET_ACCOUNTS = { deployer: 0, manager: 1, keeper: 2, guardian: 3, depositor: 4 } as const;
 
+/** A deployment's feeds (`kUSDC/USD` → address) keyed by symbol (`kUSDC`), as `contracts.oracles` takes them. */
+export function feedsBySymbol(feeds: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
+}
+
 /** The private key of a Hardhat development account (devnet only). */
 export function devnetKey(index: number): string {
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;

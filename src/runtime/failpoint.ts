@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Stage } from "../pipeline/stage.ts";
+import type { Stages } from "../pipeline/types.ts";
 
 /**
  * Crash-test hook. When `KEEL_FAILPOINT` names this point, write the marker file
@@ -18,4 +20,22 @@ export async function failpoint(name: string, signal?: AbortSignal): Promise<voi
       signal?.throwIfAborted();
     }
   }
+}
+
+/** Each stage gets a `stage:<name>` failpoint before it runs (crash tests); a no-op unless KEEL_FAILPOINT names it. */
+export function withStageFailpoints(stages: Stages): Stages {
+  const wrap = <I, O>(name: string, stage: Stage<I, O>): Stage<I, O> => ({
+    run: async (input, signal) => {
+      await failpoint(`stage:${name}`, signal);
+      return stage.run(input, signal);
+    },
+  });
+  return {
+    ingest: wrap("ingest", stages.ingest),
+    predict: wrap("predict", stages.predict),
+    riskGate: wrap("riskGate", stages.riskGate),
+    optimize: wrap("optimize", stages.optimize),
+    gasCheck: wrap("gasCheck", stages.gasCheck),
+    execute: wrap("execute", stages.execute),
+  };
 }

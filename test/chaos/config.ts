@@ -1,5 +1,5 @@
 // What the chaos and soak runs configure: the daemon's config on the devnet, limits the invariants share, figures.
-import { DEVNET_NATIVE_SYMBOL, type Devnet } from "../../src/devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol } from "../../src/devnet/devnet.ts";
 
 /** Run-wide figures, printed at the end. */
 export interface ChaosStats {
@@ -29,7 +29,7 @@ export function daemonConfig(
   over: { state?: Record<string, unknown>; rest?: Record<string, unknown> } = {},
 ): { raw: unknown; env: Record<string, string> } {
   const d = devnet.deployment;
-  const oracles = Object.fromEntries(Object.entries(d.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
+  const oracles = feedsBySymbol(d.oracles);
   return {
     raw: {
       chain: {

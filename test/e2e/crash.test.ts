@@ -5,7 +5,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
 import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey, feedsBySymbol } from "../../src/devnet/devnet.ts";
 import { readJournal, startDaemon, tempStateDir } from "../support/daemon.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -66,9 +66,7 @@ async function keeperTransactions(chain: JsonRpcProvider, from: string, head: nu
 
 /** A live-mode config pointing the daemon at the external devnet (keys and URL as secrets in the environment). */
 function liveConfig(stateDir: string, d: ExternalDevnet): string {
-  const oracles = Object.fromEntries(
-    Object.entries(d.deployment.oracles).map(([k, v]) => [k.replace(/\/USD$/, ""), v]),
-  );
+  const oracles = feedsBySymbol(d.deployment.oracles);
   const path = join(stateDir, "keel.json");
   writeFileSync(
     path,
