@@ -6,7 +6,7 @@ import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
 import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
-import type { IntentRecord, IntentRoute } from "./intentRecord.ts";
+import { type IntentRecord, type IntentRoute, TERMINAL_STATES } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import {
   type Broadcast,
@@ -18,6 +18,7 @@ import {
   type LifecycleDeps,
   move,
   publicBroadcast,
+  reopenVanished,
   storedRequest,
 } from "./lifecycle.ts";
 import { openMemoryIntentStore } from "./memoryStore.ts";
@@ -90,10 +91,16 @@ export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route):
 /** Lifecycle ports with defaults filled in (the nonce manager counts the store's in-flight nonces). */
 export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorDeps): LifecycleDeps {
   const store = deps.store ?? openMemoryIntentStore(deps.now ?? Date.now);
+  // Nonces held by this signer's intents: unfinished ones, and final ones even when the chain forgot
+  // them (a deep reorg) — those are resent, never handed to another intent.
   const inFlight = async (address: string) =>
     store
-      .unfinished()
-      .filter((r) => r.from?.toLowerCase() === address.toLowerCase() && r.nonce !== undefined)
+      .list(
+        (r) =>
+          (r.state === "final" || !TERMINAL_STATES.has(r.state)) &&
+          r.from?.toLowerCase() === address.toLowerCase() &&
+          r.nonce !== undefined,
+      )
       .map((r) => r.nonce as number);
   return {
     signer: deps.signer,
@@ -109,7 +116,10 @@ export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorD
   };
 }
 
-/** Settles every other unfinished intent first; an intent that stays in flight blocks new ones. */
+/**
+ * Settles every other unfinished intent first (reopening final ones the chain forgot); an intent
+ * that stays in flight blocks new ones.
+ */
 export async function settleOthers(
   lc: LifecycleDeps,
   intentId: string,
@@ -117,6 +127,7 @@ export async function settleOthers(
   resend?: Broadcast,
   replace?: ReplacePolicy,
 ): Promise<void> {
+  await reopenVanished(lc);
   for (const rec of lc.store.unfinished()) {
     if (rec.id === intentId || rec.route === "safe") continue;
     const out = await reconcileIntent(lc, rec, {

@@ -54,7 +54,10 @@ export interface IntentRecord {
   readonly updatedAt: number;
 }
 
-/** States after which nothing more happens. */
+/**
+ * States after which nothing more happens — unless the chain forgets a final transaction (a reorg
+ * deeper than the confirmation depth, a devnet revert): that intent goes back to `sent`.
+ */
 export const TERMINAL_STATES: ReadonlySet<IntentState> = new Set(["final", "replaced", "cancelled", "failed"]);
 
 const EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {
@@ -63,7 +66,8 @@ const EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {
   sent: ["signed", "sent", "included", "replaced", "cancelled", "failed"],
   // A mined transaction can vanish (reorg / snapshot revert): back to sent.
   included: ["included", "final", "sent"],
-  final: [],
+  // Deeper than the confirmation depth: the nonce is free again and the same signed tx is resent.
+  final: ["sent"],
   replaced: [],
   cancelled: [],
   failed: [],

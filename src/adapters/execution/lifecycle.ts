@@ -248,6 +248,32 @@ export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmat
   return rec;
 }
 
+/**
+ * Reopens final intents the chain has forgotten: their nonce is free again (the chain's mined nonce
+ * is at or below it) and their event is gone. Each goes back to `sent`, so it holds its nonce and
+ * blocks new intents until the same signed transaction lands again — never a new intent, never its
+ * nonce handed to another. Returns how many were reopened.
+ */
+export async function reopenVanished(deps: LifecycleDeps): Promise<number> {
+  const from = (await deps.signer.getAddress()).toLowerCase();
+  const finals = deps.store.list(
+    (r) => r.state === "final" && r.nonce !== undefined && r.txs.length > 0 && r.from?.toLowerCase() === from,
+  );
+  if (finals.length === 0) return 0;
+  const mined = await deps.nonces.minedNonce(from);
+  let reopened = 0;
+  for (const rec of finals) {
+    if ((rec.nonce as number) < mined) continue;
+    if (await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId)) continue;
+    await move(deps, rec.id, "sent", {
+      error: { code: "TX_VANISHED", message: "final transaction vanished from the chain; its nonce is free again" },
+    });
+    deps.logger?.warn({ intentId: rec.id, nonce: rec.nonce, minedNonce: mined }, "final intent vanished; resending");
+    reopened++;
+  }
+  return reopened;
+}
+
 /** The error a caller gets when an earlier intent is still unsettled: no new intent until it is. */
 export function inFlightError(rec: IntentRecord): KeelError {
   return new KeelError("INTENT_IN_FLIGHT", `intent ${rec.id} is still ${rec.state}; no new intent until it settles`, {

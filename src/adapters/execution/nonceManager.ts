@@ -8,13 +8,13 @@ export interface NonceManagerDeps {
   readonly provider: Provider;
   /** Override how the pending nonce is read (default: an uncached `eth_getTransactionCount(…, "pending")`). */
   readonly pendingNonce?: PendingNonceReader;
-  /** Nonces already recorded by unfinished intents of this signer (from the intent store). */
+  /** Nonces held by this signer's intents (unfinished and final ones, from the intent store). */
   readonly inFlight?: (address: string) => Promise<readonly number[]>;
 }
 
 /** Hands out nonces per signer. */
 export interface NonceManager {
-  /** The next nonce for `address`: max(chain pending, every nonce handed out or in flight + 1). Never the same twice. */
+  /** The next nonce for `address`: max(chain pending, every nonce handed out or held + 1). Never the same twice. */
   allocate(address: string): Promise<number>;
   /** The chain's latest (mined) nonce: every nonce below it is used. */
   minedNonce(address: string): Promise<number>;

@@ -9,6 +9,7 @@ import {
   type LifecycleDeps,
   move,
   publicBroadcast,
+  reopenVanished,
   settleFromChain,
 } from "./lifecycle.ts";
 import { waitForAnyReceipt } from "./receipts.ts";
@@ -107,8 +108,8 @@ async function chainShowsHistory(deps: LifecycleDeps, opts: ReconcileOptions): P
 /**
  * Start-up reconciliation, run under the process lock before the first tick. Fails closed
  * (INTENT_STORE_UNRECONCILED, not retryable) when the store was missing or corrupt while the chain
- * shows the keeper's history, unless `adoptChainHistory` is set. Every unfinished intent is then
- * reconciled; rebroadcast ones are given `settleTimeoutMs` to land.
+ * shows the keeper's history, unless `adoptChainHistory` is set. Final intents the chain forgot are
+ * reopened, then every unfinished intent is reconciled; rebroadcast ones are given `settleTimeoutMs` to land.
  */
 export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDeps): Promise<ReconcileSummary> {
   const { store } = deps;
@@ -138,6 +139,7 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
     }
     await store.flush();
   }
+  await reopenVanished(deps);
   const rebroadcast: IntentRecord[] = [];
   const checkedIds: string[] = [];
   for (const rec of store.unfinished()) {

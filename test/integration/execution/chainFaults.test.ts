@@ -46,6 +46,34 @@ describe("chain faults: a mined transaction vanishes; the keeper cannot pay", fu
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("vanish-1"))).to.equal(1);
   });
 
+  it("a final transaction the chain forgets is resent at its own nonce; a new intent never gets that nonce", async () => {
+    const store = openMemoryIntentStore();
+    const deps = { signer: f.keeper, provider: f.provider, codec, store };
+    const exec = createDirectExecutor({ allocator: f.deployment.allocator, confirmations: 1 }, deps);
+    const snapshot = (await f.provider.send("evm_snapshot", [])) as string;
+    await exec.execute(depositIntent(f, "deep-1", "10"), signal);
+    const first = store.get("deep-1")!;
+    expect(first.state).to.equal("final");
+    // Deeper than the confirmation depth: the chain forgets the final transaction and its nonce.
+    await f.provider.send("evm_revert", [snapshot]);
+    expect(await f.provider.getTransactionCount(f.keeper.address)).to.equal(first.nonce);
+
+    const err = await exec.execute(depositIntent(f, "deep-2", "10"), signal).catch((e: unknown) => e);
+    expect((err as KeelError).code).to.equal("INTENT_IN_FLIGHT");
+    expect(store.get("deep-2")).to.equal(undefined);
+    const reopened = store.get("deep-1")!;
+    expect(reopened.error?.code).to.equal("TX_VANISHED");
+    expect(reopened.txs.map((t) => t.hash)).to.deep.equal(first.txs.map((t) => t.hash));
+
+    // The same signed transaction lands again (automine); then the next intent takes the next nonce.
+    await exec.execute(depositIntent(f, "deep-2", "10"), signal);
+    expect(store.get("deep-1")?.state).to.equal("final");
+    expect(store.get("deep-1")?.includedTx).to.equal(first.txs[0]?.hash);
+    expect(store.get("deep-2")?.state).to.equal("final");
+    expect(store.get("deep-2")?.nonce).to.equal((first.nonce as number) + 1);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("deep-1"))).to.equal(1);
+  });
+
   it("refuses to sign when the keeper cannot pay the worst-case fee, spending no nonce", async () => {
     const store = openMemoryIntentStore();
     const exec = createDirectExecutor(
