@@ -186,7 +186,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
     { provider, queue },
   );
-  const history = memoryHistoryStore({ maxPointsPerSeries: 24 * 400 });
+  const history = memoryHistoryStore({ maxPointsPerSeries: 24 * config.state.historyDays, resolutionSeconds: 3_600 });
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
   const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
@@ -228,7 +228,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       {
         expectedChainId: chainId,
         maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
-        lookbackSeconds: 400 * 86_400,
+        lookbackSeconds: config.state.historyDays * 86_400,
         maxAccountingGapBps: 1,
       },
       { market, history, clock: chainClock },

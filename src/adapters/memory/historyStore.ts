@@ -3,9 +3,11 @@ import type { HistoryStore } from "../../ports/market.ts";
 
 /**
  * What ingest has seen, kept in memory with a bounded number of points per series (oldest dropped).
- * Windows never contain points after `asOf`.
+ * With `resolutionSeconds`, a series keeps one point per period — the newest — so how far back it
+ * reaches does not depend on how often the keeper ticks. Windows never contain points after `asOf`.
  */
-export function memoryHistoryStore(opts: { maxPointsPerSeries: number }): HistoryStore {
+export function memoryHistoryStore(opts: { maxPointsPerSeries: number; resolutionSeconds?: number }): HistoryStore {
+  const period = opts.resolutionSeconds ?? 1;
   const sources = new Map<string, SourcePoint[]>();
   const prices = new Map<string, { t: number; priceUsd: number }[]>();
   const sharePrice: { t: number; value: number }[] = [];
@@ -21,6 +23,10 @@ export function memoryHistoryStore(opts: { maxPointsPerSeries: number }): Histor
   const push = <T extends { t: number }>(series: T[], point: T) => {
     const last = series.at(-1);
     if (last && last.t >= point.t) return; // same block time or older: keep the first
+    if (last && Math.floor(last.t / period) === Math.floor(point.t / period)) {
+      series[series.length - 1] = point; // same period: the newest stands for it
+      return;
+    }
     series.push(point);
     if (series.length > opts.maxPointsPerSeries) series.splice(0, series.length - opts.maxPointsPerSeries);
   };

@@ -17,6 +17,11 @@ export const stateSection = z
     dir: z.string().min(1).default(".keel"),
     /** Journal files older than this many days are deleted. */
     journalRetentionDays: z.number().int().min(1).max(3_650).default(90),
+    /**
+     * Days of market history kept in memory for risk windows and forecasts, one point per source per
+     * hour (the newest of each hour), whatever the tick rate. The forecaster needs about 60.
+     */
+    historyDays: z.number().int().min(60).max(3_650).default(400),
   })
   .prefault({});
 

@@ -60,4 +60,12 @@ describe("memory history store", () => {
     expect(w.sources.a?.map((p) => p.t)).to.deep.equal([300]);
     expect(h.window(10_000, 10_000).sources.a?.map((p) => p.t)).to.deep.equal([300, 400, 500]);
   });
+
+  it("keeps one point per period, the newest, so its reach does not shrink with the tick rate", () => {
+    const h = memoryHistoryStore({ maxPointsPerSeries: 3, resolutionSeconds: 3_600 });
+    // A tick every 30 s for 5 hours: 600 observations.
+    for (let t = 0; t < 5 * 3_600; t += 30) h.record(snapshot({ timestamp: 1_800_000_000 + t }));
+    const ts = h.window(1_800_000_000 + 10 * 3_600, 10 * 3_600).sources.a?.map((p) => p.t - 1_800_000_000);
+    expect(ts).to.deep.equal([2 * 3_600 + 3_570, 3 * 3_600 + 3_570, 4 * 3_600 + 3_570]);
+  });
 });
