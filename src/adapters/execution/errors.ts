@@ -5,7 +5,7 @@ import { type AllocatorCodec, type DecodedRevert, isPauseRevert, revertDataOf } 
 
 /** A revert, decoded: EXECUTION_REVERTED, never retryable; `paused` marks the terminal pause case. */
 export function revertError(
-  stage: "simulate" | "estimate" | "receipt",
+  stage: "simulate" | "estimate" | "send" | "receipt",
   decoded: DecodedRevert | undefined,
   context: Record<string, string | number | boolean> = {},
   cause?: unknown,
@@ -58,7 +58,8 @@ export function translateSendError(
       cause: scrubbedCause(err),
     });
   }
-  if (isRevert(err)) return revertError("simulate", codec.decodeRevert(revertDataOf(err)), {}, err);
+  // A node that executes a raw transaction on arrival (Hardhat's automine) reports its revert at send.
+  if (isRevert(err)) return revertError(stage, codec.decodeRevert(revertDataOf(err)), {}, err);
   return new KeelError("EXECUTION_FAILED", `execution failed during ${stage}`, {
     retryable: true,
     context: { stage },

@@ -89,7 +89,20 @@ export async function reconcileIntent(
     const replaced = await replaceStuck(deps, rec, opts.replace, resend);
     if (replaced !== rec) return replaced;
   }
-  return resend(rec, last.raw);
+  try {
+    return await resend(rec, last.raw);
+  } catch (err) {
+    if (!(err instanceof KeelError && err.code === "EXECUTION_REVERTED")) throw err;
+    // Some nodes (Hardhat's automine among them) execute a raw transaction on arrival and report its
+    // revert while mining it as failed: the receipt decides. Without one the intent stays in flight,
+    // to be replaced or cancelled at its nonce; a revert is no reason to refuse to start.
+    const settled = await settleFromChain(deps, rec);
+    deps.logger?.warn(
+      { intentId: rec.id, nonce: rec.nonce, code: err.code, mined: settled !== undefined },
+      err.message,
+    );
+    return settled ?? rec;
+  }
 }
 
 async function chainShowsHistory(deps: LifecycleDeps, opts: ReconcileOptions): Promise<boolean> {

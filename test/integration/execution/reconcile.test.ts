@@ -116,6 +116,42 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("dropped-1"))).to.equal(1);
   });
 
+  it("starts when the resent transaction reverts (vault paused meanwhile): the mined receipt fails the intent", async () => {
+    const path = join(dir, "paused-resend.json");
+    const store = await openIntentStore({ path, now: Date.now });
+    await f.provider.send("evm_setAutomine", [false]);
+    try {
+      const exec = createDirectExecutor(
+        { allocator: f.deployment.allocator },
+        {
+          signer: f.keeper,
+          provider: f.provider,
+          codec,
+          store,
+          failpoint: async (name) => {
+            if (name === "before-receipt") throw new Crash(name);
+          },
+        },
+      );
+      await exec.execute(depositIntent(f, "paused-1", "10"), signal).catch((e: unknown) => e);
+      const hash = store.get("paused-1")?.txs[0]?.hash ?? "";
+      expect(await f.provider.send("hardhat_dropTransaction", [hash])).to.equal(true);
+    } finally {
+      await f.provider.send("evm_setAutomine", [true]);
+    }
+    await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
+    try {
+      // Hardhat executes the resent raw transaction on arrival and reports its revert (and mines it).
+      const { store: reopened, summary } = await restart(path);
+      expect(summary.failed).to.equal(1);
+      expect(reopened.get("paused-1")?.state).to.equal("failed");
+      expect(reopened.get("paused-1")?.error?.code).to.equal("EXECUTION_REVERTED");
+      expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("paused-1"))).to.equal(0);
+    } finally {
+      await (await f.vault.getFunction("unpause")()).wait();
+    }
+  });
+
   it("marks an intent replaced when its nonce was used by another transaction", async () => {
     const path = join(dir, "replaced.json");
     const store = await openIntentStore({ path, now: Date.now });
