@@ -86,11 +86,10 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
     });
   }
 
-  it("rebroadcasts the same stored raw transaction when a sent one was dropped from the mempool", async () => {
-    const path = join(dir, "dropped.json");
+  /** Sends an intent, crashes before its receipt and drops the transaction from the mempool; returns its hash. */
+  async function sendCrashAndDrop(path: string, intentId: string): Promise<string> {
     const store = await openIntentStore({ path, now: Date.now });
     await f.provider.send("evm_setAutomine", [false]);
-    let hash = "";
     try {
       const exec = createDirectExecutor(
         { allocator: f.deployment.allocator },
@@ -104,12 +103,18 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
           },
         },
       );
-      await exec.execute(depositIntent(f, "dropped-1", "10"), signal).catch((e: unknown) => e);
-      hash = store.get("dropped-1")?.txs[0]?.hash ?? "";
+      await exec.execute(depositIntent(f, intentId, "10"), signal).catch((e: unknown) => e);
+      const hash = store.get(intentId)?.txs[0]?.hash ?? "";
       expect(await f.provider.send("hardhat_dropTransaction", [hash])).to.equal(true);
+      return hash;
     } finally {
       await f.provider.send("evm_setAutomine", [true]);
     }
+  }
+
+  it("rebroadcasts the same stored raw transaction when a sent one was dropped from the mempool", async () => {
+    const path = join(dir, "dropped.json");
+    const hash = await sendCrashAndDrop(path, "dropped-1");
     const { store: reopened, summary } = await restart(path);
     expect(summary.rebroadcast).to.equal(1);
     expect(reopened.get("dropped-1")?.includedTx).to.equal(hash);
@@ -118,27 +123,7 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
 
   it("starts when the resent transaction reverts (vault paused meanwhile): the mined receipt fails the intent", async () => {
     const path = join(dir, "paused-resend.json");
-    const store = await openIntentStore({ path, now: Date.now });
-    await f.provider.send("evm_setAutomine", [false]);
-    try {
-      const exec = createDirectExecutor(
-        { allocator: f.deployment.allocator },
-        {
-          signer: f.keeper,
-          provider: f.provider,
-          codec,
-          store,
-          failpoint: async (name) => {
-            if (name === "before-receipt") throw new Crash(name);
-          },
-        },
-      );
-      await exec.execute(depositIntent(f, "paused-1", "10"), signal).catch((e: unknown) => e);
-      const hash = store.get("paused-1")?.txs[0]?.hash ?? "";
-      expect(await f.provider.send("hardhat_dropTransaction", [hash])).to.equal(true);
-    } finally {
-      await f.provider.send("evm_setAutomine", [true]);
-    }
+    await sendCrashAndDrop(path, "paused-1");
     await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
     try {
       // Hardhat executes the resent raw transaction on arrival and reports its revert (and mines it).
