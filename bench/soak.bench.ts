@@ -84,6 +84,7 @@ try {
   const fds: [number, number][] = [];
   const journal: [number, number][] = [];
   const outcomes: Record<string, number> = {};
+  const haltCodes: Record<string, number> = {};
   const windowSize = Math.max(1, Math.floor(TICKS / WINDOWS));
   const firstTs = (await devnet.chain.provider.request({
     method: "eth_getBlockByNumber",
@@ -100,6 +101,7 @@ try {
     const report = await daemon.tick(120_000, lastTs * 1000);
     latencies.push(report.tickMs);
     outcomes[report.outcome] = (outcomes[report.outcome] ?? 0) + 1;
+    for (const code of report.haltCodes) haltCodes[code] = (haltCodes[code] ?? 0) + 1;
     ticks = i + 1;
     if (ticks % SAMPLE_EVERY === 0) {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
@@ -157,6 +159,7 @@ try {
     simulatedDays: Math.round(((lastTs - Number(BigInt(firstTs.timestamp))) / 86_400) * 10) / 10,
     wallSeconds: Math.round((performance.now() - started) / 1000),
     outcomes,
+    haltCodes,
     p99Ms:
       Math.round(
         quantile(
