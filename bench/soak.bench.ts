@@ -18,7 +18,9 @@ const RETENTION_DAYS = 7;
 // The in-memory market history is capped (one point per source per simulated hour); the smallest cap
 // fills early, so the slopes measured after it show growth that is not the history filling up.
 const HISTORY_DAYS = 60;
-const HISTORY_FULL_AT_TICK = HISTORY_DAYS * 24;
+/** One tick per devnet step of one simulated hour; the history (one point per hour) is full after this many. */
+const STEP_SECONDS = 3_600;
+const HISTORY_FULL_AT_TICK = (HISTORY_DAYS * 86_400) / STEP_SECONDS;
 const SAMPLE_EVERY = Math.max(1, Math.floor(TICKS / 200));
 const WINDOWS = 10;
 
@@ -60,7 +62,7 @@ const started = performance.now();
 const devnet = await startDevnet(
   {
     seed: 7,
-    stepSeconds: 3_600,
+    stepSeconds: STEP_SECONDS,
     stepIntervalMs: 1_000,
     initialDepositUnits: 1_000_000,
     httpPort: 0,

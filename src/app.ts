@@ -186,7 +186,9 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
     { provider, queue },
   );
-  const history = memoryHistoryStore({ maxPointsPerSeries: 24 * config.state.historyDays, resolutionSeconds: 3_600 });
+  // Market history: one point per source per hour, `state.historyDays` deep.
+  const historySeconds = config.state.historyDays * 86_400;
+  const history = memoryHistoryStore({ maxPointsPerSeries: historySeconds / 3_600, resolutionSeconds: 3_600 });
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
   const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
@@ -215,7 +217,6 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     { dryRun: opts.dryRun || config.execution.dryRun },
     { executor, routeFor: (i) => executor.routeFor(i) },
   );
-  // Degraded chain access: observe only, no new intents.
   // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
     run: async (intent, signal) => {
@@ -228,7 +229,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       {
         expectedChainId: chainId,
         maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
-        lookbackSeconds: config.state.historyDays * 86_400,
+        lookbackSeconds: historySeconds,
         maxAccountingGapBps: 1,
       },
       { market, history, clock: chainClock },

@@ -6,7 +6,7 @@ import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
 import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
-import { type IntentRecord, type IntentRoute, TERMINAL_STATES } from "./intentRecord.ts";
+import type { IntentRecord, IntentRoute, IntentState } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import {
   type Broadcast,
@@ -88,25 +88,24 @@ export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route):
   };
 }
 
-/** Lifecycle ports with defaults filled in (the nonce manager counts the store's in-flight nonces). */
+/**
+ * Intents in these states no longer hold their nonce. Every other one does — a final one too, even when
+ * the chain forgot it (a deep reorg): it is resent, its nonce never handed to another intent.
+ */
+const NONCE_RELEASED: ReadonlySet<IntentState> = new Set(["replaced", "cancelled", "failed"]);
+
+/** Lifecycle ports with defaults filled in (the nonce manager counts the nonces the store's intents hold). */
 export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorDeps): LifecycleDeps {
   const store = deps.store ?? openMemoryIntentStore(deps.now ?? Date.now);
-  // Nonces held by this signer's intents: unfinished ones, and final ones even when the chain forgot
-  // them (a deep reorg) — those are resent, never handed to another intent.
-  const inFlight = async (address: string) =>
+  const heldNonces = async (address: string) =>
     store
-      .list(
-        (r) =>
-          (r.state === "final" || !TERMINAL_STATES.has(r.state)) &&
-          r.from?.toLowerCase() === address.toLowerCase() &&
-          r.nonce !== undefined,
-      )
-      .map((r) => r.nonce as number);
+      .list((r) => !NONCE_RELEASED.has(r.state) && r.from?.toLowerCase() === address.toLowerCase())
+      .flatMap((r) => (r.nonce === undefined ? [] : [r.nonce]));
   return {
     signer: deps.signer,
     provider: deps.provider,
     store,
-    nonces: deps.nonces ?? createNonceManager({ provider: deps.provider, inFlight }),
+    nonces: deps.nonces ?? createNonceManager({ provider: deps.provider, heldNonces }),
     codec: deps.codec ?? createAllocatorCodec(),
     allocator: opts.allocator,
     now: deps.now ?? Date.now,

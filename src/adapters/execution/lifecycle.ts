@@ -252,16 +252,15 @@ export async function finalise(deps: LifecycleDeps, rec: IntentRecord, confirmat
  * Reopens final intents the chain has forgotten: their nonce is free again (the chain's mined nonce
  * is at or below it) and their event is gone. Each goes back to `sent`, so it holds its nonce and
  * blocks new intents until the same signed transaction lands again — never a new intent, never its
- * nonce handed to another. Returns how many were reopened.
+ * nonce handed to another.
  */
-export async function reopenVanished(deps: LifecycleDeps): Promise<number> {
+export async function reopenVanished(deps: LifecycleDeps): Promise<void> {
   const from = (await deps.signer.getAddress()).toLowerCase();
   const finals = deps.store.list(
     (r) => r.state === "final" && r.nonce !== undefined && r.txs.length > 0 && r.from?.toLowerCase() === from,
   );
-  if (finals.length === 0) return 0;
+  if (finals.length === 0) return;
   const mined = await deps.nonces.minedNonce(from);
-  let reopened = 0;
   for (const rec of finals) {
     if ((rec.nonce as number) < mined) continue;
     if (await findRebalanced(deps.provider, deps.codec, deps.allocator, rec.onchainId)) continue;
@@ -269,9 +268,7 @@ export async function reopenVanished(deps: LifecycleDeps): Promise<number> {
       error: { code: "TX_VANISHED", message: "final transaction vanished from the chain; its nonce is free again" },
     });
     deps.logger?.warn({ intentId: rec.id, nonce: rec.nonce, minedNonce: mined }, "final intent vanished; resending");
-    reopened++;
   }
-  return reopened;
 }
 
 /** The error a caller gets when an earlier intent is still unsettled: no new intent until it is. */

@@ -9,7 +9,7 @@ export interface NonceManagerDeps {
   /** Override how the pending nonce is read (default: an uncached `eth_getTransactionCount(…, "pending")`). */
   readonly pendingNonce?: PendingNonceReader;
   /** Nonces held by this signer's intents (unfinished and final ones, from the intent store). */
-  readonly inFlight?: (address: string) => Promise<readonly number[]>;
+  readonly heldNonces?: (address: string) => Promise<readonly number[]>;
 }
 
 /** Hands out nonces per signer. */
@@ -53,7 +53,7 @@ export function createNonceManager(deps: NonceManagerDeps): NonceManager {
       const key = address.toLowerCase();
       const run = queue.then(async () => {
         const chain = await pending(address);
-        const stored = deps.inFlight ? await deps.inFlight(address) : [];
+        const stored = deps.heldNonces ? await deps.heldNonces(address) : [];
         const local = next.get(key) ?? 0;
         const n = Math.max(chain, local, ...stored.map((x) => x + 1));
         next.set(key, n + 1);

@@ -18,14 +18,7 @@ import { createDirectExecutor, lifecycleDeps } from "./direct.ts";
 import type { IntentRecord } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import { openIntentStore } from "./intentStore.ts";
-import {
-  type Broadcast,
-  type ExecutionMetrics,
-  type FailpointName,
-  finalise,
-  publicBroadcast,
-  reopenVanished,
-} from "./lifecycle.ts";
+import { type Broadcast, type ExecutionMetrics, type FailpointName, finalise, publicBroadcast } from "./lifecycle.ts";
 import { type ReconcileSummary, reconcileOnStart } from "./reconcile.ts";
 import { createRoutingExecutor, type RoutingExecutor } from "./router.ts";
 
@@ -64,10 +57,7 @@ export interface Execution {
   readonly store: IntentStore;
   /** Run under the process lock before the first tick: reconciles intents and reviews Safe proposals. */
   reconcile(): Promise<ReconcileSummary>;
-  /**
-   * Marks included intents final once confirmed and reopens final ones the chain forgot (cheap; call
-   * every tick so pending views stay true and no nonce is reused).
-   */
+  /** Marks included intents final once confirmed (cheap; call every tick so pending views stay true). */
   settle(): Promise<number>;
   /** Re-simulates open Safe proposals (call every tick; it rate-limits itself by block). */
   reviewProposals(): Promise<number>;
@@ -250,7 +240,6 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
     executor,
     store,
     async settle() {
-      await reopenVanished(lc);
       for (const rec of store.unfinished()) {
         if (rec.state === "included") await finalise(lc, rec, opts.confirmations);
       }

@@ -16,7 +16,7 @@ describe("nonce manager", () => {
   });
 
   it("starts above the nonces of in-flight intents the chain has not seen (after a restart)", async () => {
-    const nm = createNonceManager({ provider, pendingNonce: async () => 3, inFlight: async () => [3, 4, 7] });
+    const nm = createNonceManager({ provider, pendingNonce: async () => 3, heldNonces: async () => [3, 4, 7] });
     expect(await nm.allocate(A)).to.equal(8);
   });
 
