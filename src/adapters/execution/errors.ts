@@ -20,10 +20,20 @@ export function revertError(
   });
 }
 
-/** Keeps only a redacted short message of a library error (its request info may carry URLs). */
+/**
+ * The redacted first line of a library error: the node's own message when it sent one (ethers wraps
+ * it as "could not coalesce error"), else ethers' short message. Its request info may carry URLs.
+ */
+export function errorReason(err: unknown): string {
+  const e = err as { shortMessage?: string; error?: { message?: unknown } } | undefined;
+  const nodeSays = typeof e?.error?.message === "string" ? e.error.message : undefined;
+  const msg = nodeSays ?? e?.shortMessage ?? (err instanceof Error ? err.message : String(err));
+  return redact(msg.split("\n")[0] ?? "");
+}
+
+/** Keeps only the reason of a library error (see errorReason). */
 function scrubbedCause(err: unknown): Error {
-  const msg = (err as { shortMessage?: string })?.shortMessage ?? (err instanceof Error ? err.message : String(err));
-  return new Error(redact(msg.split("\n")[0] ?? ""));
+  return new Error(errorReason(err));
 }
 
 /** True when ethers says a call reverted (as opposed to a transport failure). */
