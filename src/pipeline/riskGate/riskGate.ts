@@ -137,7 +137,7 @@ async function pullKillSwitch(
     const e = describeError(err);
     return {
       code: "KILL_SWITCH_FAILED",
-      message: `pausing the vault for ${first.code} failed: ${e.code}${e.retryable ? " (retryable)" : ""}`,
+      message: `pausing the vault for ${first.code} failed: [${e.code}] ${e.message}${e.retryable ? " (retryable)" : ""}`,
       severity: "halt",
     };
   }

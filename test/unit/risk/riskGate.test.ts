@@ -172,10 +172,11 @@ describe("risk gate (phase 1 rules)", () => {
       expect(codes(res.reasons ?? [])).to.include("KILL_SWITCH_PULLED");
     });
 
-    it("reports a failed pause as a reason instead of throwing", async () => {
+    it("reports a failed pause as a reason, with the error's code and message, instead of throwing", async () => {
       const res = await run(0.94, 400, { pauseOnTrigger: true }, recordingKillSwitch(true));
       expect(res.status).to.equal("halt");
-      expect(codes(res.reasons ?? [])).to.include("KILL_SWITCH_FAILED");
+      const failed = (res.reasons ?? []).find((r) => r.code === "KILL_SWITCH_FAILED");
+      expect(failed?.message).to.equal("pausing the vault for DEPEG_PAUSE failed: [RPC_TIMEOUT] timed out (retryable)");
     });
 
     it("only exits (no trigger) when the source at 5 % holds nothing", async () => {
