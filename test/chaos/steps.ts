@@ -1,5 +1,6 @@
 // The chaos alphabet: fast-check arbitraries for steps, and how each step acts on the world.
 import fc from "fast-check";
+import { GWEI } from "../../src/pipeline/gasCheck/fees.ts";
 import { FAULT_MODES, type FaultMode } from "../support/fault-proxy.ts";
 import type { ChaosWorld } from "./world.ts";
 
@@ -93,6 +94,10 @@ export async function applyStep(world: ChaosWorld, step: Step): Promise<void> {
   }
 }
 
+/** The highest base fee a spike sets: 10 000 gwei, hundreds of times an ordinary mainnet base fee. */
+const MAX_SPIKE_BASE_FEE_WEI = 10_000n * GWEI;
+const bigMin = (a: bigint, b: bigint) => (a < b ? a : b);
+
 async function act(world: ChaosWorld, step: Step): Promise<void> {
   const s = world.stats;
   switch (step.kind) {
@@ -106,7 +111,9 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
       return world.snapshotOrRevert();
     case "baseFeeSpike": {
       const block = await world.provider.getBlock("latest");
-      const fee = (block?.baseFeePerGas ?? 1_000_000_000n) * BigInt(step.multiplier);
+      // Spikes compound (the latest fee may itself be a spike), but never without bound: three ×50 spikes in a row once
+      // set 15 M gwei, and the harness's own account (not keel) could no longer pay for its steps.
+      const fee = bigMin((block?.baseFeePerGas ?? GWEI) * BigInt(step.multiplier), MAX_SPIKE_BASE_FEE_WEI);
       await world.rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${fee.toString(16)}`]);
       await world.rpc("evm_mine");
       world.devnet.simulator.spikeBaseFee(3);
