@@ -1,11 +1,8 @@
-import { Contract, type ContractTransactionResponse, isError, type Overrides, type Signer } from "ethers";
+import { Contract, type ContractTransactionResponse, type Overrides, type Signer } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { KillSwitch } from "../../ports/execution.ts";
-import { errorReason } from "../execution/errors.ts";
+import { errorReason, isFeeCapTooLow, isRevert } from "../execution/errors.ts";
 import { VAULT_ABI } from "./abis.ts";
-
-/** A node that refused a transaction whose fee cap is below the next block's base fee (it never took it). */
-const FEE_CAP_TOO_LOW = /max ?fee ?per ?gas.{0,80}(too low|less than)|fee cap less than block base fee|fee ?too ?low/i;
 
 /** Sends after a fee-cap refusal, each with twice the previous cap (the cap bounds, it is not the price paid). */
 const FEE_CAP_RETRIES = 3;
@@ -40,9 +37,9 @@ export function createVaultKillSwitch(
         return receipt?.hash ?? tx.hash;
       } catch (err) {
         const reason = errorReason(err);
-        if (attempt < FEE_CAP_RETRIES && FEE_CAP_TOO_LOW.test(reason)) continue;
+        if (attempt < FEE_CAP_RETRIES && isFeeCapTooLow(err)) continue;
         const who = await deps.signer.getAddress();
-        const reverted = isError(err, "CALL_EXCEPTION");
+        const reverted = isRevert(err);
         const role = method === "pause" ? "guardian or manager" : "manager";
         throw new KeelError(
           "KILL_SWITCH_FAILED",

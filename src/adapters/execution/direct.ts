@@ -6,7 +6,7 @@ import { failpoint as runtimeFailpoint } from "../../runtime/failpoint.ts";
 import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
 import { revertError, translateSendError } from "./errors.ts";
 import { findRebalanced } from "./events.ts";
-import type { IntentRecord, IntentRoute, IntentState } from "./intentRecord.ts";
+import { type IntentRecord, type IntentRoute, NONCE_RELEASED } from "./intentRecord.ts";
 import type { IntentStore } from "./intentStore.ts";
 import {
   type Broadcast,
@@ -87,12 +87,6 @@ export function actionOf(rec: IntentRecord, route: Action["route"] = rec.route):
     ...(rec.block === undefined ? {} : { block: rec.block }),
   };
 }
-
-/**
- * Intents in these states no longer hold their nonce. Every other one does — a final one too, even when
- * the chain forgot it (a deep reorg): it is resent, its nonce never handed to another intent.
- */
-const NONCE_RELEASED: ReadonlySet<IntentState> = new Set(["replaced", "cancelled", "failed"]);
 
 /** Lifecycle ports with defaults filled in (the nonce manager counts the nonces the store's intents hold). */
 export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorDeps): LifecycleDeps {

@@ -36,6 +36,17 @@ function scrubbedCause(err: unknown): Error {
   return new Error(errorReason(err));
 }
 
+/** geth's and anvil's wording, and Hardhat's ("maxFeePerGas (…) is too low for the next block"). */
+const FEE_CAP_TOO_LOW = /max ?fee ?per ?gas.{0,80}(too low|less than)|fee cap less than block base fee/i;
+
+/**
+ * True when the node refused a transaction because its fee cap is below the next block's base fee: it
+ * never took it. Automining nodes refuse where a mempool would hold it until the base fee falls.
+ */
+export function isFeeCapTooLow(err: unknown): boolean {
+  return FEE_CAP_TOO_LOW.test(errorReason(err));
+}
+
 /** True when ethers says a call reverted (as opposed to a transport failure). */
 export function isRevert(err: unknown): boolean {
   return isError(err, "CALL_EXCEPTION") || revertDataOf(err) !== undefined;
@@ -67,6 +78,17 @@ export function translateSendError(
       context: { stage },
       cause: scrubbedCause(err),
     });
+  }
+  if (isFeeCapTooLow(err)) {
+    return new KeelError(
+      "FEE_CAP_TOO_LOW",
+      `the node refused the transaction at ${stage}: fee cap below the base fee`,
+      {
+        retryable: true,
+        context: { stage },
+        cause: scrubbedCause(err),
+      },
+    );
   }
   // A node that executes a raw transaction on arrival (Hardhat's automine) reports its revert at send.
   if (isRevert(err)) return revertError(stage, codec.decodeRevert(revertDataOf(err)), {}, err);

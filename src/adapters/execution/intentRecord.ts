@@ -60,6 +60,12 @@ export interface IntentRecord {
  */
 export const TERMINAL_STATES: ReadonlySet<IntentState> = new Set(["final", "replaced", "cancelled", "failed"]);
 
+/**
+ * Intents in these states no longer hold their nonce. Every other one does — a final one too, even when
+ * the chain forgot it (a deep reorg): it is resent, its nonce never handed to another intent.
+ */
+export const NONCE_RELEASED: ReadonlySet<IntentState> = new Set(["replaced", "cancelled", "failed"]);
+
 const EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {
   planned: ["planned", "signed", "sent", "cancelled", "failed", "included"],
   signed: ["signed", "sent", "included", "replaced", "cancelled", "failed"],

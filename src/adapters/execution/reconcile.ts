@@ -51,6 +51,9 @@ export interface ReconcileSummary {
   storeStatus: string;
 }
 
+/** Resend errors about the transaction, not the node: settled from the chain instead of stopping start-up. */
+const REFUSED_AT_RESEND: ReadonlySet<string> = new Set(["EXECUTION_REVERTED", "FEE_CAP_TOO_LOW"]);
+
 /**
  * Brings one unfinished intent in line with the chain: included/final when any of its hashes mined
  * or its event exists; cancelled when it was never signed; replaced when its nonce was used by a
@@ -92,10 +95,11 @@ export async function reconcileIntent(
   try {
     return await resend(rec, last.raw);
   } catch (err) {
-    if (!(err instanceof KeelError && err.code === "EXECUTION_REVERTED")) throw err;
-    // Some nodes (Hardhat's automine among them) execute a raw transaction on arrival and report its
-    // revert while mining it as failed: the receipt decides. Without one the intent stays in flight,
-    // to be replaced or cancelled at its nonce; a revert is no reason to refuse to start.
+    if (!(err instanceof KeelError && REFUSED_AT_RESEND.has(err.code))) throw err;
+    // The node judged the transaction itself, not the connection. Automining nodes (Hardhat) execute a
+    // raw transaction on arrival and report its revert while mining it as failed, or refuse a fee cap
+    // below the next base fee: the receipt decides. Without one the intent stays in flight, to be
+    // replaced (re-priced) or cancelled at its nonce; neither is a reason to refuse to start.
     const settled = await settleFromChain(deps, rec);
     deps.logger?.warn(
       { intentId: rec.id, nonce: rec.nonce, code: err.code, mined: settled !== undefined },

@@ -137,6 +137,28 @@ describe("crash-safe intents: crash at each failpoint, restart, reconcile (in pr
     }
   });
 
+  it("starts when the node refuses the resent transaction's fee cap (base fee jumped): the intent stays in flight at its nonce, and lands once the fee falls", async () => {
+    const path = join(dir, "fee-cap-resend.json");
+    const hash = await sendCrashAndDrop(path, "feecap-1");
+    const latest = (await f.provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
+    const cap = BigInt(
+      (await openIntentStore({ path, now: Date.now })).get("feecap-1")?.request?.maxFeePerGasWei ?? "0",
+    );
+    await f.provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${(cap * 10n).toString(16)}`]);
+    const { store: reopened, summary } = await restart(path);
+    expect(summary.pending).to.equal(1);
+    const rec = reopened.get("feecap-1");
+    expect(rec?.state).to.equal("sent");
+    expect(rec?.txs.map((t) => t.hash)).to.deep.equal([hash]);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("feecap-1"))).to.equal(0);
+    // The base fee falls back: the next start resends the same raw transaction, and it lands once.
+    await f.provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${latest.toString(16)}`]);
+    await f.provider.send("evm_mine", []);
+    const again = await restart(path);
+    expect(again.store.get("feecap-1")?.includedTx).to.equal(hash);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("feecap-1"))).to.equal(1);
+  });
+
   it("marks an intent replaced when its nonce was used by another transaction", async () => {
     const path = join(dir, "replaced.json");
     const store = await openIntentStore({ path, now: Date.now });
