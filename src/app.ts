@@ -14,9 +14,8 @@ import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
-import { openJournal } from "./adapters/journal/lowdbJournal.ts";
-import { memoryHistoryStore } from "./adapters/memory/historyStore.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { openStore } from "./adapters/store/store.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
@@ -38,6 +37,7 @@ import type { Stages } from "./pipeline/types.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { KillSwitch } from "./ports/execution.ts";
 import type { Journal } from "./ports/journal.ts";
+import type { HistoryStore } from "./ports/market.ts";
 import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
@@ -63,6 +63,8 @@ export interface App {
   readonly target: Target;
   readonly provider: ChainProvider;
   readonly journal: Journal;
+  /** Market history the stages read (one point per source per hour). */
+  readonly history: HistoryStore;
   readonly metrics: Metrics;
   readonly execution: Execution;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
@@ -132,6 +134,21 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const { config } = loaded;
   const { logger, metrics, shutdown, clock } = deps;
   const log = logger.child({ module: "app" });
+  // The journal store first: a lost or damaged store stops the start before anything else runs.
+  const store = openStore({
+    dir: config.state.dir,
+    retentionDays: config.state.journalRetentionDays,
+    now: () => clock.now(),
+    onJournalWrite: (seconds, ok) => {
+      metrics.journalWrite.observe(seconds);
+      if (!ok) metrics.journalWriteFailures.inc();
+    },
+  });
+  shutdown.onClose("store", () => store.close());
+  if (store.legacy.files.length > 0 || store.legacy.quarantined.length > 0)
+    log.info({ ...store.legacy, store: store.path }, "journal day files imported into the store");
+  if (store.legacy.quarantined.length > 0)
+    log.error({ files: store.legacy.quarantined }, "journal day files did not parse and were moved aside");
   const target = await resolveTarget(loaded, deps);
   // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.
   const chainClock = target.devnet ? shiftedClock(clock, target.devnet.genesisTime * 1000 - clock.now()) : clock;
@@ -163,14 +180,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
     : undefined;
 
-  const journal = await openJournal({
-    dir: join(config.state.dir, "journal"),
-    retentionDays: config.state.journalRetentionDays,
-    now: () => clock.now(),
-  });
-  shutdown.onClose("journal", () => journal.close());
-  if (journal.quarantined.length > 0)
-    log.error({ files: journal.quarantined }, "journal files did not parse and were moved aside");
+  const journal = store.journal;
 
   const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
   const market = await createChainMarketReader(
@@ -186,9 +196,12 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
     { provider, queue },
   );
-  // Market history: one point per source per hour, `state.historyDays` deep.
+  // Market history: one point per source per hour, `state.historyDays` deep, kept in the store for
+  // this chain (its genesis block tells one devnet from the next).
   const historySeconds = config.state.historyDays * 86_400;
-  const history = memoryHistoryStore({ maxPointsPerSeries: historySeconds / 3_600, resolutionSeconds: 3_600 });
+  const genesis = await provider.getBlock(0);
+  const history = store.history({ chain: `${chainId}:${genesis?.hash ?? "unknown"}`, historySeconds });
+  log.info({ points: history.loaded, droppedOtherChain: history.dropped }, "market history loaded");
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
   const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
@@ -279,6 +292,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     lastPaused: () => lastPaused,
     provider,
     journal,
+    history,
     metrics,
     execution,
     headBlock: () => provider.getBlockNumber(),

@@ -91,7 +91,7 @@ export async function explainCommand(
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
   const record = await source.decision(id);
   if (!record) {
-    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalDir})`, {
+    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalPath})`, {
       retryable: false,
     });
   }

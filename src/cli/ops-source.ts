@@ -1,18 +1,14 @@
 import { join } from "node:path";
+import { STORE_FILE } from "../adapters/store/database.ts";
+import { openJournalReader } from "../adapters/store/reader.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
 import type { PendingIntentView, ProposalView, StatusView } from "../observability/statusView.ts";
-import { readJournalDir } from "../report/journalFiles.ts";
 import { readRuntime } from "../runtime/runtimeFile.ts";
 
 /** How long the CLI waits for the running daemon's API before reading the journal itself. */
 const DAEMON_TIMEOUT_MS = 2_000;
-
-/** Where the daemon keeps the decision journal under the state directory. */
-export function journalDirOf(config: LoadedConfig["config"]): string {
-  return join(config.state.dir, "journal");
-}
 
 /**
  * The daemon's API base URL: the one the running daemon published in its state directory, else the
@@ -47,25 +43,40 @@ export async function fetchDaemon<T>(
 export interface OpsSource {
   readonly loaded: LoadedConfig;
   readonly base: string;
-  readonly journalDir: string;
+  /** The journal store's file (for messages). */
+  readonly journalPath: string;
   /** Status from the daemon; undefined when it is not reachable. */
   daemonStatus(): Promise<StatusView | undefined>;
   pending(): Promise<{ intents: PendingIntentView[]; proposals: ProposalView[] } | undefined>;
-  /** One decision: daemon first, then the journal files. */
+  /** One decision: daemon first, then the journal store. */
   decision(id: string): Promise<DecisionRecord | undefined>;
-  /** Every decision in the journal files (oldest first), or the daemon's last 500 when the files are not here. */
-  decisions(): Promise<{ records: DecisionRecord[]; from: "journal" | "daemon"; unreadable: string[] }>;
+  /**
+   * The decisions since `fromMs` in the journal store (oldest first), or the daemon's last 500 when
+   * there is no journal here.
+   */
+  decisions(fromMs?: number): Promise<{ records: DecisionRecord[]; from: "journal" | "daemon"; unreadable: string[] }>;
+  /** The last `limit` decisions in the journal store, most recent first (no daemon). */
+  recentFromJournal(limit: number): DecisionRecord[];
 }
 
 /** Builds the ops source for `--config`. */
 export function openOpsSource(configPath: string | undefined, fetchImpl: typeof fetch = fetch): OpsSource {
   const loaded = loadConfig(configPath);
   const base = daemonUrl(loaded.config);
-  const journalDir = journalDirOf(loaded.config);
+  const stateDir = loaded.config.state.dir;
+  /** Opens the reader for one read: a CLI command reads once, and the daemon keeps writing meanwhile. */
+  const withJournal = <T>(read: (j: ReturnType<typeof openJournalReader>) => T): T => {
+    const j = openJournalReader(stateDir);
+    try {
+      return read(j);
+    } finally {
+      j.close();
+    }
+  };
   return {
     loaded,
     base,
-    journalDir,
+    journalPath: join(stateDir, STORE_FILE),
     async daemonStatus() {
       return (await fetchDaemon<StatusView>(base, "/api/v1/status", fetchImpl)) ?? undefined;
     },
@@ -85,11 +96,14 @@ export function openOpsSource(configPath: string | undefined, fetchImpl: typeof 
         fetchImpl,
       );
       if (fromDaemon) return fromDaemon;
-      return readJournalDir(journalDir).records.find((r) => r.id === id);
+      return withJournal((j) => j.get(id));
     },
-    async decisions() {
-      const files = readJournalDir(journalDir);
-      if (files.files > 0) return { records: files.records, from: "journal", unreadable: files.unreadable };
+    recentFromJournal: (limit) => withJournal((j) => j.recent(limit)),
+    async decisions(fromMs = 0) {
+      const local = withJournal((j) =>
+        j.present ? { records: j.since(fromMs), from: "journal" as const, unreadable: [...j.unreadable] } : undefined,
+      );
+      if (local) return local;
       const res = await fetchDaemon<{ decisions: DecisionRecord[] }>(base, "/api/v1/decisions?limit=500", fetchImpl);
       return { records: [...(res?.decisions ?? [])].reverse(), from: "daemon", unreadable: [] };
     },

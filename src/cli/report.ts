@@ -47,7 +47,7 @@ export async function reportCommand(
     if (records.length === 0) {
       throw new KeelError(
         "JOURNAL_EMPTY",
-        `no decisions in the journal at ${source.journalDir} and no daemon at ${source.base}`,
+        `no decisions in the journal at ${source.journalPath} and no daemon at ${source.base}`,
         { retryable: true },
       );
     }
@@ -58,7 +58,7 @@ export async function reportCommand(
       labels: status?.sourceLabels ?? {},
       origin: {
         kind: "journal",
-        description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalDir}` : `daemon at ${source.base}`}`,
+        description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalPath}` : `daemon at ${source.base}`}`,
       },
       now,
     });

@@ -1,7 +1,6 @@
 import { formatUnits } from "../domain/amounts.ts";
 import { ExitCode } from "../domain/errors.ts";
 import { buildStatusView, type StatusView, withLabels } from "../observability/statusView.ts";
-import { readJournalDir } from "../report/journalFiles.ts";
 import { VERSION } from "../version.ts";
 import { openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
@@ -75,10 +74,9 @@ export async function statusCommand(
   if (live) {
     view = live;
   } else {
-    const { records } = readJournalDir(source.journalDir);
     const { config, hash, devnet } = source.loaded;
     view = buildStatusView(
-      records.slice(-50).reverse(),
+      source.recentFromJournal(50),
       {
         version: VERSION,
         chainId: config.chain.chainId,

@@ -34,6 +34,8 @@ export interface Metrics {
   readonly rpcBreakerOpen: Gauge<"endpoint">;
   readonly rpcHeadChecks: Counter<"result">;
   readonly journalWriteFailures: Counter;
+  /** Durable journal writes (one WAL commit + fsync each). */
+  readonly journalWrite: Histogram;
 }
 
 /** Creates a fresh registry with default process metrics and keel's own. */
@@ -188,6 +190,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     journalWriteFailures: new Counter({
       name: "keel_journal_write_failures_total",
       help: "Journal writes that failed",
+      registers: r,
+    }),
+    journalWrite: new Histogram({
+      name: "keel_journal_write_seconds",
+      help: "Latency of a durable journal write (one WAL commit, fsync'd)",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: r,
     }),
   };
