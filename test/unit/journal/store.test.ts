@@ -81,7 +81,10 @@ describe("journal store (SQLite, WAL)", () => {
     const journalDir = join(dir, "journal");
     mkdirSync(journalDir);
     const day = (recs: ReturnType<typeof record>[]) => JSON.stringify({ version: 1, records: recs });
-    writeFileSync(join(journalDir, "2026-05-30.json"), day([record("x1", T0 - 2 * DAY), record("x2", T0 - 2 * DAY + 1)]));
+    writeFileSync(
+      join(journalDir, "2026-05-30.json"),
+      day([record("x1", T0 - 2 * DAY), record("x2", T0 - 2 * DAY + 1)]),
+    );
     writeFileSync(join(journalDir, "2026-05-31.json"), day([record("y1", T0 - DAY)]));
     writeFileSync(join(journalDir, "2026-04-01.json"), day([record("ancient", T0 - 61 * DAY)]));
     writeFileSync(join(journalDir, "2026-06-01.json"), "\u0000\u0000{trunc");
@@ -106,7 +109,10 @@ describe("journal store (SQLite, WAL)", () => {
     const store = openStore({ dir, retentionDays: 30, now: () => T0 });
     await store.journal.put(record("a", T0));
     mkdirSync(join(dir, "journal"));
-    writeFileSync(join(dir, "journal", "2026-05-31.json"), JSON.stringify({ version: 1, records: [record("z", T0 - DAY)] }));
+    writeFileSync(
+      join(dir, "journal", "2026-05-31.json"),
+      JSON.stringify({ version: 1, records: [record("z", T0 - DAY)] }),
+    );
     const reader = openJournalReader(dir);
     await store.journal.put(record("b", T0 + 1));
     expect(reader.since(0).map((r) => r.id)).to.deep.equal(["z", "a", "b"]);
