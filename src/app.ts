@@ -15,6 +15,7 @@ import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { HISTORY_RESOLUTION_SECONDS } from "./adapters/store/historyTable.ts";
 import { openStore } from "./adapters/store/store.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
@@ -41,6 +42,7 @@ import type { HistoryStore } from "./ports/market.ts";
 import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
+import { fillHistory, type HistoryFillSummary } from "./runtime/historyFill.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
@@ -65,6 +67,8 @@ export interface App {
   readonly journal: Journal;
   /** Market history the stages read (one point per source per hour). */
   readonly history: HistoryStore;
+  /** Filling the history the store lacked at start (runs beside the ticks). */
+  readonly historyFill: Promise<HistoryFillSummary>;
   readonly metrics: Metrics;
   readonly execution: Execution;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
@@ -183,25 +187,40 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const journal = store.journal;
 
   const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
-  const market = await createChainMarketReader(
-    {
-      chainId,
-      vault: target.vault,
-      keeper: keeperAddress,
-      oracles: target.oracles,
-      nativeSymbol: target.nativeSymbol,
-      rateWindowSeconds: 86_400,
-      rateLookbackBlocks: 24,
-      feeHistoryBlocks: 10,
-    },
-    { provider, queue },
-  );
+  const marketOptions = {
+    chainId,
+    vault: target.vault,
+    keeper: keeperAddress,
+    oracles: target.oracles,
+    nativeSymbol: target.nativeSymbol,
+    rateWindowSeconds: 86_400,
+    rateLookbackBlocks: 24,
+    feeHistoryBlocks: 10,
+  };
+  const market = await createChainMarketReader(marketOptions, { provider, queue });
   // Market history: one point per source per hour, `state.historyDays` deep, kept in the store for
   // this chain (its genesis block tells one devnet from the next).
   const historySeconds = config.state.historyDays * 86_400;
   const genesis = await provider.getBlock(0);
   const history = store.history({ chain: `${chainId}:${genesis?.hash ?? "unknown"}`, historySeconds });
   log.info({ points: history.loaded, droppedOtherChain: history.dropped }, "market history loaded");
+  // Fill what the store lacks (the dataset, then past blocks) beside the ticks, with reads of its own.
+  const historyFill = fillHistory(
+    {
+      ...config.state.backfill,
+      historySeconds,
+      periodSeconds: HISTORY_RESOLUTION_SECONDS,
+      rateWindowSeconds: marketOptions.rateWindowSeconds,
+    },
+    {
+      history,
+      reader: (backfillQueue) => createChainMarketReader(marketOptions, { provider, queue: backfillQueue }),
+      block: (tag) => provider.getBlock(tag),
+      vaultExistsAt: async (n) => (await provider.getCode(target.vault, n)) !== "0x",
+      logger,
+      signal: shutdown.signal,
+    },
+  );
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
   const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
@@ -293,6 +312,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     provider,
     journal,
     history,
+    historyFill,
     metrics,
     execution,
     headBlock: () => provider.getBlockNumber(),

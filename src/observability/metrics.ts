@@ -36,6 +36,8 @@ export interface Metrics {
   readonly journalWriteFailures: Counter;
   /** Durable journal writes (one WAL commit + fsync each). */
   readonly journalWrite: Histogram;
+  /** Sources forecast by the baseline because their history is shorter than the model needs. */
+  readonly shortHistorySources: Gauge;
 }
 
 /** Creates a fresh registry with default process metrics and keel's own. */
@@ -190,6 +192,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     journalWriteFailures: new Counter({
       name: "keel_journal_write_failures_total",
       help: "Journal writes that failed",
+      registers: r,
+    }),
+    shortHistorySources: new Gauge({
+      name: "keel_forecast_short_history_sources",
+      help: "Sources forecast by the baseline because their market history is shorter than the model needs",
       registers: r,
     }),
     journalWrite: new Histogram({

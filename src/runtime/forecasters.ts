@@ -1,15 +1,16 @@
 import { existsSync } from "node:fs";
 import { describeError } from "../domain/errors.ts";
-import { createBaseline } from "../ml/baselines.ts";
+import { type BaselineName, createBaseline } from "../ml/baselines.ts";
+import { createBestBaseline } from "../ml/bestBaseline.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
 
 /** The model (when it loads) and the baseline the predict stage falls back to. */
 export async function buildForecasters(
-  opts: { path: string; baseline: "persistence" | "mean" | "ema" | "arima" },
+  opts: { path: string; baseline: "best" | BaselineName },
   deps: { logger: Logger },
 ): Promise<{ model: Forecaster | undefined; modelUnavailableReason?: string; baseline: Forecaster }> {
-  const baseline = createBaseline(opts.baseline);
+  const baseline = opts.baseline === "best" ? createBestBaseline() : createBaseline(opts.baseline);
   if (!existsSync(opts.path)) {
     const why = `model file ${opts.path} not found`;
     deps.logger.warn({ model: opts.path, baseline: opts.baseline }, "model missing: using the baseline forecaster");
