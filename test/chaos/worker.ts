@@ -29,6 +29,9 @@ export interface TickReport {
   readonly metrics: Record<string, number>;
   /** Wall time of `app.tick` in this process. */
   readonly tickMs: number;
+  /** Durable journal writes during the tick: how many, and their total time (keel_journal_write_seconds). */
+  readonly journalWrites: number;
+  readonly journalWriteMs: number;
 }
 
 /** The daemon process's resources (soak). */
@@ -74,6 +77,13 @@ async function flatMetrics(): Promise<Record<string, number>> {
   return out;
 }
 
+/** Count and total seconds of the journal's durable writes so far. */
+async function journalWrites(): Promise<{ count: number; sum: number }> {
+  const { values } = await metrics!.journalWrite.get();
+  const value = (suffix: string) => values.find((v) => v.metricName === `keel_journal_write_seconds${suffix}`)?.value ?? 0;
+  return { count: value("_count"), sum: value("_sum") };
+}
+
 async function handle(msg: WorkerRequest): Promise<unknown> {
   switch (msg.cmd) {
     case "open": {
@@ -96,9 +106,11 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       } catch {
         paused = undefined;
       }
+      const writesBefore = await journalWrites();
       const t0 = performance.now();
       const rec = await app.tick("manual");
       const tickMs = performance.now() - t0;
+      const writesAfter = await journalWrites();
       const failed = rec?.stages.find((s) => s.status === "error");
       const report: TickReport = {
         decisionId: rec?.id,
@@ -110,6 +122,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
         degraded: app.provider.health().degraded,
         metrics: await flatMetrics(),
         tickMs,
+        journalWrites: writesAfter.count - writesBefore.count,
+        journalWriteMs: (writesAfter.sum - writesBefore.sum) * 1000,
       };
       return report;
     }
