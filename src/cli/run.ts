@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { STORE_FILE } from "../adapters/store/database.ts";
 import { type App, createApp } from "../app.ts";
 import { loadConfig } from "../config/load.ts";
 import { type Health, startHttpServer } from "../observability/http.ts";
@@ -94,7 +96,7 @@ async function runDaemon(
   });
   shutdown.onClose("runtime-file", unpublish);
   process.stderr.write(
-    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${config.state.dir}/journal\n`,
+    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${join(config.state.dir, STORE_FILE)}\n`,
   );
 
   const tick = async (trigger: "cron" | "block" | "manual") => {
