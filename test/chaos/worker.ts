@@ -80,7 +80,8 @@ async function flatMetrics(): Promise<Record<string, number>> {
 /** Count and total seconds of the journal's durable writes so far. */
 async function journalWrites(): Promise<{ count: number; sum: number }> {
   const { values } = await metrics!.journalWrite.get();
-  const value = (suffix: string) => values.find((v) => v.metricName === `keel_journal_write_seconds${suffix}`)?.value ?? 0;
+  const value = (suffix: string) =>
+    values.find((v) => v.metricName === `keel_journal_write_seconds${suffix}`)?.value ?? 0;
   return { count: value("_count"), sum: value("_sum") };
 }
 
