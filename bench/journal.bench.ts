@@ -1,6 +1,6 @@
 // The decision journal store (keel.db): durable append latency at 1 000 and at 100 000 records, bytes
 // written per append, `keel explain` lookups (daemon API and the CLI reading the file), the API's
-// newest-first page, and the start-up open (integrity check included) at 100 000 records.
+// newest-first page, the start-up open (integrity check included) and `keel report` at 100 000 records.
 //   node bench/journal.bench.ts        (KEEL_BENCH_JOURNAL_RECORDS=100000, KEEL_BENCH_APPENDS=2000)
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import { DatabaseSync } from "node:sqlite";
 import { inTransaction } from "../src/adapters/store/database.ts";
 import { openJournalReader } from "../src/adapters/store/reader.ts";
 import { openStore } from "../src/adapters/store/store.ts";
+import { reportFromDecisions } from "../src/report/fromJournal.ts";
+import { renderReport } from "../src/report/html.ts";
 import type { DecisionRecord } from "../src/domain/decision.ts";
 import { tempStateDir } from "../test/support/daemon.ts";
 import { decision } from "../test/support/ops-fixtures.ts";
@@ -201,6 +203,23 @@ try {
     note: "GET /api/v1/decisions",
   });
   store.close();
+
+  // keel report over the whole journal (read by time from the index, then built and rendered).
+  const t1 = performance.now();
+  const reader = openJournalReader(dir);
+  const records = reader.since(0);
+  reader.close();
+  const readMs = performance.now() - t1;
+  const html = renderReport(reportFromDecisions(records, { baseSymbol: "USDC", decimals: 6, now: Date.now() }));
+  line({
+    bench: "journal.report",
+    records: records.length,
+    value: Math.round(performance.now() - t1),
+    readMs: Math.round(readMs),
+    unit: "ms",
+    htmlBytes: html.length,
+    rssBytes: process.memoryUsage().rss,
+  });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
