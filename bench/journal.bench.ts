@@ -8,9 +8,9 @@ import { DatabaseSync } from "node:sqlite";
 import { inTransaction } from "../src/adapters/store/database.ts";
 import { openJournalReader } from "../src/adapters/store/reader.ts";
 import { openStore } from "../src/adapters/store/store.ts";
+import type { DecisionRecord } from "../src/domain/decision.ts";
 import { reportFromDecisions } from "../src/report/fromJournal.ts";
 import { renderReport } from "../src/report/html.ts";
-import type { DecisionRecord } from "../src/domain/decision.ts";
 import { tempStateDir } from "../test/support/daemon.ts";
 import { decision } from "../test/support/ops-fixtures.ts";
 

@@ -2,7 +2,7 @@ import { toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import type { Reason } from "../domain/reasons.ts";
 import type { ForecastOutcome, ReportData, ReportEvent } from "./model.ts";
-import { drawdowns, historicalVarCvar, ilExposure, mean, type Point, returns } from "./stats.ts";
+import { drawdowns, historicalVarCvar, ilExposure, type Point, returns } from "./stats.ts";
 
 /** Reason codes about prices: depegs, oracles, pool-vs-oracle deviation. */
 const PRICE_CODE = /DEPEG|ORACLE|PEG|PRICE/;
