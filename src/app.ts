@@ -356,6 +356,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       } finally {
         clearTimeout(timer);
         shutdown.signal.removeEventListener("abort", onShutdown);
+        try {
+          store.checkpoint();
+        } catch (err) {
+          log.warn({ err: describeError(err).message }, "store checkpoint failed (retried after the next tick)");
+        }
       }
     },
   };

@@ -60,6 +60,16 @@ describe("journal store (SQLite, WAL)", () => {
     again.close();
   });
 
+  it("leaves checkpoints to the caller: appends stay in the WAL until checkpoint() copies them into keel.db", async () => {
+    const store = openStore({ dir, retentionDays: 30, now: () => T0 });
+    for (let i = 0; i < 50; i++) await store.journal.put(record(`c${i}`, T0 + i));
+    const { walFrames, checkpointed } = store.checkpoint();
+    expect(walFrames).to.be.greaterThan(50);
+    expect(checkpointed).to.equal(walFrames);
+    store.close();
+    expect(store.checkpoint()).to.deep.equal({ walFrames: 0, checkpointed: 0 });
+  });
+
   it("deletes records older than the retention at open and, an hour on, in the write path", async () => {
     let now = T0;
     const store = openStore({ dir, retentionDays: 7, now: () => now });
