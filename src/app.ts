@@ -15,8 +15,6 @@ import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
-import { HISTORY_RESOLUTION_SECONDS } from "./adapters/store/historyTable.ts";
-import { openStore } from "./adapters/store/store.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
@@ -42,8 +40,9 @@ import type { HistoryStore } from "./ports/market.ts";
 import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
-import { fillHistory, type HistoryFillSummary } from "./runtime/historyFill.ts";
+import type { HistoryFillSummary } from "./runtime/historyFill.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
+import { openDaemonStore, openMarketHistory } from "./runtime/store.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
 export interface Target {
@@ -139,20 +138,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const { logger, metrics, shutdown, clock } = deps;
   const log = logger.child({ module: "app" });
   // The journal store first: a lost or damaged store stops the start before anything else runs.
-  const store = openStore({
-    dir: config.state.dir,
-    retentionDays: config.state.journalRetentionDays,
-    now: () => clock.now(),
-    onJournalWrite: (seconds, ok) => {
-      metrics.journalWrite.observe(seconds);
-      if (!ok) metrics.journalWriteFailures.inc();
-    },
-  });
-  shutdown.onClose("store", () => store.close());
-  if (store.legacy.files.length > 0 || store.legacy.quarantined.length > 0)
-    log.info({ ...store.legacy, store: store.path }, "journal day files imported into the store");
-  if (store.legacy.quarantined.length > 0)
-    log.error({ files: store.legacy.quarantined }, "journal day files did not parse and were moved aside");
+  const store = openDaemonStore(config.state, deps);
   const target = await resolveTarget(loaded, deps);
   // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.
   const chainClock = target.devnet ? shiftedClock(clock, target.devnet.genesisTime * 1000 - clock.now()) : clock;
@@ -198,25 +184,18 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     feeHistoryBlocks: 10,
   };
   const market = await createChainMarketReader(marketOptions, { provider, queue });
-  // Market history: one point per source per hour, `state.historyDays` deep, kept in the store for
-  // this chain (its genesis block tells one devnet from the next).
-  const historySeconds = config.state.historyDays * 86_400;
-  const genesis = await provider.getBlock(0);
-  const history = store.history({ chain: `${chainId}:${genesis?.hash ?? "unknown"}`, historySeconds });
-  log.info({ points: history.loaded, droppedOtherChain: history.dropped }, "market history loaded");
-  // Fill what the store lacks (the dataset, then past blocks) beside the ticks, with reads of its own.
-  const historyFill = fillHistory(
+  // Market history: one point per source per hour, kept in the store, filled beside the ticks.
+  const {
+    history,
+    fill: historyFill,
+    historySeconds,
+  } = await openMarketHistory(
+    { chainId, state: config.state, rateWindowSeconds: marketOptions.rateWindowSeconds },
     {
-      ...config.state.backfill,
-      historySeconds,
-      periodSeconds: HISTORY_RESOLUTION_SECONDS,
-      rateWindowSeconds: marketOptions.rateWindowSeconds,
-    },
-    {
-      history,
+      store,
+      provider,
+      vault: target.vault,
       reader: (backfillQueue) => createChainMarketReader(marketOptions, { provider, queue: backfillQueue }),
-      block: (tag) => provider.getBlock(tag),
-      vaultExistsAt: async (n) => (await provider.getCode(target.vault, n)) !== "0x",
       logger,
       signal: shutdown.signal,
     },

@@ -119,6 +119,49 @@ async function entriesOf(readings: readonly PastMarket[], wanted: ReadonlySet<nu
 }
 
 /**
+ * Hours from `last` down to `first` (newest first) in which some of the sources has no point. The
+ * current hour is the ticks' to record, so callers end at the one before it.
+ */
+function missingHours(
+  ids: readonly string[],
+  range: { first: number; last: number; periodSeconds: number },
+  history: ChainBackfillDeps["history"],
+): number[] {
+  const have = ids.map((id) => new Set(history.sourceTimes(id).map((t) => Math.floor(t / range.periodSeconds))));
+  const out: number[] = [];
+  for (let h = range.last; h >= range.first; h--) if (have.some((s) => !s.has(h))) out.push(h);
+  return out;
+}
+
+/**
+ * Reads the market at each hour's last block (cached by hour; null for an hour without a block). A
+ * read that fails where the vault has no code yet marks the start of its history, not a failure.
+ */
+function hourReader(blocks: BlockTimes, deps: ChainBackfillDeps, periodSeconds: number) {
+  const readings = new Map<number, PastMarket | null>();
+  let beforeVault = false;
+  return {
+    beforeVault: () => beforeVault,
+    async read(hour: number): Promise<PastMarket | null> {
+      const cached = readings.get(hour);
+      if (cached !== undefined) return cached;
+      const found = await blocks.atOrBefore((hour + 1) * periodSeconds - 1);
+      let r: PastMarket | null = null;
+      if (found && found.timestamp >= hour * periodSeconds) {
+        try {
+          r = await deps.readAt(found.number);
+        } catch (err) {
+          if (await deps.vaultExistsAt(found.number).catch(() => true)) throw err;
+          beforeVault = true;
+        }
+      }
+      readings.set(hour, r);
+      return r;
+    },
+  };
+}
+
+/**
  * Fills the hours of the last `days` that lack a point for some current source by reading past
  * blocks (one per hour: the last block of the hour), newest first, back to the vault's deployment or
  * until the node has no older state.
@@ -131,55 +174,37 @@ export async function backfillFromChain(opts: ChainBackfillOptions, deps: ChainB
   const genesis = { number: 0, timestamp: await deps.timestampOf(0) };
   const blocks = new BlockTimes(deps.timestampOf, genesis, head);
   const now = await deps.readAt(head.number);
-  const ids = now.sources.map((s) => s.id);
-  const have = ids.map((id) => new Set(deps.history.sourceTimes(id).map((t) => Math.floor(t / P))));
   const first = Math.max(Math.floor((head.timestamp - opts.days * 86_400) / P), Math.floor(genesis.timestamp / P));
-  const missing: number[] = [];
-  // The current hour is the ticks' to record.
-  for (let h = Math.floor(head.timestamp / P) - 1; h >= first; h--) if (have.some((s) => !s.has(h))) missing.push(h);
+  const missing = missingHours(
+    now.sources.map((s) => s.id),
+    { first, last: Math.floor(head.timestamp / P) - 1, periodSeconds: P },
+    deps.history,
+  );
   const base = Math.round(opts.rateWindowSeconds / P);
   const indexSources = now.sources.some((s) => s.index !== undefined);
-  const readings = new Map<number, PastMarket | null>();
+  const hourly = hourReader(blocks, deps, P);
   let stopped: string | undefined;
   let filledHours = 0;
   let points = 0;
   let oldest: number | undefined;
-
-  let beforeVault = false;
-  const read = async (hour: number): Promise<PastMarket | null> => {
-    const cached = readings.get(hour);
-    if (cached !== undefined) return cached;
-    const found = await blocks.atOrBefore((hour + 1) * P - 1);
-    // No block in that hour (a quiet chain): nothing to read for it.
-    let r: PastMarket | null = null;
-    if (found && found.timestamp >= hour * P) {
-      try {
-        r = await deps.readAt(found.number);
-      } catch (err) {
-        if (await deps.vaultExistsAt(found.number).catch(() => true)) throw err;
-        beforeVault = true;
-      }
-    }
-    readings.set(hour, r);
-    return r;
-  };
+  const iso = (hour: number | undefined) => (hour === undefined ? null : new Date(hour * P * 1000).toISOString());
 
   const chunk = opts.chunkHours ?? 72;
-  for (let i = 0; i < missing.length && !stopped && !beforeVault; i += chunk) {
+  for (let i = 0; i < missing.length && !stopped && !hourly.beforeVault(); i += chunk) {
     const hours = missing.slice(i, i + chunk);
     const got: PastMarket[] = [];
     try {
       for (const h of hours) {
         deps.signal.throwIfAborted();
-        const r = await read(h);
+        const r = await hourly.read(h);
         if (r) got.push(r);
-        if (beforeVault) break;
+        if (hourly.beforeVault()) break;
       }
       // The readings a rate window earlier, for share-price sources' rates (best effort: the oldest may be out of reach).
       if (indexSources) {
         for (const h of hours) {
           if (deps.signal.aborted) break;
-          const r = await read(h - base).catch(() => null);
+          const r = await hourly.read(h - base).catch(() => null);
           if (r) got.push(r);
         }
       }
@@ -194,11 +219,7 @@ export async function backfillFromChain(opts: ChainBackfillOptions, deps: ChainB
     filledHours += filled.size;
     for (const h of filled) oldest = Math.min(oldest ?? h, h);
     deps.logger.info(
-      {
-        filledHours,
-        missingHours: missing.length,
-        reachedBack: oldest === undefined ? null : new Date(oldest * P * 1000).toISOString(),
-      },
+      { filledHours, missingHours: missing.length, reachedBack: iso(oldest) },
       "market history backfill progress",
     );
   }
@@ -206,7 +227,7 @@ export async function backfillFromChain(opts: ChainBackfillOptions, deps: ChainB
     missingHours: missing.length,
     filledHours,
     points,
-    reachedBack: oldest === undefined ? null : new Date(oldest * P * 1000).toISOString(),
+    reachedBack: iso(oldest),
     ...(stopped ? { stopped } : {}),
   };
 }
