@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { acquireLock } from "../../src/runtime/lock.ts";
 import { readJournal, runKeel, startDaemon, tempStateDir } from "../support/daemon.ts";
 
 function configFile(text: string): string {
@@ -80,6 +81,8 @@ describe("keel process behaviour", function () {
     expect(last.outcome).to.equal("failed");
     expect(last.stages.at(-1)?.stage).to.equal("optimize");
     expect(records.some((r) => r.stages.some((s) => s.stage === "execute"))).to.equal(false);
-    expect(existsSync(join(stateDir, "keel.lock"))).to.equal(false);
+    // The kernel lock went with the process: the state directory can be locked again.
+    expect(existsSync(join(stateDir, "keel.pid"))).to.equal(false);
+    acquireLock(stateDir).release();
   });
 });
