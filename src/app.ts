@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
@@ -42,6 +41,7 @@ import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
+import { claimStateDir } from "./runtime/stateDir.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
 export interface Target {
@@ -88,9 +88,8 @@ export interface AppDeps {
 async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
   const { config } = loaded;
   if (loaded.devnet) {
-    // Each devnet is a brand-new chain: intents and proposals of an earlier devnet refer to nothing.
-    for (const stale of ["intents.json", "proposals"])
-      rmSync(join(config.state.dir, stale), { recursive: true, force: true });
+    // Each devnet is a brand-new chain: a devnet's own directory is reset; any other is refused untouched.
+    claimStateDir(config.state.dir, { kind: "devnet" });
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {
@@ -116,6 +115,7 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
       { path: "execution.keeper", message: "required" },
     ]);
   }
+  claimStateDir(config.state.dir, { kind: "live", chainId: config.chain.chainId });
   return {
     rpcUrls: config.chain.rpcUrls.map((ref) => readSecret(ref)),
     vault,

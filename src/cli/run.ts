@@ -1,5 +1,6 @@
 import { type App, createApp } from "../app.ts";
-import { loadConfig } from "../config/load.ts";
+import { assertNoDevnetFallback, loadConfig } from "../config/load.ts";
+import { ConfigError } from "../domain/errors.ts";
 import { type Health, startHttpServer } from "../observability/http.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -22,7 +23,14 @@ export interface RunOptions {
 
 /** `keel run`: load config, take the lock, build the app, serve HTTP, tick until stopped. */
 export async function runCommand(opts: RunOptions): Promise<void> {
+  // Installations (the Docker image) set KEEL_REQUIRE_CONFIG=1: no config there is a mistake, not a devnet demo.
+  if (opts.config === undefined && process.env.KEEL_REQUIRE_CONFIG === "1") {
+    throw new ConfigError("no --config given, and KEEL_REQUIRE_CONFIG=1 forbids the embedded devnet here", [
+      { path: "--config", message: "required: mount the config (e.g. /etc/keel/keel.yaml) and pass --config" },
+    ]);
+  }
   const loaded = loadConfig(opts.config);
+  assertNoDevnetFallback(loaded);
   const { config } = loaded;
   const logger = createLogger(config.log);
   const lock = acquireLock(config.state.dir);

@@ -1,7 +1,7 @@
 // Deployment files: the systemd unit verifies, the Dockerfile copies only what exists, the install
 // script and the container entrypoint run outside their real environments.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -126,6 +126,39 @@ describe("deployment: Docker", () => {
         const rel = src.replace(/^\/build\//, "");
         expect(made.has(rel) || existsSync(join(ROOT, rel)), `${rel} (${line})`).to.equal(true);
       }
+    }
+  });
+
+  it("the image refuses to start without a config (its default command and a bare `run`): exit 1, no state written", function () {
+    this.timeout(60_000);
+    const ins = instructions();
+    const runtime = ins.slice(ins.findLastIndex((l) => l.startsWith("FROM ")));
+    const env: Record<string, string> = {};
+    for (const l of runtime.filter((x) => x.startsWith("ENV ")))
+      for (const m of l.slice(4).matchAll(/([A-Z0-9_]+)=(\S+)/g)) env[m[1]!] = m[2]!;
+    const argv = (name: string) =>
+      JSON.parse(runtime.find((l) => l.startsWith(`${name} `))!.slice(name.length + 1)) as string[];
+    const entry = argv("ENTRYPOINT").map((a) => (a === "node" ? process.execPath : a.replace("/opt/keel/", ROOT)));
+    for (const cmd of [argv("CMD"), ["run"]]) {
+      const state = mkdtempSync(join(tmpdir(), "keel-image-"));
+      const r = spawnSync(entry[0]!, [...entry.slice(1), ...cmd], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 30_000,
+        // The image's environment, with its paths and address moved to this machine's loopback.
+        env: {
+          PATH: process.env.PATH,
+          ...env,
+          KEEL__STATE__DIR: state,
+          HOME: state,
+          KEEL__HTTP__HOST: "127.0.0.1",
+          KEEL__HTTP__PORT: "0",
+        },
+      });
+      expect(r.status, `${cmd.join(" ")}: ${r.stderr}`).to.equal(1);
+      expect(r.stderr).to.contain("config");
+      expect(readdirSync(state), cmd.join(" ")).to.deep.equal([]);
+      rmSync(state, { recursive: true, force: true });
     }
   });
 
