@@ -1,6 +1,6 @@
 import { type App, createApp } from "../app.ts";
-import { assertNoDevnetFallback, loadConfig } from "../config/load.ts";
-import { ConfigError } from "../domain/errors.ts";
+import { assertNoDevnetFallback, type LoadedConfig, loadConfig } from "../config/load.ts";
+import { ConfigError, describeError } from "../domain/errors.ts";
 import { type Health, startHttpServer } from "../observability/http.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -38,11 +38,40 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   shutdown.onClose("lock", () => lock.release());
   const removeSignals = installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
   shutdown.onClose("signals", removeSignals);
+  shutdown.onClose("reload", onReload(loaded, opts, logger));
   try {
     await runDaemon(loaded, opts, logger, shutdown);
   } finally {
     await shutdown.close("stopped");
   }
+}
+
+/**
+ * SIGHUP (`systemctl reload keel`): re-read and validate the config file and log whether it changed.
+ * The running daemon keeps the config it started with (its stores, keys and chain are built from it);
+ * a changed config takes effect on restart. Returns the remover.
+ */
+function onReload(loaded: LoadedConfig, opts: RunOptions, logger: Logger): () => void {
+  const log = logger.child({ module: "reload" });
+  const handler = () => {
+    try {
+      const next = loadConfig(opts.config);
+      assertNoDevnetFallback(next);
+      if (next.hash === loaded.hash) log.info({ configHash: loaded.hash }, "SIGHUP: config unchanged");
+      else
+        log.warn(
+          { configHash: loaded.hash, newConfigHash: next.hash },
+          "SIGHUP: config changed on disk; restart keel to apply it (systemctl restart keel)",
+        );
+    } catch (err) {
+      log.error(
+        { err: describeError(err).message, issues: err instanceof ConfigError ? err.issues : [] },
+        "SIGHUP: config on disk is invalid; keel keeps running with the config it started with",
+      );
+    }
+  };
+  process.on("SIGHUP", handler);
+  return () => void process.off("SIGHUP", handler);
 }
 
 async function runDaemon(

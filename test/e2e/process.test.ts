@@ -65,6 +65,23 @@ describe("keel process behaviour", function () {
     }
   });
 
+  it("SIGHUP (a reload) keeps the daemon running, re-reads the config and says whether a restart is needed", async () => {
+    const config = configFile("strategy:\n  horizonDays: 7\n");
+    const d = await startDaemon({ args: ["--config", config] });
+    try {
+      writeFileSync(config, "strategy:\n  horizonDays: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the reload log line", () => /config changed on disk/.test(d.stderr()));
+      writeFileSync(config, "strategy:\n  horizonDayz: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the invalid-config log line", () => /config on disk is invalid/.test(d.stderr()));
+      expect(d.child.exitCode).to.equal(null);
+      expect((await fetch(`${d.runtime.httpUrl}/healthz`)).status).to.equal(200);
+    } finally {
+      expect(await d.stop("SIGTERM")).to.equal(0);
+    }
+  });
+
   it("SIGTERM in the middle of a tick exits 0 with the journal intact", async () => {
     const stateDir = tempStateDir();
     const marker = join(stateDir, "failpoint.marker");

@@ -1,7 +1,17 @@
 // Deployment files: the systemd unit verifies, the Dockerfile copies only what exists, the install
 // script and the container entrypoint run outside their real environments.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -44,6 +54,54 @@ describe("deployment: systemd", () => {
       expect(directive(k), k).to.deep.equal([v]);
     }
     expect(directive("Environment")).to.include("KEEL__STATE__DIR=/var/lib/keel");
+  });
+
+  it("systemctl reload does not stop keel: no ExecReload that sends SIGTERM (a reload is a SIGHUP at most)", () => {
+    for (const cmd of directive("ExecReload")) {
+      expect(cmd, "ExecReload").to.not.match(/-(TERM|KILL|INT)\b|SIGTERM|SIGINT/);
+      expect(cmd, "ExecReload").to.match(/-HUP\b/);
+    }
+  });
+
+  it("the keel user can read its config: /etc/keel is made root:keel 0750 by the installer, and the unit does not remake it root-only", function () {
+    // systemd makes a ConfigurationDirectory root:root whatever its mode, which locks the keel user out.
+    expect(directive("ConfigurationDirectory"), "ConfigurationDirectory").to.deep.equal([]);
+    const dry = spawnSync(
+      "bash",
+      ["scripts/install-systemd.sh", "--dry-run", "--no-start", "--node", process.execPath],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(dry.status, dry.stderr).to.equal(0);
+    const dirLine = dry.stdout.split("\n").find((l) => /^\+ install -d .*\/etc\/keel$/.test(l));
+    expect(dirLine, dry.stdout).to.equal("+ install -d -m 0750 -o root -g keel /etc/keel");
+    expect(dry.stdout).to.contain("+ install -m 0640 -o root -g keel /dev/null /etc/keel/keel.yaml");
+    if (process.getuid?.() !== 0 || spawnSync("sh", ["-c", "command -v setpriv"]).status !== 0) {
+      console.log("    (skipped the permission check: needs root and setpriv)");
+      this.skip();
+    }
+    // The same modes on a real tree: a process with the service's group (and no other) reads the config.
+    const root = mkdtempSync(join(tmpdir(), "keel-etc-"));
+    try {
+      const etc = join(root, "keel");
+      const gid = 4242;
+      mkdirSync(etc);
+      writeFileSync(join(etc, "keel.yaml"), "log: { level: info }\n");
+      chmodSync(root, 0o755);
+      chownSync(etc, 0, gid);
+      chmodSync(etc, 0o750);
+      chownSync(join(etc, "keel.yaml"), 0, gid);
+      chmodSync(join(etc, "keel.yaml"), 0o640);
+      const asService = (g: number) =>
+        spawnSync("setpriv", ["--reuid=4242", `--regid=${g}`, "--clear-groups", "cat", join(etc, "keel.yaml")], {
+          encoding: "utf8",
+        });
+      expect(asService(gid).status, asService(gid).stderr).to.equal(0);
+      // What the old unit did (root:root 0750): the service user is locked out.
+      chownSync(etc, 0, 0);
+      expect(asService(gid).status).to.not.equal(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("passes systemd-analyze verify", function () {
@@ -90,6 +148,18 @@ describe("deployment: Docker", () => {
     expect(ins.find((l) => l.startsWith("HEALTHCHECK "))).to.contain("/healthz");
     expect(ins.some((l) => l.includes("npm prune --omit=dev") || l.includes("npm ci --omit=dev"))).to.equal(true);
     expect(ins.some((l) => l.includes("hardhat build"))).to.equal(true);
+  });
+
+  it(".dockerignore keeps deploy/ (where the config and secrets go) and env files out of the build context", () => {
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    expect(
+      ignored.some((p) => ["deploy", "deploy/", "/deploy", "deploy/**"].includes(p)),
+      ignored.join(" "),
+    ).to.equal(true);
+    expect(ignored).to.include("**/*.env");
   });
 
   it("copies from the build context only files that exist and are not docker-ignored", () => {
