@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { KeelError } from "../domain/errors.ts";
+import { isTemporary, KeelError } from "../domain/errors.ts";
 
 /** An exclusive lock on a state directory, held for the life of the process. */
 export interface ProcessLock {
@@ -26,14 +26,17 @@ function holderPid(dir: string): number | undefined {
   }
 }
 
+/** SQLite results that an unwritable or unusable directory gives: READONLY, CANTOPEN, AUTH, NOTADB. */
+const SQLITE_PERMANENT = new Set([8, 14, 23, 26]);
+
 function openFailed(dir: string, err: unknown): KeelError {
   const e = err as NodeJS.ErrnoException & { errcode?: number };
-  const code = e.code === "ERR_SQLITE_ERROR" ? `sqlite ${e.errcode ?? "?"}` : (e.code ?? "error");
+  const sqlite = e.code === "ERR_SQLITE_ERROR";
+  const code = sqlite ? `sqlite ${e.errcode ?? "?"}` : (e.code ?? "error");
   // Permissions and read-only file systems do not heal by restarting: exit 1, not a restart loop.
-  const permanent =
-    /EACCES|EPERM|EROFS|sqlite (8|14|23)\b/.test(code) || /readonly|unable to open|denied/i.test(e.message ?? "");
+  const retryable = sqlite ? !SQLITE_PERMANENT.has(e.errcode ?? -1) : isTemporary(err);
   return new KeelError("STATE_LOCK_FAILED", `cannot take the lock on state directory ${dir}: ${code}`, {
-    retryable: !permanent,
+    retryable,
     context: { dir, error: code },
   });
 }

@@ -82,6 +82,21 @@ describe("keel process behaviour", function () {
     }
   });
 
+  it("explain with a malformed id against a running daemon exits 1 (not 75); status reads that daemon", async () => {
+    const d = await startDaemon();
+    try {
+      const env = { KEEL__STATE__DIR: d.stateDir };
+      const bad = await runKeel(["explain", "not a decision id!"], env);
+      expect(bad.code, bad.stderr).to.equal(1);
+      expect(bad.stderr).to.contain("DECISION_NOT_FOUND");
+      const status = await runKeel(["status", "--json"], env);
+      expect(status.code, status.stderr).to.equal(0);
+      expect((JSON.parse(status.stdout) as { daemon: string }).daemon).to.equal("running");
+    } finally {
+      expect(await d.stop()).to.equal(0);
+    }
+  });
+
   it("SIGTERM in the middle of a tick exits 0 with the journal intact", async () => {
     const stateDir = tempStateDir();
     const marker = join(stateDir, "failpoint.marker");

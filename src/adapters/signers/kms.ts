@@ -40,6 +40,13 @@ export interface KmsSignerDeps {
 
 function kmsError(op: string, err: unknown): KeelError {
   const name = (err as { name?: string })?.name ?? "Error";
+  // No credentials, or credentials KMS does not accept, do not appear by retrying: exit 1.
+  if (/CredentialsProviderError|UnrecognizedClient|InvalidSignature|InvalidClientTokenId|ExpiredToken/.test(name)) {
+    return new KeelError("KMS_CREDENTIALS", `KMS ${op} failed: no usable AWS credentials (${name})`, {
+      retryable: false,
+      context: { op, error: redact(name) },
+    });
+  }
   const retryable = !/NotFound|InvalidKey|Disabled|AccessDenied|KMSInvalidState|UnsupportedOperation/.test(name);
   return new KeelError("KMS_UNAVAILABLE", `KMS ${op} failed: ${name}`, {
     retryable,

@@ -214,6 +214,31 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(store.get("safe-kms")?.state).to.equal("final");
   });
 
+  it("execute of a proposal that would revert now exits 1 (PROPOSAL_WOULD_FAIL), sending nothing", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-revert", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
+    const nonce = await f.provider.getTransactionCount(owners[2]!.address);
+    try {
+      const err = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`).catch((e: unknown) => e)) as {
+        code?: number;
+        stderr?: string;
+      };
+      expect(err.code, err.stderr).to.equal(1);
+      expect(err.stderr).to.contain("PROPOSAL_WOULD_FAIL");
+      expect(await f.provider.getTransactionCount(owners[2]!.address)).to.equal(nonce);
+    } finally {
+      await f.provider.send("hardhat_impersonateAccount", [safe]);
+      await f.provider.send("hardhat_setBalance", [safe, "0x56BC75E2D63100000"]);
+      await (await f.vault.connect(new JsonRpcSigner(f.provider, safe)).getFunction("unpause")()).wait();
+      await f.provider.send("hardhat_stopImpersonatingAccount", [safe]);
+      await rejectAt(proposals.get(hash)!.tx.nonce);
+      await review();
+    }
+  });
+
   it("refuses a signature from a key that is not an owner", async () => {
     const intent = depositIntent(f, "safe-stranger", "10");
     const action = await executor().execute(intent, signal);

@@ -112,6 +112,33 @@ describe("pause and unpause with every key type (keystore, raw env key, KMS)", f
     });
   }
 
+  it("missing KMS credentials exit 1 (not retryable), with nothing sent", async () => {
+    const config = join(dir, "kms-no-creds.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        chain: { chainId: 31337, rpcUrls: [{ env: "KEEL_TEST_RPC" }] },
+        contracts: { vault: f.deployment.vault, allocator: f.deployment.allocator },
+        state: { dir: join(dir, "state-no-creds") },
+        execution: { guardian: specs.KMS("guardian") },
+      }),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "" };
+    for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"]) delete env[k];
+    // No instance-metadata lookups (they would leave this machine); no shared credentials files.
+    Object.assign(env, {
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
+      AWS_CONFIG_FILE: join(dir, "none"),
+    });
+    const err = (await run(process.execPath, ["src/main.ts", "pause", "--config", config], { cwd: ROOT, env }).catch(
+      (e: unknown) => e,
+    )) as { code?: number; stderr?: string };
+    expect(err.code, err.stderr).to.equal(1);
+    expect(err.stderr).to.contain("credentials");
+    expect(await f.vault.getFunction("paused")()).to.equal(false);
+  });
+
   it("the risk gate's kill switch (pause-on-trigger) pauses with a KMS guardian, the transaction from the KMS key", async () => {
     const guardian = await createSigner(
       { type: "kms", keyId: "alias/guardian", region: "us-east-1", endpoint: kms.endpoint },
