@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
 import { chainExecutionGate } from "./adapters/chain/gate.ts";
@@ -42,6 +40,7 @@ import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import type { HistoryFillSummary } from "./runtime/historyFill.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
+import { claimStateDir } from "./runtime/stateDir.ts";
 import { openDaemonStore, openMarketHistory } from "./runtime/store.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
@@ -93,9 +92,6 @@ export interface AppDeps {
 async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
   const { config } = loaded;
   if (loaded.devnet) {
-    // Each devnet is a brand-new chain: intents and proposals of an earlier devnet refer to nothing.
-    for (const stale of ["intents.json", "proposals"])
-      rmSync(join(config.state.dir, stale), { recursive: true, force: true });
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {
@@ -137,7 +133,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const { config } = loaded;
   const { logger, metrics, shutdown, clock } = deps;
   const log = logger.child({ module: "app" });
-  // The journal store first: a lost or damaged store stops the start before anything else runs.
+  // Before any state in it is read: each devnet is a brand-new chain, so a devnet's own directory is
+  // reset and any other refused untouched; a live start refuses a devnet's or another chain's.
+  claimStateDir(config.state.dir, loaded.devnet ? { kind: "devnet" } : { kind: "live", chainId: config.chain.chainId });
+  // Then the journal store: a lost or damaged store stops the start before anything else runs.
   const store = openDaemonStore(config.state, deps);
   const target = await resolveTarget(loaded, deps);
   // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.

@@ -11,29 +11,37 @@ import { readRuntime } from "../runtime/runtimeFile.ts";
 const DAEMON_TIMEOUT_MS = 2_000;
 
 /**
- * The daemon's API base URL: the one the running daemon published in its state directory, else the
- * configured address (a wildcard bind address is reached on loopback).
+ * The API base URL of the daemon running on this state directory, from the `runtime.json` it
+ * publishes there (a wildcard bind address is reached on loopback). Undefined when none is
+ * published: the configured port may well be another keel's, so it is never asked.
  */
-export function daemonUrl(config: LoadedConfig["config"]): string {
+export function daemonUrl(config: LoadedConfig["config"]): string | undefined {
   const published = readRuntime(config.state.dir)?.httpUrl;
-  if (published) return published.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//127.0.0.1:");
-  const host = ["0.0.0.0", "::", "[::]"].includes(config.http.host) ? "127.0.0.1" : config.http.host;
-  return `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${config.http.port}`;
+  return published?.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//127.0.0.1:");
 }
 
-/** Reads a JSON document from the daemon; undefined when the daemon is not reachable, null on 404. */
+/** What the ops commands say when no daemon publishes in the state directory. */
+export function noDaemonNote(stateDir: string): string {
+  return `no daemon runs on ${stateDir} (no runtime.json there)`;
+}
+
+/**
+ * Reads a JSON document from the daemon; undefined when there is no daemon or it is not reachable,
+ * null when it has no such document (404) or refuses the request as malformed (400: a bad id).
+ */
 export async function fetchDaemon<T>(
-  base: string,
+  base: string | undefined,
   path: string,
   fetchImpl: typeof fetch = fetch,
 ): Promise<T | null | undefined> {
+  if (base === undefined) return undefined;
   let res: Response;
   try {
     res = await fetchImpl(`${base}${path}`, { signal: AbortSignal.timeout(DAEMON_TIMEOUT_MS) });
   } catch {
     return undefined;
   }
-  if (res.status === 404) return null;
+  if (res.status === 404 || res.status === 400) return null;
   if (!res.ok)
     throw new KeelError("DAEMON_API_ERROR", `the daemon answered ${path} with HTTP ${res.status}`, { retryable: true });
   return (await res.json()) as T;
@@ -42,7 +50,8 @@ export async function fetchDaemon<T>(
 /** What the ops commands read: the daemon's API when it runs, the journal files otherwise. */
 export interface OpsSource {
   readonly loaded: LoadedConfig;
-  readonly base: string;
+  /** The daemon's API, when one publishes in the state directory. */
+  readonly base: string | undefined;
   /** The journal store's file (for messages). */
   readonly journalPath: string;
   /** Status from the daemon; undefined when it is not reachable. */

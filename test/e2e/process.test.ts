@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { acquireLock } from "../../src/runtime/lock.ts";
 import { readJournal, runKeel, startDaemon, storeIntegrity, tempStateDir } from "../support/daemon.ts";
 
 function configFile(text: string): string {
@@ -64,6 +65,38 @@ describe("keel process behaviour", function () {
     }
   });
 
+  it("SIGHUP (a reload) keeps the daemon running, re-reads the config and says whether a restart is needed", async () => {
+    const config = configFile("strategy:\n  horizonDays: 7\n");
+    const d = await startDaemon({ args: ["--config", config] });
+    try {
+      writeFileSync(config, "strategy:\n  horizonDays: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the reload log line", () => /config changed on disk/.test(d.stderr()));
+      writeFileSync(config, "strategy:\n  horizonDayz: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the invalid-config log line", () => /config on disk is invalid/.test(d.stderr()));
+      expect(d.child.exitCode).to.equal(null);
+      expect((await fetch(`${d.runtime.httpUrl}/healthz`)).status).to.equal(200);
+    } finally {
+      expect(await d.stop("SIGTERM")).to.equal(0);
+    }
+  });
+
+  it("explain with a malformed id against a running daemon exits 1 (not 75); status reads that daemon", async () => {
+    const d = await startDaemon();
+    try {
+      const env = { KEEL__STATE__DIR: d.stateDir };
+      const bad = await runKeel(["explain", "not a decision id!"], env);
+      expect(bad.code, bad.stderr).to.equal(1);
+      expect(bad.stderr).to.contain("DECISION_NOT_FOUND");
+      const status = await runKeel(["status", "--json"], env);
+      expect(status.code, status.stderr).to.equal(0);
+      expect((JSON.parse(status.stdout) as { daemon: string }).daemon).to.equal("running");
+    } finally {
+      expect(await d.stop()).to.equal(0);
+    }
+  });
+
   it("SIGTERM in the middle of a tick exits 0 with the journal intact", async () => {
     const stateDir = tempStateDir();
     const marker = join(stateDir, "failpoint.marker");
@@ -78,6 +111,8 @@ describe("keel process behaviour", function () {
     expect(last.outcome).to.equal("failed");
     expect(last.stages.at(-1)?.stage).to.equal("optimize");
     expect(records.some((r) => r.stages.some((s) => s.stage === "execute"))).to.equal(false);
-    expect(existsSync(join(stateDir, "keel.lock"))).to.equal(false);
+    // The kernel lock went with the process: the state directory can be locked again.
+    expect(existsSync(join(stateDir, "keel.pid"))).to.equal(false);
+    acquireLock(stateDir).release();
   });
 });
