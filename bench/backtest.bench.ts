@@ -4,9 +4,9 @@
 // first BENCH_KEEL_DAYS days of the two years (default 14; 730 for the whole span, which takes long) and
 // the `equal` baseline over all of it, so the per-step cost of the replay itself is visible too.
 import { createHighsSolver } from "../src/adapters/highs/highsSolver.ts";
-import { backtestConfigSchema, backtestRisk } from "../src/backtest/config.ts";
 import { runStrategy } from "../src/backtest/engine.ts";
 import { syntheticDataset } from "../src/backtest/synthetic.ts";
+import { parseConfig } from "../src/config/load.ts";
 import { createBaseline } from "../src/ml/baselines.ts";
 import { createOptimizeStage } from "../src/pipeline/optimize/optimize.ts";
 import type { OptimizeInput } from "../src/pipeline/types.ts";
@@ -41,13 +41,10 @@ async function throughput(sources: number, strategy: "keel" | "equal", days: num
     rateStepSeconds: 3_600,
     seed: 3,
   });
-  const config = backtestConfigSchema.parse({ forecaster: "ema", lookbackDays: 60 });
-  const risk = {
-    ...backtestRisk(config),
-    maxWeightPerSourceBps: 3_000,
-    minIdleBps: config.strategy.minIdleBps,
-    baseAsset: "USDC",
-  };
+  const { config, hash } = parseConfig(
+    { model: { baseline: "ema" }, state: { historyDays: 60 }, strategy: { maxWeightPerSourceBps: 3_000 } },
+    "bench",
+  );
   const steps = days * 24;
   const t0 = performance.now();
   await runStrategy(
@@ -59,10 +56,9 @@ async function throughput(sources: number, strategy: "keel" | "equal", days: num
       capitalUsd: 10_000_000,
       strategies: [strategy],
       config,
-      risk,
-      configHash: "bench",
+      configHash: hash,
     },
-    { data, pools: data.pools, baseline: createBaseline("ema"), solver },
+    { data, pools: data.pools, forecasters: { model: undefined, baseline: createBaseline("ema") }, solver },
     signal,
   );
   const seconds = (performance.now() - t0) / 1000;

@@ -17,6 +17,7 @@ import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { openJournal } from "./adapters/journal/lowdbJournal.ts";
 import { memoryHistoryStore } from "./adapters/memory/historyStore.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { type StageOptions, stageOptions } from "./composition/stageOptions.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
@@ -65,6 +66,8 @@ export interface App {
   readonly journal: Journal;
   readonly metrics: Metrics;
   readonly execution: Execution;
+  /** The options the stages were built with (`stageOptions`, shared with the backtest). */
+  readonly stageOptions: StageOptions;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
   tick(trigger: DecisionRecord["trigger"]): Promise<DecisionRecord | undefined>;
   /** Reads the vault's pause state and updates the kill-switch gauges. */
@@ -190,7 +193,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const historySeconds = config.state.historyDays * 86_400;
   const history = memoryHistoryStore({ maxPointsPerSeries: historySeconds / 3_600, resolutionSeconds: 3_600 });
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
-  const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
+  const options = stageOptions(config, { baseAsset: market.baseAsset });
+  const { model, modelUnavailableReason, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
 
   const baseAsset = market.baseAsset;
@@ -225,41 +229,18 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
   };
   const plain: Stages = {
-    ingest: createIngestStage(
-      {
-        expectedChainId: chainId,
-        maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
-        lookbackSeconds: historySeconds,
-        maxAccountingGapBps: 1,
-      },
-      { market, history, clock: chainClock },
-    ),
-    predict: createPredictStage(
-      {
-        horizonDays: config.strategy.horizonDays,
-        driftHorizons: config.model.driftHorizons,
-        driftMinSamples: config.model.driftMinSamples,
-      },
-      {
-        model,
-        ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
-        baseline,
-      },
-    ),
-    riskGate: createRiskGateStage(
-      {
-        ...config.risk,
-        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
-        minIdleBps: config.strategy.minIdleBps,
-        baseAsset: baseAsset.symbol,
-      },
-      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },
-    ),
-    optimize: createOptimizeStage(
-      { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },
-      { solver: createHighsSolver() },
-    ),
-    gasCheck: createGasCheckStage(config.strategy, {
+    ingest: createIngestStage(options.ingest, { market, history, clock: chainClock }),
+    predict: createPredictStage(options.predict, {
+      model,
+      ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+      baseline,
+    }),
+    riskGate: createRiskGateStage(options.riskGate, {
+      ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
+      clock: chainClock,
+    }),
+    optimize: createOptimizeStage(options.optimize, { solver: createHighsSolver() }),
+    gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
     }),
@@ -281,6 +262,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     journal,
     metrics,
     execution,
+    stageOptions: options,
     headBlock: () => provider.getBlockNumber(),
     async watchPause() {
       const paused = (await vault.getFunction("paused")()) as boolean;

@@ -1,4 +1,5 @@
 import { type BacktestDeps, type BacktestOptions, runStrategy, type StrategyRun } from "./engine.ts";
+import { knownView } from "./known.ts";
 import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts";
 
 /** What keel's decisions looked like over the run. */
@@ -12,6 +13,8 @@ export interface KeelSummary {
   /** Ticks where the risk gate froze or forced the exit of at least one source, or halted. */
   readonly risk_interventions: number;
   readonly forecaster: string;
+  /** Why the configured model did not serve (missing, failed, or trained on data after the start). */
+  readonly model_fallback?: string;
 }
 
 /** A whole backtest: every strategy replayed, with metrics. */
@@ -20,7 +23,7 @@ export interface BacktestResult {
   readonly metrics: Record<string, StrategyMetrics>;
   /** Net APY and max drawdown in USD terms (a depeg of the base asset itself counts). */
   readonly usdTerms: Record<string, { net_apy_pct: number; max_drawdown_pct: number }>;
-  /** Annualised volatility of the per-step returns, %, by strategy (kept out of the documented shape). */
+  /** Annualised volatility of daily returns, %, by strategy (kept out of the documented shape). */
   readonly volatilityPct: Record<string, number>;
   readonly keel?: KeelSummary;
   /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
@@ -35,9 +38,9 @@ export async function runBacktest(
 ): Promise<BacktestResult> {
   const runs: StrategyRun[] = [];
   const pegReads: Record<string, number> = {};
+  const shared = { ...deps, known: deps.known ?? knownView(deps.data) };
   for (const name of o.strategies) {
-    const onStep = deps.onStep;
-    const run = await runStrategy(name, o, { ...deps, ...(onStep ? { onStep } : {}) }, signal, (reads) => {
+    const run = await runStrategy(name, o, shared, signal, (reads) => {
       for (const [s, n] of reads) pegReads[s] = Math.max(pegReads[s] ?? 0, n);
     });
     runs.push(run);
@@ -45,7 +48,7 @@ export async function runBacktest(
   const raw: Record<string, StrategyMetrics> = {};
   const usdTerms: BacktestResult["usdTerms"] = {};
   const volatilityPct: Record<string, number> = {};
-  const mo = { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct };
+  const mo = { horizonDays: o.config.strategy.horizonDays };
   for (const run of runs) {
     const { volatility_pct, ...metrics } = strategyMetrics(run, deps.data, mo);
     raw[run.name] = metrics;
@@ -59,12 +62,12 @@ export async function runBacktest(
     metrics: withCapture(raw),
     usdTerms,
     volatilityPct,
-    ...(keelRun ? { keel: summariseKeel(keelRun) } : {}),
+    ...(keelRun ? { keel: summariseKeel(keelRun, deps.forecasters.modelUnavailableReason) } : {}),
     pegReads,
   };
 }
 
-function summariseKeel(run: StrategyRun): KeelSummary {
+function summariseKeel(run: StrategyRun, modelFallback: string | undefined): KeelSummary {
   const halts: Record<string, number> = {};
   let interventions = 0;
   let forecaster = "";
@@ -83,5 +86,6 @@ function summariseKeel(run: StrategyRun): KeelSummary {
     halts,
     risk_interventions: interventions,
     forecaster,
+    ...(modelFallback ? { model_fallback: modelFallback } : {}),
   };
 }
