@@ -97,18 +97,25 @@ export function greedyPolicy(o: PolicyOptions & { trailingDays: number }): Polic
 }
 
 /**
- * `topk`: the sources with the best current rate, each up to the weight cap (as many as it takes to place
- * all but the idle buffer). Checked every step; a held source is replaced by an outside one, or two held
- * sources change places, only when the better one's current rate is higher by `hysteresisPct` points.
+ * `topk`: the sources with the best current rate — averaged, time-weighted, with the `windowHours − 1` hours
+ * before it, so that one noisy hour does not count — each up to the weight cap (as many as it takes to place all but the idle
+ * buffer). Checked every step; a held source is replaced by an outside one, or two held sources change
+ * places, only when the better one's rate is higher by `hysteresisPct` points.
  */
-export function topkPolicy(o: PolicyOptions & { hysteresisPct: number }): Policy {
+export function topkPolicy(o: PolicyOptions & { hysteresisPct: number; windowHours: number }): Policy {
   let held: string[] = [];
   return {
     name: "topk",
     async decide(ctx) {
       const ids = liveIds(ctx);
       if (ids.length === 0) return undefined;
-      const rate = new Map(ctx.snapshot.sources.map((s) => [s.id, s.aprPct]));
+      const now = new Map(ctx.snapshot.sources.map((s) => [s.id, s.aprPct]));
+      const past = (id: string) =>
+        timeWeightedMean(ctx.market.data.rates.get(id) ?? [], ctx.t - (o.windowHours - 1) * 3_600, ctx.t);
+      // The last `windowHours`: the hours before now as they were, and the coming hour at the current rate.
+      const rate = new Map(
+        ids.map((id) => [id, ((o.windowHours - 1) * past(id) + (now.get(id) ?? 0)) / o.windowHours]),
+      );
       const r = (id: string) => rate.get(id) ?? Number.NEGATIVE_INFINITY;
       const k = Math.min(ids.length, Math.ceil((1 - o.minIdleWeight) / o.maxWeight - 1e-9));
       const ranked = [...ids].sort((a, b) => r(b) - r(a));

@@ -56,8 +56,11 @@ export interface BacktestDeps {
   /** The same, stamped with when each row is known (`knownView`); derived from `data` when absent. */
   readonly known?: Dataset;
   readonly pools: readonly PoolInfo[];
-  readonly forecasters: Forecasters;
+  /** keel's forecasters (the reference strategies need none). */
+  readonly forecasters?: Forecasters;
   readonly solver?: LpSolver;
+  /** Every allocation through the LP solver, no closed form: the reference path (results are the same). */
+  readonly reference?: boolean;
   readonly onStep?: (strategy: StrategyName, step: number, steps: number) => void;
 }
 
@@ -117,11 +120,13 @@ function keelTick(
     },
   );
   const journal = memoryJournal();
+  if (!deps.forecasters) throw new KeelError("BAD_INPUT", "the keel strategy needs its forecasters");
   const { stages, clock } = keelStages(backtestStageOptions(c), {
     market,
     history,
     forecasters: deps.forecasters,
     ...(deps.solver ? { solver: deps.solver } : {}),
+    closedForm: deps.reference !== true,
   });
   return async (i) => {
     const id = `keel-${i}`;
@@ -158,7 +163,12 @@ function policyFor(name: Exclude<StrategyName, "keel">, o: BacktestOptions, deps
     case "greedy":
       return greedyPolicy({ ...base, rebalanceDays: bt.greedyRebalanceDays, trailingDays: bt.greedyTrailingDays });
     case "topk":
-      return topkPolicy({ ...base, rebalanceDays: 1, hysteresisPct: bt.topkHysteresisPct });
+      return topkPolicy({
+        ...base,
+        rebalanceDays: 1,
+        hysteresisPct: bt.topkHysteresisPct,
+        windowHours: bt.topkWindowHours,
+      });
     case "static-mvo":
       return staticMvoPolicy({
         ...base,

@@ -47,6 +47,8 @@ export interface KeelStageDeps {
   readonly history: HistoryStore;
   readonly forecasters: Forecasters;
   readonly solver?: LpSolver;
+  /** Solve one-source allocations in closed form (as the daemon does); false sends every one to the solver. */
+  readonly closedForm?: boolean;
 }
 
 /**
@@ -65,7 +67,10 @@ export function keelStages(options: StageOptions, deps: KeelStageDeps): { stages
       baseline: forecasters.baseline,
     }),
     riskGate: createRiskGateStage(options.riskGate, { clock }),
-    optimize: createOptimizeStage(options.optimize, deps.solver ? { solver: deps.solver } : {}),
+    optimize: createOptimizeStage(options.optimize, {
+      ...(deps.solver ? { solver: deps.solver } : {}),
+      closedForm: deps.closedForm !== false,
+    }),
     gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createModelGasEstimator(options.optimize.gasModel),
       rebalanceTimes: async () => market.rebalances.map((r) => r.t),

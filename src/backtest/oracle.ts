@@ -4,10 +4,9 @@ import { type GasModelOptions, modelGasUnits } from "../pipeline/gasCheck/gasMod
 import type { Policy } from "./baselines.ts";
 import type { SimMarket } from "./market.ts";
 
-const DAY = 86_400;
-const YEAR = 365 * DAY;
-/** Above this many allocations the plan keeps only the sources with the best realised rates. */
-const MAX_STATES = 1_500;
+const YEAR = 365 * 86_400;
+/** Budget of state transitions the plan may weigh (allocations² × decision times). */
+const MAX_TRANSITIONS = 3e8;
 
 /** What the oracle plans with: the replay's span, the caps, and the costs every strategy pays. */
 export interface OracleOptions {
@@ -69,15 +68,17 @@ function countAllocations(n: number, cap: number, invested: number): number {
 }
 
 /**
- * The best path of daily allocations with perfect foresight: each UTC day's realised (time-weighted) rates,
- * the gas price that day really paid and the slippage of every move, under the weight cap and idle buffer —
- * solved exactly by dynamic programming over the capped allocations. Returns the target weights at each
- * day it moves.
+ * The best path of allocations with perfect foresight, choosing at every step of the replay (as keel may):
+ * each step's realised (time-weighted) rates, the gas price really paid then and the slippage of every move,
+ * under the weight cap and idle buffer — solved exactly by dynamic programming over the capped allocations
+ * (gas weighed against yield on the starting capital). When there are too many allocations to weigh, the
+ * sources with the lowest realised rates over the period are left out. Returns the target weights at each
+ * step it moves.
  */
 export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Record<string, number>> {
   const days: number[] = [];
-  for (let t = o.start; t <= o.end; t += DAY) days.push(t);
-  const periodEnd = (j: number) => Math.min(days[j]! + DAY, o.end + o.stepSeconds);
+  for (let t = o.start; t <= o.end; t += o.stepSeconds) days.push(t);
+  const periodEnd = (j: number) => days[j]! + o.stepSeconds;
   const invested = 1 - o.minIdleWeight;
   const growthOf = (p: PoolInfo) =>
     days.map(
@@ -87,7 +88,8 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
     );
   let pools = [...market.pools];
   let growth = pools.map(growthOf);
-  while (countAllocations(pools.length, o.maxWeight, invested) > MAX_STATES) {
+  const maxStates = Math.max(2, Math.floor(Math.sqrt(MAX_TRANSITIONS / days.length)));
+  while (countAllocations(pools.length, o.maxWeight, invested) > maxStates) {
     const total = growth.map((g) => g.reduce((a, b) => a + b, 0));
     const worst = total.indexOf(Math.min(...total));
     pools = pools.filter((_, i) => i !== worst);
@@ -119,7 +121,7 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
       gas[a * S + b] = Number(modelGasUnits(legs, (id) => kinds.get(id) ?? "lending", o.gasModel));
     }
   }
-  // value[j][s]: the best net gain from day j on, holding s before day j's move.
+  // value[j][s]: the best net gain from step j on, holding s before step j's move.
   const choice = days.map(() => new Int32Array(S));
   let next = new Float64Array(S);
   for (let j = days.length - 1; j >= 0; j--) {
@@ -154,7 +156,7 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
   return plan;
 }
 
-/** `oracle`: the perfect-foresight bound (`planOracle`), planned once, then followed day by day. */
+/** `oracle`: the perfect-foresight bound (`planOracle`), planned once, then followed step by step. */
 export function oraclePolicy(o: OracleOptions): Policy {
   let plan: Map<number, Record<string, number>> | undefined;
   return {

@@ -1,3 +1,4 @@
+import type { Dataset } from "../domain/dataset.ts";
 import { type BacktestDeps, type BacktestOptions, runStrategy, type StrategyRun } from "./engine.ts";
 import { knownView } from "./known.ts";
 import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts";
@@ -30,30 +31,54 @@ export interface BacktestResult {
   readonly pegReads: Record<string, number>;
 }
 
-/** Runs every requested strategy over the same data and cost model, then scores them. */
+/** Keeps, per symbol, the most look-ups any strategy answered with the $1 peg. */
+export function pegCounter(): {
+  add(reads: ReadonlyMap<string, number>): void;
+  readonly reads: Record<string, number>;
+} {
+  const reads: Record<string, number> = {};
+  return {
+    reads,
+    add(r) {
+      for (const [s, n] of r) reads[s] = Math.max(reads[s] ?? 0, n);
+    },
+  };
+}
+
+/**
+ * Runs every requested strategy over the same data and cost model, one after another in this thread,
+ * then scores them. With `deps.reference` every allocation goes through the LP solver: the reference path
+ * the fast one (`runBacktestParallel`) is checked against.
+ */
 export async function runBacktest(
   o: BacktestOptions,
   deps: BacktestDeps,
   signal: AbortSignal,
 ): Promise<BacktestResult> {
   const runs: StrategyRun[] = [];
-  const pegReads: Record<string, number> = {};
+  const pegs = pegCounter();
   const shared = { ...deps, known: deps.known ?? knownView(deps.data) };
-  for (const name of o.strategies) {
-    const run = await runStrategy(name, o, shared, signal, (reads) => {
-      for (const [s, n] of reads) pegReads[s] = Math.max(pegReads[s] ?? 0, n);
-    });
-    runs.push(run);
-  }
+  for (const name of o.strategies) runs.push(await runStrategy(name, o, shared, signal, pegs.add));
+  return scoreRuns(o, deps.data, runs, pegs.reads, deps.forecasters?.modelUnavailableReason);
+}
+
+/** Metrics of every run (in `o.strategies` order), capture against the bound, and keel's summary. */
+export function scoreRuns(
+  o: BacktestOptions,
+  data: Dataset,
+  runs: StrategyRun[],
+  pegReads: Record<string, number>,
+  modelFallback: string | undefined,
+): BacktestResult {
   const raw: Record<string, StrategyMetrics> = {};
   const usdTerms: BacktestResult["usdTerms"] = {};
   const volatilityPct: Record<string, number> = {};
   const mo = { horizonDays: o.config.strategy.horizonDays };
   for (const run of runs) {
-    const { volatility_pct, ...metrics } = strategyMetrics(run, deps.data, mo);
+    const { volatility_pct, ...metrics } = strategyMetrics(run, data, mo);
     raw[run.name] = metrics;
     volatilityPct[run.name] = volatility_pct;
-    const usd = strategyMetrics(run, deps.data, { ...mo, numeraire: "usd" });
+    const usd = strategyMetrics(run, data, { ...mo, numeraire: "usd" });
     usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
   const keelRun = runs.find((r) => r.name === "keel");
@@ -62,7 +87,7 @@ export async function runBacktest(
     metrics: withCapture(raw),
     usdTerms,
     volatilityPct,
-    ...(keelRun ? { keel: summariseKeel(keelRun, deps.forecasters.modelUnavailableReason) } : {}),
+    ...(keelRun ? { keel: summariseKeel(keelRun, modelFallback) } : {}),
     pegReads,
   };
 }

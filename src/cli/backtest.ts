@@ -6,12 +6,10 @@ import { createHighsSolver } from "../adapters/highs/highsSolver.ts";
 import { selectSources } from "../backtest/config.ts";
 import { backtestStageOptions, STRATEGIES, type StrategyName } from "../backtest/engine.ts";
 import { METRIC_KEYS } from "../backtest/metrics.ts";
+import { runBacktestParallel } from "../backtest/parallel.ts";
 import { renderBacktestReport } from "../backtest/report.ts";
-import { runBacktest } from "../backtest/run.ts";
 import { loadConfig } from "../config/load.ts";
 import { KeelError } from "../domain/errors.ts";
-import { createLogger } from "../observability/logger.ts";
-import { buildForecasters } from "../runtime/forecasters.ts";
 import { printJson, progress } from "./output.ts";
 
 /** Options of `keel backtest` (as parsed by commander in src/main.ts). */
@@ -64,13 +62,6 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
   const loaded = loadConfig(opts.config);
   const { config } = loaded;
   const bt = config.backtest;
-  const logger = createLogger(config.log);
-  const forecasters = await buildForecasters(
-    { ...backtestStageOptions(config).forecaster, notTrainedAfter: start },
-    {
-      logger,
-    },
-  );
   const loading = progress("reading dataset", 2);
   const data = await readDataset(opts.data);
   loading.tick(2);
@@ -80,7 +71,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
 
   const steps = Math.floor((end - start) / stepSeconds) + 1;
   const bar = progress("backtest", steps * strategies.length);
-  const result = await runBacktest(
+  const result = await runBacktestParallel(
     {
       start,
       end: end + 86_400 - stepSeconds,
@@ -91,9 +82,13 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
       configHash: loaded.hash,
     },
     {
+      dataDir: opts.data,
+      forecaster: { ...backtestStageOptions(config).forecaster, notTrainedAfter: start },
+      log: config.log,
+    },
+    {
       data,
       pools: selection.pools,
-      forecasters,
       solver: createHighsSolver(),
       onStep: () => bar.tick(),
     },

@@ -70,8 +70,17 @@ export const backtestSection = z
     greedyTrailingDays: z.number().int().min(1).default(7),
     staticMvoRebalanceDays: z.number().int().min(1).default(30),
     staticMvoFitDays: z.number().int().min(7).default(180),
-    /** `topk`: an outside source replaces a held one only when its current rate is higher by this, % points. */
-    topkHysteresisPct: z.number().min(0).max(100).default(2),
+    /**
+     * `topk`: its current rate is the time-weighted mean over this many hours, and an outside source replaces
+     * a held one only when that rate is higher by `topkHysteresisPct` points (chosen on 2023-01..06).
+     */
+    topkWindowHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
+    topkHysteresisPct: z.number().min(0).max(100).default(1),
   })
   .prefault({});
 

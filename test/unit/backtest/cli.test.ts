@@ -1,33 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { syntheticDataset } from "../../../src/backtest/synthetic.ts";
 import { T0 } from "../../support/backtest.ts";
-
-const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+import { writeDatasetCsv } from "../../support/goldenFixture.ts";
 
 /** Writes a generated dataset as keel CSV files. */
 function writeDataset(dir: string): void {
-  const d = syntheticDataset({ sources: 3, start: T0, days: 200, rateStepSeconds: 86_400, seed: 5 });
-  writeFileSync(
-    join(dir, "pools.csv"),
-    [
-      "pool_id,protocol,kind,asset,chain,fee_tier_pct",
-      ...d.pools.map((p) => `${p.poolId},${p.protocol},${p.kind},${p.asset},${p.chain},`),
-    ].join("\n"),
-  );
-  const rates = [...d.rates].flatMap(([id, pts]) =>
-    pts.map((p) => `${iso(p.t)},${id},${p.aprPct},${p.tvlUsd},${p.utilization}`),
-  );
-  writeFileSync(join(dir, "rates.csv"), ["timestamp,pool_id,apr_pct,tvl_usd,utilization", ...rates].join("\n"));
-  const prices = [...d.prices].flatMap(([s, pts]) => pts.map((p) => `${iso(p.t)},${s},${p.priceUsd}`));
-  writeFileSync(join(dir, "prices.csv"), ["timestamp,symbol,price_usd", ...prices].join("\n"));
-  writeFileSync(
-    join(dir, "gas.csv"),
-    ["timestamp,gas_price_gwei", ...d.gas.map((g) => `${iso(g.t)},${g.gwei}`)].join("\n"),
-  );
+  writeDatasetCsv(dir, syntheticDataset({ sources: 3, start: T0, days: 200, rateStepSeconds: 86_400, seed: 5 }));
 }
 
 describe("keel backtest command", function () {

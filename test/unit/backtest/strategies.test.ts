@@ -49,11 +49,12 @@ describe("backtest top-k rule", () => {
   });
 
   it("holds the best sources by current rate, each up to the cap, and switches only past the hysteresis", async () => {
+    // (A one-hour window: the rate of this hour alone.)
     const r = await backtestOver(topData, {
       fromDay: 40,
       toDay: 70,
       strategies: ["topk"],
-      config: { backtest: { topkHysteresisPct: 0.5 } },
+      config: { backtest: { topkHysteresisPct: 0.5, topkWindowHours: 1 } },
     });
     const run = r.runs[0]!;
     expect(run.name).to.equal("topk");
