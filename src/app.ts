@@ -13,6 +13,7 @@ import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { type StageOptions, stageOptions } from "./composition/stageOptions.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
@@ -69,6 +70,8 @@ export interface App {
   readonly historyFill: Promise<HistoryFillSummary>;
   readonly metrics: Metrics;
   readonly execution: Execution;
+  /** The options the stages were built with (`stageOptions`, shared with the backtest). */
+  readonly stageOptions: StageOptions;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
   tick(trigger: DecisionRecord["trigger"]): Promise<DecisionRecord | undefined>;
   /** Reads the vault's pause state and updates the kill-switch gauges. */
@@ -184,11 +187,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   };
   const market = await createChainMarketReader(marketOptions, { provider, queue });
   // Market history: one point per source per hour, kept in the store, filled beside the ticks.
-  const {
-    history,
-    fill: historyFill,
-    historySeconds,
-  } = await openMarketHistory(
+  const { history, fill: historyFill } = await openMarketHistory(
     { chainId, state: config.state, rateWindowSeconds: marketOptions.rateWindowSeconds },
     {
       store,
@@ -200,7 +199,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
   );
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
-  const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
+  const options = stageOptions(config, { baseAsset: market.baseAsset });
+  const { model, modelUnavailableReason, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
 
   const baseAsset = market.baseAsset;
@@ -235,41 +235,18 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
   };
   const plain: Stages = {
-    ingest: createIngestStage(
-      {
-        expectedChainId: chainId,
-        maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
-        lookbackSeconds: historySeconds,
-        maxAccountingGapBps: 1,
-      },
-      { market, history, clock: chainClock },
-    ),
-    predict: createPredictStage(
-      {
-        horizonDays: config.strategy.horizonDays,
-        driftHorizons: config.model.driftHorizons,
-        driftMinSamples: config.model.driftMinSamples,
-      },
-      {
-        model,
-        ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
-        baseline,
-      },
-    ),
-    riskGate: createRiskGateStage(
-      {
-        ...config.risk,
-        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
-        minIdleBps: config.strategy.minIdleBps,
-        baseAsset: baseAsset.symbol,
-      },
-      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },
-    ),
-    optimize: createOptimizeStage(
-      { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },
-      { solver: createHighsSolver() },
-    ),
-    gasCheck: createGasCheckStage(config.strategy, {
+    ingest: createIngestStage(options.ingest, { market, history, clock: chainClock }),
+    predict: createPredictStage(options.predict, {
+      model,
+      ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+      baseline,
+    }),
+    riskGate: createRiskGateStage(options.riskGate, {
+      ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
+      clock: chainClock,
+    }),
+    optimize: createOptimizeStage(options.optimize, { solver: createHighsSolver() }),
+    gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
     }),
@@ -293,6 +270,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     historyFill,
     metrics,
     execution,
+    stageOptions: options,
     headBlock: () => provider.getBlockNumber(),
     async watchPause() {
       const paused = (await vault.getFunction("paused")()) as boolean;

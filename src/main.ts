@@ -36,9 +36,9 @@ function buildProgram(): Command {
     .requiredOption("--start <date>", "first day (YYYY-MM-DD)")
     .requiredOption("--end <date>", "last day (YYYY-MM-DD)")
     .requiredOption("--capital <usd>", "starting capital in USD", Number)
-    .option("--strategies <list>", "comma-separated strategies", "keel,equal,greedy,static-mvo,oracle")
+    .option("--strategies <list>", "comma-separated strategies", "keel,equal,greedy,topk,static-mvo,oracle")
     .addOption(new Option("--step <step>", "time step").choices(["1h", "1d"]).default("1d"))
-    .option("--config <file>", "strategy config (vault base asset, sources, limits)")
+    .option("--config <file>", "the daemon's config file (its backtest section describes the vault)")
     .option("--json", "print one JSON document on stdout")
     .option("--report <file>", "write a self-contained HTML report")
     .action(async (opts) => (await import("./cli/backtest.ts")).backtestCommand(opts));
