@@ -16,12 +16,23 @@ export interface PtyRun {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs `command` (a shell command line) in the repository root on a pseudo-terminal. */
+/**
+ * Runs `command` (one simple command) in the repository root on a pseudo-terminal. The shell that
+ * `script` starts execs the command, so Ctrl-C reaches keel alone, as at an interactive prompt; a
+ * non-interactive dash left waiting in between would die of the SIGINT itself and report 130.
+ */
 export function runOnPty(command: string, env: Readonly<Record<string, string>> = {}, timeoutMs = 120_000): PtyRun {
-  const child = spawn("script", ["-qec", command, "/dev/null"], {
+  const child = spawn("script", ["-qec", `exec ${command}`, "/dev/null"], {
     cwd: ROOT,
-    // This Node (and the npm that runs under it) first on PATH, as `npx -p node@24` arranges.
-    env: { ...process.env, TERM: "xterm", PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, ...env },
+    // This Node (and the npm that runs under it) first on PATH, as `npx -p node@24` arranges; the
+    // same shell wherever the suite runs.
+    env: {
+      ...process.env,
+      SHELL: "/bin/sh",
+      TERM: "xterm",
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+      ...env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
