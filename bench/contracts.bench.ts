@@ -6,7 +6,7 @@ import { send } from "../src/devnet/deploy/contract.ts";
 import { deployKeel } from "../src/devnet/deploy/keel.ts";
 import { openTestChain } from "../test/support/chain.ts";
 import { runInvariant } from "../test/support/invariant.ts";
-import { intent, keel, move, USDC } from "../test/support/keel.ts";
+import { intent, keel, move, NO_COMMITMENT, USDC } from "../test/support/keel.ts";
 
 const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ bench: `contracts.${name}`, value, unit, ...extra })}\n`);
@@ -43,7 +43,8 @@ try {
   );
 
   const [vA, vB, aave, lp] = d.adapters.map((x) => x.address) as [string, string, string, string];
-  const rebalance = (moves: ReturnType<typeof move>[]) => gasOf(manager.getFunction("rebalance")(intent(), moves));
+  const rebalance = (moves: ReturnType<typeof move>[]) =>
+    gasOf(manager.getFunction("rebalance")(intent(), moves, NO_COMMITMENT));
   const amt = 100_000n * USDC;
   // Warm every source once (first writes to fresh storage would dominate the comparison).
   await rebalance(d.adapters.map((x) => move(x.address, true, 1_000n * USDC)));

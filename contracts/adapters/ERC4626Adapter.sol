@@ -8,7 +8,8 @@ import {KeelAdapterBase} from "./KeelAdapterBase.sol";
 
 /// @title ERC4626Adapter
 /// @notice Supplies the vault's asset to any ERC-4626 vault (Yearn v3, sDAI, MetaMorpho…).
-/// Valued at `previewRedeem(shares)`; withdrawals limited by the target's `maxWithdraw`.
+/// Valued at `previewRedeem(shares)` (which a paused target may refuse: the allocator then keeps its booked value);
+/// withdrawals limited by the target's `maxWithdraw`, at no cost but rounding.
 contract ERC4626Adapter is KeelAdapterBase {
     using SafeERC20 for IERC20;
 
@@ -29,12 +30,25 @@ contract ERC4626Adapter is KeelAdapterBase {
         return "vault";
     }
 
-    function totalAssets() public view returns (uint256) {
+    /// @notice `checkedAssets`, or only the loose balance when the target refuses to preview (paused).
+    function totalAssets() external view returns (uint256) {
+        try this.checkedAssets() returns (uint256 v) {
+            return v;
+        } catch {
+            return _asset.balanceOf(address(this));
+        }
+    }
+
+    function checkedAssets() public view returns (uint256) {
         return _target.previewRedeem(_target.balanceOf(address(this))) + _asset.balanceOf(address(this));
     }
 
     function maxWithdraw() external view returns (uint256) {
         return _target.maxWithdraw(address(this)) + _asset.balanceOf(address(this));
+    }
+
+    function exitCostBps() external pure returns (uint256) {
+        return 0;
     }
 
     function deposit(uint256 assets) external onlyAllocator {

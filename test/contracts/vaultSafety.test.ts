@@ -1,14 +1,26 @@
 // Issue 13's findings, one describe per finding: each reproduces what an attacker or a depositor could do on the
 // contracts as they landed, and pins the fixed behaviour.
 import { expect } from "chai";
-import type { Contract } from "ethers";
+import type { Contract, Log, LogDescription } from "ethers";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
+import { DEFAULT_TIMELOCK_SECONDS } from "../../src/devnet/deploy/suite.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
-import { deployCore, fundAndDeposit, intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
+import {
+  caps,
+  deployCore,
+  fundAndDeposit,
+  intent,
+  keel,
+  keelErrors,
+  move,
+  NO_COMMITMENT,
+  setTimelocks,
+  USDC,
+} from "../support/keel.ts";
 import { pushSpot } from "../support/pair.ts";
-import { expectRevert } from "../support/revert.ts";
+import { expectRevert, revertNameOf } from "../support/revert.ts";
 
 const HOUR = 3_600;
 
@@ -33,6 +45,7 @@ describe("vault safety (issue 13 findings)", function () {
     await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [
       intent(),
       [move(lpOf(d), true, 300_000n * USDC)],
+      NO_COMMITMENT,
     ]);
     return d;
   };
@@ -53,7 +66,16 @@ describe("vault safety (issue 13 findings)", function () {
       await send(v, "withdraw", [100_000n * USDC, a.alice.address, a.alice.address]);
       expect(await balance(d, a.alice.address)).to.equal(9_100_000n * USDC);
       await send(v, "redeem", [10n ** 17n, a.alice.address, a.alice.address]);
-      await send(keel("KeelAllocator", d.allocator, a.manager), "removeAdapter", [lpOf(d), true]);
+      // A report cannot value it: the books keep its value and say why, instead of reverting or writing it off.
+      const allocator = keel("KeelAllocator", d.allocator, a.manager);
+      const booked = (await allocator.getFunction("debt")(lpOf(d))) as bigint;
+      const r = await (await allocator.getFunction("report")(lpOf(d))).wait();
+      expect(r.logs.map((l: Log) => allocator.interface.parseLog(l)?.name)).to.include("ValuationFailed");
+      expect(await allocator.getFunction("debt")(lpOf(d))).to.equal(booked);
+      // The manager writes the broken adapter off without calling it (Yearn's revoke_strategy(force)).
+      const total = (await v.getFunction("totalAssets")()) as bigint;
+      await send(allocator, "removeAdapter", [lpOf(d), true]);
+      expect(await v.getFunction("totalAssets")()).to.equal(total - booked);
       await send(vaultOf(d, a.manager), "shutdown");
       await send(v, "withdraw", [100_000n * USDC, a.alice.address, a.alice.address]);
     });
@@ -64,6 +86,7 @@ describe("vault safety (issue 13 findings)", function () {
       await send(f.allocator.connect(a.manager), "rebalance", [
         intent(),
         [move(f.addresses.adapters[0]!, true, 4_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await send(f.targets[0]!, "setPaused", [true]);
       const v = f.vault.connect(a.alice) as Contract;
@@ -71,6 +94,12 @@ describe("vault safety (issue 13 findings)", function () {
       await send(v, "withdraw", [6_000n * USDC, a.alice.address, a.alice.address]);
       await send(f.vault.connect(a.manager), "shutdown");
       expect(await f.token.getFunction("balanceOf")(a.alice.address)).to.equal(6_000n * USDC);
+      // Once the target resumes, the manager's emergency exit brings the rest home.
+      await send(f.targets[0]!, "setPaused", [false]);
+      await send(f.allocator.connect(a.manager), "emergencyExit", [f.addresses.adapters[0]!]);
+      const shares = (await v.getFunction("balanceOf")(a.alice.address)) as bigint;
+      await send(v, "redeem", [shares, a.alice.address, a.alice.address]);
+      expect(await f.token.getFunction("balanceOf")(a.alice.address)).to.equal(10_000n * USDC);
     });
   });
 
@@ -86,14 +115,16 @@ describe("vault safety (issue 13 findings)", function () {
       for (let i = 0; i < 24; i++) {
         await t.setNextTimestamp(start + i * HOUR);
         const total = (await f.vault.getFunction("totalAssets")()) as bigint;
-        try {
-          await send(f.allocator.connect(a.keeper), "rebalance", [
+        const err = await revertNameOf(
+          f.allocator.connect(a.keeper).getFunction("rebalance")(
             intent(),
             [move(f.addresses.adapters[0]!, true, total / 100n)],
-          ]);
-        } catch {
-          reverted++;
-        }
+            NO_COMMITMENT,
+          ),
+          keelErrors(),
+        );
+        if (err !== undefined) expect(err).to.equal("DailyLossBudgetExceeded");
+        if (err !== undefined) reverted++;
       }
       const total1 = (await f.vault.getFunction("totalAssets")()) as bigint;
       // Default budget: 1 % of total assets per trailing 24 h.
@@ -113,6 +144,28 @@ describe("vault safety (issue 13 findings)", function () {
       await send(eve, "redeem", [shares, a.eve.address, a.eve.address]);
       expect(await balance(d, a.eve.address)).to.be.lte(before);
     });
+
+    it("even reporting the gain herself in the same block: it is locked and reaches the holders over the unlock period", async () => {
+      const d = await devnet();
+      const eve = vaultOf(d, a.eve);
+      const allocator = keel("KeelAllocator", d.allocator, a.eve);
+      const before = await balance(d, a.eve.address);
+      const total0 = (await eve.getFunction("totalAssets")()) as bigint;
+      await send(eve, "deposit", [4_000_000n * USDC, a.eve.address]);
+      const entered = await t.latestTimestamp();
+      await send(feed(d, "kWETH/USD"), "setAnswer", [3_090n * 10n ** 8n]);
+      await send(allocator, "report", [lpOf(d)]);
+      const locked = (await allocator.getFunction("lockedProfit")()) as bigint;
+      expect(locked).to.be.gt(4_000n * USDC);
+      const shares = (await eve.getFunction("balanceOf")(a.eve.address)) as bigint;
+      await send(eve, "redeem", [shares, a.eve.address, a.eve.address]);
+      // Each transaction here is its own block, one second apart: she may keep what unlocked while she held
+      // (≈ locked × seconds / 86 400, a few cents), never the gain itself.
+      const held = BigInt((await t.latestTimestamp()) - entered);
+      expect((await balance(d, a.eve.address)) - before).to.be.lte((locked * held) / 86_400n + 1n);
+      await t.increaseTime(86_400);
+      expect(await eve.getFunction("totalAssets")()).to.be.gte(total0 + locked - (locked * held) / 86_400n - 1n);
+    });
   });
 
   describe("4. maxWithdraw promises only what withdraw delivers", () => {
@@ -126,6 +179,20 @@ describe("vault safety (issue 13 findings)", function () {
       await send(v, "withdraw", [max, a.alice.address, a.alice.address]);
       expect(await balance(d, a.alice.address)).to.equal(9_000_000n * USDC + max);
     });
+
+    it("after a shutdown with a stale feed, maxWithdraw leaves out the token stranded in the LP adapter, and is paid", async () => {
+      const d = await devnet();
+      const now = await t.latestTimestamp();
+      await send(feed(d, "kWETH/USD"), "setAnswerAt", [3_000n * 10n ** 8n, BigInt(now - 100_000)]);
+      await send(vaultOf(d, a.manager), "shutdown");
+      const v = vaultOf(d);
+      const max = (await v.getFunction("maxWithdraw")(a.alice.address)) as bigint;
+      const idle = (await v.getFunction("idle")()) as bigint;
+      expect(max).to.equal(idle);
+      expect(await v.getFunction("maxWithdrawWithLoss")(a.alice.address, 10_000n)).to.equal(idle);
+      await send(v, "withdraw", [max, a.alice.address, a.alice.address]);
+      expect(await balance(d, a.alice.address)).to.equal(9_000_000n * USDC + max);
+    });
   });
 
   describe("5. withdraw pays exactly assets or reverts", () => {
@@ -134,12 +201,63 @@ describe("vault safety (issue 13 findings)", function () {
       await pushSpot(d, a.deployer, a.eve, 0n);
       const v = vaultOf(d);
       const before = await balance(d, a.alice.address);
-      try {
-        await send(v, "withdraw", [800_000n * USDC, a.alice.address, a.alice.address]);
-      } catch {
-        return; // reverting is the other acceptable outcome
+      const err = await revertNameOf(
+        v.getFunction("withdraw")(800_000n * USDC, a.alice.address, a.alice.address),
+        keelErrors(),
+      );
+      if (err === undefined) {
+        expect((await balance(d, a.alice.address)) - before, "paid exactly the assets asked").to.equal(800_000n * USDC);
       }
-      expect((await balance(d, a.alice.address)) - before, "paid exactly the assets asked").to.equal(800_000n * USDC);
+      expect(err).to.equal("ERC4626ExceededMaxWithdraw");
+    });
+
+    it("withdrawWithLoss pays assets − exit cost within maxLossBps, and offers no adapter whose exit may cost more", async () => {
+      const d = await devnet();
+      await pushSpot(d, a.deployer, a.eve, 0n);
+      const v = vaultOf(d);
+      // 1 bp does not cover the LP's exit cost bound (slippage 100 + fee margin 40): the LP is not offered.
+      await expectRevert(
+        v.getFunction("withdrawWithLoss")(800_000n * USDC, a.alice.address, a.alice.address, 1n),
+        keelErrors(),
+        "ERC4626ExceededMaxWithdraw",
+      );
+      const before = await balance(d, a.alice.address);
+      const r = await (
+        await v.getFunction("withdrawWithLoss")(800_000n * USDC, a.alice.address, a.alice.address, 140n)
+      ).wait();
+      const ev = r.logs
+        .map((l: Log) => v.interface.parseLog(l))
+        .find((e: LogDescription | null) => e?.name === "WithdrawalLoss");
+      const paid = (await balance(d, a.alice.address)) - before;
+      expect(paid).to.equal(800_000n * USDC - (ev?.args.loss as bigint));
+      expect(ev?.args.loss as bigint)
+        .to.be.gt(0n)
+        .and.lte((800_000n * USDC * 140n) / 10_000n);
+    });
+
+    it("a loss the withdrawer's pull uncovers is booked for every holder first: each bears its pro-rata share", async () => {
+      const f = await deployCore(a, { adapters: 1 });
+      await fundAndDeposit(f, a.deployer, a.alice, 10_000n * USDC);
+      await fundAndDeposit(f, a.deployer, a.bob, 10_000n * USDC);
+      await send(f.allocator.connect(a.manager), "rebalance", [
+        intent(),
+        [move(f.addresses.adapters[0]!, true, 16_000n * USDC)],
+        NO_COMMITMENT,
+      ]);
+      await send(f.targets[0]!, "slash", [1_000n, a.deployer.address]); // −1 600, not reported yet
+      const v = f.vault.connect(a.alice) as Contract;
+      // The lossless path will not dodge the unreported loss: it only offers idle.
+      expect(await v.getFunction("maxWithdraw")(a.alice.address)).to.equal(4_000n * USDC);
+      await send(v, "withdrawWithLoss", [6_000n * USDC, a.alice.address, a.alice.address, 100n]);
+      const aliceLeft = (await v.getFunction("convertToAssets")(
+        await v.getFunction("balanceOf")(a.alice.address),
+      )) as bigint;
+      const bobLeft = (await v.getFunction("convertToAssets")(
+        await v.getFunction("balanceOf")(a.bob.address),
+      )) as bigint;
+      // 20 000 − 1 600 = 18 400: 9 200 each; alice took 6 000 of hers.
+      expect(aliceLeft + 6_000n * USDC).to.be.closeTo(9_200n * USDC, 2n);
+      expect(bobLeft).to.be.closeTo(9_200n * USDC, 2n);
     });
   });
 
@@ -147,15 +265,24 @@ describe("vault safety (issue 13 findings)", function () {
     it("the manager cannot add an adapter and rebalance into it without waiting the timelock", async () => {
       const f = await deployCore(a, { adapters: 1 });
       await fundAndDeposit(f, a.deployer, a.alice, 10_000n * USDC);
-      await send(f.allocator.connect(a.manager), "removeAdapter", [f.addresses.adapters[0]!, false]);
-      await send(f.allocator.connect(a.manager), "addAdapter", [f.addresses.adapters[0]!, 10_000n]);
+      const mgr = f.allocator.connect(a.manager) as Contract;
+      const adapter = f.addresses.adapters[0]!;
+      await send(mgr, "removeAdapter", [adapter, false]);
+      await setTimelocks(f, a.manager, DEFAULT_TIMELOCK_SECONDS);
+      const add = mgr.interface.encodeFunctionData("addAdapter", [adapter, caps(10_000n)]);
+      await expectRevert(mgr.getFunction("addAdapter")(adapter, caps(10_000n)), keelErrors(), "DataNotPending");
+      await send(mgr, "submit", [add]);
       await expectRevert(
-        f.allocator.connect(a.manager).getFunction("rebalance")(intent(), [
-          move(f.addresses.adapters[0]!, true, 1_000n * USDC),
-        ]),
+        mgr.getFunction("rebalance")(intent(), [move(adapter, true, 1_000n * USDC)], NO_COMMITMENT),
         keelErrors(),
         "UnknownAdapter",
       );
+      await t.increaseTime(DEFAULT_TIMELOCK_SECONDS - 60n);
+      await expectRevert(mgr.getFunction("addAdapter")(adapter, caps(10_000n)), keelErrors(), "TimelockNotExpired");
+      await t.increaseTime(60n);
+      await send(mgr, "addAdapter", [adapter, caps(10_000n)]);
+      await send(mgr, "rebalance", [intent(), [move(adapter, true, 1_000n * USDC)], NO_COMMITMENT]);
+      expect(await f.allocator.getFunction("debt")(adapter)).to.equal(1_000n * USDC);
     });
   });
 
@@ -166,6 +293,21 @@ describe("vault safety (issue 13 findings)", function () {
       const price = (await v.getFunction("convertToAssets")(10n ** 12n)) as bigint;
       await send(feed(d, "kWETH/USD"), "setAnswer", [0n]);
       expect(await v.getFunction("convertToAssets")(10n ** 12n)).to.equal(price);
+      await send(keel("KeelAllocator", d.allocator, a.eve), "report", [lpOf(d)]);
+      expect(await v.getFunction("convertToAssets")(10n ** 12n)).to.equal(price);
+      await send(v, "deposit", [1_000_000n * USDC, a.eve.address]);
+      const shares = (await v.getFunction("balanceOf")(a.eve.address)) as bigint;
+      expect(await v.getFunction("convertToAssets")(shares)).to.be.closeTo(1_000_000n * USDC, 1n);
+      // And moves into the LP stop: a non-positive answer is refused.
+      await expectRevert(
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(
+          intent(),
+          [move(lpOf(d), true, USDC)],
+          NO_COMMITMENT,
+        ),
+        keelErrors(),
+        "InvalidOracleAnswer",
+      );
     });
 
     it("the deploy spec rejects decimalsOffset 0 and out-of-range slippageBps / maxOracleAgeSeconds", () => {

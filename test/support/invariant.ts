@@ -3,7 +3,7 @@ import type { TransactionReceipt } from "ethers";
 import fc from "fast-check";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import type { Accounts, TestChain } from "./chain.ts";
-import { type CoreFixture, deployCore, intent, keelErrors, move, USDC } from "./keel.ts";
+import { type CoreFixture, deployCore, intent, keelErrors, move, NO_COMMITMENT, USDC } from "./keel.ts";
 import { revertData } from "./revert.ts";
 
 /** Keeper bounds of the invariant fixture (loose enough that random keeper moves often pass). */
@@ -208,12 +208,15 @@ export async function runSequence(
         if (moves.length === 0) break;
         const before = s;
         let reported: { before: bigint; after: bigint } | undefined;
-        const err = await tryTx(f.allocator.connect(a.keeper).getFunction("rebalance")(intent(), moves), (r) => {
-          for (const log of r.logs) {
-            const ev = f.allocator.interface.parseLog(log);
-            if (ev?.name === "Rebalanced") reported = { before: ev.args[2] as bigint, after: ev.args[3] as bigint };
-          }
-        });
+        const err = await tryTx(
+          f.allocator.connect(a.keeper).getFunction("rebalance")(intent(), moves, NO_COMMITMENT),
+          (r) => {
+            for (const log of r.logs) {
+              const ev = f.allocator.interface.parseLog(log);
+              if (ev?.name === "Rebalanced") reported = { before: ev.args[2] as bigint, after: ev.args[3] as bigint };
+            }
+          },
+        );
         const after = await read(f);
         if (err !== undefined) {
           const allowed = paused ? err === "VaultPaused" : BOUND_ERRORS.has(err);
