@@ -21,10 +21,12 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 const t = await openTestChain();
 try {
   const a = await t.accounts();
+  // No keeper cool-down, so the keeper figures can follow each other.
   const d = await deployKeel(a.deployer, {
     manager: a.manager.address,
     keeper: a.keeper.address,
     guardian: a.guardian.address,
+    bounds: { cooldownSeconds: 0n },
   });
   const token = keel("TestToken", d.asset.address, a.deployer);
   const vault = (u: JsonRpcSigner): Contract => keel("KeelVault", d.vault, u);
@@ -69,9 +71,25 @@ try {
     kinds: "lending",
   });
 
-  // A withdrawal larger than idle: pulls the rest from the first adapter(s) in order.
+  // The keeper's path adds its bounds: rate, per-adapter flows, move/loss/idle, the rolling 24 h budgets.
+  const keeper = keel("KeelAllocator", d.allocator, a.keeper);
+  const keeperRebalance = (moves: ReturnType<typeof move>[]) =>
+    gasOf(keeper.getFunction("rebalance")(intent(), moves, NO_COMMITMENT));
+  await keeperRebalance([move(vA, true, 1_000n * USDC)]); // warm the budget window
+  emit("rebalance.keeper.adapters1", await keeperRebalance([move(vA, true, 10_000n * USDC)]), "gas", {
+    adapters: 1,
+    kinds: "vault",
+  });
+  emit(
+    "rebalance.keeper.adapters2",
+    await keeperRebalance([move(vA, true, 10_000n * USDC), move(vB, true, 10_000n * USDC)]),
+    "gas",
+    { adapters: 2, kinds: "vault,vault" },
+  );
+
+  // A withdrawal larger than idle: pulls the rest from the first lossless adapter(s) in order.
   const idle = (await vault(a.bob).getFunction("idle")()) as bigint;
-  await rebalance([move(vA, true, idle - 100_000n * USDC)]);
+  await rebalance([move(vA, true, 500_000n * USDC), move(vB, true, idle - 600_000n * USDC)]);
   emit(
     "withdraw.pullingFromAdapter",
     await gasOf(vault(a.alice).getFunction("withdraw")(300_000n * USDC, a.alice.address, a.alice.address)),
