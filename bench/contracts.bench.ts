@@ -102,9 +102,11 @@ try {
     const t2 = await openTestChain();
     try {
       const started = performance.now();
-      const steps = await runInvariant(t2, await t2.accounts(), runs);
+      const { steps, outcomes } = await runInvariant(t2, await t2.accounts(), runs);
       const seconds = (performance.now() - started) / 1000;
       emit("invariant.sequences", runs, "sequences", { steps, seconds: Math.round(seconds * 10) / 10 });
+      // How the steps ended, by kind (e.g. rebalance:keeper:DailyLossBudgetExceeded): what the run covered.
+      for (const [key, n] of Object.entries(outcomes).sort()) emit(`invariant.outcome.${key}`, n, "steps");
       emit("invariant.throughput", Math.round((runs / seconds) * 10) / 10, "sequences/s");
     } finally {
       await t2.close();

@@ -37,6 +37,8 @@ abstract contract KeelAccounting {
     event Reported(address indexed adapter, uint256 value, uint256 gain, uint256 loss);
     event ValuationFailed(address indexed adapter, bytes reason);
     event ProfitUnlockTimeSet(uint256 seconds_);
+    /// @notice A measured gain joined the locked profit, which now unlocks completely at `unlockEnd`.
+    event ProfitLocked(uint256 gain, uint256 unlockEnd);
 
     /// @notice The adapter's stored valuation (base units).
     function debt(address adapter) external view returns (uint256) {
@@ -100,11 +102,14 @@ abstract contract KeelAccounting {
         uint256 period = profitUnlockTime;
         if (period == 0) {
             _storeLock(remaining, _unlockEnd);
+            emit ProfitLocked(gain, block.timestamp);
             return;
         }
         uint256 left = _unlockEnd > block.timestamp ? _unlockEnd - block.timestamp : 0;
         uint256 locked = remaining + gain;
-        _storeLock(locked, block.timestamp + (remaining * left + gain * period) / locked);
+        uint256 end = block.timestamp + (remaining * left + gain * period) / locked;
+        _storeLock(locked, end);
+        emit ProfitLocked(gain, end);
     }
 
     /// @dev Takes `loss` from the locked profit first; returns the part the share price bears.

@@ -56,13 +56,18 @@ contract ERC4626Adapter is KeelAdapterBase {
         _target.deposit(assets, address(this));
     }
 
+    /// @dev Redeems the whole target shares worth `need` (rounded up) rather than withdrawing `need`: a target whose
+    /// shares are coarse (a donation inflated its share price) would otherwise keep up to a share's value of ours;
+    /// this way the remainder stays here, loose and counted.
     function withdraw(uint256 assets) external onlyAllocator returns (uint256) {
         uint256 loose = _asset.balanceOf(address(this));
         if (assets > loose) {
             uint256 need = assets - loose;
             uint256 available = _target.maxWithdraw(address(this));
             if (need > available) revert InsufficientLiquidity(assets, available + loose);
-            _target.withdraw(need, address(this), address(this));
+            uint256 shares = _target.previewWithdraw(need);
+            if (shares <= _target.maxRedeem(address(this))) _target.redeem(shares, address(this), address(this));
+            else _target.withdraw(need, address(this), address(this));
         }
         _asset.safeTransfer(vault, assets);
         return assets;

@@ -193,7 +193,10 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
             (uint256 rBase, uint256 rOther) = _reserves();
             uint256 fairPool = 2 * Math.sqrt(rBase * _otherToBase(rOther, pBase, pOther));
             uint256 want = Math.mulDiv(assets - loose, BPS + slippageBps + FEE_MARGIN_BPS, BPS);
-            uint256 burn = Math.min(lp, Math.mulDiv(want, _pair.totalSupply(), fairPool, Math.Rounding.Ceil));
+            uint256 supply = _pair.totalSupply();
+            // At least one unit of each token out (the pair refuses a burn that returns nothing of one side).
+            uint256 minBurn = Math.ceilDiv(supply, Math.min(rBase, rOther));
+            uint256 burn = Math.min(lp, Math.max(minBurn, Math.mulDiv(want, supply, fairPool, Math.Rounding.Ceil)));
             _burn(burn);
             uint256 otherBal = _other.balanceOf(address(this));
             if (otherBal != 0) {

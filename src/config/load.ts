@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { canonicalJson } from "../domain/commitment.ts";
 import { ConfigError } from "../domain/errors.ts";
 import { configSchema, type KeelConfig } from "./schema.ts";
 
@@ -86,13 +87,4 @@ export function parseConfig(raw: unknown, source: string): LoadedConfig {
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const raw = path === undefined ? {} : readConfigFile(path);
   return parseConfig(applyEnvOverrides(raw, env), path ?? "defaults");
-}
-
-/** JSON with sorted keys, so equal configs hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }

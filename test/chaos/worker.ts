@@ -29,6 +29,8 @@ export interface TickReport {
   readonly metrics: Record<string, number>;
   /** Wall time of `app.tick` in this process. */
   readonly tickMs: number;
+  /** The code the daemon stopped for good with (KEEPER_ROLE_REVOKED), when it did. */
+  readonly stopped?: string;
 }
 
 /** The daemon process's resources (soak). */
@@ -99,10 +101,11 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       const t0 = performance.now();
       const rec = await app.tick("manual");
       const tickMs = performance.now() - t0;
+      const stop = app.stopReason();
       const failed = rec?.stages.find((s) => s.status === "error");
       const report: TickReport = {
         decisionId: rec?.id,
-        outcome: rec?.outcome ?? "crashed",
+        outcome: rec?.outcome ?? (stop ? "stopped" : "crashed"),
         haltCodes: rec?.haltReasons.map((r) => r.code) ?? [],
         failedCode: failed?.error?.code,
         actionStatus: (rec?.detail as { action?: { status?: string } } | undefined)?.action?.status,
@@ -110,6 +113,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
         degraded: app.provider.health().degraded,
         metrics: await flatMetrics(),
         tickMs,
+        ...(stop ? { stopped: stop.code } : {}),
       };
       return report;
     }

@@ -112,9 +112,9 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
     },
   ];
   const optional: Partial<SuiteOptions> = Object.fromEntries(
-    (
-      ["sentinel", "depositCapUnits", "bounds", "budgets", "adapterCapBps", "profitUnlockSeconds"] as const
-    ).flatMap((k) => (opts[k] === undefined ? [] : [[k, opts[k]]])),
+    (["sentinel", "depositCapUnits", "bounds", "budgets", "adapterCapBps", "profitUnlockSeconds"] as const).flatMap(
+      (k) => (opts[k] === undefined ? [] : [[k, opts[k]]]),
+    ),
   );
   const suite = await deployKeelSuite(deployer, {
     asset,

@@ -182,7 +182,10 @@ export async function deployKeelSuite(deployer: Signer, opts: SuiteOptions): Pro
     const target = s.kind === "vault" ? s.target : s.kind === "lending" ? s.pool : s.pair;
     adapters.push({ address, kind: s.kind, protocol: PROTOCOL[s.kind], target, name: s.name });
   }
-  await handOverRoles(vault, allocator, me, { ...opts, timelockSeconds: opts.timelockSeconds ?? DEFAULT_TIMELOCK_SECONDS });
+  await handOverRoles(vault, allocator, me, {
+    ...opts,
+    timelockSeconds: opts.timelockSeconds ?? DEFAULT_TIMELOCK_SECONDS,
+  });
   return { vault: vaultAddress, allocator: allocatorAddress, adapters };
 }
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { memoryJournal } from "../../../src/adapters/journal/lowdbJournal.ts";
+import { snapshotHash } from "../../../src/domain/commitment.ts";
 import type { Action, DecisionRecord, Forecast, GasVerdict, Plan, RiskVerdict } from "../../../src/domain/decision.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { reason } from "../../../src/domain/reasons.ts";
@@ -78,6 +79,27 @@ describe("runTick", () => {
     expect(rec.modelHash).to.equal("mean");
     expect(rec.block).to.equal(100);
     expect((await journal.get("t1"))?.outcome).to.equal("executed");
+  });
+
+  it("hands execute the decision commitment (snapshot, model and config hashes) the journal records", async () => {
+    const journal = memoryJournal();
+    let seen: { commitment?: unknown } | undefined;
+    const execute: Stage<never, Action> = {
+      run: async (intent: { commitment?: unknown }) => {
+        seen = intent;
+        return ok({ route: "direct", intentId: "t1", txHashes: [], status: "sent" }, "sent");
+      },
+    };
+    const rec = await runTick(
+      ctx,
+      { stages: stages({ execute } as Partial<Stages>), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
+    expect(rec.snapshotHash).to.equal(snapshotHash(snapshot()));
+    expect(rec.snapshotHash).to.match(/^[0-9a-f]{64}$/);
+    expect(seen?.commitment).to.deep.equal({ snapshotHash: rec.snapshotHash, modelHash: "mean", configHash: "c" });
+    // The hash is of what the stages saw: another block, another hash.
+    expect(snapshotHash({ ...snapshot(), block: 101 })).to.not.equal(rec.snapshotHash);
   });
 
   it("writes the decision (pending) before execute runs: write-ahead", async () => {
