@@ -20,6 +20,7 @@ export const ALLOCATOR_ABI = [
   "function rebalanceDay() view returns (uint256)",
   "function rebalancesToday() view returns (uint256)",
   "function adapterCapBps(address) view returns (uint256)",
+  "function booked() view returns (uint256 debt, uint256 locked)",
   "function bounds() view returns ((uint256 maxMoveBps, uint256 maxLossBps, uint256 cooldownSeconds, uint256 maxRebalancesPerDay, uint256 minIdleBps, uint256 maxDeviationBps))",
   "function intentUsed(bytes32) view returns (bool)",
   "function hasRole(bytes32 role, address account) view returns (bool)",
