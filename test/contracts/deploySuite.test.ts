@@ -9,7 +9,7 @@ import { type LocalChain, startLocalChain } from "../../src/devnet/chain.ts";
 import { deployContract } from "../../src/devnet/deploy/contract.ts";
 import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
 import { ALLOCATOR_TIMELOCKED, DEFAULT_TIMELOCK_SECONDS, VAULT_TIMELOCKED } from "../../src/devnet/deploy/suite.ts";
-import { keel, ROLES } from "../support/keel.ts";
+import { keel, MINIMAL_SPEC, ROLES } from "../support/keel.ts";
 
 const run = promisify(execFile);
 // Hardhat's well-known default account #0 key (public test key, funded on every local chain).
@@ -90,16 +90,7 @@ describe("deploy-suite script (any network)", function () {
 
   it("rejects a spec with an unknown key or a bad address, naming the field", () => {
     expect(() => parseSuiteSpec({ asset: "0x1" })).to.throw(/asset/);
-    const ok = {
-      asset: `0x${"1".repeat(40)}`,
-      vaultName: "v",
-      vaultSymbol: "v",
-      decimalsOffset: 6,
-      manager: `0x${"2".repeat(40)}`,
-      keeper: `0x${"3".repeat(40)}`,
-      guardian: `0x${"4".repeat(40)}`,
-      sources: [],
-    };
+    const ok = MINIMAL_SPEC;
     expect(parseSuiteSpec(ok).asset).to.equal(ok.asset);
     expect(() => parseSuiteSpec({ ...ok, surprise: 1 })).to.throw(/surprise|unrecognized/i);
     expect(() => parseSuiteSpec({ ...ok, bounds: { maxLossBps: "10001" } })).to.throw(/bounds\.maxLossBps/);

@@ -35,12 +35,13 @@ describe("governance: timelocks, abdication and the sentinel", function () {
   const mgr = (f: CoreFixture) => f.allocator.connect(a.manager) as Contract;
   const sentinel = (f: CoreFixture) => f.allocator.connect(a.guardian) as Contract;
   const ad = (f: CoreFixture, i: number) => f.addresses.adapters[i]!;
-  /** Submits `fn(args)` on `c`, waits the timelock, runs it. */
-  const afterTimelock = async (c: Contract, fn: string, args: unknown[]) => {
+  /** Submits `fn(args)` on `c`: refused before, not a minute early, runs after `wait` (the 3-day timelock). */
+  const afterTimelock = async (c: Contract, fn: string, args: unknown[], wait = LOCK) => {
     await expectRevert(c.getFunction(fn)(...args), keelErrors(), "DataNotPending");
     await send(c, "submit", [c.interface.encodeFunctionData(fn, args)]);
+    await t.increaseTime(wait - 60n);
     await expectRevert(c.getFunction(fn)(...args), keelErrors(), "TimelockNotExpired");
-    await t.increaseTime(LOCK);
+    await t.increaseTime(60n);
     await send(c, fn, args);
   };
 
@@ -79,19 +80,9 @@ describe("governance: timelocks, abdication and the sentinel", function () {
     await t.increaseTime(LOCK);
     await expectRevert(m.getFunction("setBudgets")([200n, 20_000n]), keelErrors(), "TimelockNotExpired");
     await expectRevert(m.getFunction("increaseTimelock")(sel, 31n * 86_400n), keelErrors(), "TimelockTooLong");
-    await afterTimelockOf(m, "decreaseTimelock", [sel, 0n], LOCK * 2n);
+    await afterTimelock(m, "decreaseTimelock", [sel, 0n], LOCK * 2n);
     await send(m, "setBudgets", [[300n, 20_000n]]); // timelock 0: direct
   });
-
-  /** Like afterTimelock, with the wait given. */
-  const afterTimelockOf = async (c: Contract, fn: string, args: unknown[], wait: bigint) => {
-    await expectRevert(c.getFunction(fn)(...args), keelErrors(), "DataNotPending");
-    await send(c, "submit", [c.interface.encodeFunctionData(fn, args)]);
-    await t.increaseTime(wait - 60n);
-    await expectRevert(c.getFunction(fn)(...args), keelErrors(), "TimelockNotExpired");
-    await t.increaseTime(60n);
-    await send(c, fn, args);
-  };
 
   it("abdicates a function for good: nothing can submit or run it again", async () => {
     const f = await fixture();

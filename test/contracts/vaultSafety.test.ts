@@ -14,6 +14,7 @@ import {
   intent,
   keel,
   keelErrors,
+  MINIMAL_SPEC,
   move,
   NO_COMMITMENT,
   setTimelocks,
@@ -311,16 +312,7 @@ describe("vault safety (issue 13 findings)", function () {
     });
 
     it("the deploy spec rejects decimalsOffset 0 and out-of-range slippageBps / maxOracleAgeSeconds", () => {
-      const ok = {
-        asset: `0x${"1".repeat(40)}`,
-        vaultName: "v",
-        vaultSymbol: "v",
-        decimalsOffset: 6,
-        manager: `0x${"2".repeat(40)}`,
-        keeper: `0x${"3".repeat(40)}`,
-        guardian: `0x${"4".repeat(40)}`,
-        sources: [],
-      };
+      const ok = MINIMAL_SPEC;
       const lp = {
         kind: "lp",
         name: "lp",

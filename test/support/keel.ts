@@ -209,3 +209,15 @@ export async function deployAllocatorFixture(a: Accounts): Promise<CoreFixture> 
   await fundAndDeposit(f, a.deployer, a.alice, 10_000n * USDC);
   return f;
 }
+
+/** The smallest valid deployment spec (deploy-suite.ts), for validation tests. */
+export const MINIMAL_SPEC = {
+  asset: `0x${"1".repeat(40)}`,
+  vaultName: "v",
+  vaultSymbol: "v",
+  decimalsOffset: 6,
+  manager: `0x${"2".repeat(40)}`,
+  keeper: `0x${"3".repeat(40)}`,
+  guardian: `0x${"4".repeat(40)}`,
+  sources: [],
+};
