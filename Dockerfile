@@ -20,6 +20,7 @@ ENV NODE_ENV=production \
     KEEL__HTTP__HOST=0.0.0.0 \
     KEEL__HTTP__PORT=9464 \
     KEEL__LOG__FORMAT=json \
+    KEEL_REQUIRE_CONFIG=1 \
     HOME=/var/lib/keel
 RUN groupadd --system keel \
  && useradd --system --gid keel --home-dir /var/lib/keel --no-create-home --shell /usr/sbin/nologin keel \
@@ -44,5 +45,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
 # SIGTERM starts the graceful shutdown; give it `docker stop -t 60` (compose: stop_grace_period).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "/opt/keel/src/main.ts"]
-# No --config: the embedded devnet. Live: mount a config and run ["run", "--config", "/etc/keel/keel.yaml"].
-CMD ["run"]
+# A config is required (KEEL_REQUIRE_CONFIG=1): without /etc/keel/keel.yaml mounted the container exits 1.
+# The embedded devnet demo needs `-e KEEL_REQUIRE_CONFIG=0` and the command `run`.
+CMD ["run", "--config", "/etc/keel/keel.yaml"]

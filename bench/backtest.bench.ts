@@ -1,15 +1,22 @@
-// Backtest throughput (source-steps per second) over two years of generated hourly data, and optimizer
-// solve time. Run alone: node bench/backtest.bench.ts
-// The full keel pipeline (predict → riskGate → HiGHS CVaR → gasCheck every hour) is replayed over the
-// first BENCH_KEEL_DAYS days of the two years (default 14; 730 for the whole span, which takes long) and
-// the `equal` baseline over all of it, so the per-step cost of the replay itself is visible too.
+// Backtest wall time and throughput, and optimizer solve time. Run alone: node bench/backtest.bench.ts
+// - all_strategies_2y_hourly_*: `keel backtest` of every strategy over two years of hourly steps on two
+//   cores (the fast path: keel in a worker thread, one-source allocations in closed form), on a generated
+//   dataset written to a temporary folder; with ../shared/data/keel-train present (or KEEL_DATA), also the
+//   exact CLI command on the real data, 2023-01-01..2024-12-31, $1M, default config.
+// - throughput_*: source-steps per second of one strategy, over the first BENCH_KEEL_DAYS days for keel.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createHighsSolver } from "../src/adapters/highs/highsSolver.ts";
-import { backtestConfigSchema, backtestRisk } from "../src/backtest/config.ts";
 import { runStrategy } from "../src/backtest/engine.ts";
 import { syntheticDataset } from "../src/backtest/synthetic.ts";
+import { parseConfig } from "../src/config/load.ts";
 import { createBaseline } from "../src/ml/baselines.ts";
 import { createOptimizeStage } from "../src/pipeline/optimize/optimize.ts";
 import type { OptimizeInput } from "../src/pipeline/types.ts";
+import { datasetCsv } from "../test/support/goldenFixture.ts";
 import {
   forecast,
   optimizeInput,
@@ -23,6 +30,7 @@ const DAY = 86_400;
 const START = 1_672_531_200; // 2023-01-01
 const DATA_DAYS = 730;
 const keelDays = Number(process.env.BENCH_KEEL_DAYS ?? 14);
+const REAL = process.env.KEEL_DATA ?? fileURLToPath(new URL("../../shared/data/keel-train", import.meta.url));
 const solver = createHighsSolver();
 const signal = new AbortController().signal;
 
@@ -41,13 +49,10 @@ async function throughput(sources: number, strategy: "keel" | "equal", days: num
     rateStepSeconds: 3_600,
     seed: 3,
   });
-  const config = backtestConfigSchema.parse({ forecaster: "ema", lookbackDays: 60 });
-  const risk = {
-    ...backtestRisk(config),
-    maxWeightPerSourceBps: 3_000,
-    minIdleBps: config.strategy.minIdleBps,
-    baseAsset: "USDC",
-  };
+  const { config, hash } = parseConfig(
+    { model: { baseline: "ema" }, state: { historyDays: 60 }, strategy: { maxWeightPerSourceBps: 3_000 } },
+    "bench",
+  );
   const steps = days * 24;
   const t0 = performance.now();
   await runStrategy(
@@ -59,10 +64,9 @@ async function throughput(sources: number, strategy: "keel" | "equal", days: num
       capitalUsd: 10_000_000,
       strategies: [strategy],
       config,
-      risk,
-      configHash: "bench",
+      configHash: hash,
     },
-    { data, pools: data.pools, baseline: createBaseline("ema"), solver },
+    { data, pools: data.pools, forecasters: { model: undefined, baseline: createBaseline("ema") }, solver },
     signal,
   );
   const seconds = (performance.now() - t0) / 1000;
@@ -109,6 +113,50 @@ async function solveTime(n: number, objective: "cvar" | "mean-variance"): Promis
   });
 }
 
+/** Wall seconds of `keel backtest … --step 1h` (every strategy) as a child process, and its result. */
+function cliBacktest(dir: string, start: string, end: string, config?: string): { seconds: number; keel: unknown } {
+  const args = ["src/main.ts", "backtest", "--data", dir, "--start", start, "--end", end, "--step", "1h"];
+  args.push("--capital", "1000000", "--json", ...(config ? ["--config", config] : []));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`backtest failed: ${r.stderr.slice(-500)}`);
+  return { seconds, keel: (JSON.parse(r.stdout) as { keel: unknown }).keel };
+}
+
+/** Every strategy over two years of generated hourly data with `sources` USDC lending pools. */
+function allStrategies(sources: number): void {
+  const dir = mkdtempSync(join(tmpdir(), "keel-bench-bt-"));
+  try {
+    const data = syntheticDataset({
+      sources,
+      start: START - 400 * DAY,
+      days: 400 + DATA_DAYS + 1,
+      rateStepSeconds: 3_600,
+      seed: 3,
+    });
+    for (const [name, text] of Object.entries(datasetCsv(data))) writeFileSync(join(dir, name), text);
+    const { seconds } = cliBacktest(dir, "2023-01-01", "2024-12-31");
+    line(`all_strategies_2y_hourly_${sources}_sources`, seconds, "s", {
+      sources,
+      steps: DATA_DAYS * 24,
+      strategies: 6,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+allStrategies(1);
+allStrategies(2);
+if (existsSync(join(REAL, "rates.csv"))) {
+  const { seconds, keel } = cliBacktest(REAL, "2023-01-01", "2024-12-31");
+  line("all_strategies_2y_hourly_keel_train", seconds, "s", {
+    command:
+      "keel backtest --data ../shared/data/keel-train --start 2023-01-01 --end 2024-12-31 --step 1h --capital 1000000",
+    keel,
+  });
+}
 for (const n of [10, 50, 200]) await solveTime(n, "cvar");
 for (const n of [10, 50, 200]) await solveTime(n, "mean-variance");
 for (const n of [10, 50]) await throughput(n, "equal", DATA_DAYS);

@@ -1,11 +1,11 @@
-// Keeps src/pipeline and src/domain pure: no ethers, onnxruntime, lowdb, fs or process — not even
+// Keeps src/pipeline and src/domain pure: no ethers, onnxruntime, lowdb, sqlite, fs or process — not even
 // through a dynamic import or the `process` global (which an import rule cannot see).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const roots = ["src/pipeline", "src/domain"];
 const forbiddenModules =
-  /^(ethers|onnxruntime-node|onnxruntime-common|lowdb(\/.*)?|(node:)?fs(\/promises)?|(node:)?process)$/;
+  /^(ethers|onnxruntime-node|onnxruntime-common|lowdb(\/.*)?|node:sqlite|(node:)?fs(\/promises)?|(node:)?process)$/;
 const importRe = /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 const processGlobal = /(?<![\w.])process\.(env|exit|argv|on|cwd|stdout|stderr|pid|kill|hrtime|memoryUsage)\b/;
 

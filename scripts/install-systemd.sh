@@ -45,8 +45,9 @@ fi
 if [ "$DRY" -eq 0 ] && [ "$(id -u)" -ne 0 ]; then die "run as root (or with --dry-run)"; fi
 
 # 1. A system user with no login shell; its home is the state directory.
+if ! getent group keel >/dev/null 2>&1; then run groupadd --system keel; fi
 if ! id keel >/dev/null 2>&1; then
-  run useradd --system --home-dir /var/lib/keel --no-create-home --shell /usr/sbin/nologin keel
+  run useradd --system --gid keel --home-dir /var/lib/keel --no-create-home --shell /usr/sbin/nologin keel
 fi
 
 # 2. Code: sources, compiled contract artifacts, models, and production dependencies only.
@@ -57,8 +58,11 @@ done
 run sh -c "cd '$PREFIX' && npm ci --omit=dev --no-audit --no-fund"
 run chown -R root:root "$PREFIX"
 
-# 3. Config: keep an existing one; otherwise the given file, or an empty one (= embedded devnet).
-run mkdir -p /etc/keel
+# 3. Config, readable by the service's group only: /etc/keel root:keel 0750, keel.yaml root:keel 0640,
+#    secrets under /etc/keel/secrets (root:keel 0750). Keep an existing config; otherwise the given
+#    file, or an empty one (which `config check` accepts and runs the embedded devnet).
+run install -d -m 0750 -o root -g keel /etc/keel
+run install -d -m 0750 -o root -g keel /etc/keel/secrets
 if [ ! -e /etc/keel/keel.yaml ]; then
   if [ -n "$CONFIG_SRC" ]; then run install -m 0640 -o root -g keel "$CONFIG_SRC" /etc/keel/keel.yaml
   else run install -m 0640 -o root -g keel /dev/null /etc/keel/keel.yaml; fi

@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
 import { chainExecutionGate } from "./adapters/chain/gate.ts";
@@ -15,9 +13,8 @@ import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
-import { openJournal } from "./adapters/journal/lowdbJournal.ts";
-import { memoryHistoryStore } from "./adapters/memory/historyStore.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { type StageOptions, stageOptions } from "./composition/stageOptions.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
 import type { SignerSpec } from "./config/sections/execution.ts";
@@ -39,10 +36,14 @@ import type { Stages } from "./pipeline/types.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { KillSwitch } from "./ports/execution.ts";
 import type { Journal } from "./ports/journal.ts";
+import type { HistoryStore } from "./ports/market.ts";
 import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
+import type { HistoryFillSummary } from "./runtime/historyFill.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
+import { claimStateDir } from "./runtime/stateDir.ts";
+import { openDaemonStore, openMarketHistory } from "./runtime/store.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
 export interface Target {
@@ -64,8 +65,14 @@ export interface App {
   readonly target: Target;
   readonly provider: ChainProvider;
   readonly journal: Journal;
+  /** Market history the stages read (one point per source per hour). */
+  readonly history: HistoryStore;
+  /** Filling the history the store lacked at start (runs beside the ticks). */
+  readonly historyFill: Promise<HistoryFillSummary>;
   readonly metrics: Metrics;
   readonly execution: Execution;
+  /** The options the stages were built with (`stageOptions`, shared with the backtest). */
+  readonly stageOptions: StageOptions;
   /** Runs one tick now; resolves with its decision record (undefined when it crashed before recording). */
   tick(trigger: DecisionRecord["trigger"]): Promise<DecisionRecord | undefined>;
   /** Reads the vault's pause state and updates the kill-switch gauges. */
@@ -91,9 +98,6 @@ export interface AppDeps {
 async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Target> {
   const { config } = loaded;
   if (loaded.devnet) {
-    // Each devnet is a brand-new chain: intents and proposals of an earlier devnet refer to nothing.
-    for (const stale of ["intents.json", "proposals"])
-      rmSync(join(config.state.dir, stale), { recursive: true, force: true });
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {
@@ -135,6 +139,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const { config } = loaded;
   const { logger, metrics, shutdown, clock } = deps;
   const log = logger.child({ module: "app" });
+  // Before any state in it is read: each devnet is a brand-new chain, so a devnet's own directory is
+  // reset and any other refused untouched; a live start refuses a devnet's or another chain's.
+  claimStateDir(config.state.dir, loaded.devnet ? { kind: "devnet" } : { kind: "live", chainId: config.chain.chainId });
+  // Then the journal store: a lost or damaged store stops the start before anything else runs.
+  const store = openDaemonStore(config.state, deps);
   const target = await resolveTarget(loaded, deps);
   // Freshness is judged on the chain's own timeline: a devnet replaying history runs in the past.
   const chainClock = target.devnet ? shiftedClock(clock, target.devnet.genesisTime * 1000 - clock.now()) : clock;
@@ -172,34 +181,35 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
     : undefined;
 
-  const journal = await openJournal({
-    dir: join(config.state.dir, "journal"),
-    retentionDays: config.state.journalRetentionDays,
-    now: () => clock.now(),
-  });
-  shutdown.onClose("journal", () => journal.close());
-  if (journal.quarantined.length > 0)
-    log.error({ files: journal.quarantined }, "journal files did not parse and were moved aside");
+  const journal = store.journal;
 
   const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
-  const market = await createChainMarketReader(
+  const marketOptions = {
+    chainId,
+    vault: target.vault,
+    keeper: keeperAddress,
+    oracles: target.oracles,
+    nativeSymbol: target.nativeSymbol,
+    rateWindowSeconds: 86_400,
+    rateLookbackBlocks: 24,
+    feeHistoryBlocks: 10,
+  };
+  const market = await createChainMarketReader(marketOptions, { provider, queue });
+  // Market history: one point per source per hour, kept in the store, filled beside the ticks.
+  const { history, fill: historyFill } = await openMarketHistory(
+    { chainId, state: config.state, rateWindowSeconds: marketOptions.rateWindowSeconds },
     {
-      chainId,
+      store,
+      provider,
       vault: target.vault,
-      keeper: keeperAddress,
-      oracles: target.oracles,
-      nativeSymbol: target.nativeSymbol,
-      rateWindowSeconds: 86_400,
-      rateLookbackBlocks: 24,
-      feeHistoryBlocks: 10,
+      reader: (backfillQueue) => createChainMarketReader(marketOptions, { provider, queue: backfillQueue }),
+      logger,
+      signal: shutdown.signal,
     },
-    { provider, queue },
   );
-  // Market history: one point per source per hour, `state.historyDays` deep.
-  const historySeconds = config.state.historyDays * 86_400;
-  const history = memoryHistoryStore({ maxPointsPerSeries: historySeconds / 3_600, resolutionSeconds: 3_600 });
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
-  const { model, modelUnavailableReason, baseline } = await buildForecasters(config.model, { logger });
+  const options = stageOptions(config, { baseAsset: market.baseAsset });
+  const { model, modelUnavailableReason, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
 
   const baseAsset = market.baseAsset;
@@ -234,41 +244,18 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
   };
   const plain: Stages = {
-    ingest: createIngestStage(
-      {
-        expectedChainId: chainId,
-        maxDataAgeSeconds: config.risk.maxDataAgeSeconds,
-        lookbackSeconds: historySeconds,
-        maxAccountingGapBps: 1,
-      },
-      { market, history, clock: chainClock },
-    ),
-    predict: createPredictStage(
-      {
-        horizonDays: config.strategy.horizonDays,
-        driftHorizons: config.model.driftHorizons,
-        driftMinSamples: config.model.driftMinSamples,
-      },
-      {
-        model,
-        ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
-        baseline,
-      },
-    ),
-    riskGate: createRiskGateStage(
-      {
-        ...config.risk,
-        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
-        minIdleBps: config.strategy.minIdleBps,
-        baseAsset: baseAsset.symbol,
-      },
-      { ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}), clock: chainClock },
-    ),
-    optimize: createOptimizeStage(
-      { ...config.strategy, decimals: baseAsset.decimals, basePriceUsd: 1 },
-      { solver: createHighsSolver() },
-    ),
-    gasCheck: createGasCheckStage(config.strategy, {
+    ingest: createIngestStage(options.ingest, { market, history, clock: chainClock }),
+    predict: createPredictStage(options.predict, {
+      model,
+      ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+      baseline,
+    }),
+    riskGate: createRiskGateStage(options.riskGate, {
+      ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
+      clock: chainClock,
+    }),
+    optimize: createOptimizeStage(options.optimize, { solver: createHighsSolver() }),
+    gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
     }),
@@ -304,8 +291,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     stopReason: () => stopped,
     provider,
     journal,
+    history,
+    historyFill,
     metrics,
     execution,
+    stageOptions: options,
     headBlock: () => provider.getBlockNumber(),
     async watchPause() {
       const paused = (await vault.getFunction("paused")()) as boolean;
@@ -348,6 +338,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       } finally {
         clearTimeout(timer);
         shutdown.signal.removeEventListener("abort", onShutdown);
+        try {
+          store.checkpoint();
+        } catch (err) {
+          log.warn({ err: describeError(err).message }, "store checkpoint failed (retried after the next tick)");
+        }
       }
     },
   };

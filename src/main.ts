@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { printError } from "./cli/output.ts";
 import { ExitCode, exitCodeFor } from "./domain/errors.ts";
 import { VERSION } from "./version.ts";
@@ -23,7 +23,7 @@ function buildProgram(): Command {
   program
     .command("devnet")
     .description("run only the local chain, the deployment and the market simulator")
-    .option("--port <n>", "JSON-RPC port on 127.0.0.1", parsePositiveInt, 8545)
+    .option("--port <n>", "JSON-RPC port on 127.0.0.1 (0: any free port)", parsePort, 8545)
     .option("--seed <n>", "market simulator seed", parsePositiveInt, 1)
     .option("--data <dir>", "replay a keel dataset instead of the synthetic scenario")
     .option("--state-dir <dir>", "where to write the deployment file", ".keel/devnet")
@@ -36,9 +36,9 @@ function buildProgram(): Command {
     .requiredOption("--start <date>", "first day (YYYY-MM-DD)")
     .requiredOption("--end <date>", "last day (YYYY-MM-DD)")
     .requiredOption("--capital <usd>", "starting capital in USD", Number)
-    .option("--strategies <list>", "comma-separated strategies", "keel,equal,greedy,static-mvo,oracle")
+    .option("--strategies <list>", "comma-separated strategies", "keel,equal,greedy,topk,static-mvo,oracle")
     .addOption(new Option("--step <step>", "time step").choices(["1h", "1d"]).default("1d"))
-    .option("--config <file>", "strategy config (vault base asset, sources, limits)")
+    .option("--config <file>", "the daemon's config file (its backtest section describes the vault)")
     .option("--json", "print one JSON document on stdout")
     .option("--report <file>", "write a self-contained HTML report")
     .action(async (opts) => (await import("./cli/backtest.ts")).backtestCommand(opts));
@@ -86,7 +86,7 @@ function buildProgram(): Command {
       .command(name)
       .description(desc)
       .option("--config <file>", "config file")
-      .option("--rpc <url>", "JSON-RPC URL (overrides config)")
+      .option("--rpc <url>", "JSON-RPC URL (overrides config)", parseRpcUrl)
       .action(async (opts) => (await import("./cli/pause.ts")).pauseCommand(name, opts));
   }
 
@@ -125,9 +125,26 @@ function buildProgram(): Command {
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new CommanderError(ExitCode.usage, "keel.usage", `not a whole number: ${value}`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`not a whole number: ${value}`);
   return n;
+}
+
+function parsePort(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > 65_535) throw new InvalidArgumentError(`not a TCP port (0..65535): ${value}`);
+  return n;
+}
+
+function parseRpcUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:", "ws:", "wss:"].includes(url.protocol))
+    throw new InvalidArgumentError(`not an http(s) or ws(s) URL: ${value}`);
+  return value;
 }
 
 async function main(argv: string[]): Promise<number> {

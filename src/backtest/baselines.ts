@@ -1,7 +1,6 @@
-import { between } from "../domain/dataset.ts";
+import { timeWeightedMean } from "../domain/dataset.ts";
 import type { Snapshot } from "../domain/snapshot.ts";
 import { dailyMeans, mean } from "../ml/series.ts";
-import { solveGreedy } from "../pipeline/optimize/greedy.ts";
 import type { AllocationProblem } from "../pipeline/optimize/problem.ts";
 import { horizonReturnPct } from "../pipeline/optimize/scenarios.ts";
 import { type LpSolver, solveAllocation } from "../pipeline/optimize/solver.ts";
@@ -47,7 +46,7 @@ function liveIds(ctx: PolicyContext): string[] {
     .map((s) => s.id);
 }
 
-/** `equal`: the same weight in every source with data, re-set every period. */
+/** `equal`: the same weight in every source with data (up to the weight cap), re-set every period. */
 export function equalPolicy(o: PolicyOptions): Policy {
   const last = { value: -1 };
   return {
@@ -56,34 +55,85 @@ export function equalPolicy(o: PolicyOptions): Policy {
       if (!due(ctx, last, o.rebalanceDays)) return undefined;
       const ids = liveIds(ctx);
       if (ids.length === 0) return undefined;
-      const w = (1 - o.minIdleWeight) / ids.length;
+      const w = Math.min(o.maxWeight, (1 - o.minIdleWeight) / ids.length);
       return Object.fromEntries(ids.map((id) => [id, w]));
     },
   };
 }
 
-/** Mean APR over [from, to) of a source's dataset series; NaN when no point falls in it. */
-function meanApr(market: SimMarket, id: string, from: number, to: number): number {
-  return mean(between(market.data.rates.get(id) ?? [], from, to).map((p) => p.aprPct));
+/**
+ * Weights that fill sources in `ranked` order, each up to `cap`, until `invested` is placed: the
+ * allocation the caps allow that earns the most when the ranking is by rate.
+ */
+export function fillByRank(ranked: readonly string[], cap: number, invested: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let left = invested;
+  for (const id of ranked) {
+    if (left <= 1e-12) break;
+    const w = Math.min(cap, left);
+    out[id] = w;
+    left -= w;
+  }
+  return out;
 }
 
-/** `greedy`: everything (less the idle buffer) in the best trailing rate, re-chosen every period. */
+/** `greedy`: the best trailing rates, each up to the weight cap (less the idle buffer), re-chosen every period. */
 export function greedyPolicy(o: PolicyOptions & { trailingDays: number }): Policy {
   const last = { value: -1 };
   return {
     name: "greedy",
     async decide(ctx) {
       if (!due(ctx, last, o.rebalanceDays)) return undefined;
-      let best: string | undefined;
-      let bestApr = Number.NEGATIVE_INFINITY;
-      for (const id of liveIds(ctx)) {
-        const apr = meanApr(ctx.market, id, ctx.t - o.trailingDays * DAY, ctx.t + 1);
-        if (Number.isFinite(apr) && apr > bestApr) {
-          bestApr = apr;
-          best = id;
+      const ids = liveIds(ctx);
+      if (ids.length === 0) return undefined;
+      const from = ctx.t - o.trailingDays * DAY;
+      const trailing = new Map(
+        ids.map((id) => [id, timeWeightedMean(ctx.market.data.rates.get(id) ?? [], from, ctx.t)]),
+      );
+      const ranked = [...ids].sort((a, b) => (trailing.get(b) ?? 0) - (trailing.get(a) ?? 0));
+      return fillByRank(ranked, o.maxWeight, 1 - o.minIdleWeight);
+    },
+  };
+}
+
+/**
+ * `topk`: the sources with the best current rate — averaged, time-weighted, with the `windowHours − 1` hours
+ * before it, so that one noisy hour does not count — each up to the weight cap (as many as it takes to place all but the idle
+ * buffer). Checked every step; a held source is replaced by an outside one, or two held sources change
+ * places, only when the better one's rate is higher by `hysteresisPct` points.
+ */
+export function topkPolicy(o: PolicyOptions & { hysteresisPct: number; windowHours: number }): Policy {
+  let held: string[] = [];
+  return {
+    name: "topk",
+    async decide(ctx) {
+      const ids = liveIds(ctx);
+      if (ids.length === 0) return undefined;
+      const now = new Map(ctx.snapshot.sources.map((s) => [s.id, s.aprPct]));
+      const past = (id: string) =>
+        timeWeightedMean(ctx.market.data.rates.get(id) ?? [], ctx.t - (o.windowHours - 1) * 3_600, ctx.t);
+      // The last `windowHours`: the hours before now as they were, and the coming hour at the current rate.
+      const rate = new Map(
+        ids.map((id) => [id, ((o.windowHours - 1) * past(id) + (now.get(id) ?? 0)) / o.windowHours]),
+      );
+      const r = (id: string) => rate.get(id) ?? Number.NEGATIVE_INFINITY;
+      const k = Math.min(ids.length, Math.ceil((1 - o.minIdleWeight) / o.maxWeight - 1e-9));
+      const ranked = [...ids].sort((a, b) => r(b) - r(a));
+      const next = held.filter((id) => ids.includes(id));
+      for (const id of ranked) if (next.length < k && !next.includes(id)) next.push(id);
+      for (const out of ranked.filter((id) => !next.includes(id))) {
+        const worst = next.reduce((w, id) => (r(id) < r(w) ? id : w), next[0]!);
+        if (r(out) > r(worst) + o.hysteresisPct) next[next.indexOf(worst)] = out;
+      }
+      // Fill order: stable, except that a source overtakes the one before it past the hysteresis.
+      for (let i = 1; i < next.length; i++) {
+        for (let j = i; j > 0 && r(next[j]!) > r(next[j - 1]!) + o.hysteresisPct; j--) {
+          [next[j - 1], next[j]] = [next[j]!, next[j - 1]!];
         }
       }
-      return best === undefined ? undefined : { [best]: 1 - o.minIdleWeight };
+      if (next.length === held.length && next.every((id, i) => id === held[i])) return undefined;
+      held = next;
+      return fillByRank(next, o.maxWeight, 1 - o.minIdleWeight);
     },
   };
 }
@@ -143,36 +193,6 @@ export function staticMvoPolicy(o: PolicyOptions & { fitDays: number; solver?: L
         target = Object.fromEntries(ids.map((id, i) => [id, weights[i] ?? 0]));
       }
       return target;
-    },
-  };
-}
-
-/**
- * `oracle`: perfect foresight of the next horizon's realised rates (the upper bound). Every horizon it
- * takes the best allocation under the same weight cap and idle buffer, and moves only when the realised
- * gain pays for the estimated costs.
- */
-export function oraclePolicy(o: PolicyOptions & { costUsd: (weights: Record<string, number>) => number }): Policy {
-  const last = { value: -1 };
-  return {
-    name: "oracle",
-    async decide(ctx) {
-      if (!due(ctx, last, o.horizonDays)) return undefined;
-      const ids = liveIds(ctx);
-      const horizon = o.horizonDays * DAY;
-      const mu = ids.map((id) => {
-        const apr = meanApr(ctx.market, id, ctx.t, ctx.t + horizon);
-        return horizonReturnPct(Number.isFinite(apr) ? apr : 0, o.horizonDays);
-      });
-      const weights = solveGreedy(freshProblem(ids, mu, [], { ...o, riskAversion: 0 }, "greedy"));
-      const target = Object.fromEntries(ids.map((id, i) => [id, weights[i] ?? 0]));
-      const current = ctx.market.weights(ctx.t);
-      const totalUsd = ctx.market.netValueUsd(ctx.t);
-      const gainUsd = ids.reduce(
-        (acc, id, i) => acc + ((target[id] ?? 0) - (current[id] ?? 0)) * totalUsd * ((mu[i] ?? 0) / 100),
-        0,
-      );
-      return gainUsd > o.costUsd(target) ? target : undefined;
     },
   };
 }

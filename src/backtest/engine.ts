@@ -1,21 +1,25 @@
+import { type StageOptions, stageOptions } from "../composition/stageOptions.ts";
+import type { KeelConfig } from "../config/schema.ts";
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
+import { KeelError } from "../domain/errors.ts";
+import type { SourceKind } from "../domain/snapshot.ts";
 import { modelGasUnits } from "../pipeline/gasCheck/gasModel.ts";
 import { movesFromWeights } from "../pipeline/optimize/plan.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
-import type { RiskOptions } from "../pipeline/riskGate/riskGate.ts";
 import { runTick } from "../pipeline/runTick.ts";
-import type { Forecaster } from "../ports/forecaster.ts";
-import { equalPolicy, greedyPolicy, oraclePolicy, type Policy, staticMvoPolicy } from "./baselines.ts";
-import type { BacktestConfig } from "./config.ts";
+import { equalPolicy, greedyPolicy, type Policy, staticMvoPolicy, topkPolicy } from "./baselines.ts";
+import { replayConfig } from "./config.ts";
 import { datasetHistoryStore } from "./history.ts";
 import { memoryJournal } from "./journal.ts";
-import { keelStages } from "./keel.ts";
+import { type Forecasters, keelStages } from "./keel.ts";
+import { knownView } from "./known.ts";
 import { type AppliedRebalance, SimMarket } from "./market.ts";
+import { oraclePolicy } from "./oracle.ts";
 import { DatasetPrices } from "./prices.ts";
 
 /** Strategies the backtester knows. */
-export const STRATEGIES = ["keel", "equal", "greedy", "static-mvo", "oracle"] as const;
+export const STRATEGIES = ["keel", "equal", "greedy", "topk", "static-mvo", "oracle"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
 /** One strategy's replay. */
@@ -40,18 +44,23 @@ export interface BacktestOptions {
   readonly stepSeconds: number;
   readonly capitalUsd: number;
   readonly strategies: readonly StrategyName[];
-  readonly config: BacktestConfig;
-  readonly risk: RiskOptions;
+  /** The daemon's config (its `backtest` section describes the replayed vault). */
+  readonly config: KeelConfig;
   readonly configHash: string;
 }
 
 /** Ports and data of a backtest run. */
 export interface BacktestDeps {
+  /** The dataset as it happened. */
   readonly data: Dataset;
+  /** The same, stamped with when each row is known (`knownView`); derived from `data` when absent. */
+  readonly known?: Dataset;
   readonly pools: readonly PoolInfo[];
-  readonly baseline: Forecaster;
-  readonly model?: Forecaster;
+  /** keel's forecasters (the reference strategies need none). */
+  readonly forecasters?: Forecasters;
   readonly solver?: LpSolver;
+  /** Every allocation through the LP solver, no closed form: the reference path (results are the same). */
+  readonly reference?: boolean;
   readonly onStep?: (strategy: StrategyName, step: number, steps: number) => void;
 }
 
@@ -62,22 +71,154 @@ export function timeSteps(start: number, end: number, step: number): number[] {
   return out;
 }
 
-function newMarket(o: BacktestOptions, deps: BacktestDeps, prices: DatasetPrices): SimMarket {
+/** The stage options of the replayed keeper: the daemon's (`stageOptions`) for the replay's config. */
+export function backtestStageOptions(config: KeelConfig): StageOptions {
+  const bt = config.backtest;
+  return stageOptions(replayConfig(config), { baseAsset: { symbol: bt.baseAsset, decimals: bt.decimals } });
+}
+
+function newMarket(o: BacktestOptions, pools: readonly PoolInfo[], prices: DatasetPrices): SimMarket {
   const c = o.config;
-  const basePrice = prices.token(c.baseAsset, o.start) ?? 1;
+  const bt = c.backtest;
+  const basePrice = prices.token(bt.baseAsset, o.start) ?? 1;
   const capitalUnits =
-    BigInt(Math.round((o.capitalUsd / basePrice) * 10 ** Math.min(c.decimals, 6))) *
-    10n ** BigInt(Math.max(c.decimals - 6, 0));
-  const market = new SimMarket(deps.data, deps.pools, prices, {
-    baseAsset: c.baseAsset,
-    decimals: c.decimals,
+    BigInt(Math.round((o.capitalUsd / basePrice) * 10 ** Math.min(bt.decimals, 6))) *
+    10n ** BigInt(Math.max(bt.decimals - 6, 0));
+  const market = new SimMarket(pools, prices, {
+    chainId: c.chain.chainId,
+    baseAsset: bt.baseAsset,
+    decimals: bt.decimals,
     capitalUnits,
-    maxRateAgeSeconds: c.maxRateAgeSeconds,
+    maxRateAgeSeconds: bt.maxRateAgeSeconds,
     slippageBps: c.strategy.slippageBps,
-    priorityFeeGwei: c.priorityFeeGwei,
+    priorityFeeGwei: bt.priorityFeeGwei,
   });
   market.t = o.start;
   return market;
+}
+
+/** One step of a strategy: decides (and acts) at the market's current time. */
+type Tick = (i: number) => Promise<void>;
+
+/** keel: the daemon's stages through `runTick`, journaling every decision as live. */
+function keelTick(
+  o: BacktestOptions,
+  deps: BacktestDeps,
+  market: SimMarket,
+  run: StrategyRun,
+  signal: AbortSignal,
+): Tick {
+  const c = o.config;
+  const history = datasetHistoryStore(
+    market.data,
+    deps.pools.map((p) => p.poolId),
+    {
+      incidentLookbackSeconds: 365 * 86_400,
+      priceSymbols: [
+        ...new Set([c.backtest.baseAsset, "ETH", ...deps.pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
+      ],
+    },
+  );
+  const journal = memoryJournal();
+  if (!deps.forecasters) throw new KeelError("BAD_INPUT", "the keel strategy needs its forecasters");
+  const { stages, clock } = keelStages(backtestStageOptions(c), {
+    market,
+    history,
+    forecasters: deps.forecasters,
+    ...(deps.solver ? { solver: deps.solver } : {}),
+    closedForm: deps.reference !== true,
+  });
+  return async (i) => {
+    const id = `keel-${i}`;
+    try {
+      run.decisions.push(
+        await runTick(
+          { id, trigger: "backtest", configHash: o.configHash, chainId: c.chain.chainId },
+          { stages, journal, clock },
+          signal,
+        ),
+      );
+    } catch (err) {
+      // As live: a failed tick is journaled (outcome `failed`) and the next tick runs — unless the data ended.
+      signal.throwIfAborted();
+      const rec = await journal.get(id);
+      if (!rec || (err instanceof KeelError && err.code === "DATASET_ENDED")) throw err;
+      run.decisions.push(rec);
+    }
+  };
+}
+
+/** The reference strategy `name` with the config's caps and rules. */
+function policyFor(name: Exclude<StrategyName, "keel">, o: BacktestOptions, deps: BacktestDeps): Policy {
+  const { strategy: s, backtest: bt } = o.config;
+  const base = {
+    minIdleWeight: s.minIdleBps / 10_000,
+    maxWeight: s.maxWeightPerSourceBps / 10_000,
+    horizonDays: s.horizonDays,
+    riskAversion: s.riskAversion,
+  };
+  switch (name) {
+    case "equal":
+      return equalPolicy({ ...base, rebalanceDays: bt.equalRebalanceDays });
+    case "greedy":
+      return greedyPolicy({ ...base, rebalanceDays: bt.greedyRebalanceDays, trailingDays: bt.greedyTrailingDays });
+    case "topk":
+      return topkPolicy({
+        ...base,
+        rebalanceDays: 1,
+        hysteresisPct: bt.topkHysteresisPct,
+        windowHours: bt.topkWindowHours,
+      });
+    case "static-mvo":
+      return staticMvoPolicy({
+        ...base,
+        rebalanceDays: bt.staticMvoRebalanceDays,
+        fitDays: bt.staticMvoFitDays,
+        ...(deps.solver ? { solver: deps.solver } : {}),
+      });
+    case "oracle":
+      return oraclePolicy({
+        start: o.start,
+        end: o.end,
+        stepSeconds: o.stepSeconds,
+        capitalUsd: o.capitalUsd,
+        maxWeight: base.maxWeight,
+        minIdleWeight: base.minIdleWeight,
+        minMoveUnits: s.minMoveUnits,
+        slippageBps: s.slippageBps,
+        gasModel: s.gasModel,
+      });
+  }
+}
+
+/** A reference strategy: its target weights become moves (as keel's do) and are applied at the same costs. */
+function policyTick(
+  name: Exclude<StrategyName, "keel">,
+  o: BacktestOptions,
+  deps: BacktestDeps,
+  market: SimMarket,
+  signal: AbortSignal,
+): Tick {
+  const s = o.config.strategy;
+  const policy = policyFor(name, o, deps);
+  const kinds = new Map<string, SourceKind>(
+    deps.pools.map((p) => [p.poolId, p.kind === "lp" ? "lp" : p.kind === "vault" ? "vault" : "lending"]),
+  );
+  const kindOf = (id: string) => kinds.get(id) ?? "lending";
+  return async () => {
+    const snapshot = await market.observe();
+    const day = Math.floor((market.t - o.start) / 86_400);
+    const target = await policy.decide({ t: market.t, day, snapshot, market }, signal);
+    if (!target) return;
+    const ids = snapshot.sources.map((x) => x.id);
+    const plan = movesFromWeights(
+      snapshot,
+      ids,
+      ids.map((id) => target[id] ?? 0),
+      { decimals: o.config.backtest.decimals, minMoveUnits: s.minMoveUnits, minIdleWeight: s.minIdleBps / 10_000 },
+    );
+    if (plan.moves.length > 0) market.apply(plan.moves, modelGasUnits(plan.moves, kindOf, s.gasModel));
+  };
 }
 
 /** Replays one strategy over the period; the same cost model applies to every strategy. */
@@ -88,117 +229,12 @@ export async function runStrategy(
   signal: AbortSignal,
   onPegReads?: (reads: ReadonlyMap<string, number>) => void,
 ): Promise<StrategyRun> {
-  const c = o.config;
-  const s = c.strategy;
-  const prices = new DatasetPrices(deps.data, c.stablecoins, c.maxRateAgeSeconds);
-  const market = newMarket(o, deps, prices);
+  const bt = o.config.backtest;
+  const prices = new DatasetPrices(deps.known ?? knownView(deps.data), deps.data, bt.stablecoins, bt.maxRateAgeSeconds);
+  const market = newMarket(o, deps.pools, prices);
   const steps = timeSteps(o.start, o.end, o.stepSeconds);
   const run: StrategyRun = { name, equity: [], allocations: [], rebalances: market.rebalances, decisions: [] };
-  const minIdleWeight = s.minIdleBps / 10_000;
-  const kindOf = (id: string) => {
-    const k = deps.pools.find((p) => p.poolId === id)?.kind;
-    return k === "lp" ? "lp" : k === "vault" ? "vault" : "lending";
-  };
-
-  let tick: ((i: number) => Promise<void>) | undefined;
-  if (name === "keel") {
-    const history = datasetHistoryStore(
-      deps.data,
-      deps.pools.map((p) => p.poolId),
-      {
-        incidentLookbackSeconds: 365 * 86_400,
-        priceSymbols: [
-          ...new Set([c.baseAsset, "ETH", ...deps.pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
-        ],
-      },
-    );
-    const journal = memoryJournal();
-    const { stages, clock } = keelStages(
-      { strategy: s, risk: o.risk, decimals: c.decimals, lookbackSeconds: c.lookbackDays * 86_400 },
-      {
-        market,
-        history,
-        baseline: deps.baseline,
-        ...(deps.model ? { model: deps.model } : {}),
-        ...(deps.solver ? { solver: deps.solver } : {}),
-      },
-    );
-    tick = async (i) => {
-      const id = `keel-${i}`;
-      try {
-        run.decisions.push(
-          await runTick(
-            { id, trigger: "backtest", configHash: o.configHash, chainId: 1 },
-            { stages, journal, clock },
-            signal,
-          ),
-        );
-      } catch (err) {
-        // As live: a failed tick is journaled (outcome `failed`) and the next tick runs.
-        signal.throwIfAborted();
-        const rec = await journal.get(id);
-        if (!rec) throw err;
-        run.decisions.push(rec);
-      }
-    };
-  } else {
-    const base = {
-      minIdleWeight,
-      maxWeight: s.maxWeightPerSourceBps / 10_000,
-      horizonDays: s.horizonDays,
-      riskAversion: s.riskAversion,
-    };
-    const policy: Policy =
-      name === "equal"
-        ? equalPolicy({ ...base, rebalanceDays: c.equalRebalanceDays })
-        : name === "greedy"
-          ? greedyPolicy({ ...base, rebalanceDays: c.greedyRebalanceDays, trailingDays: c.greedyTrailingDays })
-          : name === "static-mvo"
-            ? staticMvoPolicy({
-                ...base,
-                rebalanceDays: c.staticMvoRebalanceDays,
-                fitDays: 180,
-                ...(deps.solver ? { solver: deps.solver } : {}),
-              })
-            : oraclePolicy({
-                ...base,
-                rebalanceDays: s.horizonDays,
-                costUsd: (target) => {
-                  const w = market.weights();
-                  const total = market.netValueUsd();
-                  let cost = 0;
-                  const legs: { sourceId: string; direction: "deposit" | "withdraw" }[] = [];
-                  for (const p of deps.pools) {
-                    const d = (target[p.poolId] ?? 0) - (w[p.poolId] ?? 0);
-                    if (Math.abs(d) * total < s.minMoveUnits) continue;
-                    cost += (Math.abs(d) * total * s.slippageBps[kindOf(p.poolId)]) / 10_000;
-                    legs.push({ sourceId: p.poolId, direction: d > 0 ? "deposit" : "withdraw" });
-                  }
-                  const gas = Number(modelGasUnits(legs, kindOf, s.gasModel));
-                  return cost + gas * (prices.gasGwei(market.t) ?? 30) * 1e-9 * (prices.eth(market.t) ?? 2_000);
-                },
-              });
-    tick = async (i) => {
-      const snapshot = await market.observe();
-      const day = Math.floor((market.t - o.start) / 86_400);
-      const target = await policy.decide({ t: market.t, day, snapshot, market }, signal);
-      if (!target) return;
-      const ids = snapshot.sources.map((x) => x.id);
-      const plan = movesFromWeights(
-        snapshot,
-        ids,
-        ids.map((id) => target[id] ?? 0),
-        {
-          decimals: c.decimals,
-          minMoveUnits: s.minMoveUnits,
-          minIdleWeight,
-        },
-      );
-      if (plan.moves.length > 0) market.apply(plan.moves, modelGasUnits(plan.moves, kindOf, s.gasModel));
-      void i;
-    };
-  }
-
+  const tick = name === "keel" ? keelTick(o, deps, market, run, signal) : policyTick(name, o, deps, market, signal);
   for (let i = 0; i < steps.length; i++) {
     signal.throwIfAborted();
     market.t = steps[i] as number;

@@ -1,4 +1,4 @@
-import type { StrategyConfig } from "../config/sections/strategy.ts";
+import type { StageOptions } from "../composition/stageOptions.ts";
 import { createExecuteStage } from "../pipeline/execute/execute.ts";
 import { createGasCheckStage } from "../pipeline/gasCheck/gasCheck.ts";
 import { createModelGasEstimator } from "../pipeline/gasCheck/gasModel.ts";
@@ -6,7 +6,7 @@ import { createIngestStage } from "../pipeline/ingest/ingest.ts";
 import { createOptimizeStage } from "../pipeline/optimize/optimize.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { createPredictStage } from "../pipeline/predict/predict.ts";
-import { createRiskGateStage, type RiskOptions } from "../pipeline/riskGate/riskGate.ts";
+import { createRiskGateStage } from "../pipeline/riskGate/riskGate.ts";
 import type { Stages } from "../pipeline/types.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Executor } from "../ports/execution.ts";
@@ -34,45 +34,45 @@ export function simExecutor(market: SimMarket): Executor {
   };
 }
 
+/** The forecasters the predict stage serves (`buildForecasters`, as the daemon builds them). */
+export interface Forecasters {
+  readonly model: Forecaster | undefined;
+  readonly modelUnavailableReason?: string;
+  readonly baseline: Forecaster;
+}
+
 /** What the keel pipeline needs in a backtest. */
 export interface KeelStageDeps {
   readonly market: SimMarket;
   readonly history: HistoryStore;
-  readonly baseline: Forecaster;
-  readonly model?: Forecaster;
+  readonly forecasters: Forecasters;
   readonly solver?: LpSolver;
+  /** Solve one-source allocations in closed form (as the daemon does); false sends every one to the solver. */
+  readonly closedForm?: boolean;
 }
 
 /**
- * The six stages of the live daemon, wired to the simulated market: the very same predict, riskGate,
- * optimize and gasCheck code, with ingest reading the replay, the per-move gas model and a simulated
- * executor.
+ * The six stages of the live daemon, built with the daemon's options (`stageOptions`), wired to the
+ * simulated market: ingest reads the replay, the gas check prices plans with the per-move gas model
+ * (live it simulates the calldata), and execute applies the plan to the simulated vault.
  */
-export function keelStages(
-  opts: { strategy: StrategyConfig; risk: RiskOptions; decimals: number; lookbackSeconds: number },
-  deps: KeelStageDeps,
-): { stages: Stages; clock: Clock } {
-  const { market } = deps;
+export function keelStages(options: StageOptions, deps: KeelStageDeps): { stages: Stages; clock: Clock } {
+  const { market, forecasters } = deps;
   const clock = simClock(market);
-  const s = opts.strategy;
   const stages: Stages = {
-    ingest: createIngestStage(
-      { expectedChainId: 1, maxDataAgeSeconds: 86_400, lookbackSeconds: opts.lookbackSeconds, maxAccountingGapBps: 1 },
-      { market, history: deps.history, clock },
-    ),
-    predict: createPredictStage(
-      { horizonDays: s.horizonDays },
-      deps.model
-        ? { model: deps.model, baseline: deps.baseline }
-        : { model: undefined, modelUnavailableReason: "backtest without a model", baseline: deps.baseline },
-    ),
-    riskGate: createRiskGateStage(opts.risk, { clock }),
-    optimize: createOptimizeStage(
-      { ...s, decimals: opts.decimals, basePriceUsd: 1 },
-      deps.solver ? { solver: deps.solver } : {},
-    ),
-    gasCheck: createGasCheckStage(s, {
-      estimator: createModelGasEstimator(s.gasModel),
+    ingest: createIngestStage(options.ingest, { market, history: deps.history, clock }),
+    predict: createPredictStage(options.predict, {
+      model: forecasters.model,
+      ...(forecasters.modelUnavailableReason ? { modelUnavailableReason: forecasters.modelUnavailableReason } : {}),
+      baseline: forecasters.baseline,
+    }),
+    riskGate: createRiskGateStage(options.riskGate, { clock }),
+    optimize: createOptimizeStage(options.optimize, {
+      ...(deps.solver ? { solver: deps.solver } : {}),
+      closedForm: deps.closedForm !== false,
+    }),
+    gasCheck: createGasCheckStage(options.gasCheck, {
+      estimator: createModelGasEstimator(options.optimize.gasModel),
       rebalanceTimes: async () => market.rebalances.map((r) => r.t),
     }),
     execute: createExecuteStage({ dryRun: false }, { executor: simExecutor(market) }),

@@ -1,5 +1,5 @@
 import { mulDiv, toFloat } from "../domain/amounts.ts";
-import { asOf, between, type Dataset, type PoolInfo } from "../domain/dataset.ts";
+import { asOf, type Dataset, type PoolInfo, timeWeightedMean } from "../domain/dataset.ts";
 import type { Move } from "../domain/decision.ts";
 import type { PriceObservation, Snapshot, SourceKind, SourceState } from "../domain/snapshot.ts";
 import type { MarketReader } from "../ports/market.ts";
@@ -10,6 +10,8 @@ const SCALE = 1_000_000_000_000n;
 
 /** Options of the simulated market. */
 export interface SimMarketOptions {
+  /** The chain the snapshots say they come from (the configured chain id). */
+  readonly chainId: number;
   readonly baseAsset: string;
   readonly decimals: number;
   readonly capitalUnits: bigint;
@@ -39,13 +41,16 @@ function kindOf(pool: PoolInfo): SourceKind {
 
 /**
  * A vault over historical data: positions are held in units of each source's asset and valued at the
- * dataset's prices (so depegs move their value), accrue the realised rate between steps, and pay
- * slippage on every move and gas (in ETH at the dataset's prices) per rebalance. `observe` only ever
- * reads data at or before the current time.
+ * last known prices (so depegs move their value), accrue the time-weighted realised rate between steps,
+ * and pay slippage on every move and gas (the day's average gas price, in ETH at the last known close)
+ * per rebalance. `observe` only ever reads what is known at the current time (`data`, the known view).
  */
 export class SimMarket implements MarketReader {
   readonly opts: SimMarketOptions;
+  /** The dataset as known at each time (`knownView`): what decisions read. */
   readonly data: Dataset;
+  /** The dataset as it happened: what accrues. */
+  readonly realised: Dataset;
   readonly prices: DatasetPrices;
   readonly pools: readonly PoolInfo[];
   /** Current time, unix seconds. */
@@ -60,8 +65,9 @@ export class SimMarket implements MarketReader {
   readonly rebalances: AppliedRebalance[] = [];
   private block = 0;
 
-  constructor(data: Dataset, pools: readonly PoolInfo[], prices: DatasetPrices, opts: SimMarketOptions) {
-    this.data = data;
+  constructor(pools: readonly PoolInfo[], prices: DatasetPrices, opts: SimMarketOptions) {
+    this.data = prices.known;
+    this.realised = prices.realised;
     this.pools = pools;
     this.prices = prices;
     this.opts = opts;
@@ -154,13 +160,13 @@ export class SimMarket implements MarketReader {
       if (priceUsd === undefined) continue;
       prices[s] = [{ symbol: s, priceUsd, updatedAt: obs?.t ?? t, origin: "dataset" }];
     }
-    const gwei = this.prices.gasGwei(t) ?? 30;
+    const gwei = this.prices.knownGasGwei(t);
     const priority = Math.min(this.opts.priorityFeeGwei, gwei);
     const baseWei = BigInt(Math.round((gwei - priority) * 1e9));
     const total = this.totalAssets(t);
     this.block += 1;
     return {
-      chainId: 1,
+      chainId: this.opts.chainId,
       block: this.block,
       timestamp: t,
       baseAsset: { symbol: this.opts.baseAsset, decimals: this.opts.decimals, priceUsd: this.basePrice(t) },
@@ -176,23 +182,21 @@ export class SimMarket implements MarketReader {
       prices,
       baseFeesWei: [baseWei],
       priorityFeeWei: BigInt(Math.round(priority * 1e9)),
-      nativeUsd: this.prices.eth(t) ?? 2_000,
+      nativeUsd: this.prices.eth(t),
       keeperBalanceWei: this.opts.keeperBalanceWei ?? 1_000n * 10n ** 18n,
     };
   }
 
-  /** Accrues each position's realised rate over [t, t + dt) and moves the clock to t + dt. */
+  /**
+   * Accrues each position's realised rate over [t, t + dt), time-weighted (a rate holds from its row until
+   * the next), and moves the clock to t + dt.
+   */
   advance(dt: number): void {
     const t = this.t;
     for (const pool of this.pools) {
       const units = this.units.get(pool.poolId) ?? 0n;
       if (units === 0n) continue;
-      const rates = this.data.rates.get(pool.poolId) ?? [];
-      const inside = between(rates, t, t + dt);
-      const apr =
-        inside.length > 0
-          ? inside.reduce((a, p) => a + p.aprPct, 0) / inside.length
-          : (this.ratePoint(pool.poolId)?.aprPct ?? 0);
+      const apr = timeWeightedMean(this.realised.rates.get(pool.poolId) ?? [], t, t + dt);
       const growth = Math.max(-1, (apr / 100) * (dt / YEAR));
       this.units.set(pool.poolId, units + mulDiv(units, BigInt(Math.round(growth * 1e12)), SCALE));
     }
@@ -242,8 +246,7 @@ export class SimMarket implements MarketReader {
       }
       done.push({ ...m, amount });
     }
-    const gwei = this.prices.gasGwei(t) ?? 30;
-    const gasUsd = done.length > 0 ? Number(gasUnits) * gwei * 1e-9 * (this.prices.eth(t) ?? 2_000) : 0;
+    const gasUsd = done.length > 0 ? Number(gasUnits) * this.prices.paidGasGwei(t) * 1e-9 * this.prices.eth(t) : 0;
     this.gasUsd += gasUsd;
     const gasBase = gasUsd / base;
     this.gasBase += gasBase;

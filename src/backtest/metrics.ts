@@ -1,4 +1,4 @@
-import { between, type Dataset } from "../domain/dataset.ts";
+import { type Dataset, timeWeightedMean } from "../domain/dataset.ts";
 import type { StrategyRun } from "./engine.ts";
 
 const YEAR = 365 * 86_400;
@@ -6,8 +6,6 @@ const YEAR = 365 * 86_400;
 /** The metric keys, in the order the table prints them. */
 export const METRIC_KEYS = [
   "net_apy_pct",
-  "sharpe",
-  "sortino",
   "max_drawdown_pct",
   "gas_pct_aum",
   "rebalances",
@@ -19,8 +17,6 @@ export const METRIC_KEYS = [
 /** Metrics of one strategy, as printed by `keel backtest --json`. */
 export interface StrategyMetrics {
   net_apy_pct: number;
-  sharpe: number | null;
-  sortino: number | null;
   max_drawdown_pct: number;
   gas_pct_aum: number;
   rebalances: number;
@@ -46,26 +42,43 @@ export function maxDrawdownPct(values: readonly number[]): number {
 }
 
 /**
+ * Annualised volatility of daily returns, %: the value at each UTC day boundary of the run (and at its
+ * end), the standard deviation of the day-to-day returns, × √365.
+ */
+export function dailyVolatilityPct(eq: readonly { t: number; value: number }[]): number {
+  const daily = eq.filter((p, i) => p.t % 86_400 === 0 || i === eq.length - 1);
+  const returns: number[] = [];
+  for (let i = 1; i < daily.length; i++) {
+    const a = daily[i - 1]!.value;
+    if (a > 0) returns.push(daily[i]!.value / a - 1);
+  }
+  if (returns.length < 2) return 0;
+  const m = returns.reduce((x, y) => x + y, 0) / returns.length;
+  const sd = Math.sqrt(returns.reduce((x, r) => x + (r - m) ** 2, 0) / (returns.length - 1));
+  return 100 * sd * Math.sqrt(365);
+}
+
+/**
  * Metrics from a run, in the vault's base asset by default (its share price; `usd` values positions and
- * gas in USD instead, so a depeg of the base asset itself shows): net APY (compounded, net of gas and slippage), annualised volatility, Sharpe and
- * Sortino over a risk-free rate, max drawdown, gas as % of average AUM per year, rebalances, turnover
- * (one-way volume moved per year ÷ average AUM), and win rate (rebalances whose realised gain over the
- * horizon — realised rates of what was moved — beat their gas and slippage). Capture is filled later.
+ * gas in USD instead, so a depeg of the base asset itself shows): net APY (compounded, net of gas and
+ * slippage), annualised volatility of daily returns, max drawdown, gas as % of average AUM per year,
+ * rebalances, turnover (one-way volume moved per year ÷ average AUM), and win rate (rebalances whose
+ * realised gain over the horizon — time-weighted realised rates of what was moved — beat their gas and
+ * slippage). Capture is filled later. No Sharpe or Sortino ratio: a lending book's daily returns barely
+ * vary, so the ratio measures how smoothly interest accrues (it prints 30-300), not risk.
  */
 export function strategyMetrics(
   run: StrategyRun,
   data: Dataset,
-  opts: { horizonDays: number; riskFreePct: number; numeraire?: "base" | "usd" },
+  opts: { horizonDays: number; numeraire?: "base" | "usd" },
 ): StrategyMetrics & { volatility_pct: number } {
-  const eq = run.equity.map((p) => ({ t: p.t, valueUsd: opts.numeraire === "usd" ? p.valueUsd : p.value }));
+  const eq = run.equity.map((p) => ({ t: p.t, value: opts.numeraire === "usd" ? p.valueUsd : p.value }));
   const first = eq[0];
   const last = eq.at(-1);
-  if (!first || !last || last.t <= first.t || first.valueUsd <= 0) {
+  if (!first || !last || last.t <= first.t || first.value <= 0) {
     return {
       net_apy_pct: 0,
       volatility_pct: 0,
-      sharpe: null,
-      sortino: null,
       max_drawdown_pct: 0,
       gas_pct_aum: 0,
       rebalances: run.rebalances.length,
@@ -75,36 +88,18 @@ export function strategyMetrics(
     };
   }
   const years = (last.t - first.t) / YEAR;
-  const apy = (last.valueUsd / first.valueUsd) ** (1 / years) - 1;
-  const returns: number[] = [];
-  for (let i = 1; i < eq.length; i++) {
-    const a = eq[i - 1]!.valueUsd;
-    if (a > 0) returns.push(eq[i]!.valueUsd / a - 1);
-  }
-  const dt = (last.t - first.t) / Math.max(1, eq.length - 1);
-  const perYear = YEAR / dt;
-  const meanR = returns.reduce((x, y) => x + y, 0) / Math.max(1, returns.length);
-  const sd = Math.sqrt(returns.reduce((x, r) => x + (r - meanR) ** 2, 0) / Math.max(1, returns.length - 1));
-  const rfStep = opts.riskFreePct / 100 / perYear;
-  const downside = Math.sqrt(
-    returns.reduce((x, r) => x + Math.min(0, r - rfStep) ** 2, 0) / Math.max(1, returns.length),
-  );
-  const annualExcess = (meanR - rfStep) * perYear;
-  const vol = sd * Math.sqrt(perYear);
-  const dsd = downside * Math.sqrt(perYear);
-  const avgAum = eq.reduce((x, p) => x + p.valueUsd, 0) / eq.length;
-  const gasUsd = run.rebalances.reduce((x, r) => x + (opts.numeraire === "usd" ? r.gasUsd : r.gasBase), 0);
+  const apy = (last.value / first.value) ** (1 / years) - 1;
+  const avgAum = eq.reduce((x, p) => x + p.value, 0) / eq.length;
+  const gas = run.rebalances.reduce((x, r) => x + (opts.numeraire === "usd" ? r.gasUsd : r.gasBase), 0);
   const moved = run.rebalances.reduce((x, r) => x + Object.values(r.deltas).reduce((a, d) => a + Math.abs(d), 0), 0);
   const wins = run.rebalances.filter(
     (r) => realisedGainUsd(r.deltas, r.t, data, opts.horizonDays) > r.gasBase + r.slippageUsd,
   );
   return {
     net_apy_pct: round(100 * apy),
-    volatility_pct: round(100 * vol),
-    sharpe: vol > 1e-12 ? round(annualExcess / vol, 3) : null,
-    sortino: dsd > 1e-12 ? round(annualExcess / dsd, 3) : null,
-    max_drawdown_pct: round(maxDrawdownPct(eq.map((p) => p.valueUsd))),
-    gas_pct_aum: round((100 * gasUsd) / avgAum / years),
+    volatility_pct: round(dailyVolatilityPct(eq)),
+    max_drawdown_pct: round(maxDrawdownPct(eq.map((p) => p.value))),
+    gas_pct_aum: round((100 * gas) / avgAum / years),
     rebalances: run.rebalances.length,
     turnover: round(moved / 2 / avgAum / years, 3),
     win_rate_pct: run.rebalances.length > 0 ? round((100 * wins.length) / run.rebalances.length, 2) : null,
@@ -112,19 +107,20 @@ export function strategyMetrics(
   };
 }
 
-/** Realised gain over the horizon of moving `deltas` (base units ≈ USD) at time t, vs not moving. */
+/**
+ * Realised gain over the horizon of moving `deltas` (base units ≈ USD) at time t, vs not moving, at the
+ * time-weighted realised rates (`data` is the dataset as it happened).
+ */
 export function realisedGainUsd(deltas: Record<string, number>, t: number, data: Dataset, horizonDays: number): number {
   let gain = 0;
   for (const [id, d] of Object.entries(deltas)) {
-    const pts = between(data.rates.get(id) ?? [], t, t + horizonDays * 86_400);
-    if (pts.length === 0) continue;
-    const apr = pts.reduce((a, p) => a + p.aprPct, 0) / pts.length;
+    const apr = timeWeightedMean(data.rates.get(id) ?? [], t, t + horizonDays * 86_400);
     gain += (d * apr * horizonDays) / 365 / 100;
   }
   return gain;
 }
 
-/** capture = (strategy − equal) / (oracle − equal), on net APY; null when undefined. */
+/** capture = (strategy − equal) / (oracle − equal), on net APY (oracle is the perfect-foresight bound); null when undefined. */
 export function withCapture(all: Record<string, StrategyMetrics>): Record<string, StrategyMetrics> {
   const eq = all.equal?.net_apy_pct;
   const or = all.oracle?.net_apy_pct;

@@ -1,22 +1,43 @@
 import { asOf, type Dataset, type PoolInfo } from "../domain/dataset.ts";
+import { KeelError } from "../domain/errors.ts";
 
-/** USD prices from the dataset as of a time, never after it; stablecoins without a price read at $1. */
+const iso = (t: number) => new Date(t * 1000).toISOString();
+
+/** A series the replay cannot do without (gas, the ETH price) has no row fresh enough: it has ended. */
+function ended(what: string, t: number, maxAgeSeconds: number, last: number | undefined): KeelError {
+  return new KeelError(
+    "DATASET_ENDED",
+    `no ${what} within ${maxAgeSeconds / 86_400} days before ${iso(t)} (the series ${
+      last === undefined ? "has no row" : `ends at ${iso(last)}`
+    }): shorten the backtest to the data`,
+    { context: { series: what, at: iso(t) } },
+  );
+}
+
+/**
+ * USD prices and gas as a replay sees them. `known` is the dataset stamped with when each row is known
+ * (`knownView`): prices are read from it, never after `t`. Gas paid is read from `realised`, the day's
+ * average the transaction really paid; the keeper decides on `known` gas. Stablecoins without a price
+ * read at $1 (counted); a gas or ETH price series that has ended throws `DATASET_ENDED`.
+ */
 export class DatasetPrices {
-  readonly data: Dataset;
+  readonly known: Dataset;
+  readonly realised: Dataset;
   readonly stable: ReadonlySet<string>;
   readonly maxAgeSeconds: number;
   /** Symbol → number of look-ups answered with the $1 peg because the dataset had no fresh price. */
   readonly pegReads = new Map<string, number>();
 
-  constructor(data: Dataset, stablecoins: readonly string[], maxAgeSeconds: number) {
-    this.data = data;
+  constructor(known: Dataset, realised: Dataset, stablecoins: readonly string[], maxAgeSeconds: number) {
+    this.known = known;
+    this.realised = realised;
     this.stable = new Set(stablecoins.map((s) => s.toUpperCase()));
     this.maxAgeSeconds = maxAgeSeconds;
   }
 
-  /** The price row as of `t` (with its own time), or undefined when none is fresh. */
+  /** The price row known at `t` (with the time it became known), or undefined when none is fresh. */
   observation(symbol: string, t: number): { t: number; priceUsd: number } | undefined {
-    const series = this.data.prices.get(symbol.toUpperCase());
+    const series = this.known.prices.get(symbol.toUpperCase());
     if (!series || series.length === 0) return undefined;
     const p = asOf(series, t, this.maxAgeSeconds);
     return p && p.priceUsd > 0 ? p : undefined;
@@ -45,13 +66,24 @@ export class DatasetPrices {
     return a !== undefined && b !== undefined ? Math.sqrt(a * b) : undefined;
   }
 
-  /** ETH in USD at `t` (for gas), or undefined before the series starts. */
-  eth(t: number): number | undefined {
-    return this.observation("ETH", t)?.priceUsd ?? asOf(this.data.prices.get("ETH") ?? [], t, 30 * 86_400)?.priceUsd;
+  /** The last known ETH close at `t`, USD; throws `DATASET_ENDED` when there is none fresh. */
+  eth(t: number): number {
+    const p = this.observation("ETH", t);
+    if (p) return p.priceUsd;
+    throw ended("ETH price", t, this.maxAgeSeconds, this.known.prices.get("ETH")?.at(-1)?.t);
   }
 
-  /** Gas price paid (gwei) as of `t`: the last row at or before it. */
-  gasGwei(t: number): number | undefined {
-    return asOf(this.data.gas, t, 30 * 86_400)?.gwei;
+  /** The last complete day's average gas price known at `t` (what the keeper sees), gwei. */
+  knownGasGwei(t: number): number {
+    const g = asOf(this.known.gas, t, this.maxAgeSeconds);
+    if (g) return g.gwei;
+    throw ended("known gas price", t, this.maxAgeSeconds, this.known.gas.at(-1)?.t);
+  }
+
+  /** The average gas price of the day that contains `t` (what a transaction at `t` pays), gwei. */
+  paidGasGwei(t: number): number {
+    const g = asOf(this.realised.gas, t, this.maxAgeSeconds);
+    if (g) return g.gwei;
+    throw ended("gas price", t, this.maxAgeSeconds, this.realised.gas.at(-1)?.t);
   }
 }

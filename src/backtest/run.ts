@@ -1,4 +1,6 @@
+import type { Dataset } from "../domain/dataset.ts";
 import { type BacktestDeps, type BacktestOptions, runStrategy, type StrategyRun } from "./engine.ts";
+import { knownView } from "./known.ts";
 import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts";
 
 /** What keel's decisions looked like over the run. */
@@ -12,6 +14,8 @@ export interface KeelSummary {
   /** Ticks where the risk gate froze or forced the exit of at least one source, or halted. */
   readonly risk_interventions: number;
   readonly forecaster: string;
+  /** Why the configured model did not serve (missing, failed, or trained on data after the start). */
+  readonly model_fallback?: string;
 }
 
 /** A whole backtest: every strategy replayed, with metrics. */
@@ -20,37 +24,61 @@ export interface BacktestResult {
   readonly metrics: Record<string, StrategyMetrics>;
   /** Net APY and max drawdown in USD terms (a depeg of the base asset itself counts). */
   readonly usdTerms: Record<string, { net_apy_pct: number; max_drawdown_pct: number }>;
-  /** Annualised volatility of the per-step returns, %, by strategy (kept out of the documented shape). */
+  /** Annualised volatility of daily returns, %, by strategy (kept out of the documented shape). */
   readonly volatilityPct: Record<string, number>;
   readonly keel?: KeelSummary;
   /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
   readonly pegReads: Record<string, number>;
 }
 
-/** Runs every requested strategy over the same data and cost model, then scores them. */
+/** Keeps, per symbol, the most look-ups any strategy answered with the $1 peg. */
+export function pegCounter(): {
+  add(reads: ReadonlyMap<string, number>): void;
+  readonly reads: Record<string, number>;
+} {
+  const reads: Record<string, number> = {};
+  return {
+    reads,
+    add(r) {
+      for (const [s, n] of r) reads[s] = Math.max(reads[s] ?? 0, n);
+    },
+  };
+}
+
+/**
+ * Runs every requested strategy over the same data and cost model, one after another in this thread,
+ * then scores them. With `deps.reference` every allocation goes through the LP solver: the reference path
+ * the fast one (`runBacktestParallel`) is checked against.
+ */
 export async function runBacktest(
   o: BacktestOptions,
   deps: BacktestDeps,
   signal: AbortSignal,
 ): Promise<BacktestResult> {
   const runs: StrategyRun[] = [];
-  const pegReads: Record<string, number> = {};
-  for (const name of o.strategies) {
-    const onStep = deps.onStep;
-    const run = await runStrategy(name, o, { ...deps, ...(onStep ? { onStep } : {}) }, signal, (reads) => {
-      for (const [s, n] of reads) pegReads[s] = Math.max(pegReads[s] ?? 0, n);
-    });
-    runs.push(run);
-  }
+  const pegs = pegCounter();
+  const shared = { ...deps, known: deps.known ?? knownView(deps.data) };
+  for (const name of o.strategies) runs.push(await runStrategy(name, o, shared, signal, pegs.add));
+  return scoreRuns(o, deps.data, runs, pegs.reads, deps.forecasters?.modelUnavailableReason);
+}
+
+/** Metrics of every run (in `o.strategies` order), capture against the bound, and keel's summary. */
+export function scoreRuns(
+  o: BacktestOptions,
+  data: Dataset,
+  runs: StrategyRun[],
+  pegReads: Record<string, number>,
+  modelFallback: string | undefined,
+): BacktestResult {
   const raw: Record<string, StrategyMetrics> = {};
   const usdTerms: BacktestResult["usdTerms"] = {};
   const volatilityPct: Record<string, number> = {};
-  const mo = { horizonDays: o.config.strategy.horizonDays, riskFreePct: o.config.riskFreePct };
+  const mo = { horizonDays: o.config.strategy.horizonDays };
   for (const run of runs) {
-    const { volatility_pct, ...metrics } = strategyMetrics(run, deps.data, mo);
+    const { volatility_pct, ...metrics } = strategyMetrics(run, data, mo);
     raw[run.name] = metrics;
     volatilityPct[run.name] = volatility_pct;
-    const usd = strategyMetrics(run, deps.data, { ...mo, numeraire: "usd" });
+    const usd = strategyMetrics(run, data, { ...mo, numeraire: "usd" });
     usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
   const keelRun = runs.find((r) => r.name === "keel");
@@ -59,12 +87,12 @@ export async function runBacktest(
     metrics: withCapture(raw),
     usdTerms,
     volatilityPct,
-    ...(keelRun ? { keel: summariseKeel(keelRun) } : {}),
+    ...(keelRun ? { keel: summariseKeel(keelRun, modelFallback) } : {}),
     pegReads,
   };
 }
 
-function summariseKeel(run: StrategyRun): KeelSummary {
+function summariseKeel(run: StrategyRun, modelFallback: string | undefined): KeelSummary {
   const halts: Record<string, number> = {};
   let interventions = 0;
   let forecaster = "";
@@ -83,5 +111,6 @@ function summariseKeel(run: StrategyRun): KeelSummary {
     halts,
     risk_interventions: interventions,
     forecaster,
+    ...(modelFallback ? { model_fallback: modelFallback } : {}),
   };
 }

@@ -10,27 +10,27 @@ export interface SyntheticOptions {
   /** Spacing of rate points, seconds (3 600 = hourly). */
   readonly rateStepSeconds: number;
   readonly seed?: number;
-  /** Stablecoins the sources cycle through. */
+  /** Assets the sources cycle through (default the vault's own, USDC). */
   readonly assets?: readonly string[];
 }
 
 const DAY = 86_400;
 
 /**
- * A seeded dataset in the keel format: `sources` stablecoin lending pools whose APRs follow
+ * A seeded dataset in the keel format: `sources` Aave v3 lending pools whose APRs follow
  * mean-reverting random walks around different levels, daily stablecoin prices near $1, a daily ETH
  * price and daily gas around 25 gwei. Deterministic for a seed.
  */
 export function syntheticDataset(o: SyntheticOptions): Dataset {
   const normal = normalSampler(mulberry32(o.seed ?? 7));
-  const assets = o.assets ?? ["USDC", "USDT", "DAI"];
+  const assets = o.assets ?? ["USDC"];
   const pools: PoolInfo[] = [];
   const rates = new Map<string, RatePoint[]>();
   const end = o.start + o.days * DAY;
   for (let i = 0; i < o.sources; i++) {
     const id = `syn-${i}`;
     const asset = assets[i % assets.length] ?? "USDC";
-    pools.push({ poolId: id, protocol: `proto-${i % 3}`, kind: "lending", asset, chain: "ethereum", feeTierPct: null });
+    pools.push({ poolId: id, protocol: "aave-v3", kind: "lending", asset, chain: "ethereum", feeTierPct: null });
     const level = 3 + (5 * i) / Math.max(1, o.sources - 1) + normal();
     let apr = level;
     const series: RatePoint[] = [];

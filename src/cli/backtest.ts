@@ -1,19 +1,15 @@
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
 import { createHighsSolver } from "../adapters/highs/highsSolver.ts";
-import { backtestConfigSchema, backtestRisk, selectSources } from "../backtest/config.ts";
-import { STRATEGIES, type StrategyName } from "../backtest/engine.ts";
+import { selectSources } from "../backtest/config.ts";
+import { backtestStageOptions, STRATEGIES, type StrategyName } from "../backtest/engine.ts";
 import { METRIC_KEYS } from "../backtest/metrics.ts";
+import { runBacktestParallel } from "../backtest/parallel.ts";
 import { renderBacktestReport } from "../backtest/report.ts";
-import { runBacktest } from "../backtest/run.ts";
-import { readConfigFile } from "../config/load.ts";
-import { canonicalJson } from "../domain/commitment.ts";
-import { ConfigError, KeelError } from "../domain/errors.ts";
-import { createBaseline } from "../ml/baselines.ts";
-import type { Forecaster } from "../ports/forecaster.ts";
+import { loadConfig } from "../config/load.ts";
+import { KeelError } from "../domain/errors.ts";
 import { printJson, progress } from "./output.ts";
 
 /** Options of `keel backtest` (as parsed by commander in src/main.ts). */
@@ -34,27 +30,6 @@ function day(value: string, flag: string): number {
     throw new KeelError("BAD_INPUT", `${flag} must be a date YYYY-MM-DD, got "${value.slice(0, 40)}"`);
   }
   return Date.parse(`${value}T00:00:00Z`) / 1000;
-}
-
-/** Loads the ONNX forecaster, refusing one trained on data at or after the backtest's start. */
-async function loadModelBefore(path: string, start: number): Promise<Forecaster> {
-  let dataBefore: unknown;
-  try {
-    dataBefore = (
-      JSON.parse(readFileSync(join(dirname(path), "model.json"), "utf8")) as { training?: { dataBefore?: unknown } }
-    ).training?.dataBefore;
-  } catch (err) {
-    throw new KeelError("MODEL_UNAVAILABLE", `cannot read model.json beside ${path}`, { cause: err });
-  }
-  const cutoff = typeof dataBefore === "string" ? Date.parse(dataBefore) / 1000 : Number.NaN;
-  if (!Number.isFinite(cutoff) || cutoff > start) {
-    throw new KeelError(
-      "MODEL_LOOKAHEAD",
-      `model ${path} was trained on data before ${String(dataBefore)}, after the backtest start: that would be look-ahead`,
-    );
-  }
-  const { loadOnnxForecaster } = await import("../adapters/onnx/onnxForecaster.ts");
-  return loadOnnxForecaster(path);
 }
 
 function parseStrategies(list: string): StrategyName[] {
@@ -83,35 +58,20 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
   const strategies = parseStrategies(opts.strategies ?? STRATEGIES.join(","));
   const stepSeconds = opts.step === "1h" ? 3_600 : 86_400;
 
-  const parsed = backtestConfigSchema.safeParse(opts.config === undefined ? {} : readConfigFile(opts.config));
-  if (!parsed.success) {
-    throw new ConfigError(
-      `invalid backtest config in ${opts.config ?? "defaults"}`,
-      parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message })),
-    );
-  }
-  const config = parsed.data;
-  const riskParsed = (() => {
-    try {
-      return backtestRisk(config);
-    } catch (err) {
-      throw new ConfigError(
-        `invalid risk section in ${opts.config ?? "defaults"}: ${(err as Error).message.slice(0, 200)}`,
-      );
-    }
-  })();
-
-  const model = config.modelPath === undefined ? undefined : await loadModelBefore(config.modelPath, start);
+  // The daemon's config file (and KEEL__ environment overrides), parsed by the daemon's schema.
+  const loaded = loadConfig(opts.config);
+  const { config } = loaded;
+  const bt = config.backtest;
   const loading = progress("reading dataset", 2);
   const data = await readDataset(opts.data);
   loading.tick(2);
   loading.done();
-  const selection = selectSources(data, config);
+  const selection = selectSources(data, bt);
   if (selection.pools.length === 0) throw new KeelError("BAD_INPUT", "no usable source in the dataset for this vault");
 
   const steps = Math.floor((end - start) / stepSeconds) + 1;
   const bar = progress("backtest", steps * strategies.length);
-  const result = await runBacktest(
+  const result = await runBacktestParallel(
     {
       start,
       end: end + 86_400 - stepSeconds,
@@ -119,19 +79,16 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
       capitalUsd: opts.capital,
       strategies,
       config,
-      risk: {
-        ...riskParsed,
-        maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
-        minIdleBps: config.strategy.minIdleBps,
-        baseAsset: config.baseAsset,
-      },
-      configHash: createHash("sha256").update(canonicalJson(config)).digest("hex").slice(0, 16),
+      configHash: loaded.hash,
+    },
+    {
+      dataDir: opts.data,
+      forecaster: { ...backtestStageOptions(config).forecaster, notTrainedAfter: start },
+      log: config.log,
     },
     {
       data,
       pools: selection.pools,
-      baseline: createBaseline(config.forecaster),
-      ...(model ? { model } : {}),
       solver: createHighsSolver(),
       onStep: () => bar.tick(),
     },
@@ -145,14 +102,14 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     capital_usd: opts.capital,
     strategies: result.metrics,
     step: opts.step ?? "1d",
-    numeraire: config.baseAsset,
+    numeraire: bt.baseAsset,
     usd_terms: result.usdTerms,
     volatility_pct: result.volatilityPct,
     sources: selection.pools.map((p) => p.poolId),
     assumptions: {
+      unreachable: selection.unreachable,
       valued_at_peg: selection.valuedAtPeg,
       excluded_no_price: selection.excludedNoPrice,
-      unknown_sources: selection.unknown,
       peg_price_reads: result.pegReads,
       dataset_cleaning: data.cleaning,
     },

@@ -55,7 +55,7 @@ export function formatDecision(
     for (const s of Object.values(fc.sources)) {
       const now = d.rates?.[s.sourceId];
       out.push(
-        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}`,
+        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}${s.forecaster ? `  by ${s.forecaster}` : ""}`,
       );
     }
   }
@@ -97,7 +97,7 @@ export async function explainCommand(
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
   const record = await source.decision(id);
   if (!record) {
-    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalDir})`, {
+    throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalPath})`, {
       retryable: false,
     });
   }

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider } from "ethers";
+import { errorReason, isRevert } from "../adapters/execution/errors.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import { encodeSignatures, execArgs, safeContract, signSafeTx, validSignatures } from "../adapters/safe/safeTx.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
@@ -163,8 +164,16 @@ export async function proposalsCommand(
         validSignatures(p, ctx.store.signatures(p.safeTxHash), await safe.getFunction("getOwners")()),
       );
       const fn = safe.getFunction("execTransaction");
-      // Re-simulate right before sending: a stale proposal fails here, not on chain.
-      const okSim = (await fn.staticCall(...execArgs(p, sigs))) as boolean;
+      // Re-simulate right before sending: a stale proposal fails here, not on chain. A revert will
+      // revert again (exit 1); a node that does not answer may answer later (75).
+      const okSim = (await fn.staticCall(...execArgs(p, sigs)).catch((err: unknown) => {
+        const reverted = isRevert(err);
+        throw new KeelError(
+          reverted ? "PROPOSAL_WOULD_FAIL" : "CHAIN_UNAVAILABLE",
+          `${reverted ? "the Safe transaction would revert now" : "cannot simulate the Safe transaction"}: ${errorReason(err)}`,
+          { retryable: !reverted },
+        );
+      })) as boolean;
       if (!okSim)
         throw new KeelError("PROPOSAL_WOULD_FAIL", "the Safe transaction would fail now", { retryable: false });
       const tx = await fn(...execArgs(p, sigs));

@@ -6,7 +6,7 @@ import { parseBacktestJson, reportFromBacktest } from "../report/fromBacktest.ts
 import { reportFromDecisions } from "../report/fromJournal.ts";
 import { renderReport } from "../report/html.ts";
 import type { ReportData } from "../report/model.ts";
-import { openOpsSource } from "./ops-source.ts";
+import { noDaemonNote, openOpsSource } from "./ops-source.ts";
 
 /** Options of `keel report`. */
 export interface ReportOptions {
@@ -47,7 +47,7 @@ export async function reportCommand(
     if (records.length === 0) {
       throw new KeelError(
         "JOURNAL_EMPTY",
-        `no decisions in the journal at ${source.journalDir} and no daemon at ${source.base}`,
+        `no decisions in the journal at ${source.journalPath}, and ${source.base ? `none from the daemon at ${source.base}` : noDaemonNote(source.loaded.config.state.dir)}`,
         { retryable: true },
       );
     }
@@ -58,7 +58,7 @@ export async function reportCommand(
       labels: status?.sourceLabels ?? {},
       origin: {
         kind: "journal",
-        description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalDir}` : `daemon at ${source.base}`}`,
+        description: `${records.length} decisions from the ${from === "journal" ? `journal at ${source.journalPath}` : `daemon at ${source.base}`}`,
       },
       now,
     });

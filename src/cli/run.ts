@@ -1,5 +1,8 @@
+import { join } from "node:path";
+import { STORE_FILE } from "../adapters/store/database.ts";
 import { type App, createApp } from "../app.ts";
-import { loadConfig } from "../config/load.ts";
+import { assertNoDevnetFallback, type LoadedConfig, loadConfig } from "../config/load.ts";
+import { ConfigError, describeError } from "../domain/errors.ts";
 import { type Health, startHttpServer } from "../observability/http.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -22,7 +25,14 @@ export interface RunOptions {
 
 /** `keel run`: load config, take the lock, build the app, serve HTTP, tick until stopped. */
 export async function runCommand(opts: RunOptions): Promise<void> {
+  // Installations (the Docker image) set KEEL_REQUIRE_CONFIG=1: no config there is a mistake, not a devnet demo.
+  if (opts.config === undefined && process.env.KEEL_REQUIRE_CONFIG === "1") {
+    throw new ConfigError("no --config given, and KEEL_REQUIRE_CONFIG=1 forbids the embedded devnet here", [
+      { path: "--config", message: "required: mount the config (e.g. /etc/keel/keel.yaml) and pass --config" },
+    ]);
+  }
   const loaded = loadConfig(opts.config);
+  assertNoDevnetFallback(loaded);
   const { config } = loaded;
   const logger = createLogger(config.log);
   const lock = acquireLock(config.state.dir);
@@ -30,11 +40,40 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   shutdown.onClose("lock", () => lock.release());
   const removeSignals = installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
   shutdown.onClose("signals", removeSignals);
+  shutdown.onClose("reload", onReload(loaded, opts, logger));
   try {
     await runDaemon(loaded, opts, logger, shutdown);
   } finally {
     await shutdown.close("stopped");
   }
+}
+
+/**
+ * SIGHUP (`systemctl reload keel`): re-read and validate the config file and log whether it changed.
+ * The running daemon keeps the config it started with (its stores, keys and chain are built from it);
+ * a changed config takes effect on restart. Returns the remover.
+ */
+function onReload(loaded: LoadedConfig, opts: RunOptions, logger: Logger): () => void {
+  const log = logger.child({ module: "reload" });
+  const handler = () => {
+    try {
+      const next = loadConfig(opts.config);
+      assertNoDevnetFallback(next);
+      if (next.hash === loaded.hash) log.info({ configHash: loaded.hash }, "SIGHUP: config unchanged");
+      else
+        log.warn(
+          { configHash: loaded.hash, newConfigHash: next.hash },
+          "SIGHUP: config changed on disk; restart keel to apply it (systemctl restart keel)",
+        );
+    } catch (err) {
+      log.error(
+        { err: describeError(err).message, issues: err instanceof ConfigError ? err.issues : [] },
+        "SIGHUP: config on disk is invalid; keel keeps running with the config it started with",
+      );
+    }
+  };
+  process.on("SIGHUP", handler);
+  return () => void process.off("SIGHUP", handler);
 }
 
 async function runDaemon(
@@ -94,7 +133,7 @@ async function runDaemon(
   });
   shutdown.onClose("runtime-file", unpublish);
   process.stderr.write(
-    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${config.state.dir}/journal\n`,
+    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${join(config.state.dir, STORE_FILE)}\n`,
   );
 
   const tick = async (trigger: "cron" | "block" | "manual") => {

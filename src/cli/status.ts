@@ -1,9 +1,8 @@
 import { formatUnits } from "../domain/amounts.ts";
 import { ExitCode } from "../domain/errors.ts";
 import { buildStatusView, type StatusView, withLabels } from "../observability/statusView.ts";
-import { readJournalDir } from "../report/journalFiles.ts";
 import { VERSION } from "../version.ts";
-import { openOpsSource } from "./ops-source.ts";
+import { noDaemonNote, openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
 
 /** Options of `keel status`. */
@@ -19,11 +18,11 @@ function short(view: StatusView, id: string): string {
 }
 
 /** The one-screen text of `keel status`. */
-export function formatStatus(view: StatusView, daemon: "running" | "unreachable", url: string): string {
+export function formatStatus(view: StatusView, daemon: "running" | "unreachable" | "not running", url: string): string {
   const lines: string[] = [];
   const state = view.paused ? "PAUSED (kill-switch pulled)" : view.halted ? "HALTED" : "running";
   lines.push(
-    `keel ${view.version}  ·  daemon ${daemon === "running" ? `running at ${url}` : `not reachable at ${url} (showing the journal)`}`,
+    `keel ${view.version}  ·  daemon ${daemon === "running" ? `running at ${url}` : daemon === "unreachable" ? `not reachable at ${url} (showing the journal)` : `not running: ${url} (showing the journal)`}`,
   );
   lines.push(
     `chain      ${view.chainId} (${view.mode})  block ${view.block ?? "–"}${view.degraded ? "  RPC DEGRADED" : ""}`,
@@ -75,10 +74,9 @@ export async function statusCommand(
   if (live) {
     view = live;
   } else {
-    const { records } = readJournalDir(source.journalDir);
     const { config, hash, devnet } = source.loaded;
     view = buildStatusView(
-      records.slice(-50).reverse(),
+      source.recentFromJournal(50),
       {
         version: VERSION,
         chainId: config.chain.chainId,
@@ -90,8 +88,10 @@ export async function statusCommand(
       (deps.now ?? Date.now)(),
     );
   }
-  const daemon = live ? "running" : "unreachable";
-  if (opts.json) printJson({ daemon, url: source.base, ...view });
-  else process.stdout.write(formatStatus(view, daemon, source.base));
+  const daemon = live ? "running" : source.base === undefined ? "not running" : "unreachable";
+  const where = source.base ?? noDaemonNote(source.loaded.config.state.dir);
+  if (source.base === undefined) process.stderr.write(`keel: ${where}; showing its journal\n`);
+  if (opts.json) printJson({ daemon, url: source.base ?? null, ...view });
+  else process.stdout.write(formatStatus(view, daemon, where));
   if (!live) process.exitCode = ExitCode.tempFail;
 }

@@ -88,3 +88,35 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   const raw = path === undefined ? {} : readConfigFile(path);
   return parseConfig(applyEnvOverrides(raw, env), path ?? "defaults");
 }
+
+/**
+ * A config without an RPC URL runs on the embedded devnet. One that also names live contracts or
+ * keys was meant for a live chain (an RPC URL forgotten or misspelled): each such path is a problem.
+ */
+export function devnetFallbackIssues(config: KeelConfig): { path: string; message: string }[] {
+  if (config.chain.rpcUrls.length > 0) return [];
+  const { contracts, execution } = config;
+  const named: [string, unknown][] = [
+    ["contracts.vault", contracts.vault],
+    ["contracts.allocator", contracts.allocator],
+    ["contracts.oracles", Object.keys(contracts.oracles).length > 0 ? contracts.oracles : undefined],
+    ["execution.keeper", execution.keeper],
+    ["execution.guardian", execution.guardian],
+    ["execution.manager", execution.manager],
+    ["execution.safe.address", execution.safe.address],
+    ["execution.safe.proposer", execution.safe.proposer],
+  ];
+  return named
+    .filter(([, value]) => value !== undefined)
+    .map(([path]) => ({
+      path,
+      message: "names a live contract or key, but chain.rpcUrls is empty, so keel would run on its embedded devnet",
+    }));
+}
+
+/** Refuses a config that would fall back to the devnet while naming live contracts or keys (see `devnetFallbackIssues`). */
+export function assertNoDevnetFallback(loaded: LoadedConfig): void {
+  const issues = devnetFallbackIssues(loaded.config);
+  if (issues.length > 0)
+    throw new ConfigError(`${loaded.source}: no RPC URL, yet live contracts or keys are configured`, issues);
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { backtestSection } from "./sections/backtest.ts";
 import { chainSection } from "./sections/chain.ts";
 import { contractsSection } from "./sections/contracts.ts";
 import { executionSection } from "./sections/execution.ts";
@@ -21,6 +22,7 @@ export const configSchema = z.strictObject({
   state: stateSection,
   log: logSection,
   devnet: devnetSection,
+  backtest: backtestSection,
 });
 
 /** A validated, frozen configuration. */

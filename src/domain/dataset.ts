@@ -100,3 +100,27 @@ export function between<P extends { readonly t: number }>(series: readonly P[], 
   const end = indexBefore(series, to) + 1;
   return series.slice(start, end);
 }
+
+/**
+ * Time-weighted mean of a step series over [from, to): each point's `aprPct` holds from its time until
+ * the next point (the last one before `from` holds from `from`); 0 before the first point.
+ */
+export function timeWeightedMean(
+  series: readonly { readonly t: number; readonly aprPct: number }[],
+  from: number,
+  to: number,
+): number {
+  if (to <= from) return 0;
+  let i = indexAtOrBefore(series, from);
+  let rate = i >= 0 ? series[i]!.aprPct : 0;
+  let at = from;
+  let area = 0;
+  for (i += 1; i < series.length && series[i]!.t < to; i++) {
+    const p = series[i]!;
+    area += rate * (p.t - at);
+    at = p.t;
+    rate = p.aprPct;
+  }
+  area += rate * (to - at);
+  return area / (to - from);
+}

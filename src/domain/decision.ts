@@ -9,6 +9,8 @@ export interface SourceForecast {
   readonly p90: number;
   /** Forecast annualised volatility of the underlying's price in % (LPs, non-base assets). */
   readonly priceVolPct?: number;
+  /** The method behind this source's forecast when it is not the forecast's own (per-source baselines). */
+  readonly forecaster?: string;
 }
 
 /** Output of predict. */

@@ -44,15 +44,51 @@ export class ConfigError extends KeelError {
   }
 }
 
-/** Maps any thrown value to the exit code the process should end with. */
+/**
+ * System error codes that may heal by themselves (network, resources). Any other system code —
+ * EACCES, EPERM, EROFS, ENOENT, ENOTDIR, … — is an installation or configuration problem.
+ */
+const TEMPORARY_SYSTEM_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EPIPE",
+  "EADDRINUSE",
+  "EAGAIN",
+  "EBUSY",
+  "EMFILE",
+  "ENFILE",
+  "ENOMEM",
+  "ENOSPC",
+  "EIO",
+]);
+
+/** True for a thrown value that may succeed when retried; KeelErrors say so themselves. */
+export function isTemporary(err: unknown): boolean {
+  if (err instanceof KeelError) return err.retryable;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^E[A-Z_]+$/.test(code) && !code.startsWith("ERR_"))
+    return TEMPORARY_SYSTEM_CODES.has(code);
+  // A programming error (the logger handed a non-stream, a bad option value) fails the same way every time.
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
+  if (err instanceof ReferenceError) return false;
+  return true;
+}
+
+/** Maps any thrown value to the exit code the process should end with: 75 only for what may heal. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof KeelError) return err.retryable ? ExitCode.tempFail : ExitCode.badInput;
-  return ExitCode.tempFail;
+  return isTemporary(err) ? ExitCode.tempFail : ExitCode.badInput;
 }
 
 /** Serialises an error (and its cause chain) for a journal record or a log line. */
 export function describeError(err: unknown): { code: string; message: string; retryable: boolean } {
   if (err instanceof KeelError) return { code: err.code, message: err.message, retryable: err.retryable };
-  if (err instanceof Error) return { code: "UNEXPECTED", message: err.message, retryable: true };
+  if (err instanceof Error) return { code: "UNEXPECTED", message: err.message, retryable: isTemporary(err) };
   return { code: "UNEXPECTED", message: String(err), retryable: true };
 }

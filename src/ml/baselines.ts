@@ -28,10 +28,16 @@ export interface BaselineOptions {
   readonly emaSpanDays: number;
 }
 
-const defaults: BaselineOptions = { lookbackDays: 90, residualOrigins: 30, meanWindowDays: 7, emaSpanDays: 7 };
+/** The baselines' default tunables. */
+export const BASELINE_DEFAULTS: BaselineOptions = {
+  lookbackDays: 90,
+  residualOrigins: 30,
+  meanWindowDays: 7,
+  emaSpanDays: 7,
+};
 
 /** The point methods, by name. */
-export function pointMethod(name: BaselineName, o: BaselineOptions = defaults): PointMethod {
+export function pointMethod(name: BaselineName, o: BaselineOptions = BASELINE_DEFAULTS): PointMethod {
   switch (name) {
     case "persistence":
       return (_d, current) => current;
@@ -59,22 +65,18 @@ function arimaMethod(daily: readonly number[], current: number, horizonDays: num
 }
 
 /**
- * P10/P50/P90 for one series at `asOf` from a point method and its own past errors. Returns
- * undefined when the series has no point before `asOf`.
+ * The method's walk-forward errors on the series before `asOf` (realised mean over the horizon minus
+ * the forecast), at the last `residualOrigins` daily origins whose outcome is already known.
  */
-export function forecastSeries(
+export function pastErrors(
   points: readonly AprPoint[],
   asOf: number,
   horizonDays: number,
   method: PointMethod,
-  o: BaselineOptions = defaults,
-  current?: number,
-): { p10: number; p50: number; p90: number } | undefined {
-  const last = current ?? lastBefore(points, asOf + 1)?.aprPct;
-  if (last === undefined) return undefined;
+  o: BaselineOptions = BASELINE_DEFAULTS,
+  daily: readonly number[] = dailyMeans(points, asOf + 1, o.lookbackDays + horizonDays + o.residualOrigins),
+): number[] {
   const days = o.lookbackDays + horizonDays + o.residualOrigins;
-  const daily = dailyMeans(points, asOf + 1, days);
-  const p50 = method(daily.slice(-o.lookbackDays), last, horizonDays);
   const errors: number[] = [];
   for (let j = horizonDays; j < horizonDays + o.residualOrigins; j++) {
     const originIdx = days - j;
@@ -84,6 +86,26 @@ export function forecastSeries(
     const hist = daily.slice(Math.max(0, originIdx - o.lookbackDays), originIdx);
     errors.push(target - method(hist, current.aprPct, horizonDays));
   }
+  return errors;
+}
+
+/**
+ * P10/P50/P90 for one series at `asOf` from a point method and its own past errors. Returns
+ * undefined when the series has no point before `asOf`.
+ */
+export function forecastSeries(
+  points: readonly AprPoint[],
+  asOf: number,
+  horizonDays: number,
+  method: PointMethod,
+  o: BaselineOptions = BASELINE_DEFAULTS,
+  current?: number,
+): { p10: number; p50: number; p90: number } | undefined {
+  const last = current ?? lastBefore(points, asOf + 1)?.aprPct;
+  if (last === undefined) return undefined;
+  const daily = dailyMeans(points, asOf + 1, o.lookbackDays + horizonDays + o.residualOrigins);
+  const p50 = method(daily.slice(-o.lookbackDays), last, horizonDays);
+  const errors = pastErrors(points, asOf, horizonDays, method, o, daily);
   if (errors.length < 5) {
     // Too little history to measure errors: a spread from the recent day-to-day variability.
     const spread = 1.2816 * std(daily.slice(-30)) || Math.abs(p50) * 0.1;
@@ -99,7 +121,7 @@ function clamp(q: { p10: number; p50: number; p90: number }) {
 
 /** A baseline forecaster: forecasts every snapshot source from its history and its current rate. */
 export function createBaseline(name: BaselineName, opts: Partial<BaselineOptions> = {}): Forecaster {
-  const o = { ...defaults, ...opts };
+  const o = { ...BASELINE_DEFAULTS, ...opts };
   const method = pointMethod(name, o);
   return {
     name,

@@ -34,6 +34,10 @@ export interface Metrics {
   readonly rpcBreakerOpen: Gauge<"endpoint">;
   readonly rpcHeadChecks: Counter<"result">;
   readonly journalWriteFailures: Counter;
+  /** Durable journal writes (one WAL commit + fsync each). */
+  readonly journalWrite: Histogram;
+  /** Sources forecast by the baseline because their history is shorter than the model needs. */
+  readonly shortHistorySources: Gauge;
 }
 
 /** Creates a fresh registry with default process metrics and keel's own. */
@@ -188,6 +192,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     journalWriteFailures: new Counter({
       name: "keel_journal_write_failures_total",
       help: "Journal writes that failed",
+      registers: r,
+    }),
+    shortHistorySources: new Gauge({
+      name: "keel_forecast_short_history_sources",
+      help: "Sources forecast by the baseline because their market history is shorter than the model needs",
+      registers: r,
+    }),
+    journalWrite: new Histogram({
+      name: "keel_journal_write_seconds",
+      help: "Latency of a durable journal write (one WAL commit, fsync'd)",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: r,
     }),
   };

@@ -20,6 +20,7 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
 } {
   const { metrics } = deps;
   const log = deps.logger.child({ module: "decision" });
+  let shortBefore = "";
   return {
     onStage(stage: StageName, record: StageRecord) {
       metrics.stageDuration.observe({ stage }, record.durationMs / 1000);
@@ -45,6 +46,19 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
       for (const [id, apr] of Object.entries(r.detail.rates ?? {})) metrics.sourceApr.set({ source: id }, apr);
       if (forecast) {
         metrics.modelFallback.set(forecast.fallbackReason ? 1 : 0);
+        // Sources still too young for the model: one warning when the set changes, a gauge every tick.
+        const short = (r.stages.find((s) => s.stage === "predict")?.reasons ?? []).filter(
+          (x) => x.code === "HISTORY_SHORT",
+        );
+        metrics.shortHistorySources.set(short.length);
+        const key = short.map((x) => x.sourceId).join(",");
+        if (key !== shortBefore) {
+          const sources = Object.fromEntries(short.map((x) => [x.sourceId, { days: x.value, needDays: x.limit }]));
+          if (short.length > 0)
+            log.warn({ sources }, "sources forecast by the baseline until their history is long enough");
+          else if (shortBefore !== "") log.info({}, "every source has the history the model needs");
+          shortBefore = key;
+        }
         for (const f of Object.values(forecast.sources)) {
           metrics.forecastApr.set({ source: f.sourceId, quantile: "p10" }, f.p10);
           metrics.forecastApr.set({ source: f.sourceId, quantile: "p50" }, f.p50);

@@ -14,5 +14,10 @@ export interface Forecaster {
   readonly name: string;
   /** SHA-256 of the model file; the name for baselines. */
   readonly hash: string;
+  /**
+   * Days of history a source needs before this forecaster's forecast of it is full quality (the
+   * model's window plus its features' warm-up); absent when any history will do.
+   */
+  readonly minHistoryDays?: number;
   forecast(input: ForecastInput): Promise<Readonly<Record<string, SourceForecast>>>;
 }

@@ -1,8 +1,9 @@
 import { toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import type { Reason } from "../domain/reasons.ts";
-import type { ForecastOutcome, ReportData, ReportEvent } from "./model.ts";
-import { drawdowns, historicalVarCvar, ilExposure, mean, type Point, returns } from "./stats.ts";
+import { forecastOutcomes, timeOf } from "./forecastOutcomes.ts";
+import type { ReportData, ReportEvent } from "./model.ts";
+import { drawdowns, historicalVarCvar, ilExposure, type Point, returns } from "./stats.ts";
 
 /** Reason codes about prices: depegs, oracles, pool-vs-oracle deviation. */
 const PRICE_CODE = /DEPEG|ORACLE|PEG|PRICE/;
@@ -17,11 +18,6 @@ export interface JournalReportOptions {
   readonly labels?: Readonly<Record<string, string>>;
   readonly origin?: ReportData["origin"];
   readonly now: number;
-}
-
-/** Chain time of a record in unix seconds (wall clock when it never observed the chain). */
-function timeOf(r: DecisionRecord): number {
-  return r.detail.snapshot?.timestamp ?? Math.floor(r.startedAt / 1000);
 }
 
 function event(
@@ -50,28 +46,6 @@ function allReasons(r: DecisionRecord): Reason[] {
     seen.add(key);
     return true;
   });
-}
-
-function forecastOutcomes(records: readonly DecisionRecord[]): ReportData["forecasts"] {
-  const bySource = new Map<string, { horizonDays: number; rows: ForecastOutcome[] }>();
-  const observed = records
-    .filter((r) => r.detail.rates !== undefined)
-    .map((r) => ({ t: timeOf(r), rates: r.detail.rates ?? {} }));
-  const lastT = observed.at(-1)?.t ?? 0;
-  for (const r of records) {
-    const fc = r.detail.forecast;
-    if (!fc) continue;
-    const t = timeOf(r);
-    const end = t + fc.horizonDays * 86_400;
-    const window = observed.filter((o) => o.t > t && o.t <= end);
-    for (const sf of Object.values(fc.sources)) {
-      const seen = window.map((o) => o.rates[sf.sourceId]).filter((v): v is number => typeof v === "number");
-      const entry = bySource.get(sf.sourceId) ?? { horizonDays: fc.horizonDays, rows: [] };
-      entry.rows.push({ t, p10: sf.p10, p50: sf.p50, p90: sf.p90, realised: mean(seen), complete: lastT >= end });
-      bySource.set(sf.sourceId, entry);
-    }
-  }
-  return [...bySource.entries()].map(([sourceId, v]) => ({ sourceId, ...v }));
 }
 
 /**

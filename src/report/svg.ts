@@ -20,11 +20,21 @@ interface Scale {
   hi: number;
 }
 
+/** Smallest and largest value (a loop: spreading 100 000 values into Math.min overflows the stack). */
+function extent(xs: readonly number[]): [number, number] {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const x of xs) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
 function scale(ts: readonly number[], vs: readonly number[], zeroBased: boolean): Scale {
-  const t0 = Math.min(...ts);
-  const t1 = Math.max(...ts);
-  let lo = Math.min(...vs, ...(zeroBased ? [0] : []));
-  let hi = Math.max(...vs);
+  const [t0, t1] = extent(ts);
+  let [lo, hi] = extent(vs);
+  if (zeroBased) lo = Math.min(lo, 0);
   if (!(hi > lo)) {
     // A flat series: give it a visible range, never below zero for zero-based charts.
     const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.01 : 1;

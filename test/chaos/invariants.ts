@@ -1,7 +1,9 @@
 // The promises the daemon keeps whatever happens, as checks over what the chain and the disk say.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { id } from "ethers";
+import { STORE_FILE } from "../../src/adapters/store/database.ts";
 import type { FaultMode } from "../support/fault-proxy.ts";
 import type { TickReport } from "./worker.ts";
 
@@ -152,6 +154,19 @@ export function checkAfterStep(t: {
       for (const i of intents)
         if (typeof i.nonce === "number") nonces.push({ id: String(i.id), nonce: i.nonce, state: String(i.state) });
     }
+  }
+  const store = join(t.stateDir, STORE_FILE);
+  if (existsSync(store)) {
+    // The journal store (WAL) after any kill: intact, and every decision in it is one the journal knows.
+    const db = new DatabaseSync(store, { readOnly: true });
+    try {
+      const check = (db.prepare("PRAGMA quick_check").get() as { quick_check: string }).quick_check;
+      if (check !== "ok") throw new InvariantViolation(`store-intact: ${store} fails quick_check (${check})`);
+      for (const row of db.prepare("SELECT id FROM decisions").iterate()) journalIds.add((row as { id: string }).id);
+    } finally {
+      db.close();
+    }
+    passed.push("store-intact");
   }
   if (nonces.length > 0) {
     // The keeper key is the daemon's alone here: every nonce the chain consumed must be one the intent

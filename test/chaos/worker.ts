@@ -31,6 +31,9 @@ export interface TickReport {
   readonly tickMs: number;
   /** The code the daemon stopped for good with (KEEPER_ROLE_REVOKED), when it did. */
   readonly stopped?: string;
+  /** Durable journal writes during the tick: how many, and their total time (keel_journal_write_seconds). */
+  readonly journalWrites: number;
+  readonly journalWriteMs: number;
 }
 
 /** The daemon process's resources (soak). */
@@ -76,6 +79,14 @@ async function flatMetrics(): Promise<Record<string, number>> {
   return out;
 }
 
+/** Count and total seconds of the journal's durable writes so far. */
+async function journalWrites(): Promise<{ count: number; sum: number }> {
+  const { values } = await metrics!.journalWrite.get();
+  const value = (suffix: string) =>
+    values.find((v) => v.metricName === `keel_journal_write_seconds${suffix}`)?.value ?? 0;
+  return { count: value("_count"), sum: value("_sum") };
+}
+
 async function handle(msg: WorkerRequest): Promise<unknown> {
   switch (msg.cmd) {
     case "open": {
@@ -98,10 +109,12 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       } catch {
         paused = undefined;
       }
+      const writesBefore = await journalWrites();
       const t0 = performance.now();
       const rec = await app.tick("manual");
       const tickMs = performance.now() - t0;
       const stop = app.stopReason();
+      const writesAfter = await journalWrites();
       const failed = rec?.stages.find((s) => s.status === "error");
       const report: TickReport = {
         decisionId: rec?.id,
@@ -114,6 +127,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
         metrics: await flatMetrics(),
         tickMs,
         ...(stop ? { stopped: stop.code } : {}),
+        journalWrites: writesAfter.count - writesBefore.count,
+        journalWriteMs: (writesAfter.sum - writesBefore.sum) * 1000,
       };
       return report;
     }

@@ -3,11 +3,8 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
 import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
 import { readJournal, startDaemon, tempStateDir } from "../support/daemon.ts";
-import { liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
-
-const keeperKey = devnetKey(DEVNET_ACCOUNTS.keeper);
+import { keeperKey, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
 
 /** Every mined transaction sent by `from`, oldest first. */
 async function keeperTransactions(chain: JsonRpcProvider, from: string, head: number) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import pino from "pino";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { memoryJournal } from "../../src/adapters/journal/lowdbJournal.ts";
+import { memoryJournal } from "../../src/backtest/journal.ts";
 import { createApiRoutes } from "../../src/observability/api.ts";
 import { createDashboardRoutes } from "../../src/observability/dashboard/routes.ts";
 import { type HttpServer, startHttpServer } from "../../src/observability/http.ts";

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { readJournal, runKeel, startDaemon, tempStateDir } from "../support/daemon.ts";
+import { acquireLock } from "../../src/runtime/lock.ts";
+import { readJournal, runKeel, startDaemon, storeIntegrity, tempStateDir } from "../support/daemon.ts";
 
 function configFile(text: string): string {
   const path = join(tempStateDir("keel-cfg-"), "keel.yaml");
@@ -64,15 +65,45 @@ describe("keel process behaviour", function () {
     }
   });
 
+  it("SIGHUP (a reload) keeps the daemon running, re-reads the config and says whether a restart is needed", async () => {
+    const config = configFile("strategy:\n  horizonDays: 7\n");
+    const d = await startDaemon({ args: ["--config", config] });
+    try {
+      writeFileSync(config, "strategy:\n  horizonDays: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the reload log line", () => /config changed on disk/.test(d.stderr()));
+      writeFileSync(config, "strategy:\n  horizonDayz: 14\n");
+      d.child.kill("SIGHUP");
+      await d.waitFor("the invalid-config log line", () => /config on disk is invalid/.test(d.stderr()));
+      expect(d.child.exitCode).to.equal(null);
+      expect((await fetch(`${d.runtime.httpUrl}/healthz`)).status).to.equal(200);
+    } finally {
+      expect(await d.stop("SIGTERM")).to.equal(0);
+    }
+  });
+
+  it("explain with a malformed id against a running daemon exits 1 (not 75); status reads that daemon", async () => {
+    const d = await startDaemon();
+    try {
+      const env = { KEEL__STATE__DIR: d.stateDir };
+      const bad = await runKeel(["explain", "not a decision id!"], env);
+      expect(bad.code, bad.stderr).to.equal(1);
+      expect(bad.stderr).to.contain("DECISION_NOT_FOUND");
+      const status = await runKeel(["status", "--json"], env);
+      expect(status.code, status.stderr).to.equal(0);
+      expect((JSON.parse(status.stdout) as { daemon: string }).daemon).to.equal("running");
+    } finally {
+      expect(await d.stop()).to.equal(0);
+    }
+  });
+
   it("SIGTERM in the middle of a tick exits 0 with the journal intact", async () => {
     const stateDir = tempStateDir();
     const marker = join(stateDir, "failpoint.marker");
     const d = await startDaemon({ stateDir, env: { KEEL_FAILPOINT: "stage:optimize", KEEL_FAILPOINT_MARKER: marker } });
     await d.waitFor("the tick to reach optimize", () => existsSync(marker));
     expect(await d.stop("SIGTERM")).to.equal(0);
-    for (const f of readdirSync(join(stateDir, "journal")).filter((n) => n.endsWith(".json"))) {
-      expect(() => JSON.parse(readFileSync(join(stateDir, "journal", f), "utf8"))).to.not.throw();
-    }
+    expect(storeIntegrity(stateDir)).to.equal("ok");
     const records = readJournal(stateDir);
     expect(records.length).to.be.greaterThan(0);
     // The interrupted tick is on record as failed at optimize; nothing reached execute.
@@ -80,6 +111,8 @@ describe("keel process behaviour", function () {
     expect(last.outcome).to.equal("failed");
     expect(last.stages.at(-1)?.stage).to.equal("optimize");
     expect(records.some((r) => r.stages.some((s) => s.stage === "execute"))).to.equal(false);
-    expect(existsSync(join(stateDir, "keel.lock"))).to.equal(false);
+    // The kernel lock went with the process: the state directory can be locked again.
+    expect(existsSync(join(stateDir, "keel.pid"))).to.equal(false);
+    acquireLock(stateDir).release();
   });
 });

@@ -1,10 +1,12 @@
-import { type BacktestConfig, backtestConfigSchema, backtestRisk } from "../../src/backtest/config.ts";
+import pino from "pino";
 import type { StrategyName } from "../../src/backtest/engine.ts";
 import { type BacktestResult, runBacktest } from "../../src/backtest/run.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import type { KeelConfig } from "../../src/config/schema.ts";
 import type { Dataset, PoolInfo, RatePoint } from "../../src/domain/dataset.ts";
-import { createBaseline } from "../../src/ml/baselines.ts";
 import type { LpSolver } from "../../src/pipeline/optimize/solver.ts";
 import type { Forecaster } from "../../src/ports/forecaster.ts";
+import { buildForecasters } from "../../src/runtime/forecasters.ts";
 
 /** 2024-01-01T00:00:00Z. */
 export const T0 = 1_704_067_200;
@@ -46,7 +48,29 @@ export function scriptedDataset(o: {
   };
 }
 
-/** Runs a daily backtest over `data` from day `fromDay` to `toDay` with a config override. */
+/** Merges plain objects (overrides win); arrays and values are replaced. */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** The test default: the daemon's defaults, no model file (the persistence baseline serves), 60 days of history. */
+const TEST_CONFIG = {
+  model: { path: "/nonexistent/keel-test/model.onnx", baseline: "persistence" },
+  state: { historyDays: 60 },
+};
+
+/**
+ * Runs a backtest over `data` from day `fromDay` to `toDay` (daily steps unless `stepSeconds`), with a
+ * keel config override (the daemon's config file format), as `keel backtest` does.
+ */
 export async function backtestOver(
   data: Dataset,
   o: {
@@ -57,30 +81,30 @@ export async function backtestOver(
     config?: Record<string, unknown>;
     solver?: LpSolver;
     baseline?: Forecaster;
+    stepSeconds?: number;
   },
-): Promise<BacktestResult & { config: BacktestConfig }> {
-  const config = backtestConfigSchema.parse({ forecaster: "persistence", lookbackDays: 60, ...o.config });
-  const risk = {
-    ...backtestRisk(config),
-    maxWeightPerSourceBps: config.strategy.maxWeightPerSourceBps,
-    minIdleBps: config.strategy.minIdleBps,
-    baseAsset: config.baseAsset,
-  };
+): Promise<BacktestResult & { config: KeelConfig }> {
+  const loaded = parseConfig(merge(TEST_CONFIG, o.config ?? {}), "test");
+  const { config } = loaded;
+  const start = T0 + o.fromDay * DAY;
+  const built = await buildForecasters(
+    { ...config.model, notTrainedAfter: start },
+    { logger: pino({ level: "silent" }) },
+  );
   const result = await runBacktest(
     {
-      start: T0 + o.fromDay * DAY,
+      start,
       end: T0 + o.toDay * DAY,
-      stepSeconds: DAY,
+      stepSeconds: o.stepSeconds ?? DAY,
       capitalUsd: o.capitalUsd ?? 1_000_000,
       strategies: o.strategies ?? ["keel"],
       config,
-      risk,
-      configHash: "test",
+      configHash: loaded.hash,
     },
     {
       data,
       pools: data.pools,
-      baseline: o.baseline ?? createBaseline(config.forecaster),
+      forecasters: { ...built, ...(o.baseline ? { baseline: o.baseline } : {}) },
       ...(o.solver ? { solver: o.solver } : {}),
     },
     new AbortController().signal,

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { setTimeout as delay } from "node:timers/promises";
 import { JsonRpcProvider } from "ethers";
+import { STORE_FILE } from "../../src/adapters/store/database.ts";
+import { openJournalReader } from "../../src/adapters/store/reader.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import type { RuntimeInfo } from "../../src/runtime/runtimeFile.ts";
 
@@ -68,17 +71,24 @@ export function tempStateDir(prefix = "keel-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Reads every decision record from a state directory's journal, oldest first. */
+/** Reads every decision record from a state directory's journal store (read-only), oldest first. */
 export function readJournal(stateDir: string): DecisionRecord[] {
-  const dir = join(stateDir, "journal");
-  if (!existsSync(dir)) return [];
-  const out: DecisionRecord[] = [];
-  for (const f of readdirSync(dir)
-    .filter((n) => /^\d{4}-\d{2}-\d{2}\.json$/.test(n))
-    .sort()) {
-    out.push(...(JSON.parse(readFileSync(join(dir, f), "utf8")) as { records: DecisionRecord[] }).records);
+  const reader = openJournalReader(stateDir);
+  try {
+    return reader.since(0);
+  } finally {
+    reader.close();
   }
-  return out;
+}
+
+/** SQLite's integrity check of a state directory's store, read-only: "ok" when intact. */
+export function storeIntegrity(stateDir: string): string {
+  const db = new DatabaseSync(join(stateDir, STORE_FILE), { readOnly: true });
+  try {
+    return (db.prepare("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check;
+  } finally {
+    db.close();
+  }
 }
 
 /** Starts the daemon as a child process; by default waits until it has published its runtime file. */

@@ -4,12 +4,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { feedsBySymbol } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey, feedsBySymbol } from "../../src/devnet/devnet.ts";
 import { tempStateDir } from "./daemon.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
+/** The devnet keeper's key (given to a live-mode daemon as a secret in the environment). */
+export const keeperKey = devnetKey(DEVNET_ACCOUNTS.keeper);
 
-/** A devnet in its own process. */
+/** A `keel devnet` process: a chain the daemon can treat as live. */
 export interface ExternalDevnet {
   readonly child: ChildProcess;
   readonly rpcUrl: string;

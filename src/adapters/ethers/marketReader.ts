@@ -2,7 +2,7 @@ import { Contract, type JsonRpcApiProvider } from "ethers";
 import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
-import type { KeeperBounds, PriceObservation, Snapshot, SourceKind, SourceState } from "../../domain/snapshot.ts";
+import type { PriceObservation, Snapshot, SourceKind, SourcePoint, SourceState } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
 import {
   AAVE_POOL_ABI,
@@ -14,6 +14,8 @@ import {
   UNIV2_PAIR_ABI,
   VAULT_ABI,
 } from "./abis.ts";
+import { type AdapterMeta, readAdapterMeta } from "./adapterMeta.ts";
+import { readKeeperBounds } from "./keeperBounds.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
 
 export interface ChainMarketOptions {
@@ -33,24 +35,36 @@ export interface ChainMarketOptions {
   readonly feeHistoryBlocks: number;
 }
 
-interface AdapterMeta {
-  readonly address: string;
-  readonly kind: SourceKind;
-  readonly protocol: string;
-  readonly target: string;
-  readonly asset: string;
-  readonly targetDecimals: number;
-  readonly lp?: { token0: string; token1: string; baseIs0: boolean; otherSymbol: string; otherDecimals: number };
+type RateOf = (id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>) => Promise<number>;
+
+/** The market at a past block (history backfill). */
+export interface PastMarket {
+  readonly block: number;
+  /** Block time, unix seconds. */
+  readonly t: number;
+  /** USD prices by oracle symbol. */
+  readonly prices: Readonly<Record<string, number>>;
+  readonly vaultSharePrice: number;
+  /**
+   * Per source: lending rates as read; share-price sources (vaults, LPs) carry their yield `index`
+   * and a NaN rate, to be measured over a series of readings.
+   */
+  readonly sources: readonly (Omit<SourcePoint, "t"> & { id: string; kind: SourceKind; index?: number })[];
 }
 
-const PROTOCOL: Record<SourceKind, string> = { vault: "erc4626", lending: "aave-v3", lp: "uniswap-v2" };
+/** Reads the market now (ticks) and at past blocks (backfill). */
+export interface ChainMarketReader extends MarketReader {
+  readonly baseAsset: { readonly symbol: string; readonly decimals: number };
+  readAt(block: number): Promise<PastMarket>;
+}
+
 const RAY = 10n ** 27n;
 
 /** Reads the vault, its adapters, oracles and the fee market through ethers; every read goes through the queue. */
 export async function createChainMarketReader(
   opts: ChainMarketOptions,
   deps: { provider: JsonRpcApiProvider; queue: PQueue },
-): Promise<MarketReader & { readonly baseAsset: { readonly symbol: string; readonly decimals: number } }> {
+): Promise<ChainMarketReader> {
   const { provider, queue } = deps;
   const q = <T>(fn: () => Promise<T>) => queue.add(fn, { throwOnTimeout: true }) as Promise<T>;
   const vault = new Contract(opts.vault, VAULT_ABI, provider);
@@ -69,35 +83,7 @@ export async function createChainMarketReader(
   async function meta(address: string): Promise<AdapterMeta> {
     const known = metas.get(address);
     if (known) return known;
-    const a = new Contract(address, ADAPTER_ABI, provider);
-    const [kindRaw, target] = await Promise.all([
-      a.getFunction("kind")() as Promise<string>,
-      a.getFunction("target")() as Promise<string>,
-    ]);
-    if (kindRaw !== "vault" && kindRaw !== "lending" && kindRaw !== "lp") {
-      throw new KeelError("UNKNOWN_ADAPTER_KIND", `adapter ${address} reports unknown kind "${kindRaw}"`);
-    }
-    const kind: SourceKind = kindRaw;
-    let m: AdapterMeta = { address, kind, protocol: PROTOCOL[kind], target, asset: symbol, targetDecimals: decimals };
-    if (kind === "vault") {
-      const t = new Contract(target, ERC4626_ABI, provider);
-      m = { ...m, targetDecimals: Number(await t.getFunction("decimals")()) };
-    } else if (kind === "lp") {
-      const pair = new Contract(target, UNIV2_PAIR_ABI, provider);
-      const [t0, t1] = (await Promise.all([pair.getFunction("token0")(), pair.getFunction("token1")()])) as [
-        string,
-        string,
-      ];
-      const baseIs0 = t0.toLowerCase() === assetAddr.toLowerCase();
-      const other = new Contract(baseIs0 ? t1 : t0, ERC20_ABI, provider);
-      const [otherSymbol, otherDecimals] = await Promise.all([
-        other.getFunction("symbol")() as Promise<string>,
-        other.getFunction("decimals")().then(Number),
-      ]);
-      const s0 = baseIs0 ? symbol : otherSymbol;
-      const s1 = baseIs0 ? otherSymbol : symbol;
-      m = { ...m, asset: `${s0}/${s1}`, lp: { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals } };
-    }
+    const m = await readAdapterMeta(address, { provider, asset: { address: assetAddr, symbol, decimals } });
     metas.set(address, m);
     return m;
   }
@@ -130,6 +116,7 @@ export async function createChainMarketReader(
     block: number,
     t: number,
     prices: Record<string, number>,
+    rateOf: RateOf = (id, now, readPast) => rates.apr(id, now, readPast),
   ): Promise<SourceState> {
     const at = { blockTag: block };
     const a = new Contract(m.address, ADAPTER_ABI, provider);
@@ -169,7 +156,7 @@ export async function createChainMarketReader(
         q(() => target.getFunction("totalAssets")(at)),
       ])) as [bigint, bigint];
       const sharePrice = toFloat(perShare, decimals);
-      const aprPct = await rates.apr(m.address, { t, v: sharePrice }, () =>
+      const aprPct = await rateOf(m.address, { t, v: sharePrice }, () =>
         pastIndex(block, async (blockTag) =>
           toFloat((await q(() => target.getFunction("convertToAssets")(oneShare, { blockTag }))) as bigint, decimals),
         ),
@@ -191,7 +178,7 @@ export async function createChainMarketReader(
     const kPerShare = (reserve0: bigint, reserve1: bigint, totalSupply: bigint) =>
       totalSupply > 0n ? Math.sqrt(Number(reserve0) * Number(reserve1)) / Number(totalSupply) : 0;
     const index = kPerShare(reserves[0], reserves[1], supply);
-    const aprPct = await rates.apr(m.address, { t, v: index }, () =>
+    const aprPct = await rateOf(m.address, { t, v: index }, () =>
       pastIndex(block, async (blockTag) => {
         const [r, s] = (await Promise.all([
           q(() => pair.getFunction("getReserves")({ blockTag })),
@@ -211,30 +198,42 @@ export async function createChainMarketReader(
     };
   }
 
-  async function readBounds(adapters: string[], block: number, now: number): Promise<KeeperBounds> {
-    const at = { blockTag: block };
-    const [b, last, day, today, caps] = (await Promise.all([
-      q(() => allocator.getFunction("bounds")(at)),
-      q(() => allocator.getFunction("lastRebalanceAt")(at)),
-      q(() => allocator.getFunction("rebalanceDay")(at)),
-      q(() => allocator.getFunction("rebalancesToday")(at)),
-      Promise.all(adapters.map((a) => q(() => allocator.getFunction("adapterCapBps")(a, at)))),
-    ])) as [Record<string, bigint>, bigint, bigint, bigint, bigint[]];
-    return {
-      maxMoveBps: Number(b.maxMoveBps),
-      maxLossBps: Number(b.maxLossBps),
-      minIdleBps: Number(b.minIdleBps),
-      cooldownSeconds: Number(b.cooldownSeconds),
-      maxRebalancesPerDay: Number(b.maxRebalancesPerDay),
-      lastRebalanceAt: Number(last),
-      // The allocator resets its counter on the first rebalance of a new UTC day.
-      rebalancesToday: Number(day) === Math.floor(now / 86_400) ? Number(today) : 0,
-      adapterCapBps: Object.fromEntries(adapters.map((a, i) => [a, Number(caps[i])])),
-    };
-  }
-
   return {
     baseAsset: { symbol, decimals },
+    async readAt(block) {
+      const b = await q(() => provider.getBlock(block));
+      if (!b) throw new KeelError("NO_BLOCK", `node returned no block ${block}`, { retryable: true });
+      const at = { blockTag: block };
+      const priceList = await Promise.all(Object.entries(opts.oracles).map(([s, feed]) => readPrice(s, feed, block)));
+      const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
+      const [perShare, adapters] = (await Promise.all([
+        q(() => vault.getFunction("convertToAssets")(oneVaultShare, at)),
+        q(() => allocator.getFunction("getAdapters")(at)),
+      ])) as [bigint, string[]];
+      const metaList = await Promise.all(adapters.map((a) => meta(a)));
+      // Share-price sources: keep the yield index; the caller measures the rate over its own series.
+      const index = new Map<string, number>();
+      const keepIndex: RateOf = async (id, now) => {
+        index.set(id, now.v);
+        return Number.NaN;
+      };
+      const states = await Promise.all(metaList.map((m) => readSource(m, block, b.timestamp, spot, keepIndex)));
+      return {
+        block,
+        t: b.timestamp,
+        prices: spot,
+        vaultSharePrice: toFloat(perShare, decimals),
+        sources: states.map((st) => ({
+          id: st.id,
+          kind: st.kind,
+          aprPct: st.aprPct,
+          tvlUsd: st.tvlUsd,
+          utilization: st.utilization,
+          ...(st.sharePrice === undefined ? {} : { sharePrice: st.sharePrice }),
+          ...(index.has(st.id) ? { index: index.get(st.id) as number } : {}),
+        })),
+      };
+    },
     async observe(signal) {
       const head = await q(() => provider.getBlock("latest"));
       if (!head) throw new KeelError("NO_HEAD", "node returned no latest block", { retryable: true });
@@ -257,7 +256,7 @@ export async function createChainMarketReader(
         q(() => allocator.getFunction("booked")(at)),
       ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
       const metaList = await Promise.all(adapters.map((a) => meta(a)));
-      const keeperBounds = await readBounds(adapters, block, head.timestamp);
+      const keeperBounds = await readKeeperBounds(allocator, q, adapters, block, head.timestamp);
       const sources = await Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot)));
       signal.throwIfAborted();
       const fees = (await q(() =>

@@ -13,7 +13,11 @@ interface StoreFile {
 /** How the store was found on open: `fresh` = no file, `loaded`, or `corrupt` (moved aside). */
 export type StoreOpenStatus = "fresh" | "loaded" | "corrupt";
 
-/** The write-ahead intent store. Every mutating call resolves only after an fsync'd atomic write. */
+/**
+ * The write-ahead intent store. Every mutating call resolves only after an fsync'd atomic write; a
+ * write that fails (full disk: `STATE_WRITE_FAILED`, retryable) is undone in memory too and thrown,
+ * so no caller signs or sends on a record the disk does not hold.
+ */
 export interface IntentStore {
   readonly path: string;
   readonly openStatus: StoreOpenStatus;
@@ -89,7 +93,14 @@ export async function openIntentStore(opts: { path: string; now: () => number })
       const full: IntentRecord = { ...record, state: "planned", txs: [], createdAt: now, updatedAt: now };
       byId.set(full.id, db.data.intents.length);
       db.data.intents.push(full);
-      await persist();
+      try {
+        await persist();
+      } catch (err) {
+        // Not durable, so not held either: nothing may act on a record the disk does not have.
+        db.data.intents.pop();
+        byId.delete(full.id);
+        throw err;
+      }
       return full;
     },
     async transition(id, to, patch = {}) {
@@ -105,7 +116,12 @@ export async function openIntentStore(opts: { path: string; now: () => number })
       }
       const next: IntentRecord = { ...cur, ...patch, id, state: to, updatedAt: opts.now() };
       db.data.intents[i] = next;
-      await persist();
+      try {
+        await persist();
+      } catch (err) {
+        db.data.intents[i] = cur;
+        throw err;
+      }
       return next;
     },
   };

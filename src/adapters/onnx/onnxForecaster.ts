@@ -5,7 +5,7 @@ import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import type { SourceForecast } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
-import { FEATURES, featureTable, priceSymbolFor } from "../../ml/features.ts";
+import { FEATURES, featureTable, priceSymbolFor, WARMUP_CELLS } from "../../ml/features.ts";
 import { featuresMatch, type ModelMeta, modelMetaSchema } from "../../ml/modelMeta.ts";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../../ml/onnxExport.ts";
 import type { Forecaster, ForecastInput } from "../../ports/forecaster.ts";
@@ -84,6 +84,8 @@ export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelM
     name: "model",
     hash,
     horizonDays: meta.horizonDays,
+    // Full features need the window's daily steps plus the rolling windows' warm-up before them.
+    minHistoryDays: W + WARMUP_CELLS,
     async forecast(input: ForecastInput): Promise<Readonly<Record<string, SourceForecast>>> {
       if (input.horizonDays !== meta.horizonDays) {
         throw new KeelError(

@@ -40,6 +40,13 @@ export interface KmsSignerDeps {
 
 function kmsError(op: string, err: unknown): KeelError {
   const name = (err as { name?: string })?.name ?? "Error";
+  // No credentials, or credentials KMS does not accept, do not appear by retrying: exit 1.
+  if (/CredentialsProviderError|UnrecognizedClient|InvalidSignature|InvalidClientTokenId|ExpiredToken/.test(name)) {
+    return new KeelError("KMS_CREDENTIALS", `KMS ${op} failed: no usable AWS credentials (${name})`, {
+      retryable: false,
+      context: { op, error: redact(name) },
+    });
+  }
   const retryable = !/NotFound|InvalidKey|Disabled|AccessDenied|KMSInvalidState|UnsupportedOperation/.test(name);
   return new KeelError("KMS_UNAVAILABLE", `KMS ${op} failed: ${name}`, {
     retryable,
@@ -106,15 +113,28 @@ export class KmsSigner extends AbstractSigner {
     return kmsDerToSignature(der, digest, address);
   }
 
-  override async signTransaction(tx: TransactionRequest): Promise<string> {
+  /**
+   * Signs a populated request, or the `Transaction` object ethers' own `sendTransaction` passes (every
+   * contract call: pause, unpause, Safe execute). A `Transaction` keeps its fields behind accessors, so
+   * it is cloned (`Transaction.from` reads each accessor), never spread (a spread loses chainId, nonce, data).
+   */
+  override async signTransaction(tx: TransactionRequest | Transaction): Promise<string> {
     const address = await this.getAddress();
-    const { to, from } = await resolveToFrom(tx, this);
-    if (from !== undefined && from.toLowerCase() !== address.toLowerCase()) {
-      throw new KeelError("SIGNER_MISMATCH", "transaction from does not match the KMS key", { retryable: false });
+    let btx: Transaction;
+    if (tx instanceof Transaction) {
+      if (tx.from !== null && tx.from.toLowerCase() !== address.toLowerCase()) {
+        throw new KeelError("SIGNER_MISMATCH", "transaction from does not match the KMS key", { retryable: false });
+      }
+      btx = tx.clone();
+    } else {
+      const { to, from } = await resolveToFrom(tx, this);
+      if (from !== undefined && from.toLowerCase() !== address.toLowerCase()) {
+        throw new KeelError("SIGNER_MISMATCH", "transaction from does not match the KMS key", { retryable: false });
+      }
+      const like = { ...tx, ...(to === undefined ? {} : { to }) } as Record<string, unknown>;
+      delete like.from;
+      btx = Transaction.from(like as unknown as TransactionLike<string>);
     }
-    const like = { ...tx, ...(to === undefined ? {} : { to }) } as Record<string, unknown>;
-    delete like.from;
-    const btx = Transaction.from(like as unknown as TransactionLike<string>);
     btx.signature = await this.signDigest(btx.unsignedHash);
     return btx.serialized;
   }

@@ -11,17 +11,43 @@ export const httpSection = z
   })
   .prefault({});
 
-/** Where state lives (journal, intents, lock). */
+/** Filling the market history at start, for the hours the store lacks. */
+const backfillSection = z
+  .strictObject({
+    /**
+     * Days back to fill from the chain: one read of a past block per missing hour, newest first, as
+     * far as the node keeps state (an archive node reaches all of it). 0 turns it off.
+     */
+    days: z.number().int().min(0).max(3_650).default(90),
+    /** Past-block reads in flight at once, beside the ticks' own reads. */
+    concurrency: z.number().int().min(1).max(32).default(2),
+    /**
+     * A keel dataset to fill from first (before the chain): `sources` maps source ids (adapter
+     * addresses) to the dataset's pool_id, `prices` oracle symbols to the dataset's symbols. A row
+     * enters the history at the end of its period (when it became known).
+     */
+    dataset: z
+      .strictObject({
+        dir: z.string().min(1),
+        sources: z.record(z.string().min(1), z.string().min(1)),
+        prices: z.record(z.string().min(1), z.string().min(1)).default({}),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+/** Where state lives (the store keel.db with the journal and market history, intents, proposals, lock). */
 export const stateSection = z
   .strictObject({
     dir: z.string().min(1).default(".keel"),
-    /** Journal files older than this many days are deleted. */
+    /** Decisions older than this many days are deleted from the journal. */
     journalRetentionDays: z.number().int().min(1).max(3_650).default(90),
     /**
-     * Days of market history kept in memory for risk windows and forecasts, one point per source per
-     * hour (the newest of each hour), whatever the tick rate. The forecaster needs about 60.
+     * Days of market history kept (in the store, and in memory for risk windows and forecasts), one
+     * point per source per hour (the newest of each hour), whatever the tick rate. The model needs 88.
      */
     historyDays: z.number().int().min(60).max(3_650).default(400),
+    backfill: backfillSection,
   })
   .prefault({});
 

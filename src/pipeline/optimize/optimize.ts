@@ -33,6 +33,8 @@ export interface OptimizeOptions {
 /** Optional ports: the LP/QP solver (HiGHS adapter); without it the closed-form allocation is used. */
 export interface OptimizeDeps {
   readonly solver?: LpSolver;
+  /** Solve one-source CVaR problems in closed form (the solver's own answer, faster); default true. */
+  readonly closedForm?: boolean;
 }
 
 const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
@@ -72,7 +74,7 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
       const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
       const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
-      const allocation = await solveAllocation(problem, deps.solver, signal);
+      const allocation = await solveAllocation(problem, deps.solver, signal, { closedForm: deps.closedForm !== false });
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
       const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
       let mp = movesFromWeights(snapshot, problem.ids, allocation.weights, moveOpts);

@@ -28,7 +28,9 @@ export interface PredictDeps {
 /**
  * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Uses the model
  * when present; falls back to the baseline, with `fallbackReason` set, when the model is missing,
- * throws, or its live error over the last N horizons exceeds the baseline's. LP and non-base-asset
+ * throws, or its live error over the last N horizons exceeds the baseline's. A source with less
+ * history than the model needs (`minHistoryDays`) is forecast by the baseline with a `HISTORY_SHORT`
+ * reason naming its days, per source, while the others keep the model. LP and non-base-asset
  * sources get `priceVolPct` (trailing 30-day annualised volatility, `src/ml/priceVol.ts`). Never halts.
  */
 export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Stage<Observed, Forecast> {
@@ -63,6 +65,10 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
         const e = describeError(err);
         return fallback("MODEL_FAILED", `model failed: [${e.code}] ${e.message}`);
       }
+      // A source with less history than the model needs is the baseline's until it has it.
+      const need = deps.model.minHistoryDays;
+      const short = need === undefined ? new Map<string, number>() : shortHistory(input, need);
+      fromModel = Object.fromEntries(Object.entries(fromModel).filter(([id]) => !short.has(id)));
 
       drift.record(input.snapshot.timestamp, p50s(fromModel), p50s(base));
       const check = drift.check(input.snapshot.timestamp, input.history.sources);
@@ -78,14 +84,19 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
       const sources: Record<string, SourceForecast> = { ...withPriceVol(fromModel, input) };
       const reasons: Reason[] = [];
       for (const [id, f] of Object.entries(base)) {
-        if (sources[id] === undefined) {
-          sources[id] = f;
-          reasons.push(
-            reason("MODEL_SOURCE_FALLBACK", `model had no forecast for ${id}; using ${deps.baseline.name}`, {
-              sourceId: id,
-            }),
-          );
-        }
+        if (sources[id] !== undefined) continue;
+        sources[id] = f;
+        const by = f.forecaster ?? deps.baseline.name;
+        const days = short.get(id);
+        reasons.push(
+          days === undefined || need === undefined
+            ? reason("MODEL_SOURCE_FALLBACK", `model had no forecast for ${id}; using ${by}`, { sourceId: id })
+            : reason(
+                "HISTORY_SHORT",
+                `${id} has ${days.toFixed(1)} of the ${need} days of history the model needs; forecast by ${by} until it has`,
+                { sourceId: id, value: Math.round(days * 10) / 10, limit: need, severity: "warn" },
+              ),
+        );
       }
       const value: Forecast = {
         horizonDays: opts.horizonDays,
@@ -96,6 +107,17 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
       return ok(value, `${deps.model.name} forecast for ${count(sources)} sources`, reasons);
     },
   };
+}
+
+/** Sources of the snapshot whose history spans fewer than `needDays` days, with the days they have. */
+function shortHistory(input: Observed, needDays: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const src of input.snapshot.sources) {
+    const first = input.history.sources[src.id]?.[0];
+    const days = first ? Math.max(0, (input.snapshot.timestamp - first.t) / 86_400) : 0;
+    if (days < needDays) out.set(src.id, days);
+  }
+  return out;
 }
 
 /** Adds the trailing price volatility to LP and non-base-asset sources when the forecaster did not. */

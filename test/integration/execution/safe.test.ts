@@ -20,6 +20,7 @@ import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from
 import { createTxService, type TxService } from "../../../src/adapters/safe/txService.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
+import { type LoopbackKms, startLoopbackKms } from "../../support/kms-server.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
 
@@ -40,6 +41,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   const signal = new AbortController().signal;
   const configPath = join(dir, "keel.json");
   const keystores: string[] = [];
+  let kms: LoopbackKms | undefined;
 
   before(async () => {
     f = await execFixture({
@@ -79,6 +81,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     );
   });
   after(async () => {
+    await kms?.close();
     await f.close();
   });
 
@@ -115,7 +118,18 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
       process.execPath,
       ["src/main.ts", "proposals", ...args, "--config", configPath, "--json"],
       {
-        env: { ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "", KEEL_SIGNER_PASSWORD_FILE: join(dir, "pw") },
+        env: {
+          ...process.env,
+          KEEL_TEST_RPC: f.chain.rpcUrl ?? "",
+          KEEL_SIGNER_PASSWORD_FILE: join(dir, "pw"),
+          ...(kms
+            ? {
+                KEEL_KMS_ENDPOINT: kms.endpoint,
+                AWS_ACCESS_KEY_ID: "AKIDLOOPBACK",
+                AWS_SECRET_ACCESS_KEY: "loopback-secret",
+              }
+            : {}),
+        },
       },
     );
     return JSON.parse(stdout);
@@ -177,6 +191,52 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-1"))).to.equal(1);
     await review();
     expect(store.get("safe-1")?.state).to.equal("final");
+  });
+
+  it("a KMS owner signs and executes from the CLI (--signer kms:KEY_ID through @aws-sdk/client-kms)", async () => {
+    kms = await startLoopbackKms({ "alias/owner1": owners[1]!.privateKey, "alias/owner2": owners[2]!.privateKey });
+    const action = await executor().execute(depositIntent(f, "safe-kms", "20"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    const signed = (await cli("sign", hash, "--signer", "kms:alias/owner1")) as { owner: string; signatures: number };
+    expect(signed).to.include({ owner: owners[1]!.address, signatures: 2 });
+    const executed = (await cli("execute", hash, "--signer", "kms:alias/owner2").catch(async (err: unknown) => {
+      // Leave no open proposal behind for the next tests.
+      await rejectAt(proposals.get(hash)!.tx.nonce);
+      await review();
+      throw err;
+    })) as { txHash: string };
+    const tx = await f.provider.getTransaction(executed.txHash);
+    expect(tx?.from).to.equal(owners[2]!.address);
+    expect((await f.provider.getTransactionReceipt(executed.txHash))?.status).to.equal(1);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-kms"))).to.equal(1);
+    await review();
+    expect(store.get("safe-kms")?.state).to.equal("final");
+  });
+
+  it("execute of a proposal that would revert now exits 1 (PROPOSAL_WOULD_FAIL), sending nothing", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-revert", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
+    const nonce = await f.provider.getTransactionCount(owners[2]!.address);
+    try {
+      const err = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`).catch((e: unknown) => e)) as {
+        code?: number;
+        stderr?: string;
+      };
+      expect(err.code, err.stderr).to.equal(1);
+      expect(err.stderr).to.contain("PROPOSAL_WOULD_FAIL");
+      expect(await f.provider.getTransactionCount(owners[2]!.address)).to.equal(nonce);
+    } finally {
+      await f.provider.send("hardhat_impersonateAccount", [safe]);
+      await f.provider.send("hardhat_setBalance", [safe, "0x56BC75E2D63100000"]);
+      await (await f.vault.connect(new JsonRpcSigner(f.provider, safe)).getFunction("unpause")()).wait();
+      await f.provider.send("hardhat_stopImpersonatingAccount", [safe]);
+      await rejectAt(proposals.get(hash)!.tx.nonce);
+      await review();
+    }
   });
 
   it("refuses a signature from a key that is not an owner", async () => {

@@ -30,3 +30,34 @@ describe("backtest engine", () => {
     expect(r.metrics.keel?.net_apy_pct).to.be.greaterThan(0);
   });
 });
+
+describe("backtest data that ends", () => {
+  const base = scriptedDataset({ days: 60, rates: { a: () => 4, b: (d) => 5 + (d % 7) / 10 } });
+  const cut = T0 + 35 * DAY;
+
+  it("fails loudly when the gas series ends before the backtest does, instead of assuming a gas price", async () => {
+    const data = { ...base, gas: base.gas.filter((g) => g.t < cut) };
+    const err = await backtestOver(data, { fromDay: 30, toDay: 44, strategies: ["equal"] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, "the backtest must not complete").to.be.instanceOf(Error);
+    expect((err as { code?: string }).code).to.equal("DATASET_ENDED");
+    expect((err as Error).message).to.match(/gas/);
+  });
+
+  it("fails loudly when the ETH price series ends, instead of assuming an ETH price", async () => {
+    const prices = new Map(base.prices);
+    prices.set(
+      "ETH",
+      (base.prices.get("ETH") ?? []).filter((p) => p.t < cut),
+    );
+    const err = await backtestOver({ ...base, prices }, { fromDay: 30, toDay: 44, strategies: ["equal"] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, "the backtest must not complete").to.be.instanceOf(Error);
+    expect((err as { code?: string }).code).to.equal("DATASET_ENDED");
+    expect((err as Error).message).to.match(/ETH/);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -29,6 +29,33 @@ describe("intent store (lowdb, atomic fsync'd writes)", function () {
     expect(s2.get("i1")?.state).to.equal("signed");
     expect(s2.get("i1")?.txs[0]?.raw).to.equal("0xraw");
     expect(s2.unfinished().map((r) => r.id)).to.deep.equal(["i1"]);
+  });
+
+  it("a write that fails (STATE_WRITE_FAILED, retryable) is undone in memory: the store holds what the disk holds", async () => {
+    const path = join(dir, "undo.json");
+    const s = await openIntentStore({ path, now });
+    await s.create({ ...base, id: "u1" });
+    // A directory where the temp file goes makes every write fail, as a full disk would.
+    const blocker = join(dir, `.undo.json.${process.pid}.tmp`);
+    mkdirSync(blocker);
+    try {
+      for (const attempt of [
+        () => s.transition("u1", "signed", { nonce: 1, from: "0xabc" }),
+        () => s.create({ ...base, id: "u2" }),
+      ]) {
+        const err = await attempt().catch((e: unknown) => e);
+        expect((err as KeelError).code).to.equal("STATE_WRITE_FAILED");
+        expect((err as KeelError).retryable).to.equal(true);
+      }
+      expect(s.get("u1")?.state).to.equal("planned");
+      expect(s.get("u1")?.nonce).to.equal(undefined);
+      expect(s.get("u2")).to.equal(undefined);
+      expect(s.list().map((r) => r.id)).to.deep.equal(["u1"]);
+    } finally {
+      rmSync(blocker, { recursive: true });
+    }
+    await s.transition("u1", "signed", { nonce: 1, from: "0xabc" });
+    expect((await openIntentStore({ path, now })).get("u1")?.state).to.equal("signed");
   });
 
   it("is idempotent on create and refuses transitions the state machine forbids", async () => {

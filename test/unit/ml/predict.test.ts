@@ -96,4 +96,36 @@ describe("predict stage", () => {
     }
     expect(last).to.equal("model");
   });
+
+  it("forecasts a source with less history than the model needs by the baseline, saying so, and keeps the model for the others", async () => {
+    const model = { ...fixed("model", () => 4), minHistoryDays: 88 };
+    const perSource: Forecaster = {
+      name: "best",
+      hash: "best",
+      async forecast(i) {
+        return Object.fromEntries(
+          i.snapshot.sources.map((s) => [
+            s.id,
+            { sourceId: s.id, p10: 2, p50: 3, p90: 4, forecaster: `ema-for-${s.id}` },
+          ]),
+        );
+      },
+    };
+    const at = T0 + 100 * 86_400;
+    const r = await createPredictStage({ horizonDays: 7 }, { model, baseline: perSource }).run(
+      observed(at, { old: hourly(T0, 100 * 24, () => 3), young: hourly(at - 2 * 86_400, 49, () => 3) }),
+      signal,
+    );
+    if (r.status !== "ok") throw new Error("expected ok");
+    expect(r.value.forecaster).to.equal("model");
+    expect(r.value.fallbackReason).to.equal(undefined);
+    expect(r.value.sources.old).to.deep.include({ p50: 4 });
+    expect(r.value.sources.young).to.deep.include({ p50: 3, forecaster: "ema-for-young" });
+    const short = r.reasons?.filter((x) => x.code === "HISTORY_SHORT") ?? [];
+    expect(short).to.have.length(1);
+    expect(short[0]).to.deep.include({ sourceId: "young", value: 2, limit: 88, severity: "warn" });
+    expect(short[0]?.message).to.equal(
+      "young has 2.0 of the 88 days of history the model needs; forecast by ema-for-young until it has",
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import pino from "pino";
 import { parse as parseYaml } from "yaml";
-import { memoryJournal } from "../../../src/adapters/journal/lowdbJournal.ts";
+import { memoryJournal } from "../../../src/backtest/journal.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
 import { createApiRoutes, MAX_DECISIONS, parseLimit } from "../../../src/observability/api.ts";
 import { createDashboardRoutes, DASHBOARD_CSP } from "../../../src/observability/dashboard/routes.ts";

@@ -1,6 +1,8 @@
 // `keel status`, `keel explain` and `keel report` as processes, against a journal on disk with no
 // daemon running (the offline path), and `formatStatus` for the one-screen layout.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
 import { id } from "ethers";
@@ -39,7 +41,7 @@ describe("ops commands on a journal with no daemon", function () {
     const r = await runKeel(["status", "--json"], env());
     expect(r.code, r.stderr).to.equal(75);
     const view = JSON.parse(r.stdout) as StatusView & { daemon: string };
-    expect(view.daemon).to.equal("unreachable");
+    expect(view.daemon).to.equal("not running");
     expect(view.lastTick?.id).to.equal("d-00030");
     expect(view.chainId).to.equal(31337);
     expect(view.allocation.map((a) => a.sourceId)).to.include(SOURCE_A);
@@ -87,6 +89,51 @@ describe("ops commands on a journal with no daemon", function () {
     const bad = await runKeel(["report", "--out", out, "--backtest", bt], env());
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain("capital_usd");
+  });
+});
+
+describe("ops commands never read another daemon's API", function () {
+  this.timeout(30_000);
+  // Another keel (another state directory) answering on the configured port.
+  const bigints = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+  const foreignView = buildStatusView(
+    [decision(1)],
+    { version: "9.9.9", chainId: 999, mode: "live", dryRun: false, configHash: "foreign" },
+    { intents: 0, proposals: 0 },
+    Date.UTC(2026, 0, 2),
+  );
+  let foreign: Server;
+  let port = 0;
+  before(async () => {
+    foreign = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      if (req.url?.startsWith("/api/v1/decisions"))
+        res.end(JSON.stringify({ decisions: [{ ...decision(1), id: "foreign-1" }] }, bigints));
+      else res.end(JSON.stringify({ ...foreignView, foreign: true }, bigints));
+    });
+    await new Promise<void>((r) => foreign.listen(0, "127.0.0.1", r));
+    port = (foreign.address() as AddressInfo).port;
+  });
+  after(() => new Promise<void>((r) => foreign.close(() => r())));
+
+  it("status in a state directory with no runtime.json says no daemon runs there and shows its journal", async () => {
+    const stateDir = tempStateDir("keel-ops-none-");
+    const r = await runKeel(["status", "--json"], { KEEL__STATE__DIR: stateDir, KEEL__HTTP__PORT: String(port) });
+    const view = JSON.parse(r.stdout) as StatusView & { daemon: string; foreign?: boolean };
+    expect(view.foreign, "read the other daemon").to.equal(undefined);
+    expect(view.daemon).to.equal("not running");
+    expect(r.stderr).to.contain("runtime.json").and.contain(stateDir);
+    const text = await runKeel(["status"], { KEEL__STATE__DIR: stateDir, KEEL__HTTP__PORT: String(port) });
+    expect(text.stdout).to.contain(`no daemon runs on ${stateDir}`);
+  });
+
+  it("report in a state directory with no journal and no runtime.json fails naming that, not with another daemon's decisions", async () => {
+    const stateDir = tempStateDir("keel-ops-none-");
+    const out = join(stateDir, "report.html");
+    const r = await runKeel(["report", "--out", out], { KEEL__STATE__DIR: stateDir, KEEL__HTTP__PORT: String(port) });
+    expect(existsSync(out), "a report from the other daemon").to.equal(false);
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.contain("runtime.json");
   });
 });
 

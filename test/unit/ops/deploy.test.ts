@@ -1,7 +1,17 @@
 // Deployment files: the systemd unit verifies, the Dockerfile copies only what exists, the install
 // script and the container entrypoint run outside their real environments.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -44,6 +54,54 @@ describe("deployment: systemd", () => {
       expect(directive(k), k).to.deep.equal([v]);
     }
     expect(directive("Environment")).to.include("KEEL__STATE__DIR=/var/lib/keel");
+  });
+
+  it("systemctl reload does not stop keel: no ExecReload that sends SIGTERM (a reload is a SIGHUP at most)", () => {
+    for (const cmd of directive("ExecReload")) {
+      expect(cmd, "ExecReload").to.not.match(/-(TERM|KILL|INT)\b|SIGTERM|SIGINT/);
+      expect(cmd, "ExecReload").to.match(/-HUP\b/);
+    }
+  });
+
+  it("the keel user can read its config: /etc/keel is made root:keel 0750 by the installer, and the unit does not remake it root-only", function () {
+    // systemd makes a ConfigurationDirectory root:root whatever its mode, which locks the keel user out.
+    expect(directive("ConfigurationDirectory"), "ConfigurationDirectory").to.deep.equal([]);
+    const dry = spawnSync(
+      "bash",
+      ["scripts/install-systemd.sh", "--dry-run", "--no-start", "--node", process.execPath],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(dry.status, dry.stderr).to.equal(0);
+    const dirLine = dry.stdout.split("\n").find((l) => /^\+ install -d .*\/etc\/keel$/.test(l));
+    expect(dirLine, dry.stdout).to.equal("+ install -d -m 0750 -o root -g keel /etc/keel");
+    expect(dry.stdout).to.contain("+ install -m 0640 -o root -g keel /dev/null /etc/keel/keel.yaml");
+    if (process.getuid?.() !== 0 || spawnSync("sh", ["-c", "command -v setpriv"]).status !== 0) {
+      console.log("    (skipped the permission check: needs root and setpriv)");
+      this.skip();
+    }
+    // The same modes on a real tree: a process with the service's group (and no other) reads the config.
+    const root = mkdtempSync(join(tmpdir(), "keel-etc-"));
+    try {
+      const etc = join(root, "keel");
+      const gid = 4242;
+      mkdirSync(etc);
+      writeFileSync(join(etc, "keel.yaml"), "log: { level: info }\n");
+      chmodSync(root, 0o755);
+      chownSync(etc, 0, gid);
+      chmodSync(etc, 0o750);
+      chownSync(join(etc, "keel.yaml"), 0, gid);
+      chmodSync(join(etc, "keel.yaml"), 0o640);
+      const asService = (g: number) =>
+        spawnSync("setpriv", ["--reuid=4242", `--regid=${g}`, "--clear-groups", "cat", join(etc, "keel.yaml")], {
+          encoding: "utf8",
+        });
+      expect(asService(gid).status, asService(gid).stderr).to.equal(0);
+      // What the old unit did (root:root 0750): the service user is locked out.
+      chownSync(etc, 0, 0);
+      expect(asService(gid).status).to.not.equal(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("passes systemd-analyze verify", function () {
@@ -92,6 +150,18 @@ describe("deployment: Docker", () => {
     expect(ins.some((l) => l.includes("hardhat build"))).to.equal(true);
   });
 
+  it(".dockerignore keeps deploy/ (where the config and secrets go) and env files out of the build context", () => {
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    expect(
+      ignored.some((p) => ["deploy", "deploy/", "/deploy", "deploy/**"].includes(p)),
+      ignored.join(" "),
+    ).to.equal(true);
+    expect(ignored).to.include("**/*.env");
+  });
+
   it("copies from the build context only files that exist and are not docker-ignored", () => {
     const ignored = read(".dockerignore")
       .split("\n")
@@ -126,6 +196,39 @@ describe("deployment: Docker", () => {
         const rel = src.replace(/^\/build\//, "");
         expect(made.has(rel) || existsSync(join(ROOT, rel)), `${rel} (${line})`).to.equal(true);
       }
+    }
+  });
+
+  it("the image refuses to start without a config (its default command and a bare `run`): exit 1, no state written", function () {
+    this.timeout(60_000);
+    const ins = instructions();
+    const runtime = ins.slice(ins.findLastIndex((l) => l.startsWith("FROM ")));
+    const env: Record<string, string> = {};
+    for (const l of runtime.filter((x) => x.startsWith("ENV ")))
+      for (const m of l.slice(4).matchAll(/([A-Z0-9_]+)=(\S+)/g)) env[m[1]!] = m[2]!;
+    const argv = (name: string) =>
+      JSON.parse(runtime.find((l) => l.startsWith(`${name} `))!.slice(name.length + 1)) as string[];
+    const entry = argv("ENTRYPOINT").map((a) => (a === "node" ? process.execPath : a.replace("/opt/keel/", ROOT)));
+    for (const cmd of [argv("CMD"), ["run"]]) {
+      const state = mkdtempSync(join(tmpdir(), "keel-image-"));
+      const r = spawnSync(entry[0]!, [...entry.slice(1), ...cmd], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 30_000,
+        // The image's environment, with its paths and address moved to this machine's loopback.
+        env: {
+          PATH: process.env.PATH,
+          ...env,
+          KEEL__STATE__DIR: state,
+          HOME: state,
+          KEEL__HTTP__HOST: "127.0.0.1",
+          KEEL__HTTP__PORT: "0",
+        },
+      });
+      expect(r.status, `${cmd.join(" ")}: ${r.stderr}`).to.equal(1);
+      expect(r.stderr).to.contain("config");
+      expect(readdirSync(state), cmd.join(" ")).to.deep.equal([]);
+      rmSync(state, { recursive: true, force: true });
     }
   });
 

@@ -89,6 +89,18 @@ describe("report from the journal", () => {
     expect(data.outcomes).to.deep.equal({ halted: 160, executed: 80 });
   });
 
+  it("renders a journal of 150 000 decisions (a month and more at the 30 s cron) without overflowing the stack", () => {
+    const one = decision(1);
+    const records = Array.from({ length: 150_000 }, (_v, i) => ({
+      ...one,
+      id: `r${i}`,
+      startedAt: one.startedAt + i * 30_000,
+      detail: { ...one.detail, snapshot: { ...one.detail.snapshot!, timestamp: one.startedAt / 1000 + i * 30 } },
+    }));
+    const html = renderReport(reportFromDecisions(records, { baseSymbol: "USDC", decimals: 6, now }));
+    expect(html).to.contain("150000 decisions");
+  });
+
   it("collects depeg/oracle findings, incidents and interventions without repeating unchanged states", () => {
     const depeg = { code: "DEPEG_STOP", message: "USDT at 0.97", severity: "halt" as const, sourceId: SOURCE_B };
     const failed: DecisionRecord = {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { memoryJournal } from "../../../src/adapters/journal/lowdbJournal.ts";
+import { memoryJournal } from "../../../src/backtest/journal.ts";
 import { snapshotHash } from "../../../src/domain/commitment.ts";
 import type { Action, DecisionRecord, Forecast, GasVerdict, Plan, RiskVerdict } from "../../../src/domain/decision.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
