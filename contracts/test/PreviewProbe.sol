@@ -43,6 +43,14 @@ contract PreviewProbe {
         return redeem(vault, (vault.maxRedeem(msg.sender) * pct) / 100);
     }
 
+    /// @notice Redeems `shares`, or `maxRedeem(caller)` as read in this very transaction when that is less (a
+    /// position the vault's liquid funds cannot pay in full right now); nothing when that is 0.
+    function redeemUpToMax(IERC4626 vault, uint256 shares) external returns (uint256) {
+        uint256 max = vault.maxRedeem(msg.sender);
+        uint256 take = shares < max ? shares : max;
+        return take == 0 ? 0 : redeem(vault, take);
+    }
+
     function withdraw(IERC4626 vault, uint256 assets) public returns (uint256 shares) {
         IERC20 asset = IERC20(vault.asset());
         uint256 before = asset.balanceOf(msg.sender);
