@@ -5,9 +5,8 @@ import { Contract, id, JsonRpcProvider, Wallet, ZeroHash } from "ethers";
 import { ALLOCATOR_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
 import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
 import { readJournal, runKeel, startDaemon, tempStateDir } from "../support/daemon.ts";
-import { type ExternalDevnet, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
+import { type ExternalDevnet, keeperKey, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
 
-const keeperKey = devnetKey(DEVNET_ACCOUNTS.keeper);
 const keeper = new Wallet(keeperKey).address;
 const ROLE_ABI = ["function grantRole(bytes32,address)", "function revokeRole(bytes32,address)"];
 
@@ -16,7 +15,11 @@ describe("least privilege of the keeper key", function () {
   let devnet: ExternalDevnet;
   let chain: JsonRpcProvider;
   let manager: Wallet;
-  const env = () => ({ KEEL_TEST_RPC: devnet.rpcUrl, KEEL_TEST_KEEPER_KEY: keeperKey });
+  // One state directory for every run, as one operator's restarts would use: the refused starts must leave its
+  // journal empty, and the later runs find the intents the earlier ones sent.
+  let stateDir: string;
+  let config: string;
+  const env = () => ({ KEEL_TEST_RPC: devnet.rpcUrl, KEEL_TEST_KEEPER_KEY: keeperKey, KEEL__STATE__DIR: stateDir });
   const as = (address: string) => new Contract(address, [...ROLE_ABI, ...ALLOCATOR_ABI, ...VAULT_ABI], manager);
   const role = async (address: string, grant: boolean, r: string) =>
     (await as(address).getFunction(grant ? "grantRole" : "revokeRole")(r, keeper)).wait();
@@ -25,6 +28,8 @@ describe("least privilege of the keeper key", function () {
     devnet = await startExternalDevnet();
     chain = new JsonRpcProvider(devnet.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     manager = new Wallet(devnetKey(DEVNET_ACCOUNTS.manager), chain);
+    stateDir = tempStateDir();
+    config = liveConfig(stateDir, devnet);
   });
   after(async () => {
     chain?.destroy();
@@ -39,27 +44,18 @@ describe("least privilege of the keeper key", function () {
       [vault, id("GUARDIAN_ROLE"), "GUARDIAN_ROLE on the vault"],
     ] as const) {
       await role(where, true, r); // the devnet's timelocks are 0: grants run at once
-      const stateDir = tempStateDir();
-      const run = await runKeel(["run", "--once", "--config", liveConfig(stateDir, devnet)], {
-        ...env(),
-        KEEL__STATE__DIR: stateDir,
-      });
+      const run = await runKeel(["run", "--once", "--config", config], env());
       expect(run.code, run.stderr).to.equal(1);
       expect(run.stderr).to.contain("KEEPER_OVERPRIVILEGED").and.contain(name);
       expect(readJournal(stateDir), "no tick ran").to.deep.equal([]);
       await role(where, false, r);
     }
-    const stateDir = tempStateDir();
-    const ok = await runKeel(["run", "--once", "--config", liveConfig(stateDir, devnet)], {
-      ...env(),
-      KEEL__STATE__DIR: stateDir,
-    });
+    const ok = await runKeel(["run", "--once", "--config", config], env());
     expect(ok.code, ok.stderr).to.equal(0);
+    expect(readJournal(stateDir)).to.have.length(1);
   });
 
   it("stops with KEEPER_ROLE_REVOKED (exit 1, no failed tick) when the keeper role is revoked mid-run, and refuses to restart without it", async () => {
-    const stateDir = tempStateDir();
-    const config = liveConfig(stateDir, devnet);
     const d = await startDaemon({ stateDir, args: ["--config", config], env: env() });
     await d.waitFor("a first decision", () => d.decisions().length > 0);
     const nonce = await chain.getTransactionCount(keeper);
@@ -72,7 +68,7 @@ describe("least privilege of the keeper key", function () {
     expect(d.stderr()).to.not.contain("tick failed");
     expect(readJournal(stateDir).filter((r) => r.startedAt > revokedAt && r.outcome === "failed")).to.deep.equal([]);
     expect(await chain.getTransactionCount(keeper)).to.equal(nonce);
-    const again = await runKeel(["run", "--once", "--config", config], { ...env(), KEEL__STATE__DIR: stateDir });
+    const again = await runKeel(["run", "--once", "--config", config], env());
     expect(again.code, again.stderr).to.equal(1);
     expect(again.stderr).to.contain("KEEPER_ROLE_MISSING");
     await role(devnet.deployment.allocator, true, id("KEEPER_ROLE"));
