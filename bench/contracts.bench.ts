@@ -6,7 +6,7 @@ import { send } from "../src/devnet/deploy/contract.ts";
 import { deployKeel } from "../src/devnet/deploy/keel.ts";
 import { openTestChain } from "../test/support/chain.ts";
 import { runInvariant } from "../test/support/invariant.ts";
-import { intent, keel, move, USDC } from "../test/support/keel.ts";
+import { intent, keel, move, NO_COMMITMENT, USDC } from "../test/support/keel.ts";
 
 const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ bench: `contracts.${name}`, value, unit, ...extra })}\n`);
@@ -21,10 +21,12 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 const t = await openTestChain();
 try {
   const a = await t.accounts();
+  // No keeper cool-down, so the keeper figures can follow each other.
   const d = await deployKeel(a.deployer, {
     manager: a.manager.address,
     keeper: a.keeper.address,
     guardian: a.guardian.address,
+    bounds: { cooldownSeconds: 0n },
   });
   const token = keel("TestToken", d.asset.address, a.deployer);
   const vault = (u: JsonRpcSigner): Contract => keel("KeelVault", d.vault, u);
@@ -43,7 +45,8 @@ try {
   );
 
   const [vA, vB, aave, lp] = d.adapters.map((x) => x.address) as [string, string, string, string];
-  const rebalance = (moves: ReturnType<typeof move>[]) => gasOf(manager.getFunction("rebalance")(intent(), moves));
+  const rebalance = (moves: ReturnType<typeof move>[]) =>
+    gasOf(manager.getFunction("rebalance")(intent(), moves, NO_COMMITMENT));
   const amt = 100_000n * USDC;
   // Warm every source once (first writes to fresh storage would dominate the comparison).
   await rebalance(d.adapters.map((x) => move(x.address, true, 1_000n * USDC)));
@@ -68,9 +71,25 @@ try {
     kinds: "lending",
   });
 
-  // A withdrawal larger than idle: pulls the rest from the first adapter(s) in order.
+  // The keeper's path adds its bounds: rate, per-adapter flows, move/loss/idle, the rolling 24 h budgets.
+  const keeper = keel("KeelAllocator", d.allocator, a.keeper);
+  const keeperRebalance = (moves: ReturnType<typeof move>[]) =>
+    gasOf(keeper.getFunction("rebalance")(intent(), moves, NO_COMMITMENT));
+  await keeperRebalance([move(vA, true, 1_000n * USDC)]); // warm the budget window
+  emit("rebalance.keeper.adapters1", await keeperRebalance([move(vA, true, 10_000n * USDC)]), "gas", {
+    adapters: 1,
+    kinds: "vault",
+  });
+  emit(
+    "rebalance.keeper.adapters2",
+    await keeperRebalance([move(vA, true, 10_000n * USDC), move(vB, true, 10_000n * USDC)]),
+    "gas",
+    { adapters: 2, kinds: "vault,vault" },
+  );
+
+  // A withdrawal larger than idle: pulls the rest from the first lossless adapter(s) in order.
   const idle = (await vault(a.bob).getFunction("idle")()) as bigint;
-  await rebalance([move(vA, true, idle - 100_000n * USDC)]);
+  await rebalance([move(vA, true, 500_000n * USDC), move(vB, true, idle - 600_000n * USDC)]);
   emit(
     "withdraw.pullingFromAdapter",
     await gasOf(vault(a.alice).getFunction("withdraw")(300_000n * USDC, a.alice.address, a.alice.address)),
@@ -83,9 +102,11 @@ try {
     const t2 = await openTestChain();
     try {
       const started = performance.now();
-      const steps = await runInvariant(t2, await t2.accounts(), runs);
+      const { steps, outcomes } = await runInvariant(t2, await t2.accounts(), runs);
       const seconds = (performance.now() - started) / 1000;
       emit("invariant.sequences", runs, "sequences", { steps, seconds: Math.round(seconds * 10) / 10 });
+      // How the steps ended, by kind (e.g. rebalance:keeper:DailyLossBudgetExceeded): what the run covered.
+      for (const [key, n] of Object.entries(outcomes).sort()) emit(`invariant.outcome.${key}`, n, "steps");
       emit("invariant.throughput", Math.round((runs / seconds) * 10) / 10, "sequences/s");
     } finally {
       await t2.close();

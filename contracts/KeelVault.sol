@@ -8,19 +8,26 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IKeelAllocatorHooks} from "./interfaces/IKeelVault.sol";
+import {KeelTimelock} from "./KeelTimelock.sol";
 
 /// @title KeelVault
 /// @notice ERC-4626 vault over one base asset. Idle assets sit here; the allocator moves them into
-/// allow-listed adapters within on-chain bounds. `totalAssets` = idle + Σ adapter valuations.
-/// Deposits stop while paused or shut down; withdrawals always work (idle first, then adapters in order).
+/// allow-listed adapters within on-chain bounds and keeps their books. `totalAssets` = idle + Σ booked adapter values −
+/// profit still unlocking: no live adapter call, so withdrawals of idle funds always work.
+/// Deposits stop while paused or shut down; withdrawals keep working (idle first, then adapters in order).
+/// `withdraw` / `redeem` pay exactly what EIP-4626 previews or revert; their `maxLossBps` variants accept an exit cost.
 /// A decimals offset (virtual shares) defeats the inflation / donation attack; rounding favours the vault.
-contract KeelVault is ERC4626, AccessControl {
+/// Raising the deposit cap and granting roles other than the guardian's are timelocked (KeelTimelock).
+contract KeelVault is ERC4626, AccessControl, KeelTimelock {
     using SafeERC20 for IERC20;
 
     /// @notice The manager (intended: a Safe). Holds DEFAULT_ADMIN_ROLE too.
     bytes32 public constant MANAGER_ROLE = keccak256("MANAGER_ROLE");
     /// @notice May pause (never unpause).
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @dev The allocator's sentinel may pause the vault and revoke its pending changes.
+    bytes32 private constant SENTINEL_ROLE = keccak256("SENTINEL_ROLE");
+    uint256 private constant BPS = 10_000;
 
     uint8 private immutable _offset;
     /// @notice Deposits stop once totalAssets reaches this (base units); type(uint256).max = no cap.
@@ -30,8 +37,6 @@ contract KeelVault is ERC4626, AccessControl {
     bool private _paused;
     bool private _shutdown;
     uint256 private _lock = 1;
-    /// @dev totalAssets as just computed by withdraw / redeem, for _withdraw's loss accounting (same transaction).
-    uint256 private transient _totalBefore;
 
     error VaultPaused();
     error VaultShutdown();
@@ -42,13 +47,15 @@ contract KeelVault is ERC4626, AccessControl {
     error ZeroAddress();
     error ZeroShares();
     error InsufficientLiquidity(uint256 requested, uint256 available);
+    error ExceededMaxLoss(uint256 loss, uint256 maxLoss);
+    error InvalidBps(uint256 value);
 
     event Paused(address indexed by);
     event Unpaused(address indexed by);
     event Shutdown(address indexed by, uint256 recovered);
     event DepositCapSet(uint256 depositCap);
     event AllocatorSet(address indexed allocator);
-    /// @notice A withdrawal's pull from the adapters realised `loss` base units; the receiver got `requested - loss`.
+    /// @notice A `withdrawWithLoss` / `redeemWithLoss` pull cost `loss`: the receiver got `requested - loss`.
     event WithdrawalLoss(address indexed owner, uint256 requested, uint256 loss);
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and MANAGER_ROLE (the deployer hands them to the manager).
@@ -91,16 +98,19 @@ contract KeelVault is ERC4626, AccessControl {
         return _shutdown;
     }
 
-    /// @notice idle + Σ adapter valuations (oracle-fair for AMM positions).
+    /// @notice idle + Σ adapter debt (stored valuations, see KeelAccounting) − profit still unlocking. Never calls an
+    /// adapter, so a broken source cannot freeze deposits or withdrawals.
     function totalAssets() public view override returns (uint256) {
         address a = allocator;
-        return idle() + (a == address(0) ? 0 : IKeelAllocatorHooks(a).totalAdapterAssets());
+        if (a == address(0)) return idle();
+        (uint256 debt, uint256 locked) = IKeelAllocatorHooks(a).booked();
+        uint256 total = idle() + debt;
+        return total > locked ? total - locked : 0;
     }
 
-    /// @notice Base units that can leave the vault right now: idle + Σ adapter maxWithdraw.
+    /// @notice Base units a lossless withdrawal can take right now: idle + what the adapters can pay at no cost.
     function availableLiquidity() public view returns (uint256) {
-        address a = allocator;
-        return idle() + (a == address(0) ? 0 : IKeelAllocatorHooks(a).maxWithdrawable());
+        return _liquidity(0);
     }
 
     function maxDeposit(address) public view override returns (uint256) {
@@ -116,13 +126,29 @@ contract KeelVault is ERC4626, AccessControl {
         return d == type(uint256).max ? d : _convertToShares(d, Math.Rounding.Floor);
     }
 
-    /// @notice Bounded by what is liquid: an illiquid adapter lowers it instead of reverting withdrawals.
+    /// @notice What `withdraw(assets, receiver, owner)` pays for sure: the owner's assets, bounded by what idle and
+    /// the lossless adapters can pay now.
     function maxWithdraw(address owner) public view override returns (uint256) {
-        return Math.min(super.maxWithdraw(owner), availableLiquidity());
+        return maxWithdrawWithLoss(owner, 0);
+    }
+
+    /// @notice The same for `withdrawWithLoss(…, maxLossBps)`: adapters whose exit costs at most `maxLossBps` count too.
+    function maxWithdrawWithLoss(address owner, uint256 maxLossBps) public view returns (uint256) {
+        return Math.min(super.maxWithdraw(owner), _liquidity(maxLossBps));
     }
 
     function maxRedeem(address owner) public view override returns (uint256) {
-        return Math.min(super.maxRedeem(owner), _convertToShares(availableLiquidity(), Math.Rounding.Floor));
+        return maxRedeemWithLoss(owner, 0);
+    }
+
+    /// @notice The same for `redeemWithLoss(…, maxLossBps)`.
+    function maxRedeemWithLoss(address owner, uint256 maxLossBps) public view returns (uint256) {
+        return Math.min(super.maxRedeem(owner), _convertToShares(_liquidity(maxLossBps), Math.Rounding.Floor));
+    }
+
+    function _liquidity(uint256 maxLossBps) private view returns (uint256) {
+        address a = allocator;
+        return idle() + (a == address(0) ? 0 : IKeelAllocatorHooks(a).withdrawableLiquidity(maxLossBps));
     }
 
     function _decimalsOffset() internal view override returns (uint8) {
@@ -141,38 +167,87 @@ contract KeelVault is ERC4626, AccessControl {
         return super.mint(shares, receiver);
     }
 
-    /// @dev Same checks and rounding as OZ's, with the adapters valued once and asked for liquidity only when
-    /// idle cannot pay (saves two passes over the adapters).
-    function withdraw(uint256 assets, address receiver, address owner)
-        public
-        override
+    /// @notice EIP-4626 withdraw: pays exactly `assets` and burns `previewWithdraw(assets)` shares, or reverts. It
+    /// pulls only from adapters that exit at no cost (see `maxWithdraw`).
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return _withdrawAssets(assets, receiver, owner, 0);
+    }
+
+    /// @notice Withdraw accepting an exit cost (Yearn v3's `max_loss`): may also pull from adapters that exit at a
+    /// cost (an AMM position) up to `maxLossBps` of `assets`; pays `assets − cost` and reverts beyond it. A loss an
+    /// adapter had not reported yet is booked first, for every holder, before the withdrawal is priced.
+    function withdrawWithLoss(uint256 assets, address receiver, address owner, uint256 maxLossBps)
+        external
         nonReentrant
+        returns (uint256)
+    {
+        return _withdrawAssets(assets, receiver, owner, maxLossBps);
+    }
+
+    /// @notice EIP-4626 redeem: pays exactly `previewRedeem(shares)`, or reverts (lossless adapters only).
+    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return _redeemShares(shares, receiver, owner, 0);
+    }
+
+    /// @notice Redeem accepting an exit cost of at most `maxLossBps` (see `withdrawWithLoss`).
+    function redeemWithLoss(uint256 shares, address receiver, address owner, uint256 maxLossBps)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        return _redeemShares(shares, receiver, owner, maxLossBps);
+    }
+
+    function _withdrawAssets(uint256 assets, address receiver, address owner, uint256 maxLossBps)
+        private
         returns (uint256 shares)
     {
-        (uint256 total, uint256 supply) = (totalAssets(), totalSupply() + 10 ** _offset);
-        uint256 max = Math.mulDiv(balanceOf(owner), total + 1, supply, Math.Rounding.Floor);
-        if (assets > idle()) max = Math.min(max, availableLiquidity());
+        uint256 max = assets > idle() ? maxWithdrawWithLoss(owner, maxLossBps) : super.maxWithdraw(owner);
         if (assets > max) revert ERC4626ExceededMaxWithdraw(owner, assets, max);
-        shares = Math.mulDiv(assets, supply, total + 1, Math.Rounding.Ceil);
-        _totalBefore = total;
+        uint256 total = totalAssets();
+        uint256 cost;
+        if (assets > idle()) (total, cost) = _pull(assets - idle(), maxLossBps, total);
+        shares = Math.mulDiv(assets, totalSupply() + 10 ** _offset, total + 1, Math.Rounding.Ceil);
+        _checkLoss(cost, assets, owner, maxLossBps);
+        _withdraw(_msgSender(), receiver, owner, assets - cost, shares);
+    }
+
+    function _redeemShares(uint256 shares, address receiver, address owner, uint256 maxLossBps)
+        private
+        returns (uint256 assets)
+    {
+        uint256 max = maxRedeemWithLoss(owner, maxLossBps);
+        if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
+        uint256 total = totalAssets();
+        uint256 supply = totalSupply() + 10 ** _offset;
+        assets = Math.mulDiv(shares, total + 1, supply, Math.Rounding.Floor);
+        uint256 cost;
+        if (assets > idle()) {
+            (total, cost) = _pull(assets - idle(), maxLossBps, total);
+            assets = Math.mulDiv(shares, total + 1, supply, Math.Rounding.Floor);
+        }
+        _checkLoss(cost, assets, owner, maxLossBps);
+        assets -= cost;
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
-    function redeem(uint256 shares, address receiver, address owner)
-        public
-        override
-        nonReentrant
-        returns (uint256 assets)
-    {
-        (uint256 total, uint256 supply) = (totalAssets(), totalSupply() + 10 ** _offset);
-        uint256 max = balanceOf(owner);
-        assets = Math.mulDiv(shares, total + 1, supply, Math.Rounding.Floor);
-        if (shares <= max && assets > idle()) {
-            max = Math.min(max, Math.mulDiv(availableLiquidity(), supply, total + 1, Math.Rounding.Floor));
+    /// @dev Pulls `need` from the adapters. Lossless (0): any cost beyond rounding reverts, and the withdrawal keeps its
+    /// price (`total`). Otherwise the withdrawal is priced after the pull booked any unreported loss (the pull's own
+    /// exit cost excluded: that one is the withdrawer's, returned as `cost`).
+    function _pull(uint256 need, uint256 maxLossBps, uint256 total) private returns (uint256, uint256 cost) {
+        (, cost) = IKeelAllocatorHooks(allocator).pullForWithdraw(need, maxLossBps);
+        if (maxLossBps == 0) {
+            if (cost != 0) revert ExceededMaxLoss(cost, 0);
+            return (total, 0);
         }
-        if (shares > max) revert ERC4626ExceededMaxRedeem(owner, shares, max);
-        _totalBefore = total;
-        _withdraw(_msgSender(), receiver, owner, assets, shares);
+        return (totalAssets() + cost, cost);
+    }
+
+    function _checkLoss(uint256 cost, uint256 assets, address owner, uint256 maxLossBps) private {
+        if (maxLossBps > BPS) revert InvalidBps(maxLossBps);
+        uint256 limit = Math.mulDiv(assets, maxLossBps, BPS);
+        if (cost > limit) revert ExceededMaxLoss(cost, limit);
+        if (cost != 0) emit WithdrawalLoss(owner, assets, cost);
     }
 
     /// @dev A deposit too small to mint one share reverts instead of being absorbed (donation-attack victims keep
@@ -182,32 +257,14 @@ contract KeelVault is ERC4626, AccessControl {
         super._deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Idle first, then the adapters in order. A loss realised by that pull (swap fees, a target's rounding)
-    /// is borne by this withdrawal — the receiver gets `assets - loss` (reported by `WithdrawalLoss`) — never by
-    /// the remaining shareholders. Like Yearn v3's withdraw with a loss allowance.
+    /// @dev Pays `assets` from idle (the pull, if any, already happened).
     function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
         internal
         override
     {
         uint256 held = idle();
-        uint256 payout = assets;
-        if (held < assets && allocator != address(0)) {
-            IKeelAllocatorHooks a = IKeelAllocatorHooks(allocator);
-            uint256 before = _totalBefore;
-            a.pullForWithdraw(assets - held);
-            held = idle();
-            uint256 afterPull = held + a.totalAdapterAssets();
-            if (afterPull < before) {
-                uint256 loss = Math.min(before - afterPull, assets);
-                payout = assets - loss;
-                emit WithdrawalLoss(owner, assets, loss);
-            }
-            if (held < payout) revert InsufficientLiquidity(payout, held);
-        }
-        if (caller != owner) _spendAllowance(owner, caller, shares);
-        _burn(owner, shares);
-        IERC20(asset()).safeTransfer(receiver, payout);
-        emit Withdraw(caller, receiver, owner, payout, shares);
+        if (held < assets) revert InsufficientLiquidity(assets, held);
+        super._withdraw(caller, receiver, owner, assets, shares);
     }
 
     function _requireOpen() private view {
@@ -217,9 +274,9 @@ contract KeelVault is ERC4626, AccessControl {
 
     // ---------------------------------------------------------------- kill-switch
 
-    /// @notice Stops deposits and rebalances; guardian or manager. Idempotent.
+    /// @notice Stops deposits and rebalances; guardian, manager or the allocator's sentinel. Idempotent.
     function pause() external {
-        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(MANAGER_ROLE, msg.sender)) {
+        if (!hasRole(GUARDIAN_ROLE, msg.sender) && !hasRole(MANAGER_ROLE, msg.sender) && !_isSentinel(msg.sender)) {
             revert AccessControlUnauthorizedAccount(msg.sender, GUARDIAN_ROLE);
         }
         if (_paused) return;
@@ -254,9 +311,31 @@ contract KeelVault is ERC4626, AccessControl {
         emit AllocatorSet(allocator_);
     }
 
+    /// @notice Sets the deposit cap; raising it is timelocked.
     function setDepositCap(uint256 cap) external onlyRole(MANAGER_ROLE) {
+        if (cap > depositCap) _consumeTimelock(msg.sig);
         depositCap = cap;
         emit DepositCapSet(cap);
+    }
+
+    /// @notice Grants a role; timelocked for every role but the guardian's (which can only pause).
+    function grantRole(bytes32 role, address account) public override {
+        _checkRole(getRoleAdmin(role));
+        if (role != GUARDIAN_ROLE) _consumeTimelock(msg.sig);
+        _grantRole(role, account);
+    }
+
+    function _checkSubmitter() internal view override {
+        _checkRole(MANAGER_ROLE);
+    }
+
+    function _checkRevoker() internal view override {
+        if (!_isSentinel(msg.sender)) _checkRole(MANAGER_ROLE);
+    }
+
+    function _isSentinel(address who) private view returns (bool) {
+        address a = allocator;
+        return a != address(0) && IKeelAllocatorHooks(a).hasRole(SENTINEL_ROLE, who);
     }
 
     // ---------------------------------------------------------------- allocator hooks

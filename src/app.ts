@@ -6,6 +6,7 @@ import { chainProviderOptions } from "./adapters/chain/options.ts";
 import { type ChainProvider, createChainProvider } from "./adapters/chain/provider.ts";
 import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
 import { loadArtifact } from "./adapters/ethers/artifacts.ts";
+import { createKeeperRoles } from "./adapters/ethers/keeperRole.ts";
 import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
@@ -82,6 +83,8 @@ export interface App {
   readonly sourceLabels: Readonly<Record<string, string>>;
   /** The kill-switch watcher's last reading, undefined before the first. */
   lastPaused(): boolean | undefined;
+  /** Why the daemon stopped acting for good (KEEPER_ROLE_REVOKED), once it did; ticks are no-ops from then on. */
+  stopReason(): KeelError | undefined;
 }
 
 export interface AppDeps {
@@ -168,6 +171,12 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider, { onKmsSign });
   const keeper = await signerFor(target.keeper);
   const keeperAddress = await keeper.getAddress();
+  // Least privilege: a keeper key that could also steer or pause the vault, or that is no keeper, does not start.
+  const dryRun = opts.dryRun || config.execution.dryRun;
+  const keeperRoles = dryRun
+    ? undefined
+    : createKeeperRoles({ vault: target.vault, allocator: target.allocator, keeper: keeperAddress }, { provider });
+  await keeperRoles?.checkAtBoot();
   const killSwitch: KillSwitch | undefined = target.guardian
     ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
     : undefined;
@@ -258,12 +267,28 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 
   let lastPaused: boolean | undefined;
+  let stopped: KeelError | undefined;
+  /** A revoked keeper role stops the daemon (it alerts; it does not retry): not a failed tick. */
+  const keeperRevoked = async (): Promise<boolean> => {
+    if (stopped) return true;
+    if ((await keeperRoles?.stillKeeper()) !== false) return false;
+    stopped = new KeelError(
+      "KEEPER_ROLE_REVOKED",
+      `stopping: the keeper key ${keeperAddress} no longer holds KEEPER_ROLE on the allocator ${target.allocator}`,
+      { retryable: false, context: { keeper: keeperAddress, allocator: target.allocator } },
+    );
+    log.error({ code: stopped.code, keeper: keeperAddress }, stopped.message);
+    metrics.halted.set(1);
+    void shutdown.close(stopped.code);
+    return true;
+  };
   return {
     chainId,
     target,
     baseAsset,
     sourceLabels: Object.fromEntries((target.devnet?.deployment.adapters ?? []).map((a) => [a.address, a.name])),
     lastPaused: () => lastPaused,
+    stopReason: () => stopped,
     provider,
     journal,
     history,
@@ -282,6 +307,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       return paused;
     },
     async tick(trigger) {
+      if (await keeperRevoked()) return undefined;
       const started = clock.now();
       const id = `${new Date(started).toISOString().replace(/[-:]/g, "").slice(0, 15)}-${randomBytes(3).toString("hex")}`;
       const controller = new AbortController();

@@ -39,8 +39,16 @@ contract AaveV3Adapter is KeelAdapterBase {
         return "lending";
     }
 
-    function totalAssets() external view returns (uint256) {
+    function totalAssets() public view returns (uint256) {
         return _aToken.balanceOf(address(this)) + _asset.balanceOf(address(this));
+    }
+
+    function checkedAssets() external view returns (uint256) {
+        return totalAssets();
+    }
+
+    function exitCostBps() external pure returns (uint256) {
+        return 0;
     }
 
     function maxWithdraw() public view returns (uint256) {

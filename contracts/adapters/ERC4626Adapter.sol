@@ -8,7 +8,8 @@ import {KeelAdapterBase} from "./KeelAdapterBase.sol";
 
 /// @title ERC4626Adapter
 /// @notice Supplies the vault's asset to any ERC-4626 vault (Yearn v3, sDAI, MetaMorpho…).
-/// Valued at `previewRedeem(shares)`; withdrawals limited by the target's `maxWithdraw`.
+/// Valued at `previewRedeem(shares)` (which a paused target may refuse: the allocator then keeps its booked value);
+/// withdrawals limited by the target's `maxWithdraw`, at no cost but rounding.
 contract ERC4626Adapter is KeelAdapterBase {
     using SafeERC20 for IERC20;
 
@@ -29,7 +30,16 @@ contract ERC4626Adapter is KeelAdapterBase {
         return "vault";
     }
 
-    function totalAssets() public view returns (uint256) {
+    /// @notice `checkedAssets`, or only the loose balance when the target refuses to preview (paused).
+    function totalAssets() external view returns (uint256) {
+        try this.checkedAssets() returns (uint256 v) {
+            return v;
+        } catch {
+            return _asset.balanceOf(address(this));
+        }
+    }
+
+    function checkedAssets() public view returns (uint256) {
         return _target.previewRedeem(_target.balanceOf(address(this))) + _asset.balanceOf(address(this));
     }
 
@@ -37,18 +47,27 @@ contract ERC4626Adapter is KeelAdapterBase {
         return _target.maxWithdraw(address(this)) + _asset.balanceOf(address(this));
     }
 
+    function exitCostBps() external pure returns (uint256) {
+        return 0;
+    }
+
     function deposit(uint256 assets) external onlyAllocator {
         _asset.forceApprove(address(_target), assets);
         _target.deposit(assets, address(this));
     }
 
+    /// @dev Redeems the whole target shares worth `need` (rounded up) rather than withdrawing `need`: a target whose
+    /// shares are coarse (a donation inflated its share price) would otherwise keep up to a share's value of ours;
+    /// this way the remainder stays here, loose and counted.
     function withdraw(uint256 assets) external onlyAllocator returns (uint256) {
         uint256 loose = _asset.balanceOf(address(this));
         if (assets > loose) {
             uint256 need = assets - loose;
             uint256 available = _target.maxWithdraw(address(this));
             if (need > available) revert InsufficientLiquidity(assets, available + loose);
-            _target.withdraw(need, address(this), address(this));
+            uint256 shares = _target.previewWithdraw(need);
+            if (shares <= _target.maxRedeem(address(this))) _target.redeem(shares, address(this), address(this));
+            else _target.withdraw(need, address(this), address(this));
         }
         _asset.safeTransfer(vault, assets);
         return assets;

@@ -16,7 +16,8 @@ interface IKeelDeviationBound {
 
 /// @title UniswapV2LpAdapter
 /// @notice Provides liquidity to a Uniswap v2 pair (base asset / other token) from the base asset alone.
-/// - Valuation: LP tokens at oracle-fair reserves (2·sqrt(k·p_other/p_base)), never at spot.
+/// - Valuation: LP tokens at oracle-fair reserves (2·sqrt(k·p_other/p_base)), never at spot; for the vault's books
+///   (`checkedAssets`) only with fresh, positive answers.
 /// - Deposit: refuses when spot deviates from the oracle beyond the allocator's `maxDeviationBps`, swaps the
 ///   optimal share of the base asset with a min-out from the oracle, then mints at the pool ratio.
 /// - Withdraw: burns enough LP, swaps the other token back with a min-out from the oracle.
@@ -28,6 +29,10 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
     uint256 private constant BPS = 10_000;
     /// @dev Uniswap v2 swap fee (0.3 %) plus a margin, used to size LP burns and report maxWithdraw.
     uint256 private constant FEE_MARGIN_BPS = 40;
+    /// @notice Largest accepted `slippageBps` (10 %).
+    uint256 public constant MAX_SLIPPAGE_BPS = 1_000;
+    /// @notice Largest accepted `maxOracleAge` (7 days).
+    uint256 public constant MAX_ORACLE_AGE = 7 days;
 
     IUniswapV2Pair private immutable _pair;
     IERC20 private immutable _other;
@@ -43,6 +48,8 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
     uint256 private immutable _den; // 10^(18 - baseFeed decimals) * 10^decimals(other)
 
     error PairMismatch(address pair);
+    error InvalidSlippage(uint256 slippageBps);
+    error InvalidOracleAge(uint256 maxOracleAge);
     error StaleOracle(address feed, uint256 updatedAt);
     error InvalidOracleAnswer(address feed, int256 answer);
     error SpotDeviationTooHigh(uint256 deviationBps, uint256 maxDeviationBps);
@@ -59,6 +66,8 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
         uint256 maxOracleAge_,
         uint256 slippageBps_
     ) KeelAdapterBase(allocator_) {
+        if (slippageBps_ == 0 || slippageBps_ > MAX_SLIPPAGE_BPS) revert InvalidSlippage(slippageBps_);
+        if (maxOracleAge_ == 0 || maxOracleAge_ > MAX_ORACLE_AGE) revert InvalidOracleAge(maxOracleAge_);
         address t0 = pair_.token0();
         address t1 = pair_.token1();
         if (t0 != address(_asset) && t1 != address(_asset)) revert PairMismatch(address(pair_));
@@ -88,12 +97,51 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
 
     // ---------------------------------------------------------------- valuation
 
-    /// @notice Oracle-fair value of the LP tokens plus loose tokens, in base units; 0 for the parts that need
-    /// a price when a feed answers ≤ 0 (conservative, never reverts, so the vault's accounting keeps working).
+    /// @notice Best-effort oracle-fair value of the LP tokens plus loose tokens, in base units, for display: with a
+    /// feed that answers ≤ 0 or reverts, only the loose base balance (never reverts).
     function totalAssets() public view returns (uint256) {
         (bool ok, uint256 pBase, uint256 pOther) = _prices(false);
-        uint256 value = _asset.balanceOf(address(this));
-        if (!ok) return value;
+        return ok ? _value(pBase, pOther) : _asset.balanceOf(address(this));
+    }
+
+    /// @notice The value for the vault's books: the same, priced only by fresh (≤ maxOracleAge) positive answers;
+    /// reverts `StaleOracle` / `InvalidOracleAnswer` otherwise, and the allocator keeps the booked value.
+    function checkedAssets() external view returns (uint256) {
+        return _value(_feed(baseFeed), _feed(otherFeed));
+    }
+
+    /// @notice A withdrawal sells the other token back with a min-out `slippageBps` under the oracle and burns a
+    /// margin for the swap fee: its cost stays under `slippageBps + FEE_MARGIN_BPS` of what it delivers.
+    function exitCostBps() external view returns (uint256) {
+        return slippageBps + FEE_MARGIN_BPS;
+    }
+
+    /// @notice What a withdrawal can deliver now without missing its oracle min-out, price impact included: burning
+    /// a share x of the pool and selling its other side back passes when 997·r_b·(1−x) ≥ u·v_o·(1000 − 3x), where
+    /// v_o is the other reserve at the oracle and u = 1 − slippage; withdraw() burns (1 + slippage + margin) times the
+    /// request. Only the loose base balance while the feeds are stale or spot is beyond the deviation bound.
+    function maxWithdraw() public view returns (uint256) {
+        uint256 loose = _asset.balanceOf(address(this));
+        (bool ok, uint256 pBase, uint256 pOther) = _prices(true);
+        uint256 lp = _pair.balanceOf(address(this));
+        if (!ok || lp == 0 || spotDeviationBps() > IKeelDeviationBound(allocator).maxDeviationBps()) return loose;
+        (uint256 rBase, uint256 rOther) = _reserves();
+        uint256 vOther = _otherToBase(rOther, pBase, pOther);
+        uint256 u = BPS - slippageBps;
+        uint256 num = 997 * rBase * BPS;
+        uint256 floor = 1000 * u * vOther;
+        if (num <= floor) return loose;
+        uint256 supply = _pair.totalSupply();
+        // LP tokens whose burn and swap-back pass, less the other token already loose here, with 0.1 % to spare.
+        uint256 burnable = Math.mulDiv(supply, (num - floor) * 999, (num - 3 * u * vOther) * 1000);
+        uint256 otherLoose = Math.mulDiv(_other.balanceOf(address(this)), supply, rOther, Math.Rounding.Ceil);
+        burnable = burnable > otherLoose ? Math.min(lp, burnable - otherLoose) : 0;
+        uint256 fair = Math.mulDiv(2 * Math.sqrt(rBase * vOther), burnable, supply);
+        return loose + Math.mulDiv(fair, BPS, BPS + slippageBps + FEE_MARGIN_BPS);
+    }
+
+    function _value(uint256 pBase, uint256 pOther) private view returns (uint256 value) {
+        value = _asset.balanceOf(address(this));
         uint256 otherLoose = _other.balanceOf(address(this));
         if (otherLoose != 0) value += _otherToBase(otherLoose, pBase, pOther);
         uint256 lp = _pair.balanceOf(address(this));
@@ -101,23 +149,6 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
         (uint256 rBase, uint256 rOther) = _reserves();
         uint256 fairPool = 2 * Math.sqrt(rBase * _otherToBase(rOther, pBase, pOther));
         return value + Math.mulDiv(fairPool, lp, _pair.totalSupply());
-    }
-
-    /// @notice What a withdrawal can deliver now. Only the loose base balance while the feeds are stale or spot is
-    /// far enough from the oracle that the swap back could miss its min-out: vault withdrawals then skip this
-    /// source instead of failing.
-    function maxWithdraw() public view returns (uint256) {
-        (bool ok, uint256 pBase, uint256 pOther) = _prices(true);
-        if (!ok || spotDeviationBps() > IKeelDeviationBound(allocator).maxDeviationBps()) {
-            return _asset.balanceOf(address(this));
-        }
-        // Withdrawing sells the other token: only spot below the oracle can make that swap miss its min-out.
-        (uint256 rBase, uint256 rOther) = _reserves();
-        uint256 oracleValue = _otherToBase(rOther, pBase, pOther);
-        if (rBase < oracleValue && Math.mulDiv(oracleValue - rBase, BPS, oracleValue) + FEE_MARGIN_BPS >= slippageBps) {
-            return _asset.balanceOf(address(this));
-        }
-        return (totalAssets() * (BPS - slippageBps - FEE_MARGIN_BPS)) / BPS;
     }
 
     /// @notice |spot − oracle| / oracle of the other token's price in base, in bps (max when a feed is invalid).
@@ -162,7 +193,10 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
             (uint256 rBase, uint256 rOther) = _reserves();
             uint256 fairPool = 2 * Math.sqrt(rBase * _otherToBase(rOther, pBase, pOther));
             uint256 want = Math.mulDiv(assets - loose, BPS + slippageBps + FEE_MARGIN_BPS, BPS);
-            uint256 burn = Math.min(lp, Math.mulDiv(want, _pair.totalSupply(), fairPool, Math.Rounding.Ceil));
+            uint256 supply = _pair.totalSupply();
+            // At least one unit of each token out (the pair refuses a burn that returns nothing of one side).
+            uint256 minBurn = Math.ceilDiv(supply, Math.min(rBase, rOther));
+            uint256 burn = Math.min(lp, Math.max(minBurn, Math.mulDiv(want, supply, fairPool, Math.Rounding.Ceil)));
             _burn(burn);
             uint256 otherBal = _other.balanceOf(address(this));
             if (otherBal != 0) {
@@ -237,13 +271,22 @@ contract UniswapV2LpAdapter is KeelAdapterBase, IKeelPricedAdapter {
         (rBase, rOther) = _baseIsToken0 ? (uint256(r0), uint256(r1)) : (uint256(r1), uint256(r0));
     }
 
-    /// @dev Both prices as positive integers (feed units); `fresh` also requires updatedAt within maxOracleAge.
+    /// @dev Both prices as positive integers (feed units); `fresh` also requires updatedAt within maxOracleAge. A feed
+    /// that reverts counts as no price (views must not revert on it).
     function _prices(bool fresh) private view returns (bool ok, uint256 pBase, uint256 pOther) {
-        (, int256 a,, uint256 ua,) = baseFeed.latestRoundData();
-        (, int256 b,, uint256 ub,) = otherFeed.latestRoundData();
-        if (a <= 0 || b <= 0) return (false, 0, 0);
+        (bool okA, int256 a, uint256 ua) = _read(baseFeed);
+        (bool okB, int256 b, uint256 ub) = _read(otherFeed);
+        if (!okA || !okB || a <= 0 || b <= 0) return (false, 0, 0);
         if (fresh && (block.timestamp > ua + maxOracleAge || block.timestamp > ub + maxOracleAge)) return (false, 0, 0);
         return (true, uint256(a), uint256(b));
+    }
+
+    function _read(AggregatorV3Interface feed) private view returns (bool, int256, uint256) {
+        try feed.latestRoundData() returns (uint80, int256 answer, uint256, uint256 updatedAt, uint80) {
+            return (true, answer, updatedAt);
+        } catch {
+            return (false, 0, 0);
+        }
     }
 
     /// @dev Prices for a move: fresh, positive, and spot within the allocator's deviation bound.

@@ -11,10 +11,16 @@ interface IKeelAdapter {
     function target() external view returns (address);
     /// @notice "vault", "lending" or "lp": tells the daemon how to read the source's rate.
     function kind() external view returns (string memory);
-    /// @notice Value of the position in base-asset units (oracle-fair for AMM positions, never spot).
+    /// @notice Best-effort value of the position in base-asset units, for display (never reverts on a bad price).
     function totalAssets() external view returns (uint256);
-    /// @notice Base-asset units that can be withdrawn right now (may be below totalAssets when illiquid).
+    /// @notice Value of the position in base-asset units for the vault's books: reverts when it cannot be
+    /// established (stale or non-positive price, a paused target). The allocator reads it under try/catch.
+    function checkedAssets() external view returns (uint256);
+    /// @notice Base-asset units that a withdrawal can deliver right now (may be below the value when illiquid).
     function maxWithdraw() external view returns (uint256);
+    /// @notice Upper bound of a withdrawal's cost against the position's value, in bps of the amount withdrawn
+    /// (0: withdrawals cost nothing but rounding).
+    function exitCostBps() external view returns (uint256);
     /// @notice Deposits `assets` that the vault has already transferred to the adapter.
     function deposit(uint256 assets) external;
     /// @notice Withdraws `assets` to the vault; returns the base units actually sent.

@@ -20,12 +20,14 @@ interface IKeelVault {
 /// @notice What the vault needs from the allocator.
 interface IKeelAllocatorHooks {
     function vault() external view returns (address);
-    /// @notice Σ adapter valuations in base units.
-    function totalAdapterAssets() external view returns (uint256);
-    /// @notice Σ adapter maxWithdraw in base units.
-    function maxWithdrawable() external view returns (uint256);
-    /// @notice Pulls up to `assets` from the adapters, in order, into the vault; returns what arrived.
-    function pullForWithdraw(uint256 assets) external returns (uint256);
+    function hasRole(bytes32 role, address account) external view returns (bool);
+    /// @notice The books: Σ adapter debt (stored valuations) and the part of it that is profit still unlocking.
+    function booked() external view returns (uint256 debt, uint256 locked);
+    /// @notice What the adapters can pay a withdrawal now at a cost of at most `maxLossBps` (0: lossless only).
+    function withdrawableLiquidity(uint256 maxLossBps) external view returns (uint256);
+    /// @notice Pulls up to `assets` from the adapters, in order, into the vault, from adapters whose exit cost is
+    /// at most `maxLossBps`; returns what arrived and the exit cost it realised.
+    function pullForWithdraw(uint256 assets, uint256 maxLossBps) external returns (uint256 received, uint256 loss);
     /// @notice Shutdown: every adapter's emergency exit, errors caught per adapter.
     function unwindAll() external returns (uint256);
 }

@@ -13,6 +13,10 @@ contract MockAggregator is AggregatorV3Interface, Ownable {
     uint80 private _roundId;
     int256 private _answer;
     uint256 private _updatedAt;
+    /// @notice When set, every read reverts (access revoked, code replaced).
+    bool public reverting;
+
+    error FeedUnavailable();
 
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
@@ -32,6 +36,11 @@ contract MockAggregator is AggregatorV3Interface, Ownable {
         _set(answer, updatedAt);
     }
 
+    /// @notice Makes every read revert (true) or answer again (false).
+    function setReverting(bool reverting_) external onlyOwner {
+        reverting = reverting_;
+    }
+
     function _set(int256 answer, uint256 updatedAt) private {
         _roundId += 1;
         _answer = answer;
@@ -49,14 +58,17 @@ contract MockAggregator is AggregatorV3Interface, Ownable {
         override
         returns (uint80, int256, uint256, uint256, uint80)
     {
+        if (reverting) revert FeedUnavailable();
         return (roundId, _answer, _updatedAt, _updatedAt, roundId);
     }
 
     function latestRoundData() external view override returns (uint80, int256, uint256, uint256, uint80) {
+        if (reverting) revert FeedUnavailable();
         return (_roundId, _answer, _updatedAt, _updatedAt, _roundId);
     }
 
     function latestAnswer() external view returns (int256) {
+        if (reverting) revert FeedUnavailable();
         return _answer;
     }
 

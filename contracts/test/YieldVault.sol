@@ -17,9 +17,14 @@ contract YieldVault is ERC4626, Ownable {
 
     /// @notice Base units that can leave the vault right now; type(uint256).max = unlimited.
     uint256 public liquidity = type(uint256).max;
+    /// @notice A paused target: previews and moves revert, max* report 0 (as a paused ERC-4626 vault may).
+    bool public paused;
+
+    error TargetPaused();
 
     event Slashed(uint256 assets, address to);
     event LiquiditySet(uint256 liquidity);
+    event PausedSet(bool paused);
 
     constructor(IERC20 asset_, string memory name_, string memory symbol_, address owner_)
         ERC20(name_, symbol_)
@@ -40,12 +45,39 @@ contract YieldVault is ERC4626, Ownable {
         emit LiquiditySet(liquidity_);
     }
 
+    /// @notice Pauses (true) or resumes (false) the target.
+    function setPaused(bool paused_) external onlyOwner {
+        paused = paused_;
+        emit PausedSet(paused_);
+    }
+
+    function maxDeposit(address receiver) public view override returns (uint256) {
+        return paused ? 0 : super.maxDeposit(receiver);
+    }
+
+    function previewRedeem(uint256 shares) public view override returns (uint256) {
+        if (paused) revert TargetPaused();
+        return super.previewRedeem(shares);
+    }
+
+    function previewWithdraw(uint256 assets) public view override returns (uint256) {
+        if (paused) revert TargetPaused();
+        return super.previewWithdraw(assets);
+    }
+
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        if (paused) revert TargetPaused();
+        return super.previewDeposit(assets);
+    }
+
     function maxWithdraw(address owner) public view override returns (uint256) {
+        if (paused) return 0;
         uint256 m = super.maxWithdraw(owner);
         return m < liquidity ? m : liquidity;
     }
 
     function maxRedeem(address owner) public view override returns (uint256) {
+        if (paused) return 0;
         uint256 m = super.maxRedeem(owner);
         if (liquidity == type(uint256).max) return m;
         uint256 l = _convertToShares(liquidity, Math.Rounding.Floor);

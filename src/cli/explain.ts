@@ -1,6 +1,7 @@
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
 import { withLabels } from "../observability/statusView.ts";
+import { formatCommitment, type OnchainCommitment, readOnchainCommitment } from "./commitment.ts";
 import { openOpsSource } from "./ops-source.ts";
 import { printJson } from "./output.ts";
 
@@ -13,7 +14,11 @@ export interface ExplainOptions {
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
 /** A decision record as text: what was seen, what each stage said and why, what was done. */
-export function formatDecision(r: DecisionRecord, labels: Readonly<Record<string, string>> = {}): string {
+export function formatDecision(
+  r: DecisionRecord,
+  labels: Readonly<Record<string, string>> = {},
+  onchain?: OnchainCommitment | string,
+): string {
   const out: string[] = [];
   const name = (id: string) => labels[id] ?? id;
   const d = r.detail;
@@ -79,6 +84,7 @@ export function formatDecision(r: DecisionRecord, labels: Readonly<Record<string
     );
     for (const h of a.txHashes) out.push(`  tx ${h}`);
   }
+  if (d.plan && d.plan.moves.length > 0) out.push(...formatCommitment(r, onchain));
   return `${out.join("\n")}\n`;
 }
 
@@ -95,6 +101,12 @@ export async function explainCommand(
       retryable: false,
     });
   }
-  if (opts.json) printJson(record);
-  else process.stdout.write(formatDecision(record, (await source.daemonStatus())?.sourceLabels ?? {}));
+  if (opts.json) {
+    printJson(record);
+    return;
+  }
+  // A decision that sent a rebalance: its on-chain commitment beside the journal's hashes.
+  const sent = record.detail.action && record.detail.action.route !== "dry-run";
+  const onchain = sent ? await readOnchainCommitment(source.loaded, record.id) : undefined;
+  process.stdout.write(formatDecision(record, (await source.daemonStatus())?.sourceLabels ?? {}, onchain));
 }

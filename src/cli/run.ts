@@ -157,4 +157,7 @@ async function runDaemon(
   if (opts.once || !onNewBlock) void scheduler.trigger("manual");
   await Promise.race([scheduler.done, shutdown.requested]);
   log.info({ ticks: scheduler.ticksRun() }, "stopped");
+  // A stop for good (the keeper role was revoked) exits non-zero with its code, so nothing restarts it blindly.
+  const stop = app.stopReason();
+  if (stop) throw stop;
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { canonicalJson } from "../domain/commitment.ts";
 import { ConfigError } from "../domain/errors.ts";
 import { configSchema, type KeelConfig } from "./schema.ts";
 
@@ -118,13 +119,4 @@ export function assertNoDevnetFallback(loaded: LoadedConfig): void {
   const issues = devnetFallbackIssues(loaded.config);
   if (issues.length > 0)
     throw new ConfigError(`${loaded.source}: no RPC URL, yet live contracts or keys are configured`, issues);
-}
-
-/** JSON with sorted keys, so equal configs hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }

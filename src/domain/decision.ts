@@ -124,6 +124,8 @@ export interface DecisionRecord {
   readonly startedAt: number;
   readonly configHash: string;
   readonly modelHash: string;
+  /** SHA-256 of the snapshot the stages saw (absent before ingest, and in records written before issue 13). */
+  readonly snapshotHash?: string;
   readonly chainId: number;
   readonly block: number | null;
   /** `executed` moved funds, `halted` said no for a reason, `failed` hit an error, `pending` is written before execute. */

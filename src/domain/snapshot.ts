@@ -46,6 +46,11 @@ export interface VaultState {
   readonly sharePrice: number;
   readonly paused: boolean;
   readonly shutdown: boolean;
+  /**
+   * The allocator's books, when it keeps them: Σ stored adapter values and the profit still unlocking
+   * (totalAssets = idle + debt − locked). Live source balances differ from them by what is not reported yet.
+   */
+  readonly booked?: { readonly debt: bigint; readonly locked: bigint };
 }
 
 /** The vault's base asset. */

@@ -1,3 +1,4 @@
+import { snapshotHash as hashSnapshot } from "../domain/commitment.ts";
 import type { DecisionRecord, StageName, StageRecord } from "../domain/decision.ts";
 import { describeError } from "../domain/errors.ts";
 import type { Reason } from "../domain/reasons.ts";
@@ -39,6 +40,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
   const haltReasons: Reason[] = [];
   let detail: DecisionRecord["detail"] = {};
   let modelHash = "";
+  let snapshotHash: string | undefined;
   let block: number | null = null;
 
   const record = (outcome: DecisionRecord["outcome"]): DecisionRecord => ({
@@ -47,6 +49,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
     startedAt: startedAt,
     configHash: ctx.configHash,
     modelHash,
+    ...(snapshotHash === undefined ? {} : { snapshotHash }),
     chainId: ctx.chainId,
     block,
     outcome,
@@ -92,6 +95,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
     const observed = await step("ingest", () => stages.ingest.run(undefined, signal));
     const { snapshot } = observed;
     block = snapshot.block;
+    snapshotHash = hashSnapshot(snapshot);
     detail = {
       snapshot: {
         block: snapshot.block,
@@ -131,7 +135,17 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
     // Write-ahead: the decision is durable before anything is signed or sent.
     await journal.put(record("pending"));
     const action = await step("execute", () =>
-      stages.execute.run({ id: ctx.id, decisionId: ctx.id, plan, gas, snapshot }, signal),
+      stages.execute.run(
+        {
+          id: ctx.id,
+          decisionId: ctx.id,
+          plan,
+          gas,
+          snapshot,
+          commitment: { snapshotHash: snapshotHash ?? "", modelHash, configHash: ctx.configHash },
+        },
+        signal,
+      ),
     );
     detail = { ...detail, action };
     const done = record(action.status === "failed" ? "failed" : "executed");

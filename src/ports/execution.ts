@@ -1,3 +1,4 @@
+import type { DecisionCommitment } from "../domain/commitment.ts";
 import type { Action, GasVerdict, Plan } from "../domain/decision.ts";
 import type { Snapshot } from "../domain/snapshot.ts";
 
@@ -13,6 +14,8 @@ export interface Intent {
   readonly plan: Plan;
   readonly gas: GasVerdict;
   readonly snapshot: Snapshot;
+  /** Hashes of what the decision saw; carried on-chain by the rebalance (zero words when absent). */
+  readonly commitment?: DecisionCommitment;
 }
 
 /** Sends (or proposes, or records) an intent. */

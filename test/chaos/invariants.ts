@@ -73,7 +73,18 @@ export function checkTick(t: {
   }
   passed.push("keeper-nonce-monotonic");
   if (!report) return passed;
-  if (report.outcome !== "crashed") {
+  if (!before.keeperAuthorised && before.rpcFault.length === 0) {
+    // RELIABILITY row 27: a revoked keeper stops the daemon with a clear code — not a failed tick, not a retry.
+    // (Under an RPC fault the daemon may not be able to read the role: then it only must not send.)
+    if (report.stopped !== "KEEPER_ROLE_REVOKED") {
+      throw new InvariantViolation(
+        `stops-when-keeper-revoked: tick ended ${report.outcome}, stopped ${report.stopped}`,
+      );
+    }
+    passed.push("stops-when-keeper-revoked");
+  }
+  const ticked = report.outcome !== "crashed" && report.outcome !== "stopped";
+  if (ticked) {
     if (!report.decisionId) throw new InvariantViolation("decision-recorded: a tick ended without a decision record");
     passed.push("decision-recorded");
   }
@@ -91,7 +102,7 @@ export function checkTick(t: {
     }
     passed.push(`fault-visible:rpc-${everyMethod.mode}`);
   }
-  if (before.depegPct >= t.depegStopPct && report.outcome !== "crashed") {
+  if (before.depegPct >= t.depegStopPct && ticked) {
     const signal = (x: Record<string, number>) =>
       sum(x, "keel_halt_reasons_total") + sum(x, "keel_risk_triggers_total") + sum(x, "keel_tick_failures_total");
     if (signal(m) <= signal(prev))

@@ -29,6 +29,8 @@ export interface TickReport {
   readonly metrics: Record<string, number>;
   /** Wall time of `app.tick` in this process. */
   readonly tickMs: number;
+  /** The code the daemon stopped for good with (KEEPER_ROLE_REVOKED), when it did. */
+  readonly stopped?: string;
   /** Durable journal writes during the tick: how many, and their total time (keel_journal_write_seconds). */
   readonly journalWrites: number;
   readonly journalWriteMs: number;
@@ -111,11 +113,12 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       const t0 = performance.now();
       const rec = await app.tick("manual");
       const tickMs = performance.now() - t0;
+      const stop = app.stopReason();
       const writesAfter = await journalWrites();
       const failed = rec?.stages.find((s) => s.status === "error");
       const report: TickReport = {
         decisionId: rec?.id,
-        outcome: rec?.outcome ?? "crashed",
+        outcome: rec?.outcome ?? (stop ? "stopped" : "crashed"),
         haltCodes: rec?.haltReasons.map((r) => r.code) ?? [],
         failedCode: failed?.error?.code,
         actionStatus: (rec?.detail as { action?: { status?: string } } | undefined)?.action?.status,
@@ -123,6 +126,7 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
         degraded: app.provider.health().degraded,
         metrics: await flatMetrics(),
         tickMs,
+        ...(stop ? { stopped: stop.code } : {}),
         journalWrites: writesAfter.count - writesBefore.count,
         journalWriteMs: (writesAfter.sum - writesBefore.sum) * 1000,
       };

@@ -17,7 +17,7 @@ const ALLOCATOR_ABI = [
   "function hasRole(bytes32,address) view returns (bool)",
   "function grantRole(bytes32,address)",
   "function revokeRole(bytes32,address)",
-  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, (address adapter, bool deposit, uint256 assets)[] moves)",
+  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 loss, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
 ];
 const FEED_ABI = ["function latestRoundData() view returns (uint80,int256,uint256,uint256,uint80)"];
 const KEEPER_ROLE = id("KEEPER_ROLE");
@@ -228,6 +228,11 @@ export class ChaosWorld {
     if (report) {
       this.#lastMetrics = report.metrics;
       if (report.decisionId) this.#invariants.journalIds.add(report.decisionId);
+    }
+    if (report?.stopped && this.#daemon) {
+      // The daemon exits for good; the operator restarts it (a start is refused until the role is back).
+      await this.#daemon.kill();
+      this.#daemon = undefined;
     }
   }
 

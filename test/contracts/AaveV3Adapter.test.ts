@@ -4,7 +4,7 @@ import { aavePoolAbi } from "../../src/devnet/deploy/aave.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
-import { intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
+import { intent, keel, keelErrors, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
 const ETH = 10n ** 18n;
@@ -28,6 +28,7 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [
       intent(),
       [move(aave, true, 500_000n * USDC)],
+      NO_COMMITMENT,
     ]);
     return d;
   };
@@ -62,13 +63,19 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     expect(await adapter.getFunction("totalAssets")()).to.be.closeTo(500_000n * USDC, 1n);
   });
 
-  it("earns interest as the borrowers pay it", async () => {
+  it("earns interest as the borrowers pay it; a report books it and it unlocks into the share price over a day", async () => {
     const d = await fixture();
-    const before = (await parts(d).adapter.getFunction("totalAssets")()) as bigint;
+    const { adapter, vault } = parts(d);
+    const before = (await adapter.getFunction("totalAssets")()) as bigint;
     await t.increaseTime(30 * 86_400);
-    const after = (await parts(d).adapter.getFunction("totalAssets")()) as bigint;
+    const after = (await adapter.getFunction("totalAssets")()) as bigint;
     expect(after).to.be.gt(before);
-    expect(await parts(d).vault.getFunction("totalAssets")()).to.be.gt(1_000_000n * USDC);
+    expect(await vault.getFunction("totalAssets")()).to.equal(1_000_000n * USDC); // not booked yet
+    const allocator = keel("KeelAllocator", d.allocator, a.eve); // anyone may report
+    await send(allocator, "report", [await adapter.getAddress()]);
+    expect(await vault.getFunction("totalAssets")()).to.be.closeTo(1_000_000n * USDC, 1n); // booked, still locked
+    await t.increaseTime(86_400);
+    expect(await vault.getFunction("totalAssets")()).to.be.gte(1_000_000n * USDC + (after - before));
   });
 
   it("sees the supply rate rise when a borrower raises utilisation", async () => {
@@ -106,7 +113,7 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     const al = keel("KeelAllocator", d.allocator, a.manager);
     const adapter = await parts(d).adapter.getAddress();
     await expectRevert(
-      al.getFunction("rebalance")(intent(), [move(adapter, false, 200_000n * USDC)]),
+      al.getFunction("rebalance")(intent(), [move(adapter, false, 200_000n * USDC)], NO_COMMITMENT),
       keelErrors(),
       "InsufficientLiquidity",
       [200_000n * USDC, 100_000n * USDC],

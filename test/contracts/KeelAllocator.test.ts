@@ -1,10 +1,20 @@
 import { expect } from "chai";
-import type { Contract, Log } from "ethers";
+import { type Contract, id as keccakText, type Log } from "ethers";
 import fc from "fast-check";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { boundsTuple, DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
-import { type CoreFixture, deployAllocatorFixture, intent, keelErrors, move, ROLES, USDC } from "../support/keel.ts";
+import {
+  type CoreFixture,
+  caps,
+  deployAllocatorFixture,
+  intent,
+  keelErrors,
+  move,
+  NO_COMMITMENT,
+  ROLES,
+  USDC,
+} from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
 const DAY = 86_400;
@@ -30,7 +40,7 @@ describe("KeelAllocator roles and intents", function () {
       await fc.assert(
         fc.asyncProperty(randomAddress, async (from) => {
           await expectRevert(
-            al.getFunction("rebalance").staticCall(intent(), [move(ad(f, 0), true, USDC)], { from }),
+            al.getFunction("rebalance").staticCall(intent(), [move(ad(f, 0), true, USDC)], NO_COMMITMENT, { from }),
             keelErrors(),
             "AccessControlUnauthorizedAccount",
             [from, ROLES.keeper],
@@ -39,7 +49,9 @@ describe("KeelAllocator roles and intents", function () {
         { numRuns: 30 },
       );
       await expectRevert(
-        al.getFunction("rebalance").staticCall(intent(), [move(ad(f, 0), true, USDC)], { from: a.guardian.address }),
+        al
+          .getFunction("rebalance")
+          .staticCall(intent(), [move(ad(f, 0), true, USDC)], NO_COMMITMENT, { from: a.guardian.address }),
         keelErrors(),
         "AccessControlUnauthorizedAccount",
       );
@@ -47,8 +59,8 @@ describe("KeelAllocator roles and intents", function () {
 
     const managerOnly: [string, (f: CoreFixture) => unknown[]][] = [
       ["setBounds", () => [boundsTuple(DEFAULT_BOUNDS)]],
-      ["addAdapter", (f) => [f.addresses.targets[0], 1n]],
-      ["setAdapterCap", (f) => [ad(f, 0), 1n]],
+      ["addAdapter", (f) => [f.addresses.targets[0], caps(1n)]],
+      ["setAdapterCaps", (f) => [ad(f, 0), caps(1n)]],
       ["removeAdapter", (f) => [ad(f, 0), true]],
       ["emergencyExit", (f) => [ad(f, 0)]],
     ];
@@ -83,7 +95,7 @@ describe("KeelAllocator roles and intents", function () {
       const al = f.allocator.connect(t.provider) as Contract;
       for (const who of [a.manager, a.keeper, a.eve]) {
         await expectRevert(
-          al.getFunction("pullForWithdraw").staticCall(1n, { from: who.address }),
+          al.getFunction("pullForWithdraw").staticCall(1n, 0n, { from: who.address }),
           keelErrors(),
           "NotVault",
           [who.address],
@@ -117,7 +129,7 @@ describe("KeelAllocator roles and intents", function () {
       const f = await fixture();
       await send(f.allocator.connect(a.manager), "revokeRole", [ROLES.keeper, a.keeper.address]);
       await expectRevert(
-        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)]),
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, USDC)], NO_COMMITMENT),
         keelErrors(),
         "AccessControlUnauthorizedAccount",
       );
@@ -125,10 +137,11 @@ describe("KeelAllocator roles and intents", function () {
   });
 
   describe("intents", () => {
-    it("emits one Rebalanced event with the intent id, totals and moves", async () => {
+    it("emits one Rebalanced event with the intent id, totals, realised loss, moves and the decision commitment", async () => {
       const f = await fixture();
       const id = intent();
-      const tx = await asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 1_000n * USDC)]);
+      const commitment = [keccakText("snapshot"), keccakText("model"), keccakText("config")];
+      const tx = await asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 1_000n * USDC)], commitment);
       const receipt = await tx.wait();
       const events = (receipt.logs as Log[])
         .map((l) => f.allocator.interface.parseLog(l))
@@ -139,23 +152,25 @@ describe("KeelAllocator roles and intents", function () {
       expect(e.args.caller).to.equal(a.keeper.address);
       expect(e.args.totalAssetsBefore).to.equal(10_000n * USDC);
       expect(e.args.totalAssetsAfter).to.equal(10_000n * USDC);
+      expect(e.args.loss).to.equal(0n);
       expect(e.args.moves.map((m: unknown[]) => [...m])).to.deep.equal([[ad(f, 0), true, 1_000n * USDC]]);
+      expect([...e.args.commitment]).to.deep.equal(commitment);
     });
 
     it("rejects a second rebalance with the same intent id, even from the manager", async () => {
       const f = await fixture();
       const id = intent();
-      await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)]]);
+      await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)], NO_COMMITMENT]);
       expect(await f.allocator.getFunction("intentUsed")(id)).to.equal(true);
       await t.increaseTime(DAY);
       await expectRevert(
-        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)]),
+        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)], NO_COMMITMENT),
         keelErrors(),
         "IntentAlreadyUsed",
         [id],
       );
       await expectRevert(
-        f.allocator.connect(a.manager).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)]),
+        f.allocator.connect(a.manager).getFunction("rebalance")(id, [move(ad(f, 0), true, USDC)], NO_COMMITMENT),
         keelErrors(),
         "IntentAlreadyUsed",
         [id],
@@ -166,28 +181,28 @@ describe("KeelAllocator roles and intents", function () {
       const f = await fixture();
       const id = intent();
       await expectRevert(
-        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 9_000n * USDC)]),
+        asKeeper(f).getFunction("rebalance")(id, [move(ad(f, 0), true, 9_000n * USDC)], NO_COMMITMENT),
         keelErrors(),
         "MoveTooLarge",
       );
       expect(await f.allocator.getFunction("intentUsed")(id)).to.equal(false);
-      await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)]]);
+      await send(asKeeper(f), "rebalance", [id, [move(ad(f, 0), true, USDC)], NO_COMMITMENT]);
     });
 
     it("rejects unknown adapters and zero amounts", async () => {
       const f = await fixture();
       await expectRevert(
-        asKeeper(f).getFunction("rebalance")(intent(), [move(a.eve.address, true, USDC)]),
+        asKeeper(f).getFunction("rebalance")(intent(), [move(a.eve.address, true, USDC)], NO_COMMITMENT),
         keelErrors(),
         "UnknownAdapter",
         [a.eve.address],
       );
       await expectRevert(
-        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 0n)]),
+        asKeeper(f).getFunction("rebalance")(intent(), [move(ad(f, 0), true, 0n)], NO_COMMITMENT),
         keelErrors(),
         "ZeroAmount",
       );
-      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), []), keelErrors(), "NoMoves");
+      await expectRevert(asKeeper(f).getFunction("rebalance")(intent(), [], NO_COMMITMENT), keelErrors(), "NoMoves");
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   intent,
   keelErrors,
   move,
+  NO_COMMITMENT,
   ROLES,
   USDC,
 } from "../support/keel.ts";
@@ -146,7 +147,11 @@ describe("KeelVault", function () {
         await send(f.vault.connect(a.guardian), "pause");
         for (const who of [a.keeper, a.manager]) {
           await expectRevert(
-            f.allocator.connect(who).getFunction("rebalance")(intent(), [move(f.addresses.adapters[0]!, true, USDC)]),
+            f.allocator.connect(who).getFunction("rebalance")(
+              intent(),
+              [move(f.addresses.adapters[0]!, true, USDC)],
+              NO_COMMITMENT,
+            ),
             keelErrors(),
             "VaultPaused",
           );
@@ -160,6 +165,7 @@ describe("KeelVault", function () {
         await send(f.allocator.connect(a.manager), "rebalance", [
           intent(),
           [move(f.addresses.adapters[0]!, true, 3_000n * USDC), move(f.addresses.adapters[1]!, true, 2_000n * USDC)],
+          NO_COMMITMENT,
         ]);
         expect(await f.vault.getFunction("idle")()).to.equal(5_000n * USDC);
         await send(f.vault.connect(a.manager), "shutdown");
@@ -176,9 +182,11 @@ describe("KeelVault", function () {
           "VaultShutdown",
         );
         await expectRevert(
-          f.allocator.connect(a.manager).getFunction("rebalance")(intent(), [
-            move(f.addresses.adapters[0]!, true, USDC),
-          ]),
+          f.allocator.connect(a.manager).getFunction("rebalance")(
+            intent(),
+            [move(f.addresses.adapters[0]!, true, USDC)],
+            NO_COMMITMENT,
+          ),
           keelErrors(),
           "VaultShutdown",
         );
@@ -192,6 +200,7 @@ describe("KeelVault", function () {
         await send(f.allocator.connect(a.manager), "rebalance", [
           intent(),
           [move(f.addresses.adapters[0]!, true, 3_000n * USDC)],
+          NO_COMMITMENT,
         ]);
         await send(f.targets[0]!, "setLiquidity", [0n]);
         await send(f.vault.connect(a.manager), "shutdown");
@@ -233,6 +242,7 @@ describe("KeelVault", function () {
       await send(f.allocator.connect(a.manager), "rebalance", [
         intent(),
         [move(f.addresses.adapters[0]!, true, 4_000n * USDC), move(f.addresses.adapters[1]!, true, 4_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await send(f.vault.connect(a.alice), "withdraw", [5_000n * USDC, a.alice.address, a.alice.address]);
       expect(await f.vault.getFunction("idle")()).to.equal(0n);
@@ -245,6 +255,7 @@ describe("KeelVault", function () {
       await send(f.allocator.connect(a.manager), "rebalance", [
         intent(),
         [move(f.addresses.adapters[0]!, true, 4_000n * USDC), move(f.addresses.adapters[1]!, true, 4_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await send(f.targets[0]!, "setLiquidity", [1_000n * USDC]);
       expect(await f.adapters[0]!.getFunction("maxWithdraw")()).to.equal(1_000n * USDC);

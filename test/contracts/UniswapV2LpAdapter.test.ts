@@ -4,7 +4,7 @@ import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { uniswapV2PairAbi } from "../../src/devnet/deploy/uniswap.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
-import { intent, keel, keelErrors, move, USDC } from "../support/keel.ts";
+import { intent, keel, keelErrors, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
 
 const ETH = 10n ** 18n;
@@ -30,7 +30,11 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
   const lp = (d: KeelDeployment) => d.adapters.find((x) => x.kind === "lp")!.address;
   const adapterOf = (d: KeelDeployment) => keel("UniswapV2LpAdapter", lp(d), a.deployer);
   const keeperRebalance = (d: KeelDeployment, deposit: boolean, assets: bigint) =>
-    keel("KeelAllocator", d.allocator, a.keeper).getFunction("rebalance")(intent(), [move(lp(d), deposit, assets)]);
+    keel("KeelAllocator", d.allocator, a.keeper).getFunction("rebalance")(
+      intent(),
+      [move(lp(d), deposit, assets)],
+      NO_COMMITMENT,
+    );
 
   /** Sells `amount` of `tokenIn` into the pair (a whale or a manipulator), straight through the pair. */
   const swap = async (d: KeelDeployment, tokenIn: string, amount: bigint) => {
@@ -75,9 +79,11 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       expect(dev).to.be.gt(200n);
       await expectRevert(keeperRebalance(d, true, 10_000n * USDC), keelErrors(), "SpotDeviationTooHigh", [dev, 200n]);
       await expectRevert(
-        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [
-          move(lp(d), true, 10_000n * USDC),
-        ]),
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(
+          intent(),
+          [move(lp(d), true, 10_000n * USDC)],
+          NO_COMMITMENT,
+        ),
         keelErrors(),
         "SpotDeviationTooHigh",
       );
@@ -100,9 +106,11 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
     it("bounds the swap with a min-out from the oracle: a deposit too large for the pool reverts SlippageTooHigh", async () => {
       const d = await fixture();
       await expectRevert(
-        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(intent(), [
-          move(lp(d), true, 900_000n * USDC),
-        ]),
+        keel("KeelAllocator", d.allocator, a.manager).getFunction("rebalance")(
+          intent(),
+          [move(lp(d), true, 900_000n * USDC)],
+          NO_COMMITMENT,
+        ),
         keelErrors(),
         "SlippageTooHigh",
       );
@@ -146,7 +154,8 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       const vaultA = d.adapters[0]!.address;
       await send(mgr, "rebalance", [
         intent(),
-        [move(lp(d), true, 300_000n * USDC), move(vaultA, true, 600_000n * USDC)],
+        [move(lp(d), true, 300_000n * USDC), move(vaultA, true, 590_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       // Our own single-sided add left spot ~1 % above the oracle; a seller pushes it ~1 % below: still inside the
       // 2 % deviation bound, but the swap back could miss its 1 % min-out.
@@ -157,6 +166,8 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       const vault = keel("KeelVault", d.vault, a.alice);
       const max = (await vault.getFunction("maxWithdraw")(a.alice.address)) as bigint;
       expect(max).to.be.closeTo(700_000n * USDC, USDC);
+      // Even a withdrawal accepting the LP's exit cost is not promised what the swap back could not deliver.
+      expect(await vault.getFunction("maxWithdrawWithLoss")(a.alice.address, 140n)).to.be.closeTo(max, USDC);
       await send(vault, "withdraw", [max, a.alice.address, a.alice.address]);
       expect(await keel("TestToken", d.asset.address, a.alice).getFunction("balanceOf")(a.alice.address)).to.equal(max);
     });
@@ -166,14 +177,22 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
       await send(keel("KeelAllocator", d.allocator, a.manager), "rebalance", [
         intent(),
         [move(lp(d), true, 300_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await swap(d, d.extra.weth!, 50n * ETH); // an arbitrageur undoes our add's price impact
       expect((await adapterOf(d).getFunction("spotDeviationBps")()) as bigint).to.be.lt(30n);
       const vault = keel("KeelVault", d.vault, a.alice);
       const price = async () => (await vault.getFunction("convertToAssets")(10n ** 18n)) as bigint;
       const before = await price();
+      // The lossless EIP-4626 withdraw does not touch the LP: 800k is beyond what it can pay exactly.
+      await expectRevert(
+        vault.getFunction("withdraw")(800_000n * USDC, a.alice.address, a.alice.address),
+        keelErrors(),
+        "ERC4626ExceededMaxWithdraw",
+      );
+      expect(await vault.getFunction("maxWithdrawWithLoss")(a.alice.address, 140n)).to.be.gte(800_000n * USDC);
       const receipt = await (
-        await vault.getFunction("withdraw")(800_000n * USDC, a.alice.address, a.alice.address)
+        await vault.getFunction("withdrawWithLoss")(800_000n * USDC, a.alice.address, a.alice.address, 140n)
       ).wait();
       const loss = receipt.logs
         .map((l: Log) => vault.interface.parseLog(l))

@@ -3,6 +3,7 @@ import { Contract, id, type JsonRpcSigner } from "ethers";
 import { loadArtifact } from "../../src/adapters/ethers/artifacts.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { openTestChain, type TestChain } from "../support/chain.ts";
+import { NO_COMMITMENT } from "../support/keel.ts";
 
 const at = (name: string, address: string, signer: JsonRpcSigner) =>
   new Contract(address, loadArtifact(name).abi, signer);
@@ -53,7 +54,7 @@ describe("deployKeel", function () {
     await (await vault.getFunction("deposit")(amount, user.address)).wait();
     const allocator = at("KeelAllocator", d.allocator, manager);
     const moves = d.adapters.map((a) => [a.address, true, amount / 5n]); // 200k each; the pool is 30M deep
-    await (await allocator.getFunction("rebalance")(id("spread"), moves)).wait();
+    await (await allocator.getFunction("rebalance")(id("spread"), moves, NO_COMMITMENT)).wait();
     const total = (await vault.getFunction("totalAssets")()) as bigint;
     expect(total).to.be.lte(amount);
     expect(total).to.be.gte((amount * 9_990n) / 10_000n); // the LP's single-sided swap pays ~0.3 % on ~half
@@ -61,10 +62,15 @@ describe("deployKeel", function () {
       const held = (await at("IKeelAdapter", a.address, user).getFunction("totalAssets")()) as bigint;
       expect(held, a.name).to.be.gte(((amount / 5n) * 9_950n) / 10_000n);
     }
+    // Lossless: idle and the three sources that exit at no cost; the LP exits at a cost, so only with a max loss.
     const max = (await vault.getFunction("maxWithdraw")(user.address)) as bigint;
+    expect(max).to.equal((amount * 4n) / 5n);
     await (await vault.getFunction("withdraw")(max, user.address, user.address)).wait();
     expect(await token.getFunction("balanceOf")(user.address)).to.equal(max);
-    expect(max).to.be.gte((amount * 9_900n) / 10_000n);
+    const rest = (await vault.getFunction("maxWithdrawWithLoss")(user.address, 140n)) as bigint;
+    expect(rest).to.be.gte((amount * 1_950n) / 10_000n); // withdraw() burns a 1.4 % margin for the swap back
+    await (await vault.getFunction("withdrawWithLoss")(rest, user.address, user.address, 140n)).wait();
+    expect(await token.getFunction("balanceOf")(user.address)).to.be.gte(max + (rest * 9_860n) / 10_000n);
   });
 
   it("returns a JSON-serialisable deployment with two ERC-4626 sources", async () => {
@@ -110,7 +116,9 @@ describe("deployKeel", function () {
     await (await vault.getFunction("deposit")(1_000_000_000n, user.address)).wait();
     const allocator = at("KeelAllocator", d.allocator, keeper);
     const source = d.adapters[0]!.address;
-    await (await allocator.getFunction("rebalance")(id("intent-1"), [[source, true, 400_000_000n]])).wait();
+    await (
+      await allocator.getFunction("rebalance")(id("intent-1"), [[source, true, 400_000_000n]], NO_COMMITMENT)
+    ).wait();
     expect(await vault.getFunction("idle")()).to.equal(600_000_000n);
     expect(await vault.getFunction("totalAssets")()).to.equal(1_000_000_000n);
     expect(await allocator.getFunction("intentUsed")(id("intent-1"))).to.equal(true);

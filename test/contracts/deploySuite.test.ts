@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -8,7 +8,8 @@ import { JsonRpcProvider } from "ethers";
 import { type LocalChain, startLocalChain } from "../../src/devnet/chain.ts";
 import { deployContract } from "../../src/devnet/deploy/contract.ts";
 import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
-import { keel, ROLES } from "../support/keel.ts";
+import { ALLOCATOR_TIMELOCKED, DEFAULT_TIMELOCK_SECONDS, VAULT_TIMELOCKED } from "../../src/devnet/deploy/suite.ts";
+import { keel, MINIMAL_SPEC, ROLES } from "../support/keel.ts";
 
 const run = promisify(execFile);
 // Hardhat's well-known default account #0 key (public test key, funded on every local chain).
@@ -43,6 +44,7 @@ describe("deploy-suite script (any network)", function () {
       manager,
       keeper,
       guardian,
+      sentinel: guardian,
       bounds: { maxLossBps: "25" },
       sources: [{ kind: "vault", name: "T", target: await target.getAddress() }],
     };
@@ -71,21 +73,47 @@ describe("deploy-suite script (any network)", function () {
     expect(await allocator.getFunction("hasRole")(ROLES.manager, manager)).to.equal(true);
     expect(await allocator.getFunction("hasRole")(ROLES.manager, deployer.address)).to.equal(false);
     expect(await keel("KeelVault", out.vault, provider).getFunction("allocator")()).to.equal(out.allocator);
+    expect(await allocator.getFunction("hasRole")(ROLES.sentinel, guardian)).to.equal(true);
+    // Production default: every risk-increasing manager function waits 3 days.
+    const vault = keel("KeelVault", out.vault, provider);
+    for (const [c, names] of [
+      [allocator, ALLOCATOR_TIMELOCKED],
+      [vault, VAULT_TIMELOCKED],
+    ] as const) {
+      for (const name of names) {
+        expect(await c.getFunction("timelock")(c.interface.getFunction(name)!.selector), name).to.equal(
+          DEFAULT_TIMELOCK_SECONDS,
+        );
+      }
+    }
   });
 
   it("rejects a spec with an unknown key or a bad address, naming the field", () => {
     expect(() => parseSuiteSpec({ asset: "0x1" })).to.throw(/asset/);
-    const ok = {
-      asset: `0x${"1".repeat(40)}`,
-      vaultName: "v",
-      vaultSymbol: "v",
-      decimalsOffset: 6,
-      manager: `0x${"2".repeat(40)}`,
-      keeper: `0x${"3".repeat(40)}`,
-      guardian: `0x${"4".repeat(40)}`,
-      sources: [],
-    };
+    const ok = MINIMAL_SPEC;
     expect(parseSuiteSpec(ok).asset).to.equal(ok.asset);
     expect(() => parseSuiteSpec({ ...ok, surprise: 1 })).to.throw(/surprise|unrecognized/i);
+    expect(() => parseSuiteSpec({ ...ok, bounds: { maxLossBps: "10001" } })).to.throw(/bounds\.maxLossBps/);
+    expect(() => parseSuiteSpec({ ...ok, bounds: { maxRebalancesPerDay: "33" } })).to.throw(/maxRebalancesPerDay/);
+    expect(() => parseSuiteSpec({ ...ok, timelockSeconds: String(31 * 86_400) })).to.throw(/timelockSeconds/);
+    expect(parseSuiteSpec({ ...ok, timelockSeconds: "0", budgets: { maxDailyLossBps: "50" } })).to.deep.include({
+      timelockSeconds: 0n,
+      budgets: { maxDailyLossBps: 50n },
+    });
+  });
+
+  it("keeps every keel contract within the EIP-170 size limit (24 576 bytes), so it deploys on mainnet", () => {
+    for (const path of [
+      "KeelVault.sol/KeelVault",
+      "KeelAllocator.sol/KeelAllocator",
+      "adapters/ERC4626Adapter.sol/ERC4626Adapter",
+      "adapters/AaveV3Adapter.sol/AaveV3Adapter",
+      "adapters/UniswapV2LpAdapter.sol/UniswapV2LpAdapter",
+    ]) {
+      const artifact = JSON.parse(readFileSync(`artifacts/contracts/${path}.json`, "utf8")) as {
+        deployedBytecode: string;
+      };
+      expect((artifact.deployedBytecode.length - 2) / 2, path).to.be.within(1_000, 24_576);
+    }
   });
 });

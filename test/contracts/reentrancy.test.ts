@@ -10,6 +10,7 @@ import {
   intent,
   keelErrors,
   move,
+  NO_COMMITMENT,
   ROLES,
   USDC,
 } from "../support/keel.ts";
@@ -36,9 +37,11 @@ describe("reentrancy", function () {
       const f = await fixture();
       await send(f.targets[0]!, "arm", [f.addresses.vault, call(f.vault, "deposit", [1n, a.bob.address])]);
       await expectRevert(
-        f.allocator.connect(a.keeper).getFunction("rebalance")(intent(), [
-          move(f.addresses.adapters[0]!, true, 1_000n * USDC),
-        ]),
+        f.allocator.connect(a.keeper).getFunction("rebalance")(
+          intent(),
+          [move(f.addresses.adapters[0]!, true, 1_000n * USDC)],
+          NO_COMMITMENT,
+        ),
         keelErrors(),
         "ReentrantCall",
       );
@@ -50,12 +53,18 @@ describe("reentrancy", function () {
       await send(f.allocator.connect(a.manager), "setBounds", [
         boundsTuple({ ...DEFAULT_BOUNDS, cooldownSeconds: 0n }),
       ]);
-      const nested = call(f.allocator, "rebalance", [intent(), [move(f.addresses.adapters[0]!, true, 1n)]]);
+      const nested = call(f.allocator, "rebalance", [
+        intent(),
+        [move(f.addresses.adapters[0]!, true, 1n)],
+        NO_COMMITMENT,
+      ]);
       await send(f.targets[0]!, "arm", [f.addresses.allocator, nested]);
       await expectRevert(
-        f.allocator.connect(a.keeper).getFunction("rebalance")(intent(), [
-          move(f.addresses.adapters[0]!, true, 1_000n * USDC),
-        ]),
+        f.allocator.connect(a.keeper).getFunction("rebalance")(
+          intent(),
+          [move(f.addresses.adapters[0]!, true, 1_000n * USDC)],
+          NO_COMMITMENT,
+        ),
         keelErrors(),
         "ReentrantCall",
       );
@@ -67,6 +76,7 @@ describe("reentrancy", function () {
       await send(f.allocator.connect(a.manager), "rebalance", [
         intent(),
         [move(bad, true, 4_000n * USDC), move(good, true, 5_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await send(f.targets[0]!, "arm", [
         f.addresses.vault,
@@ -90,6 +100,7 @@ describe("reentrancy", function () {
       await send(f.allocator.connect(a.manager), "rebalance", [
         intent(),
         [move(f.addresses.adapters[0]!, true, 9_000n * USDC)],
+        NO_COMMITMENT,
       ]);
       await send(f.targets[0]!, "arm", [
         f.addresses.vault,
@@ -130,9 +141,11 @@ describe("reentrancy", function () {
       const f = await fixture();
       await send(f.token, "arm", [f.addresses.vault, call(f.vault, "deposit", [1n, a.bob.address])]);
       await expectRevert(
-        f.allocator.connect(a.keeper).getFunction("rebalance")(intent(), [
-          move(f.addresses.adapters[0]!, true, 1_000n * USDC),
-        ]),
+        f.allocator.connect(a.keeper).getFunction("rebalance")(
+          intent(),
+          [move(f.addresses.adapters[0]!, true, 1_000n * USDC)],
+          NO_COMMITMENT,
+        ),
         keelErrors(),
         "ReentrantCall",
       );

@@ -45,6 +45,20 @@ describe("keel run on the embedded devnet", function () {
     ]);
   });
 
+  it("commits each rebalance to its decision: keel explain shows the event's hashes matching the journal's", async () => {
+    const executed = await d.waitFor("an executed decision", () => d.decisions().find((r) => r.outcome === "executed"));
+    expect(executed.snapshotHash).to.match(/^[0-9a-f]{64}$/);
+    const [event] = (await rebalancedEvents(d)).filter((e) => "args" in e && e.args.intentId === id(executed.id));
+    const onchain = (event as unknown as { args: { commitment: { snapshotHash: string; configHash: string } } }).args
+      .commitment;
+    expect(onchain.snapshotHash).to.equal(`0x${executed.snapshotHash}`);
+    expect(onchain.configHash).to.equal(`0x${executed.configHash}${"0".repeat(64 - executed.configHash.length)}`);
+    const explained = await runKeel(["explain", executed.id], { KEEL__STATE__DIR: d.stateDir });
+    expect(explained.code, explained.stderr).to.equal(0);
+    expect(explained.stdout).to.contain("on-chain Rebalanced, tx");
+    expect(explained.stdout.match(/= on-chain \(match\)/g), explained.stdout).to.have.length(3);
+  });
+
   it("records halted decisions with a reason code and message, and counts ticks in /metrics", async () => {
     const halted = await d.waitFor("a halted decision", () => d.decisions().find((r) => r.outcome === "halted"));
     expect(halted.haltReasons.length).to.be.greaterThan(0);

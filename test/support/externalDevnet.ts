@@ -1,3 +1,5 @@
+// `keel devnet` in its own process and a live-mode config for a daemon pointed at it (e2e tests that kill or
+// refuse the daemon without taking the chain with it).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

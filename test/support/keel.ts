@@ -1,7 +1,18 @@
-import { Contract, type ContractRunner, Interface, id, type JsonRpcSigner } from "ethers";
+import { Contract, type ContractRunner, Interface, id, type JsonRpcSigner, ZeroHash } from "ethers";
 import { loadArtifact } from "../../src/adapters/ethers/artifacts.ts";
 import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
-import { boundsTuple, DEFAULT_BOUNDS, type KeelBounds } from "../../src/devnet/deploy/suite.ts";
+import {
+  ALLOCATOR_TIMELOCKED,
+  boundsTuple,
+  budgetsTuple,
+  capsTuple,
+  DEFAULT_ADAPTER_CAPS,
+  DEFAULT_BOUNDS,
+  DEFAULT_BUDGETS,
+  type KeelBounds,
+  type KeelBudgets,
+  VAULT_TIMELOCKED,
+} from "../../src/devnet/deploy/suite.ts";
 import type { Accounts } from "./chain.ts";
 
 /** Role ids as the contracts define them. */
@@ -10,7 +21,11 @@ export const ROLES = {
   manager: id("MANAGER_ROLE"),
   keeper: id("KEEPER_ROLE"),
   guardian: id("GUARDIAN_ROLE"),
+  sentinel: id("SENTINEL_ROLE"),
 } as const;
+
+/** A rebalance's decision commitment when there is none to make (manager and test moves). */
+export const NO_COMMITMENT: [string, string, string] = [ZeroHash, ZeroHash, ZeroHash];
 
 /** 1 unit of the 6-decimals base asset. */
 export const USDC = 10n ** 6n;
@@ -27,6 +42,7 @@ export function keelErrors(): Interface {
   const names = [
     "KeelVault",
     "KeelAllocator",
+    "MockAggregator",
     "ERC4626Adapter",
     "AaveV3Adapter",
     "UniswapV2LpAdapter",
@@ -64,7 +80,10 @@ export interface CoreFixture {
 export interface CoreOptions {
   adapters?: number;
   bounds?: Partial<KeelBounds>;
+  budgets?: Partial<KeelBudgets>;
   capBps?: bigint;
+  /** Profit unlocking period (default 0: gains reach the share price at once, as before issue 13). */
+  profitUnlockSeconds?: bigint;
   depositCap?: bigint;
   decimalsOffset?: number;
   /** Deploy this artifact as the base token instead of TestToken (same constructor). */
@@ -88,8 +107,13 @@ export async function deployCore(a: Accounts, opts: CoreOptions = {}): Promise<C
     a.manager.address,
   ]);
   const vaultAddr = await vault.getAddress();
-  const bounds = boundsTuple({ ...DEFAULT_BOUNDS, ...opts.bounds });
-  const allocator = await deployContract(d, "KeelAllocator", [vaultAddr, a.manager.address, bounds]);
+  const allocator = await deployContract(d, "KeelAllocator", [
+    vaultAddr,
+    a.manager.address,
+    boundsTuple({ ...DEFAULT_BOUNDS, ...opts.bounds }),
+    budgetsTuple({ ...DEFAULT_BUDGETS, ...opts.budgets }),
+    opts.profitUnlockSeconds ?? 0n,
+  ]);
   const allocatorAddr = await allocator.getAddress();
   const v = keel("KeelVault", vaultAddr, a.manager);
   const al = keel("KeelAllocator", allocatorAddr, a.manager);
@@ -107,7 +131,7 @@ export async function deployCore(a: Accounts, opts: CoreOptions = {}): Promise<C
     ]);
     const targetAddr = await target.getAddress();
     const adapter = await deployContract(d, "ERC4626Adapter", [allocatorAddr, targetAddr]);
-    await send(al, "addAdapter", [await adapter.getAddress(), opts.capBps ?? 10_000n]);
+    await send(al, "addAdapter", [await adapter.getAddress(), caps(opts.capBps ?? 10_000n)]);
     targets.push(keel(opts.targetArtifact ?? "YieldVault", targetAddr, d));
     adapters.push(keel("ERC4626Adapter", await adapter.getAddress(), d));
   }
@@ -125,6 +149,25 @@ export async function deployCore(a: Accounts, opts: CoreOptions = {}): Promise<C
       adapters: await Promise.all(adapters.map((c) => c.getAddress())),
     },
   };
+}
+
+/** An AdapterCaps tuple: `relativeCapBps`, and no absolute cap or flow limit unless given. */
+export const caps = (relativeCapBps: bigint, over: Partial<typeof DEFAULT_ADAPTER_CAPS> = {}): bigint[] =>
+  capsTuple({ ...DEFAULT_ADAPTER_CAPS, relativeCapBps, ...over });
+
+/** Sets `seconds` as the timelock of every risk-increasing manager function of the fixture (as a deployment does). */
+export async function setTimelocks(f: CoreFixture, manager: JsonRpcSigner, seconds: bigint): Promise<void> {
+  for (const [c, names] of [
+    [f.allocator, ALLOCATOR_TIMELOCKED],
+    [f.vault, VAULT_TIMELOCKED],
+  ] as const) {
+    for (const name of names) {
+      await send(c.connect(manager) as Contract, "increaseTimelock", [
+        c.interface.getFunction(name)!.selector,
+        seconds,
+      ]);
+    }
+  }
 }
 
 /** Mints `amount` to `user`, approves the vault and deposits it. */
@@ -166,3 +209,15 @@ export async function deployAllocatorFixture(a: Accounts): Promise<CoreFixture> 
   await fundAndDeposit(f, a.deployer, a.alice, 10_000n * USDC);
   return f;
 }
+
+/** The smallest valid deployment spec (deploy-suite.ts), for validation tests. */
+export const MINIMAL_SPEC = {
+  asset: `0x${"1".repeat(40)}`,
+  vaultName: "v",
+  vaultSymbol: "v",
+  decimalsOffset: 6,
+  manager: `0x${"2".repeat(40)}`,
+  keeper: `0x${"3".repeat(40)}`,
+  guardian: `0x${"4".repeat(40)}`,
+  sources: [],
+};

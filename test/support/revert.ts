@@ -51,3 +51,20 @@ export async function expectRevert(
 function normalise(v: unknown): unknown {
   return typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v) ? v.toLowerCase() : v;
 }
+
+/**
+ * Awaits `action` (a transaction: sent and mined); returns undefined when it succeeded, else the name of the custom
+ * error `iface` decodes from the revert ("unknown: …" when it does not).
+ */
+export async function revertNameOf(
+  action: Promise<{ wait(): Promise<unknown> }>,
+  iface: Interface,
+): Promise<string | undefined> {
+  try {
+    await (await action).wait();
+    return undefined;
+  } catch (e) {
+    const data = revertData(e);
+    return (data && iface.parseError(data)?.name) ?? `unknown: ${String(e).slice(0, 120)}`;
+  }
+}

@@ -9,6 +9,7 @@ export const VAULT_ABI = [
   "function paused() view returns (bool)",
   "function isShutdown() view returns (bool)",
   "function allocator() view returns (address)",
+  "function hasRole(bytes32 role, address account) view returns (bool)",
   "function pause()",
   "function unpause()",
 ] as const;
@@ -19,9 +20,11 @@ export const ALLOCATOR_ABI = [
   "function rebalanceDay() view returns (uint256)",
   "function rebalancesToday() view returns (uint256)",
   "function adapterCapBps(address) view returns (uint256)",
+  "function booked() view returns (uint256 debt, uint256 locked)",
   "function bounds() view returns ((uint256 maxMoveBps, uint256 maxLossBps, uint256 cooldownSeconds, uint256 maxRebalancesPerDay, uint256 minIdleBps, uint256 maxDeviationBps))",
   "function intentUsed(bytes32) view returns (bool)",
-  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, (address adapter, bool deposit, uint256 assets)[] moves)",
+  "function hasRole(bytes32 role, address account) view returns (bool)",
+  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 loss, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
 ] as const;
 
 export const ADAPTER_ABI = [

@@ -245,7 +245,7 @@ export async function createChainMarketReader(
       const prices: Record<string, PriceObservation[]> = {};
       for (const p of priceList) prices[p.symbol] = [...(prices[p.symbol] ?? []), p];
       const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
-      const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters] = (await Promise.all([
+      const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books] = (await Promise.all([
         q(() => vault.getFunction("totalAssets")(at)),
         q(() => vault.getFunction("idle")(at)),
         q(() => vault.getFunction("totalSupply")(at)),
@@ -253,7 +253,8 @@ export async function createChainMarketReader(
         q(() => vault.getFunction("paused")(at)),
         q(() => vault.getFunction("isShutdown")(at)),
         q(() => allocator.getFunction("getAdapters")(at)),
-      ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[]];
+        q(() => allocator.getFunction("booked")(at)),
+      ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
       const metaList = await Promise.all(adapters.map((a) => meta(a)));
       const keeperBounds = await readKeeperBounds(allocator, q, adapters, block, head.timestamp);
       const sources = await Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot)));
@@ -277,7 +278,15 @@ export async function createChainMarketReader(
         block,
         timestamp: head.timestamp,
         baseAsset: { symbol, decimals, priceUsd: spot[symbol] ?? 1 },
-        vault: { totalAssets, idle, totalSupply, sharePrice: toFloat(perShare, decimals), paused, shutdown },
+        vault: {
+          totalAssets,
+          idle,
+          totalSupply,
+          sharePrice: toFloat(perShare, decimals),
+          paused,
+          shutdown,
+          booked: { debt: books[0], locked: books[1] },
+        },
         sources,
         prices,
         baseFeesWei: fees.baseFeePerGas.map((f) => BigInt(f)),

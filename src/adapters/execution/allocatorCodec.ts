@@ -1,11 +1,12 @@
-import { type ErrorDescription, Interface, type InterfaceAbi, id, isHexString } from "ethers";
+import { type ErrorDescription, Interface, type InterfaceAbi, id, isHexString, ZeroHash } from "ethers";
+import type { DecisionCommitment } from "../../domain/commitment.ts";
 import type { Move } from "../../domain/decision.ts";
 
 /** The allocator surface execution relies on (the full artifact ABI is merged in when given). */
 export const ALLOCATOR_CORE_ABI = [
-  "function rebalance(bytes32 intentId, (address adapter, bool deposit, uint256 assets)[] moves)",
+  "function rebalance(bytes32 intentId, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
   "function intentUsed(bytes32 intentId) view returns (bool)",
-  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, (address adapter, bool deposit, uint256 assets)[] moves)",
+  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 loss, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
   "error IntentAlreadyUsed(bytes32 intentId)",
   // OpenZeppelin errors that can bubble up through a rebalance.
   "error EnforcedPause()",
@@ -31,11 +32,31 @@ export interface AllocatorCodec {
   readonly iface: Interface;
   /** The on-chain intent id for a decision id: keccak256 of its UTF-8 bytes. */
   intentIdOf(intentId: string): string;
-  encodeRebalance(intentId: string, moves: readonly Move[]): string;
+  /** `rebalance` calldata; the commitment's hashes become bytes32 words (`commitmentWord`), zero when absent. */
+  encodeRebalance(intentId: string, moves: readonly Move[], commitment?: DecisionCommitment): string;
   /** Decodes revert data (`0x` + selector + args); undefined when it is not known. */
   decodeRevert(data: string | null | undefined): DecodedRevert | undefined;
   /** Keccak topic of `Rebalanced`. */
   readonly rebalancedTopic: string;
+}
+
+/**
+ * A journal hash as the bytes32 word a rebalance carries: hex digests as they are (right-padded: the config hash
+ * is 8 bytes), anything else (a baseline forecaster's name) as keccak256 of its UTF-8 bytes; "" as zero.
+ */
+export function commitmentWord(hash: string): string {
+  if (hash === "") return ZeroHash;
+  const hex = hash.startsWith("0x") ? hash.slice(2) : hash;
+  if (/^[0-9a-fA-F]+$/.test(hex) && hex.length % 2 === 0 && hex.length <= 64)
+    return `0x${hex.toLowerCase().padEnd(64, "0")}`;
+  return id(hash);
+}
+
+/** The commitment tuple `rebalance` takes. */
+export function commitmentTuple(c: DecisionCommitment | undefined): [string, string, string] {
+  return c
+    ? [commitmentWord(c.snapshotHash), commitmentWord(c.modelHash), commitmentWord(c.configHash)]
+    : [ZeroHash, ZeroHash, ZeroHash];
 }
 
 /** Maps a plan move onto the allocator's `(adapter, deposit, assets)` tuple. */
@@ -64,8 +85,8 @@ export function createAllocatorCodec(extraAbis: readonly InterfaceAbi[] = []): A
     iface,
     rebalancedTopic,
     intentIdOf: (intentId) => id(intentId),
-    encodeRebalance: (intentId, moves) =>
-      iface.encodeFunctionData("rebalance", [id(intentId), moves.map(toOnchainMove)]),
+    encodeRebalance: (intentId, moves, commitment) =>
+      iface.encodeFunctionData("rebalance", [id(intentId), moves.map(toOnchainMove), commitmentTuple(commitment)]),
     decodeRevert(data) {
       if (!data || !isHexString(data) || data.length < 10) return undefined;
       let parsed: ErrorDescription | null = null;
@@ -109,4 +130,10 @@ export function isPauseRevert(name: string): boolean {
 }
 
 /** Contracts whose custom errors can surface from a rebalance. */
-export const REVERT_SOURCES = ["KeelAllocator", "KeelVault", "ERC4626Adapter"] as const;
+export const REVERT_SOURCES = [
+  "KeelAllocator",
+  "KeelVault",
+  "ERC4626Adapter",
+  "AaveV3Adapter",
+  "UniswapV2LpAdapter",
+] as const;

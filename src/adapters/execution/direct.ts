@@ -140,7 +140,7 @@ export async function createRecord(
   gasLimitBufferBps: number,
 ): Promise<IntentRecord> {
   const chainId = (await lc.provider.getNetwork()).chainId;
-  const data = lc.codec.encodeRebalance(intent.id, intent.plan.moves);
+  const data = lc.codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
   const fees = feeFields(intent, gasLimitBufferBps);
   if (fees.gasLimit == null) {
     // Fix the gas limit now, so signing (and re-signing a bump) never needs an estimate.

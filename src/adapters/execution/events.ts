@@ -6,6 +6,8 @@ export interface RebalancedEvent {
   readonly txHash: string;
   readonly block: number;
   readonly caller: string;
+  /** The decision commitment the rebalance carried (bytes32 words), when the log decodes. */
+  readonly commitment?: { readonly snapshotHash: string; readonly modelHash: string; readonly configHash: string };
 }
 
 /**
@@ -29,7 +31,18 @@ export async function findRebalanced(
   const first = logs[0];
   if (!first) return undefined;
   const caller = first.topics[2] ? `0x${first.topics[2].slice(26)}` : "";
-  return { txHash: first.transactionHash, block: first.blockNumber, caller };
+  let commitment: RebalancedEvent["commitment"];
+  try {
+    const c = codec.iface.parseLog(first)?.args.commitment as {
+      snapshotHash: string;
+      modelHash: string;
+      configHash: string;
+    };
+    if (c) commitment = { snapshotHash: c.snapshotHash, modelHash: c.modelHash, configHash: c.configHash };
+  } catch {
+    commitment = undefined;
+  }
+  return { txHash: first.transactionHash, block: first.blockNumber, caller, ...(commitment ? { commitment } : {}) };
 }
 
 /** Counts `Rebalanced(intentId)` events (tests and reconciliation use it: at most one per intent). */

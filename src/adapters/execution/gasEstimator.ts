@@ -19,7 +19,7 @@ export interface GasEstimatorDeps {
 
 /**
  * Gas units for a plan from `eth_estimateGas` of the very calldata the executor will send. The
- * intent id is not known yet, so a per-block placeholder id is used (same calldata size). A revert
+ * intent id is not known yet, so a per-block placeholder id and commitment are used (same calldata size). A revert
  * is thrown as EXECUTION_REVERTED with the decoded error name (the stage decides what "no" it is).
  */
 export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimatorDeps): GasEstimator {
@@ -29,7 +29,13 @@ export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimator
       signal.throwIfAborted();
       if (plan.moves.length === 0) return 0n;
       const placeholder = `keel:gas-estimate:${snapshot.block}:${id(JSON.stringify(plan.moves.map((m) => m.sourceId)))}`;
-      const data = codec.encodeRebalance(placeholder, plan.moves);
+      // Non-zero commitment words, like the real ones (calldata gas depends on zero bytes).
+      const word = placeholder.length.toString(16).padStart(2, "0").repeat(32);
+      const data = codec.encodeRebalance(placeholder, plan.moves, {
+        snapshotHash: word,
+        modelHash: word,
+        configHash: word,
+      });
       try {
         return await deps.provider.estimateGas({ from: opts.from, to: opts.allocator, data });
       } catch (err) {

@@ -34,7 +34,7 @@ export function createRoutingExecutor(
       await deps.provider.call({
         from: deps.keeper,
         to: policy.allocator,
-        data: codec.encodeRebalance(intent.id, intent.plan.moves),
+        data: codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment),
       });
       return undefined;
     } catch (err) {

@@ -108,7 +108,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
           },
         );
       }
-      const data = codec.encodeRebalance(intent.id, intent.plan.moves);
+      const data = codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
       try {
         await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
       } catch (err) {

@@ -13,6 +13,11 @@ import { deployKeelSuite, type SuiteOptions } from "./suite.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an 0x-prefixed 20-byte address");
 const units = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+/** Decimal units within [min, max]. */
+const ranged = (min: bigint, max: bigint, what: string) =>
+  units.refine((v) => v >= min && v <= max, `${what}: between ${min} and ${max}`);
+const bps = ranged(0n, 10_000n, "basis points");
+const DAY = 86_400n;
 
 /** The deployment spec (bigints as decimal strings). */
 export const suiteSpecSchema = z
@@ -20,24 +25,30 @@ export const suiteSpecSchema = z
     asset: address,
     vaultName: z.string().min(1),
     vaultSymbol: z.string().min(1),
-    decimalsOffset: z.number().int().min(0).max(18),
+    // 0 would leave the vault open to the donation / inflation attack.
+    decimalsOffset: z.number().int().min(1).max(18),
     manager: address,
     keeper: address,
     guardian: address,
+    sentinel: address.optional(),
     depositCapUnits: units.optional(),
-    adapterCapBps: units.optional(),
+    adapterCapBps: bps.optional(),
+    adapterCaps: z.object({ absoluteCap: units, maxInflow: units, maxOutflow: units }).partial().strict().optional(),
+    timelockSeconds: ranged(0n, 30n * DAY, "seconds").optional(),
+    profitUnlockSeconds: ranged(0n, 30n * DAY, "seconds").optional(),
     bounds: z
       .object({
-        maxMoveBps: units,
-        maxLossBps: units,
-        cooldownSeconds: units,
-        maxRebalancesPerDay: units,
-        minIdleBps: units,
-        maxDeviationBps: units,
+        maxMoveBps: bps,
+        maxLossBps: bps,
+        cooldownSeconds: ranged(0n, 30n * DAY, "seconds"),
+        maxRebalancesPerDay: ranged(0n, 32n, "rebalances"),
+        minIdleBps: bps,
+        maxDeviationBps: bps,
       })
       .partial()
       .strict()
       .optional(),
+    budgets: z.object({ maxDailyLossBps: bps, maxDailyFlowBps: units }).partial().strict().optional(),
     sources: z
       .array(
         z.discriminatedUnion("kind", [
@@ -50,8 +61,9 @@ export const suiteSpecSchema = z
               pair: address,
               baseFeed: address,
               otherFeed: address,
-              maxOracleAgeSeconds: units,
-              slippageBps: units,
+              // The adapter's own limits: a feed may be up to 7 days old, a swap may miss the oracle by up to 10 %.
+              maxOracleAgeSeconds: ranged(1n, 7n * DAY, "seconds"),
+              slippageBps: ranged(1n, 1_000n, "basis points"),
             })
             .strict(),
         ]),
@@ -70,16 +82,14 @@ export function parseSuiteSpec(raw: unknown): SuiteOptions {
       issues,
     );
   }
-  const { bounds, depositCapUnits, adapterCapBps, ...rest } = r.data;
-  const cleanBounds = bounds
-    ? Object.fromEntries(Object.entries(bounds).filter(([, v]) => v !== undefined))
-    : undefined;
-  return {
-    ...rest,
-    ...(depositCapUnits === undefined ? {} : { depositCapUnits }),
-    ...(adapterCapBps === undefined ? {} : { adapterCapBps }),
-    ...(cleanBounds === undefined ? {} : { bounds: cleanBounds }),
-  };
+  // exactOptionalPropertyTypes: drop the keys zod left undefined, at both levels.
+  const defined = (o: object): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, v && typeof v === "object" && !Array.isArray(v) ? defined(v) : v]),
+    );
+  return defined(r.data) as unknown as SuiteOptions;
 }
 
 async function main(): Promise<void> {

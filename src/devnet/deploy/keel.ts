@@ -1,7 +1,14 @@
 import type { Signer } from "ethers";
 import { deployContract } from "./contract.ts";
 import { deployAaveFixture, deployUniswapFixture, deployYieldVault, type FixtureContext, units } from "./sources.ts";
-import { type DeployedAdapter, deployKeelSuite, type KeelBounds, type SourceSpec } from "./suite.ts";
+import {
+  type DeployedAdapter,
+  deployKeelSuite,
+  type KeelBounds,
+  type KeelBudgets,
+  type SourceSpec,
+  type SuiteOptions,
+} from "./suite.ts";
 
 export type { AdapterKind, DeployedAdapter, KeelBounds } from "./suite.ts";
 export { boundsTuple, DEFAULT_BOUNDS } from "./suite.ts";
@@ -27,10 +34,18 @@ export interface DeployKeelOptions {
   keeper: string;
   /** Receives GUARDIAN_ROLE on the vault. */
   guardian: string;
+  /** Receives SENTINEL_ROLE on the allocator, when given. */
+  sentinel?: string;
   /** Vault deposit cap in base units (default: none). */
   depositCapUnits?: bigint;
   /** Overrides of DEFAULT_BOUNDS. */
   bounds?: Partial<KeelBounds>;
+  /** Overrides of DEFAULT_BUDGETS. */
+  budgets?: Partial<KeelBudgets>;
+  /** Timelock of the risk-increasing manager functions (default 0 on the devnet: the simulator's manager acts at once). */
+  timelockSeconds?: bigint;
+  /** Profit unlocking period (default: the suite's). */
+  profitUnlockSeconds?: bigint;
   /** Per-adapter cap in bps of total assets (default 6000). */
   adapterCapBps?: bigint;
   /** Feeds older than this stop the LP adapter's moves (default 86400 s). */
@@ -96,6 +111,11 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
       slippageBps: 100n,
     },
   ];
+  const optional: Partial<SuiteOptions> = Object.fromEntries(
+    (["sentinel", "depositCapUnits", "bounds", "budgets", "adapterCapBps", "profitUnlockSeconds"] as const).flatMap(
+      (k) => (opts[k] === undefined ? [] : [[k, opts[k]]]),
+    ),
+  );
   const suite = await deployKeelSuite(deployer, {
     asset,
     vaultName: "keel kUSDC vault",
@@ -104,9 +124,8 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
     manager: opts.manager,
     keeper: opts.keeper,
     guardian: opts.guardian,
-    ...(opts.depositCapUnits === undefined ? {} : { depositCapUnits: opts.depositCapUnits }),
-    ...(opts.bounds === undefined ? {} : { bounds: opts.bounds }),
-    ...(opts.adapterCapBps === undefined ? {} : { adapterCapBps: opts.adapterCapBps }),
+    ...optional,
+    timelockSeconds: opts.timelockSeconds ?? 0n,
     sources,
   });
   return {

@@ -40,6 +40,59 @@ export function boundsTuple(b: KeelBounds): bigint[] {
   return [b.maxMoveBps, b.maxLossBps, b.cooldownSeconds, b.maxRebalancesPerDay, b.minIdleBps, b.maxDeviationBps];
 }
 
+/** The keeper's rolling 24 h budgets, in bps of total assets. */
+export interface KeelBudgets {
+  maxDailyLossBps: bigint;
+  maxDailyFlowBps: bigint;
+}
+
+/** Default budgets: 1 % realised loss and 200 % of total assets moved per trailing 24 h. */
+export const DEFAULT_BUDGETS: Readonly<KeelBudgets> = { maxDailyLossBps: 100n, maxDailyFlowBps: 20_000n };
+
+/** The Budgets struct as the allocator's ABI expects it. */
+export function budgetsTuple(b: KeelBudgets): bigint[] {
+  return [b.maxDailyLossBps, b.maxDailyFlowBps];
+}
+
+/** An adapter's caps: relative (bps of total assets) and absolute (base units), and per-rebalance flow limits. */
+export interface AdapterCaps {
+  relativeCapBps: bigint;
+  absoluteCap: bigint;
+  maxInflow: bigint;
+  maxOutflow: bigint;
+}
+
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** Default caps: 60 % of total assets, no absolute cap, no flow limit beyond the keeper bounds. */
+export const DEFAULT_ADAPTER_CAPS: Readonly<AdapterCaps> = {
+  relativeCapBps: 6_000n,
+  absoluteCap: MAX_UINT256,
+  maxInflow: MAX_UINT256,
+  maxOutflow: MAX_UINT256,
+};
+
+/** The AdapterCaps struct as the allocator's ABI expects it. */
+export function capsTuple(c: AdapterCaps): bigint[] {
+  return [c.relativeCapBps, c.absoluteCap, c.maxInflow, c.maxOutflow];
+}
+
+/** Timelock of every risk-increasing manager function on a production deployment (3 days). */
+export const DEFAULT_TIMELOCK_SECONDS = 259_200n;
+/** Profit unlocking period: a measured gain reaches the share price linearly over a day. */
+export const DEFAULT_PROFIT_UNLOCK_SECONDS = 86_400n;
+/** Allocator functions that wait their timelock when they raise risk. */
+export const ALLOCATOR_TIMELOCKED = [
+  "addAdapter",
+  "setAdapterCaps",
+  "setBounds",
+  "setBudgets",
+  "setProfitUnlockTime",
+  "grantRole",
+] as const;
+/** Vault functions that wait their timelock when they raise risk. */
+export const VAULT_TIMELOCKED = ["setDepositCap", "grantRole"] as const;
+
 /** A yield source to put behind an adapter, on any network. */
 export type SourceSpec =
   | { kind: "vault"; name: string; target: string }
@@ -66,10 +119,19 @@ export interface SuiteOptions {
   manager: string;
   keeper: string;
   guardian: string;
+  /** Receives SENTINEL_ROLE on the allocator (may only reduce risk), when given. */
+  sentinel?: string;
   depositCapUnits?: bigint;
   bounds?: Partial<KeelBounds>;
+  budgets?: Partial<KeelBudgets>;
   /** Per-adapter cap in bps of total assets (default 6000). */
   adapterCapBps?: bigint;
+  /** Per-adapter caps beyond the relative one (default: none). */
+  adapterCaps?: Partial<AdapterCaps>;
+  /** Timelock of the risk-increasing manager functions (default 3 days; 0 on the devnet and in tests). */
+  timelockSeconds?: bigint;
+  /** Profit unlocking period (default 1 day). */
+  profitUnlockSeconds?: bigint;
   sources: readonly SourceSpec[];
 }
 
@@ -80,13 +142,12 @@ export interface KeelSuite {
   adapters: DeployedAdapter[];
 }
 
-const MAX_UINT256 = (1n << 256n) - 1n;
 const PROTOCOL: Record<AdapterKind, string> = { vault: "erc4626", lending: "aave-v3", lp: "uniswap-v2" };
 
 /**
  * Deploys keel's own contracts on any network: vault, allocator, one adapter per source (allow-listed), bounds,
- * roles. The deployer holds the admin roles only during the deployment and renounces them at the end unless it
- * is the manager.
+ * budgets, roles, then the timelocks of the risk-increasing manager functions. The deployer holds the admin roles
+ * only during the deployment and renounces them at the end unless it is the manager.
  */
 export async function deployKeelSuite(deployer: Signer, opts: SuiteOptions): Promise<KeelSuite> {
   const me = await deployer.getAddress();
@@ -99,19 +160,32 @@ export async function deployKeelSuite(deployer: Signer, opts: SuiteOptions): Pro
     me,
   ]);
   const vaultAddress = await vault.getAddress();
-  const bounds = boundsTuple({ ...DEFAULT_BOUNDS, ...opts.bounds });
-  const allocator = await deployContract(deployer, "KeelAllocator", [vaultAddress, me, bounds]);
+  const allocator = await deployContract(deployer, "KeelAllocator", [
+    vaultAddress,
+    me,
+    boundsTuple({ ...DEFAULT_BOUNDS, ...opts.bounds }),
+    budgetsTuple({ ...DEFAULT_BUDGETS, ...opts.budgets }),
+    opts.profitUnlockSeconds ?? DEFAULT_PROFIT_UNLOCK_SECONDS,
+  ]);
   const allocatorAddress = await allocator.getAddress();
   await send(vault, "setAllocator", [allocatorAddress]);
+  const caps = capsTuple({
+    ...DEFAULT_ADAPTER_CAPS,
+    ...(opts.adapterCapBps === undefined ? {} : { relativeCapBps: opts.adapterCapBps }),
+    ...opts.adapterCaps,
+  });
   const adapters: DeployedAdapter[] = [];
   for (const s of opts.sources) {
     const adapter = await deployAdapter(deployer, allocatorAddress, s);
     const address = await adapter.getAddress();
-    await send(allocator, "addAdapter", [address, opts.adapterCapBps ?? 6_000n]);
+    await send(allocator, "addAdapter", [address, caps]);
     const target = s.kind === "vault" ? s.target : s.kind === "lending" ? s.pool : s.pair;
     adapters.push({ address, kind: s.kind, protocol: PROTOCOL[s.kind], target, name: s.name });
   }
-  await handOverRoles(vault, allocator, me, opts);
+  await handOverRoles(vault, allocator, me, {
+    ...opts,
+    timelockSeconds: opts.timelockSeconds ?? DEFAULT_TIMELOCK_SECONDS,
+  });
   return { vault: vaultAddress, allocator: allocatorAddress, adapters };
 }
 
@@ -137,7 +211,7 @@ async function handOverRoles(
   vault: Deployed,
   allocator: Deployed,
   me: string,
-  opts: Pick<SuiteOptions, "manager" | "keeper" | "guardian">,
+  opts: Pick<SuiteOptions, "manager" | "keeper" | "guardian" | "sentinel"> & { timelockSeconds: bigint },
 ): Promise<void> {
   const role = async (c: Deployed, name: string): Promise<string> => (await c.getFunction(name)()) as string;
   const [vAdmin, vManager, vGuardian] = await Promise.all([
@@ -145,20 +219,33 @@ async function handOverRoles(
     role(vault, "MANAGER_ROLE"),
     role(vault, "GUARDIAN_ROLE"),
   ]);
-  const [aAdmin, aManager, aKeeper] = await Promise.all([
+  const [aAdmin, aManager, aKeeper, aSentinel] = await Promise.all([
     role(allocator, "DEFAULT_ADMIN_ROLE"),
     role(allocator, "MANAGER_ROLE"),
     role(allocator, "KEEPER_ROLE"),
+    role(allocator, "SENTINEL_ROLE"),
   ]);
   await send(vault, "grantRole", [vGuardian, opts.guardian]);
   await send(allocator, "grantRole", [aKeeper, opts.keeper]);
-  if (opts.manager.toLowerCase() === me.toLowerCase()) return;
+  if (opts.sentinel) await send(allocator, "grantRole", [aSentinel, opts.sentinel]);
+  const isManager = opts.manager.toLowerCase() === me.toLowerCase();
   const pairs = [
     [vault, vManager],
     [vault, vAdmin],
     [allocator, aManager],
     [allocator, aAdmin],
   ] as const;
-  for (const [c, r] of pairs) await send(c, "grantRole", [r, opts.manager]);
-  for (const [c, r] of pairs) await send(c, "renounceRole", [r, me]);
+  if (!isManager) for (const [c, r] of pairs) await send(c, "grantRole", [r, opts.manager]);
+  // Timelocks last: every grant above ran directly, while they were still 0.
+  if (opts.timelockSeconds > 0n) {
+    for (const [c, names] of [
+      [allocator, ALLOCATOR_TIMELOCKED],
+      [vault, VAULT_TIMELOCKED],
+    ] as const) {
+      for (const name of names) {
+        await send(c, "increaseTimelock", [c.interface.getFunction(name)!.selector, opts.timelockSeconds]);
+      }
+    }
+  }
+  if (!isManager) for (const [c, r] of pairs) await send(c, "renounceRole", [r, me]);
 }

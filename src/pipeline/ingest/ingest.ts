@@ -33,8 +33,11 @@ export function validateSnapshot(s: Snapshot, opts: IngestOptions, nowSeconds: n
       }),
     );
   }
-  const positions = s.sources.reduce((acc, src) => acc + src.balance, 0n);
-  const parts = s.vault.idle + positions;
+  // Against the allocator's books when it keeps them (live values differ from them by unreported gains and
+  // losses, and by profit still unlocking); against the live positions otherwise.
+  const positions = s.vault.booked?.debt ?? s.sources.reduce((acc, src) => acc + src.balance, 0n);
+  const locked = s.vault.booked?.locked ?? 0n;
+  const parts = s.vault.idle + positions > locked ? s.vault.idle + positions - locked : 0n;
   const total = s.vault.totalAssets;
   const gap = parts > total ? parts - total : total - parts;
   if (total > 0n && gap * 10_000n > total * BigInt(opts.maxAccountingGapBps)) {

@@ -5,6 +5,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
+import { id } from "ethers";
+import { commitmentWord } from "../../../src/adapters/execution/allocatorCodec.ts";
 import { formatDecision } from "../../../src/cli/explain.ts";
 import { formatStatus } from "../../../src/cli/status.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
@@ -169,5 +171,29 @@ describe("status and explain text", () => {
     expect(text).to.contain("deposit");
     expect(text).to.contain("gain/cost 9.60");
     expect(text).to.contain(`tx 0x${"ab".repeat(32)}`);
+  });
+
+  it("shows the decision commitment beside the words the on-chain Rebalanced event carried", () => {
+    const rec = {
+      ...decision(3),
+      snapshotHash: "11".repeat(32),
+      modelHash: "persistence",
+      configHash: "0123456789abcdef",
+    };
+    const words = {
+      snapshotHash: `0x${"11".repeat(32)}`,
+      modelHash: commitmentWord("persistence"),
+      configHash: `0x0123456789abcdef${"0".repeat(48)}`,
+    };
+    const onchain = { txHash: `0x${"ab".repeat(32)}`, block: 7, words };
+    const text = formatDecision(rec, {}, onchain);
+    expect(text).to.contain(`on-chain Rebalanced, tx 0x${"ab".repeat(32)}, block 7`);
+    expect(text.match(/= on-chain \(match\)/g)).to.have.length(3);
+    expect(words.modelHash).to.equal(id("persistence")); // a baseline's name goes on-chain as its keccak256
+    const tampered = formatDecision(rec, {}, { ...onchain, words: { ...words, configHash: `0x${"ff".repeat(32)}` } });
+    expect(tampered).to.contain("MISMATCH");
+    expect(formatDecision(rec, {}, "no Rebalanced event for this decision's intent id")).to.contain(
+      "on-chain: no Rebalanced event",
+    );
   });
 });

@@ -38,6 +38,18 @@ describe("ingest", () => {
     expect(r.status === "halt" && r.reasons[0]?.code).to.equal("INCONSISTENT_DATA");
   });
 
+  it("checks total assets against the allocator's books when it keeps them (idle + debt − locked profit)", async () => {
+    const s = snapshot();
+    const positions = s.sources.reduce((x, src) => x + src.balance, 0n);
+    // Live positions 1 % above the books (yield not reported yet), 500 of profit still unlocking: consistent.
+    const booked = { debt: positions, locked: 500n };
+    const vault = { ...s.vault, totalAssets: s.vault.idle + positions - 500n, booked };
+    const live = s.sources.map((src) => ({ ...src, balance: (src.balance * 101n) / 100n }));
+    expect((await run({ ...s, vault, sources: live })).status).to.equal("ok");
+    const off = await run({ ...s, vault: { ...vault, booked: { debt: positions + 10n ** 11n, locked: 500n } } });
+    expect(off.status === "halt" && off.reasons[0]?.code).to.equal("INCONSISTENT_DATA");
+  });
+
   it("halts on non-finite source data (an unmeasurable rate) rather than planning from it", async () => {
     const r = await run(snapshot({ sources: [source("a", { aprPct: Number.NaN })] }));
     expect(r.status === "halt" && r.reasons[0]?.code).to.equal("BAD_SOURCE_DATA");

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { memoryJournal } from "../../../src/backtest/journal.ts";
+import { snapshotHash } from "../../../src/domain/commitment.ts";
 import type { Action, DecisionRecord, Forecast, GasVerdict, Plan, RiskVerdict } from "../../../src/domain/decision.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { reason } from "../../../src/domain/reasons.ts";
@@ -78,6 +79,59 @@ describe("runTick", () => {
     expect(rec.modelHash).to.equal("mean");
     expect(rec.block).to.equal(100);
     expect((await journal.get("t1"))?.outcome).to.equal("executed");
+  });
+
+  it("hands execute the decision commitment (snapshot, model and config hashes) the journal records", async () => {
+    const journal = memoryJournal();
+    let seen: { commitment?: unknown } | undefined;
+    let pending: DecisionRecord | undefined;
+    const execute: Stage<never, Action> = {
+      run: async (intent: { commitment?: unknown }) => {
+        seen = intent;
+        pending = await journal.get("t1");
+        return ok({ route: "direct", intentId: "t1", txHashes: [], status: "sent" }, "sent");
+      },
+    };
+    const rec = await runTick(
+      ctx,
+      { stages: stages({ execute } as Partial<Stages>), journal, clock: fakeClock() },
+      new AbortController().signal,
+    );
+    expect(rec.snapshotHash).to.equal(snapshotHash(snapshot()));
+    expect(rec.snapshotHash).to.match(/^[0-9a-f]{64}$/);
+    expect(seen?.commitment).to.deep.equal({ snapshotHash: rec.snapshotHash, modelHash: "mean", configHash: "c" });
+    // What goes on-chain is durable in the journal before execute runs (write-ahead), word for word.
+    expect(pending?.outcome).to.equal("pending");
+    expect({
+      snapshotHash: pending?.snapshotHash,
+      modelHash: pending?.modelHash,
+      configHash: pending?.configHash,
+    }).to.deep.equal(seen?.commitment);
+    // The hash is of what the stages saw: another block, another hash; the same snapshot in another key order, the same.
+    expect(snapshotHash({ ...snapshot(), block: 101 })).to.not.equal(rec.snapshotHash);
+    const reordered = Object.fromEntries(Object.entries(snapshot()).reverse()) as ReturnType<typeof snapshot>;
+    expect(snapshotHash(reordered)).to.equal(rec.snapshotHash);
+  });
+
+  it("records no snapshot hash when ingest failed (nothing was seen to commit to)", async () => {
+    const journal = memoryJournal();
+    const ingest: Stage<never, never> = {
+      run: async () => {
+        throw new KeelError("RPC_UNAVAILABLE", "node down", { retryable: true });
+      },
+    };
+    const thrown = await runTick(
+      ctx,
+      { stages: stages({ ingest } as Partial<Stages>), journal, clock: fakeClock() },
+      new AbortController().signal,
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((thrown as KeelError | undefined)?.code).to.equal("RPC_UNAVAILABLE");
+    const rec = await journal.get("t1");
+    expect(rec?.outcome).to.equal("failed");
+    expect(rec).to.not.have.property("snapshotHash");
   });
 
   it("writes the decision (pending) before execute runs: write-ahead", async () => {
