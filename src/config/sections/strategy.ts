@@ -73,14 +73,16 @@ const ownImpactSection = z
  * now is assumed to last `holdingDays` (the expected holding period): a plan's gain is counted over it, and
  * its switching costs (gas, slippage, swap fee and price impact, paid once) are amortised over it. A plan
  * moves only when its pessimistic (P10) gain over that period is at least `hysteresis` × all its costs, and
- * a position is not cut for yield within `minHoldHours` of the last rebalance that added to it (risk exits
- * and bound restores are exempt).
+ * no rebalance for yield follows the last one within `minHoldHours` (risk exits and bound restores are exempt).
+ * Against noise, the same switch must pay on every tick for `confirmHours` before it is made: an hourly
+ * spike in one rate does not last that long, a real spread does.
  */
 const switchingSection = z
   .strictObject({
     holdingDays: z.number().min(1).max(365).default(30),
     hysteresis: z.number().min(1).max(100).default(2),
     minHoldHours: z.number().min(0).max(24 * 90).default(72),
+    confirmHours: z.number().min(0).max(24 * 30).default(12),
   })
   .prefault({});
 

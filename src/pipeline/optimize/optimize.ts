@@ -11,7 +11,16 @@ import type { OwnImpactOptions } from "./impact.ts";
 import { movesFromWeights } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
-import { bestSwitch, buildPricing, type PlanPrice, type Pricing, pays, priceWeights, type SwitchingOptions } from "./switching.ts";
+import {
+  bestSwitch,
+  buildPricing,
+  type PlanPrice,
+  type Pricing,
+  pays,
+  priceWeights,
+  type SwitchingOptions,
+  switchConfirmation,
+} from "./switching.ts";
 
 /** Optimizer options: `config.strategy` plus the vault's base-asset facts. */
 export interface OptimizeOptions {
@@ -106,6 +115,7 @@ const net = (p: PlanPrice) => p.gainP10Usd - p.moveCostUsd - p.gasUsd;
  */
 export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = {}): Stage<OptimizeInput, Plan> {
   const sw = opts.switching;
+  const confirm = switchConfirmation();
   return {
     async run(input, signal) {
       const { snapshot } = input;
@@ -146,6 +156,19 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
           ]);
         }
         const trigger = bestSwitch(problem, pricing, sw.hysteresis);
+        if (!trigger) confirm.reset();
+        const key = trigger ? `${problem.ids[trigger.from] ?? "idle"}>${problem.ids[trigger.to]}` : "";
+        const paidFor = trigger ? confirm.seen(key, snapshot.timestamp) : 0;
+        if (trigger && paidFor < sw.confirmHours * 3_600) {
+          return halt([
+            ...all,
+            reason("SWITCH_UNCONFIRMED", `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`, {
+              value: paidFor / 3_600,
+              limit: sw.confirmHours,
+              severity: "halt",
+            }),
+          ]);
+        }
         if (!trigger) {
           return halt([
             ...all,

@@ -10,6 +10,33 @@ export interface SwitchingOptions {
   readonly hysteresis: number;
   /** No rebalance for yield within this many hours of the last one (risk exits and bound restores excepted). */
   readonly minHoldHours: number;
+  /** The same switch must pay on every tick for this many hours before it is made. */
+  readonly confirmHours: number;
+}
+
+/**
+ * Remembers since when the same switch (from → to) has paid on every tick: a tick where it does not, or
+ * where another switch is best, starts over. `gapSeconds` is the longest pause between ticks that still
+ * counts as "every tick".
+ */
+export function switchConfirmation(gapSeconds = 2 * 3_600): {
+  /** Seconds the switch `key` has paid without a break, as of `now` (0 on its first tick). */
+  seen(key: string, now: number): number;
+  reset(): void;
+} {
+  let streak: { key: string; since: number; last: number } | undefined;
+  return {
+    seen(key, now) {
+      if (!streak || streak.key !== key || now - streak.last > gapSeconds || now < streak.last) {
+        streak = { key, since: now, last: now };
+      }
+      streak.last = now;
+      return now - streak.since;
+    },
+    reset() {
+      streak = undefined;
+    },
+  };
 }
 
 /**
