@@ -221,7 +221,11 @@ function policyTick(
       ids.map((id) => target[id] ?? 0),
       { decimals: o.config.backtest.decimals, minMoveUnits: s.minMoveUnits, minIdleWeight: s.minIdleBps / 10_000 },
     );
-    if (plan.moves.length > 0) market.apply(plan.moves, modelGasUnits(plan.moves, kindOf, s.gasModel, (id) => swapLegs.has(id)));
+    if (plan.moves.length > 0)
+      market.apply(
+        plan.moves,
+        modelGasUnits(plan.moves, kindOf, s.gasModel, (id) => swapLegs.has(id)),
+      );
   };
 }
 

@@ -123,7 +123,14 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
         (timeWeightedMean(market.realised.rates.get(p.poolId) ?? [], t, periodEnd(j)) / 100) *
         ((periodEnd(j) - t) / YEAR),
     );
-  let pools = [...market.pools];
+  // Where the vault could deposit at each step: a fresh rate with TVL, and for a swap leg a fresh price of
+  // its token (no oracle, no swap). A source never open is left out before anything else.
+  const openAt = (p: PoolInfo) =>
+    days.map((t) => {
+      const r = asOf(market.data.rates.get(p.poolId) ?? [], t, market.opts.maxRateAgeSeconds);
+      return r !== undefined && r.tvlUsd > 0 && (!market.swapRoute(p) || market.prices.fresh(p.asset, t));
+    });
+  let pools = market.pools.filter((p) => openAt(p).some(Boolean));
   let growth = pools.map(growthOf);
   const maxStates = Math.max(2, Math.floor(Math.sqrt(MAX_TRANSITIONS / days.length)));
   while (countAllocations(pools.length, o.maxWeight, invested) > maxStates) {
@@ -143,12 +150,7 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
     if (!at || usd <= 0) return 1;
     return market.withOwnSupply(pools[i]!, { ...at, aprPct: 1 }, usd).aprPct;
   };
-  const live = pools.map((p) =>
-    days.map((t) => {
-      const r = asOf(market.data.rates.get(p.poolId) ?? [], t, market.opts.maxRateAgeSeconds);
-      return r !== undefined && r.tvlUsd > 0;
-    }),
-  );
+  const live = pools.map(openAt);
   const states = candidateAllocations(n, o.maxWeight, invested, maxStates);
   const S = states.length;
   const kinds = new Map(pools.map((p) => [p.poolId, kindOf(p)]));

@@ -54,13 +54,11 @@ const swapRouteSchema = z.strictObject({
  * pools; their in-range liquidity on mainnet in 2023-2024 held tens of millions of USD within a few ticks of
  * the peg, taken as a $40 B virtual reserve (about $2 M moves the price 1 bp; $1 M costs 0.25 bp of impact).
  */
-const swapRoutesSection = z
-  .record(z.string().min(1), swapRouteSchema)
-  .default({
-    USDT: { feeBps: 1, virtualReserveUsd: 40e9 },
-    DAI: { feeBps: 1, virtualReserveUsd: 40e9 },
-    USDE: { feeBps: 1, virtualReserveUsd: 10e9 },
-  });
+const swapRoutesSection = z.record(z.string().min(1), swapRouteSchema).default({
+  USDT: { feeBps: 1, virtualReserveUsd: 40e9 },
+  DAI: { feeBps: 1, virtualReserveUsd: 40e9 },
+  USDE: { feeBps: 1, virtualReserveUsd: 10e9 },
+});
 
 /**
  * `keel backtest`: the vault replayed (its base asset is read from the chain live, so it is stated here),

@@ -81,8 +81,16 @@ const switchingSection = z
   .strictObject({
     holdingDays: z.number().min(1).max(365).default(30),
     hysteresis: z.number().min(1).max(100).default(2),
-    minHoldHours: z.number().min(0).max(24 * 90).default(72),
-    confirmHours: z.number().min(0).max(24 * 30).default(12),
+    minHoldHours: z
+      .number()
+      .min(0)
+      .max(24 * 90)
+      .default(72),
+    confirmHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(12),
   })
   .prefault({});
 

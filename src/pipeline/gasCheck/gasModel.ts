@@ -43,7 +43,12 @@ export function createModelGasEstimator(model: GasModelOptions): GasEstimator {
     async estimateGas(plan: Plan, snapshot: Snapshot): Promise<bigint> {
       const kinds = new Map(snapshot.sources.map((s) => [s.id, s.kind]));
       const swaps = new Set(snapshot.sources.filter((s) => s.swap !== undefined).map((s) => s.id));
-      return modelGasUnits(plan.moves, (id) => kinds.get(id) ?? "lending", model, (id) => swaps.has(id));
+      return modelGasUnits(
+        plan.moves,
+        (id) => kinds.get(id) ?? "lending",
+        model,
+        (id) => swaps.has(id),
+      );
     },
   };
 }

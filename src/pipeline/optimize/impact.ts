@@ -52,7 +52,12 @@ export function utilizationAfter(obs: MarketObservation, beforeUsd: number, afte
  * over the old one. Calibrated on the observation, so a reserve factor or a slope the governance changed
  * cancels; only the kink's shape matters. Without utilisation or TVL the rate is unchanged.
  */
-export function aprAfterSupplyChange(obs: MarketObservation, beforeUsd: number, afterUsd: number, irm: KinkedIrm): number {
+export function aprAfterSupplyChange(
+  obs: MarketObservation,
+  beforeUsd: number,
+  afterUsd: number,
+  irm: KinkedIrm,
+): number {
   const u0 = obs.utilization;
   const u1 = utilizationAfter(obs, beforeUsd, afterUsd);
   if (u0 === null || u1 === null || u0 === u1) return obs.aprPct;

@@ -6,8 +6,8 @@ import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
 import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
-import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
 import type { OwnImpactOptions } from "./impact.ts";
+import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
 import { movesFromWeights } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -148,25 +148,34 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
         if (held !== undefined && held < sw.minHoldHours * 3_600) {
           return halt([
             ...all,
-            reason("MIN_HOLD", `last rebalance ${(held / 3_600).toFixed(1)} h ago; positions are held ${sw.minHoldHours} h`, {
-              value: held / 3_600,
-              limit: sw.minHoldHours,
-              severity: "halt",
-            }),
+            reason(
+              "MIN_HOLD",
+              `last rebalance ${(held / 3_600).toFixed(1)} h ago; positions are held ${sw.minHoldHours} h`,
+              {
+                value: held / 3_600,
+                limit: sw.minHoldHours,
+                severity: "halt",
+              },
+            ),
           ]);
         }
         const trigger = bestSwitch(problem, pricing, sw.hysteresis);
         if (!trigger) confirm.reset();
         const key = trigger ? `${problem.ids[trigger.from] ?? "idle"}>${problem.ids[trigger.to]}` : "";
         const paidFor = trigger ? confirm.seen(key, snapshot.timestamp) : 0;
-        if (trigger && paidFor < sw.confirmHours * 3_600) {
+        // Investing idle cash is not a bet on a spread: only switches between sources wait for confirmation.
+        if (trigger && trigger.from >= 0 && paidFor < sw.confirmHours * 3_600) {
           return halt([
             ...all,
-            reason("SWITCH_UNCONFIRMED", `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`, {
-              value: paidFor / 3_600,
-              limit: sw.confirmHours,
-              severity: "halt",
-            }),
+            reason(
+              "SWITCH_UNCONFIRMED",
+              `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`,
+              {
+                value: paidFor / 3_600,
+                limit: sw.confirmHours,
+                severity: "halt",
+              },
+            ),
           ]);
         }
         if (!trigger) {

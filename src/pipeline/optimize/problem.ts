@@ -1,9 +1,9 @@
 import { toFloat } from "../../domain/amounts.ts";
-import { swapCostFraction } from "./impact.ts";
 import type { SourceForecast } from "../../domain/decision.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import type { OptimizeInput } from "../types.ts";
+import { swapCostFraction } from "./impact.ts";
 import { buildScenarios, horizonReturnPct } from "./scenarios.ts";
 
 /** The allocation problem in weights (fractions of total assets); returns and costs in % of assets. */

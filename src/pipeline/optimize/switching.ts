@@ -15,22 +15,18 @@ export interface SwitchingOptions {
 }
 
 /**
- * Remembers since when the same switch (from → to) has paid on every tick: a tick where it does not, or
- * where another switch is best, starts over. `gapSeconds` is the longest pause between ticks that still
- * counts as "every tick".
+ * Remembers since when the same switch (from → to) has paid on every tick the optimizer ran: a tick where it
+ * does not pay, or where another switch is best, starts over (`reset`, or a new key).
  */
-export function switchConfirmation(gapSeconds = 2 * 3_600): {
+export function switchConfirmation(): {
   /** Seconds the switch `key` has paid without a break, as of `now` (0 on its first tick). */
   seen(key: string, now: number): number;
   reset(): void;
 } {
-  let streak: { key: string; since: number; last: number } | undefined;
+  let streak: { key: string; since: number } | undefined;
   return {
     seen(key, now) {
-      if (!streak || streak.key !== key || now - streak.last > gapSeconds || now < streak.last) {
-        streak = { key, since: now, last: now };
-      }
-      streak.last = now;
+      if (!streak || streak.key !== key || now < streak.since) streak = { key, since: now };
       return now - streak.since;
     },
     reset() {

@@ -130,9 +130,10 @@ describe("switching rule (optimize stage)", () => {
     };
     expect(codes(await confirmed.run(at(0, 1), signal))).to.deep.equal(["SWITCH_UNCONFIRMED"]);
     expect(codes(await confirmed.run(at(1, 1), signal))).to.deep.equal(["SWITCH_UNCONFIRMED"]);
-    // One tick where nothing pays (b back at a's rate) starts the count over.
+    // One tick where nothing pays (b at a's rate) starts the count over.
     expect(codes(await confirmed.run(at(2, 4), signal))).to.deep.equal(["STAY"]);
-    for (const h of [3, 4, 5]) expect(codes(await confirmed.run(at(h, 1), signal))).to.deep.equal(["SWITCH_UNCONFIRMED"]);
+    for (const h of [3, 4, 5])
+      expect(codes(await confirmed.run(at(h, 1), signal))).to.deep.equal(["SWITCH_UNCONFIRMED"]);
     expect(codes(await confirmed.run(at(6, 1), signal))).to.deep.equal(["OK"]);
   });
 
@@ -143,7 +144,9 @@ describe("switching rule (optimize stage)", () => {
     const shallow = await stage({ holdingDays: 30, hysteresis: 1 }).run(input(3, { aTvl: 2e6 }), signal);
     const into = (r: StageResult<{ moves: readonly { sourceId: string; direction: string; amount: bigint }[] }>) =>
       r.status === "ok"
-        ? r.value.moves.filter((m) => m.sourceId === "a" && m.direction === "deposit").reduce((x, m) => x + m.amount, 0n)
+        ? r.value.moves
+            .filter((m) => m.sourceId === "a" && m.direction === "deposit")
+            .reduce((x, m) => x + m.amount, 0n)
         : 0n;
     expect(into(deep)).to.be.greaterThan(200_000n * UNIT);
     expect(into(shallow)).to.be.lessThan(into(deep) / 2n);
