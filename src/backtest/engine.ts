@@ -255,6 +255,8 @@ export async function runStrategy(
   // Accrue the last step too, so the period is [start, end + step).
   market.advance(o.stepSeconds);
   run.equity.push({ t: market.t, value: market.netValue(), valueUsd: market.netValueUsd() });
-  onPegReads?.(prices.pegReads);
+  // A swap leg's token valued at a price older than the freshness limit is counted beside the peg reads.
+  const stale = [...prices.staleReads].map(([s, n]) => [`${s} (last known price)`, n] as const);
+  onPegReads?.(new Map([...prices.pegReads, ...stale]));
   return run;
 }
