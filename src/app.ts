@@ -254,7 +254,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
       clock: chainClock,
     }),
-    optimize: createOptimizeStage(options.optimize, { solver: createHighsSolver() }),
+    optimize: createOptimizeStage(options.optimize, {
+      solver: createHighsSolver(),
+      rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
+    }),
     gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),

@@ -24,12 +24,16 @@ export interface SourceSelection {
 
 /**
  * Why the vault cannot hold `pool`, or undefined when it can: a lending or vault pool must be of the
- * base asset itself (the adapters supply the vault's own asset; there is no swap leg), an LP pair must
- * hold it, and the protocol must have an adapter of that kind (`backtest.adapters`).
+ * base asset itself, an LP pair must hold it, and the protocol must have an adapter of that kind
+ * (`backtest.adapters`); a lending pool of another token is reachable through the swap leg when its
+ * protocol is in `adapters.swapLending` and the token has a route (`swapRoutes`).
  */
 export function unreachableBecause(pool: PoolInfo, bt: BacktestSection): string | undefined {
   const base = bt.baseAsset.toUpperCase();
   const tokens = pool.asset.toUpperCase().split("/");
+  if (pool.kind === "lending" && tokens.length === 1 && tokens[0] !== base && swapRouteOf(bt, tokens[0]!)) {
+    return bt.adapters.swapLending.includes(pool.protocol) ? undefined : `no swap-leg adapter for ${pool.protocol}`;
+  }
   const protocols: readonly string[] =
     pool.kind === "lending"
       ? bt.adapters.lending
@@ -41,8 +45,14 @@ export function unreachableBecause(pool: PoolInfo, bt: BacktestSection): string 
   if (!protocols.includes("*") && !protocols.includes(pool.protocol))
     return `no ${pool.kind} adapter for ${pool.protocol}`;
   if (pool.kind === "lp" ? !tokens.includes(base) : tokens[0] !== base || tokens.length > 1)
-    return `its asset ${pool.asset} is not the vault's ${bt.baseAsset} (no swap leg)`;
+    return `its asset ${pool.asset} is not the vault's ${bt.baseAsset} (no swap route)`;
   return undefined;
+}
+
+/** The configured swap route from the base asset to `symbol` (keys are case-insensitive). */
+export function swapRouteOf(bt: BacktestSection, symbol: string) {
+  const s = symbol.toUpperCase();
+  return Object.entries(bt.swapRoutes).find(([k]) => k.toUpperCase() === s)?.[1];
 }
 
 /**

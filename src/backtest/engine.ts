@@ -5,6 +5,7 @@ import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
 import type { SourceKind } from "../domain/snapshot.ts";
 import { modelGasUnits } from "../pipeline/gasCheck/gasModel.ts";
+import { irmOf } from "../pipeline/optimize/impact.ts";
 import { movesFromWeights } from "../pipeline/optimize/plan.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { runTick } from "../pipeline/runTick.ts";
@@ -92,6 +93,8 @@ function newMarket(o: BacktestOptions, pools: readonly PoolInfo[], prices: Datas
     maxRateAgeSeconds: bt.maxRateAgeSeconds,
     slippageBps: c.strategy.slippageBps,
     priorityFeeGwei: bt.priorityFeeGwei,
+    swapRoutes: Object.fromEntries(Object.entries(bt.swapRoutes).map(([k, v]) => [k.toUpperCase(), v])),
+    ...(bt.ownImpact ? { irmOf: (id: string) => irmOf({ ...c.strategy.ownImpact, enabled: true }, id) } : {}),
   });
   market.t = o.start;
   return market;
@@ -205,6 +208,7 @@ function policyTick(
     deps.pools.map((p) => [p.poolId, p.kind === "lp" ? "lp" : p.kind === "vault" ? "vault" : "lending"]),
   );
   const kindOf = (id: string) => kinds.get(id) ?? "lending";
+  const swapLegs = new Set(deps.pools.filter((p) => market.swapRoute(p)).map((p) => p.poolId));
   return async () => {
     const snapshot = await market.observe();
     const day = Math.floor((market.t - o.start) / 86_400);
@@ -217,7 +221,11 @@ function policyTick(
       ids.map((id) => target[id] ?? 0),
       { decimals: o.config.backtest.decimals, minMoveUnits: s.minMoveUnits, minIdleWeight: s.minIdleBps / 10_000 },
     );
-    if (plan.moves.length > 0) market.apply(plan.moves, modelGasUnits(plan.moves, kindOf, s.gasModel));
+    if (plan.moves.length > 0)
+      market.apply(
+        plan.moves,
+        modelGasUnits(plan.moves, kindOf, s.gasModel, (id) => swapLegs.has(id)),
+      );
   };
 }
 
@@ -247,6 +255,8 @@ export async function runStrategy(
   // Accrue the last step too, so the period is [start, end + step).
   market.advance(o.stepSeconds);
   run.equity.push({ t: market.t, value: market.netValue(), valueUsd: market.netValueUsd() });
-  onPegReads?.(prices.pegReads);
+  // A swap leg's token valued at a price older than the freshness limit is counted beside the peg reads.
+  const stale = [...prices.staleReads].map(([s, n]) => [`${s} (last known price)`, n] as const);
+  onPegReads?.(new Map([...prices.pegReads, ...stale]));
   return run;
 }

@@ -70,6 +70,7 @@ export function keelStages(options: StageOptions, deps: KeelStageDeps): { stages
     optimize: createOptimizeStage(options.optimize, {
       ...(deps.solver ? { solver: deps.solver } : {}),
       closedForm: deps.closedForm !== false,
+      rebalanceTimes: async () => market.rebalances.map((r) => r.t),
     }),
     gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createModelGasEstimator(options.optimize.gasModel),

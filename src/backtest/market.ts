@@ -2,6 +2,13 @@ import { mulDiv, toFloat } from "../domain/amounts.ts";
 import { asOf, type Dataset, type PoolInfo, timeWeightedMean } from "../domain/dataset.ts";
 import type { Move } from "../domain/decision.ts";
 import type { PriceObservation, Snapshot, SourceKind, SourceState } from "../domain/snapshot.ts";
+import {
+  aprAfterSupplyChange,
+  type KinkedIrm,
+  type SwapRoute,
+  swapCostFraction,
+  utilizationAfter,
+} from "../pipeline/optimize/impact.ts";
 import type { MarketReader } from "../ports/market.ts";
 import type { DatasetPrices } from "./prices.ts";
 
@@ -21,6 +28,10 @@ export interface SimMarketOptions {
   readonly priorityFeeGwei: number;
   /** Keeper balance reported in snapshots (the backtest does not model it running dry). */
   readonly keeperBalanceWei?: bigint;
+  /** Swap routes from the base asset, by token: a lending pool of another token is a swap leg through one. */
+  readonly swapRoutes?: Readonly<Record<string, SwapRoute>>;
+  /** The lending markets' rate model: with it, the vault's own supply moves their rate (own impact). */
+  readonly irmOf?: (poolId: string) => KinkedIrm | undefined;
 }
 
 /** What one applied rebalance did: amounts, and the costs charged to the strategy. */
@@ -31,6 +42,8 @@ export interface AppliedRebalance {
   /** The same gas in base-asset units at the time it was paid. */
   readonly gasBase: number;
   readonly slippageUsd: number;
+  /** Of the slippage, what the swap legs cost: pool fee and price impact, USD. */
+  readonly swapCostUsd: number;
   /** Signed change per source, base units as floats (for the realised-gain score). */
   readonly deltas: Record<string, number>;
 }
@@ -80,12 +93,52 @@ export class SimMarket implements MarketReader {
     return this.prices.token(this.opts.baseAsset, t) ?? 1;
   }
 
+  /** The swap route of a lending pool of another token than the base asset (a swap leg), else undefined. */
+  swapRoute(pool: PoolInfo): SwapRoute | undefined {
+    if (pool.kind !== "lending") return undefined;
+    const asset = pool.asset.toUpperCase();
+    if (asset === this.opts.baseAsset.toUpperCase()) return undefined;
+    return this.opts.swapRoutes?.[asset];
+  }
+
+  /**
+   * USD price of one unit of a source's asset: a swap leg's token at its last known price (never at par: a
+   * price older than the freshness limit is counted in `prices.staleReads`), any other as `prices.unit`.
+   */
+  unitPrice(pool: PoolInfo, t = this.t): number | undefined {
+    return this.swapRoute(pool) ? this.prices.lastKnown(pool.asset, t) : this.prices.unit(pool, t);
+  }
+
   /** Value of our position in a source, base units, at the current prices. */
   balance(pool: PoolInfo, t = this.t): bigint {
     const units = this.units.get(pool.poolId) ?? 0n;
     if (units === 0n) return 0n;
-    const ratio = (this.prices.unit(pool, t) ?? 0) / this.basePrice(t);
+    const ratio = (this.unitPrice(pool, t) ?? 0) / this.basePrice(t);
     return mulDiv(units, BigInt(Math.round(ratio * 1e12)), SCALE);
+  }
+
+  /** Our position in a source in USD (for its own impact on the market). */
+  private positionUsd(pool: PoolInfo, t: number): number {
+    return toFloat(this.balance(pool, t), this.opts.decimals) * this.basePrice(t);
+  }
+
+  /**
+   * A rate observation as the market would show it with our position in it: the dataset's rows are what the
+   * market paid without the vault, so our supply raises its TVL, lowers its utilisation and its rate (own impact).
+   */
+  withOwnSupply<R extends { aprPct: number; tvlUsd: number; utilization: number | null }>(
+    pool: PoolInfo,
+    r: R,
+    ourUsd: number,
+  ): R {
+    const irm = pool.kind === "lending" ? this.opts.irmOf?.(pool.poolId) : undefined;
+    if (!irm || !(ourUsd > 0)) return r;
+    return {
+      ...r,
+      aprPct: aprAfterSupplyChange(r, 0, ourUsd, irm),
+      tvlUsd: r.tvlUsd + ourUsd,
+      utilization: utilizationAfter(r, 0, ourUsd),
+    };
   }
 
   /** Total assets of the vault in base units (gas is paid by the keeper, not the vault). */
@@ -110,10 +163,15 @@ export class SimMarket implements MarketReader {
     return asOf(this.data.rates.get(poolId) ?? [], t, Number.POSITIVE_INFINITY);
   }
 
-  /** Whether a source is observable now: a fresh rate, or a position we still hold. */
+  /**
+   * Whether a source is observable now: a fresh rate (and, for a swap leg, a fresh price of its token: the
+   * adapter sets minOut from the oracle, so without one it cannot swap in), or a position we still hold.
+   */
   isLive(pool: PoolInfo, t = this.t): boolean {
+    if ((this.units.get(pool.poolId) ?? 0n) > 0n) return true;
     const p = asOf(this.data.rates.get(pool.poolId) ?? [], t, this.opts.maxRateAgeSeconds);
-    return p !== undefined || (this.units.get(pool.poolId) ?? 0n) > 0n;
+    if (p === undefined) return false;
+    return !this.swapRoute(pool) || this.prices.fresh(pool.asset, t);
   }
 
   /** What could leave a source now: our balance, limited by the pool's free liquidity when known. */
@@ -136,10 +194,12 @@ export class SimMarket implements MarketReader {
     const symbols = new Set<string>([this.opts.baseAsset.toUpperCase(), "ETH"]);
     for (const pool of this.pools) {
       if (!this.isLive(pool, t)) continue;
-      const r = this.ratePoint(pool.poolId, t);
+      const raw = this.ratePoint(pool.poolId, t);
       for (const s of pool.asset.toUpperCase().split("/")) symbols.add(s);
       const balance = this.balance(pool, t);
-      const free = r && r.utilization !== null ? r.tvlUsd * (1 - Math.min(1, r.utilization)) : undefined;
+      const free = raw && raw.utilization !== null ? raw.tvlUsd * (1 - Math.min(1, raw.utilization)) : undefined;
+      const r = raw ? this.withOwnSupply(pool, raw, this.positionUsd(pool, t)) : undefined;
+      const swap = this.swapRoute(pool);
       sources.push({
         id: pool.poolId,
         kind: kindOf(pool),
@@ -151,6 +211,7 @@ export class SimMarket implements MarketReader {
         balance,
         maxWithdraw: this.maxWithdraw(pool, t),
         ...(free !== undefined ? { availableLiquidityUsd: free } : {}),
+        ...(swap ? { swap } : {}),
       });
     }
     const prices: Record<string, PriceObservation[]> = {};
@@ -196,7 +257,10 @@ export class SimMarket implements MarketReader {
     for (const pool of this.pools) {
       const units = this.units.get(pool.poolId) ?? 0n;
       if (units === 0n) continue;
-      const apr = timeWeightedMean(this.realised.rates.get(pool.poolId) ?? [], t, t + dt);
+      const series = this.realised.rates.get(pool.poolId) ?? [];
+      let apr = timeWeightedMean(series, t, t + dt);
+      const at = this.opts.irmOf ? asOf(series, t, Number.POSITIVE_INFINITY) : undefined;
+      if (at) apr = this.withOwnSupply(pool, { ...at, aprPct: apr }, this.positionUsd(pool, t)).aprPct;
       const growth = Math.max(-1, (apr / 100) * (dt / YEAR));
       this.units.set(pool.poolId, units + mulDiv(units, BigInt(Math.round(growth * 1e12)), SCALE));
     }
@@ -214,34 +278,39 @@ export class SimMarket implements MarketReader {
     const done: Move[] = [];
     const deltas: Record<string, number> = {};
     let slippageUsd = 0;
+    let swapCostUsd = 0;
     const ordered = [...moves].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === "withdraw" ? -1 : 1));
     for (const m of ordered) {
       const pool = byId.get(m.sourceId);
       if (!pool || m.amount <= 0n) continue;
-      const unitUsd = this.prices.unit(pool, t);
+      const route = this.swapRoute(pool);
+      // A swap leg trades at its token's oracle price: no fresh price, no swap in (the adapter's minOut needs it).
+      if (route && m.direction === "deposit" && !this.prices.fresh(pool.asset, t)) continue;
+      const unitUsd = this.unitPrice(pool, t);
       if (unitUsd === undefined) continue;
       const toUnits = (baseAmount: bigint) => mulDiv(baseAmount, BigInt(Math.round((base / unitUsd) * 1e12)), SCALE);
-      const slip = BigInt(this.opts.slippageBps[kindOf(pool)]);
       const held = this.units.get(pool.poolId) ?? 0n;
       let amount = m.amount;
       if (m.direction === "withdraw") {
         const limit = this.maxWithdraw(pool, t);
         if (amount > limit) amount = limit;
         if (amount <= 0n) continue;
-        // Leaving the whole position takes its dust too.
-        const units = amount >= this.balance(pool, t) ? held : toUnits(amount) > held ? held : toUnits(amount);
-        this.units.set(pool.poolId, held - units);
-        const cost = mulDiv(amount, slip, 10_000n);
-        this.idle += amount - cost;
-        slippageUsd += toFloat(cost, this.opts.decimals) * base;
-        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) - toFloat(amount, this.opts.decimals);
       } else {
         if (amount > this.idle) amount = this.idle;
         if (amount <= 0n) continue;
-        const cost = mulDiv(amount, slip, 10_000n);
+      }
+      const { cost, swapCost } = this.moveCost(pool, amount, base);
+      slippageUsd += toFloat(cost, this.opts.decimals) * base;
+      swapCostUsd += toFloat(swapCost, this.opts.decimals) * base;
+      if (m.direction === "withdraw") {
+        // Leaving the whole position takes its dust too.
+        const units = amount >= this.balance(pool, t) ? held : toUnits(amount) > held ? held : toUnits(amount);
+        this.units.set(pool.poolId, held - units);
+        this.idle += amount - cost;
+        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) - toFloat(amount, this.opts.decimals);
+      } else {
         this.idle -= amount;
         this.units.set(pool.poolId, held + toUnits(amount - cost));
-        slippageUsd += toFloat(cost, this.opts.decimals) * base;
         deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) + toFloat(amount, this.opts.decimals);
       }
       done.push({ ...m, amount });
@@ -250,9 +319,22 @@ export class SimMarket implements MarketReader {
     this.gasUsd += gasUsd;
     const gasBase = gasUsd / base;
     this.gasBase += gasBase;
-    const applied: AppliedRebalance = { t, moves: done, gasUsd, gasBase, slippageUsd, deltas };
+    const applied: AppliedRebalance = { t, moves: done, gasUsd, gasBase, slippageUsd, swapCostUsd, deltas };
     if (done.length > 0) this.rebalances.push(applied);
     return applied;
+  }
+
+  /**
+   * What moving `amount` (base units) in or out of a source costs, base units: the kind's slippage, and for
+   * a swap leg the route's fee and price impact on the amount (`swapCostFraction`).
+   */
+  moveCost(pool: PoolInfo, amount: bigint, basePriceUsd: number): { cost: bigint; swapCost: bigint } {
+    const slip = mulDiv(amount, BigInt(this.opts.slippageBps[kindOf(pool)]), 10_000n);
+    const route = this.swapRoute(pool);
+    if (!route) return { cost: slip, swapCost: 0n };
+    const fraction = swapCostFraction(toFloat(amount, this.opts.decimals) * basePriceUsd, route);
+    const swapCost = mulDiv(amount, BigInt(Math.round(fraction * 1e12)), SCALE);
+    return { cost: slip + swapCost, swapCost };
   }
 
   /** Current weight of each source (0..1 of total assets). */

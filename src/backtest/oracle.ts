@@ -1,6 +1,7 @@
 import { asOf, type PoolInfo, timeWeightedMean } from "../domain/dataset.ts";
 import type { SourceKind } from "../domain/snapshot.ts";
 import { type GasModelOptions, modelGasUnits } from "../pipeline/gasCheck/gasModel.ts";
+import { swapCostFraction } from "../pipeline/optimize/impact.ts";
 import type { Policy } from "./baselines.ts";
 import type { SimMarket } from "./market.ts";
 
@@ -54,6 +55,42 @@ function allocations(n: number, cap: number, invested: number): Float64Array[] {
   return out;
 }
 
+/**
+ * Allocations of exactly `invested` on a grid of `step` (the last source takes the rest), each up to `cap`:
+ * with the vault's own impact a yield is concave in its weight, and the best split may lie between the fills.
+ */
+function gridAllocations(n: number, cap: number, invested: number, step: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  const w = new Float64Array(n);
+  const fill = (i: number, left: number) => {
+    if (i === n - 1) {
+      if (left <= cap + 1e-9) {
+        w[i] = Math.max(0, left);
+        out.push(w.slice());
+      }
+      return;
+    }
+    for (let k = 0; k * step <= Math.min(cap, left) + 1e-9; k++) {
+      w[i] = k * step;
+      fill(i + 1, left - k * step);
+    }
+  };
+  if (n > 0) fill(0, invested);
+  return out;
+}
+
+/** The rank fills, and the finest grid (of 1, 2, 5, 10, 20 %) that keeps the count within `maxStates`. */
+function candidateAllocations(n: number, cap: number, invested: number, maxStates: number): Float64Array[] {
+  const fills = allocations(n, cap, invested);
+  const key = (w: Float64Array) => Array.from(w, (x) => Math.round(x * 1e9)).join(",");
+  const seen = new Set(fills.map(key));
+  for (const step of [0.01, 0.02, 0.05, 0.1, 0.2]) {
+    const grid = gridAllocations(n, cap, invested, step).filter((w) => !seen.has(key(w)));
+    if (fills.length + grid.length <= maxStates) return [...fills, ...grid];
+  }
+  return fills;
+}
+
 function countAllocations(n: number, cap: number, invested: number): number {
   const full = Math.min(n, Math.floor(invested / cap + 1e-9));
   const rem = invested - full * cap > 1e-9;
@@ -86,7 +123,14 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
         (timeWeightedMean(market.realised.rates.get(p.poolId) ?? [], t, periodEnd(j)) / 100) *
         ((periodEnd(j) - t) / YEAR),
     );
-  let pools = [...market.pools];
+  // Where the vault could deposit at each step: a fresh rate with TVL, and for a swap leg a fresh price of
+  // its token (no oracle, no swap). A source never open is left out before anything else.
+  const openAt = (p: PoolInfo) =>
+    days.map((t) => {
+      const r = asOf(market.data.rates.get(p.poolId) ?? [], t, market.opts.maxRateAgeSeconds);
+      return r !== undefined && r.tvlUsd > 0 && (!market.swapRoute(p) || market.prices.fresh(p.asset, t));
+    });
+  let pools = market.pools.filter((p) => openAt(p).some(Boolean));
   let growth = pools.map(growthOf);
   const maxStates = Math.max(2, Math.floor(Math.sqrt(MAX_TRANSITIONS / days.length)));
   while (countAllocations(pools.length, o.maxWeight, invested) > maxStates) {
@@ -96,15 +140,21 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
     growth = growth.filter((_, i) => i !== worst);
   }
   const n = pools.length;
-  const live = pools.map((p) =>
-    days.map((t) => {
-      const r = asOf(market.data.rates.get(p.poolId) ?? [], t, market.opts.maxRateAgeSeconds);
-      return r !== undefined && r.tvlUsd > 0;
-    }),
+  // Own impact: the realised rate scaled for our supply of x USD, at the market's state at the step's start.
+  const irms = pools.map((p) => (p.kind === "lending" ? market.opts.irmOf?.(p.poolId) : undefined));
+  const marketAt = pools.map((p, i) =>
+    irms[i] ? days.map((t) => asOf(market.realised.rates.get(p.poolId) ?? [], t, Number.POSITIVE_INFINITY)) : [],
   );
-  const states = allocations(n, o.maxWeight, invested);
+  const impact = (i: number, j: number, usd: number): number => {
+    const at = marketAt[i]?.[j];
+    if (!at || usd <= 0) return 1;
+    return market.withOwnSupply(pools[i]!, { ...at, aprPct: 1 }, usd).aprPct;
+  };
+  const live = pools.map(openAt);
+  const states = candidateAllocations(n, o.maxWeight, invested, maxStates);
   const S = states.length;
   const kinds = new Map(pools.map((p) => [p.poolId, kindOf(p)]));
+  const routes = pools.map((p) => market.swapRoute(p));
   const slip = new Float64Array(S * S);
   const gas = new Float64Array(S * S);
   for (let a = 0; a < S; a++) {
@@ -114,11 +164,15 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
       for (let i = 0; i < n; i++) {
         const d = states[b]![i]! - states[a]![i]!;
         if (Math.abs(d) * o.capitalUsd < o.minMoveUnits) continue;
-        cost += (Math.abs(d) * o.capitalUsd * o.slippageBps[kindOf(pools[i]!)]) / 10_000;
+        const usd = Math.abs(d) * o.capitalUsd;
+        cost += (usd * o.slippageBps[kindOf(pools[i]!)]) / 10_000;
+        const route = routes[i];
+        if (route) cost += usd * swapCostFraction(usd, route);
         legs.push({ sourceId: pools[i]!.poolId, direction: d > 0 ? "deposit" : "withdraw" });
       }
       slip[a * S + b] = cost;
-      gas[a * S + b] = Number(modelGasUnits(legs, (id) => kinds.get(id) ?? "lending", o.gasModel));
+      const swapLeg = (id: string) => routes[pools.findIndex((p) => p.poolId === id)] !== undefined;
+      gas[a * S + b] = Number(modelGasUnits(legs, (id) => kinds.get(id) ?? "lending", o.gasModel, swapLeg));
     }
   }
   // value[j][s]: the best net gain from step j on, holding s before step j's move.
@@ -127,7 +181,9 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
   for (let j = days.length - 1; j >= 0; j--) {
     const t = days[j]!;
     const usdPerGas = market.prices.paidGasGwei(t) * 1e-9 * market.prices.eth(t);
-    const earn = states.map((w) => w.reduce((acc, x, i) => acc + x * (growth[i]![j] ?? 0), 0) * o.capitalUsd);
+    const earn = states.map((w) =>
+      w.reduce((acc, x, i) => acc + x * o.capitalUsd * (growth[i]![j] ?? 0) * impact(i, j, x * o.capitalUsd), 0),
+    );
     const allowed = states.map((w) => w.every((x, i) => x === 0 || live[i]![j]));
     const value = new Float64Array(S);
     for (let a = 0; a < S; a++) {

@@ -27,6 +27,8 @@ export class DatasetPrices {
   readonly maxAgeSeconds: number;
   /** Symbol → number of look-ups answered with the $1 peg because the dataset had no fresh price. */
   readonly pegReads = new Map<string, number>();
+  /** Symbol → look-ups of a swap leg's token answered with a price older than the freshness limit. */
+  readonly staleReads = new Map<string, number>();
 
   constructor(known: Dataset, realised: Dataset, stablecoins: readonly string[], maxAgeSeconds: number) {
     this.known = known;
@@ -53,6 +55,28 @@ export class DatasetPrices {
       return 1;
     }
     return undefined;
+  }
+
+  /** Whether the dataset has a fresh price of `symbol` at `t` (an oracle a swap could be priced by). */
+  fresh(symbol: string, t: number): boolean {
+    return this.observation(symbol, t) !== undefined;
+  }
+
+  /**
+   * USD price of a token held through a swap leg: the fresh price, else the last known one however old
+   * (counted in `staleReads`), else — a token with no price row before `t` — the $1 peg of a stablecoin
+   * (counted in `pegReads`). Never par while any price is known.
+   */
+  lastKnown(symbol: string, t: number): number | undefined {
+    const obs = this.observation(symbol, t);
+    if (obs) return obs.priceUsd;
+    const s = symbol.toUpperCase();
+    const old = asOf(this.known.prices.get(s) ?? [], t, Number.POSITIVE_INFINITY);
+    if (old && old.priceUsd > 0) {
+      this.staleReads.set(s, (this.staleReads.get(s) ?? 0) + 1);
+      return old.priceUsd;
+    }
+    return this.token(s, t);
   }
 
   /**

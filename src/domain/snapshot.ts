@@ -25,6 +25,11 @@ export interface SourceState {
   readonly reserves?: { readonly reserve0: number; readonly reserve1: number; readonly spotPrice: number };
   /** Pool liquidity available to leave (supply − borrows) in USD, when known. */
   readonly availableLiquidityUsd?: number;
+  /**
+   * A swap leg: the source holds another token than the base asset, bought and sold through this route
+   * (pool fee in bps; virtual reserve of each side in USD, so a swap of a USD costs ≈ a / reserve in impact).
+   */
+  readonly swap?: { readonly feeBps: number; readonly virtualReserveUsd: number };
 }
 
 /** A price observation. */

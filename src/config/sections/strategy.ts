@@ -38,6 +38,59 @@ const gasModelSection = z
         lp: z.number().int().min(0).default(120_600),
       })
       .prefault({}),
+    /**
+     * Extra gas of a swap leg (a deposit or withdrawal through `SwapLendingAdapter`: one Uniswap v3 swap
+     * and the oracle read), on top of the lending leg.
+     */
+    swapGas: z.number().int().min(0).default(110_000),
+  })
+  .prefault({});
+
+/** A kinked borrow-rate model (Aave's shape): the lending market's response to the vault's own supply. */
+const irmSchema = z.strictObject({
+  optimalUtilization: z.number().gt(0).lt(1),
+  baseRatePct: z.number().min(0).max(1_000),
+  slope1Pct: z.number().min(0).max(1_000),
+  slope2Pct: z.number().min(0).max(10_000),
+});
+
+/**
+ * The vault's own impact on what it earns: a lending market's supply rate falls as the vault adds supply
+ * (utilisation = borrows / supply; the rate follows the market's kinked model, scaled to the observed rate).
+ * `irm` is the model of every lending market, `irmBySource` overrides it by source id (pool id in backtests).
+ * Defaults: Aave v3's stablecoin rate strategy (kink at 90 %, slope 2 of 60 %); only the shape matters.
+ */
+const ownImpactSection = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    irm: irmSchema.prefault({ optimalUtilization: 0.9, baseRatePct: 0, slope1Pct: 6, slope2Pct: 60 }),
+    irmBySource: z.record(z.string().min(1), irmSchema).default({}),
+  })
+  .prefault({});
+
+/**
+ * The switching rule: when a move pays. The forecast spread between where capital would go and where it is
+ * now is assumed to last `holdingDays` (the expected holding period): a plan's gain is counted over it, and
+ * its switching costs (gas, slippage, swap fee and price impact, paid once) are amortised over it. A plan
+ * moves only when its pessimistic (P10) gain over that period is at least `hysteresis` × all its costs, and
+ * no rebalance for yield follows the last one within `minHoldHours` (risk exits and bound restores are exempt).
+ * Against noise, the same switch must pay on every tick for `confirmHours` before it is made: an hourly
+ * spike in one rate does not last that long, a real spread does.
+ */
+const switchingSection = z
+  .strictObject({
+    holdingDays: z.number().min(1).max(365).default(30),
+    hysteresis: z.number().min(1).max(100).default(2),
+    minHoldHours: z
+      .number()
+      .min(0)
+      .max(24 * 90)
+      .default(72),
+    confirmHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(12),
   })
   .prefault({});
 
@@ -85,6 +138,8 @@ export const strategySection = z
     scenarioCorrelation: z.number().min(0).max(0.99).default(0.5),
     slippageBps: slippageSection,
     gasModel: gasModelSection,
+    ownImpact: ownImpactSection,
+    switching: switchingSection,
   })
   .prefault({});
 

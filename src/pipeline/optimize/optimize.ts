@@ -6,10 +6,21 @@ import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
 import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
+import type { OwnImpactOptions } from "./impact.ts";
 import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
-import { gainOfMoves, movesFromWeights } from "./plan.ts";
-import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
+import { movesFromWeights } from "./plan.ts";
+import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
+import {
+  bestSwitch,
+  buildPricing,
+  type PlanPrice,
+  type Pricing,
+  pays,
+  priceWeights,
+  type SwitchingOptions,
+  switchConfirmation,
+} from "./switching.ts";
 
 /** Optimizer options: `config.strategy` plus the vault's base-asset facts. */
 export interface OptimizeOptions {
@@ -25,6 +36,8 @@ export interface OptimizeOptions {
   readonly scenarioCorrelation: number;
   readonly slippageBps: Readonly<Record<SourceKind, number>>;
   readonly gasModel: GasModelOptions;
+  readonly ownImpact: OwnImpactOptions;
+  readonly switching: SwitchingOptions;
   /** Base asset decimals and USD price of one whole unit (used when the snapshot carries no price). */
   readonly decimals: number;
   readonly basePriceUsd: number;
@@ -35,6 +48,8 @@ export interface OptimizeDeps {
   readonly solver?: LpSolver;
   /** Solve one-source CVaR problems in closed form (the solver's own answer, faster); default true. */
   readonly closedForm?: boolean;
+  /** Unix seconds of past executed rebalances (for the minimum holding time); none when absent. */
+  readonly rebalanceTimes?: () => Promise<number[]>;
 }
 
 const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
@@ -49,17 +64,58 @@ function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCosts
   const usd = (gas: number) => weiToUsd(BigInt(gas) * fee, snapshot.nativeUsd);
   const per = (g: Readonly<Record<SourceKind, number>>) =>
     Object.fromEntries(KINDS.map((k) => [k, usd(g[k])])) as Record<SourceKind, number>;
-  return { base: usd(model.baseGas), deposit: per(model.depositGas), withdraw: per(model.withdrawGas) };
+  return {
+    base: usd(model.baseGas),
+    deposit: per(model.depositGas),
+    withdraw: per(model.withdrawGas),
+    swap: usd(model.swapGas),
+  };
 }
 
 /**
- * The optimize stage: maximises the risk-adjusted net yield over the horizon (CVaR or mean-variance,
- * solved by the injected LP solver) within the risk gate's caps, frozen sources, forced exits and the
- * min idle buffer, turns the weights into bigint moves (withdrawals first) and prices them against
- * staying. "Stay" is always a candidate and wins ties: the stage halts with `STAY` when moving is not
- * strictly better after slippage and estimated gas, unless the current allocation breaks a bound.
+ * The problem linearised around `w`: each source's return (forecast and scenarios) scaled by the secant of
+ * its own-impact curve from the current weight to `w`, so the solver sees what moving there really earns.
+ */
+function linearisedAt(problem: AllocationProblem, pricing: Pricing, w: readonly number[]): AllocationProblem {
+  const k = problem.ids.map((_, i) => {
+    const cur = problem.current[i] ?? 0;
+    const x = w[i] ?? cur;
+    if (Math.abs(x - cur) < 1e-9) return 1;
+    return (x * pricing.rateRatio(i, x) - cur) / (x - cur);
+  });
+  if (k.every((x) => x === 1)) return problem;
+  return {
+    ...problem,
+    mu: problem.mu.map((m, i) => m * (k[i] ?? 1)),
+    scenarios: problem.scenarios.map((row) => row.map((r, i) => r * (k[i] ?? 1))),
+  };
+}
+
+/** The last rebalance the optimizer knows of (its deps, or the allocator's record), unix seconds. */
+async function lastRebalance(input: OptimizeInput, deps: OptimizeDeps): Promise<number | undefined> {
+  const now = input.snapshot.timestamp;
+  const times = (await deps.rebalanceTimes?.()) ?? [];
+  const onchain = input.snapshot.keeperBounds?.lastRebalanceAt ?? 0;
+  const past = [...times, ...(onchain > 0 ? [onchain] : [])].filter((t) => t <= now);
+  return past.length > 0 ? Math.max(...past) : undefined;
+}
+
+const net = (p: PlanPrice) => p.gainP10Usd - p.moveCostUsd - p.gasUsd;
+
+/**
+ * The optimize stage. Builds the allocation problem within the risk gate's caps, frozen sources, forced exits
+ * and the min idle buffer, with returns counted over the expected holding period (`switching.holdingDays`).
+ * Unless the current allocation breaks a bound (or the gate forces an exit), it first applies the switching
+ * rule: no rebalance within `minHoldHours` of the last one, and none unless some single transfer of capital
+ * pays `hysteresis` × its costs (gas, slippage, swap fee and price impact) at its P10 gain with the vault's
+ * own impact on the rates (`bestSwitch`) — most ticks stay here without a solve. Then it solves the problem
+ * (CVaR or mean-variance; linearised around that transfer for own impact), turns the weights into bigint moves
+ * (withdrawals first), prices them exactly and keeps the LP's plan or the transfer, whichever nets more; the
+ * plan must still pay `hysteresis` × its costs.
  */
 export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = {}): Stage<OptimizeInput, Plan> {
+  const sw = opts.switching;
+  const confirm = switchConfirmation();
   return {
     async run(input, signal) {
       const { snapshot } = input;
@@ -73,56 +129,97 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       const fixed = fixedCostsUsd(input, opts.gasModel);
       // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
       const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
-      const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
-      const allocation = await solveAllocation(problem, deps.solver, signal, { closedForm: deps.closedForm !== false });
+      const built = buildProblem({ ...input, verdict }, { ...opts, horizonDays: sw.holdingDays }, fixed, totalUsd);
+      const problem = built.problem;
+      const all: Reason[] = [...built.reasons];
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
-      const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
-      let mp = movesFromWeights(snapshot, problem.ids, allocation.weights, moveOpts);
-      // One rebalance may move only so much: go part of the way (the rest waits for the next tick).
-      const moveLimit = maxMoveUnits(snapshot);
-      let shortened: Reason | undefined;
-      for (let i = 0; moveLimit !== undefined && i < 4; i++) {
-        const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
-        if (moved <= moveLimit || moved === 0n) break;
-        const f = (Number(moveLimit) / Number(moved)) * 0.99;
-        const weights = partWay(
-          problem.current,
-          problem.ids.map((id) => mp.targetWeights[id] ?? 0),
-          f,
-        );
-        mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
-        shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
-          value: Number(moved),
-          limit: Number(moveLimit),
-        });
-      }
       // Accrual drifts positions past caps and the idle share below its floor; within a few percent of
       // the bound that is not a reason to move.
       const stayFeasible =
         isFeasible(problem, problem.current, 1e-6, BOUND_DRIFT_PCT) &&
         toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - BOUND_DRIFT_PCT / 100);
-      const all: Reason[] = shortened ? [...reasons, shortened] : [...reasons];
-      if (mp.moves.length === 0) {
-        return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
+      const slippagePct = problem.kinds.map((k) => opts.slippageBps[k] / 100);
+      const pricing = buildPricing(problem, snapshot, fixed, totalUsd, opts.ownImpact, slippagePct);
+
+      let around: number[] | undefined;
+      if (stayFeasible) {
+        const last = await lastRebalance(input, deps);
+        const held = last === undefined ? undefined : snapshot.timestamp - last;
+        if (held !== undefined && held < sw.minHoldHours * 3_600) {
+          return halt([
+            ...all,
+            reason(
+              "MIN_HOLD",
+              `last rebalance ${(held / 3_600).toFixed(1)} h ago; positions are held ${sw.minHoldHours} h`,
+              {
+                value: held / 3_600,
+                limit: sw.minHoldHours,
+                severity: "halt",
+              },
+            ),
+          ]);
+        }
+        const trigger = bestSwitch(problem, pricing, sw.hysteresis);
+        if (!trigger) confirm.reset();
+        const key = trigger ? `${problem.ids[trigger.from] ?? "idle"}>${problem.ids[trigger.to]}` : "";
+        const paidFor = trigger ? confirm.seen(key, snapshot.timestamp) : 0;
+        // Investing idle cash is not a bet on a spread: only switches between sources wait for confirmation.
+        if (trigger && trigger.from >= 0 && paidFor < sw.confirmHours * 3_600) {
+          return halt([
+            ...all,
+            reason(
+              "SWITCH_UNCONFIRMED",
+              `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`,
+              {
+                value: paidFor / 3_600,
+                limit: sw.confirmHours,
+                severity: "halt",
+              },
+            ),
+          ]);
+        }
+        if (!trigger) {
+          return halt([
+            ...all,
+            reason("STAY", `no switch pays ${sw.hysteresis}× its costs over ${sw.holdingDays} days`, {
+              severity: "halt",
+            }),
+          ]);
+        }
+        around = [...problem.current];
+        around[trigger.to] = (around[trigger.to] ?? 0) + trigger.weight;
+        if (trigger.from >= 0) around[trigger.from] = (around[trigger.from] ?? 0) - trigger.weight;
       }
-      const gains = gainOfMoves(problem, mp.deltaUnits, priceUsd);
-      const achieved = problem.ids.map((id) => mp.targetWeights[id] ?? 0);
-      const kindOf = (id: string) => problem.kinds[problem.ids.indexOf(id)] ?? "lending";
-      const gasUsd = mp.moves.reduce(
-        (acc, m) => acc + (m.direction === "deposit" ? fixed.deposit : fixed.withdraw)[kindOf(m.sourceId)],
-        fixed.base,
+      const solved = await solveAllocation(
+        around ? linearisedAt(problem, pricing, around) : problem,
+        deps.solver,
+        signal,
+        { closedForm: deps.closedForm !== false },
       );
-      const improvementUsd =
-        ((objectiveValue(problem, achieved) - objectiveValue(problem, problem.current)) * totalUsd) / 100 - gasUsd;
-      const tie = Math.max(0.01, totalUsd * 1e-9);
-      if (stayFeasible && !(improvementUsd > tie)) {
+      const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
+      const candidates = [{ weights: solved.weights, method: solved.method }];
+      if (around) candidates.push({ weights: around, method: "switch" });
+      let best: { mp: ReturnType<typeof movesFromWeights>; price: PlanPrice; method: string } | undefined;
+      for (const c of candidates) {
+        const shaped = withinMoveLimit(snapshot, problem, c.weights, moveOpts);
+        if (shaped.reason) all.push(shaped.reason);
+        const achieved = problem.ids.map((id) => shaped.mp.targetWeights[id] ?? 0);
+        const price = priceWeights(problem, pricing, achieved);
+        if (shaped.mp.moves.length > 0 && (!best || net(price) > net(best.price))) {
+          best = { mp: shaped.mp, price, method: c.method };
+        }
+      }
+      if (!best) return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
+      const { mp, price } = best;
+      if (stayFeasible && !pays(price, sw.hysteresis)) {
+        const cost = price.moveCostUsd + price.gasUsd;
         return halt([
           ...all,
-          reason("STAY", `staying is as good: moving adds $${improvementUsd.toFixed(2)} risk-adjusted after costs`, {
-            value: improvementUsd,
-            limit: tie,
-            severity: "halt",
-          }),
+          reason(
+            "STAY",
+            `staying is as good: P10 gain $${price.gainP10Usd.toFixed(2)} over ${sw.holdingDays} days is below ${sw.hysteresis}× costs $${cost.toFixed(2)}`,
+            { value: price.gainP10Usd, limit: sw.hysteresis * cost, severity: "halt" },
+          ),
         ]);
       }
       const exits = new Set(verdict.forcedExits);
@@ -131,16 +228,44 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       const plan: Plan = {
         targetWeights: mp.targetWeights,
         moves: mp.moves,
-        gainP10Usd: gains.gainP10Usd,
-        gainP50Usd: gains.gainP50Usd,
-        slippageUsd: gains.slippageUsd,
+        gainP10Usd: price.gainP10Usd - price.moveCostUsd,
+        gainP50Usd: price.gainP50Usd - price.moveCostUsd,
+        slippageUsd: price.moveCostUsd,
         needsApproval: forced,
       };
       return ok(
         plan,
-        `${mp.moves.length} moves via ${allocation.method}; gain P10 $${gains.gainP10Usd.toFixed(2)} P50 $${gains.gainP50Usd.toFixed(2)}`,
+        `${mp.moves.length} moves via ${best.method}; gain over ${sw.holdingDays} d P10 $${plan.gainP10Usd.toFixed(2)} P50 $${plan.gainP50Usd.toFixed(2)}`,
         all,
       );
     },
   };
+}
+
+/** Moves for `weights`, gone only part of the way when the allocator limits what one rebalance may move. */
+function withinMoveLimit(
+  snapshot: OptimizeInput["snapshot"],
+  problem: AllocationProblem,
+  weights: readonly number[],
+  moveOpts: { decimals: number; minMoveUnits: number; minIdleWeight: number },
+): { mp: ReturnType<typeof movesFromWeights>; reason?: Reason } {
+  let mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
+  const moveLimit = maxMoveUnits(snapshot);
+  let shortened: Reason | undefined;
+  for (let i = 0; moveLimit !== undefined && i < 4; i++) {
+    const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
+    if (moved <= moveLimit || moved === 0n) break;
+    const f = (Number(moveLimit) / Number(moved)) * 0.99;
+    const part = partWay(
+      problem.current,
+      problem.ids.map((id) => mp.targetWeights[id] ?? 0),
+      f,
+    );
+    mp = movesFromWeights(snapshot, problem.ids, part, moveOpts);
+    shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
+      value: Number(moved),
+      limit: Number(moveLimit),
+    });
+  }
+  return shortened ? { mp, reason: shortened } : { mp };
 }

@@ -3,6 +3,7 @@ import type { SourceForecast } from "../../domain/decision.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import type { OptimizeInput } from "../types.ts";
+import { swapCostFraction } from "./impact.ts";
 import { buildScenarios, horizonReturnPct } from "./scenarios.ts";
 
 /** The allocation problem in weights (fractions of total assets); returns and costs in % of assets. */
@@ -53,6 +54,8 @@ export interface FixedCostsUsd {
   readonly base: number;
   readonly deposit: Readonly<Record<SourceKind, number>>;
   readonly withdraw: Readonly<Record<SourceKind, number>>;
+  /** Extra gas of a swap leg's move, USD. */
+  readonly swap: number;
 }
 
 const EPS = 1e-12;
@@ -126,9 +129,17 @@ export function buildProblem(
     forecasts.map((f, i) => ({ forecast: f, kind: kinds[i] ?? "lending" })),
     { count: opts.scenarioCount, horizonDays: opts.horizonDays, correlation: opts.scenarioCorrelation },
   );
-  const slip = kinds.map((k) => opts.slippageBps[k] / 100);
+  // A swap leg also pays its route's fee and price impact, taken at half the largest move (a linear stand-in;
+  // the switching rule prices the plan's real amounts).
+  const slip = kinds.map((k, i) => {
+    const swap = snapshot.sources[i]?.swap;
+    const half = (Math.max((upper[i] ?? 0) - (current[i] ?? 0), (current[i] ?? 0) - (lower[i] ?? 0)) * totalUsd) / 2;
+    return opts.slippageBps[k] / 100 + (swap ? 100 * swapCostFraction(half, swap) : 0);
+  });
   const pctOfTotal = (usd: number) => (totalUsd > 0 ? (100 * usd) / totalUsd : 0);
-  const fixedCost = kinds.map((k) => pctOfTotal(Math.max(fixedUsd.deposit[k], fixedUsd.withdraw[k])));
+  const fixedCost = kinds.map((k, i) =>
+    pctOfTotal(Math.max(fixedUsd.deposit[k], fixedUsd.withdraw[k]) + (snapshot.sources[i]?.swap ? fixedUsd.swap : 0)),
+  );
   return {
     problem: {
       ids,

@@ -139,14 +139,14 @@ describe("backtest source selection", () => {
   it("refuses listed pools the vault cannot hold or that do not exist, naming each", () => {
     const err = (() => {
       try {
-        selectSources(dataset(), backtest({ sources: ["usdc", "dai", "nope"] }));
+        selectSources(dataset(), backtest({ sources: ["usdc", "weth", "nope"] }));
       } catch (e) {
         return e as ConfigError;
       }
     })();
     expect(err).to.be.instanceOf(ConfigError);
     expect(err?.issues.map((i) => i.path)).to.deep.equal(["backtest.sources.1", "backtest.sources.2"]);
-    expect(err?.issues[0]?.message).to.include("not the vault's USDC");
+    expect(err?.issues[0]?.message).to.include("not the vault's USDC (no swap route)");
   });
 
   it("values the base asset at peg when it has no price rows, and leaves out a pair whose other token has none", () => {
@@ -169,8 +169,16 @@ describe("backtest source selection", () => {
     ];
     const all = { ...data, pools: [...data.pools, ...extra] };
     const sel = selectSources(all, backtest());
-    // USDT, DAI, WETH and LINK need a swap the vault cannot make; Aave v2 and Uniswap v3 have no keel adapter.
-    expect(sel.pools.map((p) => p.poolId)).to.deep.equal(["usdc", "morpho-usdc", "uni2-usdc-weth"]);
+    // USDT and DAI are reached through the swap leg (a route each); WETH and LINK have no swap route; Aave v2
+    // and Uniswap v3 have no keel adapter.
+    expect(sel.pools.map((p) => p.poolId)).to.deep.equal(["usdc", "usdt", "dai", "morpho-usdc", "uni2-usdc-weth"]);
+    expect(sel.unreachable).to.deep.equal(["weth", "link", "usdc-v2", "uni3-usdc-weth"]);
+    // Without the swap-leg adapter the stablecoin markets are out of reach again.
+    const noSwap = selectSources(
+      all,
+      backtest({ adapters: { lending: ["aave-v3"], vault: ["*"], lp: ["uniswap-v2"], swapLending: [] } }),
+    );
+    expect(noSwap.pools.map((p) => p.poolId)).to.deep.equal(["usdc", "morpho-usdc", "uni2-usdc-weth"]);
   });
 });
 

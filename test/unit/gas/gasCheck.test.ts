@@ -110,6 +110,7 @@ describe("per-move gas model", () => {
     baseGas: 90_000,
     depositGas: { lending: 190_000, vault: 140_000, lp: 280_000 },
     withdrawGas: { lending: 210_000, vault: 150_000, lp: 260_000 },
+    swapGas: 110_000,
   };
 
   it("sums the base gas and one leg per move by kind", async () => {
@@ -123,6 +124,20 @@ describe("per-move gas model", () => {
       ],
     };
     expect(await est.estimateGas(plan, snap, signal)).to.equal(90_000n + 210_000n + 140_000n);
+  });
+
+  it("adds the swap gas to each leg of a swap-leg source", async () => {
+    const est = createModelGasEstimator(model);
+    const swap = { feeBps: 1, virtualReserveUsd: 1e9 };
+    const snap = snapshot([source("a", 5, 10), { ...source("t", 5, 10), swap }], 10);
+    const plan = {
+      ...planWithGain(1),
+      moves: [
+        { sourceId: "a", direction: "withdraw" as const, amount: 1n },
+        { sourceId: "t", direction: "deposit" as const, amount: 1n },
+      ],
+    };
+    expect(await est.estimateGas(plan, snap, signal)).to.equal(90_000n + 210_000n + 190_000n + 110_000n);
   });
 
   it("costs an empty plan nothing", async () => {
