@@ -6,7 +6,7 @@ import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
 import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
-import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
+import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
 import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -43,7 +43,7 @@ const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
 export const BOUND_DRIFT_PCT = 5;
 
 /** Expected gas of each kind of leg at the snapshot's fees, USD (the gas check decides for real). */
-function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
+export function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
   const { snapshot } = input;
   const fee = estimateFees(snapshot.baseFeesWei, snapshot.priorityFeeWei).effectiveFeePerGasWei;
   const usd = (gas: number) => weiToUsd(BigInt(gas) * fee, snapshot.nativeUsd);
@@ -77,25 +77,14 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       const allocation = await solveAllocation(problem, deps.solver, signal, { closedForm: deps.closedForm !== false });
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
       const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
-      let mp = movesFromWeights(snapshot, problem.ids, allocation.weights, moveOpts);
-      // One rebalance may move only so much: go part of the way (the rest waits for the next tick).
-      const moveLimit = maxMoveUnits(snapshot);
-      let shortened: Reason | undefined;
-      for (let i = 0; moveLimit !== undefined && i < 4; i++) {
-        const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
-        if (moved <= moveLimit || moved === 0n) break;
-        const f = (Number(moveLimit) / Number(moved)) * 0.99;
-        const weights = partWay(
-          problem.current,
-          problem.ids.map((id) => mp.targetWeights[id] ?? 0),
-          f,
-        );
-        mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
-        shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
-          value: Number(moved),
-          limit: Number(moveLimit),
-        });
-      }
+      const limited = withinMoveLimit(
+        snapshot,
+        problem,
+        movesFromWeights(snapshot, problem.ids, allocation.weights, moveOpts),
+        moveOpts,
+      );
+      const mp = limited.plan;
+      const shortened = limited.shortened;
       // Accrual drifts positions past caps and the idle share below its floor; within a few percent of
       // the bound that is not a reason to move.
       const stayFeasible =
