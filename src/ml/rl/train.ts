@@ -43,8 +43,8 @@ export interface PolicyTrainOptions extends PpoUpdateOptions {
 export const defaultPolicyTrainOptions: Omit<PolicyTrainOptions, "endDay" | "seed"> = {
   startDay: Date.UTC(2021, 0, 1) / 1000,
   iterations: 150,
-  episodesPerIteration: 24,
-  episodeDays: 30,
+  episodesPerIteration: 48,
+  episodeDays: 15,
   stepSeconds: DAY,
   capitalUsd: [3e5, 3e6],
   randomStartShare: 0.5,
