@@ -1,5 +1,5 @@
 import { toFloat } from "../../domain/amounts.ts";
-import type { Plan } from "../../domain/decision.ts";
+import type { Plan, RiskVerdict } from "../../domain/decision.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
@@ -8,7 +8,7 @@ import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
 import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
-import { buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
+import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible, objectiveValue } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
 
 /** Optimizer options: `config.strategy` plus the vault's base-asset facts. */
@@ -43,13 +43,43 @@ const KINDS: readonly SourceKind[] = ["lending", "vault", "lp"];
 export const BOUND_DRIFT_PCT = 5;
 
 /** Expected gas of each kind of leg at the snapshot's fees, USD (the gas check decides for real). */
-export function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
+function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCostsUsd {
   const { snapshot } = input;
   const fee = estimateFees(snapshot.baseFeesWei, snapshot.priorityFeeWei).effectiveFeePerGasWei;
   const usd = (gas: number) => weiToUsd(BigInt(gas) * fee, snapshot.nativeUsd);
   const per = (g: Readonly<Record<SourceKind, number>>) =>
     Object.fromEntries(KINDS.map((k) => [k, usd(g[k])])) as Record<SourceKind, number>;
   return { base: usd(model.baseGas), deposit: per(model.depositGas), withdraw: per(model.withdrawGas) };
+}
+
+/** The allocation problem of a tick, with what shaped it; undefined when there is nothing to allocate. */
+export interface FramedProblem {
+  readonly problem: AllocationProblem;
+  readonly reasons: Reason[];
+  /** The risk verdict tightened by the allocator's on-chain bounds. */
+  readonly verdict: RiskVerdict;
+  readonly fixed: FixedCostsUsd;
+  /** USD price of one base-asset unit, and total assets in USD. */
+  readonly priceUsd: number;
+  readonly totalUsd: number;
+}
+
+/**
+ * Frames the tick's allocation problem (shared by the rule and the learned policy): the risk gate's
+ * verdict tightened by the allocator's own bounds on the keeper, estimated gas, bounds and forecasts.
+ */
+export function frameProblem(input: OptimizeInput, opts: OptimizeOptions): FramedProblem | undefined {
+  const { snapshot } = input;
+  const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
+  // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
+  const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
+  const totalUsd = totalUnits * priceUsd;
+  if (!(totalUsd > 0) || snapshot.sources.length === 0) return undefined;
+  const fixed = fixedCostsUsd(input, opts.gasModel);
+  // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
+  const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
+  const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
+  return { problem, reasons, verdict, fixed, priceUsd, totalUsd };
 }
 
 /**
@@ -63,17 +93,9 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
   return {
     async run(input, signal) {
       const { snapshot } = input;
-      const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
-      // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
-      const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
-      const totalUsd = totalUnits * priceUsd;
-      if (!(totalUsd > 0) || snapshot.sources.length === 0) {
-        return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
-      }
-      const fixed = fixedCostsUsd(input, opts.gasModel);
-      // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
-      const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
-      const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
+      const framed = frameProblem(input, opts);
+      if (!framed) return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
+      const { fixed, verdict, problem, reasons, priceUsd, totalUsd } = framed;
       const allocation = await solveAllocation(problem, deps.solver, signal, { closedForm: deps.closedForm !== false });
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
       const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
@@ -89,7 +111,8 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       // the bound that is not a reason to move.
       const stayFeasible =
         isFeasible(problem, problem.current, 1e-6, BOUND_DRIFT_PCT) &&
-        toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - BOUND_DRIFT_PCT / 100);
+        toFloat(snapshot.vault.idle, opts.decimals) >=
+          minIdleWeight * (totalUsd / priceUsd) * (1 - BOUND_DRIFT_PCT / 100);
       const all: Reason[] = shortened ? [...reasons, shortened] : [...reasons];
       if (mp.moves.length === 0) {
         return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);

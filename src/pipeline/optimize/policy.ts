@@ -1,15 +1,14 @@
-import { toFloat } from "../../domain/amounts.ts";
 import type { Plan } from "../../domain/decision.ts";
 import { describeError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { AllocationPolicy } from "../../ports/policy.ts";
 import { halt, ok, type Stage, type StageResult } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
-import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
-import { fixedCostsUsd, type OptimizeOptions } from "./optimize.ts";
+import { withinMoveLimit } from "./keeperBounds.ts";
+import { frameProblem, type OptimizeOptions } from "./optimize.ts";
 import { gainOfMoves, movesFromWeights } from "./plan.ts";
 import { policyObservation } from "./policyObservation.ts";
-import { type AllocationProblem, buildProblem } from "./problem.ts";
+import type { AllocationProblem } from "./problem.ts";
 
 /** What the policy optimizer needs: the policy (when it loaded) and the rule that serves without it. */
 export interface PolicyOptimizeDeps {
@@ -88,15 +87,9 @@ export function createPolicyOptimizeStage(opts: OptimizeOptions, deps: PolicyOpt
         );
       }
       const { snapshot } = input;
-      const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
-      const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
-      const totalUsd = totalUnits * priceUsd;
-      if (!(totalUsd > 0) || snapshot.sources.length === 0) {
-        return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
-      }
-      const fixed = fixedCostsUsd(input, opts.gasModel);
-      const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
-      const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
+      const framed = frameProblem(input, opts);
+      if (!framed) return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
+      const { verdict, problem, reasons, priceUsd } = framed;
       const n = problem.ids.length;
       let answer: number[] | string;
       try {
