@@ -14,6 +14,7 @@ import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { createOptimizer } from "./composition/optimizer.ts";
 import { type StageOptions, stageOptions } from "./composition/stageOptions.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { readSecret } from "./config/secrets.ts";
@@ -27,7 +28,6 @@ import { createTickObserver } from "./observability/tickObserver.ts";
 import { createExecuteStage } from "./pipeline/execute/execute.ts";
 import { createGasCheckStage } from "./pipeline/gasCheck/gasCheck.ts";
 import { createIngestStage } from "./pipeline/ingest/ingest.ts";
-import { createOptimizeStage } from "./pipeline/optimize/optimize.ts";
 import { createPredictStage } from "./pipeline/predict/predict.ts";
 import { createRiskGateStage } from "./pipeline/riskGate/riskGate.ts";
 import { runTick } from "./pipeline/runTick.ts";
@@ -41,6 +41,7 @@ import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import type { HistoryFillSummary } from "./runtime/historyFill.ts";
+import { buildPolicy } from "./runtime/policy.ts";
 import type { Shutdown } from "./runtime/shutdown.ts";
 import { claimStateDir } from "./runtime/stateDir.ts";
 import { openDaemonStore, openMarketHistory } from "./runtime/store.ts";
@@ -211,6 +212,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const options = stageOptions(config, { baseAsset: market.baseAsset });
   const { model, modelUnavailableReason, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
+  const { policy, unavailableReason: policyUnavailableReason } = await buildPolicy(options.optimizer, { logger });
 
   const baseAsset = market.baseAsset;
   const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
@@ -254,9 +256,11 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
       clock: chainClock,
     }),
-    optimize: createOptimizeStage(options.optimize, {
+    optimize: createOptimizer(options, {
       solver: createHighsSolver(),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
+      policy,
+      ...(policyUnavailableReason ? { policyUnavailableReason } : {}),
     }),
     gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),

@@ -54,6 +54,20 @@ function buildProgram(): Command {
     .action(async (opts) => (await import("./cli/train.ts")).trainCommand(opts));
 
   program
+    .command("train-policy")
+    .description("train the PPO allocation policy in the backtest's environment and export it to ONNX")
+    .requiredOption("--data <dir>", "keel dataset folder")
+    .requiredOption("--out <dir>", "output folder for policy.onnx and policy.json")
+    .option("--seed <n>", "random seed", parsePositiveInt, 1)
+    .option("--end <date>", "last day of training data (YYYY-MM-DD)")
+    .option("--iterations <n>", "PPO iterations", parsePositiveInt)
+    .option("--config <file>", "the daemon's config file (stage options, costs, adapters)")
+    .option("--bases <list>", "base assets of the vaults trained for", "USDC,USDT,DAI")
+    .option("--basket", "add a USDC vault holding every stablecoin lending pool (training variety)")
+    .option("--cache <dir>", "keep the forecasts per decision time here between runs")
+    .action(async (opts) => (await import("./cli/trainPolicy.ts")).trainPolicyCommand(opts));
+
+  program
     .command("evaluate")
     .description("walk-forward forecast evaluation against baselines")
     .requiredOption("--data <dir>", "keel dataset folder")

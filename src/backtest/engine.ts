@@ -9,6 +9,8 @@ import { irmOf } from "../pipeline/optimize/impact.ts";
 import { movesFromWeights } from "../pipeline/optimize/plan.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { runTick } from "../pipeline/runTick.ts";
+import type { HistoryStore } from "../ports/market.ts";
+import type { PolicyChoice } from "../runtime/policy.ts";
 import { equalPolicy, greedyPolicy, type Policy, staticMvoPolicy, topkPolicy } from "./baselines.ts";
 import { replayConfig } from "./config.ts";
 import { datasetHistoryStore } from "./history.ts";
@@ -20,8 +22,24 @@ import { oraclePolicy } from "./oracle.ts";
 import { DatasetPrices } from "./prices.ts";
 
 /** Strategies the backtester knows. */
-export const STRATEGIES = ["keel", "equal", "greedy", "topk", "static-mvo", "oracle"] as const;
+export const STRATEGIES = ["keel", "keel-rl", "equal", "greedy", "topk", "static-mvo", "oracle"] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
+
+/** The strategies that run the daemon's stages: keel as configured, and keel with the learned policy optimizing. */
+export type KeelStrategy = Extract<StrategyName, "keel" | "keel-rl">;
+
+/** Whether a strategy runs the daemon's stages (`keel`, `keel-rl`) rather than a reference rule. */
+export function isKeel(name: StrategyName): name is KeelStrategy {
+  return name === "keel" || name === "keel-rl";
+}
+
+/**
+ * The config a keel strategy runs: `keel` the config as it is, `keel-rl` the same with
+ * `strategy.optimizer: policy` (the PPO policy at `strategy.policyPath`).
+ */
+export function strategyConfig(name: KeelStrategy, config: KeelConfig): KeelConfig {
+  return name === "keel-rl" ? { ...config, strategy: { ...config.strategy, optimizer: "policy" } } : config;
+}
 
 /** One strategy's replay. */
 export interface StrategyRun {
@@ -34,7 +52,7 @@ export interface StrategyRun {
   /** Weights per source at each step, after the decision. */
   readonly allocations: { t: number; weights: Record<string, number> }[];
   readonly rebalances: AppliedRebalance[];
-  /** Decision records (keel only), in order. */
+  /** Decision records (keel and keel-rl only), in order. */
   readonly decisions: DecisionRecord[];
 }
 
@@ -59,6 +77,8 @@ export interface BacktestDeps {
   readonly pools: readonly PoolInfo[];
   /** keel's forecasters (the reference strategies need none). */
   readonly forecasters?: Forecasters;
+  /** The learned policy (`buildPolicy` for the keel strategy's config), when it optimizes. */
+  readonly policy?: PolicyChoice;
   readonly solver?: LpSolver;
   /** Every allocation through the LP solver, no closed form: the reference path (results are the same). */
   readonly reference?: boolean;
@@ -78,7 +98,12 @@ export function backtestStageOptions(config: KeelConfig): StageOptions {
   return stageOptions(replayConfig(config), { baseAsset: { symbol: bt.baseAsset, decimals: bt.decimals } });
 }
 
-function newMarket(o: BacktestOptions, pools: readonly PoolInfo[], prices: DatasetPrices): SimMarket {
+/** The simulated vault of a replay: `o.capitalUsd` idle at `o.start`, the config's costs. */
+export function newMarket(
+  o: Pick<BacktestOptions, "start" | "capitalUsd" | "config">,
+  pools: readonly PoolInfo[],
+  prices: DatasetPrices,
+): SimMarket {
   const c = o.config;
   const bt = c.backtest;
   const basePrice = prices.token(bt.baseAsset, o.start) ?? 1;
@@ -103,25 +128,31 @@ function newMarket(o: BacktestOptions, pools: readonly PoolInfo[], prices: Datas
 /** One step of a strategy: decides (and acts) at the market's current time. */
 type Tick = (i: number) => Promise<void>;
 
-/** keel: the daemon's stages through `runTick`, journaling every decision as live. */
+/** The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens, incidents). */
+export function keelHistory(c: KeelConfig, market: SimMarket, pools: readonly PoolInfo[]): HistoryStore {
+  return datasetHistoryStore(
+    market.data,
+    pools.map((p) => p.poolId),
+    {
+      incidentLookbackSeconds: 365 * 86_400,
+      priceSymbols: [
+        ...new Set([c.backtest.baseAsset, "ETH", ...pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
+      ],
+    },
+  );
+}
+
+/** keel (and keel-rl): the daemon's stages through `runTick`, journaling every decision as live. */
 function keelTick(
+  name: KeelStrategy,
   o: BacktestOptions,
   deps: BacktestDeps,
   market: SimMarket,
   run: StrategyRun,
   signal: AbortSignal,
 ): Tick {
-  const c = o.config;
-  const history = datasetHistoryStore(
-    market.data,
-    deps.pools.map((p) => p.poolId),
-    {
-      incidentLookbackSeconds: 365 * 86_400,
-      priceSymbols: [
-        ...new Set([c.backtest.baseAsset, "ETH", ...deps.pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
-      ],
-    },
-  );
+  const c = strategyConfig(name, o.config);
+  const history = keelHistory(c, market, deps.pools);
   const journal = memoryJournal();
   if (!deps.forecasters) throw new KeelError("BAD_INPUT", "the keel strategy needs its forecasters");
   const { stages, clock } = keelStages(backtestStageOptions(c), {
@@ -130,9 +161,10 @@ function keelTick(
     forecasters: deps.forecasters,
     ...(deps.solver ? { solver: deps.solver } : {}),
     closedForm: deps.reference !== true,
+    ...(deps.policy ? { policy: deps.policy } : {}),
   });
   return async (i) => {
-    const id = `keel-${i}`;
+    const id = `${name}-${i}`;
     try {
       run.decisions.push(
         await runTick(
@@ -152,7 +184,7 @@ function keelTick(
 }
 
 /** The reference strategy `name` with the config's caps and rules. */
-function policyFor(name: Exclude<StrategyName, "keel">, o: BacktestOptions, deps: BacktestDeps): Policy {
+function policyFor(name: Exclude<StrategyName, KeelStrategy>, o: BacktestOptions, deps: BacktestDeps): Policy {
   const { strategy: s, backtest: bt } = o.config;
   const base = {
     minIdleWeight: s.minIdleBps / 10_000,
@@ -196,7 +228,7 @@ function policyFor(name: Exclude<StrategyName, "keel">, o: BacktestOptions, deps
 
 /** A reference strategy: its target weights become moves (as keel's do) and are applied at the same costs. */
 function policyTick(
-  name: Exclude<StrategyName, "keel">,
+  name: Exclude<StrategyName, KeelStrategy>,
   o: BacktestOptions,
   deps: BacktestDeps,
   market: SimMarket,
@@ -242,7 +274,7 @@ export async function runStrategy(
   const market = newMarket(o, deps.pools, prices);
   const steps = timeSteps(o.start, o.end, o.stepSeconds);
   const run: StrategyRun = { name, equity: [], allocations: [], rebalances: market.rebalances, decisions: [] };
-  const tick = name === "keel" ? keelTick(o, deps, market, run, signal) : policyTick(name, o, deps, market, signal);
+  const tick = isKeel(name) ? keelTick(name, o, deps, market, run, signal) : policyTick(name, o, deps, market, signal);
   for (let i = 0; i < steps.length; i++) {
     signal.throwIfAborted();
     market.t = steps[i] as number;

@@ -1,9 +1,9 @@
+import { createOptimizer } from "../composition/optimizer.ts";
 import type { StageOptions } from "../composition/stageOptions.ts";
 import { createExecuteStage } from "../pipeline/execute/execute.ts";
 import { createGasCheckStage } from "../pipeline/gasCheck/gasCheck.ts";
 import { createModelGasEstimator } from "../pipeline/gasCheck/gasModel.ts";
 import { createIngestStage } from "../pipeline/ingest/ingest.ts";
-import { createOptimizeStage } from "../pipeline/optimize/optimize.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { createPredictStage } from "../pipeline/predict/predict.ts";
 import { createRiskGateStage } from "../pipeline/riskGate/riskGate.ts";
@@ -12,6 +12,7 @@ import type { Clock } from "../ports/clock.ts";
 import type { Executor } from "../ports/execution.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
 import type { HistoryStore } from "../ports/market.ts";
+import type { PolicyChoice } from "../runtime/policy.ts";
 import type { SimMarket } from "./market.ts";
 
 /** A clock that reads the simulated time (so stages judge data age against the replay, not the wall). */
@@ -49,6 +50,8 @@ export interface KeelStageDeps {
   readonly solver?: LpSolver;
   /** Solve one-source allocations in closed form (as the daemon does); false sends every one to the solver. */
   readonly closedForm?: boolean;
+  /** The learned policy (`buildPolicy`) when `strategy.optimizer` is `policy`. */
+  readonly policy?: PolicyChoice;
 }
 
 /**
@@ -67,10 +70,12 @@ export function keelStages(options: StageOptions, deps: KeelStageDeps): { stages
       baseline: forecasters.baseline,
     }),
     riskGate: createRiskGateStage(options.riskGate, { clock }),
-    optimize: createOptimizeStage(options.optimize, {
+    optimize: createOptimizer(options, {
       ...(deps.solver ? { solver: deps.solver } : {}),
       closedForm: deps.closedForm !== false,
       rebalanceTimes: async () => market.rebalances.map((r) => r.t),
+      policy: deps.policy?.policy,
+      ...(deps.policy?.unavailableReason ? { policyUnavailableReason: deps.policy.unavailableReason } : {}),
     }),
     gasCheck: createGasCheckStage(options.gasCheck, {
       estimator: createModelGasEstimator(options.optimize.gasModel),

@@ -3,12 +3,21 @@ import type { ForecasterChoice } from "../composition/stageOptions.ts";
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
 import { KeelError } from "../domain/errors.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
-import { type BacktestOptions, runStrategy, type StrategyName, type StrategyRun } from "./engine.ts";
+import {
+  type BacktestOptions,
+  isKeel,
+  type KeelStrategy,
+  runStrategy,
+  type StrategyName,
+  type StrategyRun,
+} from "./engine.ts";
 import { knownView } from "./known.ts";
 import { type BacktestResult, pegCounter, scoreRuns } from "./run.ts";
 
-/** What the keel worker needs to rebuild the replay on its own: the same options, data folder and sources. */
+/** What a keel worker needs to rebuild the replay on its own: the same options, data folder and sources. */
 export interface KeelJob {
+  /** `keel` or `keel-rl` (the same config with the learned policy optimizing). */
+  readonly strategy: KeelStrategy;
   readonly o: BacktestOptions;
   readonly dataDir: string;
   readonly poolIds: readonly string[];
@@ -24,10 +33,11 @@ export type KeelWorkerMessage =
       readonly run: StrategyRun;
       readonly pegReads: ReadonlyMap<string, number>;
       readonly modelUnavailableReason?: string;
+      readonly policyUnavailableReason?: string;
     }
   | { readonly type: "error"; readonly code: string; readonly message: string };
 
-/** keel in a worker thread: resolves with its run, rejects with the worker's error. */
+/** keel (or keel-rl) in a worker thread: resolves with its run, rejects with the worker's error. */
 function keelInWorker(
   job: KeelJob,
   onSteps: (n: number) => void,
@@ -54,14 +64,14 @@ function keelInWorker(
 }
 
 /**
- * The fast path of `keel backtest` on two cores: keel replays in a worker thread (which reads the same
- * data folder and builds the same forecasters) while the reference strategies replay here; one-source
- * allocations are solved in closed form. The results are the reference path's (`runBacktest` with
- * `reference`), which the golden test checks.
+ * The fast path of `keel backtest` on two cores: keel (and keel-rl) replay in worker threads (each reads the
+ * same data folder and builds the same forecasters, and its policy) while the reference strategies replay
+ * here; one-source allocations are solved in closed form. The results are the reference path's
+ * (`runBacktest` with `reference`), which the golden test checks.
  */
 export async function runBacktestParallel(
   o: BacktestOptions,
-  job: Omit<KeelJob, "o" | "poolIds">,
+  job: Omit<KeelJob, "o" | "poolIds" | "strategy">,
   deps: {
     readonly data: Dataset;
     readonly pools: readonly PoolInfo[];
@@ -71,29 +81,34 @@ export async function runBacktestParallel(
   signal: AbortSignal,
 ): Promise<BacktestResult> {
   const total = Math.floor((o.end - o.start) / o.stepSeconds) + 1;
-  let keelSteps = 0;
-  const keel = o.strategies.includes("keel")
-    ? keelInWorker(
-        { ...job, o, poolIds: deps.pools.map((p) => p.poolId) },
-        (n) => {
-          for (; keelSteps < n; keelSteps++) deps.onStep?.("keel", keelSteps + 1, total);
-        },
-        signal,
-      )
-    : undefined;
-  // Keep the worker's rejection observed while the reference strategies run.
-  keel?.catch(() => {});
+  const workers = o.strategies.filter(isKeel).map((strategy) => {
+    let steps = 0;
+    const done = keelInWorker(
+      { ...job, strategy, o, poolIds: deps.pools.map((p) => p.poolId) },
+      (n) => {
+        for (; steps < n; steps++) deps.onStep?.(strategy, steps + 1, total);
+      },
+      signal,
+    );
+    // Keep the worker's rejection observed while the reference strategies run.
+    done.catch(() => {});
+    return { strategy, done };
+  });
   const pegs = pegCounter();
   const local = new Map<StrategyName, StrategyRun>();
   const shared = { ...deps, known: knownView(deps.data) };
-  for (const name of o.strategies.filter((s) => s !== "keel")) {
+  for (const name of o.strategies.filter((s) => !isKeel(s))) {
     local.set(name, await runStrategy(name, o, shared, signal, pegs.add));
   }
-  const done = await keel;
-  if (done) {
-    local.set("keel", done.run);
+  let model: string | undefined;
+  const policy: Partial<Record<KeelStrategy, string>> = {};
+  for (const w of workers) {
+    const done = await w.done;
+    local.set(w.strategy, done.run);
     pegs.add(done.pegReads);
+    model ??= done.modelUnavailableReason;
+    if (done.policyUnavailableReason) policy[w.strategy] = done.policyUnavailableReason;
   }
   const runs = o.strategies.map((name) => local.get(name)!);
-  return scoreRuns(o, deps.data, runs, pegs.reads, done?.modelUnavailableReason);
+  return scoreRuns(o, deps.data, runs, pegs.reads, { ...(model ? { model } : {}), policy });
 }

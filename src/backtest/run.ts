@@ -1,5 +1,13 @@
 import type { Dataset } from "../domain/dataset.ts";
-import { type BacktestDeps, type BacktestOptions, runStrategy, type StrategyRun } from "./engine.ts";
+import {
+  type BacktestDeps,
+  type BacktestOptions,
+  isKeel,
+  type KeelStrategy,
+  runStrategy,
+  type StrategyRun,
+  strategyConfig,
+} from "./engine.ts";
 import { knownView } from "./known.ts";
 import { type StrategyMetrics, strategyMetrics, withCapture } from "./metrics.ts";
 
@@ -16,6 +24,14 @@ export interface KeelSummary {
   readonly forecaster: string;
   /** Why the configured model did not serve (missing, failed, or trained on data after the start). */
   readonly model_fallback?: string;
+  /** Why the learned policy did not optimize (the rule served instead), when the strategy asked for it. */
+  readonly policy_fallback?: string;
+}
+
+/** Why a configured model or policy did not serve, per keel strategy. */
+export interface Fallbacks {
+  readonly model?: string;
+  readonly policy?: Partial<Record<KeelStrategy, string>>;
 }
 
 /** A whole backtest: every strategy replayed, with metrics. */
@@ -27,6 +43,8 @@ export interface BacktestResult {
   /** Annualised volatility of daily returns, %, by strategy (kept out of the documented shape). */
   readonly volatilityPct: Record<string, number>;
   readonly keel?: KeelSummary;
+  /** The same for keel with the learned policy optimizing (`keel-rl`). */
+  readonly keelRl?: KeelSummary;
   /** Symbol → look-ups answered with the $1 peg (no fresh price row). */
   readonly pegReads: Record<string, number>;
 }
@@ -59,7 +77,16 @@ export async function runBacktest(
   const pegs = pegCounter();
   const shared = { ...deps, known: deps.known ?? knownView(deps.data) };
   for (const name of o.strategies) runs.push(await runStrategy(name, o, shared, signal, pegs.add));
-  return scoreRuns(o, deps.data, runs, pegs.reads, deps.forecasters?.modelUnavailableReason);
+  const policy = deps.policy?.unavailableReason;
+  return scoreRuns(o, deps.data, runs, pegs.reads, {
+    ...(deps.forecasters?.modelUnavailableReason ? { model: deps.forecasters.modelUnavailableReason } : {}),
+    ...(policy ? { policy: Object.fromEntries(policyStrategies(o).map((n) => [n, policy])) } : {}),
+  });
+}
+
+/** The keel strategies of the run whose config has the learned policy optimize. */
+export function policyStrategies(o: BacktestOptions): KeelStrategy[] {
+  return o.strategies.filter(isKeel).filter((n) => strategyConfig(n, o.config).strategy.optimizer === "policy");
 }
 
 /** Metrics of every run (in `o.strategies` order), capture against the bound, and keel's summary. */
@@ -68,7 +95,7 @@ export function scoreRuns(
   data: Dataset,
   runs: StrategyRun[],
   pegReads: Record<string, number>,
-  modelFallback: string | undefined,
+  fallbacks: Fallbacks,
 ): BacktestResult {
   const raw: Record<string, StrategyMetrics> = {};
   const usdTerms: BacktestResult["usdTerms"] = {};
@@ -81,18 +108,28 @@ export function scoreRuns(
     const usd = strategyMetrics(run, data, { ...mo, numeraire: "usd" });
     usdTerms[run.name] = { net_apy_pct: usd.net_apy_pct, max_drawdown_pct: usd.max_drawdown_pct };
   }
-  const keelRun = runs.find((r) => r.name === "keel");
+  const summary = (name: KeelStrategy) => {
+    const run = runs.find((r) => r.name === name);
+    return run ? summariseKeel(run, fallbacks.model, fallbacks.policy?.[name]) : undefined;
+  };
+  const keel = summary("keel");
+  const keelRl = summary("keel-rl");
   return {
     runs,
     metrics: withCapture(raw),
     usdTerms,
     volatilityPct,
-    ...(keelRun ? { keel: summariseKeel(keelRun, modelFallback) } : {}),
+    ...(keel ? { keel } : {}),
+    ...(keelRl ? { keelRl } : {}),
     pegReads,
   };
 }
 
-function summariseKeel(run: StrategyRun, modelFallback: string | undefined): KeelSummary {
+function summariseKeel(
+  run: StrategyRun,
+  modelFallback: string | undefined,
+  policyFallback: string | undefined,
+): KeelSummary {
   const halts: Record<string, number> = {};
   let interventions = 0;
   let forecaster = "";
@@ -112,5 +149,6 @@ function summariseKeel(run: StrategyRun, modelFallback: string | undefined): Kee
     risk_interventions: interventions,
     forecaster,
     ...(modelFallback ? { model_fallback: modelFallback } : {}),
+    ...(policyFallback ? { policy_fallback: policyFallback } : {}),
   };
 }

@@ -114,6 +114,7 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
       dataset_cleaning: data.cleaning,
     },
     keel: result.keel,
+    ...(result.keelRl ? { keel_rl: result.keelRl } : {}),
   };
   if (opts.report !== undefined) {
     mkdirSync(dirname(opts.report), { recursive: true });

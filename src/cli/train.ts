@@ -24,7 +24,8 @@ export function parseDay(value: string, option: string): number {
   return ms / 1000;
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes a file through a temporary beside it and a rename. */
+export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await writeFile(`${file}.tmp`, data);
   await rename(`${file}.tmp`, file);
 }

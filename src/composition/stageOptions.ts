@@ -17,6 +17,12 @@ export interface ForecasterChoice {
   readonly baseline: "best" | BaselineName;
 }
 
+/** Which optimizer picks the target weights (`strategy.optimizer`), and the policy file for `policy`. */
+export interface OptimizerChoice {
+  readonly optimizer: "rule" | "policy";
+  readonly path: string;
+}
+
 /** Everything the decision stages are built with, from one config: the daemon and the backtest share it. */
 export interface StageOptions {
   readonly ingest: IngestOptions;
@@ -25,13 +31,14 @@ export interface StageOptions {
   readonly optimize: OptimizeOptions;
   readonly gasCheck: GasOptions;
   readonly forecaster: ForecasterChoice;
+  readonly optimizer: OptimizerChoice;
 }
 
 /**
  * The options of ingest, predict, riskGate, optimize and gasCheck, and the forecaster choice, from a
  * config and the vault's base asset. Ingest hands on `state.historyDays` of history; the risk gate takes
  * the strategy's weight cap and idle buffer; the optimizer values one base-asset unit at $1 when the
- * snapshot carries no price.
+ * snapshot carries no price. `optimizer` says whether the rule or the learned policy optimizes.
  */
 export function stageOptions(config: KeelConfig, vault: VaultFacts): StageOptions {
   const { strategy, risk, model } = config;
@@ -56,5 +63,6 @@ export function stageOptions(config: KeelConfig, vault: VaultFacts): StageOption
     optimize: { ...strategy, decimals: vault.baseAsset.decimals, basePriceUsd: 1 },
     gasCheck: strategy,
     forecaster: { path: model.path, baseline: model.baseline },
+    optimizer: { optimizer: strategy.optimizer, path: strategy.policyPath },
   };
 }

@@ -32,12 +32,14 @@ export const ONNX_OUTPUT = "quantiles";
 const FLOAT = 1;
 const INT64 = 7;
 
-function floatTensor(name: string, dims: number[], data: ArrayLike<number>) {
+/** A float32 ONNX initializer. */
+export function floatTensor(name: string, dims: number[], data: ArrayLike<number>) {
   const f = Float32Array.from(data);
   return { name, dims, dataType: FLOAT, rawData: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
 }
 
-function int64Tensor(name: string, values: number[]) {
+/** An int64 ONNX initializer. */
+export function int64Tensor(name: string, values: number[]) {
   const b = BigInt64Array.from(values.map(BigInt));
   return { name, dims: [values.length], dataType: INT64, rawData: new Uint8Array(b.buffer) };
 }
@@ -131,7 +133,8 @@ export function exportOnnx(spec: NetSpec, weights: NetWeights, scaler: Scaler, d
   return onnx.ModelProto.encode(model).finish();
 }
 
-function valueInfo(name: string, dims: (string | number)[]) {
+/** A float32 graph input or output with named (dynamic) or fixed dimensions. */
+export function valueInfo(name: string, dims: (string | number)[]) {
   return {
     name,
     type: {

@@ -7,17 +7,18 @@ import type { Logger } from "../observability/logger.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
 
 /**
- * Why a model trained on data up to `training.dataBefore` (its model.json) may not serve decisions at
- * `from` (unix seconds) — a replay would see the future through it — or undefined when it may.
+ * Why a model trained on data up to `training.dataBefore` (its `metaFile`, model.json or policy.json) may
+ * not serve decisions at `from` (unix seconds) — a replay would see the future through it — or undefined
+ * when it may.
  */
-function lookahead(path: string, from: number): string | undefined {
+export function lookahead(path: string, from: number, metaFile = "model.json"): string | undefined {
   let dataBefore: unknown;
   try {
     dataBefore = (
-      JSON.parse(readFileSync(join(dirname(path), "model.json"), "utf8")) as { training?: { dataBefore?: unknown } }
+      JSON.parse(readFileSync(join(dirname(path), metaFile), "utf8")) as { training?: { dataBefore?: unknown } }
     ).training?.dataBefore;
   } catch {
-    return `MODEL_LOOKAHEAD: model.json beside ${path} does not say what data the model was trained on`;
+    return `MODEL_LOOKAHEAD: ${metaFile} beside ${path} does not say what data the model was trained on`;
   }
   const cutoff = typeof dataBefore === "string" ? Date.parse(dataBefore) / 1000 : Number.NaN;
   if (Number.isFinite(cutoff) && cutoff <= from) return undefined;

@@ -7,6 +7,7 @@ import type { Dataset, PoolInfo, RatePoint } from "../../src/domain/dataset.ts";
 import type { LpSolver } from "../../src/pipeline/optimize/solver.ts";
 import type { Forecaster } from "../../src/ports/forecaster.ts";
 import { buildForecasters } from "../../src/runtime/forecasters.ts";
+import { buildPolicy } from "../../src/runtime/policy.ts";
 
 /** 2024-01-01T00:00:00Z. */
 export const T0 = 1_704_067_200;
@@ -82,6 +83,8 @@ export async function backtestOver(
     solver?: LpSolver;
     baseline?: Forecaster;
     stepSeconds?: number;
+    /** policy.onnx for keel-rl (loaded as the daemon loads it, refused when trained on later data). */
+    policyPath?: string;
   },
 ): Promise<BacktestResult & { config: KeelConfig }> {
   const loaded = parseConfig(merge(TEST_CONFIG, o.config ?? {}), "test");
@@ -91,6 +94,12 @@ export async function backtestOver(
     { ...config.model, notTrainedAfter: start },
     { logger: pino({ level: "silent" }) },
   );
+  const policy = o.policyPath
+    ? await buildPolicy(
+        { optimizer: "policy", path: o.policyPath, notTrainedAfter: start },
+        { logger: pino({ level: "silent" }) },
+      )
+    : undefined;
   const result = await runBacktest(
     {
       start,
@@ -105,6 +114,7 @@ export async function backtestOver(
       data,
       pools: data.pools,
       forecasters: { ...built, ...(o.baseline ? { baseline: o.baseline } : {}) },
+      ...(policy ? { policy } : {}),
       ...(o.solver ? { solver: o.solver } : {}),
     },
     new AbortController().signal,

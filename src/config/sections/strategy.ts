@@ -140,6 +140,14 @@ export const strategySection = z
     gasModel: gasModelSection,
     ownImpact: ownImpactSection,
     switching: switchingSection,
+    /**
+     * Who picks the target weights: `rule` (the CVaR / mean-variance optimizer above) or `policy` (the PPO
+     * policy at `policyPath`, served by onnxruntime; the rule serves when it cannot load). Either way the
+     * risk gate's bounds, the keeper's on-chain bounds and the gas check apply.
+     */
+    optimizer: z.enum(["rule", "policy"]).default("rule"),
+    /** policy.onnx of the PPO allocation policy (its policy.json beside it). */
+    policyPath: z.string().min(1).default("models/keel-ppo/policy.onnx"),
   })
   .prefault({});
 

@@ -1,5 +1,8 @@
 import type { RiskVerdict } from "../../domain/decision.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
 import type { KeeperBounds, Snapshot } from "../../domain/snapshot.ts";
+import { type MovePlan, movesFromWeights } from "./plan.ts";
+import type { AllocationProblem } from "./problem.ts";
 
 /**
  * Headroom kept inside the allocator's bounds: yield accrues and shares round between the snapshot
@@ -32,4 +35,35 @@ export function maxMoveUnits(snapshot: Snapshot): bigint | undefined {
 /** Weights a fraction `f` of the way from `current` to `target` (to shrink a plan's turnover). */
 export function partWay(current: readonly number[], target: readonly number[], f: number): number[] {
   return target.map((t, i) => (current[i] ?? 0) + f * (t - (current[i] ?? 0)));
+}
+
+/**
+ * One rebalance may move only so much (`maxMoveUnits`): a plan over the limit goes part of the way
+ * (the rest waits for the next tick), with a `MOVE_LIMIT` reason.
+ */
+export function withinMoveLimit(
+  snapshot: Snapshot,
+  problem: Pick<AllocationProblem, "ids" | "current">,
+  plan: MovePlan,
+  moveOpts: Parameters<typeof movesFromWeights>[3],
+): { plan: MovePlan; shortened?: Reason } {
+  const moveLimit = maxMoveUnits(snapshot);
+  let mp = plan;
+  let shortened: Reason | undefined;
+  for (let i = 0; moveLimit !== undefined && i < 4; i++) {
+    const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
+    if (moved <= moveLimit || moved === 0n) break;
+    const f = (Number(moveLimit) / Number(moved)) * 0.99;
+    const weights = partWay(
+      problem.current,
+      problem.ids.map((id) => mp.targetWeights[id] ?? 0),
+      f,
+    );
+    mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
+    shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
+      value: Number(moved),
+      limit: Number(moveLimit),
+    });
+  }
+  return shortened ? { plan: mp, shortened } : { plan: mp };
 }

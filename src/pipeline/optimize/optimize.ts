@@ -1,5 +1,5 @@
 import { toFloat } from "../../domain/amounts.ts";
-import type { Plan } from "../../domain/decision.ts";
+import type { Plan, RiskVerdict } from "../../domain/decision.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import { estimateFees, weiToUsd } from "../gasCheck/fees.ts";
@@ -7,7 +7,7 @@ import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
 import type { OwnImpactOptions } from "./impact.ts";
-import { maxMoveUnits, partWay, withKeeperBounds } from "./keeperBounds.ts";
+import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
 import { movesFromWeights } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -72,6 +72,36 @@ function fixedCostsUsd(input: OptimizeInput, model: GasModelOptions): FixedCosts
   };
 }
 
+/** The allocation problem of a tick, with what shaped it; undefined when there is nothing to allocate. */
+export interface FramedProblem {
+  readonly problem: AllocationProblem;
+  readonly reasons: Reason[];
+  /** The risk verdict tightened by the allocator's on-chain bounds. */
+  readonly verdict: RiskVerdict;
+  readonly fixed: FixedCostsUsd;
+  /** USD price of one base-asset unit, and total assets in USD. */
+  readonly priceUsd: number;
+  readonly totalUsd: number;
+}
+
+/**
+ * Frames the tick's allocation problem (shared by the rule and the learned policy): the risk gate's
+ * verdict tightened by the allocator's own bounds on the keeper, estimated gas, bounds and forecasts.
+ */
+export function frameProblem(input: OptimizeInput, opts: OptimizeOptions): FramedProblem | undefined {
+  const { snapshot } = input;
+  const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
+  // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
+  const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
+  const totalUsd = totalUnits * priceUsd;
+  if (!(totalUsd > 0) || snapshot.sources.length === 0) return undefined;
+  const fixed = fixedCostsUsd(input, opts.gasModel);
+  // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
+  const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
+  const { problem, reasons } = buildProblem({ ...input, verdict }, opts, fixed, totalUsd);
+  return { problem, reasons, verdict, fixed, priceUsd, totalUsd };
+}
+
 /**
  * The problem linearised around `w`: each source's return (forecast and scenarios) scaled by the secant of
  * its own-impact curve from the current weight to `w`, so the solver sees what moving there really earns.
@@ -119,25 +149,18 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
   return {
     async run(input, signal) {
       const { snapshot } = input;
-      const totalUnits = toFloat(snapshot.vault.totalAssets, opts.decimals);
-      // The snapshot's own base-asset price when it has one (a depegged base asset), else the configured one.
-      const priceUsd = snapshot.baseAsset.priceUsd > 0 ? snapshot.baseAsset.priceUsd : opts.basePriceUsd;
-      const totalUsd = totalUnits * priceUsd;
-      if (!(totalUsd > 0) || snapshot.sources.length === 0) {
-        return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
-      }
-      const fixed = fixedCostsUsd(input, opts.gasModel);
-      // The allocator's own bounds on the keeper are constraints like the gate's: plan inside them.
-      const verdict = withKeeperBounds(input.verdict, snapshot.keeperBounds);
-      const built = buildProblem({ ...input, verdict }, { ...opts, horizonDays: sw.holdingDays }, fixed, totalUsd);
-      const problem = built.problem;
-      const all: Reason[] = [...built.reasons];
+      // Returns are counted over the expected holding period, not the forecast horizon.
+      const framed = frameProblem(input, { ...opts, horizonDays: sw.holdingDays });
+      if (!framed) return halt([reason("STAY", "nothing to allocate", { severity: "halt" })]);
+      const { fixed, verdict, problem, priceUsd, totalUsd } = framed;
+      const all: Reason[] = [...framed.reasons];
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
       // Accrual drifts positions past caps and the idle share below its floor; within a few percent of
       // the bound that is not a reason to move.
       const stayFeasible =
         isFeasible(problem, problem.current, 1e-6, BOUND_DRIFT_PCT) &&
-        toFloat(snapshot.vault.idle, opts.decimals) >= minIdleWeight * totalUnits * (1 - BOUND_DRIFT_PCT / 100);
+        toFloat(snapshot.vault.idle, opts.decimals) >=
+          minIdleWeight * (totalUsd / priceUsd) * (1 - BOUND_DRIFT_PCT / 100);
       const slippagePct = problem.kinds.map((k) => opts.slippageBps[k] / 100);
       const pricing = buildPricing(problem, snapshot, fixed, totalUsd, opts.ownImpact, slippagePct);
 
@@ -201,12 +224,17 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       if (around) candidates.push({ weights: around, method: "switch" });
       let best: { mp: ReturnType<typeof movesFromWeights>; price: PlanPrice; method: string } | undefined;
       for (const c of candidates) {
-        const shaped = withinMoveLimit(snapshot, problem, c.weights, moveOpts);
-        if (shaped.reason) all.push(shaped.reason);
-        const achieved = problem.ids.map((id) => shaped.mp.targetWeights[id] ?? 0);
+        const shaped = withinMoveLimit(
+          snapshot,
+          problem,
+          movesFromWeights(snapshot, problem.ids, c.weights, moveOpts),
+          moveOpts,
+        );
+        if (shaped.shortened) all.push(shaped.shortened);
+        const achieved = problem.ids.map((id) => shaped.plan.targetWeights[id] ?? 0);
         const price = priceWeights(problem, pricing, achieved);
-        if (shaped.mp.moves.length > 0 && (!best || net(price) > net(best.price))) {
-          best = { mp: shaped.mp, price, method: c.method };
+        if (shaped.plan.moves.length > 0 && (!best || net(price) > net(best.price))) {
+          best = { mp: shaped.plan, price, method: c.method };
         }
       }
       if (!best) return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
@@ -240,32 +268,4 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       );
     },
   };
-}
-
-/** Moves for `weights`, gone only part of the way when the allocator limits what one rebalance may move. */
-function withinMoveLimit(
-  snapshot: OptimizeInput["snapshot"],
-  problem: AllocationProblem,
-  weights: readonly number[],
-  moveOpts: { decimals: number; minMoveUnits: number; minIdleWeight: number },
-): { mp: ReturnType<typeof movesFromWeights>; reason?: Reason } {
-  let mp = movesFromWeights(snapshot, problem.ids, weights, moveOpts);
-  const moveLimit = maxMoveUnits(snapshot);
-  let shortened: Reason | undefined;
-  for (let i = 0; moveLimit !== undefined && i < 4; i++) {
-    const moved = mp.moves.reduce((acc, m) => acc + m.amount, 0n);
-    if (moved <= moveLimit || moved === 0n) break;
-    const f = (Number(moveLimit) / Number(moved)) * 0.99;
-    const part = partWay(
-      problem.current,
-      problem.ids.map((id) => mp.targetWeights[id] ?? 0),
-      f,
-    );
-    mp = movesFromWeights(snapshot, problem.ids, part, moveOpts);
-    shortened = reason("MOVE_LIMIT", "plan shortened to the allocator's per-rebalance move limit", {
-      value: Number(moved),
-      limit: Number(moveLimit),
-    });
-  }
-  return shortened ? { mp, reason: shortened } : { mp };
 }

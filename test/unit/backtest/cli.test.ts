@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { syntheticDataset } from "../../../src/backtest/synthetic.ts";
 import { T0 } from "../../support/backtest.ts";
 import { writeDatasetCsv } from "../../support/goldenFixture.ts";
+import { tinyPolicy, writePolicy } from "../ml/tinyPolicy.ts";
 
 /** Writes a generated dataset as keel CSV files. */
 function writeDataset(dir: string): void {
@@ -50,6 +51,60 @@ describe("keel backtest command", function () {
     expect(html).to.include("<svg");
     expect(html).to.include('id="all-strategies"');
     expect(html).to.not.match(/<script[^>]+src=|<link[^>]+href="http/);
+  });
+
+  it("replays keel with the learned policy beside the rule (keel-rl), served from strategy.policyPath", async () => {
+    const p = await tinyPolicy(4, "2024-04-01T00:00:00.000Z");
+    mkdirSync(join(dir, "policy"), { recursive: true });
+    const path = writePolicy(join(dir, "policy"), p.onnx, p.meta);
+    const r = spawnSync(
+      process.execPath,
+      [
+        "src/main.ts",
+        "backtest",
+        "--data",
+        dir,
+        "--start",
+        "2024-05-01",
+        "--end",
+        "2024-06-15",
+        "--capital",
+        "1000000",
+        "--strategies",
+        "keel,keel-rl,equal,greedy",
+        "--json",
+      ],
+      { encoding: "utf8", env: { ...process.env, KEEL__STRATEGY__POLICY_PATH: path } },
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc.strategies)).to.deep.equal(["keel", "keel-rl", "equal", "greedy"]);
+    expect(doc.keel_rl.ticks).to.equal(doc.keel.ticks);
+    expect(doc.keel_rl.policy_fallback).to.equal(undefined);
+    expect(doc.keel.policy_fallback).to.equal(undefined);
+    // A policy trained on data after the start is refused: the rule serves keel-rl, and the output says why.
+    const late = await tinyPolicy(4, "2024-06-01T00:00:00.000Z");
+    writePolicy(join(dir, "policy"), late.onnx, late.meta);
+    const refused = spawnSync(
+      process.execPath,
+      [
+        "src/main.ts",
+        "backtest",
+        "--data",
+        dir,
+        "--start",
+        "2024-05-01",
+        "--end",
+        "2024-05-10",
+        "--capital",
+        "1000000",
+      ].concat(["--strategies", "keel,keel-rl", "--json"]),
+      { encoding: "utf8", env: { ...process.env, KEEL__STRATEGY__POLICY_PATH: path } },
+    );
+    expect(refused.status, refused.stderr).to.equal(0);
+    const d2 = JSON.parse(refused.stdout);
+    expect(d2.keel_rl.policy_fallback).to.match(/^MODEL_LOOKAHEAD/);
+    expect(d2.strategies["keel-rl"]).to.deep.equal(d2.strategies.keel);
   });
 
   it("rejects an unknown strategy with exit code 1", () => {

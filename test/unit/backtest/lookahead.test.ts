@@ -1,51 +1,15 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import { createHighsSolver } from "../../../src/adapters/highs/highsSolver.ts";
 import type { Dataset } from "../../../src/domain/dataset.ts";
 import { backtestOver, DAY, T0 } from "../../support/backtest.ts";
 import { goldenDataset } from "../../support/goldenFixture.ts";
+import { perturbedUnknownAt } from "../../support/lookahead.ts";
+import { tinyPolicy, writePolicy } from "../ml/tinyPolicy.ts";
 
 const HOUR = 3_600;
-
-/**
- * A copy of the dataset where every value not yet known at `cutoff` is wildly changed, and an incident
- * added after it. Lending rates are snapshots (known at their stamp); prices, gas and LP fee APR are bars
- * stamped at the start of their period (an hour when rows are an hour apart, else a day), known only once it
- * ends — so the bars that contain `cutoff` change too.
- */
-function perturbedUnknownAt(data: Dataset, cutoff: number): Dataset {
-  const barEnd = (series: readonly { t: number }[], i: number) => {
-    const t = series[i]!.t;
-    const near = [series[i - 1]?.t, series[i + 1]?.t].filter((x): x is number => x !== undefined);
-    return t + (near.some((x) => Math.abs(x - t) <= HOUR) ? HOUR : DAY);
-  };
-  const unknownBar = (series: readonly { t: number }[], i: number) => barEnd(series, i) > cutoff;
-  return {
-    ...data,
-    rates: new Map(
-      [...data.rates].map(([id, pts]) => {
-        const bars = data.pools.find((p) => p.poolId === id)?.kind === "lp";
-        const unknown = (i: number) => (bars ? unknownBar(pts, i) : pts[i]!.t > cutoff);
-        return [
-          id,
-          pts.map((p, i) =>
-            unknown(i) ? { ...p, aprPct: p.aprPct * 3 + 5, tvlUsd: p.tvlUsd / 10, utilization: bars ? null : 0.99 } : p,
-          ),
-        ];
-      }),
-    ),
-    prices: new Map(
-      [...data.prices].map(([s, pts]) => [
-        s,
-        pts.map((p, i) => (unknownBar(pts, i) ? { ...p, priceUsd: p.priceUsd * (s === "ETH" ? 50 : 0.8) } : p)),
-      ]),
-    ),
-    gas: data.gas.map((g, i) => (unknownBar(data.gas, i) ? { ...g, gwei: g.gwei * 100 } : g)),
-    incidents: [
-      ...data.incidents,
-      { t: cutoff + HOUR, protocol: "Aave", chain: "Ethereum", lossUsd: 1e9, technique: "Protocol Logic" },
-    ],
-  };
-}
 
 describe("backtest look-ahead", function () {
   this.timeout(120_000);
@@ -54,13 +18,21 @@ describe("backtest look-ahead", function () {
   // 21:00 on day 71: the day's close, gas and fee APR and the 21:00-22:00 ETH close are not known yet.
   const cutoff = T0 + 71 * DAY + 21 * HOUR;
   const changed = perturbedUnknownAt(data, cutoff);
+  const dir = mkdtempSync(join(tmpdir(), "keel-lookahead-"));
+  let policyPath = "";
+  before(async () => {
+    const p = await tinyPolicy(11, "2024-01-01T00:00:00.000Z");
+    policyPath = writePolicy(dir, p.onnx, p.meta);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const run = (d: Dataset) =>
     backtestOver(d, {
       fromDay: 70,
       toDay: 72,
       stepSeconds: HOUR,
       capitalUsd: 20_000_000,
-      strategies: ["keel", "equal", "greedy", "topk", "static-mvo"],
+      strategies: ["keel", "keel-rl", "equal", "greedy", "topk", "static-mvo"],
+      policyPath,
       solver: createHighsSolver(),
       config: { model: { baseline: "ema" }, state: { historyDays: 60 } },
     });
@@ -73,6 +45,12 @@ describe("backtest look-ahead", function () {
       recs.filter((r) => (r.detail.snapshot?.timestamp ?? 0) <= cutoff).map((r) => JSON.stringify(r));
     expect(upTo(keelA.decisions)).to.have.length(24 + 22);
     expect(upTo(keelB.decisions)).to.deep.equal(upTo(keelA.decisions));
+    // keel with the learned policy optimizing (served through onnxruntime) too.
+    const rlA = a.runs.find((r) => r.name === "keel-rl")!;
+    const rlB = b.runs.find((r) => r.name === "keel-rl")!;
+    expect(a.keelRl?.policy_fallback).to.equal(undefined);
+    expect(upTo(rlA.decisions).filter((r) => r.includes("via policy")).length).to.be.greaterThan(0);
+    expect(upTo(rlB.decisions)).to.deep.equal(upTo(rlA.decisions));
     for (const name of ["equal", "greedy", "topk", "static-mvo"]) {
       const wa = a.runs.find((r) => r.name === name)!.allocations.filter((x) => x.t <= cutoff);
       const wb = b.runs.find((r) => r.name === name)!.allocations.filter((x) => x.t <= cutoff);
@@ -82,5 +60,6 @@ describe("backtest look-ahead", function () {
     const later = (recs: typeof keelA.decisions) =>
       recs.filter((r) => (r.detail.snapshot?.timestamp ?? 0) > cutoff).map((r) => JSON.stringify(r));
     expect(later(keelB.decisions)).to.not.deep.equal(later(keelA.decisions));
+    expect(later(rlB.decisions)).to.not.deep.equal(later(rlA.decisions));
   });
 });
