@@ -4,7 +4,7 @@
  * and says whether the model's error over the last N horizons exceeds the baseline's.
  */
 import type { SourcePoint } from "../../domain/snapshot.ts";
-import { DAY, realizedMean } from "../../ml/series.ts";
+import { coveredMean, DAY } from "../../ml/series.ts";
 
 /** Options of the drift check. */
 export interface DriftOptions {
@@ -54,7 +54,7 @@ export function createDriftTracker(opts: DriftOptions) {
           const b = p.baseline[id];
           const points = history[id];
           if (b === undefined || !points || points.length === 0 || points[0]!.t > p.t) continue;
-          const actual = realizedMean(points, p.t, horizonSeconds);
+          const actual = coveredMean(points, p.t, horizonSeconds);
           if (actual === undefined) continue;
           scored.push({ t: p.t, modelErr: Math.abs(m - actual), baselineErr: Math.abs(b - actual) });
         }
