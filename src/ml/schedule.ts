@@ -53,11 +53,15 @@ export function ensemble(name: string, members: readonly Forecaster[]): Forecast
       const out: Record<string, SourceForecast> = {};
       for (const id of Object.keys(outs[0] ?? {})) {
         const fs = outs.map((o) => o[id]);
-        if (fs.some((f) => f === undefined)) continue;
-        const avg = (k: "p10" | "p50" | "p90") => fs.reduce((s, f) => s + f![k], 0) / fs.length;
-        out[id] = { sourceId: id, p10: avg("p10"), p50: avg("p50"), p90: avg("p90") };
+        if (fs.every((f) => f !== undefined)) out[id] = meanForecast(id, fs as SourceForecast[]);
       }
       return out;
     },
   };
+}
+
+/** The quantile-wise mean of forecasts of one source. */
+export function meanForecast(sourceId: string, fs: readonly SourceForecast[]): SourceForecast {
+  const avg = (k: "p10" | "p50" | "p90") => fs.reduce((s, f) => s + f[k], 0) / fs.length;
+  return { sourceId, p10: avg("p10"), p50: avg("p50"), p90: avg("p90") };
 }

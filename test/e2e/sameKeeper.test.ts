@@ -63,7 +63,7 @@ describe("the backtest's keeper is the daemon's", function () {
     expect(backtestStageOptions(same.config)).to.deep.equal(daemon);
     expect(daemon.predict).to.deep.equal({
       horizonDays: 5,
-      skill: { windowDays: 28, minScored: 14, switchMargin: 0.05 },
+      skill: { windowDays: 28, minScored: 30, confidence: 0.95 },
       calibration: { windowDays: 90, minScored: 20, tail: 0.1 },
     });
     expect(daemon.ingest.lookbackSeconds).to.equal(90 * 86_400);

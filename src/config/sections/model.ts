@@ -13,15 +13,18 @@ export const modelSection = z
      * evaluation until it can be scored).
      */
     baseline: z.enum(["best", "persistence", "mean", "ema", "arima"]).default("best"),
-    /** Per source, the forecaster with the best rolling skill serves it (the skill ledger). */
+    /**
+     * Per source, the kind's first forecaster (ensemble, model, linear, baseline) serves it unless another
+     * is significantly better on that source's own realised horizons (the skill ledger).
+     */
     skill: z
       .strictObject({
         /** Realised horizons (daily origins) of the last this many days are compared. */
-        windowDays: z.number().int().min(7).max(365).default(56),
-        /** Realised horizons a forecaster needs on a source before its skill there counts. */
-        minScored: z.number().int().min(1).max(365).default(14),
-        /** Another forecaster takes a source over only when its MAE is lower by more than this fraction. */
-        switchMargin: z.number().min(0).max(0.5).default(0.05),
+        windowDays: z.number().int().min(7).max(365).default(90),
+        /** Paired realised horizons needed before a challenger can be judged on a source. */
+        minScored: z.number().int().min(2).max(365).default(30),
+        /** One-sided confidence of the Diebold-Mariano test a challenger must pass (0.95: z ≤ −1.645). */
+        confidence: z.number().min(0.5).max(0.999).default(0.95),
       })
       .prefault({}),
     /** Rolling per-source conformal calibration of the served P10/P90. */

@@ -6,8 +6,12 @@ import type { SourceForecast } from "../../domain/decision.ts";
 import { describeError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
 import type { SourceState } from "../../domain/snapshot.ts";
+import { meanForecast } from "../../ml/schedule.ts";
 import type { Forecaster, ForecastInput } from "../../ports/forecaster.ts";
 import type { Observed } from "../types.ts";
+
+/** The name of the quantile-wise mean of the model's and the linear model's forecasts. */
+export const ENSEMBLE = "ensemble";
 
 /** Per source: forecaster name → its forecast. */
 export type Candidates = Map<string, Map<string, SourceForecast>>;
@@ -65,6 +69,7 @@ export async function runCandidates(
       reasons.push(reason("LINEAR_FAILED", `linear model failed: [${e.code}] ${e.message}`, { severity: "warn" }));
     }
   }
+  if (deps.model && deps.linear) addEnsemble(candidates, deps.model.name, deps.linear.name);
   return { candidates, ...(global ? { global } : {}), excluded, reasons, modelRan };
 }
 
@@ -105,6 +110,15 @@ function eligible(
     } else kept[src.id] = out[src.id]!;
   }
   return kept;
+}
+
+/** Where the model and the linear model both forecast a source, their quantile-wise mean as `ensemble`. */
+function addEnsemble(candidates: Candidates, model: string, linear: string): void {
+  for (const [id, byName] of candidates) {
+    const a = byName.get(model);
+    const b = byName.get(linear);
+    if (a && b) byName.set(ENSEMBLE, meanForecast(id, [a, b]));
+  }
 }
 
 /** Days of history a source has at the snapshot. */

@@ -7,7 +7,7 @@ import type { Forecaster } from "../../ports/forecaster.ts";
 import type { SkillLedgerStore } from "../../ports/skillLedger.ts";
 import { ok, type Stage } from "../stage.ts";
 import type { Observed } from "../types.ts";
-import { runCandidates } from "./candidates.ts";
+import { ENSEMBLE, runCandidates } from "./candidates.ts";
 import { calibrate, calibrationFrom } from "./conformal.ts";
 import { createSkillLedger, REFERENCE } from "./ledger.ts";
 import { chooseForecaster, type SelectOptions } from "./select.ts";
@@ -41,8 +41,8 @@ export interface PredictDeps {
  * `baseline` stands for the configured baseline. Serves a source until its own skill can be measured.
  */
 export const PRIOR_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = {
-  lending: ["model", "linear", "baseline"],
-  lp: ["model", "linear", "baseline"],
+  lending: [ENSEMBLE, "model", "linear", "baseline"],
+  lp: [ENSEMBLE, "model", "linear", "baseline"],
   vault: ["baseline"],
 };
 
@@ -51,9 +51,9 @@ export const SERVED = "served";
 
 /**
  * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Runs the model, the
- * linear model and the baseline (`runCandidates`); each source is served by the one with the best rolling
- * skill on that source's realised horizons (`chooseForecaster`; the kind's prior order until it can be
- * measured), its band calibrated by rolling conformal shifts (`calibrationFrom`). The model never serves a
+ * linear model, their ensemble and the baseline (`runCandidates`); each source is served by the first of
+ * its kind's order unless another is significantly better on that source's own realised horizons
+ * (`chooseForecaster`), its band calibrated by rolling conformal shifts (`calibrationFrom`). The model never serves a
  * source whose rate measure it was not trained on (`MODEL_INPUT_UNSEEN`) or that lacks the history it
  * needs (`HISTORY_SHORT`), and a missing or failing model leaves the others serving (`fallbackReason`).
  * LP and non-base-asset sources get `priceVolPct`. Never halts.
@@ -92,6 +92,7 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
           scored,
           prior: priorOf(src.kind),
           incumbent: servedBefore.get(src.id),
+          lag: horizonDays - 1,
           o: opts.skill,
         });
         servedBefore.set(src.id, choice.name);
@@ -107,7 +108,7 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
         };
         const excluded = run.excluded.get(src.id);
         if (excluded) reasons.push(excluded(by));
-        if (deps.model && choice.name !== deps.model.name && !excluded && !run.global) {
+        if (choice.by === "SKILL") {
           reasons.push(reason("FORECASTER_BY_SKILL", `${src.id} forecast by ${choice.message}`, { sourceId: src.id }));
         }
         if (ledger.due(src.id, asOf)) entries.push(...ledgerEntries(src, asOf, byName, served));

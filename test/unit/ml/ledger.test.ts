@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { seededRandom } from "../../../src/domain/random.ts";
 import type { SkillEntry } from "../../../src/domain/skill.ts";
 import { createSkillLedger, memorySkillStore, type ScoredEntry } from "../../../src/pipeline/predict/ledger.ts";
-import { chooseForecaster } from "../../../src/pipeline/predict/select.ts";
+import { chooseForecaster, dieboldMariano, normalQuantile } from "../../../src/pipeline/predict/select.ts";
 import { hourly } from "./helpers.ts";
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
@@ -60,32 +61,59 @@ describe("skill ledger", () => {
 });
 
 describe("choice of forecaster per source", () => {
+  /** Scored entries with the given absolute errors, one per daily origin. */
   const rows = (errors: number[]): ScoredEntry[] =>
     errors.map((e, i) => ({ ...entry("x", T0 + i * DAY, 3 + e), actual: 3 }));
-  const o = { minScored: 5, switchMargin: 0.1 };
+  /** Two error series from one seed: the reference's around 1, the challenger's around `level`. */
+  const pair = (seed: number, level: number, amp: number) => {
+    const r = seededRandom(seed);
+    const ensemble = Array.from({ length: 40 }, () => 1 + amp * r());
+    const best = Array.from({ length: 40 }, () => level + amp * r());
+    return { errors: { ensemble, best }, scored: { ensemble: rows(ensemble), best: rows(best) } };
+  };
+  const o = { minScored: 20, confidence: 0.95 };
+  const base = { prior: ["ensemble", "model", "linear", "best"], lag: 6, o, available: ["ensemble", "best"] };
 
-  it("uses the kind's prior order, skipping a forecaster that cannot serve the source, until skill can be measured", () => {
-    const c = chooseForecaster({ available: ["linear", "best"], scored: {}, prior: ["model", "linear", "best"], o });
-    expect(c).to.deep.include({ name: "linear", by: "PRIOR" });
-    expect(c.message).to.match(/fewer than 5 realised horizons/);
-  });
-
-  it("serves the lowest MAE on the origins every compared forecaster has scored", () => {
+  it("serves the kind's first forecaster that can serve the source while others cannot be judged yet", () => {
     const c = chooseForecaster({
-      available: ["model", "linear", "best"],
-      scored: { model: rows([1, 1, 1, 1, 1, 1]), linear: rows([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), best: rows([2, 2]) },
-      prior: ["model"],
-      o,
+      ...base,
+      available: ["linear", "best"],
+      scored: { linear: rows([1]), best: rows([0]) },
     });
-    // best has too few realised horizons to be compared.
-    expect(c).to.deep.include({ name: "linear", by: "SKILL", scored: 6 });
-    expect(c.mae).to.deep.equal({ model: 1, linear: 0.5 });
+    expect(c).to.deep.include({ name: "linear", by: "PRIOR" });
+    expect(c.message).to.match(/fewer than 20 realised horizons/);
   });
 
-  it("keeps the serving forecaster unless another beats it by more than the margin", () => {
-    const scored = { model: rows([1, 1, 1, 1, 1]), linear: rows([0.95, 0.95, 0.95, 0.95, 0.95]) };
-    const args = { available: ["model", "linear"], scored, prior: ["linear"], o };
-    expect(chooseForecaster({ ...args, incumbent: "model" }).name).to.equal("model");
-    expect(chooseForecaster({ ...args, incumbent: "model", o: { ...o, switchMargin: 0.01 } }).name).to.equal("linear");
+  it("hands a source to a forecaster only when it is significantly better there (Diebold-Mariano)", () => {
+    const c = chooseForecaster({ ...base, scored: pair(1, 0.4, 0.3).scored });
+    expect(c).to.deep.include({ name: "best", by: "SKILL" });
+    expect(c.message).to.match(
+      /^best: MAE 0\.\d+ points below ensemble's over 40 realised horizons \(Diebold-Mariano z = -\d/,
+    );
+    // Errors 3 % lower on average but buried in noise (z = -0.51): the reference stays.
+    const d = chooseForecaster({ ...base, scored: pair(1, 0.92, 0.8).scored });
+    expect(d).to.deep.include({ name: "ensemble", by: "PRIOR" });
+    expect(d.message).to.match(/none significantly better over 40 realised horizons/);
+  });
+
+  it("keeps a challenger that took over while it stays better at half the z", () => {
+    const { errors, scored } = pair(1, 0.88, 0.8);
+    const dm = dieboldMariano(
+      errors.best.map((e, i) => e - errors.ensemble[i]!),
+      6,
+    );
+    expect(dm).to.be.within(-normalQuantile(0.95), -normalQuantile(0.95) / 2);
+    expect(chooseForecaster({ ...base, scored }).name).to.equal("ensemble");
+    expect(chooseForecaster({ ...base, scored, incumbent: "best" }).name).to.equal("best");
+  });
+
+  it("widens the Diebold-Mariano variance for overlapping horizons (HAC), and has the right normal quantiles", () => {
+    // Loss differences that persist for a week at a time, as overlapping 7-day horizons make them.
+    const diffs = Array.from({ length: 84 }, (_, i) => -0.1 + (Math.floor(i / 7) % 2 === 0 ? 0.3 : -0.3));
+    expect(Math.abs(dieboldMariano(diffs, 6))).to.be.below(0.7 * Math.abs(dieboldMariano(diffs, 0)));
+    expect(normalQuantile(0.95)).to.be.closeTo(1.644854, 1e-5);
+    expect(normalQuantile(0.975)).to.be.closeTo(1.959964, 1e-5);
+    expect(normalQuantile(0.5)).to.be.closeTo(0, 1e-9);
+    expect(normalQuantile(0.01)).to.be.closeTo(-2.326348, 1e-5);
   });
 });

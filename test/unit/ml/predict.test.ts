@@ -101,7 +101,9 @@ describe("predict stage", () => {
     expect(last.value.forecaster).to.equal("per-source");
     const why = last.reasons?.find((x) => x.code === "FORECASTER_BY_SKILL");
     expect(why).to.deep.include({ sourceId: "a" });
-    expect(why?.message).to.match(/a forecast by mean: rolling MAE 0\.000 over \d+ realised horizons \(model 2\.000\)/);
+    expect(why?.message).to.match(
+      /^a forecast by mean: MAE 2\.000 points below model's over \d+ realised horizons \(Diebold-Mariano z = -Infinity\)$/,
+    );
   });
 
   it("keeps the skill ledger across a restart through its store", async () => {
