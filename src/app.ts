@@ -22,8 +22,10 @@ import type { SignerSpec } from "./config/sections/execution.ts";
 import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
+import type { SkillView } from "./domain/skill.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
+import { observeSkill } from "./observability/skillMetrics.ts";
 import { createTickObserver } from "./observability/tickObserver.ts";
 import { createExecuteStage } from "./pipeline/execute/execute.ts";
 import { createGasCheckStage } from "./pipeline/gasCheck/gasCheck.ts";
@@ -86,6 +88,8 @@ export interface App {
   lastPaused(): boolean | undefined;
   /** Why the daemon stopped acting for good (KEEPER_ROLE_REVOKED), once it did; ticks are no-ops from then on. */
   stopReason(): KeelError | undefined;
+  /** The forecast skill ledger as of the last tick (undefined before the first). */
+  skill(): SkillView | undefined;
 }
 
 export interface AppDeps {
@@ -210,9 +214,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   );
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
   const options = stageOptions(config, { baseAsset: market.baseAsset });
-  const { model, modelUnavailableReason, baseline } = await buildForecasters(options.forecaster, { logger });
+  const { model, modelUnavailableReason, linear, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
   const { policy, unavailableReason: policyUnavailableReason } = await buildPolicy(options.optimizer, { logger });
+  let skill: SkillView | undefined;
 
   const baseAsset = market.baseAsset;
   const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
@@ -250,7 +255,13 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     predict: createPredictStage(options.predict, {
       model,
       ...(modelUnavailableReason ? { modelUnavailableReason } : {}),
+      ...(linear ? { linear } : {}),
       baseline,
+      ledger: store.skillLedger(),
+      onSkill: (view) => {
+        skill = view;
+        observeSkill(metrics, view);
+      },
     }),
     riskGate: createRiskGateStage(options.riskGate, {
       ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
@@ -296,6 +307,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     sourceLabels: Object.fromEntries((target.devnet?.deployment.adapters ?? []).map((a) => [a.address, a.name])),
     lastPaused: () => lastPaused,
     stopReason: () => stopped,
+    skill: () => skill,
     provider,
     journal,
     history,

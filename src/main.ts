@@ -71,10 +71,16 @@ function buildProgram(): Command {
     .command("evaluate")
     .description("walk-forward forecast evaluation against baselines")
     .requiredOption("--data <dir>", "keel dataset folder")
-    .option("--model <file>", "model.onnx (default: the shipped model)")
+    .option(
+      "--model <file>",
+      "model.onnx, repeatable: each origin uses the newest model of a seed trained before it (default: the shipped model)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
     .option("--start <date>", "first day (YYYY-MM-DD)")
     .option("--end <date>", "last day (YYYY-MM-DD)")
     .option("--horizon-days <n>", "forecast horizon", parsePositiveInt, 7)
+    .option("--bootstrap <n>", "bootstrap replicates", parsePositiveInt, 2000)
+    .option("--block-days <n>", "bootstrap block length in days", parsePositiveInt, 14)
     .option("--json", "print one JSON document on stdout")
     .action(async (opts) => (await import("./cli/evaluate.ts")).evaluateCommand(opts));
 

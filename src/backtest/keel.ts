@@ -39,6 +39,7 @@ export function simExecutor(market: SimMarket): Executor {
 export interface Forecasters {
   readonly model: Forecaster | undefined;
   readonly modelUnavailableReason?: string;
+  readonly linear?: Forecaster;
   readonly baseline: Forecaster;
 }
 
@@ -67,6 +68,7 @@ export function keelStages(options: StageOptions, deps: KeelStageDeps): { stages
     predict: createPredictStage(options.predict, {
       model: forecasters.model,
       ...(forecasters.modelUnavailableReason ? { modelUnavailableReason: forecasters.modelUnavailableReason } : {}),
+      ...(forecasters.linear ? { linear: forecasters.linear } : {}),
       baseline: forecasters.baseline,
     }),
     riskGate: createRiskGateStage(options.riskGate, { clock }),

@@ -54,8 +54,9 @@ export function formatDecision(
     );
     for (const s of Object.values(fc.sources)) {
       const now = d.rates?.[s.sourceId];
+      const raw = s.uncalibrated ? `  (before calibration ${f2(s.uncalibrated.p10)}..${f2(s.uncalibrated.p90)}%)` : "";
       out.push(
-        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}${s.forecaster ? `  by ${s.forecaster}` : ""}`,
+        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}${s.forecaster ? `  by ${s.forecaster}` : ""}${raw}`,
       );
     }
   }

@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { KeelError } from "../domain/errors.ts";
+import { fitLinear, LINEAR_FILE } from "../ml/linear.ts";
 import { tfWasm } from "../ml/tfBackend.ts";
 import { defaultTrainOptions, trainModel } from "../ml/train.ts";
 
@@ -33,7 +34,8 @@ export async function writeAtomic(file: string, data: string | Uint8Array): Prom
 /**
  * `keel train`: reads the dataset, trains on data up to `--end` (default 2024-06-30), writes
  * model.onnx and model.json (with the SHA-256 of model.onnx) to `--out`, checkpoints the best
- * weights in `--out/checkpoints/`. Progress goes to stderr.
+ * weights in `--out/checkpoints/`, and fits the linear forecaster on the same samples (linear.json).
+ * Progress goes to stderr.
  */
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   const endDay = parseDay(opts.end ?? "2024-06-30", "--end");
@@ -72,4 +74,19 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   );
   log(`wrote ${join(opts.out, "model.onnx")} (sha256 ${sha256})`);
   log(`validation: ${JSON.stringify(meta.metrics)}`);
+  // The linear forecaster: same samples, same cut-off (deterministic: no seed).
+  const linear = fitLinear(data, {
+    endDay,
+    horizonDays: defaultTrainOptions.horizonDays,
+    minHistoryDays: defaultTrainOptions.minHistoryDays,
+  });
+  await writeAtomic(
+    join(opts.out, LINEAR_FILE),
+    `${JSON.stringify({ ...linear, training: { ...linear.training, dataset: opts.data } }, null, 2)}\n`,
+  );
+  log(
+    `wrote ${join(opts.out, LINEAR_FILE)} (${Object.entries(linear.kinds)
+      .map(([k, v]) => `${k}: ${v.samples} samples`)
+      .join(", ")})`,
+  );
 }

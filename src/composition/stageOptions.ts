@@ -11,9 +11,10 @@ export interface VaultFacts {
   readonly baseAsset: { readonly symbol: string; readonly decimals: number };
 }
 
-/** Which forecaster the predict stage serves, and the baseline it falls back to. */
+/** The forecasters the predict stage chooses among: the model, the linear model and the baseline. */
 export interface ForecasterChoice {
   readonly path: string;
+  readonly linearPath: string;
   readonly baseline: "best" | BaselineName;
 }
 
@@ -49,11 +50,7 @@ export function stageOptions(config: KeelConfig, vault: VaultFacts): StageOption
       lookbackSeconds: config.state.historyDays * 86_400,
       maxAccountingGapBps: 1,
     },
-    predict: {
-      horizonDays: strategy.horizonDays,
-      driftHorizons: model.driftHorizons,
-      driftMinSamples: model.driftMinSamples,
-    },
+    predict: { horizonDays: strategy.horizonDays, skill: model.skill, calibration: model.calibration },
     riskGate: {
       ...risk,
       maxWeightPerSourceBps: strategy.maxWeightPerSourceBps,
@@ -62,7 +59,7 @@ export function stageOptions(config: KeelConfig, vault: VaultFacts): StageOption
     },
     optimize: { ...strategy, decimals: vault.baseAsset.decimals, basePriceUsd: 1 },
     gasCheck: strategy,
-    forecaster: { path: model.path, baseline: model.baseline },
+    forecaster: { path: model.path, linearPath: model.linearPath, baseline: model.baseline },
     optimizer: { optimizer: strategy.optimizer, path: strategy.policyPath },
   };
 }

@@ -51,6 +51,18 @@ export interface Dataset {
 }
 
 /**
+ * Whether `p` is a forward-filled copy of `prev`: rate, TVL and utilisation all equal. The dataset reader
+ * drops such rows (`rates.forward_filled`), while the live store keeps one point per hour whatever changed;
+ * the forecasters' series helpers read both alike (time-weighted means, age since the last change).
+ */
+export function isForwardFilled(
+  prev: { readonly aprPct: number; readonly tvlUsd?: number; readonly utilization?: number | null },
+  p: { readonly aprPct: number; readonly tvlUsd?: number; readonly utilization?: number | null },
+): boolean {
+  return p.aprPct === prev.aprPct && p.tvlUsd === prev.tvlUsd && p.utilization === prev.utilization;
+}
+
+/**
  * Index of the last point with `t <= at` in a time-sorted series, or -1 when there is none.
  * Binary search: O(log n).
  */

@@ -9,18 +9,20 @@ export interface SourceForecast {
   readonly p90: number;
   /** Forecast annualised volatility of the underlying's price in % (LPs, non-base assets). */
   readonly priceVolPct?: number;
-  /** The method behind this source's forecast when it is not the forecast's own (per-source baselines). */
+  /** The forecaster behind this source's forecast (`model`, `linear`, or the baseline's method). */
   readonly forecaster?: string;
+  /** The band before conformal calibration, when calibration moved it (P10/P90 above are calibrated). */
+  readonly uncalibrated?: { readonly p10: number; readonly p90: number };
 }
 
 /** Output of predict. */
 export interface Forecast {
   readonly horizonDays: number;
-  /** Which forecaster produced it (`model`, `persistence`, `mean`, `ema`, `arima`). */
+  /** Which forecaster produced it: one name when every source has the same, else `per-source`. */
   readonly forecaster: string;
-  /** SHA-256 of the model file, or the baseline's name when no model was used. */
+  /** SHA-256 of the model file when the model ran, else the baseline's name. */
   readonly modelHash: string;
-  /** Why the baseline was used instead of the model, when it was. */
+  /** Why the model could not forecast at all (missing, failed), when it could not. */
   readonly fallbackReason?: string;
   readonly sources: Readonly<Record<string, SourceForecast>>;
 }

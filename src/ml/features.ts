@@ -4,8 +4,8 @@
  * `anchor` with `n` steps sits at `anchor − (n − 1 − j)·DAY`, and its "cell" is the day before it.
  * Training (anchors at 00:00 UTC) and serving (anchor = snapshot time) use this same code.
  */
-import { indexBefore } from "../domain/dataset.ts";
-import { DAY } from "./series.ts";
+import { indexBefore, isForwardFilled } from "../domain/dataset.ts";
+import { DAY, timeWeightedCells } from "./series.ts";
 
 /** A rate observation with the optional fields the features use. */
 export interface FeaturePoint {
@@ -67,8 +67,10 @@ export function featureTable(
 ): { x: Float32Array; current: Float64Array } {
   const cells = n + WARMUP_CELLS;
   const first = anchor - (cells - 1) * DAY;
-  // Per cell j (grid time g_j = first + j·DAY, cell = [g_j − DAY, g_j)).
-  const meanLog = new Float64Array(cells).fill(Number.NaN);
+  // Per cell j (grid time g_j = first + j·DAY, cell = [g_j − DAY, g_j)). Rates are time-weighted and the
+  // age counts from the last change, so forward-filled hours (kept live, dropped by the dataset reader)
+  // give the same features.
+  const meanLog = timeWeightedCells(points, first - DAY, DAY, cells, (p) => Math.max(0, p.aprPct)).map(Math.log1p);
   const lastRate = new Float64Array(cells).fill(Number.NaN);
   const lastT = new Float64Array(cells).fill(Number.NaN);
   const tvl = new Float64Array(cells).fill(Number.NaN);
@@ -78,28 +80,21 @@ export function featureTable(
   let i = indexBefore(points, first - DAY) + 1;
   const prev = points[i - 1];
   let carryRate = prev ? prev.aprPct : Number.NaN;
-  let carryT = prev ? prev.t : Number.NaN;
+  let carryT = prev ? changedAt(points, i - 1) : Number.NaN;
   let carryTvl = prev?.tvlUsd ?? Number.NaN;
   let carryUtil = prev?.utilization ?? Number.NaN;
-  let carryMean = Number.NaN;
   let pi = indexBefore(prices, first - DAY) + 1;
   let carryPrice = prices[pi - 1]?.priceUsd ?? Number.NaN;
   for (let j = 0; j < cells; j++) {
     const g = first + j * DAY;
-    let sum = 0;
-    let cnt = 0;
     for (; i < points.length && points[i]!.t < g; i++) {
       const p = points[i]!;
-      sum += Math.max(0, p.aprPct);
-      cnt++;
       carryRate = p.aprPct;
-      carryT = p.t;
+      if (i === 0 || !isForwardFilled(points[i - 1]!, p)) carryT = p.t;
       if (p.tvlUsd !== undefined) carryTvl = p.tvlUsd;
       if (p.utilization !== undefined && p.utilization !== null) carryUtil = p.utilization;
     }
     for (; pi < prices.length && prices[pi]!.t < g; pi++) carryPrice = prices[pi]!.priceUsd;
-    if (cnt > 0) carryMean = Math.log1p(sum / cnt);
-    meanLog[j] = carryMean;
     lastRate[j] = carryRate;
     lastT[j] = carryT;
     tvl[j] = carryTvl;
@@ -132,6 +127,7 @@ export function featureTable(
       logReturnStd(price, j - 7, j) * Math.sqrt(365),
       clip(Math.log(price[j]! / price[j - 7]!), 3),
       isLp,
+      // Days since the rate (or TVL or utilisation) last changed.
       Number.isFinite(lastT[j]!) ? Math.min(10, (g - lastT[j]!) / DAY) : 10,
     ];
     for (let f = 0; f < F; f++) {
@@ -140,6 +136,13 @@ export function featureTable(
     }
   }
   return { x, current };
+}
+
+/** Time of the last change at or before index i: the first of the forward-filled copies ending at i. */
+function changedAt(points: readonly FeaturePoint[], i: number): number {
+  let k = i;
+  while (k > 0 && isForwardFilled(points[k - 1]!, points[k]!)) k--;
+  return points[k]!.t;
 }
 
 function clip(v: number, bound: number): number {

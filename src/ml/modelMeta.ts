@@ -1,6 +1,7 @@
 /** model.json: everything needed to serve and audit a trained model, validated on load. */
 import { z } from "zod";
 import { FEATURES } from "./features.ts";
+import { trainedInputSchema } from "./inputs.ts";
 
 /** The schema of model.json. */
 export const modelMetaSchema = z.object({
@@ -18,6 +19,8 @@ export const modelMetaSchema = z.object({
     targetStd: z.number().positive(),
   }),
   target: z.string(),
+  /** The (kind, protocol) rate series it was trained on: it declines any other source. */
+  inputs: z.array(trainedInputSchema).min(1),
   training: z.record(z.string(), z.unknown()),
   metrics: z.record(z.string(), z.unknown()),
   /** SHA-256 (hex) of model.onnx. */

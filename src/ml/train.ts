@@ -10,6 +10,7 @@ import type { Dataset } from "../domain/dataset.ts";
 import { KeelError } from "../domain/errors.ts";
 import { seededRandom } from "../domain/random.ts";
 import { FEATURES } from "./features.ts";
+import { trainedInputs } from "./inputs.ts";
 import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
 import { TARGET_DESCRIPTION } from "./modelMeta.ts";
 import { predictScaled, readWeights } from "./netWeights.ts";
@@ -166,6 +167,7 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
     dropout: spec.dropout,
     scaler,
     target: TARGET_DESCRIPTION,
+    inputs: trainedInputs(data.pools.filter((p) => samples.poolId.includes(p.poolId))),
     training: {
       dataBefore: iso(cutoff),
       firstOrigin: iso(Math.min(...trainIdx.map((i) => samples.t[i]!))),

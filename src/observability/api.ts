@@ -1,4 +1,5 @@
 import type { DecisionRecord } from "../domain/decision.ts";
+import type { SkillView } from "../domain/skill.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Route } from "./http.ts";
 import type { PendingIntentView, ProposalView, StatusView } from "./statusView.ts";
@@ -12,6 +13,8 @@ export interface ApiDeps {
   listPendingIntents?(): Promise<readonly PendingIntentView[]>;
   /** Safe proposals awaiting signatures or execution (proposal store); absent → empty. */
   listPendingProposals?(): Promise<readonly ProposalView[]>;
+  /** The forecast skill ledger as of the last tick; undefined before the first. */
+  skill?(): SkillView | undefined;
 }
 
 /** Largest `limit` the decisions endpoint accepts. */
@@ -51,8 +54,8 @@ export function parseLimit(raw: string | null): number | undefined {
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The read-only JSON API under `/api/v1`: status, current forecast, last N decisions, a decision by
- * id, pending intents and Safe proposals. Documented in docs/openapi.yaml; the dashboard uses it.
+ * The read-only JSON API under `/api/v1`: status, current forecast, the forecast skill ledger, last N
+ * decisions, a decision by id, pending intents and Safe proposals. Documented in docs/openapi.yaml; the dashboard uses it.
  */
 export function createApiRoutes(deps: ApiDeps): Route[] {
   const intents = async () => (deps.listPendingIntents ? [...(await deps.listPendingIntents())] : []);
@@ -78,6 +81,14 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
           forecast: withForecast.detail.forecast,
           observedAprPct: withForecast.detail.rates ?? {},
         });
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/skill",
+      handler: async () => {
+        const view = deps.skill?.();
+        return view ? json(200, view) : problem(404, "NO_SKILL", "no tick has forecast yet");
       },
     },
     {

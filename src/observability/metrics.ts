@@ -38,6 +38,12 @@ export interface Metrics {
   readonly journalWrite: Histogram;
   /** Sources forecast by the baseline because their history is shorter than the model needs. */
   readonly shortHistorySources: Gauge;
+  /** Rolling MAE / persistence's MAE per source and forecaster (the skill ledger). */
+  readonly forecastSkillRatio: Gauge<"source" | "forecaster">;
+  /** 1 for the forecaster serving each source. */
+  readonly forecastServed: Gauge<"source" | "forecaster">;
+  /** Share of realised means outside the served (calibrated) band, per source and tail. */
+  readonly forecastTailRate: Gauge<"source" | "tail">;
 }
 
 /** Creates a fresh registry with default process metrics and keel's own. */
@@ -197,6 +203,24 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     shortHistorySources: new Gauge({
       name: "keel_forecast_short_history_sources",
       help: "Sources forecast by the baseline because their market history is shorter than the model needs",
+      registers: r,
+    }),
+    forecastSkillRatio: new Gauge({
+      name: "keel_forecast_skill_ratio",
+      help: "Rolling MAE over persistence's MAE on the same realised horizons, per source and forecaster (< 1 beats persistence)",
+      labelNames: ["source", "forecaster"],
+      registers: r,
+    }),
+    forecastServed: new Gauge({
+      name: "keel_forecast_served",
+      help: "1 for the forecaster that serves each source now (chosen by rolling skill)",
+      labelNames: ["source", "forecaster"],
+      registers: r,
+    }),
+    forecastTailRate: new Gauge({
+      name: "keel_forecast_tail_rate",
+      help: "Share of realised means below P10 (tail=below_p10) or above P90 (tail=above_p90) of the served band, rolling",
+      labelNames: ["source", "tail"],
       registers: r,
     }),
     journalWrite: new Histogram({

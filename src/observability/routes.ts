@@ -22,6 +22,7 @@ export function createDaemonRoutes(deps: {
         return (await app.execution.listPendingIntents()).map((r) => toPendingIntentView(r, head));
       },
       listPendingProposals: () => app.execution.listPendingProposals(),
+      skill: () => app.skill(),
       async status() {
         const [recent, intents, proposals] = await Promise.all([
           app.journal.recent(50),

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describeError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { AllocationPolicy } from "../ports/policy.ts";
@@ -26,7 +27,9 @@ export async function buildPolicy(
   };
   if (!existsSync(opts.path)) return refuse(`policy file ${opts.path} not found`);
   const future =
-    opts.notTrainedAfter === undefined ? undefined : lookahead(opts.path, opts.notTrainedAfter, "policy.json");
+    opts.notTrainedAfter === undefined
+      ? undefined
+      : lookahead(opts.path, join(dirname(opts.path), "policy.json"), opts.notTrainedAfter);
   if (future) return refuse(future);
   try {
     // onnxruntime's native module is loaded only when there is a policy to serve.

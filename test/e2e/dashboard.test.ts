@@ -8,6 +8,7 @@ import { expect } from "chai";
 import pino from "pino";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { memoryJournal } from "../../src/backtest/journal.ts";
+import type { SkillView } from "../../src/domain/skill.ts";
 import { createApiRoutes } from "../../src/observability/api.ts";
 import { createDashboardRoutes } from "../../src/observability/dashboard/routes.ts";
 import { type HttpServer, startHttpServer } from "../../src/observability/http.ts";
@@ -213,6 +214,43 @@ describe("dashboard in headless Chromium (keel run on the devnet)", function () 
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).to.be.greaterThan(10_000);
     expect(pageErrors).to.deep.equal([]);
+  });
+
+  it("keeps the forecast skill ledger live: /api/v1/skill, the metrics and the dashboard's table agree with the decisions", async () => {
+    const d = daemon!;
+    const latest = await d.waitFor("a decision with a forecast", () =>
+      d.decisions().find((r) => r.detail.forecast !== undefined),
+    );
+    const res = await fetch(`${d.runtime.httpUrl}/api/v1/skill`);
+    expect(res.status).to.equal(200);
+    const view = (await res.json()) as SkillView;
+    expect(view.horizonDays).to.equal(latest.detail.forecast!.horizonDays);
+    // Every source of the devnet is in the ledger, served by someone, with the reason.
+    expect(view.sources.map((s) => s.sourceId).sort()).to.deep.equal(
+      Object.keys(latest.detail.forecast!.sources).sort(),
+    );
+    for (const s of view.sources) {
+      expect(s.served, s.sourceId).to.be.a("string").and.not.equal("");
+      expect(s.reason, s.sourceId).to.be.a("string").and.not.equal("");
+    }
+    // The model never serves the devnet's Uniswap v2 pair or its ERC-4626 vaults: it learnt neither rate.
+    for (const s of view.sources.filter((x) => x.kind !== "lending")) {
+      expect(s.served, s.sourceId).to.not.match(/^(model|ensemble)/);
+      expect(s.reason, s.sourceId).to.match(
+        /the model does not forecast .* \((trained on no vault source|trained on .*uniswap-v3.*this source is uniswap-v2)/,
+      );
+    }
+    const metrics = await d.metrics();
+    for (const s of view.sources) {
+      expect(metrics).to.contain(`keel_forecast_served{source="${s.sourceId}",forecaster="${s.served}"} 1`);
+    }
+    const page = await browser!.newPage();
+    await page.goto(`${d.runtime.httpUrl}/?refresh=300`);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("#skill-rows tr[data-source]").length === n,
+      view.sources.length,
+    );
+    expect(await page.textContent("#skill-meta")).to.contain(`${view.horizonDays}-day horizons`);
   });
 
   it("writes the LP report from the devnet's journal, and it renders offline with every section", async () => {

@@ -14,7 +14,12 @@ const RAW = {
   devnet: { episodes: false, stepIntervalMs: 600_000 },
   strategy: { horizonDays: 5, maxWeightPerSourceBps: 5_000, minIdleBps: 300, scenarioCount: 120 },
   risk: { depegStopPct: 0.8, maxVarPct: 4 },
-  model: { path: "/nonexistent/keel-e2e/model.onnx", baseline: "ema", driftHorizons: 3 },
+  model: {
+    path: "/nonexistent/keel-e2e/model.onnx",
+    linearPath: "/nonexistent/keel-e2e/linear.json",
+    baseline: "ema",
+    skill: { windowDays: 28 },
+  },
   state: { historyDays: 90 },
   backtest: { baseAsset: "kUSDC", decimals: 6 },
 };
@@ -56,7 +61,11 @@ describe("the backtest's keeper is the daemon's", function () {
       "same",
     );
     expect(backtestStageOptions(same.config)).to.deep.equal(daemon);
-    expect(daemon.predict).to.deep.equal({ horizonDays: 5, driftHorizons: 3, driftMinSamples: 20 });
+    expect(daemon.predict).to.deep.equal({
+      horizonDays: 5,
+      skill: { windowDays: 28, minScored: 30, confidence: 0.95 },
+      calibration: { windowDays: 90, minScored: 20, tail: 0.1 },
+    });
     expect(daemon.ingest.lookbackSeconds).to.equal(90 * 86_400);
   });
 

@@ -14,7 +14,7 @@
  * | `incidents.multichain_repaired` | a row whose chain list swallowed the loss (`x,"Ethereum,7900000,BSC`) keeps the first chain and the loss; its technique is empty |
  * | `incidents.blank_loss` | an incident with an empty `loss_usd` is kept with a loss of 0 |
  */
-import type { RatePoint } from "../../domain/dataset.ts";
+import { isForwardFilled, type RatePoint } from "../../domain/dataset.ts";
 
 /** Options of the cleaning rules. */
 export interface CleaningOptions {
@@ -51,7 +51,7 @@ export function cleanRates(points: RatePoint[], cleaning: Record<string, number>
   const out: RatePoint[] = [];
   let prev: RatePoint | undefined;
   for (const p of live) {
-    if (prev && p.aprPct === prev.aprPct && p.tvlUsd === prev.tvlUsd && p.utilization === prev.utilization) {
+    if (prev && isForwardFilled(prev, p)) {
       count(cleaning, "rates.forward_filled");
     } else out.push(p);
     prev = p;

@@ -6,6 +6,7 @@ import * as ort from "onnxruntime-node";
 import type { SourceForecast } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
 import { FEATURES, featureTable, priceSymbolFor, WARMUP_CELLS } from "../../ml/features.ts";
+import { unseenInput } from "../../ml/inputs.ts";
 import { featuresMatch, type ModelMeta, modelMetaSchema } from "../../ml/modelMeta.ts";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../../ml/onnxExport.ts";
 import type { Forecaster, ForecastInput } from "../../ports/forecaster.ts";
@@ -86,6 +87,8 @@ export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelM
     horizonDays: meta.horizonDays,
     // Full features need the window's daily steps plus the rolling windows' warm-up before them.
     minHistoryDays: W + WARMUP_CELLS,
+    ...trainedBefore(meta),
+    declines: (src) => unseenInput(meta.inputs, src),
     async forecast(input: ForecastInput): Promise<Readonly<Record<string, SourceForecast>>> {
       if (input.horizonDays !== meta.horizonDays) {
         throw new KeelError(
@@ -100,7 +103,7 @@ export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelM
       const rows: Float32Array[] = [];
       for (const src of input.snapshot.sources) {
         const points = input.history.sources[src.id] ?? [];
-        if (points.length === 0 || points[0]!.t >= asOf) continue;
+        if (points.length === 0 || points[0]!.t >= asOf || unseenInput(meta.inputs, src)) continue;
         const prices = input.history.prices[priceSymbolFor(src)] ?? [];
         const table = featureTable(points, prices, src, asOf, W);
         const level = Number.isFinite(src.aprPct) ? src.aprPct : table.current[W - 1]!;
@@ -134,6 +137,11 @@ export function createOnnxForecaster(session: ort.InferenceSession, meta: ModelM
       return forecasts;
     },
   };
+}
+
+function trainedBefore(meta: ModelMeta): { trainedBefore?: number } {
+  const t = Date.parse(String(meta.training.dataBefore));
+  return Number.isFinite(t) ? { trainedBefore: t / 1000 } : {};
 }
 
 /**

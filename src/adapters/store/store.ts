@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import type { Journal } from "../../ports/journal.ts";
+import type { SkillLedgerStore } from "../../ports/skillLedger.ts";
 import { openStoreDatabase } from "./database.ts";
 import { type PersistedHistory, persistedHistory } from "./historyTable.ts";
 import { sqliteJournal } from "./journalTable.ts";
 import { importLegacyJournal } from "./legacyJournal.ts";
+import { sqliteSkillStore } from "./skillTable.ts";
 
 /** Where the journal's day files of earlier versions live (imported once into the store). */
 export const LEGACY_JOURNAL_DIR = "journal";
@@ -18,6 +20,8 @@ export interface KeelStore {
   readonly legacy: { readonly files: string[]; readonly records: number; readonly quarantined: string[] };
   /** The market history of `chain` (chain id and genesis hash), loaded from the store. */
   history(opts: { chain: string; historySeconds: number }): PersistedHistory;
+  /** The forecast skill ledger's entries (the predict stage's port). */
+  skillLedger(): SkillLedgerStore;
   /**
    * Copies the WAL's committed pages into keel.db (a passive checkpoint: never waits for readers).
    * The daemon runs it after each tick, so the write-ahead append before a send never pays for it.
@@ -52,6 +56,7 @@ export function openStore(opts: {
       journal,
       legacy,
       history: (h) => persistedHistory(db, h),
+      skillLedger: () => sqliteSkillStore(db),
       checkpoint: () => {
         if (!db.isOpen) return { walFrames: 0, checkpointed: 0 };
         const r = db.prepare("PRAGMA wal_checkpoint(PASSIVE)").get() as { log: number; checkpointed: number };

@@ -215,6 +215,33 @@
     box.append(chart);
   }
 
+  function renderSkill(v) {
+    const rows = $("skill-rows");
+    rows.replaceChildren();
+    if (!v) {
+      $("skill-meta").textContent = "no tick yet";
+      return;
+    }
+    $("skill-meta").textContent = `rolling ${v.windowDays} days of realised ${v.horizonDays}-day horizons`;
+    for (const s of v.sources) {
+      const served = s.scores.served;
+      const ratio = served && served.maeRatio !== null ? num(served.maeRatio, 2) : "–";
+      const tails = served ? `${pct(served.belowP10, 0)} / ${pct(served.aboveP90, 0)}` : "–";
+      rows.append(
+        el(
+          "tr",
+          { "data-source": s.sourceId },
+          el("td", {}, short(s.sourceId)),
+          el("td", { class: "mono" }, s.served),
+          el("td", { class: "num" }, ratio),
+          el("td", { class: "num" }, tails),
+          el("td", { class: "num" }, served ? served.n : 0),
+          el("td", {}, named(s.reason)),
+        ),
+      );
+    }
+  }
+
   function stagesCell(d) {
     const marks = { ok: "✓", halt: "×", error: "!!", skipped: "·" };
     return el("td", { class: "mono" }, d.stages.map((s) => `${s.stage}${marks[s.status] || "?"}`).join(" "));
@@ -298,8 +325,9 @@
       getJson(`/api/v1/decisions?limit=${decisionLimit}`),
       getJson("/api/v1/forecast", true),
       getJson("/api/v1/pending"),
+      getJson("/api/v1/skill", true),
     ]);
-    const [status, decisions, forecast, pending] = results;
+    const [status, decisions, forecast, pending, skill] = results;
     const errors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message));
     if (status.status === "fulfilled") renderStatus(status.value);
     if (decisions.status === "fulfilled") {
@@ -308,6 +336,7 @@
     }
     if (forecast.status === "fulfilled") renderForecast(forecast.value);
     if (pending.status === "fulfilled") renderPending(pending.value);
+    if (skill.status === "fulfilled") renderSkill(skill.value);
     const banner = $("error");
     banner.textContent = errors.length ? `cannot reach keel: ${errors.join("; ")}` : "";
     banner.classList.toggle("hidden", errors.length === 0);

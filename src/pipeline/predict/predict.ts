@@ -1,19 +1,24 @@
 import type { Forecast, SourceForecast } from "../../domain/decision.ts";
-import { describeError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
+import type { SkillEntry, SkillView, SourceSkill } from "../../domain/skill.ts";
+import type { SourceKind, SourceState } from "../../domain/snapshot.ts";
 import { priceVolPct } from "../../ml/priceVol.ts";
 import type { Forecaster } from "../../ports/forecaster.ts";
+import type { SkillLedgerStore } from "../../ports/skillLedger.ts";
 import { ok, type Stage } from "../stage.ts";
 import type { Observed } from "../types.ts";
-import { createDriftTracker } from "./drift.ts";
+import { ENSEMBLE, runCandidates } from "./candidates.ts";
+import { calibrate, calibrationFrom } from "./conformal.ts";
+import { createSkillLedger, REFERENCE } from "./ledger.ts";
+import { chooseForecaster, type SelectOptions } from "./select.ts";
 
-/** Options of the predict stage. */
+/** Options of the predict stage (defaults in the config schema, `model.skill` and `model.calibration`). */
 export interface PredictOptions {
   readonly horizonDays: number;
-  /** Horizons of live error compared before falling back for drift (default 4). */
-  readonly driftHorizons?: number;
-  /** Scored forecasts needed before drift can be declared (default 20). */
-  readonly driftMinSamples?: number;
+  /** Choice of forecaster per source by rolling skill. */
+  readonly skill: SelectOptions & { readonly windowDays: number };
+  /** Rolling per-source conformal calibration of the served band. */
+  readonly calibration: { readonly windowDays: number; readonly minScored: number; readonly tail: number };
 }
 
 /** What the predict stage needs. */
@@ -22,124 +27,146 @@ export interface PredictDeps {
   readonly model: Forecaster | undefined;
   /** Why the model is missing (shown in the decision), when it is. */
   readonly modelUnavailableReason?: string;
+  /** The linear model, when one is loaded. */
+  readonly linear?: Forecaster | undefined;
   readonly baseline: Forecaster;
+  /** Where the skill ledger keeps its entries (memory when absent). */
+  readonly ledger?: SkillLedgerStore;
+  /** Told the ledger's view after every tick (API, dashboard, metrics). */
+  readonly onSkill?: (view: SkillView) => void;
 }
 
 /**
- * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Uses the model
- * when present; falls back to the baseline, with `fallbackReason` set, when the model is missing,
- * throws, or its live error over the last N horizons exceeds the baseline's. A source with less
- * history than the model needs (`minHistoryDays`) is forecast by the baseline with a `HISTORY_SHORT`
- * reason naming its days, per source, while the others keep the model. LP and non-base-asset
- * sources get `priceVolPct` (trailing 30-day annualised volatility, `src/ml/priceVol.ts`). Never halts.
+ * Per kind, the forecasters in the order the walk-forward evaluation ranks them (models/README.md);
+ * `baseline` stands for the configured baseline. Serves a source until its own skill can be measured.
+ */
+export const PRIOR_BY_KIND: Readonly<Record<SourceKind, readonly string[]>> = {
+  lending: [ENSEMBLE, "model", "linear", "baseline"],
+  lp: [ENSEMBLE, "model", "linear", "baseline"],
+  vault: ["baseline"],
+};
+
+/** The name `served` has in the ledger: the calibrated forecast as it went out. */
+export const SERVED = "served";
+
+/**
+ * The predict stage: P10/P50/P90 of the mean APR over the horizon for every source. Runs the model, the
+ * linear model, their ensemble and the baseline (`runCandidates`); each source is served by the first of
+ * its kind's order unless another is significantly better on that source's own realised horizons
+ * (`chooseForecaster`), its band calibrated by rolling conformal shifts (`calibrationFrom`). The model never serves a
+ * source whose rate measure it was not trained on (`MODEL_INPUT_UNSEEN`) or that lacks the history it
+ * needs (`HISTORY_SHORT`), and a missing or failing model leaves the others serving (`fallbackReason`).
+ * LP and non-base-asset sources get `priceVolPct`. Never halts.
  */
 export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Stage<Observed, Forecast> {
-  const drift = createDriftTracker({
-    horizonDays: opts.horizonDays,
-    horizons: opts.driftHorizons ?? 4,
-    minSamples: opts.driftMinSamples ?? 20,
-    maxPending: 10_000,
-  });
+  const horizonDays = opts.horizonDays;
+  const ledger = createSkillLedger(
+    { horizonDays, keepDays: Math.max(opts.skill.windowDays, opts.calibration.windowDays) + 2 * horizonDays },
+    deps.ledger,
+  );
+  const servedBefore = new Map<string, string>();
+  const priorOf = (kind: SourceKind) =>
+    PRIOR_BY_KIND[kind].map((p) =>
+      p === "baseline" ? deps.baseline.name : p === "model" ? (deps.model?.name ?? p) : p,
+    );
   return {
     async run(input) {
-      const forecastInput = { snapshot: input.snapshot, history: input.history, horizonDays: opts.horizonDays };
-      const base = withPriceVol(await deps.baseline.forecast(forecastInput), input);
-      const fallback = (code: string, why: string) => {
-        const value: Forecast = {
-          horizonDays: opts.horizonDays,
-          forecaster: deps.baseline.name,
-          modelHash: deps.baseline.hash,
-          fallbackReason: why,
-          sources: base,
+      const asOf = input.snapshot.timestamp;
+      const fi = { snapshot: input.snapshot, history: input.history, horizonDays };
+      const run = await runCandidates(input, fi, deps);
+      ledger.score(asOf, input.history.sources);
+
+      const sources: Record<string, SourceForecast> = {};
+      const reasons: Reason[] = [...run.reasons];
+      const view: SourceSkill[] = [];
+      const entries: SkillEntry[] = [];
+      for (const src of input.snapshot.sources) {
+        const byName = run.candidates.get(src.id);
+        if (!byName || byName.size === 0) continue;
+        const available = [...byName.keys()];
+        const scored = Object.fromEntries(
+          available.map((n) => [n, ledger.scored(src.id, n, asOf, opts.skill.windowDays)]),
+        );
+        const choice = chooseForecaster({
+          available,
+          scored,
+          prior: priorOf(src.kind),
+          incumbent: servedBefore.get(src.id),
+          lag: horizonDays - 1,
+          o: opts.skill,
+        });
+        servedBefore.set(src.id, choice.name);
+        const raw = byName.get(choice.name)!;
+        const past = ledger.scored(src.id, choice.name, asOf, opts.calibration.windowDays);
+        const cal = calibrationFrom(past, opts.calibration);
+        const served = withPriceVol(calibrate(raw, cal), src, input);
+        const by = raw.forecaster ?? choice.name;
+        sources[src.id] = {
+          ...served,
+          forecaster: by,
+          ...(served.p10 !== raw.p10 || served.p90 !== raw.p90 ? { uncalibrated: { p10: raw.p10, p90: raw.p90 } } : {}),
         };
-        return ok(value, `${deps.baseline.name} forecast for ${count(base)} sources (fallback: ${why})`, [
-          reason(code, why, { severity: "warn" }),
-        ]);
-      };
-
-      if (!deps.model) return fallback("MODEL_UNAVAILABLE", deps.modelUnavailableReason ?? "no model loaded");
-      let fromModel: Readonly<Record<string, SourceForecast>>;
-      try {
-        fromModel = await deps.model.forecast(forecastInput);
-      } catch (err) {
-        const e = describeError(err);
-        return fallback("MODEL_FAILED", `model failed: [${e.code}] ${e.message}`);
+        const excluded = run.excluded.get(src.id);
+        if (excluded) reasons.push(excluded(by));
+        if (choice.by === "SKILL") {
+          reasons.push(reason("FORECASTER_BY_SKILL", `${src.id} forecast by ${choice.message}`, { sourceId: src.id }));
+        }
+        if (ledger.due(src.id, asOf)) entries.push(...ledgerEntries(src, asOf, byName, served));
+        view.push({
+          sourceId: src.id,
+          kind: src.kind,
+          served: by === choice.name ? by : `${choice.name}:${by}`,
+          reason: excluded ? excluded(by).message : choice.message,
+          calibration: cal,
+          scores: ledger.scores(src.id, asOf, opts.skill.windowDays),
+        });
       }
-      // A source with less history than the model needs is the baseline's until it has it.
-      const need = deps.model.minHistoryDays;
-      const short = need === undefined ? new Map<string, number>() : shortHistory(input, need);
-      fromModel = Object.fromEntries(Object.entries(fromModel).filter(([id]) => !short.has(id)));
+      if (entries.length > 0) ledger.record(entries);
+      deps.onSkill?.({ asOf, horizonDays, windowDays: opts.skill.windowDays, sources: view });
 
-      drift.record(input.snapshot.timestamp, p50s(fromModel), p50s(base));
-      const check = drift.check(input.snapshot.timestamp, input.history.sources);
-      if (check.drifted) {
-        return fallback(
-          "MODEL_DRIFT",
-          `model live MAE ${check.modelMae.toFixed(3)} over the last ${opts.driftHorizons ?? 4} horizons ` +
-            `exceeds ${deps.baseline.name}'s ${check.baselineMae.toFixed(3)} (${check.samples} forecasts)`,
-        );
-      }
-
-      // A source the model could not forecast (too little history) takes the baseline's forecast.
-      const sources: Record<string, SourceForecast> = { ...withPriceVol(fromModel, input) };
-      const reasons: Reason[] = [];
-      for (const [id, f] of Object.entries(base)) {
-        if (sources[id] !== undefined) continue;
-        sources[id] = f;
-        const by = f.forecaster ?? deps.baseline.name;
-        const days = short.get(id);
-        reasons.push(
-          days === undefined || need === undefined
-            ? reason("MODEL_SOURCE_FALLBACK", `model had no forecast for ${id}; using ${by}`, { sourceId: id })
-            : reason(
-                "HISTORY_SHORT",
-                `${id} has ${days.toFixed(1)} of the ${need} days of history the model needs; forecast by ${by} until it has`,
-                { sourceId: id, value: Math.round(days * 10) / 10, limit: need, severity: "warn" },
-              ),
-        );
-      }
+      const names = new Set(Object.values(sources).map((s) => s.forecaster));
+      const ran = run.modelRan && deps.model ? deps.model : deps.baseline;
       const value: Forecast = {
-        horizonDays: opts.horizonDays,
-        forecaster: deps.model.name,
-        modelHash: deps.model.hash,
+        horizonDays,
+        forecaster: names.size === 1 ? [...names][0]! : "per-source",
+        modelHash: ran.hash,
+        ...(run.global ? { fallbackReason: run.global.message } : {}),
         sources,
       };
-      return ok(value, `${deps.model.name} forecast for ${count(sources)} sources`, reasons);
+      const summary = `forecast for ${Object.keys(sources).length} sources by ${[...names].join(", ") || "none"}`;
+      return ok(value, run.global ? `${summary} (fallback: ${run.global.message})` : summary, [
+        ...(run.global ? [run.global] : []),
+        ...reasons,
+      ]);
     },
   };
 }
 
-/** Sources of the snapshot whose history spans fewer than `needDays` days, with the days they have. */
-function shortHistory(input: Observed, needDays: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const src of input.snapshot.sources) {
-    const first = input.history.sources[src.id]?.[0];
-    const days = first ? Math.max(0, (input.snapshot.timestamp - first.t) / 86_400) : 0;
-    if (days < needDays) out.set(src.id, days);
-  }
+/** The ledger's entries for one source at a daily origin: every candidate, persistence and the served band. */
+function ledgerEntries(
+  src: SourceState,
+  t: number,
+  byName: ReadonlyMap<string, SourceForecast>,
+  served: SourceForecast,
+): SkillEntry[] {
+  const entry = (forecaster: string, f: { p10: number; p50: number; p90: number }): SkillEntry => ({
+    sourceId: src.id,
+    forecaster,
+    t,
+    p10: f.p10,
+    p50: f.p50,
+    p90: f.p90,
+  });
+  const out = [...byName].map(([name, f]) => entry(name, f));
+  if (!byName.has(REFERENCE) && Number.isFinite(src.aprPct))
+    out.push(entry(REFERENCE, { p10: src.aprPct, p50: src.aprPct, p90: src.aprPct }));
+  out.push(entry(SERVED, served));
   return out;
 }
 
-/** Adds the trailing price volatility to LP and non-base-asset sources when the forecaster did not. */
-function withPriceVol(f: Readonly<Record<string, SourceForecast>>, input: Observed): Record<string, SourceForecast> {
-  const out: Record<string, SourceForecast> = {};
+/** Adds the trailing price volatility to an LP or non-base-asset source when the forecaster did not. */
+function withPriceVol(fc: SourceForecast, src: SourceState, input: Observed): SourceForecast {
   const { snapshot, history } = input;
-  for (const [id, fc] of Object.entries(f)) {
-    const src = snapshot.sources.find((s) => s.id === id);
-    const vol =
-      fc.priceVolPct ??
-      (src ? priceVolPct(src, snapshot.baseAsset.symbol, history.prices, snapshot.timestamp) : undefined);
-    out[id] = vol === undefined ? fc : { ...fc, priceVolPct: vol };
-  }
-  return out;
-}
-
-function p50s(f: Readonly<Record<string, SourceForecast>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [id, s] of Object.entries(f)) out[id] = s.p50;
-  return out;
-}
-
-function count(f: Readonly<Record<string, unknown>>): number {
-  return Object.keys(f).length;
+  const vol = fc.priceVolPct ?? priceVolPct(src, snapshot.baseAsset.symbol, history.prices, snapshot.timestamp);
+  return vol === undefined ? fc : { ...fc, priceVolPct: vol };
 }

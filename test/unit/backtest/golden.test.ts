@@ -13,7 +13,11 @@ import { buildForecasters } from "../../../src/runtime/forecasters.ts";
 import { DAY, T0 } from "../../support/backtest.ts";
 import { datasetCsv, GOLDEN_DIR, goldenDataset } from "../../support/goldenFixture.ts";
 
-const MODEL = { path: "/nonexistent/keel-golden/model.onnx", baseline: "mean" } as const;
+const MODEL = {
+  path: "/nonexistent/keel-golden/model.onnx",
+  linearPath: "/nonexistent/keel-golden/linear.json",
+  baseline: "mean",
+} as const;
 
 /** The result with the optimizer's method named the same way on both paths (the one thing allowed to differ). */
 function comparable(r: BacktestResult): unknown {

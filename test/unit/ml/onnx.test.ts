@@ -11,7 +11,7 @@ import { predictScaled } from "../../../src/ml/netWeights.ts";
 import { ONNX_INPUT, ONNX_OUTPUT } from "../../../src/ml/onnxExport.ts";
 import { scaleFeatures } from "../../../src/ml/scaler.ts";
 import { createPredictStage } from "../../../src/pipeline/predict/predict.ts";
-import { hourly, observed } from "./helpers.ts";
+import { hourly, observed, predictOptions } from "./helpers.ts";
 import { tinyModel, tinySpec, writeModel } from "./tinyModel.ts";
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
@@ -131,10 +131,11 @@ describe("ONNX export and serving", function () {
       damage(path);
       const loaded = await loadModelOrReason(path);
       expect(loaded.model).to.equal(undefined);
-      const stage = createPredictStage(
-        { horizonDays: 7 },
-        { model: loaded.model, modelUnavailableReason: loaded.reason ?? "", baseline: createBaseline("mean") },
-      );
+      const stage = createPredictStage(predictOptions(7), {
+        model: loaded.model,
+        modelUnavailableReason: loaded.reason ?? "",
+        baseline: createBaseline("mean"),
+      });
       const r = await stage.run(
         observed(T0 + 20 * 86_400, { a: hourly(T0, 24 * 20, () => 3) }),
         new AbortController().signal,

@@ -1,15 +1,19 @@
 import { expect } from "chai";
 import type { SourceForecast } from "../../../src/domain/decision.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
+import type { SkillView } from "../../../src/domain/skill.ts";
+import { unseenInput } from "../../../src/ml/inputs.ts";
+import { memorySkillStore } from "../../../src/pipeline/predict/ledger.ts";
 import { createPredictStage } from "../../../src/pipeline/predict/predict.ts";
 import type { Forecaster, ForecastInput } from "../../../src/ports/forecaster.ts";
-import { hourly, observed } from "./helpers.ts";
+import { hourly, observed, predictOptions } from "./helpers.ts";
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
+const DAY = 86_400;
 const signal = new AbortController().signal;
 
-/** A forecaster that answers `p50(input)` for every source. */
-function fixed(name: string, p50: (input: ForecastInput) => number, fail?: Error): Forecaster {
+/** A forecaster that answers `p50(sourceId, input)` for every source, with a ±1 band. */
+function fixed(name: string, p50: (id: string, input: ForecastInput) => number, fail?: Error): Forecaster {
   return {
     name,
     hash: `${name}-hash`,
@@ -17,7 +21,7 @@ function fixed(name: string, p50: (input: ForecastInput) => number, fail?: Error
       if (fail) throw fail;
       const out: Record<string, SourceForecast> = {};
       for (const s of input.snapshot.sources) {
-        const v = p50(input);
+        const v = p50(s.id, input);
         out[s.id] = { sourceId: s.id, p10: v - 1, p50: v, p90: v + 1 };
       }
       return out;
@@ -25,26 +29,42 @@ function fixed(name: string, p50: (input: ForecastInput) => number, fail?: Error
   };
 }
 
-const baseline = fixed("persistence", (i) => i.snapshot.sources[0]!.aprPct);
+const baseline = fixed("persistence", (id, i) => i.snapshot.sources.find((s) => s.id === id)!.aprPct);
+/** Fast skill and calibration settings for one-day horizons. */
+const fast = predictOptions(1, { skill: { windowDays: 7, minScored: 3 }, calibration: { minScored: 5 } });
+
+/** Runs the stage at 00:00 UTC of `days`, each tick seeing the history up to then; returns the results. */
+async function daily(stage: ReturnType<typeof createPredictStage>, days: number[], rate = () => 3) {
+  const history = { a: hourly(T0, 24 * 40, rate), b: hourly(T0, 24 * 40, rate) };
+  const out = [];
+  for (const day of days) {
+    const at = T0 + day * DAY;
+    const cut = Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.filter((p) => p.t <= at)]));
+    const r = await stage.run(observed(at, cut), signal);
+    if (r.status !== "ok") throw new Error("expected ok");
+    out.push(r);
+  }
+  return out;
+}
 
 describe("predict stage", () => {
-  const input = observed(T0 + 10 * 86_400, { a: hourly(T0, 240, () => 3) });
+  const input = observed(T0 + 10 * DAY, { a: hourly(T0, 240, () => 3) });
 
-  it("uses the model when there is one and records its hash", async () => {
-    const stage = createPredictStage({ horizonDays: 7 }, { model: fixed("model", () => 4), baseline });
+  it("serves the model by the kind's prior while no skill is measured, and records its hash", async () => {
+    const stage = createPredictStage(predictOptions(7), { model: fixed("model", () => 4), baseline });
     const r = await stage.run(input, signal);
-    expect(r.status).to.equal("ok");
-    if (r.status !== "ok") return;
+    if (r.status !== "ok") throw new Error("expected ok");
     expect(r.value).to.deep.include({ forecaster: "model", modelHash: "model-hash", horizonDays: 7 });
     expect(r.value.fallbackReason).to.equal(undefined);
-    expect(r.value.sources.a!.p50).to.equal(4);
+    expect(r.value.sources.a).to.deep.include({ p50: 4, forecaster: "model" });
   });
 
-  it("falls back to the baseline with the given reason when the model is missing", async () => {
-    const stage = createPredictStage(
-      { horizonDays: 7 },
-      { model: undefined, modelUnavailableReason: "model.onnx not found", baseline },
-    );
+  it("lets the other forecasters serve, with the reason, when the model is missing", async () => {
+    const stage = createPredictStage(predictOptions(7), {
+      model: undefined,
+      modelUnavailableReason: "model.onnx not found",
+      baseline,
+    });
     const r = await stage.run(input, signal);
     if (r.status !== "ok") throw new Error("expected ok");
     expect(r.value).to.deep.include({ forecaster: "persistence", modelHash: "persistence-hash" });
@@ -52,52 +72,93 @@ describe("predict stage", () => {
     expect(r.reasons?.[0]?.code).to.equal("MODEL_UNAVAILABLE");
   });
 
-  it("falls back to the baseline when the model throws", async () => {
+  it("lets the other forecasters serve when the model throws", async () => {
     const model = fixed("model", () => 0, new KeelError("ONNX_RUN", "session closed"));
-    const r = await createPredictStage({ horizonDays: 7 }, { model, baseline }).run(input, signal);
+    const r = await createPredictStage(predictOptions(7), { model, baseline }).run(input, signal);
     if (r.status !== "ok") throw new Error("expected ok");
     expect(r.value.forecaster).to.equal("persistence");
     expect(r.value.fallbackReason).to.match(/model failed: \[ONNX_RUN\] session closed/);
     expect(r.reasons?.[0]?.code).to.equal("MODEL_FAILED");
   });
 
-  it("falls back once the model's live error over recent horizons exceeds the baseline's", async () => {
-    // The rate stays at 3: the baseline is exact, the model is 2 points off.
-    const stage = createPredictStage(
-      { horizonDays: 1, driftHorizons: 4, driftMinSamples: 3 },
-      { model: fixed("model", () => 5), baseline },
+  it("falls back per source, not pooled: the model keeps the source it forecasts best", async () => {
+    // The rate stays at 3. The model is 2 points off on a and exact on b; the baseline is exact on a and
+    // 1 point off on b. Pooled, the model's error (1.0) exceeds the baseline's (0.5) and a pooled rule
+    // would drop the model everywhere; per source, a goes to the baseline and b stays with the model.
+    const model = fixed("model", (id) => (id === "a" ? 5 : 3));
+    const base = fixed("mean", (id) => (id === "a" ? 3 : 4));
+    const results = await daily(
+      createPredictStage(fast, { model, baseline: base }),
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
     );
-    const history = hourly(T0, 24 * 30, () => 3);
-    const results = [];
-    for (let day = 10; day < 16; day++) {
-      const at = T0 + day * 86_400;
-      results.push(await stage.run(observed(at, { a: history.filter((p) => p.t <= at) }), signal));
-    }
-    const forecasters = results.map((r) => (r.status === "ok" ? r.value.forecaster : "halt"));
-    expect(forecasters.slice(0, 3)).to.deep.equal(["model", "model", "model"]);
-    expect(forecasters[5]).to.equal("persistence");
-    const last = results[5]!;
+    const first = results[0]!;
+    if (first.status !== "ok") throw new Error("expected ok");
+    expect(first.value.sources.a!.forecaster).to.equal("model");
+    const last = results.at(-1)!;
     if (last.status !== "ok") throw new Error("expected ok");
-    expect(last.value.fallbackReason).to.match(/model live MAE 2\.000 .* exceeds persistence's 0\.000/);
-    expect(last.reasons?.[0]?.code).to.equal("MODEL_DRIFT");
-  });
-
-  it("keeps the model when it beats the baseline live", async () => {
-    const stage = createPredictStage(
-      { horizonDays: 1, driftMinSamples: 1 },
-      { model: fixed("model", () => 3), baseline: fixed("mean", () => 9) },
+    expect(last.value.sources.a!.forecaster).to.equal("mean");
+    expect(last.value.sources.b!.forecaster).to.equal("model");
+    expect(last.value.forecaster).to.equal("per-source");
+    const why = last.reasons?.find((x) => x.code === "FORECASTER_BY_SKILL");
+    expect(why).to.deep.include({ sourceId: "a" });
+    expect(why?.message).to.match(
+      /^a forecast by mean: MAE 2\.000 points below model's over \d+ realised horizons \(Diebold-Mariano z = -Infinity\)$/,
     );
-    const history = hourly(T0, 24 * 30, () => 3);
-    let last: string | undefined;
-    for (let day = 10; day < 16; day++) {
-      const at = T0 + day * 86_400;
-      const r = await stage.run(observed(at, { a: history.filter((p) => p.t <= at) }), signal);
-      last = r.status === "ok" ? r.value.forecaster : "halt";
-    }
-    expect(last).to.equal("model");
   });
 
-  it("forecasts a source with less history than the model needs by the baseline, saying so, and keeps the model for the others", async () => {
+  it("keeps the skill ledger across a restart through its store", async () => {
+    const store = memorySkillStore();
+    const deps = { model: fixed("model", () => 5), baseline: fixed("mean", () => 3), ledger: store };
+    await daily(createPredictStage(fast, deps), [10, 11, 12, 13, 14, 15]);
+    expect(store.entries.size).to.be.greaterThan(0);
+    const [after] = await daily(createPredictStage(fast, deps), [16]);
+    if (after?.status !== "ok") throw new Error("expected ok");
+    expect(after.value.sources.a!.forecaster).to.equal("mean");
+  });
+
+  it("never serves the model on a source whose rate measure it was not trained on, and says why", async () => {
+    const inputs = [{ kind: "lending", protocol: "aave-v3", rate: "Aave supply APR" }];
+    const model = {
+      ...fixed("model", () => 4),
+      declines: (s: { kind: string; protocol: string }) => unseenInput(inputs, s),
+    };
+    const history = { lend: hourly(T0, 240, () => 3), pair: hourly(T0, 240, () => 3), vault: hourly(T0, 240, () => 3) };
+    const r = await createPredictStage(predictOptions(7), { model, baseline }).run(
+      observed(T0 + 10 * DAY, history, {
+        pair: { kind: "lp", protocol: "uniswap-v2" },
+        vault: { kind: "vault", protocol: "erc4626" },
+      }),
+      signal,
+    );
+    if (r.status !== "ok") throw new Error("expected ok");
+    expect(r.value.sources.lend!.forecaster).to.equal("model");
+    expect(r.value.sources.pair!.forecaster).to.equal("persistence");
+    expect(r.value.sources.vault!.forecaster).to.equal("persistence");
+    const unseen = (r.reasons ?? []).filter((x) => x.code === "MODEL_INPUT_UNSEEN");
+    expect(unseen.map((x) => x.sourceId)).to.deep.equal(["pair", "vault"]);
+    expect(unseen[0]!.message).to.match(/trained on no lp source/);
+    expect(unseen[1]!.message).to.match(/trained on no vault source/);
+  });
+
+  it("calibrates the served band on the source's realised horizons and keeps the raw band beside it", async () => {
+    // Every horizon realises exactly 3 while the band says 2..4: calibration closes it on the median.
+    const views: SkillView[] = [];
+    const stage = createPredictStage(fast, { model: fixed("model", () => 3), baseline, onSkill: (v) => views.push(v) });
+    const results = await daily(stage, [10, 11, 12, 13, 14, 15, 16, 17]);
+    const first = results[0]!;
+    const last = results.at(-1)!;
+    if (first.status !== "ok" || last.status !== "ok") throw new Error("expected ok");
+    expect(first.value.sources.a).to.deep.include({ p10: 2, p90: 4 });
+    expect(last.value.sources.a!.p10).to.be.closeTo(3, 1e-9);
+    expect(last.value.sources.a!.p90).to.be.closeTo(3, 1e-9);
+    expect(last.value.sources.a!.uncalibrated).to.deep.equal({ p10: 2, p90: 4 });
+    const a = views.at(-1)!.sources.find((s) => s.sourceId === "a")!;
+    expect(a.calibration.scored).to.be.at.least(5);
+    expect(a.scores.served!.n).to.be.greaterThan(0);
+    expect(a.scores.persistence!.mae).to.equal(0);
+  });
+
+  it("forecasts a source with less history than the model needs by another forecaster, saying so, and keeps the model for the others", async () => {
     const model = { ...fixed("model", () => 4), minHistoryDays: 88 };
     const perSource: Forecaster = {
       name: "best",
@@ -111,15 +172,15 @@ describe("predict stage", () => {
         );
       },
     };
-    const at = T0 + 100 * 86_400;
-    const r = await createPredictStage({ horizonDays: 7 }, { model, baseline: perSource }).run(
-      observed(at, { old: hourly(T0, 100 * 24, () => 3), young: hourly(at - 2 * 86_400, 49, () => 3) }),
+    const at = T0 + 100 * DAY;
+    const r = await createPredictStage(predictOptions(7), { model, baseline: perSource }).run(
+      observed(at, { old: hourly(T0, 100 * 24, () => 3), young: hourly(at - 2 * DAY, 49, () => 3) }),
       signal,
     );
     if (r.status !== "ok") throw new Error("expected ok");
-    expect(r.value.forecaster).to.equal("model");
+    expect(r.value.forecaster).to.equal("per-source");
     expect(r.value.fallbackReason).to.equal(undefined);
-    expect(r.value.sources.old).to.deep.include({ p50: 4 });
+    expect(r.value.sources.old).to.deep.include({ p50: 4, forecaster: "model" });
     expect(r.value.sources.young).to.deep.include({ p50: 3, forecaster: "ema-for-young" });
     const short = r.reasons?.filter((x) => x.code === "HISTORY_SHORT") ?? [];
     expect(short).to.have.length(1);

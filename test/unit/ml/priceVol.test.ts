@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createBaseline } from "../../../src/ml/baselines.ts";
 import { priceVolPct } from "../../../src/ml/priceVol.ts";
 import { createPredictStage } from "../../../src/pipeline/predict/predict.ts";
-import { hourly, observed } from "./helpers.ts";
+import { hourly, observed, predictOptions } from "./helpers.ts";
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;
 const DAY = 86_400;
@@ -37,7 +37,7 @@ describe("price volatility", () => {
       snapshot: { ...input.snapshot, sources: [lp] },
       history: { ...input.history, prices: { ETH: zigzag(0.01) } },
     };
-    const stage = createPredictStage({ horizonDays: 7 }, { model: undefined, baseline: createBaseline("mean") });
+    const stage = createPredictStage(predictOptions(7), { model: undefined, baseline: createBaseline("mean") });
     const r = await stage.run(obs, new AbortController().signal);
     if (r.status !== "ok") throw new Error("expected ok");
     expect(r.value.sources.a!.priceVolPct).to.be.greaterThan(30);

@@ -49,6 +49,10 @@ export async function tinyModel(seed = 7) {
     dropout: tinySpec.dropout,
     scaler,
     target: TARGET_DESCRIPTION,
+    inputs: [
+      { kind: "lending", protocol: "aave-v3", rate: "Aave supply APR (liquidity rate), hourly" },
+      { kind: "lp", protocol: "uniswap-v3", rate: "pool-wide daily fee APR = volume × fee tier / TVL" },
+    ],
     training: {},
     metrics: {},
     sha256,

@@ -5,6 +5,7 @@ import pino from "pino";
 import { parse as parseYaml } from "yaml";
 import { memoryJournal } from "../../../src/backtest/journal.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
+import type { SkillView } from "../../../src/domain/skill.ts";
 import { createApiRoutes, MAX_DECISIONS, parseLimit } from "../../../src/observability/api.ts";
 import { createDashboardRoutes, DASHBOARD_CSP } from "../../../src/observability/dashboard/routes.ts";
 import { type HttpServer, startHttpServer } from "../../../src/observability/http.ts";
@@ -16,6 +17,7 @@ describe("JSON API and dashboard routes", () => {
   let server: HttpServer;
   const journal = memoryJournal();
   let withListers = true;
+  let skill: SkillView | undefined;
 
   before(async () => {
     for (let i = 1; i <= 30; i++) await journal.put(decision(i));
@@ -30,6 +32,7 @@ describe("JSON API and dashboard routes", () => {
             Date.UTC(2026, 0, 3),
           ),
         listPendingIntents: async () => (withListers ? [{ id: "i-1", state: "sent", ageBlocks: 3 }] : []),
+        skill: () => skill,
       }),
       ...createDashboardRoutes(),
     ];
@@ -98,6 +101,32 @@ describe("JSON API and dashboard routes", () => {
     expect(r.decisionId).to.equal("d-00030");
     expect(Object.keys(r.forecast.sources)).to.include(SOURCE_A);
     expect(r.observedAprPct[SOURCE_A]).to.be.a("number");
+  });
+
+  it("serves the forecast skill ledger of the last tick, 404 before the first", async () => {
+    skill = undefined;
+    const none = await get("/api/v1/skill");
+    expect(none.status).to.equal(404);
+    expect(JSON.parse(none.body).error.code).to.equal("NO_SKILL");
+    const scores = { n: 30, mae: 0.3, mape: 8, pinball: 0.1, belowP10: 0.1, aboveP90: 0.1, maeRatio: 0.9 };
+    skill = {
+      asOf: 1_700_000_000,
+      horizonDays: 7,
+      windowDays: 56,
+      sources: [
+        {
+          sourceId: SOURCE_A,
+          kind: "lending",
+          served: "linear",
+          reason: "linear: rolling MAE 0.300 over 30 realised horizons (model 0.350)",
+          calibration: { scored: 30, p10Shift: 0.01, p90Shift: -0.02 },
+          scores: { linear: scores, served: scores, persistence: { ...scores, mae: 0.33, maeRatio: null } },
+        },
+      ],
+    };
+    const r = await get("/api/v1/skill");
+    expect(r.status).to.equal(200);
+    expect(JSON.parse(r.body)).to.deep.equal(skill);
   });
 
   it("lists pending intents and proposals, empty when no lister is wired", async () => {
