@@ -20,6 +20,7 @@ import type { SignerSpec } from "./config/sections/execution.ts";
 import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol, startDevnet } from "./devnet/devnet.ts";
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
+import { createIntentGauges, intentGaugeSources } from "./observability/intentGauges.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { createTickObserver } from "./observability/tickObserver.ts";
@@ -168,6 +169,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider, { onKmsSign });
   const keeper = await signerFor(target.keeper);
   const keeperAddress = await keeper.getAddress();
+  // A dry run without a configured keeper signs with a throwaway key: it has no keeper to report on.
+  const keeperAddressIfAny = target.devnet || target.keeper.type !== "devnet" ? keeperAddress : undefined;
   const killSwitch: KillSwitch | undefined = target.guardian
     ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
     : undefined;
@@ -219,6 +222,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
     { provider, keeper, codec, logger, metrics, failpoint },
   );
+  // Gas spent and stuck intents, from the intent store (before reconcile: what it settles counts as seen now).
+  const intentGauges = createIntentGauges(
+    intentGaugeSources({ metrics, keeper: keeperAddressIfAny, store: execution.store, provider, journal }),
+  );
   // Under the process lock, before any new plan: settle every unfinished intent against the chain.
   const reconciled = await execution.reconcile();
   log.info({ ...reconciled }, "intents reconciled");
@@ -254,7 +261,13 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   };
 
   const stages = withStageFailpoints(plain);
-  const observer = createTickObserver({ metrics, logger });
+  const observer = createTickObserver({
+    metrics,
+    logger,
+    baseAsset: market.baseAsset,
+    ...(keeperAddressIfAny ? { keeper: keeperAddressIfAny } : {}),
+    oracleSymbols: Object.keys(target.oracles),
+  });
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 
   let lastPaused: boolean | undefined;
@@ -312,6 +325,9 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       } finally {
         clearTimeout(timer);
         shutdown.signal.removeEventListener("abort", onShutdown);
+        await intentGauges
+          .update()
+          .catch((err: unknown) => log.warn({ err: describeError(err).message }, "intent gauges not updated"));
         try {
           store.checkpoint();
         } catch (err) {

@@ -44,7 +44,7 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
     async run(input) {
       const forecastInput = { snapshot: input.snapshot, history: input.history, horizonDays: opts.horizonDays };
       const base = withPriceVol(await deps.baseline.forecast(forecastInput), input);
-      const fallback = (code: string, why: string) => {
+      const fallback = (code: "MODEL_UNAVAILABLE" | "MODEL_FAILED" | "MODEL_DRIFT", why: string) => {
         const value: Forecast = {
           horizonDays: opts.horizonDays,
           forecaster: deps.baseline.name,
