@@ -51,7 +51,7 @@ function tick(i: number): DecisionRecord {
     ]),
   );
   const reasons = SOURCES.map((id, k) => ({
-    code: "IL_ESTIMATED",
+    code: "IL_EXPECTED" as const,
     message: `source ${id}: expected impermanent loss ${(0.1 * k).toFixed(2)} % a year over the 7-day horizon`,
     sourceId: id,
     value: 0.1 * k,

@@ -23,6 +23,7 @@ import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol, startDevnet } from ".
 import type { DecisionRecord } from "./domain/decision.ts";
 import { ConfigError, describeError, KeelError } from "./domain/errors.ts";
 import type { SkillView } from "./domain/skill.ts";
+import { createIntentGauges, intentGaugeSources } from "./observability/intentGauges.ts";
 import type { Logger } from "./observability/logger.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import { observeSkill } from "./observability/skillMetrics.ts";
@@ -182,6 +183,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     ? undefined
     : createKeeperRoles({ vault: target.vault, allocator: target.allocator, keeper: keeperAddress }, { provider });
   await keeperRoles?.checkAtBoot();
+  // A dry run without a configured keeper signs with a throwaway key: it has no keeper to report on.
+  const keeperAddressIfAny = target.devnet || target.keeper.type !== "devnet" ? keeperAddress : undefined;
   const killSwitch: KillSwitch | undefined = target.guardian
     ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
     : undefined;
@@ -235,14 +238,15 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
     { provider, keeper, codec, logger, metrics, failpoint },
   );
+  // Gas spent and stuck intents, from the intent store (before reconcile: what it settles counts as seen now).
+  const intentGauges = createIntentGauges(
+    intentGaugeSources({ metrics, keeper: keeperAddressIfAny, store: execution.store, provider, journal }),
+  );
   // Under the process lock, before any new plan: settle every unfinished intent against the chain.
   const reconciled = await execution.reconcile();
   log.info({ ...reconciled }, "intents reconciled");
   const executor = execution.executor;
-  const realExecute = createExecuteStage(
-    { dryRun: opts.dryRun || config.execution.dryRun },
-    { executor, routeFor: (i) => executor.routeFor(i) },
-  );
+  const realExecute = createExecuteStage({ dryRun }, { executor, routeFor: (i) => executor.routeFor(i) });
   // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
     run: async (intent, signal) => {
@@ -281,7 +285,13 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   };
 
   const stages = withStageFailpoints(plain);
-  const observer = createTickObserver({ metrics, logger });
+  const observer = createTickObserver({
+    metrics,
+    logger,
+    baseAsset: market.baseAsset,
+    ...(keeperAddressIfAny ? { keeper: keeperAddressIfAny } : {}),
+    oracleSymbols: Object.keys(target.oracles),
+  });
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 
   let lastPaused: boolean | undefined;
@@ -357,6 +367,9 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       } finally {
         clearTimeout(timer);
         shutdown.signal.removeEventListener("abort", onShutdown);
+        await intentGauges
+          .update()
+          .catch((err: unknown) => log.warn({ err: describeError(err).message }, "intent gauges not updated"));
         try {
           store.checkpoint();
         } catch (err) {

@@ -1,5 +1,6 @@
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
+import { rankedReasons } from "../domain/headline.ts";
 import { withLabels } from "../observability/statusView.ts";
 import { formatCommitment, type OnchainCommitment, readOnchainCommitment } from "./commitment.ts";
 import { openOpsSource } from "./ops-source.ts";
@@ -23,6 +24,10 @@ export function formatDecision(
   const name = (id: string) => labels[id] ?? id;
   const d = r.detail;
   out.push(`decision ${r.id}  ${r.outcome.toUpperCase()}`);
+  // The headline is the most severe reason (src/domain/codes.ts), then every reason in that order.
+  const ranked = rankedReasons(r);
+  const top = ranked[0];
+  if (top) out.push(`  headline ${top.reason.code} (${top.severity}): ${withLabels(top.reason.message, labels)}`);
   out.push(
     `  started ${new Date(r.startedAt).toISOString()}  trigger ${r.trigger}  chain ${r.chainId}  block ${r.block ?? "–"}`,
   );
@@ -32,10 +37,11 @@ export function formatDecision(
     out.push(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${s.summary}`);
     if (s.error) out.push(`      error ${s.error.code}${s.error.retryable ? " (retryable)" : ""}: ${s.error.message}`);
   }
-  const reasons = [...r.haltReasons, ...r.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])];
+  // Errors are listed with their stage above.
+  const reasons = ranked.filter((x) => x.class !== "error");
   if (reasons.length > 0) {
     out.push("reasons");
-    for (const x of reasons) {
+    for (const { reason: x } of reasons) {
       const bound =
         x.value !== undefined ? ` (value ${f2(x.value)}${x.limit !== undefined ? `, limit ${f2(x.limit)}` : ""})` : "";
       out.push(

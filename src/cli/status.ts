@@ -45,7 +45,8 @@ export function formatStatus(view: StatusView, daemon: "running" | "unreachable"
   }
   if (view.lastTick) {
     const t = view.lastTick;
-    lines.push(`last tick  ${t.id}  ${t.outcome}  ${new Date(t.startedAt).toISOString()} (${t.ageSeconds}s ago)`);
+    const why = view.headline ? ` ${view.headline.code}` : "";
+    lines.push(`last tick  ${t.id}  ${t.outcome}${why}  ${new Date(t.startedAt).toISOString()} (${t.ageSeconds}s ago)`);
   } else {
     lines.push("last tick  none yet");
   }

@@ -136,7 +136,13 @@ export interface DecisionRecord {
   readonly haltReasons: readonly Reason[];
   /** Compact copies of the stage outputs for `keel explain` and the dashboard (bigints as strings). */
   readonly detail: {
-    readonly snapshot?: Pick<Snapshot, "block" | "timestamp"> & { totalAssets: string; idle: string; paused: boolean };
+    readonly snapshot?: Pick<Snapshot, "block" | "timestamp"> & {
+      totalAssets: string;
+      idle: string;
+      paused: boolean;
+      /** The keeper account's balance at the snapshot, wei (absent in records written before it was kept). */
+      keeperBalanceWei?: string;
+    };
     readonly forecast?: Forecast;
     readonly verdict?: RiskVerdict;
     readonly plan?: {

@@ -2,7 +2,7 @@ import type { DecisionRecord } from "../domain/decision.ts";
 import type { SkillView } from "../domain/skill.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Route } from "./http.ts";
-import type { PendingIntentView, ProposalView, StatusView } from "./statusView.ts";
+import { type PendingIntentView, type ProposalView, type StatusView, withHeadline } from "./statusView.ts";
 
 /** What the read-only JSON API reads from. The composition root wires it. */
 export interface ApiDeps {
@@ -55,7 +55,8 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The read-only JSON API under `/api/v1`: status, current forecast, the forecast skill ledger, last N
- * decisions, a decision by id, pending intents and Safe proposals. Documented in docs/openapi.yaml; the dashboard uses it.
+ * decisions, a decision by id (each with its `headline`, the most severe reason), pending intents and Safe
+ * proposals. Documented in docs/openapi.yaml; the dashboard uses it.
  */
 export function createApiRoutes(deps: ApiDeps): Route[] {
   const intents = async () => (deps.listPendingIntents ? [...(await deps.listPendingIntents())] : []);
@@ -100,7 +101,7 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
         const outcome = url.searchParams.get("outcome");
         let decisions: DecisionRecord[] = await deps.journal.recent(limit);
         if (outcome !== null) decisions = decisions.filter((d) => d.outcome === outcome);
-        return json(200, { decisions });
+        return json(200, { decisions: decisions.map(withHeadline) });
       },
     },
     {
@@ -110,7 +111,7 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
         const id = decodeURIComponent(match?.[1] ?? "");
         if (!ID_RE.test(id)) return problem(400, "BAD_ID", "not a decision id");
         const record = await deps.journal.get(id);
-        return record ? json(200, record) : problem(404, "NOT_FOUND", `no decision ${id}`);
+        return record ? json(200, withHeadline(record)) : problem(404, "NOT_FOUND", `no decision ${id}`);
       },
     },
     {

@@ -11,17 +11,20 @@ export interface Metrics {
   readonly paused: Gauge;
   readonly lastTick: Gauge;
   readonly info: Gauge<"version" | "config_hash" | "chain_id">;
+  /** Decisions that did not act, by their headline (most severe) reason code. */
   readonly haltReasons: Counter<"code">;
   readonly riskTriggers: Counter<"code">;
   readonly allocationWeight: Gauge<"source">;
-  readonly vaultTotalAssets: Gauge;
+  /** Absent until a tick has observed the vault. */
+  readonly vaultTotalAssets: Gauge<"asset">;
   readonly forecastApr: Gauge<"source" | "quantile">;
   /** Observed APR per source at the last snapshot (forecast vs realised on the Grafana dashboard). */
   readonly sourceApr: Gauge<"source">;
   readonly riskMetric: Gauge<"name">;
   readonly modelFallback: Gauge;
   readonly oracleStale: Gauge<"symbol">;
-  readonly keeperBalance: Gauge;
+  /** Absent until a tick has read it, and without a keeper (dry run). */
+  readonly keeperBalance: Gauge<"address">;
   readonly gasSpent: Counter;
   readonly intents: Counter<"state">;
   readonly pendingIntents: Gauge;
@@ -91,7 +94,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     haltReasons: new Counter({
       name: "keel_halt_reasons_total",
-      help: "Halted decisions by reason code",
+      help: "Decisions that did not act, by headline reason code (the most severe reason)",
       labelNames: ["code"],
       registers: r,
     }),
@@ -109,7 +112,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     vaultTotalAssets: new Gauge({
       name: "keel_vault_total_assets",
-      help: "Vault total assets in whole base-asset units",
+      help: "Vault total assets at the last snapshot, in whole units of the base asset",
+      labelNames: ["asset"],
       registers: r,
     }),
     forecastApr: new Gauge({
@@ -137,12 +141,21 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     oracleStale: new Gauge({
       name: "keel_oracle_stale",
-      help: "1 when a price feed is stale",
+      help: "1 when a price feed was older than its heartbeat at the last risk check (upper-case symbol)",
       labelNames: ["symbol"],
       registers: r,
     }),
-    keeperBalance: new Gauge({ name: "keel_keeper_balance_wei", help: "Keeper account balance", registers: r }),
-    gasSpent: new Counter({ name: "keel_gas_spent_wei_total", help: "Gas fees paid by the keeper", registers: r }),
+    keeperBalance: new Gauge({
+      name: "keel_keeper_balance_wei",
+      help: "Keeper account balance at the last snapshot",
+      labelNames: ["address"],
+      registers: r,
+    }),
+    gasSpent: new Counter({
+      name: "keel_gas_spent_wei_total",
+      help: "Fees the keeper paid for transactions this process saw mined (gas used x effective gas price)",
+      registers: r,
+    }),
     intents: new Counter({
       name: "keel_intents_total",
       help: "Intent state transitions",
@@ -152,7 +165,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     pendingIntents: new Gauge({ name: "keel_pending_intents", help: "Intents not yet final", registers: r }),
     oldestPendingIntentBlocks: new Gauge({
       name: "keel_oldest_pending_intent_blocks",
-      help: "Age in blocks of the oldest pending intent",
+      help: "Blocks since the decision of the oldest unsettled transaction intent (Safe proposals excluded)",
       registers: r,
     }),
     pendingProposals: new Gauge({

@@ -1,6 +1,7 @@
+import type { Severity } from "../domain/codes.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
-import type { Reason } from "../domain/reasons.ts";
-import { ROUTINE_NO } from "./tickObserver.ts";
+import { headlineOf, isHalted, type RankedReason, rankedReasons } from "../domain/headline.ts";
+import type { RecordedReason } from "../domain/reasons.ts";
 
 /** One source's share of the vault in the latest decision. */
 export interface AllocationEntry {
@@ -64,7 +65,7 @@ export interface StatusView {
   readonly allocation: readonly AllocationEntry[];
   /** The on-chain kill-switch (vault paused). */
   readonly paused: boolean;
-  /** Not executing: paused, or the latest decision halted on a `halt`-severity reason or failed. */
+  /** Not executing: paused, or the latest decision failed or halted on a freeze or worse (see `isHalted`). */
   readonly halted: boolean;
   readonly degraded: boolean;
   readonly lastTick: {
@@ -74,12 +75,38 @@ export interface StatusView {
     readonly block: number | null;
     readonly ageSeconds: number;
   } | null;
-  readonly lastReasons: readonly Reason[];
+  /** The latest decision's reasons, most severe first (the catalogue's order). */
+  readonly lastReasons: readonly RecordedReason[];
+  /** The latest decision's most severe reason, or null when it has none. */
+  readonly headline: Headline | null;
   readonly model: { readonly forecaster: string; readonly hash: string; readonly fallbackReason?: string } | null;
   readonly pendingIntents: number;
   readonly pendingProposals: number;
   /** Human names of sources by id (adapter address), when known. */
   readonly sourceLabels: Readonly<Record<string, string>>;
+}
+
+/** A decision's headline as the API, the dashboard and `keel status` show it. */
+export interface Headline {
+  readonly code: string;
+  readonly message: string;
+  /** The catalogue's severity of the code (src/domain/codes.ts) and what kind of code it is. */
+  readonly severity: Severity;
+  readonly class: "halt" | "reason" | "error";
+  readonly sourceId?: string;
+}
+
+/** The JSON shape of a ranked reason (the decision's headline). */
+export function toHeadline(x: RankedReason | undefined): Headline | null {
+  if (!x) return null;
+  const { code, message, sourceId } = x.reason;
+  return { code, message, severity: x.severity, class: x.class, ...(sourceId === undefined ? {} : { sourceId }) };
+}
+
+/** A decision record with its headline, as the API serves it. */
+export function withHeadline(record: DecisionRecord): DecisionRecord & { headline?: Headline } {
+  const headline = toHeadline(headlineOf(record));
+  return headline ? { ...record, headline } : record;
 }
 
 /** Facts the daemon knows that are not in the journal. */
@@ -148,9 +175,7 @@ export function buildStatusView(
   const snap = observed?.detail.snapshot;
   const forecast = recent.find((r) => r.detail.forecast !== undefined)?.detail.forecast;
   const paused = facts.paused ?? snap?.paused ?? false;
-  const lastHaltedHard =
-    last !== undefined &&
-    (last.outcome === "failed" || (last.outcome === "halted" && last.haltReasons.some((r) => !ROUTINE_NO.has(r.code))));
+  const ranked = last ? rankedReasons(last) : [];
   const block = facts.block ?? snap?.block ?? last?.block ?? null;
   return {
     version: facts.version,
@@ -171,7 +196,7 @@ export function buildStatusView(
       : null,
     allocation: allocationOf(observed),
     paused,
-    halted: paused || lastHaltedHard,
+    halted: paused || (last !== undefined && isHalted(last)),
     degraded: facts.degraded ?? false,
     lastTick: last
       ? {
@@ -182,12 +207,8 @@ export function buildStatusView(
           ageSeconds: Math.max(0, Math.round((now - last.startedAt) / 1000)),
         }
       : null,
-    lastReasons: last
-      ? [...last.haltReasons, ...last.stages.filter((s) => s.status !== "halt").flatMap((s) => s.reasons ?? [])].slice(
-          0,
-          20,
-        )
-      : [],
+    lastReasons: ranked.slice(0, 20).map((x) => x.reason),
+    headline: toHeadline(ranked[0]),
     model: forecast
       ? {
           forecaster: forecast.forecaster,

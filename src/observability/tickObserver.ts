@@ -1,26 +1,49 @@
+import { toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord, StageName, StageRecord } from "../domain/decision.ts";
+import { isHalted, type RankedReason, rankedReasons } from "../domain/headline.ts";
 import type { TickObserver } from "../pipeline/runTick.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** Halt codes that are ordinary answers of a healthy keeper, not a halt to alert on. */
-export const ROUTINE_NO: ReadonlySet<string> = new Set([
-  "STAY",
-  "NO_MOVES",
-  "COOLDOWN",
-  "DAILY_CAP",
-  "FEE_CAP",
-  "GAIN_BELOW_COST",
-  "MOVE_LIMIT",
-]);
+/** What the observer needs besides metrics and a logger. */
+export interface TickObserverDeps {
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** The vault's base asset (keel_vault_total_assets is in its whole units); no gauge without it. */
+  readonly baseAsset?: { readonly symbol: string; readonly decimals: number };
+  /** The keeper's address; without one (a dry run with no keeper) keel_keeper_balance_wei is not exported. */
+  readonly keeper?: string;
+  /** Symbols of the configured price feeds: each gets keel_oracle_stale once the risk gate has judged it. */
+  readonly oracleSymbols?: readonly string[];
+}
 
 /** Turns stage records and decisions into metrics and one info line per decision. */
-export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): TickObserver & {
+export function createTickObserver(deps: TickObserverDeps): TickObserver & {
   onDecision(record: DecisionRecord): void;
 } {
   const { metrics } = deps;
   const log = deps.logger.child({ module: "decision" });
+  const feeds = new Set((deps.oracleSymbols ?? []).map((s) => s.toUpperCase()));
   let shortBefore = "";
+
+  /** Keeper balance, vault total assets and per-feed staleness, from what this decision observed. */
+  function observedGauges(r: DecisionRecord, ranked: readonly RankedReason[]): void {
+    const snap = r.detail.snapshot;
+    if (snap && deps.baseAsset)
+      metrics.vaultTotalAssets.set(
+        { asset: deps.baseAsset.symbol },
+        toFloat(BigInt(snap.totalAssets), deps.baseAsset.decimals),
+      );
+    if (snap?.keeperBalanceWei !== undefined && deps.keeper)
+      metrics.keeperBalance.set({ address: deps.keeper }, Number(snap.keeperBalanceWei));
+    // Only a tick whose risk gate ran has judged the feeds; otherwise the last judgement stands.
+    if (!r.stages.some((s) => s.stage === "riskGate" && (s.status === "ok" || s.status === "halt"))) return;
+    const stale = new Set(ranked.flatMap((x) => (x.reason.code === "ORACLE_STALE" ? [x.reason.symbol ?? ""] : [])));
+    stale.delete("");
+    for (const s of stale) feeds.add(s);
+    for (const s of feeds) metrics.oracleStale.set({ symbol: s }, stale.has(s) ? 1 : 0);
+  }
+
   return {
     onStage(stage: StageName, record: StageRecord) {
       metrics.stageDuration.observe({ stage }, record.durationMs / 1000);
@@ -28,13 +51,15 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
     onDecision(r: DecisionRecord) {
       metrics.ticks.inc({ outcome: r.outcome });
       metrics.lastTick.set(Date.now() / 1000);
-      for (const h of r.haltReasons) metrics.haltReasons.inc({ code: h.code });
+      // The headline is the decision's most severe reason (src/domain/codes.ts): a depeg freeze behind
+      // the optimizer's STAY is a DEPEG_STOP, in the counter, keel_halted and the log line alike.
+      const ranked = rankedReasons(r);
+      const top = ranked[0];
+      if (r.outcome === "halted" && top) metrics.haltReasons.inc({ code: top.reason.code });
       // keel_paused belongs to the kill-switch watcher (it reads the chain every poll); ticks only add to halted.
-      // Halted: not acting for a reason that needs a look (kill-switch, bad data, risk trigger, failure);
-      // the routine economic "no"s (stay, cool-down, gain below cost…) are not a halt.
-      const stopped = r.outcome === "failed" || r.haltReasons.some((h) => !ROUTINE_NO.has(h.code));
-      metrics.halted.set(stopped ? 1 : 0);
-      const { snapshot, forecast, verdict, allocation } = r.detail;
+      metrics.halted.set(isHalted(r) ? 1 : 0);
+      observedGauges(r, ranked);
+      const { forecast, verdict, allocation, snapshot } = r.detail;
       if (snapshot && allocation) {
         const total = Number(snapshot.totalAssets);
         if (total > 0) {
@@ -69,7 +94,8 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
         for (const [name, value] of Object.entries(verdict.metrics)) metrics.riskMetric.set({ name }, value);
         for (const t of verdict.triggers) metrics.riskTriggers.inc({ code: t.code });
       }
-      const reasons = r.haltReasons.map((h) => h.code);
+      const notable = ranked.filter((x) => x.severity !== "info");
+      const reasons = [...new Set(notable.map((x) => x.reason.code))];
       const action = r.detail.action;
       log.info(
         {
@@ -77,6 +103,7 @@ export function createTickObserver(deps: { metrics: Metrics; logger: Logger }): 
           outcome: r.outcome,
           block: r.block,
           trigger: r.trigger,
+          ...(notable[0] ? { reason: notable[0].reason.code } : {}),
           ...(reasons.length > 0 ? { reasons } : {}),
           ...(action ? { route: action.route, tx: action.txHashes } : {}),
           ms: r.stages.reduce((a, s) => a + s.durationMs, 0),

@@ -103,6 +103,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
         totalAssets: snapshot.vault.totalAssets.toString(),
         idle: snapshot.vault.idle.toString(),
         paused: snapshot.vault.paused,
+        keeperBalanceWei: snapshot.keeperBalanceWei.toString(),
       },
       allocation: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.balance.toString()])),
       rates: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.aprPct])),

@@ -1,6 +1,6 @@
 import { toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
-import type { Reason } from "../domain/reasons.ts";
+import type { RecordedReason } from "../domain/reasons.ts";
 import { forecastOutcomes, timeOf } from "./forecastOutcomes.ts";
 import type { ReportData, ReportEvent } from "./model.ts";
 import { drawdowns, historicalVarCvar, ilExposure, type Point, returns } from "./stats.ts";
@@ -23,7 +23,7 @@ export interface JournalReportOptions {
 function event(
   t: number,
   r: DecisionRecord,
-  reason: Pick<Reason, "code" | "message" | "severity" | "sourceId">,
+  reason: Pick<RecordedReason, "code" | "message" | "severity" | "sourceId">,
 ): ReportEvent {
   return {
     t,
@@ -35,9 +35,12 @@ function event(
   };
 }
 
-function allReasons(r: DecisionRecord): Reason[] {
+function allReasons(r: DecisionRecord): RecordedReason[] {
   const verdict = r.detail.verdict;
-  const list = [...r.haltReasons, ...r.stages.flatMap((s) => (s.status === "halt" ? [] : (s.reasons ?? [])))];
+  const list: RecordedReason[] = [
+    ...r.haltReasons,
+    ...r.stages.flatMap((s) => (s.status === "halt" ? [] : (s.reasons ?? []))),
+  ];
   if (verdict) list.push(...verdict.reasons, ...verdict.triggers);
   const seen = new Set<string>();
   return list.filter((x) => {

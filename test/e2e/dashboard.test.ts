@@ -15,7 +15,7 @@ import { type HttpServer, startHttpServer } from "../../src/observability/http.t
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { buildStatusView } from "../../src/observability/statusView.ts";
 import { type DaemonHandle, runKeel, startDaemon } from "../support/daemon.ts";
-import { decision, SOURCE_A } from "../support/ops-fixtures.ts";
+import { decision, depegStopDecision, SOURCE_A } from "../support/ops-fixtures.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = [
@@ -150,6 +150,14 @@ describe("dashboard in headless Chromium (controlled journal)", function () {
     expect(await refreshes(page)).to.be.greaterThan(before);
     expect(await page.textContent("#block")).to.equal("140");
     expect(await page.textContent("#run-state")).to.equal("PAUSED");
+
+    // A depeg freeze: every source frozen, the optimizer stays. The row leads with the freeze, not STAY.
+    await journal.put(depegStopDecision(5));
+    await page.waitForSelector("#decision-rows tr[data-id='d-00005']");
+    const cell = page.locator("#decision-rows tr[data-id='d-00005'] td[data-headline]");
+    expect(await cell.getAttribute("data-headline")).to.equal("DEPEG_STOP");
+    expect(await cell.textContent()).to.match(/^DEPEG_STOP: aave-usdc frozen: base asset USDC .*; STAY: /);
+    await page.waitForFunction(() => document.querySelector("#reasons li code")?.textContent === "DEPEG_STOP");
 
     await page.click("#decision-rows tr[data-id='d-00004']");
     await page.waitForFunction(() => document.getElementById("detail-json")?.textContent?.includes("d-00004"));

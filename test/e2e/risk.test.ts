@@ -11,8 +11,10 @@ import { createShutdown, type Shutdown } from "../../src/runtime/shutdown.ts";
 import { tempStateDir } from "../support/daemon.ts";
 
 /** The devnet and the daemon's stages in this process, stepped and ticked by hand. */
-async function startApp(risk: Record<string, unknown>): Promise<{ app: App; shutdown: Shutdown }> {
-  const logger = pino({ level: "silent" });
+async function startApp(
+  risk: Record<string, unknown>,
+  logger: pino.Logger = pino({ level: "silent" }),
+): Promise<{ app: App; shutdown: Shutdown }> {
   const loaded = parseConfig(
     {
       state: { dir: tempStateDir("keel-risk-e2e-") },
@@ -97,9 +99,12 @@ describe("risk gate on the embedded devnet", function () {
   describe("a depeg of the vault's stablecoin (pauseOnTrigger)", () => {
     let app: App;
     let shutdown: Shutdown;
+    // The daemon's decision log lines (info and up).
+    const logLines: Record<string, unknown>[] = [];
 
     before(async () => {
-      ({ app, shutdown } = await startApp({ pauseOnTrigger: true }));
+      const logger = pino({ level: "info" }, { write: (s: string) => void logLines.push(JSON.parse(s)) });
+      ({ app, shutdown } = await startApp({ pauseOnTrigger: true }, logger));
       await tickUntil(app, "executed rebalance", (r) => r.outcome === "executed");
     });
 
@@ -121,6 +126,16 @@ describe("risk gate on the embedded devnet", function () {
       }
       const deposits = (await movesSince(app, from)).filter((m) => m.deposit);
       expect(deposits).to.deep.equal([]);
+      // The freeze is the headline, not the optimizer's STAY: in the log line, keel_halted and the halt counter.
+      for (const r of records) {
+        const line = logLines.find((l) => l.msg === "decision" && l.decision === r.id);
+        expect(line?.reason, JSON.stringify(line)).to.equal("DEPEG_STOP");
+      }
+      expect((await app.metrics.halted.get()).values[0]?.value).to.equal(1);
+      const byCode = Object.fromEntries(
+        (await app.metrics.haltReasons.get()).values.map((v) => [v.labels.code, v.value]),
+      );
+      expect(byCode.DEPEG_STOP).to.be.at.least(records.length);
       const vault = new Contract(app.target.vault, VAULT_ABI, chainOf(app));
       expect(await vault.getFunction("paused")()).to.equal(false);
     });

@@ -1,5 +1,6 @@
 // Decision records for the ops tests (dashboard, API, report, status).
 import type { DecisionRecord } from "../../src/domain/decision.ts";
+import type { Reason } from "../../src/domain/reasons.ts";
 
 export const SOURCE_A = "0x1111111111111111111111111111111111111111";
 export const SOURCE_B = "0x2222222222222222222222222222222222222222";
@@ -22,7 +23,7 @@ export function decision(
   const rateA = 4 + Math.sin(i / 3);
   const rateB = 6 + Math.cos(i / 4);
   const halted = outcome === "halted";
-  const haltReasons = halted
+  const haltReasons: Reason[] = halted
     ? [
         {
           code: "GAIN_BELOW_COST",
@@ -106,5 +107,64 @@ export function decision(
             },
           }),
     },
+  };
+}
+
+/**
+ * What runTick journals when the base asset is between the depeg stop and exit levels: the risk gate
+ * goes on with every source frozen (`DEPEG_STOP`, severity warn), and the optimizer, with nothing it may
+ * add to, halts on `STAY` — the only halt reason.
+ */
+export function depegStopDecision(i: number): DecisionRecord {
+  const base = decision(i, { outcome: "halted" });
+  const stop = (id: string): Reason => ({
+    code: "DEPEG_STOP",
+    message: `${id} frozen: base asset USDC is -1.50 % off its USD peg (stop at 1 %)`,
+    sourceId: id,
+    value: -1.5,
+    limit: 1,
+    severity: "warn" as const,
+  });
+  const riskReasons: Reason[] = [
+    stop(SOURCE_A),
+    stop(SOURCE_B),
+    { code: "CAP_BOUND", message: `cap of ${SOURCE_A} is 40.00 %`, sourceId: SOURCE_A, severity: "info" as const },
+  ];
+  const stay: Reason[] = [{ code: "STAY", message: "the best plan is to stay", severity: "halt" as const }];
+  const { plan: _plan, gas: _gas, ...detail } = base.detail;
+  return {
+    ...base,
+    stages: [
+      { stage: "ingest", status: "ok", durationMs: 12, summary: "2 sources" },
+      { stage: "predict", status: "ok", durationMs: 3, summary: "mean" },
+      { stage: "riskGate", status: "ok", durationMs: 2, summary: "0 allowed, 2 frozen", reasons: riskReasons },
+      { stage: "optimize", status: "halt", durationMs: 5, summary: "the best plan is to stay", reasons: stay },
+    ],
+    haltReasons: stay,
+    detail: {
+      ...detail,
+      verdict: { ...base.detail.verdict!, frozen: [SOURCE_A, SOURCE_B], reasons: riskReasons },
+    },
+  };
+}
+
+/** What runTick journals when the plan is routed to the Safe while an earlier proposal waits for signatures. */
+export function proposalPendingDecision(i: number): DecisionRecord {
+  const base = decision(i, { outcome: "halted" });
+  const wait: Reason[] = [
+    {
+      code: "PROPOSAL_PENDING",
+      message: `Safe proposal 0x${"ef".repeat(32)} is still open; execute or reject it first`,
+      severity: "info" as const,
+    },
+  ];
+  return {
+    ...base,
+    stages: [
+      ...base.stages.slice(0, 4),
+      { stage: "gasCheck", status: "ok", durationMs: 1, summary: "ok" },
+      { stage: "execute", status: "halt", durationMs: 9, summary: wait[0]!.message, reasons: wait },
+    ],
+    haltReasons: wait,
   };
 }

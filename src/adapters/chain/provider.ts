@@ -91,6 +91,8 @@ export class ChainProvider extends JsonRpcProvider {
           deps.logger?.warn({ endpoint: label, open }, open ? "rpc circuit opened" : "rpc circuit closed");
         },
       );
+      // Every breaker starts closed: say so, rather than leave the gauge absent until one opens.
+      deps.metrics?.rpcBreakerOpen?.set({ endpoint: label }, 0);
       return { index, label, url, breaker, highestHead: undefined, wrongChain: false, chainVerified: false };
     });
   }

@@ -72,7 +72,8 @@ function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint)
  * The Safe route: proposes `allocator.rebalance(keccak(intent.id), moves)` as a Safe transaction
  * (protocol-kit builds and hashes it) with a human-readable summary, at nonce max(chain, open
  * proposals + 1), signs it when the proposer is an owner, and stores it for `keel proposals`.
- * While an earlier proposal is open, no new one is made (PROPOSAL_PENDING, retryable).
+ * While an earlier proposal is open, no new one is made (PROPOSAL_PENDING, retryable; the catalogue grades it
+ * a wait, so the execute stage records a halted decision, not a failed tick).
  */
 export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutorDeps): Executor {
   const codec = deps.codec ?? createAllocatorCodec();

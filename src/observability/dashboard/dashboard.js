@@ -251,9 +251,18 @@
     const rows = $("decision-rows");
     rows.replaceChildren();
     for (const d of decisions) {
-      const reasons = d.haltReasons.length
-        ? d.haltReasons
-        : d.stages.flatMap((s) => (s.error ? [{ code: s.error.code, message: s.error.message }] : []));
+      // The headline (the API ranks reasons by the catalogue's severity) first, then the other halt reasons.
+      const head = d.headline;
+      const rest = d.haltReasons.filter((r) => !head || r.code !== head.code);
+      const listed = named(rest.map((r) => `${r.code}: ${r.message}`).join("; "));
+      const reasonsCell = head
+        ? el(
+            "td",
+            { "data-headline": head.code, class: `sev-${head.severity}` },
+            el("strong", {}, head.code),
+            `: ${named(head.message)}${listed ? `; ${listed}` : ""}`,
+          )
+        : el("td", {}, listed || "–");
       const tr = el(
         "tr",
         { class: "clickable", "data-id": d.id, "data-outcome": d.outcome },
@@ -262,7 +271,7 @@
         el("td", { class: `outcome ${d.outcome}` }, d.outcome),
         el("td", { class: "num" }, d.block ?? "–"),
         stagesCell(d),
-        el("td", {}, named(reasons.map((r) => `${r.code}: ${r.message}`).join("; ")) || "–"),
+        reasonsCell,
       );
       tr.addEventListener("click", () => showDetail(d.id));
       rows.append(tr);

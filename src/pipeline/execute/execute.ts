@@ -1,5 +1,7 @@
+import { isDecisionCode, lookupCode } from "../../domain/codes.ts";
 import type { Action, Move } from "../../domain/decision.ts";
-import { reason } from "../../domain/reasons.ts";
+import { KeelError } from "../../domain/errors.ts";
+import { type Reason, reason } from "../../domain/reasons.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 
@@ -24,8 +26,19 @@ export function describeMoves(moves: readonly Move[]): string {
 }
 
 /**
+ * An executor's refusal that is a wait on people, not a failure — a code the catalogue grades `wait`
+ * (PROPOSAL_PENDING: a Safe proposal still collecting signatures) — as the halt reason it is.
+ */
+function waiting(err: unknown): Reason | undefined {
+  if (!(err instanceof KeelError) || !isDecisionCode(err.code) || lookupCode(err.code)?.severity !== "wait")
+    return undefined;
+  return reason(err.code, err.message, { severity: "info" });
+}
+
+/**
  * The execute stage: hands a non-empty plan to the executor (direct, bundle or Safe), or, in
- * dry-run mode, records what would be sent and sends nothing. A plan with no moves is a halt.
+ * dry-run mode, records what would be sent and sends nothing. A plan with no moves is a halt, and so
+ * is an executor that must wait for people (a Safe proposal waiting for signatures); failures throw.
  */
 export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStageDeps): Stage<Intent, Action> {
   return {
@@ -40,7 +53,14 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
         return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
       }
       signal.throwIfAborted();
-      const action = await deps.executor.execute(intent, signal);
+      let action: Action;
+      try {
+        action = await deps.executor.execute(intent, signal);
+      } catch (err) {
+        const wait = waiting(err);
+        if (wait) return halt([wait]);
+        throw err;
+      }
       const where = action.block === undefined ? "" : ` in block ${action.block}`;
       const hashes = action.txHashes.length > 0 ? ` tx ${action.txHashes.join(",")}` : "";
       return ok(action, `${action.route} ${action.status}${hashes}${where}: ${what}`);

@@ -6,6 +6,7 @@
  */
 import { toFloat } from "../../domain/amounts.ts";
 import { indexAtOrBefore } from "../../domain/dataset.ts";
+import type { Reason } from "../../domain/reasons.ts";
 import type { SourceState } from "../../domain/snapshot.ts";
 import type { RiskInput } from "../types.ts";
 import type { ProtocolFacts, RiskOptions } from "./options.ts";
@@ -28,7 +29,7 @@ export function incidentMatches(sourceProtocol: string, incidentProtocol: string
 function exploit(
   b: VerdictBuilder,
   s: SourceState,
-  code: string,
+  code: Reason["code"],
   message: string,
   value: number | undefined,
   limit: number | undefined,

@@ -74,7 +74,7 @@ export function gradeDepeg(d: PegDeviation, opts: RiskOptions): DepegGrade {
 }
 
 function r(
-  code: string,
+  code: Reason["code"],
   message: string,
   d: PegDeviation,
   limit: number,

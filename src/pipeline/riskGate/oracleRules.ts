@@ -1,3 +1,4 @@
+import type { HaltCode } from "../../domain/codes.ts";
 import type { Snapshot, SourceState } from "../../domain/snapshot.ts";
 import type { RiskOptions } from "./options.ts";
 import { type PriceBook, type PriceHealth, tokensOf } from "./prices.ts";
@@ -42,7 +43,7 @@ export function checkFreshness(
   }
 }
 
-const statusCode: Record<Exclude<PriceHealth["status"], "ok">, string> = {
+const statusCode: Record<Exclude<PriceHealth["status"], "ok">, HaltCode> = {
   stale: "ORACLE_STALE",
   invalid: "ORACLE_INVALID",
   disagree: "ORACLE_DISAGREE",
@@ -71,7 +72,9 @@ function describe(h: PriceHealth): { message: string; value?: number; limit?: nu
 
 /**
  * Oracle health: an unhealthy base-asset price halts the tick (nothing can be valued); an unhealthy price
- * of a source's token freezes that source (no new intents from that price).
+ * of a source's token freezes that source (no new intents from that price); any other priced symbol (the
+ * gas token, a peg) is noted when unhealthy. Every reason names its symbol, so every feed is judged each
+ * tick (`keel_oracle_stale{symbol}`).
  */
 export function checkOracles(
   snapshot: Snapshot,
@@ -83,10 +86,18 @@ export function checkOracles(
   const baseHealth = book.health(base);
   if (baseHealth.status !== "ok") {
     const d = describe(baseHealth);
-    b.halt({ code: statusCode[baseHealth.status], ...d, message: `base asset: ${d.message}`, severity: "halt" });
+    b.halt({
+      code: statusCode[baseHealth.status],
+      ...d,
+      message: `base asset: ${d.message}`,
+      symbol: base,
+      severity: "halt",
+    });
   }
+  const tokens = new Set([base]);
   for (const s of sources) {
     for (const token of tokensOf(s.asset)) {
+      tokens.add(token);
       if (token === base) continue;
       const h = book.health(token);
       if (h.status === "ok") continue;
@@ -96,9 +107,23 @@ export function checkOracles(
         ...d,
         message: `${s.id} frozen: ${d.message}`,
         sourceId: s.id,
+        symbol: token,
         severity: "warn",
       });
     }
+  }
+  for (const symbol of Object.keys(snapshot.prices)) {
+    if (tokens.has(symbol)) continue;
+    const h = book.health(symbol);
+    if (h.status === "ok") continue;
+    const d = describe(h);
+    b.note({
+      code: statusCode[h.status],
+      ...d,
+      message: `${d.message} (prices gas or a peg)`,
+      symbol,
+      severity: "warn",
+    });
   }
   b.metrics.baseOracleDisagreementPct = baseHealth.disagreementPct;
 }

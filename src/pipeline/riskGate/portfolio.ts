@@ -143,16 +143,16 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
   }
 
   // A breach of the current portfolio shrinks the caps of the risky sources it holds, proportionally.
-  const breaches: [string, number, number][] = [
-    ["VAR_LIMIT", tail.var * 100, opts.maxVarPct],
-    ["CVAR_LIMIT", tail.cvar * 100, opts.maxCvarPct],
-    ["EVAR_LIMIT", evar * 100, opts.maxEvarPct],
+  const breaches: [string, "VAR_BREACH" | "CVAR_BREACH" | "EVAR_BREACH", number, number][] = [
+    ["VAR_LIMIT", "VAR_BREACH", tail.var * 100, opts.maxVarPct],
+    ["CVAR_LIMIT", "CVAR_BREACH", tail.cvar * 100, opts.maxCvarPct],
+    ["EVAR_LIMIT", "EVAR_BREACH", evar * 100, opts.maxEvarPct],
   ];
-  for (const [code, value, limit] of breaches) {
+  for (const [code, breach, value, limit] of breaches) {
     if (!(value > limit) || value <= 0) continue;
     const k = limit / value;
     b.note({
-      code: code.replace("_LIMIT", "_BREACH"),
+      code: breach,
       message: `portfolio ${code.split("_")[0]} ${value.toFixed(2)} % exceeds ${limit} %: caps of held sources scaled by ${k.toFixed(3)}`,
       value,
       limit,

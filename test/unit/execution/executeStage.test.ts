@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { Action } from "../../../src/domain/decision.ts";
+import { KeelError } from "../../../src/domain/errors.ts";
 import { createExecuteStage } from "../../../src/pipeline/execute/execute.ts";
 import type { Executor, Intent } from "../../../src/ports/execution.ts";
 
@@ -69,5 +70,37 @@ describe("execute stage", () => {
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(Error);
     expect(executor.calls).to.have.length(0);
+  });
+
+  it("a Safe proposal still waiting for signatures is a wait: the tick halts with PROPOSAL_PENDING, no error", async () => {
+    // What the Safe executor says when the plan is routed to the Safe while an earlier proposal is open.
+    const waiting: Executor = {
+      async execute() {
+        throw new KeelError("PROPOSAL_PENDING", "Safe proposal 0xabc is still open; execute or reject it first", {
+          retryable: true,
+          context: { safeTxHash: "0xabc", nonce: 3 },
+        });
+      },
+    };
+    const out = await createExecuteStage({ dryRun: false }, { executor: waiting })
+      .run(intent([move]), signal)
+      .catch((e: unknown) => e);
+    expect(out, String(out)).to.deep.include({ status: "halt" });
+    const r = (out as { reasons: { code: string; message: string; severity: string }[] }).reasons;
+    expect(r).to.have.length(1);
+    expect(r[0]).to.deep.include({ code: "PROPOSAL_PENDING", severity: "info" });
+    expect(r[0]?.message).to.contain("0xabc is still open");
+  });
+
+  it("a real executor failure still fails the tick (EXECUTION_REVERTED is thrown)", async () => {
+    const failing: Executor = {
+      async execute() {
+        throw new KeelError("EXECUTION_REVERTED", "rebalance reverted at simulate: MoveTooLarge", { retryable: false });
+      },
+    };
+    const err = await createExecuteStage({ dryRun: false }, { executor: failing })
+      .run(intent([move]), signal)
+      .catch((e: unknown) => e);
+    expect((err as KeelError).code).to.equal("EXECUTION_REVERTED");
   });
 });

@@ -11,7 +11,7 @@ import { createDashboardRoutes, DASHBOARD_CSP } from "../../../src/observability
 import { type HttpServer, startHttpServer } from "../../../src/observability/http.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
 import { buildStatusView, type StatusView, toPendingIntentView } from "../../../src/observability/statusView.ts";
-import { decision, SOURCE_A } from "../../support/ops-fixtures.ts";
+import { decision, depegStopDecision, proposalPendingDecision, SOURCE_A } from "../../support/ops-fixtures.ts";
 
 describe("JSON API and dashboard routes", () => {
   let server: HttpServer;
@@ -82,6 +82,26 @@ describe("JSON API and dashboard routes", () => {
     for (const bad of ["0", "-1", "abc", "1e3"])
       expect((await get(`/api/v1/decisions?limit=${bad}`)).status, bad).to.equal(400);
     expect(parseLimit("100000")).to.equal(MAX_DECISIONS);
+  });
+
+  it("gives every decision its headline (most severe reason), so the dashboard shows DEPEG_STOP, not STAY", async () => {
+    const own = memoryJournal();
+    await own.put(decision(3));
+    await own.put(depegStopDecision(4));
+    const routes = createApiRoutes({ journal: own, status: async () => ({}) as StatusView });
+    const call = async (path: string) => {
+      const url = new URL(`http://127.0.0.1${path}`);
+      const route = routes.find((r) => (typeof r.path === "string" ? r.path === url.pathname : r.path.test(path)))!;
+      const match = typeof route.path === "string" ? null : url.pathname.match(route.path);
+      return JSON.parse(String((await route.handler({} as never, url, match)).body));
+    };
+    const list = (await call("/api/v1/decisions")) as { decisions: { id: string; headline?: { code: string } }[] };
+    expect(list.decisions.map((d) => [d.id, d.headline?.code])).to.deep.equal([
+      ["d-00004", "DEPEG_STOP"],
+      ["d-00003", undefined],
+    ]);
+    const one = (await call("/api/v1/decisions/d-00004")) as { headline?: { code: string; severity: string } };
+    expect(one.headline).to.deep.include({ code: "DEPEG_STOP", severity: "freeze" });
   });
 
   it("returns a decision by id, 404 for an unknown one and 400 for a malformed one", async () => {
@@ -181,7 +201,7 @@ describe("status view", () => {
     expect(routine.lastReasons.map((r) => r.code)).to.deep.equal(["GAIN_BELOW_COST"]);
     const stop = {
       ...decision(2),
-      haltReasons: [{ code: "DEPEG_STOP", message: "USDC 0.98", severity: "halt" as const }],
+      haltReasons: [{ code: "DEPEG_STOP" as const, message: "USDC 0.98", severity: "halt" as const }],
     };
     const halted = buildStatusView([stop], facts, { intents: 0, proposals: 0 }, Date.UTC(2026, 0, 1, 3));
     expect(halted.halted).to.equal(true);
@@ -190,6 +210,18 @@ describe("status view", () => {
     expect(executed.halted).to.equal(false);
     const paused = buildStatusView([decision(3)], { ...facts, paused: true }, { intents: 0, proposals: 0 }, 0);
     expect(paused.halted && paused.paused).to.equal(true);
+  });
+
+  it("headlines the most severe reason: a depeg freeze behind STAY is DEPEG_STOP, listed first, and a halt", () => {
+    const facts = { version: "v", chainId: 1, mode: "live" as const, dryRun: false, configHash: "h" };
+    const view = buildStatusView([depegStopDecision(2)], facts, { intents: 0, proposals: 0 }, 0);
+    expect(view.headline?.code).to.equal("DEPEG_STOP");
+    expect(view.headline?.severity).to.equal("freeze");
+    expect(view.lastReasons[0]?.code).to.equal("DEPEG_STOP");
+    expect(view.halted).to.equal(true);
+    const waiting = buildStatusView([proposalPendingDecision(2)], facts, { intents: 1, proposals: 1 }, 0);
+    expect(waiting.headline?.code).to.equal("PROPOSAL_PENDING");
+    expect(waiting.halted).to.equal(false);
   });
 
   it("computes weights from base units and adds idle, with the plan's targets", () => {

@@ -12,7 +12,7 @@ import { formatStatus } from "../../../src/cli/status.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
 import { buildStatusView, type StatusView } from "../../../src/observability/statusView.ts";
 import { runKeel, tempStateDir } from "../../support/daemon.ts";
-import { decision, SOURCE_A } from "../../support/ops-fixtures.ts";
+import { decision, depegStopDecision, SOURCE_A } from "../../support/ops-fixtures.ts";
 
 describe("ops commands on a journal with no daemon", function () {
   this.timeout(30_000);
@@ -195,5 +195,14 @@ describe("status and explain text", () => {
     expect(formatDecision(rec, {}, "no Rebalanced event for this decision's intent id")).to.contain(
       "on-chain: no Rebalanced event",
     );
+  });
+
+  it("explain leads with the headline, the most severe reason: a depeg freeze is DEPEG_STOP, not STAY", () => {
+    const text = formatDecision(depegStopDecision(6), { [SOURCE_A]: "aave-usdc" });
+    const lines = text.split("\n");
+    expect(lines[1], text).to.match(/^ {2}headline DEPEG_STOP \(freeze\): aave-usdc frozen: base asset USDC/);
+    const reasons = lines.slice(lines.indexOf("reasons") + 1).filter((l) => l.startsWith("  "));
+    expect(reasons[0]).to.contain("DEPEG_STOP");
+    expect(reasons.findIndex((l) => l.includes("STAY"))).to.be.greaterThan(1);
   });
 });

@@ -32,6 +32,14 @@ function keelMetrics(expr: string): string[] {
   return [...expr.matchAll(/\bkeel_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ""));
 }
 
+/** Every .ts file under a directory, concatenated. */
+function sourcesText(dir: string): string {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => readFileSync(join(dir, f), "utf8"))
+    .join("\n");
+}
+
 function rules(): Rule[] {
   return readdirSync(RULES_DIR)
     .filter((f) => f.endsWith(".yml"))
@@ -53,6 +61,23 @@ describe("monitoring: alert rules and dashboards", () => {
       .registry.getMetricsAsArray()
       .map((m) => m.name),
   );
+
+  it("every declared keel metric is set somewhere in src (no metric exported only as its default)", () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const keys = Object.keys(metrics).filter((k) => k !== "registry");
+    expect(keys.length).to.be.greaterThan(25);
+    const code = sourcesText(join(ROOT, "src")).replace(
+      readFileSync(join(ROOT, "src/observability/metrics.ts"), "utf8"),
+      "",
+    );
+    const unset = keys.filter((k) => !new RegExp(`\\.${k}\\??\\.(set|inc|observe)\\(`).test(code));
+    expect(unset).to.deep.equal([]);
+  });
+
+  it("the operations guide lists every keel metric", () => {
+    const guide = readFileSync(join(ROOT, "docs/operations.md"), "utf8");
+    expect([...registered].filter((m) => !guide.includes(`\`${m}`))).to.deep.equal([]);
+  });
 
   it("every metric an alert rule uses exists in keel's registry", () => {
     const used = rules().flatMap((r) => keelMetrics(r.expr));

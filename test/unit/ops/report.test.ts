@@ -102,7 +102,12 @@ describe("report from the journal", () => {
   });
 
   it("collects depeg/oracle findings, incidents and interventions without repeating unchanged states", () => {
-    const depeg = { code: "DEPEG_STOP", message: "USDT at 0.97", severity: "halt" as const, sourceId: SOURCE_B };
+    const depeg = {
+      code: "DEPEG_STOP" as const,
+      message: "USDT at 0.97",
+      severity: "halt" as const,
+      sourceId: SOURCE_B,
+    };
     const failed: DecisionRecord = {
       ...decision(6, { outcome: "failed" }),
       stages: [

@@ -1,0 +1,242 @@
+/**
+ * The one catalogue of keel's stable codes: halt codes (a stage stopped the tick with it), reason codes
+ * (it shaped or explained an answer) and error codes (something failed), each with its severity. Logs,
+ * metrics, `keel status`, `keel explain` and the dashboard classify codes from here, never by pattern or
+ * by a list of their own. A declarative table: one line per code.
+ */
+
+/**
+ * How much a code matters to an operator, least first; a decision's headline is its most severe code.
+ * `info` explains the answer; `routine` is an ordinary economic "no"; `wait` waits on people (signers);
+ * `warn` is worth a look but changed nothing; `freeze` stops deposits into a source; `exit` forces one to
+ * be left; `halt` stops the tick on unusable data or chain access; `error` is a failed tick; `trigger` is
+ * the kill-switch (pulled, or a reason to pull it).
+ */
+export const SEVERITIES = ["info", "routine", "wait", "warn", "freeze", "exit", "halt", "error", "trigger"] as const;
+
+/** One of SEVERITIES. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** What a code is: a stage's halt, a reason that shapes or explains an answer, or a failure. */
+export type CodeClass = "halt" | "reason" | "error";
+
+/** A catalogue entry. */
+export interface CodeEntry {
+  readonly severity: Severity;
+  /** What it means (and what keel does about it). */
+  readonly about: string;
+}
+
+/** Codes a stage halts the tick with. */
+export const HALT_CODES = {
+  PAUSED: { severity: "trigger", about: "the vault is paused (kill-switch pulled)" },
+  SHUTDOWN: { severity: "trigger", about: "the vault is shut down for good" },
+  DEPEG_PAUSE: {
+    severity: "trigger",
+    about: "risk trigger: base asset or a funded source's token beyond the pause level",
+  },
+  EXPLOIT_DETECTED: { severity: "trigger", about: "risk trigger: share-price drop or incident in a funded source" },
+  DRAWDOWN_LIMIT: { severity: "trigger", about: "risk trigger: vault share price too far below its running peak" },
+  KILL_SWITCH_PULLED: { severity: "trigger", about: "the vault was paused on-chain for a risk trigger" },
+  KILL_SWITCH_FAILED: { severity: "trigger", about: "pausing the vault for a risk trigger failed (the tick halts)" },
+  KILL_SWITCH_ALREADY_PAUSED: { severity: "trigger", about: "a risk trigger fired while the vault was paused" },
+  CHAIN_ID_MISMATCH: { severity: "halt", about: "the node serves another chain than the configured one" },
+  STALE_DATA: { severity: "halt", about: "the head block is older than maxDataAgeSeconds" },
+  INCONSISTENT_DATA: { severity: "halt", about: "vault total assets differ from idle + positions" },
+  BAD_SOURCE_DATA: { severity: "halt", about: "a source reported non-finite data" },
+  DATA_MISSING: { severity: "halt", about: "the snapshot carries no price" },
+  DATA_STALE: { severity: "halt", about: "newest price older than maxDataAgeSeconds at the snapshot's time" },
+  SNAPSHOT_STALE: { severity: "halt", about: "snapshot older than maxDataAgeSeconds by the wall clock" },
+  ORACLE_STALE: { severity: "halt", about: "price older than its heartbeat: halts for the base asset, else freezes" },
+  ORACLE_INVALID: {
+    severity: "halt",
+    about: "answer ≤ 0, non-finite or at a bound: halts for the base asset, else freezes",
+  },
+  ORACLE_DISAGREE: { severity: "halt", about: "price origins disagree: halts for the base asset, else freezes" },
+  PRICE_MISSING: { severity: "halt", about: "a token has no price: halts for the base asset, else freezes" },
+  RPC_DEGRADED: { severity: "halt", about: "chain access degraded: observe only, no new intents" },
+  HEAD_STALE: { severity: "halt", about: "the latest block is older than maxHeadAgeSeconds: observe only" },
+  HEAD_STALLED: { severity: "halt", about: "the head has not moved for maxHeadStallSeconds: observe only" },
+  RPC_HEAD_DISAGREE: { severity: "halt", about: "RPC endpoints disagree on the head: observe only" },
+  RPC_NO_QUORUM: { severity: "halt", about: "too few RPC endpoints answered the head check: observe only" },
+  SIMULATION_REVERTED: { severity: "halt", about: "the rebalance reverts in simulation" },
+  KEEPER_BALANCE_LOW: { severity: "halt", about: "keeper balance below the plan's worst-case fee" },
+  PROPOSAL_PENDING: { severity: "wait", about: "a Safe proposal waits for signatures: no new one until it ends" },
+  FEE_CAP: { severity: "routine", about: "gas price above strategy.maxGasPriceGwei" },
+  COOLDOWN: { severity: "routine", about: "the last rebalance is more recent than the cool-down" },
+  DAILY_CAP: { severity: "routine", about: "rebalances in the last 24 h reached the daily cap" },
+  GAIN_BELOW_COST: { severity: "routine", about: "the pessimistic gain does not pay k × gas and slippage" },
+  STAY: { severity: "routine", about: "the best plan is to stay (or there is nothing to allocate)" },
+  NO_MOVES: { severity: "routine", about: "the plan has no moves" },
+  MIN_HOLD: { severity: "routine", about: "the last rebalance is more recent than switching.minHoldHours" },
+  SWITCH_UNCONFIRMED: { severity: "routine", about: "a switch has not yet paid for switching.confirmHours" },
+} as const satisfies Record<string, CodeEntry>;
+
+/** Codes that shape or explain an answer (the risk gate's freezes and exits, notes of every stage). */
+export const REASON_CODES = {
+  DEPEG_EXIT: { severity: "exit", about: "token beyond the exit level: forced exit (halts when the base asset)" },
+  PROTOCOL_COMPROMISED: { severity: "exit", about: "forced exit: recent incident or the operator's list" },
+  SHARE_PRICE_DROP: { severity: "exit", about: "forced exit: ERC-4626 share price fell within the window" },
+  TVL_DROP: { severity: "exit", about: "forced exit: TVL fell beyond drainDropPct within the window" },
+  DEPEG_STOP: { severity: "freeze", about: "token beyond the stop level: frozen (every source for the base asset)" },
+  LST_DISCOUNT_FREEZE: { severity: "freeze", about: "liquid-staking token at a discount beyond the freeze level" },
+  WITHDRAW_LIMITED: { severity: "freeze", about: "maxWithdraw short of our balance: frozen, partial exits only" },
+  UTILIZATION_PINNED: { severity: "freeze", about: "utilisation pinned near 100 % for the window" },
+  APR_ANOMALY: { severity: "freeze", about: "APR far outside the forecast band" },
+  MANIPULATION_SPOT_ORACLE: { severity: "freeze", about: "pool spot price away from the oracle" },
+  MANIPULATION_RESERVE_JUMP: { severity: "freeze", about: "TVL jumped between two observations" },
+  SCORE_LOW: { severity: "freeze", about: "protocol risk score below minProtocolScore" },
+  DEPEG_ALERT: { severity: "warn", about: "token beyond the alert level" },
+  LST_DISCOUNT: { severity: "warn", about: "liquid-staking token at a discount to its peg" },
+  VAR_BREACH: { severity: "warn", about: "portfolio VaR above maxVarPct: caps of held risky sources scaled down" },
+  CVAR_BREACH: { severity: "warn", about: "portfolio CVaR above maxCvarPct: caps scaled down" },
+  EVAR_BREACH: { severity: "warn", about: "portfolio EVaR above maxEvarPct: caps scaled down" },
+  IL_UNKNOWN: { severity: "warn", about: "no price volatility for an LP: impermanent loss not estimated" },
+  NO_FORECAST: { severity: "warn", about: "no forecast for a source: held, no new deposits" },
+  // The forecaster in use is a standing condition with its own gauge and alert (keel_model_fallback).
+  MODEL_UNAVAILABLE: { severity: "info", about: "no model loaded: the baseline forecasts" },
+  MODEL_FAILED: { severity: "info", about: "the model failed this tick: the baseline forecasts" },
+  MODEL_INPUT_UNSEEN: { severity: "info", about: "the model was not trained on this source's rate measure" },
+  LINEAR_FAILED: { severity: "info", about: "the linear quantile forecaster failed this tick: the others serve" },
+  FORECASTER_BY_SKILL: { severity: "info", about: "a source is forecast by the forecaster its own skill ranks best" },
+  POLICY_UNAVAILABLE: { severity: "warn", about: "strategy.optimizer is policy but none loaded: the rule serves" },
+  POLICY_FAILED: { severity: "warn", about: "the allocation policy failed or answered nonsense: the rule serves" },
+  POLICY_CLIPPED: { severity: "info", about: "the policy's weights were cut to the risk gate's and keeper bounds" },
+  MODEL_SOURCE_FALLBACK: { severity: "info", about: "the model had no forecast for a source: the baseline's" },
+  HISTORY_SHORT: { severity: "info", about: "a source's history is shorter than the model needs: the baseline's" },
+  IL_EXPECTED: { severity: "info", about: "expected impermanent loss of an LP over the horizon" },
+  PORTFOLIO_RISK: { severity: "info", about: "VaR / CVaR / EVaR of the current portfolio" },
+  RISK_NO_HISTORY: { severity: "info", about: "risk figures from forecast yield and incident scenarios only" },
+  CAP_BOUND: { severity: "info", about: "a source's cap is below maxWeightPerSource (the message names the rule)" },
+  MOVE_LIMIT: { severity: "info", about: "plan shortened to the allocator's per-rebalance move limit" },
+  BOUNDS_RESTORE: { severity: "info", about: "the current allocation breaks a bound: moving" },
+  GAIN_TEST_WAIVED: { severity: "info", about: "forced exit: the gain-to-cost test does not apply" },
+  // Events of the LP report (src/report), derived from decisions.
+  VAULT_PAUSED: { severity: "trigger", about: "report event: the vault's kill-switch was pulled" },
+  FORCED_EXIT: { severity: "exit", about: "report event: a source had to be left" },
+  FROZEN: { severity: "freeze", about: "report event: a source took no deposits" },
+  SAFE_PROPOSAL: { severity: "info", about: "report event: a change sent to the Safe for approval" },
+  VAULT_UNPAUSED: { severity: "info", about: "report event: the vault was unpaused" },
+  FORCED_EXIT_LIFTED: { severity: "info", about: "report event: a source no longer has to be left" },
+  FROZEN_LIFTED: { severity: "info", about: "report event: a source takes deposits again" },
+} as const satisfies Record<string, CodeEntry>;
+
+/** Codes of failures (KeelError codes, and why an intent ended badly). */
+export const ERROR_CODES = {
+  UNEXPECTED: { severity: "error", about: "an error keel did not classify" },
+  CONFIG_INVALID: { severity: "error", about: "the configuration is invalid" },
+  USAGE: { severity: "error", about: "wrong use of the command line" },
+  BAD_INPUT: { severity: "error", about: "invalid input to a command" },
+  ARTIFACT_MISSING: { severity: "error", about: "a compiled contract artifact is missing" },
+  ARTIFACT_INVALID: { severity: "error", about: "a compiled contract artifact is unreadable" },
+  ARTIFACT_AMBIGUOUS: { severity: "error", about: "two compiled artifacts share a name" },
+  UNKNOWN_ADAPTER_KIND: { severity: "error", about: "an adapter reports a kind keel does not know" },
+  RPC_UNAVAILABLE: { severity: "error", about: "no RPC endpoint answered within the retry budget" },
+  RPC_SEND_STATUS_UNKNOWN: { severity: "error", about: "a transaction reached a node but its fate is unknown" },
+  RPC_CLOSED: { severity: "error", about: "the chain provider was closed" },
+  CHAIN_UNAVAILABLE: { severity: "error", about: "the chain could not be read for a command" },
+  NO_HEAD: { severity: "error", about: "the node returned no head block" },
+  NO_BLOCK: { severity: "error", about: "the node returned no block" },
+  NO_NATIVE_PRICE: { severity: "error", about: "no price for the native token (gas cannot be costed)" },
+  EXECUTION_REVERTED: { severity: "error", about: "the rebalance reverted (decoded error in the message)" },
+  EXECUTION_FAILED: { severity: "error", about: "sending the rebalance failed" },
+  FEE_CAP_TOO_LOW: { severity: "error", about: "the node refused the transaction: fee cap below the base fee" },
+  KEEPER_INSUFFICIENT_FUNDS: { severity: "error", about: "the keeper cannot pay the worst-case fee" },
+  KEEPER_OVERPRIVILEGED: { severity: "error", about: "the keeper key also holds a manager, admin or guardian role" },
+  KEEPER_ROLE_MISSING: { severity: "error", about: "the keeper key does not hold the allocator's KEEPER_ROLE" },
+  KEEPER_ROLE_REVOKED: { severity: "error", about: "the keeper role was revoked while running: keel stopped" },
+  NONCE_TOO_LOW: { severity: "error", about: "the nonce was already used on chain" },
+  REPLACEMENT_UNDERPRICED: { severity: "error", about: "a replacement's fee was too low" },
+  ROUTE_NOT_CONFIGURED: { severity: "error", about: "the intent needs a route that is not configured" },
+  INTENT_IN_FLIGHT: { severity: "error", about: "an earlier intent is still unsettled: no new intent" },
+  INTENT_UNKNOWN: { severity: "error", about: "no such intent in the store" },
+  INTENT_BAD_TRANSITION: { severity: "error", about: "an intent state change the state machine forbids" },
+  INTENT_STORE_UNRECONCILED: { severity: "error", about: "the intent store disagrees with the chain" },
+  NO_REQUEST: { severity: "error", about: "intent ended: nothing stored to send" },
+  NEVER_SIGNED: { severity: "error", about: "intent ended: stopped before signing" },
+  NONCE_TAKEN: { severity: "error", about: "intent ended: its nonce was used by another transaction" },
+  CANCELLED: { severity: "error", about: "intent ended: replaced by a same-nonce no-op" },
+  TX_VANISHED: { severity: "error", about: "an included transaction vanished from the chain" },
+  BUNDLE_NO_RELAY: { severity: "error", about: "no bundle relay is reachable" },
+  BUNDLE_RELAY_UNAVAILABLE: { severity: "error", about: "a bundle relay failed" },
+  BUNDLE_NOT_INCLUDED: { severity: "error", about: "intent ended: the bundle was not included in time" },
+  PROPOSAL_UNKNOWN: { severity: "error", about: "no such Safe proposal" },
+  PROPOSAL_CLOSED: { severity: "error", about: "the Safe proposal is no longer open" },
+  PROPOSAL_NONCE: { severity: "error", about: "the Safe proposal's nonce is not the Safe's next" },
+  PROPOSAL_BELOW_THRESHOLD: { severity: "error", about: "the Safe proposal lacks signatures" },
+  PROPOSAL_WOULD_FAIL: { severity: "error", about: "executing the Safe proposal would revert" },
+  PROPOSAL_REJECTED: { severity: "error", about: "intent ended: another transaction used the Safe nonce" },
+  PROPOSAL_FAILED: { severity: "error", about: "intent ended: the Safe transaction failed" },
+  NOT_A_SAFE_OWNER: { severity: "error", about: "the signer is not an owner of the Safe" },
+  SAFE_HASH_MISMATCH: { severity: "error", about: "protocol-kit and keel disagree on the safeTxHash" },
+  SAFE_SIGNATURE_MISMATCH: { severity: "error", about: "a Safe signature does not recover to its owner" },
+  SAFE_SERVICE_UNAVAILABLE: { severity: "error", about: "the Safe transaction service failed" },
+  SIGNER_UNSUPPORTED: { severity: "error", about: "a signer type keel cannot use here" },
+  SIGNER_MISMATCH: { severity: "error", about: "the key is not the configured account" },
+  KMS_CREDENTIALS: { severity: "error", about: "no credentials for the KMS key" },
+  KMS_UNAVAILABLE: { severity: "error", about: "KMS did not answer" },
+  KMS_KEY_UNSUPPORTED: { severity: "error", about: "the KMS key is not secp256k1 signing" },
+  KMS_SIGNATURE_INVALID: { severity: "error", about: "KMS returned a signature keel cannot use" },
+  KMS_SIGNATURE_MISMATCH: { severity: "error", about: "KMS signature does not recover to the key's address" },
+  MODEL_HASH_MISMATCH: { severity: "error", about: "model.onnx does not match its recorded SHA-256" },
+  MODEL_HORIZON_MISMATCH: { severity: "error", about: "the model forecasts another horizon" },
+  MODEL_RUN_FAILED: { severity: "error", about: "onnxruntime failed to run the model" },
+  POLICY_HASH_MISMATCH: { severity: "error", about: "policy.onnx does not match its recorded SHA-256" },
+  POLICY_RUN_FAILED: { severity: "error", about: "onnxruntime failed to run the allocation policy" },
+  SOLVER_FAILED: { severity: "error", about: "the allocation solver failed" },
+  STATE_LOCKED: { severity: "error", about: "another keel holds the state directory" },
+  STATE_LOCK_FAILED: { severity: "error", about: "the state directory's lock could not be taken" },
+  STATE_WRITE_FAILED: { severity: "error", about: "a state write was not durable" },
+  STORE_OPEN_FAILED: { severity: "error", about: "the store could not be opened" },
+  STORE_CORRUPT: { severity: "error", about: "the store is damaged" },
+  STORE_UNAVAILABLE: { severity: "error", about: "the store cannot be used" },
+  JOURNAL_WRITE_FAILED: { severity: "error", about: "a decision could not be journaled" },
+  JOURNAL_EMPTY: { severity: "error", about: "the journal holds no decisions" },
+  HISTORY_WRITE_FAILED: { severity: "error", about: "market history could not be stored" },
+  SKILL_WRITE_FAILED: { severity: "error", about: "the forecast skill ledger could not be stored" },
+  DECISION_NOT_FOUND: { severity: "error", about: "no such decision in the journal" },
+  DAEMON_API_ERROR: { severity: "error", about: "the daemon's API answered with an error" },
+  HTTP_PORT_IN_USE: { severity: "error", about: "the HTTP port is taken" },
+  NO_DEVNET: { severity: "error", about: "no devnet runs in the state directory" },
+  DATASET_UNREADABLE: { severity: "error", about: "a dataset file cannot be read" },
+  DATASET_BAD_ROW: { severity: "error", about: "a dataset row is malformed" },
+  DATASET_TOO_SMALL: { severity: "error", about: "the dataset is too short for the replay" },
+  DATASET_ENDED: { severity: "error", about: "a backtest ran past the end of its data" },
+  TRAIN_TOO_FEW_SAMPLES: { severity: "error", about: "too few samples to train the model" },
+  WORKER_FAILED: { severity: "error", about: "a backtest worker failed" },
+} as const satisfies Record<string, CodeEntry>;
+
+/** A code a stage halts with. */
+export type HaltCode = keyof typeof HALT_CODES;
+/** A code that shapes or explains an answer. */
+export type ReasonCode = keyof typeof REASON_CODES;
+/** A failure's code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+/** Any catalogued code. */
+export type Code = HaltCode | ReasonCode | ErrorCode;
+
+const TABLES: readonly [CodeClass, Readonly<Record<string, CodeEntry>>][] = [
+  ["halt", HALT_CODES],
+  ["reason", REASON_CODES],
+  ["error", ERROR_CODES],
+];
+
+/** The catalogue entry and class of a code; undefined for a code keel does not know. */
+export function lookupCode(code: string): (CodeEntry & { readonly class: CodeClass }) | undefined {
+  for (const [cls, table] of TABLES) {
+    const entry = Object.hasOwn(table, code) ? table[code] : undefined;
+    if (entry) return { ...entry, class: cls };
+  }
+  return undefined;
+}
+
+/** True for a code a stage may halt with or give as a reason (not an error's code). */
+export function isDecisionCode(code: string): code is HaltCode | ReasonCode {
+  const cls = lookupCode(code)?.class;
+  return cls === "halt" || cls === "reason";
+}
+
+/** Position of a severity in SEVERITIES (higher is more severe). */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
