@@ -59,6 +59,10 @@ export const monitorSection = z
     /** Kinds of change that force an exit (the others freeze). */
     critical: z.array(z.enum(PROTOCOL_CHANGE_KINDS)).default(["implementation", "admin", "code"]),
     sources: z.array(sourcePins).default([]),
+    /** On the embedded devnet with no sources pinned: approve the fresh deployment as deployed (`keel pins`). */
+    pinDevnet: z.boolean().default(true),
+    /** The constant-answer threshold `keel pins` and the devnet give the feeds they watch (new rounds). */
+    feedMaxConstantRounds: z.number().int().min(2).max(10_000).default(24),
   })
   .prefault({});
 

@@ -130,9 +130,10 @@ export function protocolChanges(pins: SourcePins, read: SourceReadings): Protoco
 export function checkProtocolChanges(snapshot: Snapshot, opts: ProtocolMonitorOptions | undefined, b: VerdictBuilder) {
   if (!opts || !snapshot.protocol) return;
   const ids = new Map(snapshot.sources.map((s) => [s.id.toLowerCase(), s.id]));
+  const readings = new Map(Object.entries(snapshot.protocol).map(([k, v]) => [k.toLowerCase(), v]));
   for (const pins of opts.sources) {
     const id = ids.get(pins.source.toLowerCase());
-    const read = id === undefined ? undefined : snapshot.protocol[id];
+    const read = readings.get(pins.source.toLowerCase());
     if (id === undefined || !read) continue;
     const byKind = new Map<ProtocolChangeKind, string[]>();
     for (const c of protocolChanges(pins, read)) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.message]);
