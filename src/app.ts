@@ -198,6 +198,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     { devnet: target.devnet !== undefined, allocator: target.allocator },
     { provider, q: (fn) => queue.add(fn, { throwOnTimeout: true }) },
   );
+  log.info({ sources: monitor.sources.length, critical: monitor.critical }, "protocol pins loaded");
   const marketOptions = {
     chainId,
     vault: target.vault,
