@@ -14,6 +14,7 @@ import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
+import { resolveMonitor } from "./composition/monitor.ts";
 import { createOptimizer } from "./composition/optimizer.ts";
 import { type StageOptions, stageOptions } from "./composition/stageOptions.ts";
 import type { LoadedConfig } from "./config/load.ts";
@@ -192,6 +193,12 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const journal = store.journal;
 
   const queue = new PQueue({ concurrency: config.chain.readConcurrency, timeout: config.chain.requestTimeoutMs * 3 });
+  const monitor = await resolveMonitor(
+    config.monitor,
+    { devnet: target.devnet !== undefined, allocator: target.allocator },
+    { provider, q: (fn) => queue.add(fn, { throwOnTimeout: true }) },
+  );
+  log.info({ sources: monitor.sources.length, critical: monitor.critical }, "protocol pins loaded");
   const marketOptions = {
     chainId,
     vault: target.vault,
@@ -202,7 +209,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     rateLookbackBlocks: 24,
     feeHistoryBlocks: 10,
   };
-  const market = await createChainMarketReader(marketOptions, { provider, queue });
+  const market = await createChainMarketReader({ ...marketOptions, monitor: monitor.sources }, { provider, queue });
   // Market history: one point per source per hour, kept in the store, filled beside the ticks.
   const { history, fill: historyFill } = await openMarketHistory(
     { chainId, state: config.state, rateWindowSeconds: marketOptions.rateWindowSeconds },
@@ -216,7 +223,8 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     },
   );
   const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
-  const options = stageOptions(config, { baseAsset: market.baseAsset });
+  const base = stageOptions(config, { baseAsset: market.baseAsset });
+  const options: StageOptions = { ...base, riskGate: { ...base.riskGate, monitor } };
   const { model, modelUnavailableReason, linear, baseline } = await buildForecasters(options.forecaster, { logger });
   metrics.modelFallback.set(model ? 0 : 1);
   const { policy, unavailableReason: policyUnavailableReason } = await buildPolicy(options.optimizer, { logger });
@@ -291,6 +299,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
     baseAsset: market.baseAsset,
     ...(keeperAddressIfAny ? { keeper: keeperAddressIfAny } : {}),
     oracleSymbols: Object.keys(target.oracles),
+    monitored: monitor.sources,
   });
   const vault = new Contract(target.vault, ["function paused() view returns (bool)"], provider);
 

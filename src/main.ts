@@ -111,6 +111,14 @@ function buildProgram(): Command {
   }
 
   program
+    .command("pins")
+    .description("print the monitor section pinning the deployment as it is now (review, then approve it)")
+    .option("--config <file>", "config file")
+    .option("--rpc <url>", "JSON-RPC URL (overrides config)", parseRpcUrl)
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./cli/pins.ts")).pinsCommand(opts));
+
+  program
     .command("status")
     .description("one screen: chain, vault, allocation, halted, last tick, pending work")
     .option("--config <file>", "config file")

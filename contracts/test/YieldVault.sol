@@ -21,6 +21,7 @@ contract YieldVault is ERC4626, Ownable {
     bool public paused;
 
     error TargetPaused();
+    error AlreadyInitialized();
 
     event Slashed(uint256 assets, address to);
     event LiquiditySet(uint256 liquidity);
@@ -31,6 +32,15 @@ contract YieldVault is ERC4626, Ownable {
         ERC4626(asset_)
         Ownable(owner_)
     {}
+
+    /// @notice Behind a proxy: the constructor's storage (owner, unlimited liquidity) written into the proxy's, once.
+    /// On the implementation itself it reverts (the constructor set an owner). Name and symbol stay empty there.
+    function initialize(address owner_) external {
+        if (owner() != address(0)) revert AlreadyInitialized();
+        if (owner_ == address(0)) revert OwnableInvalidOwner(address(0));
+        _transferOwnership(owner_);
+        liquidity = type(uint256).max;
+    }
 
     /// @notice Moves `bps` of the vault's assets to `to`: the share price falls (a loss or an exploit).
     function slash(uint256 bps, address to) external onlyOwner returns (uint256 assets) {

@@ -56,6 +56,7 @@ export function stageOptions(config: KeelConfig, vault: VaultFacts): StageOption
       maxWeightPerSourceBps: strategy.maxWeightPerSourceBps,
       minIdleBps: strategy.minIdleBps,
       baseAsset: vault.baseAsset.symbol,
+      monitor: { critical: config.monitor.critical, sources: config.monitor.sources },
     },
     optimize: { ...strategy, decimals: vault.baseAsset.decimals, basePriceUsd: 1 },
     gasCheck: strategy,

@@ -4,6 +4,7 @@ import { chainSection } from "./sections/chain.ts";
 import { contractsSection } from "./sections/contracts.ts";
 import { executionSection } from "./sections/execution.ts";
 import { modelSection } from "./sections/model.ts";
+import { monitorSection } from "./sections/monitor.ts";
 import { riskSection } from "./sections/risk.ts";
 import { scheduleSection } from "./sections/schedule.ts";
 import { devnetSection, httpSection, logSection, stateSection } from "./sections/service.ts";
@@ -16,6 +17,7 @@ export const configSchema = z.strictObject({
   schedule: scheduleSection,
   strategy: strategySection,
   risk: riskSection,
+  monitor: monitorSection,
   execution: executionSection,
   model: modelSection,
   http: httpSection,

@@ -1,3 +1,5 @@
+import type { SourceReadings } from "./protocolPins.ts";
+
 /** What ingest observed at one block: the only input the later stages see from the chain. */
 
 /** Kind of a yield source; `lending` and `vault` are single-asset, `lp` is a two-token pool. */
@@ -102,6 +104,8 @@ export interface Snapshot {
   readonly keeperBalanceWei: bigint;
   /** On-chain keeper bounds (live); backtests without an allocator leave it out. */
   readonly keeperBounds?: KeeperBounds;
+  /** Readings of each monitored source's pins, by source id, at this block (live, when pins are configured). */
+  readonly protocol?: Readonly<Record<string, SourceReadings>>;
 }
 
 /** One past observation of a source, for history windows. */

@@ -23,6 +23,7 @@ export interface Metrics {
   readonly riskMetric: Gauge<"name">;
   readonly modelFallback: Gauge;
   readonly oracleStale: Gauge<"symbol">;
+  readonly protocolChange: Gauge<"source" | "kind">;
   /** Absent until a tick has read it, and without a keeper (dry run). */
   readonly keeperBalance: Gauge<"address">;
   readonly gasSpent: Counter;
@@ -143,6 +144,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "keel_oracle_stale",
       help: "1 when a price feed was older than its heartbeat at the last risk check (upper-case symbol)",
       labelNames: ["symbol"],
+      registers: r,
+    }),
+    protocolChange: new Gauge({
+      name: "keel_protocol_change",
+      help: "1 while a pinned source shows a protocol change of this kind at the last risk check (monitor section)",
+      labelNames: ["source", "kind"],
       registers: r,
     }),
     keeperBalance: new Gauge({

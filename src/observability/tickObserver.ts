@@ -1,6 +1,7 @@
 import { toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord, StageName, StageRecord } from "../domain/decision.ts";
 import { isHalted, type RankedReason, rankedReasons } from "../domain/headline.ts";
+import { pinnedKinds, protocolChangeKind, type SourcePins } from "../domain/protocolPins.ts";
 import type { TickObserver } from "../pipeline/runTick.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -15,6 +16,8 @@ export interface TickObserverDeps {
   readonly keeper?: string;
   /** Symbols of the configured price feeds: each gets keel_oracle_stale once the risk gate has judged it. */
   readonly oracleSymbols?: readonly string[];
+  /** Pinned sources: each kind their pins can show gets keel_protocol_change, 0 from the start. */
+  readonly monitored?: readonly SourcePins[];
 }
 
 /** Turns stage records and decisions into metrics and one info line per decision. */
@@ -25,6 +28,16 @@ export function createTickObserver(deps: TickObserverDeps): TickObserver & {
   const log = deps.logger.child({ module: "decision" });
   const feeds = new Set((deps.oracleSymbols ?? []).map((s) => s.toUpperCase()));
   let shortBefore = "";
+  // keel_protocol_change series by "source|kind": every pinned kind starts at 0; a change seen adds its own.
+  const watched = new Set((deps.monitored ?? []).flatMap((p) => pinnedKinds(p).map((k) => `${p.source}|${k}`)));
+  const setProtocolChanges = (changed: ReadonlySet<string>) => {
+    for (const key of changed) watched.add(key);
+    for (const key of watched) {
+      const [source = "", kind = ""] = key.split("|");
+      metrics.protocolChange.set({ source, kind }, changed.has(key) ? 1 : 0);
+    }
+  };
+  setProtocolChanges(new Set());
 
   /** Keeper balance, vault total assets and per-feed staleness, from what this decision observed. */
   function observedGauges(r: DecisionRecord, ranked: readonly RankedReason[]): void {
@@ -42,6 +55,11 @@ export function createTickObserver(deps: TickObserverDeps): TickObserver & {
     stale.delete("");
     for (const s of stale) feeds.add(s);
     for (const s of feeds) metrics.oracleStale.set({ symbol: s }, stale.has(s) ? 1 : 0);
+    const changed = ranked.flatMap(({ reason: x }) => {
+      const kind = protocolChangeKind(x.code);
+      return kind && x.sourceId ? [`${x.sourceId}|${kind}`] : [];
+    });
+    setProtocolChanges(new Set(changed));
   }
 
   return {

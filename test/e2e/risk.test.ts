@@ -1,97 +1,11 @@
 import { expect } from "chai";
-import { Contract, Interface, JsonRpcProvider } from "ethers";
+import { Contract } from "ethers";
 import pino from "pino";
-import { ADAPTER_ABI, ALLOCATOR_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
-import { type App, createApp } from "../../src/app.ts";
-import { parseConfig } from "../../src/config/load.ts";
+import { ADAPTER_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
+import type { App } from "../../src/app.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
-import { createMetrics } from "../../src/observability/metrics.ts";
-import { systemClock } from "../../src/runtime/clock.ts";
-import { createShutdown, type Shutdown } from "../../src/runtime/shutdown.ts";
-import { tempStateDir } from "../support/daemon.ts";
-
-/** The devnet and the daemon's stages in this process, stepped and ticked by hand. */
-async function startApp(
-  risk: Record<string, unknown>,
-  logger: pino.Logger = pino({ level: "silent" }),
-): Promise<{ app: App; shutdown: Shutdown }> {
-  const loaded = parseConfig(
-    {
-      state: { dir: tempStateDir("keel-risk-e2e-") },
-      devnet: { episodes: false, stepIntervalMs: 600_000 },
-      // Keep most assets idle so the first allocation stays inside the allocator's on-chain move bound.
-      strategy: { minIdleBps: 6_000 },
-      risk,
-    },
-    "risk e2e",
-  );
-  const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
-  const app = await createApp(
-    loaded,
-    { dryRun: false },
-    { logger, metrics: createMetrics(), shutdown, clock: systemClock },
-  );
-  return { app, shutdown };
-}
-
-const chains = new Map<App, JsonRpcProvider>();
-/** A plain JSON-RPC view of the devnet chain (127.0.0.1), for on-chain assertions. */
-function chainOf(app: App): JsonRpcProvider {
-  let p = chains.get(app);
-  if (!p) {
-    p = new JsonRpcProvider(app.target.rpcUrls[0], undefined, { staticNetwork: true, polling: false });
-    chains.set(app, p);
-  }
-  return p;
-}
-
-/** One market step, then one tick. */
-async function stepAndTick(app: App): Promise<DecisionRecord> {
-  await app.target.devnet!.simulator.step();
-  const rec = await app.tick("manual");
-  if (!rec) throw new Error("tick crashed before recording");
-  return rec;
-}
-
-/** Ticks (bounded) until `done` holds for a record. */
-async function tickUntil(
-  app: App,
-  what: string,
-  done: (r: DecisionRecord) => boolean,
-  max = 40,
-): Promise<DecisionRecord> {
-  for (let i = 0; i < max; i++) {
-    const rec = await stepAndTick(app);
-    if (done(rec)) return rec;
-  }
-  throw new Error(`no ${what} within ${max} ticks`);
-}
-
-interface Move {
-  adapter: string;
-  deposit: boolean;
-  assets: bigint;
-}
-
-/** Moves of every Rebalanced event from `fromBlock`, read from the chain. */
-async function movesSince(app: App, fromBlock: number): Promise<Move[]> {
-  const iface = new Interface(ALLOCATOR_ABI);
-  const logs = await chainOf(app).getLogs({ address: app.target.allocator, fromBlock, toBlock: "latest" });
-  const out: Move[] = [];
-  for (const l of logs) {
-    const parsed = iface.parseLog(l);
-    if (parsed?.name !== "Rebalanced") continue;
-    for (const m of parsed.args.moves as { adapter: string; deposit: boolean; assets: bigint }[]) {
-      out.push({ adapter: m.adapter, deposit: m.deposit, assets: m.assets });
-    }
-  }
-  return out;
-}
-
-const codesOf = (r: DecisionRecord) => [
-  ...r.haltReasons.map((h) => h.code),
-  ...(r.detail.verdict?.reasons.map((x) => x.code) ?? []),
-];
+import type { Shutdown } from "../../src/runtime/shutdown.ts";
+import { chainOf, closeApp, codesOf, movesSince, startApp, stepAndTick, tickUntil } from "../support/devnetApp.ts";
 
 describe("risk gate on the embedded devnet", function () {
   this.timeout(300_000);
@@ -104,13 +18,12 @@ describe("risk gate on the embedded devnet", function () {
 
     before(async () => {
       const logger = pino({ level: "info" }, { write: (s: string) => void logLines.push(JSON.parse(s)) });
-      ({ app, shutdown } = await startApp({ pauseOnTrigger: true }, logger));
+      ({ app, shutdown } = await startApp({ risk: { pauseOnTrigger: true } }, logger, "keel-risk-e2e-"));
       await tickUntil(app, "executed rebalance", (r) => r.outcome === "executed");
     });
 
     after(async () => {
-      chainOf(app).destroy();
-      await shutdown?.close("test done");
+      await closeApp(app, shutdown);
     });
 
     it("stops allocating at a 1.5 % depeg: every source frozen (DEPEG_STOP), no deposit lands on-chain", async () => {
@@ -158,13 +71,12 @@ describe("risk gate on the embedded devnet", function () {
     let shutdown: Shutdown;
 
     before(async () => {
-      ({ app, shutdown } = await startApp({ triggerAction: "exit" }));
+      ({ app, shutdown } = await startApp({ risk: { triggerAction: "exit" } }, undefined, "keel-risk-e2e-"));
       await tickUntil(app, "executed rebalance", (r) => r.outcome === "executed");
     });
 
     after(async () => {
-      chainOf(app).destroy();
-      await shutdown?.close("test done");
+      await closeApp(app, shutdown);
     });
 
     it("freezes the drained source and proposes its exit: reason codes in the journal, no deposit into it on-chain", async () => {

@@ -22,6 +22,8 @@ const RAW = {
   },
   state: { historyDays: 90 },
   backtest: { baseAsset: "kUSDC", decimals: 6 },
+  // Pins are read from the chain: a devnet daemon would pin its fresh deployment, which a replay cannot read.
+  monitor: { pinDevnet: false },
 };
 
 describe("the backtest's keeper is the daemon's", function () {

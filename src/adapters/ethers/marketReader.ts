@@ -2,6 +2,7 @@ import { Contract, type JsonRpcApiProvider } from "ethers";
 import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
+import type { SourcePins } from "../../domain/protocolPins.ts";
 import type { PriceObservation, Snapshot, SourceKind, SourcePoint, SourceState } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
 import {
@@ -16,6 +17,7 @@ import {
 } from "./abis.ts";
 import { type AdapterMeta, readAdapterMeta } from "./adapterMeta.ts";
 import { readKeeperBounds } from "./keeperBounds.ts";
+import { createProtocolReader } from "./protocolReader.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
 
 export interface ChainMarketOptions {
@@ -33,6 +35,8 @@ export interface ChainMarketOptions {
   readonly rateLookbackBlocks: number;
   /** Blocks of eth_feeHistory. */
   readonly feeHistoryBlocks: number;
+  /** Protocol pins to read every tick at the snapshot's block (none: no `protocol` in the snapshot). */
+  readonly monitor?: readonly SourcePins[];
 }
 
 type RateOf = (id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>) => Promise<number>;
@@ -79,6 +83,7 @@ export async function createChainMarketReader(
   const oneVaultShare = 10n ** BigInt(Number(await vault.getFunction("decimals")()));
   const metas = new Map<string, AdapterMeta>();
   const rates = new RateTracker(opts.rateWindowSeconds);
+  const pinned = opts.monitor?.length ? createProtocolReader(opts.monitor, { provider, q }) : undefined;
 
   async function meta(address: string): Promise<AdapterMeta> {
     const known = metas.get(address);
@@ -257,7 +262,11 @@ export async function createChainMarketReader(
       ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
       const metaList = await Promise.all(adapters.map((a) => meta(a)));
       const keeperBounds = await readKeeperBounds(allocator, q, adapters, block, head.timestamp);
-      const sources = await Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot)));
+      // The pins are read at the same block, through the same queue, beside the sources.
+      const [sources, protocol] = await Promise.all([
+        Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot))),
+        pinned?.read(block),
+      ]);
       signal.throwIfAborted();
       const fees = (await q(() =>
         provider.send("eth_feeHistory", [`0x${opts.feeHistoryBlocks.toString(16)}`, `0x${block.toString(16)}`, [50]]),
@@ -294,6 +303,7 @@ export async function createChainMarketReader(
         nativeUsd,
         keeperBalanceWei,
         keeperBounds,
+        ...(protocol ? { protocol } : {}),
       };
       return snapshot;
     },

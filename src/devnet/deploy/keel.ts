@@ -84,7 +84,8 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
   const wethFeed = await ethFeed.getAddress();
   const ctx: FixtureContext = { deployer, me, token, asset, baseFeed };
 
-  const yieldVaults = [await deployYieldVault(ctx, "A"), await deployYieldVault(ctx, "B")];
+  // Vault B sits behind an upgradeable proxy, as many ERC-4626 vaults do (protocol-change monitoring pins it).
+  const yieldVaults = [await deployYieldVault(ctx, "A"), await deployYieldVault(ctx, "B", { proxied: true })];
   const aave = await deployAaveFixture(
     ctx,
     { token: weth, symbol: "kWETH", decimals: 18, feed: wethFeed },

@@ -16,15 +16,25 @@ export interface FixtureContext {
 /** Units of a token with `decimals`. */
 export const units = (n: bigint | number, decimals: number): bigint => BigInt(n) * 10n ** BigInt(decimals);
 
-/** Deploys an ERC-4626 YieldVault target owned by the deployer. */
-export async function deployYieldVault(ctx: FixtureContext, label: string): Promise<string> {
+/**
+ * Deploys an ERC-4626 YieldVault target owned by the deployer. `proxied`: the vault lives behind OpenZeppelin's
+ * TransparentUpgradeableProxy (EIP-1967 slots; its ProxyAdmin is owned by the deployer), initialised atomically.
+ */
+export async function deployYieldVault(
+  ctx: FixtureContext,
+  label: string,
+  opts: { proxied?: boolean } = {},
+): Promise<string> {
   const target = await deployContract(ctx.deployer, "YieldVault", [
     ctx.asset,
     `Yield Vault ${label}`,
     `yv${label}`,
     ctx.me,
   ]);
-  return target.getAddress();
+  if (!opts.proxied) return target.getAddress();
+  const init = target.interface.encodeFunctionData("initialize", [ctx.me]);
+  const proxy = await deployContract(ctx.deployer, "DevnetProxy", [await target.getAddress(), ctx.me, init]);
+  return proxy.getAddress();
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { ProtocolMonitorOptions } from "./protocolChange.ts";
+
 /**
  * Options of the risk gate. `z.infer<typeof riskSection>` (src/config/sections/risk.ts) plus
  * `{ maxWeightPerSourceBps, minIdleBps, baseAsset }` from the strategy section satisfies it; it is written
@@ -55,6 +57,9 @@ export interface RiskOptions {
   readonly minProtocolScore: number;
   readonly scoreWeights: Readonly<Record<ScoreComponent, number>>;
   readonly protocols: Readonly<Record<string, ProtocolFacts>>;
+
+  /** Protocol-change monitoring (the `monitor` section); without it no source is judged for changes. */
+  readonly monitor?: ProtocolMonitorOptions;
 
   /** From the strategy section. */
   readonly maxWeightPerSourceBps: number;

@@ -14,6 +14,7 @@ import type { RiskOptions } from "./options.ts";
 import { checkFreshness, checkOracles } from "./oracleRules.ts";
 import { checkPortfolio } from "./portfolio.ts";
 import { PriceBook } from "./prices.ts";
+import { checkProtocolChanges } from "./protocolChange.ts";
 import { checkScores } from "./score.ts";
 import { VerdictBuilder } from "./verdictBuilder.ts";
 
@@ -60,6 +61,7 @@ export function assessRisk(rawOpts: RiskOptions, rawInput: RiskInput, nowSeconds
   checkDepeg(snapshot, sources, book, opts, b, input.history.prices);
   checkManipulation(input, book, opts, b);
   checkAnomalies(input, opts, b);
+  checkProtocolChanges(snapshot, opts.monitor, b);
   checkLiquidity(input, opts, b);
   const ranges = lpRanges(input, opts);
   checkImpermanentLoss(input, opts, b, ranges);
