@@ -2,11 +2,9 @@
 // allocator's deposit and withdrawal moves, the keeper's re-range (remove, swap to the new ratio, mint, book) and
 // the price-free emergency exit. One JSON line per figure on stdout, named like contracts.bench.ts's.
 import type { ContractTransactionResponse } from "ethers";
-import { send } from "../src/devnet/deploy/contract.ts";
-import { deployKeel } from "../src/devnet/deploy/keel.ts";
 import { openTestChain } from "../test/support/chain.ts";
 import { intent, keel, move, NO_COMMITMENT, USDC } from "../test/support/keel.ts";
-import { v3Helpers } from "../test/support/uniswapV3.ts";
+import { deployWithV3, v3Helpers } from "../test/support/uniswapV3.ts";
 
 const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void => {
   process.stdout.write(`${JSON.stringify({ bench: `contracts.${name}`, value, unit, ...extra })}\n`);
@@ -21,17 +19,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
 const t = await openTestChain();
 try {
   const a = await t.accounts();
-  const d = await deployKeel(a.deployer, {
-    manager: a.manager.address,
-    keeper: a.keeper.address,
-    guardian: a.guardian.address,
-    bounds: { cooldownSeconds: 0n },
-    uniswapV3: true,
-  });
-  const token = keel("TestToken", d.asset.address, a.deployer);
-  await send(token, "mint", [a.alice.address, 2_000_000n * USDC]);
-  await send(token.connect(a.alice), "approve", [d.vault, 2_000_000n * USDC]);
-  await send(keel("KeelVault", d.vault, a.alice), "deposit", [2_000_000n * USDC, a.alice.address]);
+  const d = await deployWithV3(a, 2_000_000n, { bounds: { cooldownSeconds: 0n } });
   const v3 = v3Helpers(d, a);
   const manager = keel("KeelAllocator", d.allocator, a.manager);
   const rebalance = (deposit: boolean, assets: bigint) =>

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import type { Contract } from "ethers";
 import { send } from "../../src/devnet/deploy/contract.ts";
-import { deployKeel, type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
+import { type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { intent, keel, keelErrors, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
-import { v3Helpers } from "../support/uniswapV3.ts";
+import { deployWithV3, v3Helpers } from "../support/uniswapV3.ts";
 
 const ETH = 10n ** 18n;
 
@@ -15,16 +15,7 @@ describe("UniswapV3LpAdapter (real pool and position manager from @uniswap/v3-co
   useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   const build = async (): Promise<KeelDeployment> => {
-    const d = await deployKeel(a.deployer, {
-      manager: a.manager.address,
-      keeper: a.keeper.address,
-      guardian: a.guardian.address,
-      uniswapV3: true,
-    });
-    const token = keel("TestToken", d.asset.address, a.deployer);
-    await send(token, "mint", [a.alice.address, 1_000_000n * USDC]);
-    await send(token.connect(a.alice), "approve", [d.vault, 1_000_000n * USDC]);
-    await send(keel("KeelVault", d.vault, a.alice), "deposit", [1_000_000n * USDC, a.alice.address]);
+    const d = await deployWithV3(a, 1_000_000n);
     return d;
   };
   const fixture = async () => {

@@ -4,7 +4,7 @@ import PQueue from "p-queue";
 import { createChainMarketReader } from "../../src/adapters/ethers/marketReader.ts";
 import { readRangeLimits, sendRerange, UNIV3_RANGE_ABI } from "../../src/adapters/ethers/uniswapV3Range.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
-import { deployKeel, type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
+import { type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
 import { DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
 import { feedsBySymbol } from "../../src/devnet/devnet.ts";
 import type { Snapshot, SourceState } from "../../src/domain/snapshot.ts";
@@ -13,7 +13,7 @@ import { assessRisk } from "../../src/pipeline/riskGate/riskGate.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { intent, keel, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
 import { emptyHistory, riskInput, riskOptions } from "../support/riskFixtures.ts";
-import { v3Helpers } from "../support/uniswapV3.ts";
+import { deployWithV3, v3Helpers } from "../support/uniswapV3.ts";
 
 const never = new AbortController().signal;
 
@@ -23,16 +23,7 @@ describe("Uniswap v3 position on the devnet: opened, re-ranged on a price move, 
   useTestChain((chain, accounts) => ([t, a] = [chain, accounts]));
 
   it("keeps every move inside its on-chain bounds", async () => {
-    const d: KeelDeployment = await deployKeel(a.deployer, {
-      manager: a.manager.address,
-      keeper: a.keeper.address,
-      guardian: a.guardian.address,
-      uniswapV3: true,
-    });
-    const token = keel("TestToken", d.asset.address, a.deployer);
-    await send(token, "mint", [a.alice.address, 1_000_000n * USDC]);
-    await send(token.connect(a.alice), "approve", [d.vault, 1_000_000n * USDC]);
-    await send(keel("KeelVault", d.vault, a.alice), "deposit", [1_000_000n * USDC, a.alice.address]);
+    const d: KeelDeployment = await deployWithV3(a, 1_000_000n);
     const v3 = v3Helpers(d, a);
     const reader = await createChainMarketReader(
       {

@@ -1,9 +1,35 @@
 import type { Contract, JsonRpcSigner } from "ethers";
 import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
-import { ETH_PRICE_USD, type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
+import {
+  type DeployKeelOptions,
+  deployKeel,
+  ETH_PRICE_USD,
+  type KeelDeployment,
+  V3_RANGE_BOUNDS,
+} from "../../src/devnet/deploy/keel.ts";
 import { centredRange, swapExactInput, type UniswapV3Market } from "../../src/devnet/deploy/uniswapV3.ts";
 import type { Accounts } from "./chain.ts";
-import { caps, keel } from "./keel.ts";
+import { caps, keel, USDC } from "./keel.ts";
+
+/** The devnet deployment with the Uniswap v3 position (`deployKeel({ uniswapV3: true })`), alice depositing `units`. */
+export async function deployWithV3(
+  a: Accounts,
+  units: bigint,
+  over: Partial<DeployKeelOptions> = {},
+): Promise<KeelDeployment> {
+  const d = await deployKeel(a.deployer, {
+    manager: a.manager.address,
+    keeper: a.keeper.address,
+    guardian: a.guardian.address,
+    uniswapV3: true,
+    ...over,
+  });
+  const token = keel("TestToken", d.asset.address, a.deployer);
+  await send(token, "mint", [a.alice.address, units * USDC]);
+  await send(token.connect(a.alice), "approve", [d.vault, units * USDC]);
+  await send(keel("KeelVault", d.vault, a.alice), "deposit", [units * USDC, a.alice.address]);
+  return d;
+}
 
 /** Handles on the devnet's Uniswap v3 position adapter, its pool and feeds, for tests. */
 export function v3Helpers(d: KeelDeployment, a: Accounts) {
