@@ -75,7 +75,7 @@ function priceAt(series: readonly PricePoint[] | undefined, t: number): number |
   return i < 0 || series[i]!.t < t - 2 * DAY ? undefined : series[i]!.priceUsd;
 }
 
-/** Annualised volatility (%) of daily log returns over the 30 closes known at `t`. */
+/** Annualised volatility (%) of the daily log returns of `closes` (60 % with fewer than three). */
 function knownVolPct(closes: readonly number[]): number {
   const r: number[] = [];
   for (let i = 1; i < closes.length; i++) r.push(Math.log(closes[i]! / closes[i - 1]!));
@@ -127,14 +127,11 @@ export function replayV3Range(
     minRerangeIntervalSeconds: DAY,
     tickSpacing: 60,
   };
-  const closes: number[] = [];
   for (let t = opts.from; t + DAY <= opts.to; t += DAY) {
     const known = close(t - DAY); // the close that ended day k − 1, known now
     const today = close(t);
     const rate = rates[indexAtOrBefore(rates, t)];
     if (!known || !today || !rate || rate.t < t - 2 * DAY) continue;
-    closes.push(known.p);
-    if (closes.length > 31) closes.shift();
     const [pa, pb] = [priceOf(range.lower), priceOf(range.upper)];
     const valueUsd = liquidity * unitValue(known.p, pa, pb) * known.usd1;
     const out = known.p < pa || known.p >= pb;
@@ -155,7 +152,9 @@ export function replayV3Range(
         oraclePrice: known.p,
         positionUsd: valueUsd,
         inRangeAprPct: ((knownRate?.aprPct ?? 0) * conc(pa, pb)) / refConc,
-        priceVolPct: knownVolPct(closes),
+        priceVolPct: knownVolPct(
+          Array.from({ length: 31 }, (_, i) => close(t - (31 - i) * DAY)?.p).filter((x) => x !== undefined),
+        ),
         horizonDays: opts.horizonDays,
         gasUsd,
         swapCostBps: feeBps,

@@ -1,11 +1,13 @@
 /**
  * Re-range decision for a Uniswap v3 position: move the range back around the price only when the fees the
- * recentred range is expected to earn over the horizon, beyond what the current range would earn, pay for the
- * re-range's gas and swap cost (times a hysteresis). The new range has the current width (clamped to the adapter's
+ * recentred range is expected to earn over the horizon, beyond what the current range would earn, less the extra
+ * impermanent loss it is expected to take (a centred range is exposed to every move; one the price has left is
+ * not), pay for the re-range's gas and swap cost (times a hysteresis). The new range has the current width (clamped to the adapter's
  * limits), is centred on the oracle price and aligned to the pool's tick spacing, so the adapter's on-chain checks
  * (width, alignment, centre offset, interval) hold by construction.
  */
 import type { LpRange } from "../../domain/snapshot.ts";
+import { ilOutlook, type PriceRange } from "../riskGate/il.ts";
 
 /** The adapter's on-chain range limits and the pool's tick spacing. */
 export interface RangeLimits {
@@ -46,7 +48,7 @@ export interface RerangeDecision {
   readonly act: boolean;
   readonly tickLower: number;
   readonly tickUpper: number;
-  /** Expected extra fees of the new range over the current one, over the horizon, USD. */
+  /** Expected extra fees less extra impermanent loss of the new range over the current one, over the horizon, USD. */
   readonly gainUsd: number;
   /** Gas + swap cost, USD. */
   readonly costUsd: number;
@@ -132,18 +134,18 @@ export function decideRerange(input: RerangeInput): RerangeDecision {
   const move = feesOver(
     (inRangeShare(nxt.lower, nxt.upper, input.priceVolPct, input.horizonDays) * conc(nxt)) / conc(cur),
   );
+  // Expected IL over the horizon (≤ 0, range-aware: the gate's lognormal quadrature), USD.
+  const il = (r: PriceRange) => ilOutlook(input.priceVolPct, input.horizonDays, 0.95, r).expected * input.positionUsd;
+  const extraIl = il(cur) - il(nxt);
   const swap = swappedShare({ lower: nxt.lower * p, upper: nxt.upper * p }, p, {
     lower: cur.lower * p,
     upper: cur.upper * p,
   });
   const costUsd = input.gasUsd + input.positionUsd * swap * (input.swapCostBps / 10_000);
-  const gainUsd = move - keep;
+  const gainUsd = move - keep - extraIl;
+  const fees = `extra fees $${(move - keep).toFixed(2)} − extra IL $${extraIl.toFixed(2)}`;
   if (gainUsd < input.hysteresis * costUsd) {
-    return none(
-      `extra fees $${gainUsd.toFixed(2)} < ${input.hysteresis} × cost $${costUsd.toFixed(2)}`,
-      gainUsd,
-      costUsd,
-    );
+    return none(`${fees} < ${input.hysteresis} × cost $${costUsd.toFixed(2)}`, gainUsd, costUsd);
   }
   return {
     act: true,
@@ -151,6 +153,6 @@ export function decideRerange(input: RerangeInput): RerangeDecision {
     tickUpper,
     gainUsd,
     costUsd,
-    reason: `re-range to [${tickLower}, ${tickUpper}): extra fees $${gainUsd.toFixed(2)} ≥ ${input.hysteresis} × cost $${costUsd.toFixed(2)}`,
+    reason: `re-range to [${tickLower}, ${tickUpper}): ${fees} ≥ ${input.hysteresis} × cost $${costUsd.toFixed(2)}`,
   };
 }

@@ -66,14 +66,22 @@ describe("Uniswap v3 re-range decision", () => {
   });
 
   it("re-ranges an out-of-range position when the extra fees pay for gas and swap cost, centred and within the limits", () => {
-    // ETH +20 %: the price left the ±12 % range.
-    const d = decideRerange(input({ oraclePrice: 1 / 3_600 }));
+    // ETH +20 %: the price left the ±12 % range; 60 % in-range APR at 30 % volatility.
+    const d = decideRerange(input({ oraclePrice: 1 / 3_600, inRangeAprPct: 60, priceVolPct: 30 }));
     expect(d.act, d.reason).to.equal(true);
     expect(d.gainUsd).to.be.gt(1.5 * d.costUsd);
     expect(d.tickUpper - d.tickLower).to.equal(2_400);
     expect(d.tickLower % 60).to.equal(0);
     const centre = priceOf((d.tickLower + d.tickUpper) / 2);
     expect(Math.abs(centre * 3_600 - 1)).to.be.lt(0.01); // within the adapter's 1 % centre offset
+  });
+
+  it("does not re-range when the centred range's expected impermanent loss eats the extra fees (20 % APR, 60 % volatility)", () => {
+    const d = decideRerange(input({ oraclePrice: 1 / 3_600 }));
+    expect(d.act).to.equal(false);
+    expect(d.reason).to.match(/extra IL \$[0-9]/);
+    const calm = decideRerange(input({ oraclePrice: 1 / 3_600, priceVolPct: 20 }));
+    expect(calm.gainUsd).to.be.gt(d.gainUsd);
   });
 
   it("does not re-range when the costs exceed the extra fees (small position, costly gas)", () => {
