@@ -1,20 +1,7 @@
-// Gas of the Uniswap v3 position adapter on the devnet (real v3-core pool, v3-periphery position manager): the
-// allocator's deposit and withdrawal moves, the keeper's re-range (remove, swap to the new ratio, mint, book) and
-// the price-free emergency exit. One JSON line per figure on stdout, named like contracts.bench.ts's.
-import type { ContractTransactionResponse } from "ethers";
 import { openTestChain } from "../test/support/chain.ts";
 import { intent, keel, move, NO_COMMITMENT, USDC } from "../test/support/keel.ts";
 import { deployWithV3, v3Helpers } from "../test/support/uniswapV3.ts";
-
-const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void => {
-  process.stdout.write(`${JSON.stringify({ bench: `contracts.${name}`, value, unit, ...extra })}\n`);
-};
-
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error("no receipt");
-  return Number(receipt.gasUsed);
-}
+import { emit, gasOf } from "./gas.ts";
 
 const t = await openTestChain();
 try {
