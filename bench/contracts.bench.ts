@@ -1,22 +1,13 @@
 // Gas per vault operation and per rebalance by number of adapters touched, on the devnet deployment (real
 // Aave v3 and Uniswap v2 sources), plus a longer invariant run than CI's. One JSON line per figure on stdout.
 // KEEL_BENCH_INVARIANT_RUNS (default 1000) sets the invariant sequences; 0 skips them.
-import type { Contract, ContractTransactionResponse, JsonRpcSigner } from "ethers";
+import type { Contract, JsonRpcSigner } from "ethers";
 import { send } from "../src/devnet/deploy/contract.ts";
 import { deployKeel } from "../src/devnet/deploy/keel.ts";
 import { openTestChain } from "../test/support/chain.ts";
 import { runInvariant } from "../test/support/invariant.ts";
 import { intent, keel, move, NO_COMMITMENT, USDC } from "../test/support/keel.ts";
-
-const emit = (name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void => {
-  process.stdout.write(`${JSON.stringify({ bench: `contracts.${name}`, value, unit, ...extra })}\n`);
-};
-
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (!receipt) throw new Error("no receipt");
-  return Number(receipt.gasUsed);
-}
+import { emit, gasOf } from "./gas.ts";
 
 const t = await openTestChain();
 try {

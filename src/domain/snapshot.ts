@@ -32,6 +32,24 @@ export interface SourceState {
    * (pool fee in bps; virtual reserve of each side in USD, so a swap of a USD costs ≈ a / reserve in impact).
    */
   readonly swap?: { readonly feeBps: number; readonly virtualReserveUsd: number };
+  /** A concentrated-liquidity (Uniswap v3) position's range. */
+  readonly range?: LpRange;
+}
+
+/**
+ * The range of a Uniswap v3 position: ticks, and prices in the same convention as `reserves.spotPrice` (token1 per
+ * token0, whole tokens). Out of range, the position earns no fees and holds one token only.
+ */
+export interface LpRange {
+  readonly tickLower: number;
+  readonly tickUpper: number;
+  /** The pool's current tick. */
+  readonly tick: number;
+  readonly inRange: boolean;
+  readonly priceLower: number;
+  readonly priceUpper: number;
+  /** Fee APR the position earns while in range (the pool's fee growth per unit of its liquidity), %. */
+  readonly inRangeAprPct: number;
 }
 
 /** A price observation. */

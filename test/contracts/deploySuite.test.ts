@@ -109,6 +109,7 @@ describe("deploy-suite script (any network)", function () {
       "adapters/ERC4626Adapter.sol/ERC4626Adapter",
       "adapters/AaveV3Adapter.sol/AaveV3Adapter",
       "adapters/UniswapV2LpAdapter.sol/UniswapV2LpAdapter",
+      "adapters/UniswapV3LpAdapter.sol/UniswapV3LpAdapter",
     ]) {
       const artifact = JSON.parse(readFileSync(`artifacts/contracts/${path}.json`, "utf8")) as {
         deployedBytecode: string;

@@ -46,6 +46,7 @@ export function keelErrors(): Interface {
     "ERC4626Adapter",
     "AaveV3Adapter",
     "UniswapV2LpAdapter",
+    "UniswapV3LpAdapter",
     "YieldVault",
     "TestToken",
   ];

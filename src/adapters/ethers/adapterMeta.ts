@@ -2,6 +2,7 @@ import { Contract, type JsonRpcApiProvider } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 import { ADAPTER_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI } from "./abis.ts";
+import { isUniswapV3Adapter } from "./uniswapV3Source.ts";
 
 /** What keel needs to know about an allocator adapter to read its source. */
 export interface AdapterMeta {
@@ -16,7 +17,10 @@ export interface AdapterMeta {
 
 const PROTOCOL: Record<SourceKind, string> = { vault: "erc4626", lending: "aave-v3", lp: "uniswap-v2" };
 
-/** Reads an adapter's kind and target (and an LP's tokens); `UNKNOWN_ADAPTER_KIND` for a kind keel cannot read. */
+/**
+ * Reads an adapter's kind and target (and an LP's tokens; protocol "uniswap-v3" for a v3 position);
+ * `UNKNOWN_ADAPTER_KIND` for a kind keel cannot read.
+ */
 export async function readAdapterMeta(
   address: string,
   ctx: { provider: JsonRpcApiProvider; asset: { address: string; symbol: string; decimals: number } },
@@ -57,7 +61,13 @@ export async function readAdapterMeta(
     ]);
     const s0 = baseIs0 ? asset.symbol : otherSymbol;
     const s1 = baseIs0 ? otherSymbol : asset.symbol;
-    return { ...m, asset: `${s0}/${s1}`, lp: { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals } };
+    const protocol = (await isUniswapV3Adapter(address, provider)) ? "uniswap-v3" : m.protocol;
+    return {
+      ...m,
+      protocol,
+      asset: `${s0}/${s1}`,
+      lp: { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals },
+    };
   }
   return m;
 }

@@ -19,6 +19,7 @@ import { type AdapterMeta, readAdapterMeta } from "./adapterMeta.ts";
 import { readKeeperBounds } from "./keeperBounds.ts";
 import { createProtocolReader } from "./protocolReader.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
+import { type AccrualOf, readUniswapV3Source } from "./uniswapV3Source.ts";
 
 export interface ChainMarketOptions {
   readonly chainId: number;
@@ -122,6 +123,7 @@ export async function createChainMarketReader(
     t: number,
     prices: Record<string, number>,
     rateOf: RateOf = (id, now, readPast) => rates.apr(id, now, readPast),
+    accrual: AccrualOf = (id, now, principal, readPast) => rates.accrualApr(id, now, principal, readPast),
   ): Promise<SourceState> {
     const at = { blockTag: block };
     const a = new Contract(m.address, ADAPTER_ABI, provider);
@@ -167,6 +169,10 @@ export async function createChainMarketReader(
         ),
       );
       return { ...base, aprPct, tvlUsd: toFloat(tvl, decimals) * basePrice, utilization: null, sharePrice };
+    }
+    if (m.protocol === "uniswap-v3") {
+      const ctx = { provider, q, block, decimals, basePrice, prices, accrual, pastIndex };
+      return readUniswapV3Source(m, { ...base, t }, ctx);
     }
     const lp = m.lp!;
     const pair = new Contract(m.target, UNIV2_PAIR_ABI, provider);
@@ -222,7 +228,9 @@ export async function createChainMarketReader(
         index.set(id, now.v);
         return Number.NaN;
       };
-      const states = await Promise.all(metaList.map((m) => readSource(m, block, b.timestamp, spot, keepIndex)));
+      const states = await Promise.all(
+        metaList.map((m) => readSource(m, block, b.timestamp, spot, keepIndex, async () => Number.NaN)),
+      );
       return {
         block,
         t: b.timestamp,

@@ -21,6 +21,29 @@ export class RateTracker {
    * earlier block read on-chain), so a fresh start does not need to wait; NaN until two points exist.
    */
   async apr(id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>): Promise<number> {
+    const first = await this.#first(id, now, readPast);
+    const dt = now.t - first.t;
+    if (dt <= 0 || first.v <= 0) return Number.NaN;
+    return (now.v / first.v - 1) * ((365 * 86_400) / dt) * 100;
+  }
+
+  /**
+   * APR in % of an accrual index (cumulative income per unit, e.g. Uniswap v3 fee growth per unit of liquidity)
+   * against `principal`, the value of one unit now: (v_now − v_first) / principal, annualised. Same series rules.
+   */
+  async accrualApr(
+    id: string,
+    now: IndexPoint,
+    principal: number,
+    readPast: () => Promise<IndexPoint | undefined>,
+  ): Promise<number> {
+    const first = await this.#first(id, now, readPast);
+    const dt = now.t - first.t;
+    if (dt <= 0 || !(principal > 0)) return Number.NaN;
+    return ((now.v - first.v) / principal) * ((365 * 86_400) / dt) * 100;
+  }
+
+  async #first(id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>): Promise<IndexPoint> {
     let series = this.#series.get(id);
     if (!series) {
       series = [];
@@ -31,9 +54,6 @@ export class RateTracker {
     const last = series.at(-1);
     if (!last || last.t < now.t) series.push(now);
     while (series.length > 2 && (series[1] as IndexPoint).t <= now.t - this.#windowSeconds) series.shift();
-    const first = series[0] as IndexPoint;
-    const dt = now.t - first.t;
-    if (dt <= 0 || first.v <= 0) return Number.NaN;
-    return (now.v / first.v - 1) * ((365 * 86_400) / dt) * 100;
+    return series[0] as IndexPoint;
   }
 }

@@ -1,6 +1,13 @@
 import type { Signer } from "ethers";
-import { deployContract } from "./contract.ts";
-import { deployAaveFixture, deployUniswapFixture, deployYieldVault, type FixtureContext, units } from "./sources.ts";
+import { type Deployed, deployContract } from "./contract.ts";
+import {
+  deployAaveFixture,
+  deployUniswapFixture,
+  deployUniswapV3Fixture,
+  deployYieldVault,
+  type FixtureContext,
+  units,
+} from "./sources.ts";
 import {
   type DeployedAdapter,
   deployKeelSuite,
@@ -8,7 +15,9 @@ import {
   type KeelBudgets,
   type SourceSpec,
   type SuiteOptions,
+  type UniswapV3SourceSpec,
 } from "./suite.ts";
+import { centredRange, sqrtPriceX96 } from "./uniswapV3.ts";
 
 export type { AdapterKind, DeployedAdapter, KeelBounds } from "./suite.ts";
 export { boundsTuple, DEFAULT_BOUNDS } from "./suite.ts";
@@ -50,7 +59,20 @@ export interface DeployKeelOptions {
   adapterCapBps?: bigint;
   /** Feeds older than this stop the LP adapter's moves (default 86400 s). */
   maxOracleAgeSeconds?: bigint;
+  /** Also deploy a Uniswap v3 kUSDC/kWETH pool and a v3 position adapter (default: no). */
+  uniswapV3?: boolean;
 }
+
+/** The devnet v3 position's on-chain range bounds (0.3 % pool, tick spacing 60). */
+export const V3_RANGE_BOUNDS: UniswapV3SourceSpec["range"] = {
+  minWidthTicks: 600,
+  maxWidthTicks: 12_000,
+  maxCentreOffsetBps: 100n,
+  minRerangeInterval: 3_600n,
+  maxRerangeLossBps: 50n,
+};
+/** Width (ticks) of the devnet v3 position's opening range: about ±12 % around the opening price. */
+export const V3_OPENING_WIDTH_TICKS = 2_400;
 
 /** Opening kWETH price on the devnet (feed and Uniswap pair). */
 export const ETH_PRICE_USD = 3_000n;
@@ -112,6 +134,8 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
       slippageBps: 100n,
     },
   ];
+  const v3 = opts.uniswapV3 ? await uniswapV3Source(ctx, weth, wethFeed, opts.maxOracleAgeSeconds ?? 86_400n) : null;
+  if (v3) sources.push(v3.spec);
   const optional: Partial<SuiteOptions> = Object.fromEntries(
     (["sentinel", "depositCapUnits", "bounds", "budgets", "adapterCapBps", "profitUnlockSeconds"] as const).flatMap(
       (k) => (opts[k] === undefined ? [] : [[k, opts[k]]]),
@@ -152,6 +176,47 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
       aaveBorrower: me,
       uniswapFactory: uni.factory,
       uniswapPair: uni.pair,
+      ...(v3
+        ? {
+            uniswapV3Pool: v3.spec.pool,
+            uniswapV3PositionManager: v3.spec.positionManager,
+            uniswapV3Router: v3.router,
+          }
+        : {}),
     },
   };
+}
+
+/** The v3 kUSDC/kWETH pool (20 M a side at ETH_PRICE_USD) and the position's source spec, centred on the price. */
+async function uniswapV3Source(
+  ctx: FixtureContext,
+  weth: Deployed,
+  wethFeed: string,
+  maxOracleAgeSeconds: bigint,
+): Promise<{ spec: UniswapV3SourceSpec; router: string }> {
+  const otherPerBase = { num: 10n ** 18n, den: ETH_PRICE_USD * 10n ** 6n };
+  const v3 = await deployUniswapV3Fixture(ctx, weth, {
+    base: units(20_000_000, 6),
+    other: units(20_000_000n / ETH_PRICE_USD, 18),
+    otherPerBase,
+  });
+  const baseIs0 = v3.token0.toLowerCase() === ctx.asset.toLowerCase();
+  const sqrtP = baseIs0
+    ? sqrtPriceX96(otherPerBase.num, otherPerBase.den)
+    : sqrtPriceX96(otherPerBase.den, otherPerBase.num);
+  const range = centredRange(sqrtP, V3_OPENING_WIDTH_TICKS, v3.tickSpacing);
+  const spec: UniswapV3SourceSpec = {
+    kind: "lp-v3",
+    name: "Uniswap v3 kUSDC/kWETH 0.3%",
+    pool: v3.pool,
+    positionManager: v3.positionManager,
+    baseFeed: ctx.baseFeed,
+    otherFeed: wethFeed,
+    maxOracleAgeSeconds,
+    slippageBps: 100n,
+    range: V3_RANGE_BOUNDS,
+    tickLower: range.lower,
+    tickUpper: range.upper,
+  };
+  return { spec, router: v3.router };
 }

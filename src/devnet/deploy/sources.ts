@@ -2,6 +2,7 @@ import { Contract, type Signer } from "ethers";
 import { type AaveMarket, aavePoolAbi, deployAaveV3 } from "./aave.ts";
 import { type Deployed, deployContract, send } from "./contract.ts";
 import { deployUniswapV2Pair, type UniswapV2Market } from "./uniswap.ts";
+import { deployUniswapV3Pool, sqrtPriceX96, type UniswapV3Market } from "./uniswapV3.ts";
 
 /** What the protocol fixtures need: the deployer (the devnet's market operator) and the base token. */
 export interface FixtureContext {
@@ -82,4 +83,30 @@ export async function deployUniswapFixture(
   await send(ctx.token, "mint", [ctx.me, seed.base]);
   await send(other, "mint", [ctx.me, seed.other]);
   return deployUniswapV2Pair(ctx.deployer, ctx.token, other, seed.base, seed.other);
+}
+
+/** Width (ticks) of the deployer's seed position in the v3 pool: ±~35 % around the opening price. */
+const V3_SEED_WIDTH_TICKS = 6_000;
+
+/**
+ * Deploys a Uniswap v3 base/other pool (0.3 % tier) from the real v3-core / v3-periphery artifacts, opened at
+ * `otherPerBase` (raw units of the other token per raw unit of base, as num / den) and seeded by the deployer.
+ */
+export async function deployUniswapV3Fixture(
+  ctx: FixtureContext,
+  other: Deployed,
+  seed: { base: bigint; other: bigint; otherPerBase: { num: bigint; den: bigint } },
+): Promise<UniswapV3Market> {
+  await send(ctx.token, "mint", [ctx.me, seed.base]);
+  await send(other, "mint", [ctx.me, seed.other]);
+  const { num, den } = seed.otherPerBase;
+  return deployUniswapV3Pool(
+    ctx.deployer,
+    { a: ctx.token, b: other, amountA: seed.base, amountB: seed.other },
+    {
+      openingSqrtPriceX96: (baseIs0) => (baseIs0 ? sqrtPriceX96(num, den) : sqrtPriceX96(den, num)),
+      fee: 3_000,
+      seedWidthTicks: V3_SEED_WIDTH_TICKS,
+    },
+  );
 }

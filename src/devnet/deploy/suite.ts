@@ -8,9 +8,9 @@ export type AdapterKind = "vault" | "lending" | "lp";
 export interface DeployedAdapter {
   address: string;
   kind: AdapterKind;
-  /** "erc4626" | "aave-v3" | "uniswap-v2". */
+  /** "erc4626" | "aave-v3" | "uniswap-v2" | "uniswap-v3". */
   protocol: string;
-  /** The protocol contract: ERC-4626 vault, Aave pool, Uniswap pair. */
+  /** The protocol contract: ERC-4626 vault, Aave pool, Uniswap v2 pair or v3 pool. */
   target: string;
   name: string;
 }
@@ -106,7 +106,31 @@ export type SourceSpec =
       otherFeed: string;
       maxOracleAgeSeconds: bigint;
       slippageBps: bigint;
-    };
+    }
+  | UniswapV3SourceSpec;
+
+/** A Uniswap v3 position (adapter kind "lp", protocol "uniswap-v3") and its on-chain range bounds. */
+export interface UniswapV3SourceSpec {
+  kind: "lp-v3";
+  name: string;
+  pool: string;
+  positionManager: string;
+  baseFeed: string;
+  otherFeed: string;
+  maxOracleAgeSeconds: bigint;
+  slippageBps: bigint;
+  /** Width limits (ticks), max centre offset from the oracle (bps), re-range interval (s) and cost (bps). */
+  range: {
+    minWidthTicks: number;
+    maxWidthTicks: number;
+    maxCentreOffsetBps: bigint;
+    minRerangeInterval: bigint;
+    maxRerangeLossBps: bigint;
+  };
+  /** The opening range, aligned to the pool's tick spacing. */
+  tickLower: number;
+  tickUpper: number;
+}
 
 /** Options of `deployKeelSuite`. */
 export interface SuiteOptions {
@@ -142,7 +166,12 @@ export interface KeelSuite {
   adapters: DeployedAdapter[];
 }
 
-const PROTOCOL: Record<AdapterKind, string> = { vault: "erc4626", lending: "aave-v3", lp: "uniswap-v2" };
+const PROTOCOL: Record<SourceSpec["kind"], string> = {
+  vault: "erc4626",
+  lending: "aave-v3",
+  lp: "uniswap-v2",
+  "lp-v3": "uniswap-v3",
+};
 
 /**
  * Deploys keel's own contracts on any network: vault, allocator, one adapter per source (allow-listed), bounds,
@@ -179,8 +208,9 @@ export async function deployKeelSuite(deployer: Signer, opts: SuiteOptions): Pro
     const adapter = await deployAdapter(deployer, allocatorAddress, s);
     const address = await adapter.getAddress();
     await send(allocator, "addAdapter", [address, caps]);
-    const target = s.kind === "vault" ? s.target : s.kind === "lending" ? s.pool : s.pair;
-    adapters.push({ address, kind: s.kind, protocol: PROTOCOL[s.kind], target, name: s.name });
+    const target = s.kind === "vault" ? s.target : s.kind === "lp" ? s.pair : s.pool;
+    const kind = s.kind === "lp-v3" ? "lp" : s.kind;
+    adapters.push({ address, kind, protocol: PROTOCOL[s.kind], target, name: s.name });
   }
   await handOverRoles(vault, allocator, me, {
     ...opts,
@@ -204,6 +234,21 @@ function deployAdapter(deployer: Signer, allocator: string, s: SourceSpec): Prom
         s.maxOracleAgeSeconds,
         s.slippageBps,
       ]);
+    case "lp-v3": {
+      const r = s.range;
+      return deployContract(deployer, "UniswapV3LpAdapter", [
+        allocator,
+        s.positionManager,
+        s.pool,
+        s.baseFeed,
+        s.otherFeed,
+        s.maxOracleAgeSeconds,
+        s.slippageBps,
+        [r.minWidthTicks, r.maxWidthTicks, r.maxCentreOffsetBps, r.minRerangeInterval, r.maxRerangeLossBps],
+        s.tickLower,
+        s.tickUpper,
+      ]);
+    }
   }
 }
 

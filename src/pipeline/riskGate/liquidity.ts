@@ -12,12 +12,19 @@ import { realisedVolPct } from "./scenarios.ts";
 import { lendingExitableShare, lpExitCost, maxLpPositionForCost } from "./slippage.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
 
-/** The relative v3 range of each LP source (none = full range). */
+/**
+ * The range of each LP source relative to its current price (none = full range): a Uniswap v3 position's own range
+ * when ingest read one, else `defaultLpRangeWidthPct` around the price.
+ */
 export function lpRanges(input: RiskInput, opts: RiskOptions): Record<string, PriceRange> {
   const w = opts.defaultLpRangeWidthPct / 100;
-  if (!(w > 0)) return {};
   const out: Record<string, PriceRange> = {};
-  for (const s of input.snapshot.sources) if (s.kind === "lp") out[s.id] = { lower: 1 / (1 + w), upper: 1 + w };
+  for (const s of input.snapshot.sources) {
+    if (s.kind !== "lp") continue;
+    const spot = s.reserves?.spotPrice ?? 0;
+    if (s.range && spot > 0) out[s.id] = { lower: s.range.priceLower / spot, upper: s.range.priceUpper / spot };
+    else if (w > 0) out[s.id] = { lower: 1 / (1 + w), upper: 1 + w };
+  }
   return out;
 }
 
