@@ -84,6 +84,7 @@ export async function statusCommand(
         mode: devnet ? "devnet" : "live",
         dryRun: false,
         configHash: hash,
+        sourceLabels: config.contracts.sourceLabels,
       },
       { intents: 0, proposals: 0 },
       (deps.now ?? Date.now)(),
