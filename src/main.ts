@@ -26,7 +26,11 @@ function buildProgram(): Command {
     .option("--port <n>", "JSON-RPC port on 127.0.0.1 (0: any free port)", parsePort, 8545)
     .option("--seed <n>", "market simulator seed", parsePositiveInt, 1)
     .option("--data <dir>", "replay a keel dataset instead of the synthetic scenario")
-    .option("--state-dir <dir>", "where to write the deployment file", ".keel/devnet")
+    .option("--state-dir <dir>", "where to write deployment.json and keel.yaml", ".keel/devnet")
+    .option("--safe", "deploy a 2-of-3 Safe as a manager of the allocator")
+    .option("--signer <keystore>", "a Safe owner's keystore (give three; default: devnet accounts)", collect)
+    .option("--relay", "serve a local Flashbots-style bundle relay")
+    .option("--kms", "serve a local AWS KMS endpoint holding the keeper's and guardian's keys")
     .action(async (opts) => (await import("./cli/devnet.ts")).devnetCommand(opts));
 
   program
@@ -90,13 +94,25 @@ function buildProgram(): Command {
     ["show", "show one proposal with its human-readable diff"],
     ["sign", "sign a proposal with your key"],
     ["execute", "execute a proposal once its threshold is met"],
+    ["reject", "sign the Safe's rejection of a proposal; at the threshold, execute it (spends the proposal's nonce)"],
   ] as const) {
     const cmd = proposals.command(name).description(desc).option("--config <file>", "config file");
-    if (name !== "list") cmd.argument("<id>", "proposal id (safeTxHash)");
+    if (name !== "list") cmd.argument("<id>", "proposal id (safeTxHash), or latest: the newest open one");
     cmd.option("--json", "print JSON");
-    cmd.option("--signer <spec>", "keystore:PATH or kms:KEY_ID (sign/execute)");
+    cmd.option("--signer <spec>", "keystore:PATH, kms:KEY_ID or env:VAR (sign/execute/reject)");
+    cmd.option("--password-file <file>", "keystore password file (else KEEL_SIGNER_PASSWORD, else a prompt)");
     cmd.action(async (...args: unknown[]) => (await import("./cli/proposals.ts")).proposalsCommand(name, args));
   }
+
+  program
+    .command("keys")
+    .description("signing keys")
+    .command("new")
+    .description("make a new key in an encrypted JSON keystore; prints its address")
+    .requiredOption("--out <file>", "keystore file to write (never overwritten)")
+    .option("--password-file <file>", "password file (else KEEL_KEYSTORE_PASSWORD, else a prompt)")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./cli/keys.ts")).keysNewCommand(opts));
 
   for (const [name, desc] of [
     ["pause", "pause the vault (guardian or manager key)"],
@@ -141,6 +157,10 @@ function buildProgram(): Command {
     .action(async (file) => (await import("./cli/config-check.ts")).configCheckCommand(file));
 
   return program;
+}
+
+function collect(value: string, acc: string[] = []): string[] {
+  return [...acc, value];
 }
 
 function parsePositiveInt(value: string): number {

@@ -50,7 +50,9 @@ export function formatDecision(
   out.push(`  config ${r.configHash}  model ${r.modelHash || "–"}`);
   out.push("stages");
   for (const s of r.stages) {
-    out.push(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${s.summary}`);
+    out.push(
+      `  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${withLabels(s.summary, labels)}`,
+    );
     if (s.error) out.push(`      error ${s.error.code}${s.error.retryable ? " (retryable)" : ""}: ${s.error.message}`);
   }
   // Errors are listed with their stage above.

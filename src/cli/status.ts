@@ -76,9 +76,12 @@ export async function statusCommand(
     view = live;
   } else {
     const { config, hash, devnet } = source.loaded;
+    const records = source.recentFromJournal(50);
+    const asset = records.findLast((r) => r.detail.snapshot?.asset)?.detail.snapshot?.asset;
     view = buildStatusView(
-      source.recentFromJournal(50),
+      records,
       {
+        ...(asset ? { baseSymbol: asset.symbol, baseDecimals: asset.decimals } : {}),
         version: VERSION,
         chainId: config.chain.chainId,
         mode: devnet ? "devnet" : "live",

@@ -19,8 +19,8 @@ import { createSafeExecutor, nextSafeNonce } from "../../../src/adapters/safe/sa
 import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
 import { createTxService, type TxService } from "../../../src/adapters/safe/txService.ts";
 import { parseConfig } from "../../../src/config/load.ts";
+import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
-import { type LoopbackKms, startLoopbackKms } from "../../support/kms-server.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
 

@@ -56,6 +56,8 @@ describe("ops commands on a journal with no daemon", function () {
     const status = await runKeel(["status", "--config", config], { KEEL__HTTP__PORT: "1" });
     expect(status.stdout).to.match(/^ {2}Aave v3 USDC\s+\d/m);
     expect(status.stdout).not.to.contain(SOURCE_A.slice(0, 6));
+    // With no daemon, amounts are in the asset the journal's records carry, not in 18-decimal units.
+    expect(status.stdout).to.contain("total 1003000.00 USDC");
     const explain = await runKeel(["explain", "d-00003", "--config", config], { KEEL__HTTP__PORT: "1" });
     expect(explain.stdout).to.match(/^ {2}Aave v3 USDC {2}P10/m);
   });
