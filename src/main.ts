@@ -20,7 +20,7 @@ function buildProgram(): Command {
     .option("--ticks <n>", "stop after N ticks (devnet demos, tests)", parsePositiveInt)
     .action(async (opts) => (await import("./cli/run.ts")).runCommand(opts));
 
-  program
+  const devnet = program
     .command("devnet")
     .description("run only the local chain, the deployment and the market simulator")
     .option("--port <n>", "JSON-RPC port on 127.0.0.1 (0: any free port)", parsePort, 8545)
@@ -31,7 +31,14 @@ function buildProgram(): Command {
     .option("--signer <keystore>", "a Safe owner's keystore (give three; default: devnet accounts)", collect)
     .option("--relay", "serve a local Flashbots-style bundle relay")
     .option("--kms", "serve a local AWS KMS endpoint holding the keeper's and guardian's keys")
+    .option("--no-episodes", "no scheduled gas-spike and depeg episodes in the synthetic market")
     .action(async (opts) => (await import("./cli/devnet.ts")).devnetCommand(opts));
+  devnet
+    .command("deposit")
+    .description("a depositor arrives: deposit base-asset units into the running devnet's vault")
+    .requiredOption("--deployment <file>", "the devnet's deployment.json")
+    .requiredOption("--amount <units>", "whole units of the base asset (e.g. 250000)")
+    .action(async (opts) => (await import("./cli/devnet.ts")).devnetDepositCommand(opts));
 
   program
     .command("backtest")
@@ -144,7 +151,7 @@ function buildProgram(): Command {
   program
     .command("explain")
     .description("show a decision from the journal with its reasons")
-    .argument("<decisionId>", "decision id")
+    .argument("<decisionId>", "decision id, or latest: the newest decision")
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (id, opts) => (await import("./cli/explain.ts")).explainCommand(id, opts));

@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { Contract, JsonRpcProvider, parseUnits, Wallet } from "ethers";
 import { parseConfig } from "../config/load.ts";
-import { startDevnet } from "../devnet/devnet.ts";
+import { devnetKey, startDevnet } from "../devnet/devnet.ts";
 import { startOperatorServices } from "../devnet/operator.ts";
 import { writeDevnetFiles } from "../devnet/operatorFiles.ts";
+import { ConfigError } from "../domain/errors.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
 
@@ -15,6 +18,8 @@ export interface DevnetCommandOptions {
   readonly signer?: string[];
   readonly relay?: boolean;
   readonly kms?: boolean;
+  /** Scheduled gas-spike and depeg episodes (commander's `--no-episodes` sets false). */
+  readonly episodes?: boolean;
 }
 
 /**
@@ -28,7 +33,14 @@ export async function devnetCommand(opts: DevnetCommandOptions): Promise<void> {
   const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
   installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
   const devnet = await startDevnet(
-    { ...config.devnet, seed: opts.seed, httpPort: opts.port, autoStep: false, data: opts.data },
+    {
+      ...config.devnet,
+      seed: opts.seed,
+      httpPort: opts.port,
+      autoStep: false,
+      data: opts.data,
+      episodes: config.devnet.episodes && opts.episodes !== false,
+    },
     { logger },
   );
   shutdown.onClose("devnet", () => devnet.close());
@@ -51,4 +63,47 @@ export async function devnetCommand(opts: DevnetCommandOptions): Promise<void> {
   );
   await shutdown.requested;
   await shutdown.close("signal");
+}
+
+/** Options of `keel devnet deposit`. */
+export interface DepositOptions {
+  readonly deployment: string;
+  readonly amount: string;
+}
+
+/**
+ * `keel devnet deposit`: a depositor arrives — the devnet's depositor account deposits `amount` whole units
+ * of the base asset (from the reserve `keel devnet` minted it) into the vault, so the keeper has new idle
+ * funds to place.
+ */
+export async function devnetDepositCommand(opts: DepositOptions): Promise<void> {
+  if (!/^\d+(\.\d+)?$/.test(opts.amount)) throw new ConfigError(`--amount: not an amount: ${opts.amount}`);
+  let d: DeploymentFile;
+  try {
+    d = JSON.parse(readFileSync(opts.deployment, "utf8")) as DeploymentFile;
+  } catch (err) {
+    throw new ConfigError(`cannot read ${opts.deployment}: ${(err as NodeJS.ErrnoException).code ?? "not JSON"}`);
+  }
+  const provider = new JsonRpcProvider(d.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const depositor = new Wallet(devnetKey(d.accounts.depositor.index), provider);
+    const units = parseUnits(opts.amount, d.asset.decimals);
+    const token = new Contract(d.asset.address, ["function approve(address,uint256) returns (bool)"], depositor);
+    await (await token.getFunction("approve")(d.vault, units)).wait();
+    const vault = new Contract(d.vault, ["function deposit(uint256,address) returns (uint256)"], depositor);
+    const receipt = await (await vault.getFunction("deposit")(units, depositor.address)).wait();
+    process.stdout.write(
+      `deposited ${opts.amount} ${d.asset.symbol} into the vault ${d.vault} (tx ${receipt?.hash})\n`,
+    );
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** The part of `deployment.json` a deposit needs. */
+interface DeploymentFile {
+  readonly rpcUrl: string;
+  readonly vault: string;
+  readonly asset: { readonly address: string; readonly symbol: string; readonly decimals: number };
+  readonly accounts: { readonly depositor: { readonly index: number } };
 }

@@ -123,7 +123,8 @@ export async function explainCommand(
   deps: { fetch?: typeof fetch } = {},
 ): Promise<void> {
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
-  const record = await source.decision(id);
+  // `latest`: the newest decision in the journal.
+  const record = id === "latest" ? source.recentFromJournal(1)[0] : await source.decision(id);
   if (!record) {
     throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalPath})`, {
       retryable: false,

@@ -93,7 +93,7 @@ export async function startOperatorServices(
     for (const c of closers.reverse()) await c();
   };
   try {
-    // The depositor keeps a reserve of the base asset to deposit later (scripts/devnet-deposit.ts).
+    // The depositor keeps a reserve of the base asset to deposit later (`keel devnet deposit`).
     const deployer = new Wallet(devnetKey(DEVNET_ACCOUNTS.deployer), provider);
     const token = new Contract(devnet.deployment.asset.address, ["function mint(address,uint256)"], deployer);
     const reserve = DEPOSITOR_RESERVE_UNITS * 10n ** BigInt(devnet.deployment.asset.decimals);
