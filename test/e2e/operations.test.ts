@@ -11,7 +11,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 const SECTION = "## From nothing to a live-style deployment (devnet walkthrough)";
 
 /** The commands of every ```sh block in the walkthrough section, in order. */
-export function walkthroughCommands(markdown: string): string[] {
+function walkthroughCommands(markdown: string): string[] {
   const start = markdown.indexOf(SECTION);
   if (start < 0) throw new Error(`no "${SECTION}" in docs/operations.md`);
   const end = markdown.indexOf("\n## ", start + SECTION.length);
