@@ -335,6 +335,34 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-rejected"))).to.equal(0);
   });
 
+  it("proposals reject from the CLI: owners sign the Safe's rejection; at the threshold it spends the nonce and the intent ends", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-cli-reject", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    const nonce = proposals.get(hash)!.tx.nonce;
+    const first = (await cli("reject", hash, "--signer", `keystore:${keystores[0]}`)) as {
+      status: string;
+      signatures: number;
+    };
+    expect(first).to.include({ status: "pending", signatures: 1 });
+    expect(Number(await safeContract(safe, f.provider).getFunction("nonce")())).to.equal(nonce);
+    const done = (await cli("reject", "latest", "--signer", `keystore:${keystores[2]}`)) as {
+      status: string;
+      txHash: string;
+    };
+    expect(done.status).to.equal("rejected");
+    expect((await f.provider.getTransactionReceipt(done.txHash))?.status).to.equal(1);
+    expect(Number(await safeContract(safe, f.provider).getFunction("nonce")())).to.equal(nonce + 1);
+    expect(proposals.status(hash).status).to.equal("rejected");
+    await review();
+    expect(store.get("safe-cli-reject")?.state).to.equal("replaced");
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-cli-reject"))).to.equal(0);
+    const closed = await cli("reject", hash, "--signer", `keystore:${keystores[1]}`).catch(
+      (e: { stderr?: string; code?: number }) => e,
+    );
+    expect((closed as { code?: number }).code).to.equal(1);
+    expect((closed as { stderr?: string }).stderr).to.contain("PROPOSAL_CLOSED");
+  });
+
   it("is wired by createExecution: auto route, reconcile at start, proposals reviewed", async () => {
     const loaded = parseConfig(
       {
