@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { Wallet } from "ethers";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
+import { DEFAULT_BOUNDS } from "./deploy/keel.ts";
 import { DEVNET_ACCOUNTS, DEVNET_NATIVE_SYMBOL, type Devnet, devnetKey, feedsBySymbol } from "./devnet.ts";
 import type { OperatorServices } from "./operator.ts";
 
@@ -85,7 +86,8 @@ export function writeDevnetFiles(dir: string, devnet: Devnet, services: Operator
       sourceLabels: Object.fromEntries(d.adapters.map((a) => [a.address, a.name])),
     },
     schedule: { onNewBlock: true, pollIntervalMs: 500 },
-    strategy: { switching: { minHoldHours: 0 } },
+    // The devnet allocator's own cool-down (DEFAULT_BOUNDS); the simulator advances the chain an hour per step.
+    strategy: { cooldownSeconds: Number(DEFAULT_BOUNDS.cooldownSeconds), switching: { minHoldHours: 0 } },
     execution: {
       route: "direct",
       keeper: roleSigner(keysDir, "keeper", services),
@@ -105,7 +107,7 @@ export function writeDevnetFiles(dir: string, devnet: Devnet, services: Operator
   const file = join(abs, "keel.yaml");
   writeFileAtomic(
     file,
-    `# Written by \`keel devnet\` for the devnet at ${devnet.rpcUrl} (chain ${d.chainId}).\n# A live-mode config: \`keel config check ${file}\`, then \`keel run --config ${file}\`.\n# Devnet only: strategy.switching.minHoldHours is 0 (the simulator advances the chain an hour per step).\n${stringify(config)}`,
+    `# Written by \`keel devnet\` for the devnet at ${devnet.rpcUrl} (chain ${d.chainId}).\n# A live-mode config: \`keel config check ${file}\`, then \`keel run --config ${file}\`.\n# Devnet only: strategy.switching.minHoldHours is 0 and strategy.cooldownSeconds the allocator's (the simulator advances the chain an hour per step).\n${stringify(config)}`,
   );
   return { deployment, config: file };
 }
