@@ -46,9 +46,10 @@ export async function readPassword(
 /** One line from the terminal in raw mode, echoing nothing; Ctrl-C aborts, Ctrl-D or Enter ends it. */
 function promptHidden(prompt: string, io: PromptIo): Promise<string> {
   const { input, output } = io;
-  output.write(prompt);
+  // Echo goes off before the prompt shows: a password typed (or pasted) the moment it appears is never echoed.
   input.setRawMode(true);
   input.resume();
+  output.write(prompt);
   return new Promise((resolve, reject) => {
     let value = "";
     const done = (err?: Error) => {

@@ -7,6 +7,16 @@ import { Wallet } from "ethers";
 import { runKeel, tempStateDir } from "../support/daemon.ts";
 import { runOnPty } from "../support/pty.ts";
 
+/** `keel keys new --out FILE` on a pseudo-terminal, answering its two password prompts. */
+async function keysNewOnPty(out: string, first: string, second: string) {
+  const run = runOnPty(`node src/main.ts keys new --out ${out}`);
+  await run.waitFor(/Password for the new keystore: /);
+  run.type(`${first}\r`);
+  await run.waitFor(/Repeat the password: /);
+  run.type(`${second}\r`);
+  return run;
+}
+
 describe("keel keys new: encrypted keystores and the password prompt", function () {
   this.timeout(120_000);
   const dir = tempStateDir("keel-keys-");
@@ -14,11 +24,7 @@ describe("keel keys new: encrypted keystores and the password prompt", function 
 
   it("prompts twice on a terminal without echoing, and writes a keystore that opens with the password", async () => {
     const out = join(dir, "signer.json");
-    const run = runOnPty(`node src/main.ts keys new --out ${out}`);
-    await run.waitFor(/Password for the new keystore: /);
-    run.type(`${password}\r`);
-    await run.waitFor(/Repeat the password: /);
-    run.type(`${password}\r`);
+    const run = await keysNewOnPty(out, password, password);
     expect(await run.exited, run.output()).to.equal(0);
     expect(run.output()).not.to.contain(password);
     const json = readFileSync(out, "utf8");
@@ -27,12 +33,7 @@ describe("keel keys new: encrypted keystores and the password prompt", function 
   });
 
   it("refuses different answers, and never overwrites a keystore", async () => {
-    const out = join(dir, "mismatch.json");
-    const run = runOnPty(`node src/main.ts keys new --out ${out}`);
-    await run.waitFor(/Password for the new keystore: /);
-    run.type(`${password}\r`);
-    await run.waitFor(/Repeat the password: /);
-    run.type("something-else\r");
+    const run = await keysNewOnPty(join(dir, "mismatch.json"), password, "something-else");
     expect(await run.exited).to.equal(1);
     expect(run.output()).to.contain("the passwords do not match");
     expect(run.output()).not.to.contain(password);

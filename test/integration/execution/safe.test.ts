@@ -18,6 +18,7 @@ import { reviewProposals } from "../../../src/adapters/safe/review.ts";
 import { createSafeExecutor, nextSafeNonce } from "../../../src/adapters/safe/safeExecutor.ts";
 import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
 import { createTxService, type TxService } from "../../../src/adapters/safe/txService.ts";
+import { rejectionOf } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
@@ -137,27 +138,17 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
 
   /** Owners execute some other Safe transaction at `nonce` (a rejection of whatever was proposed there). */
   async function rejectAt(nonce: number): Promise<void> {
-    const p: Proposal = {
+    // The rejection `keel proposals reject` builds: a call of the Safe to itself at that nonce.
+    const p = rejectionOf({
       safeTxHash: "",
       safe,
       chainId: 31337,
       intentId: "reject",
-      tx: {
-        to: safe,
-        value: "0",
-        data: "0x",
-        operation: 0,
-        safeTxGas: "0",
-        baseGas: "0",
-        gasPrice: "0",
-        gasToken: "0x0000000000000000000000000000000000000000",
-        refundReceiver: "0x0000000000000000000000000000000000000000",
-        nonce,
-      },
+      tx: { nonce } as Proposal["tx"],
       summary: { lines: [], totalAssetsBefore: "0", expectedTotalAssetsAfter: "0", reasons: [] },
       proposer: "",
       createdAt: 0,
-    };
+    });
     const sigs = await Promise.all(owners.slice(0, 2).map((o) => signSafeTx(o, p)));
     const sorted = sigs
       .map((s) => [s.owner, s.signature] as [string, string])
