@@ -1,5 +1,5 @@
 import { readSecret } from "../config/secrets.ts";
-import { ConfigError, KeelError } from "../domain/errors.ts";
+import { ConfigError } from "../domain/errors.ts";
 
 /** Where a keystore password comes from: a file (scripts), an environment variable, else a prompt on a terminal. */
 export interface PasswordSource {
@@ -62,7 +62,7 @@ function promptHidden(prompt: string, io: PromptIo): Promise<string> {
     };
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString("utf8")) {
-        if (ch === "\u0003") return done(new KeelError("INTERRUPTED", "interrupted", { retryable: false }));
+        if (ch === "\u0003") return done(new ConfigError("interrupted: no password given"));
         if (ch === "\r" || ch === "\n" || ch === "\u0004") return done();
         if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
         else value += ch;

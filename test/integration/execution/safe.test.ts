@@ -22,6 +22,7 @@ import { rejectionOf } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
+import { runOnPty } from "../../support/pty.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
 
@@ -352,6 +353,30 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     );
     expect((closed as { code?: number }).code).to.equal(1);
     expect((closed as { stderr?: string }).stderr).to.contain("PROPOSAL_CLOSED");
+  });
+
+  it("a signer types the keystore's password at a prompt that echoes nothing; a wrong one is refused, unshown", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-prompt", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    const sign = async (typed: string) => {
+      const run = runOnPty(
+        `node src/main.ts proposals sign ${hash} --config ${configPath} --signer keystore:${keystores[0]}`,
+        { KEEL_TEST_RPC: f.chain.rpcUrl ?? "" },
+      );
+      await run.waitFor(/Password for \S+owner0\.json: /);
+      run.type(`${typed}\r`);
+      return { code: await run.exited, output: run.output() };
+    };
+    const wrong = await sign("not-the-owner-pass");
+    expect(wrong.code).to.equal(1);
+    expect(wrong.output).to.contain("cannot decrypt keystore");
+    expect(wrong.output).not.to.contain("not-the-owner-pass");
+    const right = await sign("owner-pass");
+    expect(right.code, right.output).to.equal(0);
+    expect(right.output).to.match(/signed by 0x[0-9a-fA-F]{40}: 1\/2/);
+    expect(right.output).not.to.contain("owner-pass");
+    await rejectAt(proposals.get(hash)!.tx.nonce);
+    await review();
   });
 
   it("is wired by createExecution: auto route, reconcile at start, proposals reviewed", async () => {
