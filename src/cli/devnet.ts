@@ -50,7 +50,10 @@ export async function devnetCommand(opts: DevnetCommandOptions): Promise<void> {
     { logger },
   );
   shutdown.onClose("services", () => services.close());
-  // The simulator trades from the deployer account: it starts once the Safe is deployed.
+  // The simulator trades from the deployer account: it starts once the Safe is deployed. One step first:
+  // the Safe's deployment blocks let the base fee drift from the simulator's, and a keeper pricing gas on
+  // such a block would see its fee cap refused by the next step's block.
+  await devnet.simulator.step();
   devnet.simulator.start(config.devnet.stepIntervalMs);
   const files = writeDevnetFiles(opts.stateDir, devnet, services);
   const extras = [

@@ -88,6 +88,8 @@ export function writeDevnetFiles(dir: string, devnet: Devnet, services: Operator
     schedule: { onNewBlock: true, pollIntervalMs: 500 },
     // The devnet allocator's own cool-down (DEFAULT_BOUNDS); the simulator advances the chain an hour per step.
     strategy: { cooldownSeconds: Number(DEFAULT_BOUNDS.cooldownSeconds), switching: { minHoldHours: 0 } },
+    // Each step moves the chain an hour and then updates the feeds: a block in between sees prices an hour old.
+    risk: { maxDataAgeSeconds: 7_200, oracleHeartbeatSeconds: 7_200 },
     execution: {
       route: "direct",
       keeper: roleSigner(keysDir, "keeper", services),
@@ -107,7 +109,7 @@ export function writeDevnetFiles(dir: string, devnet: Devnet, services: Operator
   const file = join(abs, "keel.yaml");
   writeFileAtomic(
     file,
-    `# Written by \`keel devnet\` for the devnet at ${devnet.rpcUrl} (chain ${d.chainId}).\n# A live-mode config: \`keel config check ${file}\`, then \`keel run --config ${file}\`.\n# Devnet only: strategy.switching.minHoldHours is 0 and strategy.cooldownSeconds the allocator's (the simulator advances the chain an hour per step).\n${stringify(config)}`,
+    `# Written by \`keel devnet\` for the devnet at ${devnet.rpcUrl} (chain ${d.chainId}).\n# A live-mode config: \`keel config check ${file}\`, then \`keel run --config ${file}\`.\n# Devnet only: strategy.switching.minHoldHours is 0, strategy.cooldownSeconds the allocator's, and prices may be two hours old (risk.maxDataAgeSeconds, risk.oracleHeartbeatSeconds): the simulator advances the chain an hour per step, then updates its feeds.\n${stringify(config)}`,
   );
   return { deployment, config: file };
 }
