@@ -9,9 +9,9 @@ import { openIntentStore } from "../src/adapters/execution/intentStore.ts";
 import { loadAllocatorCodec } from "../src/adapters/execution/loadCodec.ts";
 import { createKmsSigner } from "../src/adapters/signers/kms.ts";
 import { createSigner } from "../src/adapters/signers/signer.ts";
+import { startLoopbackKms } from "../src/devnet/kms.ts";
 import { startLocalRelay } from "../src/devnet/relay.ts";
 import { depositIntent, execFixture } from "../test/integration/execution/fixture.ts";
-import { startLoopbackKms } from "../test/support/kms-server.ts";
 
 const INTENTS = Number(process.env.KEEL_BENCH_INTENTS ?? 30);
 const KMS_SIGNS = Number(process.env.KEEL_BENCH_KMS_SIGNS ?? 300);

@@ -20,14 +20,25 @@ function buildProgram(): Command {
     .option("--ticks <n>", "stop after N ticks (devnet demos, tests)", parsePositiveInt)
     .action(async (opts) => (await import("./cli/run.ts")).runCommand(opts));
 
-  program
+  const devnet = program
     .command("devnet")
     .description("run only the local chain, the deployment and the market simulator")
     .option("--port <n>", "JSON-RPC port on 127.0.0.1 (0: any free port)", parsePort, 8545)
     .option("--seed <n>", "market simulator seed", parsePositiveInt, 1)
     .option("--data <dir>", "replay a keel dataset instead of the synthetic scenario")
-    .option("--state-dir <dir>", "where to write the deployment file", ".keel/devnet")
+    .option("--state-dir <dir>", "where to write deployment.json and keel.yaml", ".keel/devnet")
+    .option("--safe", "deploy a 2-of-3 Safe as a manager of the allocator")
+    .option("--signer <keystore>", "a Safe owner's keystore (give three; default: devnet accounts)", collect)
+    .option("--relay", "serve a local Flashbots-style bundle relay")
+    .option("--kms", "serve a local AWS KMS endpoint holding the keeper's and guardian's keys")
+    .option("--no-episodes", "no scheduled gas-spike and depeg episodes in the synthetic market")
     .action(async (opts) => (await import("./cli/devnet.ts")).devnetCommand(opts));
+  devnet
+    .command("deposit")
+    .description("a depositor arrives: deposit base-asset units into the running devnet's vault")
+    .requiredOption("--deployment <file>", "the devnet's deployment.json")
+    .requiredOption("--amount <units>", "whole units of the base asset (e.g. 250000)")
+    .action(async (opts) => (await import("./cli/devnet.ts")).devnetDepositCommand(opts));
 
   program
     .command("backtest")
@@ -90,13 +101,25 @@ function buildProgram(): Command {
     ["show", "show one proposal with its human-readable diff"],
     ["sign", "sign a proposal with your key"],
     ["execute", "execute a proposal once its threshold is met"],
+    ["reject", "sign the Safe's rejection of a proposal; at the threshold, execute it (spends the proposal's nonce)"],
   ] as const) {
     const cmd = proposals.command(name).description(desc).option("--config <file>", "config file");
-    if (name !== "list") cmd.argument("<id>", "proposal id (safeTxHash)");
+    if (name !== "list") cmd.argument("<id>", "proposal id (safeTxHash), or latest: the newest open one");
     cmd.option("--json", "print JSON");
-    cmd.option("--signer <spec>", "keystore:PATH or kms:KEY_ID (sign/execute)");
+    cmd.option("--signer <spec>", "keystore:PATH, kms:KEY_ID or env:VAR (sign/execute/reject)");
+    cmd.option("--password-file <file>", "keystore password file (else KEEL_SIGNER_PASSWORD, else a prompt)");
     cmd.action(async (...args: unknown[]) => (await import("./cli/proposals.ts")).proposalsCommand(name, args));
   }
+
+  program
+    .command("keys")
+    .description("signing keys")
+    .command("new")
+    .description("make a new key in an encrypted JSON keystore; prints its address")
+    .requiredOption("--out <file>", "keystore file to write (never overwritten)")
+    .option("--password-file <file>", "password file (else KEEL_KEYSTORE_PASSWORD, else a prompt)")
+    .option("--json", "print JSON")
+    .action(async (opts) => (await import("./cli/keys.ts")).keysNewCommand(opts));
 
   for (const [name, desc] of [
     ["pause", "pause the vault (guardian or manager key)"],
@@ -136,7 +159,7 @@ function buildProgram(): Command {
   program
     .command("explain")
     .description("show a decision from the journal with its reasons")
-    .argument("<decisionId>", "decision id")
+    .argument("<decisionId>", "decision id, or latest: the newest decision")
     .option("--config <file>", "config file")
     .option("--json", "print JSON")
     .action(async (id, opts) => (await import("./cli/explain.ts")).explainCommand(id, opts));
@@ -149,6 +172,10 @@ function buildProgram(): Command {
     .action(async (file) => (await import("./cli/config-check.ts")).configCheckCommand(file));
 
   return program;
+}
+
+function collect(value: string, acc: string[] = []): string[] {
+  return [...acc, value];
 }
 
 function parsePositiveInt(value: string): number {

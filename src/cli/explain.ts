@@ -1,3 +1,4 @@
+import { formatUnits } from "../domain/amounts.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
 import { rankedReasons } from "../domain/headline.ts";
@@ -14,13 +15,28 @@ export interface ExplainOptions {
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
+/** The base asset amounts are shown in (the record's own, else what the daemon reports). */
+export interface AmountUnit {
+  readonly symbol: string;
+  readonly decimals: number;
+}
+
+/** A base-unit amount in the asset's whole units (`1250.50 USDC`), or as base units when the asset is unknown. */
+function amountText(raw: string, unit: AmountUnit | undefined): string {
+  if (!unit) return `${raw} base units`;
+  return `${formatUnits(BigInt(raw), unit.decimals)} ${unit.symbol}`.trim();
+}
+
 /** A decision record as text: what was seen, what each stage said and why, what was done. */
 export function formatDecision(
   r: DecisionRecord,
   labels: Readonly<Record<string, string>> = {},
   onchain?: OnchainCommitment | string,
+  assetUnit?: AmountUnit,
 ): string {
   const out: string[] = [];
+  const unit = r.detail.snapshot?.asset ?? assetUnit;
+  const amount = (raw: string) => amountText(raw, unit);
   const name = (id: string) => labels[id] ?? id;
   const d = r.detail;
   out.push(`decision ${r.id}  ${r.outcome.toUpperCase()}`);
@@ -34,7 +50,9 @@ export function formatDecision(
   out.push(`  config ${r.configHash}  model ${r.modelHash || "–"}`);
   out.push("stages");
   for (const s of r.stages) {
-    out.push(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${s.summary}`);
+    out.push(
+      `  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${String(s.durationMs).padStart(6)} ms  ${withLabels(s.summary, labels)}`,
+    );
     if (s.error) out.push(`      error ${s.error.code}${s.error.retryable ? " (retryable)" : ""}: ${s.error.message}`);
   }
   // Errors are listed with their stage above.
@@ -51,7 +69,7 @@ export function formatDecision(
   }
   if (d.snapshot)
     out.push(
-      `snapshot  total ${d.snapshot.totalAssets}, idle ${d.snapshot.idle} (base units)${d.snapshot.paused ? ", PAUSED" : ""}`,
+      `snapshot  total ${amount(d.snapshot.totalAssets)}, idle ${amount(d.snapshot.idle)}${d.snapshot.paused ? ", PAUSED" : ""}`,
     );
   if (d.forecast) {
     const fc = d.forecast;
@@ -81,7 +99,10 @@ export function formatDecision(
   }
   if (d.plan) {
     out.push(`plan      gain P10 $${f2(d.plan.gainP10Usd)}, P50 $${f2(d.plan.gainP50Usd)}`);
-    for (const m of d.plan.moves) out.push(`  ${m.direction.padEnd(8)} ${m.amount} → ${name(m.sourceId)}`);
+    for (const m of d.plan.moves)
+      out.push(
+        `  ${m.direction.padEnd(8)} ${amount(m.amount)} ${m.direction === "withdraw" ? "from" : "into"} ${name(m.sourceId)}`,
+      );
   }
   if (d.gas) out.push(`gas       ${d.gas.gasUnits} units, $${f2(d.gas.costUsd)}, gain/cost ${f2(d.gas.gainToCost)}`);
   if (d.action) {
@@ -102,7 +123,8 @@ export async function explainCommand(
   deps: { fetch?: typeof fetch } = {},
 ): Promise<void> {
   const source = openOpsSource(opts.config, deps.fetch ?? fetch);
-  const record = await source.decision(id);
+  // `latest`: the newest decision in the journal.
+  const record = id === "latest" ? source.recentFromJournal(1)[0] : await source.decision(id);
   if (!record) {
     throw new KeelError("DECISION_NOT_FOUND", `no decision ${id} in the journal (${source.journalPath})`, {
       retryable: false,
@@ -115,5 +137,9 @@ export async function explainCommand(
   // A decision that sent a rebalance: its on-chain commitment beside the journal's hashes.
   const sent = record.detail.action && record.detail.action.route !== "dry-run";
   const onchain = sent ? await readOnchainCommitment(source.loaded, record.id) : undefined;
-  process.stdout.write(formatDecision(record, (await source.daemonStatus())?.sourceLabels ?? {}, onchain));
+  const status = await source.daemonStatus();
+  const labels = { ...source.loaded.config.contracts.sourceLabels, ...status?.sourceLabels };
+  const vault = status?.vault;
+  const unit = vault?.symbol ? { symbol: vault.symbol, decimals: vault.decimals } : undefined;
+  process.stdout.write(formatDecision(record, labels, onchain, unit));
 }

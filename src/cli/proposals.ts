@@ -1,22 +1,37 @@
 import { join } from "node:path";
-import { type AbstractSigner, JsonRpcProvider } from "ethers";
+import { type AbstractSigner, JsonRpcProvider, ZeroAddress } from "ethers";
 import { errorReason, isRevert } from "../adapters/execution/errors.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
-import { encodeSignatures, execArgs, safeContract, signSafeTx, validSignatures } from "../adapters/safe/safeTx.ts";
+import {
+  encodeSignatures,
+  execArgs,
+  safeContract,
+  safeTxHash,
+  signSafeTx,
+  validSignatures,
+} from "../adapters/safe/safeTx.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
 import { loadConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
 import type { SignerSpec } from "../config/sections/execution.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
+import { withLabels } from "../observability/statusView.ts";
 import { readRuntime } from "../runtime/runtimeFile.ts";
 import { printJson } from "./output.ts";
+import { readPassword } from "./password.ts";
+import { allocationDiff, allocationLines, safeTxLines } from "./proposalView.ts";
 
 /** Options common to `keel proposals …`. */
 export interface ProposalsOptions {
   readonly config?: string;
   readonly json?: boolean;
   readonly signer?: string;
+  /** The keystore password's file (`--signer keystore:PATH`); else KEEL_SIGNER_PASSWORD, else a prompt. */
+  readonly passwordFile?: string;
 }
+
+/** The environment variable a keystore signer's password is read from when no file is given. */
+export const SIGNER_PASSWORD_ENV = "KEEL_SIGNER_PASSWORD";
 
 /** Turns `--signer` into a signer spec: `keystore:PATH`, `kms:KEY_ID` or `env:VAR` (a raw key, development only). */
 export function parseSignerFlag(flag: string, env: NodeJS.ProcessEnv): SignerSpec {
@@ -45,6 +60,8 @@ interface Ctx {
   readonly store: ProposalStore;
   readonly provider: JsonRpcProvider;
   readonly safe: string;
+  readonly vault: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 function context(opts: ProposalsOptions, env: NodeJS.ProcessEnv): Ctx {
@@ -65,11 +82,15 @@ function context(opts: ProposalsOptions, env: NodeJS.ProcessEnv): Ctx {
     store: openProposalStore(join(config.state.dir, "proposals")),
     provider: new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 }),
     safe,
+    vault: config.contracts.vault ?? runtime?.vault,
+    labels: config.contracts.sourceLabels,
   };
 }
 
+/** A proposal by safeTxHash, or `latest`: the newest one still open. */
 function mustGet(ctx: Ctx, id: string): Proposal {
-  const p = ctx.store.get(id);
+  const open = (q: Proposal) => ["pending", "stale"].includes(ctx.store.status(q.safeTxHash).status);
+  const p = id === "latest" ? ctx.store.list().filter(open).at(-1) : ctx.store.get(id);
   if (!p) throw new KeelError("PROPOSAL_UNKNOWN", `no proposal ${id}`, { retryable: false });
   return p;
 }
@@ -78,14 +99,29 @@ async function signerFor(opts: ProposalsOptions, ctx: Ctx, env: NodeJS.ProcessEn
   const { config } = loadConfig(opts.config, env);
   const spec = opts.signer ? parseSignerFlag(opts.signer, env) : config.execution.manager;
   if (!spec) throw new ConfigError("give --signer (or execution.manager in the config)");
-  return createSigner(spec, ctx.provider, { env });
+  if (spec.type !== "keystore" || !opts.signer) return createSigner(spec, ctx.provider, { env });
+  // A signer's keystore: --password-file, KEEL_SIGNER_PASSWORD(_FILE), else a prompt that echoes nothing.
+  const password = await readPassword(
+    {
+      file: opts.passwordFile ?? env.KEEL_SIGNER_PASSWORD_FILE,
+      envName: SIGNER_PASSWORD_ENV,
+      prompt: `Password for ${spec.path}: `,
+    },
+    env,
+  );
+  return createSigner({ ...spec, password: { env: SIGNER_PASSWORD_ENV } }, ctx.provider, {
+    env: { ...env, [SIGNER_PASSWORD_ENV]: password },
+  });
+}
+
+async function owners(ctx: Ctx): Promise<string[]> {
+  return ((await safeContract(ctx.safe, ctx.provider).getFunction("getOwners")()) as string[]).map(String);
 }
 
 async function view(ctx: Ctx, p: Proposal) {
   const safe = safeContract(ctx.safe, ctx.provider);
-  const owners = ((await safe.getFunction("getOwners")()) as string[]).map(String);
   const threshold = Number(await safe.getFunction("getThreshold")());
-  const sigs = validSignatures(p, ctx.store.signatures(p.safeTxHash), owners);
+  const sigs = validSignatures(p, ctx.store.signatures(p.safeTxHash), await owners(ctx));
   return { ...p, status: ctx.store.status(p.safeTxHash), signers: sigs.map(([o]) => o), threshold };
 }
 
@@ -94,7 +130,113 @@ function write(opts: ProposalsOptions, value: unknown, text: string): void {
   else process.stdout.write(`${text}\n`);
 }
 
-/** `keel proposals list|show|sign|execute` (commander passes `[id?, opts, command]`). */
+/** The Safe's rejection of a proposal: a call of the Safe to itself, with nothing, at the proposal's nonce. */
+export function rejectionOf(p: Proposal): Proposal {
+  const tx = {
+    to: p.safe,
+    value: "0",
+    data: "0x",
+    operation: 0,
+    safeTxGas: "0",
+    baseGas: "0",
+    gasPrice: "0",
+    gasToken: ZeroAddress,
+    refundReceiver: ZeroAddress,
+    nonce: p.tx.nonce,
+  };
+  return { ...p, tx, safeTxHash: safeTxHash(p, tx), summary: { ...p.summary, lines: [`reject ${p.safeTxHash}`] } };
+}
+
+/** Signs `p` with `signer` (an owner of the Safe) and stores the signature; returns who signed and the count. */
+async function addOwnerSignature(ctx: Ctx, p: Proposal, signer: AbstractSigner) {
+  const all = await owners(ctx);
+  const me = (await signer.getAddress()).toLowerCase();
+  if (!all.some((o) => o.toLowerCase() === me))
+    throw new KeelError("NOT_A_SAFE_OWNER", `${me} is not an owner of the Safe`, { retryable: false });
+  const s = await signSafeTx(signer, p);
+  ctx.store.addSignature(p.safeTxHash, s.owner, s.signature);
+  return { owner: s.owner, ...(await view(ctx, p)) };
+}
+
+/** Sends `execTransaction` for `p` once its signatures reach the threshold, after simulating it. */
+async function execute(ctx: Ctx, p: Proposal, signer: AbstractSigner) {
+  const v = await view(ctx, p);
+  if (v.signers.length < v.threshold) {
+    throw new KeelError("PROPOSAL_BELOW_THRESHOLD", `${v.signers.length}/${v.threshold} signatures`, {
+      retryable: false,
+    });
+  }
+  const safe = safeContract(ctx.safe, signer);
+  const chainNonce = Number(await safe.getFunction("nonce")());
+  if (chainNonce !== p.tx.nonce) {
+    throw new KeelError("PROPOSAL_NONCE", `Safe is at nonce ${chainNonce}, proposal has ${p.tx.nonce}`, {
+      retryable: chainNonce < p.tx.nonce,
+    });
+  }
+  const sigs = encodeSignatures(validSignatures(p, ctx.store.signatures(p.safeTxHash), await owners(ctx)));
+  const fn = safe.getFunction("execTransaction");
+  // Re-simulate right before sending: a stale proposal fails here, not on chain. A revert will
+  // revert again (exit 1); a node that does not answer may answer later (75).
+  const okSim = (await fn.staticCall(...execArgs(p, sigs)).catch((err: unknown) => {
+    const reverted = isRevert(err);
+    throw new KeelError(
+      reverted ? "PROPOSAL_WOULD_FAIL" : "CHAIN_UNAVAILABLE",
+      `${reverted ? "the Safe transaction would revert now" : "cannot simulate the Safe transaction"}: ${errorReason(err)}`,
+      { retryable: !reverted },
+    );
+  })) as boolean;
+  if (!okSim) throw new KeelError("PROPOSAL_WOULD_FAIL", "the Safe transaction would fail now", { retryable: false });
+  const receipt = await (await fn(...execArgs(p, sigs))).wait();
+  return { txHash: receipt?.hash, block: receipt?.blockNumber, signers: v.signers };
+}
+
+async function show(ctx: Ctx, opts: ProposalsOptions, p: Proposal): Promise<void> {
+  const v = await view(ctx, p);
+  const allocation = ctx.vault ? await allocationDiff(ctx.provider, p, ctx.vault, ctx.labels) : undefined;
+  const text = [
+    `proposal ${p.safeTxHash} (Safe ${p.safe}, nonce ${p.tx.nonce})`,
+    `status: ${v.status.status}${v.status.reason ? ` — ${v.status.reason}` : ""}`,
+    ...safeTxLines(p),
+    ...(allocation ? allocationLines(allocation) : ["allocation: unknown (no contracts.vault in the config)"]),
+    "summary",
+    ...p.summary.lines.map((l) => `  ${withLabels(l, ctx.labels)}`),
+    `signatures: ${v.signers.length}/${v.threshold} (${v.signers.join(", ") || "none"})`,
+  ].join("\n");
+  write(opts, { ...v, allocation }, text);
+}
+
+async function reject(ctx: Ctx, opts: ProposalsOptions, p: Proposal, signer: AbstractSigner): Promise<void> {
+  const r = rejectionOf(p);
+  const signed = await addOwnerSignature(ctx, r, signer);
+  if (signed.signers.length < signed.threshold) {
+    return write(
+      opts,
+      {
+        safeTxHash: p.safeTxHash,
+        rejection: r.safeTxHash,
+        owner: signed.owner,
+        signatures: signed.signers.length,
+        threshold: signed.threshold,
+        status: "pending",
+      },
+      `rejection signed by ${signed.owner}: ${signed.signers.length}/${signed.threshold}; another owner runs keel proposals reject ${p.safeTxHash}`,
+    );
+  }
+  const done = await execute(ctx, r, signer);
+  ctx.store.setStatus(p.safeTxHash, {
+    status: "rejected",
+    reason: `rejected by ${done.signers.join(", ")}: Safe transaction ${r.safeTxHash} used nonce ${p.tx.nonce}`,
+    ...(done.txHash ? { txHash: done.txHash } : {}),
+    ...(done.block === undefined ? {} : { block: done.block }),
+  });
+  write(
+    opts,
+    { safeTxHash: p.safeTxHash, rejection: r.safeTxHash, status: "rejected", txHash: done.txHash, block: done.block },
+    `rejected: the Safe spent nonce ${p.tx.nonce} on its rejection in ${done.txHash} (block ${done.block})`,
+  );
+}
+
+/** `keel proposals list|show|sign|execute|reject` (commander passes `[id?, opts, command]`). */
 export async function proposalsCommand(
   name: string,
   args: unknown[],
@@ -115,77 +257,32 @@ export async function proposalsCommand(
       return write(opts, rows, text || "no proposals");
     }
     const p = mustGet(ctx, id ?? "");
-    if (name === "show") {
-      const v = await view(ctx, p);
-      const text = [
-        `proposal ${p.safeTxHash} (Safe ${p.safe}, nonce ${p.tx.nonce})`,
-        `status: ${v.status.status}${v.status.reason ? ` — ${v.status.reason}` : ""}`,
-        ...p.summary.lines.map((l) => `  ${l}`),
-        `signatures: ${v.signers.length}/${v.threshold} (${v.signers.join(", ") || "none"})`,
-      ].join("\n");
-      return write(opts, v, text);
-    }
+    if (name === "show") return await show(ctx, opts, p);
     const status = ctx.store.status(p.safeTxHash).status;
     if (status === "executed" || status === "rejected" || status === "failed") {
       throw new KeelError("PROPOSAL_CLOSED", `proposal is ${status}`, { retryable: false });
     }
     const signer = await signerFor(opts, ctx, env);
+    if (name === "reject") return await reject(ctx, opts, p, signer);
     if (name === "sign") {
-      const owners = ((await safeContract(ctx.safe, ctx.provider).getFunction("getOwners")()) as string[]).map((o) =>
-        o.toLowerCase(),
-      );
-      const me = (await signer.getAddress()).toLowerCase();
-      if (!owners.includes(me))
-        throw new KeelError("NOT_A_SAFE_OWNER", `${me} is not an owner of the Safe`, { retryable: false });
-      const s = await signSafeTx(signer, p);
-      ctx.store.addSignature(p.safeTxHash, s.owner, s.signature);
-      const v = await view(ctx, p);
+      const v = await addOwnerSignature(ctx, p, signer);
       return write(
         opts,
-        { safeTxHash: p.safeTxHash, owner: s.owner, signatures: v.signers.length, threshold: v.threshold },
-        `signed by ${s.owner}: ${v.signers.length}/${v.threshold}`,
+        { safeTxHash: p.safeTxHash, owner: v.owner, signatures: v.signers.length, threshold: v.threshold },
+        `signed by ${v.owner}: ${v.signers.length}/${v.threshold}`,
       );
     }
     if (name === "execute") {
-      const v = await view(ctx, p);
-      if (v.signers.length < v.threshold) {
-        throw new KeelError("PROPOSAL_BELOW_THRESHOLD", `${v.signers.length}/${v.threshold} signatures`, {
-          retryable: false,
-        });
-      }
-      const safe = safeContract(ctx.safe, signer);
-      const chainNonce = Number(await safe.getFunction("nonce")());
-      if (chainNonce !== p.tx.nonce) {
-        throw new KeelError("PROPOSAL_NONCE", `Safe is at nonce ${chainNonce}, proposal has ${p.tx.nonce}`, {
-          retryable: chainNonce < p.tx.nonce,
-        });
-      }
-      const sigs = encodeSignatures(
-        validSignatures(p, ctx.store.signatures(p.safeTxHash), await safe.getFunction("getOwners")()),
-      );
-      const fn = safe.getFunction("execTransaction");
-      // Re-simulate right before sending: a stale proposal fails here, not on chain. A revert will
-      // revert again (exit 1); a node that does not answer may answer later (75).
-      const okSim = (await fn.staticCall(...execArgs(p, sigs)).catch((err: unknown) => {
-        const reverted = isRevert(err);
-        throw new KeelError(
-          reverted ? "PROPOSAL_WOULD_FAIL" : "CHAIN_UNAVAILABLE",
-          `${reverted ? "the Safe transaction would revert now" : "cannot simulate the Safe transaction"}: ${errorReason(err)}`,
-          { retryable: !reverted },
-        );
-      })) as boolean;
-      if (!okSim)
-        throw new KeelError("PROPOSAL_WOULD_FAIL", "the Safe transaction would fail now", { retryable: false });
-      const tx = await fn(...execArgs(p, sigs));
-      const receipt = await tx.wait();
+      const done = await execute(ctx, p, signer);
       ctx.store.setStatus(p.safeTxHash, {
         status: "executed",
-        ...(receipt ? { txHash: receipt.hash, block: receipt.blockNumber } : {}),
+        ...(done.txHash ? { txHash: done.txHash } : {}),
+        ...(done.block === undefined ? {} : { block: done.block }),
       });
       return write(
         opts,
-        { safeTxHash: p.safeTxHash, txHash: receipt?.hash, block: receipt?.blockNumber },
-        `executed in ${receipt?.hash} (block ${receipt?.blockNumber})`,
+        { safeTxHash: p.safeTxHash, txHash: done.txHash, block: done.block },
+        `executed in ${done.txHash} (block ${done.block})`,
       );
     }
     throw new KeelError("USAGE", `unknown proposals command ${name}`, { retryable: false });

@@ -76,14 +76,18 @@ export async function statusCommand(
     view = live;
   } else {
     const { config, hash, devnet } = source.loaded;
+    const records = source.recentFromJournal(50);
+    const asset = records.findLast((r) => r.detail.snapshot?.asset)?.detail.snapshot?.asset;
     view = buildStatusView(
-      source.recentFromJournal(50),
+      records,
       {
+        ...(asset ? { baseSymbol: asset.symbol, baseDecimals: asset.decimals } : {}),
         version: VERSION,
         chainId: config.chain.chainId,
         mode: devnet ? "devnet" : "live",
         dryRun: false,
         configHash: hash,
+        sourceLabels: config.contracts.sourceLabels,
       },
       { intents: 0, proposals: 0 },
       (deps.now ?? Date.now)(),

@@ -142,6 +142,8 @@ export interface DecisionRecord {
       paused: boolean;
       /** The keeper account's balance at the snapshot, wei (absent in records written before it was kept). */
       keeperBalanceWei?: string;
+      /** The vault's base asset, so amounts read in its units (absent in records written before it was kept). */
+      asset?: { symbol: string; decimals: number };
     };
     readonly forecast?: Forecast;
     readonly verdict?: RiskVerdict;

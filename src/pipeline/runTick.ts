@@ -104,6 +104,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
         idle: snapshot.vault.idle.toString(),
         paused: snapshot.vault.paused,
         keeperBalanceWei: snapshot.keeperBalanceWei.toString(),
+        asset: { symbol: snapshot.baseAsset.symbol, decimals: snapshot.baseAsset.decimals },
       },
       allocation: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.balance.toString()])),
       rates: Object.fromEntries(snapshot.sources.map((s) => [s.id, s.aprPct])),

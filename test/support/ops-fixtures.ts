@@ -61,6 +61,7 @@ export function decision(
         totalAssets: total.toString(),
         idle: idle.toString(),
         paused: opts.paused ?? false,
+        asset: { symbol: "USDC", decimals: 6 },
       },
       allocation: { [SOURCE_A]: a.toString(), [SOURCE_B]: b.toString() },
       rates: { [SOURCE_A]: rateA, [SOURCE_B]: rateB },

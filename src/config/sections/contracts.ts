@@ -10,5 +10,7 @@ export const contractsSection = z
     oracles: z.record(z.string().min(1), address).default({}),
     /** Symbol of the chain's native token in `oracles`. */
     nativePriceSymbol: z.string().min(1).default("ETH"),
+    /** Names for the sources (adapter address → label), shown by status, explain, proposals and the dashboard. */
+    sourceLabels: z.record(address, z.string().min(1).max(64)).default({}),
   })
   .prefault({});

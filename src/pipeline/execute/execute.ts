@@ -1,7 +1,9 @@
+import { formatUnits } from "../../domain/amounts.ts";
 import { isDecisionCode, lookupCode } from "../../domain/codes.ts";
 import type { Action, Move } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
 import { type Reason, reason } from "../../domain/reasons.ts";
+import type { BaseAsset } from "../../domain/snapshot.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 
@@ -18,10 +20,13 @@ export interface ExecuteStageDeps {
   readonly routeFor?: (intent: Intent) => Promise<string>;
 }
 
-/** One line per move, for the decision record: `withdraw 100 from 0xabc…; deposit 100 to 0xdef…`. */
-export function describeMoves(moves: readonly Move[]): string {
+/** One line per move, in the base asset's units: `withdraw 100.00 USDC from 0xabc…; deposit 100.00 USDC to 0xdef…`. */
+export function describeMoves(moves: readonly Move[], asset: Pick<BaseAsset, "symbol" | "decimals">): string {
   return moves
-    .map((m) => `${m.direction} ${m.amount.toString()} ${m.direction === "deposit" ? "to" : "from"} ${m.sourceId}`)
+    .map(
+      (m) =>
+        `${m.direction} ${formatUnits(m.amount, asset.decimals)} ${asset.symbol} ${m.direction === "deposit" ? "to" : "from"} ${m.sourceId}`,
+    )
     .join("; ");
 }
 
@@ -46,7 +51,7 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
       if (intent.plan.moves.length === 0) {
         return halt([reason("NO_MOVES", "plan has no moves: nothing to execute", { severity: "info" })]);
       }
-      const what = describeMoves(intent.plan.moves);
+      const what = describeMoves(intent.plan.moves, intent.snapshot.baseAsset);
       if (opts.dryRun) {
         const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
         const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";

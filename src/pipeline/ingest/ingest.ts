@@ -1,3 +1,4 @@
+import { formatUnits } from "../../domain/amounts.ts";
 import { reason } from "../../domain/reasons.ts";
 import type { Snapshot } from "../../domain/snapshot.ts";
 import type { Clock } from "../../ports/clock.ts";
@@ -78,7 +79,7 @@ export function createIngestStage(
       const history = deps.history.window(snapshot.timestamp, opts.lookbackSeconds);
       return ok(
         { snapshot, history },
-        `block ${snapshot.block}, ${snapshot.sources.length} sources, total ${snapshot.vault.totalAssets}`,
+        `block ${snapshot.block}, ${snapshot.sources.length} sources, total ${formatUnits(snapshot.vault.totalAssets, snapshot.baseAsset.decimals)} ${snapshot.baseAsset.symbol}`,
       );
     },
   };

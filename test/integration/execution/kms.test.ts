@@ -6,8 +6,8 @@ import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts
 import { createKmsSigner, type KmsSigner } from "../../../src/adapters/signers/kms.ts";
 import { SECP256K1_N } from "../../../src/adapters/signers/kmsSignature.ts";
 import { createSigner } from "../../../src/adapters/signers/signer.ts";
+import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
-import { type LoopbackKms, startLoopbackKms } from "../../support/kms-server.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 
 const credentials = { accessKeyId: "AKIDLOOPBACK", secretAccessKey: "loopback-secret" };

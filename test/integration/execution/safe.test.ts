@@ -18,9 +18,11 @@ import { reviewProposals } from "../../../src/adapters/safe/review.ts";
 import { createSafeExecutor, nextSafeNonce } from "../../../src/adapters/safe/safeExecutor.ts";
 import { encodeSignatures, execArgs, safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
 import { createTxService, type TxService } from "../../../src/adapters/safe/txService.ts";
+import { rejectionOf } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
+import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
-import { type LoopbackKms, startLoopbackKms } from "../../support/kms-server.ts";
+import { runOnPty } from "../../support/pty.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
 
@@ -137,27 +139,17 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
 
   /** Owners execute some other Safe transaction at `nonce` (a rejection of whatever was proposed there). */
   async function rejectAt(nonce: number): Promise<void> {
-    const p: Proposal = {
+    // The rejection `keel proposals reject` builds: a call of the Safe to itself at that nonce.
+    const p = rejectionOf({
       safeTxHash: "",
       safe,
       chainId: 31337,
       intentId: "reject",
-      tx: {
-        to: safe,
-        value: "0",
-        data: "0x",
-        operation: 0,
-        safeTxGas: "0",
-        baseGas: "0",
-        gasPrice: "0",
-        gasToken: "0x0000000000000000000000000000000000000000",
-        refundReceiver: "0x0000000000000000000000000000000000000000",
-        nonce,
-      },
+      tx: { nonce } as Proposal["tx"],
       summary: { lines: [], totalAssetsBefore: "0", expectedTotalAssetsAfter: "0", reasons: [] },
       proposer: "",
       createdAt: 0,
-    };
+    });
     const sigs = await Promise.all(owners.slice(0, 2).map((o) => signSafeTx(o, p)));
     const sorted = sigs
       .map((s) => [s.owner, s.signature] as [string, string])
@@ -333,6 +325,58 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(proposals.status(hash).status).to.equal("rejected");
     expect(store.get("safe-rejected")?.state).to.equal("replaced");
     expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-rejected"))).to.equal(0);
+  });
+
+  it("proposals reject from the CLI: owners sign the Safe's rejection; at the threshold it spends the nonce and the intent ends", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-cli-reject", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    const nonce = proposals.get(hash)!.tx.nonce;
+    const first = (await cli("reject", hash, "--signer", `keystore:${keystores[0]}`)) as {
+      status: string;
+      signatures: number;
+    };
+    expect(first).to.include({ status: "pending", signatures: 1 });
+    expect(Number(await safeContract(safe, f.provider).getFunction("nonce")())).to.equal(nonce);
+    const done = (await cli("reject", "latest", "--signer", `keystore:${keystores[2]}`)) as {
+      status: string;
+      txHash: string;
+    };
+    expect(done.status).to.equal("rejected");
+    expect((await f.provider.getTransactionReceipt(done.txHash))?.status).to.equal(1);
+    expect(Number(await safeContract(safe, f.provider).getFunction("nonce")())).to.equal(nonce + 1);
+    expect(proposals.status(hash).status).to.equal("rejected");
+    await review();
+    expect(store.get("safe-cli-reject")?.state).to.equal("replaced");
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-cli-reject"))).to.equal(0);
+    const closed = await cli("reject", hash, "--signer", `keystore:${keystores[1]}`).catch(
+      (e: { stderr?: string; code?: number }) => e,
+    );
+    expect((closed as { code?: number }).code).to.equal(1);
+    expect((closed as { stderr?: string }).stderr).to.contain("PROPOSAL_CLOSED");
+  });
+
+  it("a signer types the keystore's password at a prompt that echoes nothing; a wrong one is refused, unshown", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-prompt", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    const sign = async (typed: string) => {
+      const run = runOnPty(
+        `node src/main.ts proposals sign ${hash} --config ${configPath} --signer keystore:${keystores[0]}`,
+        { KEEL_TEST_RPC: f.chain.rpcUrl ?? "" },
+      );
+      await run.waitFor(/Password for \S+owner0\.json: /);
+      run.type(`${typed}\r`);
+      return { code: await run.exited, output: run.output() };
+    };
+    const wrong = await sign("not-the-owner-pass");
+    expect(wrong.code).to.equal(1);
+    expect(wrong.output).to.contain("cannot decrypt keystore");
+    expect(wrong.output).not.to.contain("not-the-owner-pass");
+    const right = await sign("owner-pass");
+    expect(right.code, right.output).to.equal(0);
+    expect(right.output).to.match(/signed by 0x[0-9a-fA-F]{40}: 1\/2/);
+    expect(right.output).not.to.contain("owner-pass");
+    await rejectAt(proposals.get(hash)!.tx.nonce);
+    await review();
   });
 
   it("is wired by createExecution: auto route, reconcile at start, proposals reviewed", async () => {

@@ -13,7 +13,7 @@ import { encryptKeystoreJson, Wallet } from "ethers";
 import { createVaultKillSwitch } from "../../../src/adapters/ethers/killSwitch.ts";
 import { createSigner } from "../../../src/adapters/signers/signer.ts";
 import { devnetKey } from "../../../src/devnet/devnet.ts";
-import { type LoopbackKms, startLoopbackKms } from "../../support/kms-server.ts";
+import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import { type ExecFixture, execFixture } from "../execution/fixture.ts";
 
 const run = promisify(execFile);

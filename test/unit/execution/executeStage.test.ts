@@ -10,7 +10,7 @@ function intent(moves: Intent["plan"]["moves"]): Intent {
     decisionId: "d-1",
     plan: { targetWeights: {}, moves, gainP10Usd: 1, gainP50Usd: 2, slippageUsd: 0, needsApproval: false },
     gas: { gasUnits: 1n, maxFeePerGasWei: 1n, maxPriorityFeePerGasWei: 1n, costWei: 1n, costUsd: 0, gainToCost: 10 },
-    snapshot: {} as Intent["snapshot"],
+    snapshot: { baseAsset: { symbol: "USDC", decimals: 6, priceUsd: 1 } } as Intent["snapshot"],
   };
 }
 
@@ -26,7 +26,11 @@ function recordingExecutor(): Executor & { calls: Intent[] } {
 }
 
 const signal = new AbortController().signal;
-const move = { sourceId: "0x1111111111111111111111111111111111111111", direction: "deposit", amount: 5n } as const;
+const move = {
+  sourceId: "0x1111111111111111111111111111111111111111",
+  direction: "deposit",
+  amount: 5_250_000n,
+} as const;
 
 describe("execute stage", () => {
   it("hands a non-empty plan to the executor and passes its Action on", async () => {
@@ -36,7 +40,8 @@ describe("execute stage", () => {
     expect(out.status).to.equal("ok");
     if (out.status === "ok") {
       expect(out.value.txHashes).to.deep.equal(["0xabc"]);
-      expect(out.summary).to.contain("deposit 5 to 0x1111");
+      // In the base asset's units, not base units.
+      expect(out.summary).to.contain("deposit 5.25 USDC to 0x1111");
     }
   });
 

@@ -12,7 +12,7 @@ import { formatStatus } from "../../../src/cli/status.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
 import { buildStatusView, type StatusView } from "../../../src/observability/statusView.ts";
 import { runKeel, tempStateDir } from "../../support/daemon.ts";
-import { decision, depegStopDecision, SOURCE_A } from "../../support/ops-fixtures.ts";
+import { decision, depegStopDecision, SOURCE_A, SOURCE_B } from "../../support/ops-fixtures.ts";
 
 describe("ops commands on a journal with no daemon", function () {
   this.timeout(30_000);
@@ -47,6 +47,21 @@ describe("ops commands on a journal with no daemon", function () {
     expect(view.allocation.map((a) => a.sourceId)).to.include(SOURCE_A);
   });
 
+  it("status and explain show the labels the config gives the sources, in place of their addresses", async () => {
+    const config = join(stateDir, "labels.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ state: { dir: stateDir }, contracts: { sourceLabels: { [SOURCE_A]: "Aave v3 USDC" } } }),
+    );
+    const status = await runKeel(["status", "--config", config], { KEEL__HTTP__PORT: "1" });
+    expect(status.stdout).to.match(/^ {2}Aave v3 USDC\s+\d/m);
+    expect(status.stdout).not.to.contain(SOURCE_A.slice(0, 6));
+    // With no daemon, amounts are in the asset the journal's records carry, not in 18-decimal units.
+    expect(status.stdout).to.contain("total 1003000.00 USDC");
+    const explain = await runKeel(["explain", "d-00003", "--config", config], { KEEL__HTTP__PORT: "1" });
+    expect(explain.stdout).to.match(/^ {2}Aave v3 USDC {2}P10/m);
+  });
+
   it("explain prints a decision's stages and reasons, and exits 1 for an unknown id", async () => {
     const r = await runKeel(["explain", "d-00002"], env());
     expect(r.code, r.stderr).to.equal(0);
@@ -55,6 +70,9 @@ describe("ops commands on a journal with no daemon", function () {
     expect(r.stdout).to.match(/gasCheck\s+halt/);
     const json = await runKeel(["explain", "d-00003", "--json"], env());
     expect((JSON.parse(json.stdout) as DecisionRecord).outcome).to.equal("executed");
+    const executed = await runKeel(["explain", "d-00003"], env());
+    expect(executed.stdout).to.contain("total 1000300.00 USDC");
+    expect(executed.stdout).to.match(/deposit\s+10\.00 USDC into 0x2222/);
     const missing = await runKeel(["explain", "nope"], env());
     expect(missing.code).to.equal(1);
     expect(missing.stderr).to.contain("DECISION_NOT_FOUND");
@@ -195,6 +213,19 @@ describe("status and explain text", () => {
     expect(formatDecision(rec, {}, "no Rebalanced event for this decision's intent id")).to.contain(
       "on-chain: no Rebalanced event",
     );
+  });
+
+  it("explain prints amounts in the base asset's units, with the sources' labels", () => {
+    const rec = decision(3);
+    const text = formatDecision(rec, { [SOURCE_B]: "Yield Vault B" });
+    expect(text).to.contain("snapshot  total 1000300.00 USDC, idle");
+    expect(text).to.match(/deposit\s+10\.00 USDC into Yield Vault B/);
+    expect(text).not.to.contain("10000000");
+    // A record from before the asset was kept: the daemon's asset, else plainly base units.
+    const { asset: _drop, ...older } = rec.detail.snapshot!;
+    const old = { ...rec, detail: { ...rec.detail, snapshot: older } };
+    expect(formatDecision(old, {}, undefined, { symbol: "kUSDC", decimals: 6 })).to.contain("total 1000300.00 kUSDC");
+    expect(formatDecision(old)).to.contain("total 1000300000000 base units");
   });
 
   it("explain leads with the headline, the most severe reason: a depeg freeze is DEPEG_STOP, not STAY", () => {

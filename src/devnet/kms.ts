@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SigningKey, Wallet } from "ethers";
-import { encodeDerSignature, SECP256K1_N } from "../../src/adapters/signers/kmsSignature.ts";
+import { encodeDerSignature, SECP256K1_N } from "../adapters/signers/kmsSignature.ts";
 
 /** How the loopback KMS misbehaves for the next Sign calls. */
 export type KmsMode = "normal" | "high-s" | "wrong-key" | "throttle" | "error-500" | "garbage";
 
-/** A KMS double that speaks the AWS JSON 1.1 protocol (TrentService.GetPublicKey / Sign) on 127.0.0.1. */
+/** A local AWS KMS endpoint (JSON 1.1 protocol: TrentService.GetPublicKey / Sign) on 127.0.0.1, for `keel devnet --kms` and tests. */
 export interface LoopbackKms {
   readonly endpoint: string;
   /** Key ids served, with their Ethereum addresses. */
