@@ -9,6 +9,7 @@ import { loadArtifact } from "./adapters/ethers/artifacts.ts";
 import { createKeeperRoles } from "./adapters/ethers/keeperRole.ts";
 import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
+import { loadNodeErrors } from "./adapters/ethers/nodeErrors.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
@@ -224,6 +225,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
 
   const baseAsset = market.baseAsset;
   const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
+  const errors = loadNodeErrors();
   const execution = await createExecution(
     {
       execution: config.execution,
@@ -236,7 +238,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       maxFeePerGasWei: BigInt(Math.round(config.strategy.maxGasPriceGwei * 1e9)),
       safeProvider: target.rpcUrls[0],
     },
-    { provider, keeper, codec, logger, metrics, failpoint },
+    { provider, keeper, codec, errors, logger, metrics, failpoint },
   );
   // Gas spent and stuck intents, from the intent store (before reconcile: what it settles counts as seen now).
   const intentGauges = createIntentGauges(
@@ -278,7 +280,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       ...(policyUnavailableReason ? { policyUnavailableReason } : {}),
     }),
     gasCheck: createGasCheckStage(options.gasCheck, {
-      estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
+      estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec, errors }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
     }),
     execute,

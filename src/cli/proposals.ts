@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider } from "ethers";
-import { errorReason, isRevert } from "../adapters/execution/errors.ts";
+import { errorReason, isRevert } from "../adapters/ethers/nodeErrors.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import { encodeSignatures, execArgs, safeContract, signSafeTx, validSignatures } from "../adapters/safe/safeTx.ts";
 import { createSigner } from "../adapters/signers/signer.ts";

@@ -1,9 +1,9 @@
 import { Contract, id, type Provider } from "ethers";
 import type { Logger } from "pino";
-import { type AllocatorCodec, revertDataOf } from "../execution/allocatorCodec.ts";
-import type { IntentStore } from "../execution/intentStore.ts";
-import type { ExecutionMetrics } from "../execution/lifecycle.ts";
-import { move } from "../execution/lifecycle.ts";
+import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
+import { move } from "../../execution/lifecycle.ts";
+import type { IntentStore } from "../../ports/intentStore.ts";
+import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import type { Proposal, ProposalStatus, ProposalStore } from "./proposalStore.ts";
 import { safeContract } from "./safeTx.ts";
 
@@ -19,7 +19,8 @@ export interface ReviewOptions {
 export interface ReviewDeps {
   readonly provider: Provider;
   readonly proposals: ProposalStore;
-  readonly codec: AllocatorCodec;
+  /** The node-error translator (default: the one loaded from the compiled artifacts). */
+  readonly errors?: NodeErrors;
   readonly store?: IntentStore;
   readonly metrics?: ExecutionMetrics;
   readonly logger?: Logger;
@@ -99,7 +100,7 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
       try {
         await deps.provider.call({ from: opts.safe, to: p.tx.to, data: p.tx.data });
       } catch (err) {
-        reason = `would revert: ${deps.codec.decodeRevert(revertDataOf(err))?.name ?? "unknown"}`;
+        reason = `would revert: ${(deps.errors ?? loadNodeErrors()).revertOf(err)?.name ?? "unknown"}`;
       }
       const before = BigInt(p.summary.totalAssetsBefore);
       const now = (await vault.getFunction("totalAssets")()) as bigint;

@@ -3,11 +3,11 @@ import type { Logger } from "pino";
 import { formatUnits } from "../../domain/amounts.ts";
 import type { Action } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
+import { type ExecutionMetrics, move } from "../../execution/lifecycle.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
+import type { IntentStore } from "../../ports/intentStore.ts";
+import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import { type AllocatorCodec, createAllocatorCodec } from "../execution/allocatorCodec.ts";
-import { translateSendError } from "../execution/errors.ts";
-import type { IntentStore } from "../execution/intentStore.ts";
-import { type ExecutionMetrics, move } from "../execution/lifecycle.ts";
 import type { SafeKit } from "./kit.ts";
 import type { Proposal, ProposalStore, SafeTxFields } from "./proposalStore.ts";
 import { isOpen, reviewProposals } from "./review.ts";
@@ -35,6 +35,8 @@ export interface SafeExecutorDeps {
   readonly proposals: ProposalStore;
   readonly store?: IntentStore;
   readonly codec?: AllocatorCodec;
+  /** The node-error translator (default: the one loaded from the compiled artifacts). */
+  readonly errors?: NodeErrors;
   readonly metrics?: ExecutionMetrics;
   readonly logger?: Logger;
   readonly now?: () => number;
@@ -77,6 +79,7 @@ function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint)
  */
 export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutorDeps): Executor {
   const codec = deps.codec ?? createAllocatorCodec();
+  const errors = deps.errors ?? loadNodeErrors();
   const now = deps.now ?? Date.now;
   const review = () =>
     reviewProposals(
@@ -89,7 +92,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       {
         provider: deps.provider,
         proposals: deps.proposals,
-        codec,
+        errors,
         ...(deps.store ? { store: deps.store } : {}),
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
       },
@@ -113,7 +116,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       try {
         await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
       } catch (err) {
-        throw translateSendError(err, codec, "simulate");
+        throw errors.translate(err, "simulate");
       }
       signal.throwIfAborted();
       const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
