@@ -1,7 +1,7 @@
 import { Contract, id, type Provider } from "ethers";
 import type { Logger } from "pino";
 import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
-import { move } from "../../execution/lifecycle.ts";
+import { endProposalIntent } from "../../execution/proposals.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import type { Proposal, ProposalStatus, ProposalStore } from "./proposalStore.ts";
@@ -35,23 +35,8 @@ export function isOpen(s: ProposalStatus): boolean {
 }
 
 async function endIntent(deps: ReviewDeps, p: Proposal, s: ProposalStatus): Promise<void> {
-  const rec = deps.store?.get(p.intentId);
-  if (!deps.store || !rec || rec.state === "final" || rec.state === "replaced" || rec.state === "failed") return;
-  if (s.status === "executed") {
-    await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "included", {
-      ...(s.txHash ? { includedTx: s.txHash } : {}),
-      ...(s.block === undefined ? {} : { block: s.block }),
-    });
-    await move({ store: deps.store }, rec.id, "final");
-  } else if (s.status === "rejected") {
-    await move({ store: deps.store }, rec.id, "replaced", {
-      error: { code: "PROPOSAL_REJECTED", message: s.reason ?? "another transaction used the Safe nonce" },
-    });
-  } else if (s.status === "failed") {
-    await move({ store: deps.store }, rec.id, "failed", {
-      error: { code: "PROPOSAL_FAILED", message: s.reason ?? "failed" },
-    });
-  }
+  if (!deps.store) return;
+  await endProposalIntent({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, p.intentId, s);
 }
 
 /**

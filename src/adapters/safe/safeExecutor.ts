@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { formatUnits } from "../../domain/amounts.ts";
 import type { Action } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
-import { type ExecutionMetrics, move } from "../../execution/lifecycle.ts";
+import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
+import { recordProposal } from "../../execution/proposals.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
@@ -163,20 +164,8 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
         createdAt: now(),
       };
       if (deps.store) {
-        const rec = await deps.store.create({
-          id: intent.id,
-          onchainId: codec.intentIdOf(intent.id),
-          decisionId: intent.decisionId,
-          route: "safe",
-          moves: intent.plan.moves.map((m) => ({
-            sourceId: m.sourceId,
-            direction: m.direction,
-            amount: m.amount.toString(),
-          })),
-        });
-        await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "sent", {
-          safeTxHash: hash,
-        });
+        const metrics = deps.metrics ? { metrics: deps.metrics } : {};
+        await recordProposal({ store: deps.store, encoder: codec, ...metrics }, intent, hash);
       }
       deps.proposals.put(proposal);
       const owners = (await deps.kit.getOwners()).map((o) => o.toLowerCase());
