@@ -8,6 +8,7 @@ import type { IntentStore } from "../../ports/intentStore.ts";
 import type { PendingProposalRow, ProposalService } from "../../ports/proposals.ts";
 import type { NodeErrors } from "../ethers/nodeErrors.ts";
 import type { AllocatorCodec } from "../execution/allocatorCodec.ts";
+import type { ExecutionWiringOptions } from "../execution/wiring.ts";
 import { createSigner } from "../signers/signer.ts";
 import { initSafeKit } from "./kit.ts";
 import { openProposalStore, type ProposalStore } from "./proposalStore.ts";
@@ -15,18 +16,13 @@ import { reviewProposals } from "./review.ts";
 import { createSafeExecutor } from "./safeExecutor.ts";
 import { createTxService } from "./txService.ts";
 
-/** Where the Safe is and what it proposes for. */
-export interface SafeProposalServiceOptions {
+/** Where the Safe is and what it proposes for (the wiring's target fields). */
+export interface SafeProposalServiceOptions
+  extends Pick<
+    ExecutionWiringOptions,
+    "stateDir" | "allocator" | "vault" | "chainId" | "asset" | "safeProvider" | "safeContracts"
+  > {
   readonly safe: KeelConfig["execution"]["safe"] & { readonly address: string };
-  readonly stateDir: string;
-  readonly allocator: string;
-  readonly vault: string;
-  readonly chainId: number;
-  readonly asset?: { readonly symbol: string; readonly decimals: number };
-  /** What protocol-kit talks to: an EIP-1193 provider or an RPC URL. */
-  readonly safeProvider?: unknown;
-  /** Safe contract addresses on chains without canonical deployments (devnet). */
-  readonly safeContracts?: NonNullable<KeelConfig["execution"]["safe"]["contracts"]>;
 }
 
 /** Ports of the Safe proposal service. */
