@@ -65,6 +65,67 @@ export function revert(name: string): KeelError {
   return revertError("simulate", { name, args: [], selector: "0x00000000" });
 }
 
+/** The chain reader over the fake world's state. */
+function fakeChain(w: FakeWorld): ChainReader {
+  return {
+    chainId: async () => 31337n,
+    head: async () => w.head,
+    pendingNonce: async () => w.minedNonce,
+    minedNonce: async () => w.minedNonce,
+    balance: async () => w.balanceWei,
+    receipt: async (hash) => w.receipts.get(hash),
+    simulate: async () => {
+      if (w.simulateError) throw w.simulateError;
+    },
+    estimateGas: async () => {
+      if (w.simulateError) throw w.simulateError;
+      return 100_000n;
+    },
+    findRebalanced: async (oid) => w.events.get(oid),
+    hasRebalancedBy: async () => w.events.size > 0,
+    minedRevert: async () => w.minedRevert,
+  };
+}
+
+/** The signer, the public mempool and the relays of the fake world. */
+function fakeSenders(w: FakeWorld, signed: Map<string, FakeTx>, next: () => number) {
+  const signer: TxSigner = {
+    address: async () => KEEPER,
+    async sign(req) {
+      if (w.signError) throw w.signError;
+      const n = next();
+      const raw = `raw-${n}`;
+      signed.set(raw, { hash: `0xhash${n}`, nonce: req.nonce, data: req.data });
+      return {
+        hash: `0xhash${n}`,
+        raw,
+        maxFeePerGas: req.maxFeePerGas,
+        maxPriorityFeePerGas: req.maxPriorityFeePerGas,
+      };
+    },
+  };
+  const broadcaster: PublicBroadcaster = {
+    async sendRaw(raw) {
+      w.broadcasts.push(raw);
+      if (w.mempool === "nonce-used") return "nonce-used";
+      if (w.mempool === "mine") w.mine(raw);
+      return "accepted";
+    },
+  };
+  const relays: BundleRelays = {
+    ready: async () => undefined,
+    async simulate() {
+      if (w.relaySimulation instanceof KeelError) throw w.relaySimulation;
+      return w.relaySimulation;
+    },
+    async send(raw) {
+      if (w.relaysInclude) w.mine(raw);
+      return 1;
+    },
+  };
+  return { signer, broadcaster, relays };
+}
+
 /** Builds a fresh fake world at head 100, nonce 0, with a funded keeper. */
 export function fakeWorld(nowMs = 1_000_000): FakeWorld {
   const transitions: string[] = [];
@@ -115,58 +176,8 @@ export function fakeWorld(nowMs = 1_000_000): FakeWorld {
     for (const [oid, e] of w.events) if (e.txHash === hash) w.events.delete(oid);
     if (tx) w.minedNonce = Math.min(w.minedNonce, tx.nonce);
   };
-  const chain: ChainReader = {
-    chainId: async () => 31337n,
-    head: async () => w.head,
-    pendingNonce: async () => w.minedNonce,
-    minedNonce: async () => w.minedNonce,
-    balance: async () => w.balanceWei,
-    receipt: async (hash) => w.receipts.get(hash),
-    simulate: async () => {
-      if (w.simulateError) throw w.simulateError;
-    },
-    estimateGas: async () => {
-      if (w.simulateError) throw w.simulateError;
-      return 100_000n;
-    },
-    findRebalanced: async (oid) => w.events.get(oid),
-    hasRebalancedBy: async () => w.events.size > 0,
-    minedRevert: async () => w.minedRevert,
-  };
-  const signer: TxSigner = {
-    address: async () => KEEPER,
-    async sign(req) {
-      if (w.signError) throw w.signError;
-      counter += 1;
-      const raw = `raw-${counter}`;
-      signed.set(raw, { hash: `0xhash${counter}`, nonce: req.nonce, data: req.data });
-      return {
-        hash: `0xhash${counter}`,
-        raw,
-        maxFeePerGas: req.maxFeePerGas,
-        maxPriorityFeePerGas: req.maxPriorityFeePerGas,
-      };
-    },
-  };
-  const broadcaster: PublicBroadcaster = {
-    async sendRaw(raw) {
-      w.broadcasts.push(raw);
-      if (w.mempool === "nonce-used") return "nonce-used";
-      if (w.mempool === "mine") w.mine(raw);
-      return "accepted";
-    },
-  };
-  const relays: BundleRelays = {
-    ready: async () => undefined,
-    async simulate() {
-      if (w.relaySimulation instanceof KeelError) throw w.relaySimulation;
-      return w.relaySimulation;
-    },
-    async send(raw) {
-      if (w.relaysInclude) w.mine(raw);
-      return 1;
-    },
-  };
+  const chain = fakeChain(w);
+  const { signer, broadcaster, relays } = fakeSenders(w, signed, () => ++counter);
   (w as { relays: BundleRelays }).relays = relays;
   const nonces = createNonceManager({ chain });
   (w as { lc: LifecycleDeps }).lc = {

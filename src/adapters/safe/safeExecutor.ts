@@ -71,6 +71,68 @@ function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint)
   return lines;
 }
 
+/** Simulates the rebalance from the Safe and builds its Safe transaction (protocol-kit) with a readable summary. */
+async function buildProposal(
+  opts: SafeExecutorOptions,
+  deps: SafeExecutorDeps & { readonly codec: AllocatorCodec; readonly errors: NodeErrors },
+  intent: Intent,
+  signal: AbortSignal,
+  createdAt: number,
+): Promise<Proposal> {
+  const { codec, errors } = deps;
+  const data = codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
+  try {
+    await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
+  } catch (err) {
+    throw errors.translate(err, "simulate");
+  }
+  signal.throwIfAborted();
+  const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
+  const before = (await vault.getFunction("totalAssets")()) as bigint;
+  // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
+  const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
+  const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;
+  const built = await deps.kit.createTransaction({
+    transactions: [{ to: opts.allocator, value: "0", data }],
+    options: { nonce },
+  });
+  const d = built.data;
+  const tx: SafeTxFields = {
+    to: String(d.to),
+    value: String(d.value),
+    data: String(d.data),
+    operation: Number(d.operation),
+    safeTxGas: String(d.safeTxGas),
+    baseGas: String(d.baseGas),
+    gasPrice: String(d.gasPrice),
+    gasToken: String(d.gasToken),
+    refundReceiver: String(d.refundReceiver),
+    nonce: Number(d.nonce),
+  };
+  const hash = await deps.kit.getTransactionHash(built);
+  if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
+    throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", {
+      retryable: false,
+    });
+  }
+  const proposal: Proposal = {
+    safeTxHash: hash,
+    safe: opts.safe,
+    chainId: opts.chainId,
+    intentId: intent.id,
+    tx,
+    summary: {
+      lines: summaryLines(intent, opts, before),
+      totalAssetsBefore: before.toString(),
+      expectedTotalAssetsAfter: before.toString(),
+      reasons: [],
+    },
+    proposer: await deps.proposer.getAddress(),
+    createdAt,
+  };
+  return proposal;
+}
+
 /**
  * The Safe route: proposes `allocator.rebalance(keccak(intent.id), moves)` as a Safe transaction
  * (protocol-kit builds and hashes it) with a human-readable summary, at nonce max(chain, open
@@ -113,56 +175,8 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
           },
         );
       }
-      const data = codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
-      try {
-        await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
-      } catch (err) {
-        throw errors.translate(err, "simulate");
-      }
-      signal.throwIfAborted();
-      const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
-      const before = (await vault.getFunction("totalAssets")()) as bigint;
-      // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
-      const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
-      const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;
-      const built = await deps.kit.createTransaction({
-        transactions: [{ to: opts.allocator, value: "0", data }],
-        options: { nonce },
-      });
-      const d = built.data;
-      const tx: SafeTxFields = {
-        to: String(d.to),
-        value: String(d.value),
-        data: String(d.data),
-        operation: Number(d.operation),
-        safeTxGas: String(d.safeTxGas),
-        baseGas: String(d.baseGas),
-        gasPrice: String(d.gasPrice),
-        gasToken: String(d.gasToken),
-        refundReceiver: String(d.refundReceiver),
-        nonce: Number(d.nonce),
-      };
-      const hash = await deps.kit.getTransactionHash(built);
-      if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
-        throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", {
-          retryable: false,
-        });
-      }
-      const proposal: Proposal = {
-        safeTxHash: hash,
-        safe: opts.safe,
-        chainId: opts.chainId,
-        intentId: intent.id,
-        tx,
-        summary: {
-          lines: summaryLines(intent, opts, before),
-          totalAssetsBefore: before.toString(),
-          expectedTotalAssetsAfter: before.toString(),
-          reasons: [],
-        },
-        proposer: await deps.proposer.getAddress(),
-        createdAt: now(),
-      };
+      const proposal = await buildProposal(opts, { ...deps, codec, errors }, intent, signal, now());
+      const hash = proposal.safeTxHash;
       if (deps.store) {
         const metrics = deps.metrics ? { metrics: deps.metrics } : {};
         await recordProposal({ store: deps.store, encoder: codec, ...metrics }, intent, hash);
@@ -181,7 +195,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
         });
       }
       deps.metrics?.pendingProposals?.set(open.length + 1);
-      deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: tx.nonce }, "Safe proposal created");
+      deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: proposal.tx.nonce }, "Safe proposal created");
       return { route: "safe", intentId: intent.id, txHashes: [hash], status: "proposed" };
     },
   };
