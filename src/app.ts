@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
-import { chainExecutionGate } from "./adapters/chain/gate.ts";
+import { createChainGuard } from "./adapters/chain/gate.ts";
 import { chainProviderOptions } from "./adapters/chain/options.ts";
 import { type ChainProvider, createChainProvider } from "./adapters/chain/provider.ts";
 import { shiftedClock } from "./adapters/clock.ts";
@@ -250,9 +250,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const executor = execution.executor;
   const realExecute = createExecuteStage({ dryRun }, { executor, routeFor: (i) => executor.routeFor(i) });
   // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
+  const guard = createChainGuard(provider);
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
     run: async (intent, signal) => {
-      const stop = await chainExecutionGate(provider);
+      const stop = await guard.executionStops();
       return stop.length > 0 ? halt(stop) : realExecute.run(intent, signal);
     },
   };
