@@ -21,7 +21,10 @@ export interface KeelSummary {
   readonly halts: Record<string, number>;
   /** Ticks where the risk gate froze or forced the exit of at least one source, or halted. */
   readonly risk_interventions: number;
+  /** The last forecast's forecaster (`per-source` when sources were served by different ones). */
   readonly forecaster: string;
+  /** Source id → the forecaster that served it in the last forecast. */
+  readonly forecasters: Readonly<Record<string, string>>;
   /** Why the configured model did not serve (missing, failed, or trained on data after the start). */
   readonly model_fallback?: string;
   /** Why the learned policy did not optimize (the rule served instead), when the strategy asked for it. */
@@ -133,13 +136,18 @@ function summariseKeel(
   const halts: Record<string, number> = {};
   let interventions = 0;
   let forecaster = "";
+  let forecasters: Record<string, string> = {};
   for (const d of run.decisions) {
     const first = d.haltReasons.find((r) => r.severity === "halt") ?? d.haltReasons[0];
     if (d.outcome === "halted" && first) halts[first.code] = (halts[first.code] ?? 0) + 1;
     const v = d.detail.verdict;
     const gate = d.stages.find((s) => s.stage === "riskGate");
     if ((v && (v.frozen.length > 0 || v.forcedExits.length > 0)) || gate?.status === "halt") interventions += 1;
-    forecaster = d.detail.forecast?.forecaster ?? forecaster;
+    const f = d.detail.forecast;
+    if (f) {
+      forecaster = f.forecaster;
+      forecasters = Object.fromEntries(Object.entries(f.sources).map(([id, s]) => [id, s.forecaster ?? f.forecaster]));
+    }
   }
   return {
     ticks: run.decisions.length,
@@ -148,6 +156,7 @@ function summariseKeel(
     halts,
     risk_interventions: interventions,
     forecaster,
+    forecasters,
     ...(modelFallback ? { model_fallback: modelFallback } : {}),
     ...(policyFallback ? { policy_fallback: policyFallback } : {}),
   };

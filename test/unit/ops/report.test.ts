@@ -89,7 +89,9 @@ describe("report from the journal", () => {
     expect(data.outcomes).to.deep.equal({ halted: 160, executed: 80 });
   });
 
-  it("renders a journal of 150 000 decisions (a month and more at the 30 s cron) without overflowing the stack", () => {
+  it("renders a journal of 150 000 decisions (a month and more at the 30 s cron) without overflowing the stack", function () {
+    // What this proves is the stack, not the speed (bench/ has that): room for a loaded machine.
+    this.timeout(60_000);
     const one = decision(1);
     const records = Array.from({ length: 150_000 }, (_v, i) => ({
       ...one,
