@@ -1,9 +1,9 @@
 // Tick latency of the devnet loop, per stage and in total (p50/p99), over N ticks in process.
 import pino from "pino";
+import { systemClock } from "../src/adapters/clock.ts";
 import { createApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
-import { systemClock } from "../src/runtime/clock.ts";
 import { createShutdown } from "../src/runtime/shutdown.ts";
 import { tempStateDir } from "../test/support/daemon.ts";
 

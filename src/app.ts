@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { Contract, Wallet } from "ethers";
 import PQueue from "p-queue";
-import { chainExecutionGate } from "./adapters/chain/gate.ts";
+import { createChainGuard } from "./adapters/chain/gate.ts";
 import { chainProviderOptions } from "./adapters/chain/options.ts";
 import { type ChainProvider, createChainProvider } from "./adapters/chain/provider.ts";
+import { shiftedClock } from "./adapters/clock.ts";
 import { ALLOCATOR_ABI } from "./adapters/ethers/abis.ts";
 import { loadArtifact } from "./adapters/ethers/artifacts.ts";
 import { createKeeperRoles } from "./adapters/ethers/keeperRole.ts";
 import { createVaultKillSwitch, rebalanceTimes } from "./adapters/ethers/killSwitch.ts";
 import { createChainMarketReader } from "./adapters/ethers/marketReader.ts";
+import { loadNodeErrors } from "./adapters/ethers/nodeErrors.ts";
 import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
@@ -41,7 +43,6 @@ import type { Clock } from "./ports/clock.ts";
 import type { KillSwitch } from "./ports/execution.ts";
 import type { Journal } from "./ports/journal.ts";
 import type { HistoryStore } from "./ports/market.ts";
-import { shiftedClock } from "./runtime/clock.ts";
 import { failpoint, withStageFailpoints } from "./runtime/failpoint.ts";
 import { buildForecasters } from "./runtime/forecasters.ts";
 import type { HistoryFillSummary } from "./runtime/historyFill.ts";
@@ -232,6 +233,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
 
   const baseAsset = market.baseAsset;
   const codec = createAllocatorCodec(["KeelAllocator", "KeelVault"].map((n) => loadArtifact(n).abi));
+  const errors = loadNodeErrors();
   const execution = await createExecution(
     {
       execution: config.execution,
@@ -244,7 +246,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       maxFeePerGasWei: BigInt(Math.round(config.strategy.maxGasPriceGwei * 1e9)),
       safeProvider: target.rpcUrls[0],
     },
-    { provider, keeper, codec, logger, metrics, failpoint },
+    { provider, keeper, codec, errors, logger, metrics, failpoint },
   );
   // Gas spent and stuck intents, from the intent store (before reconcile: what it settles counts as seen now).
   const intentGauges = createIntentGauges(
@@ -256,9 +258,10 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const executor = execution.executor;
   const realExecute = createExecuteStage({ dryRun }, { executor, routeFor: (i) => executor.routeFor(i) });
   // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
+  const guard = createChainGuard(provider);
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
     run: async (intent, signal) => {
-      const stop = await chainExecutionGate(provider);
+      const stop = await guard.executionStops();
       return stop.length > 0 ? halt(stop) : realExecute.run(intent, signal);
     },
   };
@@ -286,7 +289,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       ...(policyUnavailableReason ? { policyUnavailableReason } : {}),
     }),
     gasCheck: createGasCheckStage(options.gasCheck, {
-      estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec }),
+      estimator: createGasEstimator({ allocator: target.allocator, from: keeperAddress }, { provider, codec, errors }),
       rebalanceTimes: () => rebalanceTimes(allocator, 7_200),
     }),
     execute,

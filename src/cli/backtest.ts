@@ -7,9 +7,9 @@ import { selectSources } from "../backtest/config.ts";
 import { backtestStageOptions, STRATEGIES, type StrategyName } from "../backtest/engine.ts";
 import { METRIC_KEYS } from "../backtest/metrics.ts";
 import { runBacktestParallel } from "../backtest/parallel.ts";
-import { renderBacktestReport } from "../backtest/report.ts";
 import { loadConfig } from "../config/load.ts";
 import { KeelError } from "../domain/errors.ts";
+import { renderBacktestReport } from "../report/backtestReport.ts";
 import { printJson, progress } from "./output.ts";
 
 /** Options of `keel backtest` (as parsed by commander in src/main.ts). */

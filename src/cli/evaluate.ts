@@ -12,7 +12,7 @@ import { evaluateForecasters } from "../ml/evaluate.ts";
 import { type EvaluationReport, evaluationReport } from "../ml/evaluationReport.ts";
 import { LINEAR_FILE } from "../ml/linear.ts";
 import { ensemble, memoised, scheduled } from "../ml/schedule.ts";
-import { servedForecasters } from "../ml/served.ts";
+import { servedForecasters } from "../pipeline/predict/served.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
 import { formatEvaluation } from "./evaluateTable.ts";
 import { printJson, progress } from "./output.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider, ZeroAddress } from "ethers";
-import { errorReason, isRevert } from "../adapters/execution/errors.ts";
+import { errorReason, isRevert } from "../adapters/ethers/nodeErrors.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import {
   encodeSignatures,

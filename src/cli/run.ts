@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { systemClock } from "../adapters/clock.ts";
 import { STORE_FILE } from "../adapters/store/database.ts";
 import { type App, createApp } from "../app.ts";
 import { assertNoDevnetFallback, type LoadedConfig, loadConfig } from "../config/load.ts";
@@ -8,7 +9,6 @@ import type { Logger } from "../observability/logger.ts";
 import { createLogger } from "../observability/logger.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { createDaemonRoutes } from "../observability/routes.ts";
-import { systemClock } from "../runtime/clock.ts";
 import { failpoint } from "../runtime/failpoint.ts";
 import { acquireLock } from "../runtime/lock.ts";
 import { publishRuntime } from "../runtime/runtimeFile.ts";

@@ -10,10 +10,10 @@ import { knownView } from "../backtest/known.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Forecast } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
-import { datasetBefore, type Universe } from "../ml/rl/env.ts";
-import { defaultPolicyTrainOptions, type ForecastCache, trainPolicy } from "../ml/rl/train.ts";
 import { tfWasm } from "../ml/tfBackend.ts";
 import { createLogger } from "../observability/logger.ts";
+import { datasetBefore, type Universe } from "../rl/env.ts";
+import { defaultPolicyTrainOptions, type ForecastCache, trainPolicy } from "../rl/train.ts";
 import { buildForecasters } from "../runtime/forecasters.ts";
 import { parseDay, writeAtomic } from "./train.ts";
 

@@ -2,7 +2,7 @@ import type { Provider } from "ethers";
 import type { Journal } from "../ports/journal.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** The part of an intent record the gauges read (structural: src/adapters/execution/intentRecord.ts). */
+/** The part of an intent record the gauges read (structural: src/domain/intent.ts). */
 export interface IntentFacts {
   readonly decisionId: string;
   readonly route: string;

@@ -230,7 +230,7 @@ export function withLabels(text: string, labels: Readonly<Record<string, string>
 }
 
 /**
- * An intent store record (src/adapters/execution/intentRecord.ts) as the API shows it; structural,
+ * An intent store record (src/domain/intent.ts) as the API shows it; structural,
  * so this module does not depend on the execution adapter.
  */
 export function toPendingIntentView(

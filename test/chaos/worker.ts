@@ -49,7 +49,7 @@ const [{ createApp }, { parseConfig }, { createMetrics }, { createShutdown }, { 
     import("../../src/config/load.ts"),
     import("../../src/observability/metrics.ts"),
     import("../../src/runtime/shutdown.ts"),
-    import("../../src/runtime/clock.ts"),
+    import("../../src/adapters/clock.ts"),
     import("../../src/runtime/lock.ts"),
     import("pino"),
   ]);

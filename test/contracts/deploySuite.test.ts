@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { JsonRpcProvider } from "ethers";
+import { parseSuiteSpec } from "../../src/cli/deploy-suite.ts";
 import { type LocalChain, startLocalChain } from "../../src/devnet/chain.ts";
 import { deployContract } from "../../src/devnet/deploy/contract.ts";
-import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
 import { ALLOCATOR_TIMELOCKED, DEFAULT_TIMELOCK_SECONDS, VAULT_TIMELOCKED } from "../../src/devnet/deploy/suite.ts";
 import { keel, MINIMAL_SPEC, ROLES } from "../support/keel.ts";
 
@@ -51,7 +51,7 @@ describe("deploy-suite script (any network)", function () {
     writeFileSync(join(dir, "spec.json"), JSON.stringify(spec));
     writeFileSync(join(dir, "key"), HARDHAT_KEY_0);
     const { stdout } = await run(process.execPath, [
-      "src/devnet/deploy/deploy-suite.ts",
+      "src/cli/deploy-suite.ts",
       "--rpc",
       chain.rpcUrl!,
       "--spec",

@@ -2,8 +2,8 @@
 // contracts as they landed, and pins the fixed behaviour.
 import { expect } from "chai";
 import type { Contract, Log, LogDescription } from "ethers";
+import { parseSuiteSpec } from "../../src/cli/deploy-suite.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
-import { parseSuiteSpec } from "../../src/devnet/deploy/deploy-suite.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { DEFAULT_TIMELOCK_SECONDS } from "../../src/devnet/deploy/suite.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";

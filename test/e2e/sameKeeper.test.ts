@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import pino from "pino";
+import { systemClock } from "../../src/adapters/clock.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { backtestStageOptions } from "../../src/backtest/engine.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
-import { systemClock } from "../../src/runtime/clock.ts";
 import { createShutdown, type Shutdown } from "../../src/runtime/shutdown.ts";
 import { backtestOver, scriptedDataset } from "../support/backtest.ts";
 import { tempStateDir } from "../support/daemon.ts";

@@ -1,11 +1,11 @@
 import { Interface, JsonRpcProvider } from "ethers";
 import pino from "pino";
+import { systemClock } from "../../src/adapters/clock.ts";
 import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
-import { systemClock } from "../../src/runtime/clock.ts";
 import { createShutdown, type Shutdown } from "../../src/runtime/shutdown.ts";
 import { tempStateDir } from "./daemon.ts";
 

@@ -5,7 +5,7 @@ import { JsonRpcProvider, parseUnits, Wallet } from "ethers";
 import { createDirectExecutor, lifecycleDeps } from "../../src/adapters/execution/direct.ts";
 import { openIntentStore } from "../../src/adapters/execution/intentStore.ts";
 import { loadAllocatorCodec } from "../../src/adapters/execution/loadCodec.ts";
-import { reconcileOnStart } from "../../src/adapters/execution/reconcile.ts";
+import { reconcileOnStart } from "../../src/execution/reconcile.ts";
 import { failpoint } from "../../src/runtime/failpoint.ts";
 
 const [mode, rpcUrl, storePath, allocator, adapter, intentId] = process.argv.slice(2);

@@ -1,4 +1,5 @@
 import { type Reason, reason } from "../../domain/reasons.ts";
+import type { ChainGuard } from "../../ports/chainGuard.ts";
 import type { ChainProvider } from "./provider.ts";
 
 /**
@@ -15,4 +16,9 @@ export async function chainExecutionGate(provider: ChainProvider): Promise<Reaso
   const head = await provider.checkHead();
   reasons.push(...head.reasons);
   return reasons;
+}
+
+/** The chain guard port over the resilient provider (`chainExecutionGate`). */
+export function createChainGuard(provider: ChainProvider): ChainGuard {
+  return { executionStops: () => chainExecutionGate(provider) };
 }

@@ -2,7 +2,7 @@ import { type JsonRpcError, type JsonRpcPayload, JsonRpcProvider, type JsonRpcRe
 import type { Logger } from "pino";
 import { KeelError } from "../../domain/errors.ts";
 import type { Clock } from "../../ports/clock.ts";
-import { systemClock } from "../../runtime/clock.ts";
+import { systemClock } from "../clock.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
 import { checkHead, type HeadCheck, type HeadState, trackHead } from "./head.ts";

@@ -1,8 +1,8 @@
 import { Contract, type ContractTransactionResponse, type Overrides, type Signer } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { KillSwitch } from "../../ports/execution.ts";
-import { errorReason, isFeeCapTooLow, isRevert } from "../execution/errors.ts";
 import { VAULT_ABI } from "./abis.ts";
+import { errorReason, isFeeCapTooLow, isRevert } from "./nodeErrors.ts";
 
 /** Sends after a fee-cap refusal, each with twice the previous cap (the cap bounds, it is not the price paid). */
 const FEE_CAP_RETRIES = 3;

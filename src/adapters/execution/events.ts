@@ -1,14 +1,6 @@
 import type { Provider } from "ethers";
+import type { RebalancedEvent } from "../../ports/chainReader.ts";
 import type { AllocatorCodec } from "./allocatorCodec.ts";
-
-/** Where an intent's `Rebalanced` event was found. */
-export interface RebalancedEvent {
-  readonly txHash: string;
-  readonly block: number;
-  readonly caller: string;
-  /** The decision commitment the rebalance carried (bytes32 words), when the log decodes. */
-  readonly commitment?: { readonly snapshotHash: string; readonly modelHash: string; readonly configHash: string };
-}
 
 /**
  * Finds `Rebalanced(intentId)` on the allocator within the last `lookbackBlocks` blocks (the

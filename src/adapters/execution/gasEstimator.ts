@@ -2,8 +2,8 @@ import { id, type Provider } from "ethers";
 import type { Plan } from "../../domain/decision.ts";
 import type { Snapshot } from "../../domain/snapshot.ts";
 import type { GasEstimator } from "../../ports/execution.ts";
+import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import { type AllocatorCodec, createAllocatorCodec } from "./allocatorCodec.ts";
-import { translateSendError } from "./errors.ts";
 
 /** Options: which allocator, and which account the rebalance will come from (the keeper). */
 export interface GasEstimatorOptions {
@@ -15,6 +15,8 @@ export interface GasEstimatorOptions {
 export interface GasEstimatorDeps {
   readonly provider: Provider;
   readonly codec?: AllocatorCodec;
+  /** The node-error translator (default: the one loaded from the compiled artifacts). */
+  readonly errors?: NodeErrors;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimator
       try {
         return await deps.provider.estimateGas({ from: opts.from, to: opts.allocator, data });
       } catch (err) {
-        throw translateSendError(err, codec, "estimate");
+        throw (deps.errors ?? loadNodeErrors()).translate(err, "estimate");
       }
     },
   };

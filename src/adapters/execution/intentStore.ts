@@ -1,38 +1,14 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { Low } from "lowdb";
-import { KeelError } from "../../domain/errors.ts";
+import type { IntentRecord } from "../../domain/intent.ts";
+import { applyTransition, TERMINAL_STATES, unknownIntent } from "../../execution/intentStates.ts";
+import type { IntentStore, StoreOpenStatus } from "../../ports/intentStore.ts";
 import { AtomicJsonFile } from "../fs/atomicFile.ts";
-import { canTransition, type IntentRecord, type IntentState, TERMINAL_STATES } from "./intentRecord.ts";
 
 interface StoreFile {
   version: 1;
   intents: IntentRecord[];
-}
-
-/** How the store was found on open: `fresh` = no file, `loaded`, or `corrupt` (moved aside). */
-export type StoreOpenStatus = "fresh" | "loaded" | "corrupt";
-
-/**
- * The write-ahead intent store. Every mutating call resolves only after an fsync'd atomic write; a
- * write that fails (full disk: `STATE_WRITE_FAILED`, retryable) is undone in memory too and thrown,
- * so no caller signs or sends on a record the disk does not hold.
- */
-export interface IntentStore {
-  readonly path: string;
-  readonly openStatus: StoreOpenStatus;
-  /** Where a corrupt file was moved, when it was. */
-  readonly quarantinedTo: string | undefined;
-  get(id: string): IntentRecord | undefined;
-  list(filter?: (r: IntentRecord) => boolean): IntentRecord[];
-  /** Unfinished intents (not final/replaced/cancelled/failed). */
-  unfinished(): IntentRecord[];
-  /** Inserts a new intent in state `planned`; an existing id is returned unchanged (idempotent). */
-  create(record: Omit<IntentRecord, "state" | "txs" | "createdAt" | "updatedAt">): Promise<IntentRecord>;
-  /** Writes the file now (so a fresh store exists on disk even before its first intent). */
-  flush(): Promise<void>;
-  /** Moves an intent to `to` with a patch; refuses edges the state machine does not allow. */
-  transition(id: string, to: IntentState, patch?: Partial<Omit<IntentRecord, "id" | "state">>): Promise<IntentRecord>;
 }
 
 function isStoreFile(v: unknown): v is StoreFile {
@@ -106,15 +82,8 @@ export async function openIntentStore(opts: { path: string; now: () => number })
     async transition(id, to, patch = {}) {
       const i = byId.get(id);
       const cur = i === undefined ? undefined : db.data.intents[i];
-      if (i === undefined || !cur) {
-        throw new KeelError("INTENT_UNKNOWN", `no intent ${id} in the store`, { context: { intentId: id } });
-      }
-      if (!canTransition(cur.state, to)) {
-        throw new KeelError("INTENT_BAD_TRANSITION", `intent ${id} cannot go from ${cur.state} to ${to}`, {
-          context: { intentId: id, from: cur.state, to },
-        });
-      }
-      const next: IntentRecord = { ...cur, ...patch, id, state: to, updatedAt: opts.now() };
+      if (i === undefined || !cur) throw unknownIntent(id);
+      const next = applyTransition(cur, to, patch, opts.now());
       db.data.intents[i] = next;
       try {
         await persist();

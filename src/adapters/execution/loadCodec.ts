@@ -1,6 +1,7 @@
 import type { InterfaceAbi } from "ethers";
 import { loadArtifact } from "../ethers/artifacts.ts";
-import { type AllocatorCodec, createAllocatorCodec, REVERT_SOURCES } from "./allocatorCodec.ts";
+import { REVERT_SOURCES } from "../ethers/nodeErrors.ts";
+import { type AllocatorCodec, createAllocatorCodec } from "./allocatorCodec.ts";
 
 /**
  * The allocator codec with every custom error of the allocator, the vault and the adapters merged

@@ -4,9 +4,9 @@ import { dirname, join } from "node:path";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { KeelError } from "../../domain/errors.ts";
-import { type PolicyMeta, policyFeaturesMatch, policyMetaSchema } from "../../ml/rl/policyMeta.ts";
-import { POLICY_INPUT, POLICY_OUTPUT } from "../../ml/rl/policyOnnx.ts";
 import type { AllocationPolicy } from "../../ports/policy.ts";
+import { type PolicyMeta, policyFeaturesMatch, policyMetaSchema } from "../../rl/policyMeta.ts";
+import { POLICY_INPUT, POLICY_OUTPUT } from "../../rl/policyOnnx.ts";
 
 function unavailable(message: string, cause?: unknown): KeelError {
   return new KeelError("POLICY_UNAVAILABLE", message, { retryable: false, cause });

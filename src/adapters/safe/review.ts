@@ -1,9 +1,9 @@
 import { Contract, id, type Provider } from "ethers";
 import type { Logger } from "pino";
-import { type AllocatorCodec, revertDataOf } from "../execution/allocatorCodec.ts";
-import type { IntentStore } from "../execution/intentStore.ts";
-import type { ExecutionMetrics } from "../execution/lifecycle.ts";
-import { move } from "../execution/lifecycle.ts";
+import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
+import { endProposalIntent } from "../../execution/proposals.ts";
+import type { IntentStore } from "../../ports/intentStore.ts";
+import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import type { Proposal, ProposalStatus, ProposalStore } from "./proposalStore.ts";
 import { safeContract } from "./safeTx.ts";
 
@@ -19,7 +19,8 @@ export interface ReviewOptions {
 export interface ReviewDeps {
   readonly provider: Provider;
   readonly proposals: ProposalStore;
-  readonly codec: AllocatorCodec;
+  /** The node-error translator (default: the one loaded from the compiled artifacts). */
+  readonly errors?: NodeErrors;
   readonly store?: IntentStore;
   readonly metrics?: ExecutionMetrics;
   readonly logger?: Logger;
@@ -34,23 +35,8 @@ export function isOpen(s: ProposalStatus): boolean {
 }
 
 async function endIntent(deps: ReviewDeps, p: Proposal, s: ProposalStatus): Promise<void> {
-  const rec = deps.store?.get(p.intentId);
-  if (!deps.store || !rec || rec.state === "final" || rec.state === "replaced" || rec.state === "failed") return;
-  if (s.status === "executed") {
-    await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "included", {
-      ...(s.txHash ? { includedTx: s.txHash } : {}),
-      ...(s.block === undefined ? {} : { block: s.block }),
-    });
-    await move({ store: deps.store }, rec.id, "final");
-  } else if (s.status === "rejected") {
-    await move({ store: deps.store }, rec.id, "replaced", {
-      error: { code: "PROPOSAL_REJECTED", message: s.reason ?? "another transaction used the Safe nonce" },
-    });
-  } else if (s.status === "failed") {
-    await move({ store: deps.store }, rec.id, "failed", {
-      error: { code: "PROPOSAL_FAILED", message: s.reason ?? "failed" },
-    });
-  }
+  if (!deps.store) return;
+  await endProposalIntent({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, p.intentId, s);
 }
 
 /**
@@ -99,7 +85,7 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
       try {
         await deps.provider.call({ from: opts.safe, to: p.tx.to, data: p.tx.data });
       } catch (err) {
-        reason = `would revert: ${deps.codec.decodeRevert(revertDataOf(err))?.name ?? "unknown"}`;
+        reason = `would revert: ${(deps.errors ?? loadNodeErrors()).revertOf(err)?.name ?? "unknown"}`;
       }
       const before = BigInt(p.summary.totalAssetsBefore);
       const now = (await vault.getFunction("totalAssets")()) as bigint;

@@ -3,11 +3,12 @@ import type { Logger } from "pino";
 import { formatUnits } from "../../domain/amounts.ts";
 import type { Action } from "../../domain/decision.ts";
 import { KeelError } from "../../domain/errors.ts";
+import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
+import { recordProposal } from "../../execution/proposals.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
+import type { IntentStore } from "../../ports/intentStore.ts";
+import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import { type AllocatorCodec, createAllocatorCodec } from "../execution/allocatorCodec.ts";
-import { translateSendError } from "../execution/errors.ts";
-import type { IntentStore } from "../execution/intentStore.ts";
-import { type ExecutionMetrics, move } from "../execution/lifecycle.ts";
 import type { SafeKit } from "./kit.ts";
 import type { Proposal, ProposalStore, SafeTxFields } from "./proposalStore.ts";
 import { isOpen, reviewProposals } from "./review.ts";
@@ -35,6 +36,8 @@ export interface SafeExecutorDeps {
   readonly proposals: ProposalStore;
   readonly store?: IntentStore;
   readonly codec?: AllocatorCodec;
+  /** The node-error translator (default: the one loaded from the compiled artifacts). */
+  readonly errors?: NodeErrors;
   readonly metrics?: ExecutionMetrics;
   readonly logger?: Logger;
   readonly now?: () => number;
@@ -68,6 +71,68 @@ function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint)
   return lines;
 }
 
+/** Simulates the rebalance from the Safe and builds its Safe transaction (protocol-kit) with a readable summary. */
+async function buildProposal(
+  opts: SafeExecutorOptions,
+  deps: SafeExecutorDeps & { readonly codec: AllocatorCodec; readonly errors: NodeErrors },
+  intent: Intent,
+  signal: AbortSignal,
+  createdAt: number,
+): Promise<Proposal> {
+  const { codec, errors } = deps;
+  const data = codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
+  try {
+    await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
+  } catch (err) {
+    throw errors.translate(err, "simulate");
+  }
+  signal.throwIfAborted();
+  const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
+  const before = (await vault.getFunction("totalAssets")()) as bigint;
+  // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
+  const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
+  const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;
+  const built = await deps.kit.createTransaction({
+    transactions: [{ to: opts.allocator, value: "0", data }],
+    options: { nonce },
+  });
+  const d = built.data;
+  const tx: SafeTxFields = {
+    to: String(d.to),
+    value: String(d.value),
+    data: String(d.data),
+    operation: Number(d.operation),
+    safeTxGas: String(d.safeTxGas),
+    baseGas: String(d.baseGas),
+    gasPrice: String(d.gasPrice),
+    gasToken: String(d.gasToken),
+    refundReceiver: String(d.refundReceiver),
+    nonce: Number(d.nonce),
+  };
+  const hash = await deps.kit.getTransactionHash(built);
+  if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
+    throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", {
+      retryable: false,
+    });
+  }
+  const proposal: Proposal = {
+    safeTxHash: hash,
+    safe: opts.safe,
+    chainId: opts.chainId,
+    intentId: intent.id,
+    tx,
+    summary: {
+      lines: summaryLines(intent, opts, before),
+      totalAssetsBefore: before.toString(),
+      expectedTotalAssetsAfter: before.toString(),
+      reasons: [],
+    },
+    proposer: await deps.proposer.getAddress(),
+    createdAt,
+  };
+  return proposal;
+}
+
 /**
  * The Safe route: proposes `allocator.rebalance(keccak(intent.id), moves)` as a Safe transaction
  * (protocol-kit builds and hashes it) with a human-readable summary, at nonce max(chain, open
@@ -77,6 +142,7 @@ function summaryLines(intent: Intent, opts: SafeExecutorOptions, before: bigint)
  */
 export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutorDeps): Executor {
   const codec = deps.codec ?? createAllocatorCodec();
+  const errors = deps.errors ?? loadNodeErrors();
   const now = deps.now ?? Date.now;
   const review = () =>
     reviewProposals(
@@ -89,7 +155,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       {
         provider: deps.provider,
         proposals: deps.proposals,
-        codec,
+        errors,
         ...(deps.store ? { store: deps.store } : {}),
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
       },
@@ -109,71 +175,11 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
           },
         );
       }
-      const data = codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
-      try {
-        await deps.provider.call({ from: opts.safe, to: opts.allocator, data });
-      } catch (err) {
-        throw translateSendError(err, codec, "simulate");
-      }
-      signal.throwIfAborted();
-      const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
-      const before = (await vault.getFunction("totalAssets")()) as bigint;
-      // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
-      const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
-      const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;
-      const built = await deps.kit.createTransaction({
-        transactions: [{ to: opts.allocator, value: "0", data }],
-        options: { nonce },
-      });
-      const d = built.data;
-      const tx: SafeTxFields = {
-        to: String(d.to),
-        value: String(d.value),
-        data: String(d.data),
-        operation: Number(d.operation),
-        safeTxGas: String(d.safeTxGas),
-        baseGas: String(d.baseGas),
-        gasPrice: String(d.gasPrice),
-        gasToken: String(d.gasToken),
-        refundReceiver: String(d.refundReceiver),
-        nonce: Number(d.nonce),
-      };
-      const hash = await deps.kit.getTransactionHash(built);
-      if (hash.toLowerCase() !== safeTxHash({ chainId: opts.chainId, safe: opts.safe }, tx).toLowerCase()) {
-        throw new KeelError("SAFE_HASH_MISMATCH", "protocol-kit and keel disagree on the safeTxHash", {
-          retryable: false,
-        });
-      }
-      const proposal: Proposal = {
-        safeTxHash: hash,
-        safe: opts.safe,
-        chainId: opts.chainId,
-        intentId: intent.id,
-        tx,
-        summary: {
-          lines: summaryLines(intent, opts, before),
-          totalAssetsBefore: before.toString(),
-          expectedTotalAssetsAfter: before.toString(),
-          reasons: [],
-        },
-        proposer: await deps.proposer.getAddress(),
-        createdAt: now(),
-      };
+      const proposal = await buildProposal(opts, { ...deps, codec, errors }, intent, signal, now());
+      const hash = proposal.safeTxHash;
       if (deps.store) {
-        const rec = await deps.store.create({
-          id: intent.id,
-          onchainId: codec.intentIdOf(intent.id),
-          decisionId: intent.decisionId,
-          route: "safe",
-          moves: intent.plan.moves.map((m) => ({
-            sourceId: m.sourceId,
-            direction: m.direction,
-            amount: m.amount.toString(),
-          })),
-        });
-        await move({ store: deps.store, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, rec.id, "sent", {
-          safeTxHash: hash,
-        });
+        const metrics = deps.metrics ? { metrics: deps.metrics } : {};
+        await recordProposal({ store: deps.store, encoder: codec, ...metrics }, intent, hash);
       }
       deps.proposals.put(proposal);
       const owners = (await deps.kit.getOwners()).map((o) => o.toLowerCase());
@@ -189,7 +195,7 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
         });
       }
       deps.metrics?.pendingProposals?.set(open.length + 1);
-      deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: tx.nonce }, "Safe proposal created");
+      deps.logger?.info({ intentId: intent.id, safeTxHash: hash, nonce: proposal.tx.nonce }, "Safe proposal created");
       return { route: "safe", intentId: intent.id, txHashes: [hash], status: "proposed" };
     },
   };

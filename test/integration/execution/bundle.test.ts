@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { id, Wallet } from "ethers";
 import { createBundleExecutor } from "../../../src/adapters/execution/bundle.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
-import type { FailpointName } from "../../../src/adapters/execution/lifecycle.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
-import { openMemoryIntentStore } from "../../../src/adapters/execution/memoryStore.ts";
 import { type LocalRelay, startLocalRelay } from "../../../src/devnet/relay.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
+import type { FailpointName } from "../../../src/execution/lifecycle.ts";
+import { openMemoryIntentStore } from "../../../src/execution/memoryIntentStore.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 
 describe("bundle route through @flashbots/ethers-provider-bundle and the local relay", function () {

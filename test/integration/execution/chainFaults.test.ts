@@ -3,9 +3,9 @@ import { id } from "ethers";
 import { createDirectExecutor, lifecycleDeps } from "../../../src/adapters/execution/direct.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
-import { openMemoryIntentStore } from "../../../src/adapters/execution/memoryStore.ts";
-import { reconcileIntent } from "../../../src/adapters/execution/reconcile.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
+import { openMemoryIntentStore } from "../../../src/execution/memoryIntentStore.ts";
+import { reconcileIntent } from "../../../src/execution/reconcile.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 
 describe("chain faults: a mined transaction vanishes; the keeper cannot pay", function () {

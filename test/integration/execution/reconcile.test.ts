@@ -6,10 +6,10 @@ import { id } from "ethers";
 import { createDirectExecutor, lifecycleDeps } from "../../../src/adapters/execution/direct.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { openIntentStore } from "../../../src/adapters/execution/intentStore.ts";
-import type { FailpointName } from "../../../src/adapters/execution/lifecycle.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
-import { reconcileOnStart } from "../../../src/adapters/execution/reconcile.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
+import type { FailpointName } from "../../../src/execution/lifecycle.ts";
+import { reconcileOnStart } from "../../../src/execution/reconcile.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 
 class Crash extends Error {}

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { encryptKeystoreJson, id, JsonRpcSigner, Wallet } from "ethers";
+import { loadNodeErrors } from "../../../src/adapters/ethers/nodeErrors.ts";
 import { createDirectExecutor } from "../../../src/adapters/execution/direct.ts";
+import { ethersChainReader } from "../../../src/adapters/execution/ethersPorts.ts";
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
-import { openMemoryIntentStore } from "../../../src/adapters/execution/memoryStore.ts";
-import { createRoutingExecutor } from "../../../src/adapters/execution/router.ts";
 import { createExecution } from "../../../src/adapters/execution/wiring.ts";
 import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
 import { initSafeKit, type SafeKit } from "../../../src/adapters/safe/kit.ts";
@@ -22,6 +22,8 @@ import { rejectionOf } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import type { KeelError } from "../../../src/domain/errors.ts";
+import { openMemoryIntentStore } from "../../../src/execution/memoryIntentStore.ts";
+import { createRoutingExecutor } from "../../../src/execution/router.ts";
 import { runOnPty } from "../../support/pty.ts";
 import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
@@ -112,7 +114,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   const review = () =>
     reviewProposals(
       { safe, vault: f.deployment.vault, resimulateEveryBlocks: 1, staleDriftBps: 100 },
-      { provider: f.provider, proposals, codec, store },
+      { provider: f.provider, proposals, store },
     );
 
   async function cli(...args: string[]): Promise<unknown> {
@@ -293,9 +295,14 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     const router = createRoutingExecutor(
       { route: "auto", inBoundsRoute: "direct", allocator: f.deployment.allocator },
       {
-        provider: f.provider,
+        chain: ethersChainReader({
+          provider: f.provider,
+          allocator: f.deployment.allocator,
+          codec,
+          errors: loadNodeErrors(),
+        }),
+        encoder: codec,
         keeper: f.keeper.address,
-        codec,
         executors: {
           direct: createDirectExecutor(
             { allocator: f.deployment.allocator },

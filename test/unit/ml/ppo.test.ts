@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { seededRandom } from "../../../src/domain/random.ts";
-import { actorMean, createPolicyVars, gaussianLogProb, readActor } from "../../../src/ml/rl/policyNet.ts";
-import { advantages, padBatch, ppoUpdate, recordingAgent } from "../../../src/ml/rl/ppo.ts";
-import { defaultPolicyTrainOptions } from "../../../src/ml/rl/train.ts";
 import { tfWasm } from "../../../src/ml/tfBackend.ts";
+import { actorMean, createPolicyVars, gaussianLogProb, readActor } from "../../../src/rl/policyNet.ts";
+import { advantages, padBatch, ppoUpdate, recordingAgent } from "../../../src/rl/ppo.ts";
+import { defaultPolicyTrainOptions } from "../../../src/rl/train.ts";
 import { tinyPolicySpec } from "./tinyPolicy.ts";
 
 const F = tinyPolicySpec.features;

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createPolicyVars, type PolicySpec, readActor } from "../../../src/ml/rl/policyNet.ts";
-import { exportPolicyOnnx } from "../../../src/ml/rl/policyOnnx.ts";
 import { tfWasm } from "../../../src/ml/tfBackend.ts";
 import { POLICY_FEATURES } from "../../../src/pipeline/optimize/policyObservation.ts";
+import { createPolicyVars, type PolicySpec, readActor } from "../../../src/rl/policyNet.ts";
+import { exportPolicyOnnx } from "../../../src/rl/policyOnnx.ts";
 
 export const tinyPolicySpec: PolicySpec = { features: POLICY_FEATURES.length, hidden: [6, 5], valueHidden: 4 };
 

@@ -1,6 +1,6 @@
 /** policy.json: what serving needs to check a trained policy, and how it was made. */
 import { z } from "zod";
-import { POLICY_FEATURES } from "../../pipeline/optimize/policyObservation.ts";
+import { POLICY_FEATURES } from "../pipeline/optimize/policyObservation.ts";
 
 /** The schema of policy.json. */
 export const policyMetaSchema = z.object({

@@ -5,7 +5,7 @@
  * per-source embeddings (masked mean) into a state value. Batches pad sources to the largest count with a mask.
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import { seededRandom } from "../../domain/random.ts";
+import { seededRandom } from "../domain/random.ts";
 
 /** Sizes of the networks; stored in policy.json. */
 export interface PolicySpec {

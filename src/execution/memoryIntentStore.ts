@@ -1,8 +1,8 @@
-import { KeelError } from "../../domain/errors.ts";
-import { canTransition, type IntentRecord, TERMINAL_STATES } from "./intentRecord.ts";
-import type { IntentStore } from "./intentStore.ts";
+import type { IntentRecord } from "../domain/intent.ts";
+import type { IntentStore } from "../ports/intentStore.ts";
+import { applyTransition, TERMINAL_STATES, unknownIntent } from "./intentStates.ts";
 
-/** An in-memory intent store with the same state machine (tests and tools; not crash-safe). */
+/** An in-memory intent store with the same state machine (tests, backtests and tools; not crash-safe). */
 export function openMemoryIntentStore(now: () => number = Date.now): IntentStore {
   const rows = new Map<string, IntentRecord>();
   return {
@@ -22,13 +22,8 @@ export function openMemoryIntentStore(now: () => number = Date.now): IntentStore
     },
     async transition(id, to, patch = {}) {
       const cur = rows.get(id);
-      if (!cur) throw new KeelError("INTENT_UNKNOWN", `no intent ${id} in the store`, { context: { intentId: id } });
-      if (!canTransition(cur.state, to)) {
-        throw new KeelError("INTENT_BAD_TRANSITION", `intent ${id} cannot go from ${cur.state} to ${to}`, {
-          context: { intentId: id, from: cur.state, to },
-        });
-      }
-      const next: IntentRecord = { ...cur, ...patch, id, state: to, updatedAt: now() };
+      if (!cur) throw unknownIntent(id);
+      const next = applyTransition(cur, to, patch, now());
       rows.set(id, next);
       return next;
     },

@@ -3,9 +3,9 @@
  * rollouts (Gaussian noise on the actor's scores, softmax to weights) and the minibatch update in TF.js.
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import { normalSampler } from "../../pipeline/optimize/scenarios.ts";
-import type { AllocationPolicy } from "../../ports/policy.ts";
-import { clipByGlobalNorm } from "../lstm.ts";
+import { clipByGlobalNorm } from "../ml/lstm.ts";
+import { normalSampler } from "../pipeline/optimize/scenarios.ts";
+import type { AllocationPolicy } from "../ports/policy.ts";
 import {
   type ActorWeights,
   actorMean,

@@ -6,19 +6,19 @@
  * they do live. Forecasts are the daemon's predict stage's, computed once per decision time (they do not
  * depend on the allocation). The caller hands in data cut at the training cut-off.
  */
-import { backtestStageOptions, keelHistory, newMarket, strategyConfig } from "../../backtest/engine.ts";
-import { memoryJournal } from "../../backtest/journal.ts";
-import { type Forecasters, keelStages } from "../../backtest/keel.ts";
-import { DatasetPrices } from "../../backtest/prices.ts";
-import type { KeelConfig } from "../../config/schema.ts";
-import { type Dataset, type PoolInfo, timeWeightedMean } from "../../domain/dataset.ts";
-import type { Forecast } from "../../domain/decision.ts";
-import { KeelError } from "../../domain/errors.ts";
-import { reason } from "../../domain/reasons.ts";
-import { movesFromWeights } from "../../pipeline/optimize/plan.ts";
-import { runTick } from "../../pipeline/runTick.ts";
-import { halt, ok } from "../../pipeline/stage.ts";
-import type { AllocationPolicy } from "../../ports/policy.ts";
+import { backtestStageOptions, keelHistory, newMarket, strategyConfig } from "../backtest/engine.ts";
+import { memoryJournal } from "../backtest/journal.ts";
+import { type Forecasters, keelStages } from "../backtest/keel.ts";
+import { DatasetPrices } from "../backtest/prices.ts";
+import type { KeelConfig } from "../config/schema.ts";
+import { type Dataset, type PoolInfo, timeWeightedMean } from "../domain/dataset.ts";
+import type { Forecast } from "../domain/decision.ts";
+import { KeelError } from "../domain/errors.ts";
+import { reason } from "../domain/reasons.ts";
+import { movesFromWeights } from "../pipeline/optimize/plan.ts";
+import { runTick } from "../pipeline/runTick.ts";
+import { halt, ok } from "../pipeline/stage.ts";
+import type { AllocationPolicy } from "../ports/policy.ts";
 
 const YEAR = 365 * 86_400;
 

@@ -1,19 +1,10 @@
-import { zeroPadValue } from "ethers";
-import { KeelError } from "../../domain/errors.ts";
-import type { IntentRecord } from "./intentRecord.ts";
-import { TERMINAL_STATES } from "./intentRecord.ts";
-import {
-  type Broadcast,
-  driveToSent,
-  finalise,
-  type LifecycleDeps,
-  move,
-  publicBroadcast,
-  reopenVanished,
-  settleFromChain,
-} from "./lifecycle.ts";
+import { KeelError } from "../domain/errors.ts";
+import type { IntentRecord } from "../domain/intent.ts";
+import { TERMINAL_STATES } from "./intentStates.ts";
+import { type Broadcast, driveToSent, type LifecycleDeps, move, publicBroadcast } from "./lifecycle.ts";
 import { waitForAnyReceipt } from "./receipts.ts";
 import { type ReplacePolicy, replaceStuck } from "./replace.ts";
+import { finalise, reopenVanished, settleFromChain } from "./settle.ts";
 
 /** Options of reconciliation. */
 export interface ReconcileOptions {
@@ -110,16 +101,9 @@ export async function reconcileIntent(
 }
 
 async function chainShowsHistory(deps: LifecycleDeps, opts: ReconcileOptions): Promise<boolean> {
-  const keeper = await deps.signer.getAddress();
+  const keeper = await deps.signer.address();
   if ((await deps.nonces.minedNonce(keeper)) > 0) return true;
-  const head = await deps.provider.getBlockNumber();
-  const logs = await deps.provider.getLogs({
-    address: deps.allocator,
-    topics: [deps.codec.rebalancedTopic, null, zeroPadValue(keeper, 32)],
-    fromBlock: Math.max(0, head - (opts.lookbackBlocks ?? 50_000)),
-    toBlock: head,
-  });
-  return logs.length > 0;
+  return deps.chain.hasRebalancedBy(keeper, opts.lookbackBlocks ?? 50_000);
 }
 
 /**
@@ -170,7 +154,7 @@ export async function reconcileOnStart(opts: ReconcileOptions, deps: LifecycleDe
   summary.rebroadcast = rebroadcast.length;
   for (const rec of rebroadcast) {
     const receipt = await waitForAnyReceipt(
-      deps.provider,
+      deps.chain,
       rec.txs.map((t) => t.hash),
       { timeoutMs: opts.settleTimeoutMs ?? 30_000, pollMs: opts.pollMs ?? 250 },
     );

@@ -1,8 +1,8 @@
-import { parseBacktestJson, reportFromBacktest } from "../report/fromBacktest.ts";
-import { renderReport } from "../report/html.ts";
-import { drawdowns } from "../report/stats.ts";
-import { lineChart } from "../report/svg.ts";
-import type { StrategyRun } from "./engine.ts";
+import type { StrategyRun } from "../backtest/engine.ts";
+import { parseBacktestJson, reportFromBacktest } from "./fromBacktest.ts";
+import { renderReport } from "./html.ts";
+import { drawdowns } from "./stats.ts";
+import { lineChart } from "./svg.ts";
 
 /** Bigints as decimal strings, so decision records survive JSON. */
 function plain<T>(value: T): T {

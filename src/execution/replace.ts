@@ -1,6 +1,5 @@
-import type { TransactionRequest } from "ethers";
-import type { IntentRecord } from "./intentRecord.ts";
-import { type Broadcast, type LifecycleDeps, signAndStore } from "./lifecycle.ts";
+import type { IntentRecord } from "../domain/intent.ts";
+import { type Broadcast, type LifecycleDeps, signAndStore, type UnsignedTx } from "./lifecycle.ts";
 
 /** When and how far a stuck transaction is re-priced. */
 export interface ReplacePolicy {
@@ -40,13 +39,13 @@ export async function replaceStuck(
   let stillValid = last.kind !== "cancel";
   if (stillValid) {
     try {
-      await deps.provider.call({ from: rec.from, to: rec.request.to, data: rec.request.data });
+      await deps.chain.simulate({ from: rec.from, to: rec.request.to, data: rec.request.data });
     } catch {
       stillValid = false;
     }
   }
-  const fees = { type: 2, chainId: BigInt(rec.request.chainId), maxFeePerGas: maxFee, maxPriorityFeePerGas: prio };
-  const request: TransactionRequest = stillValid
+  const fees = { chainId: BigInt(rec.request.chainId), maxFeePerGas: maxFee, maxPriorityFeePerGas: prio };
+  const request: UnsignedTx = stillValid
     ? {
         ...fees,
         to: rec.request.to,

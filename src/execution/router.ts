@@ -1,17 +1,17 @@
-import type { Provider } from "ethers";
-import type { Action } from "../../domain/decision.ts";
-import { KeelError } from "../../domain/errors.ts";
-import { chooseRoute, type Route, type RoutingPolicy } from "../../pipeline/execute/route.ts";
-import type { Executor, Intent } from "../../ports/execution.ts";
-import { type AllocatorCodec, createAllocatorCodec, revertDataOf } from "./allocatorCodec.ts";
+import type { Action } from "../domain/decision.ts";
+import { KeelError } from "../domain/errors.ts";
+import { chooseRoute, type Route, type RoutingPolicy } from "../pipeline/execute/route.ts";
+import type { ChainReader, RebalanceEncoder } from "../ports/chainReader.ts";
+import type { Executor, Intent } from "../ports/execution.ts";
+import { revertNameOf } from "./errors.ts";
 
 /** Ports: the executors per route (only those configured) and what the bounds check needs. */
 export interface RoutingExecutorDeps {
   readonly executors: Partial<Record<Route, Executor>>;
-  readonly provider: Provider;
+  readonly chain: Pick<ChainReader, "simulate">;
+  readonly encoder: RebalanceEncoder;
   /** The keeper address whose bounds decide `auto` routing. */
   readonly keeper: string;
-  readonly codec?: AllocatorCodec;
 }
 
 /** An executor that picks the route per intent; `routeFor` tells (for dry-run records) without sending. */
@@ -27,18 +27,16 @@ export function createRoutingExecutor(
   policy: RoutingPolicy & { allocator: string },
   deps: RoutingExecutorDeps,
 ): RoutingExecutor {
-  const codec = deps.codec ?? createAllocatorCodec();
-
   async function keeperBoundError(intent: Intent): Promise<string | undefined> {
     try {
-      await deps.provider.call({
+      await deps.chain.simulate({
         from: deps.keeper,
         to: policy.allocator,
-        data: codec.encodeRebalance(intent.id, intent.plan.moves, intent.commitment),
+        data: deps.encoder.encodeRebalance(intent.id, intent.plan.moves, intent.commitment),
       });
       return undefined;
     } catch (err) {
-      return codec.decodeRevert(revertDataOf(err))?.name;
+      return revertNameOf(err);
     }
   }
 

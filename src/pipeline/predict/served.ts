@@ -3,9 +3,9 @@
  * (per-source choice by skill, calibrated band), `served-raw` the same forecasts with the band before
  * calibration. Both come from one run of the stage per origin (`served` must be asked first).
  */
-import type { Forecast, SourceForecast } from "../domain/decision.ts";
-import { createPredictStage, type PredictDeps, type PredictOptions } from "../pipeline/predict/predict.ts";
-import type { Forecaster, ForecastInput } from "../ports/forecaster.ts";
+import type { Forecast, SourceForecast } from "../../domain/decision.ts";
+import type { Forecaster, ForecastInput } from "../../ports/forecaster.ts";
+import { createPredictStage, type PredictDeps, type PredictOptions } from "./predict.ts";
 
 /** `served` and `served-raw` over one predict stage built from `opts` and `deps`. */
 export function servedForecasters(opts: PredictOptions, deps: PredictDeps): [Forecaster, Forecaster] {

@@ -1,15 +1,15 @@
 // Deploys keel's contracts (vault, allocator, adapters) over existing protocol addresses on any network.
-// Usage: node src/devnet/deploy/deploy-suite.ts --rpc URL --spec spec.json --key-file deployer.key [--out file.json]
+// Usage: node src/cli/deploy-suite.ts --rpc URL --spec spec.json --key-file deployer.key [--out file.json]
 //        (or --key-env VAR). The suite's addresses are printed as one JSON document on stdout; progress on stderr.
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { z } from "zod";
-import { printError, printJson } from "../../cli/output.ts";
-import { readSecret, redact } from "../../config/secrets.ts";
-import { ConfigError, exitCodeFor, KeelError } from "../../domain/errors.ts";
-import { deployKeelSuite, type SuiteOptions } from "./suite.ts";
+import { readSecret, redact } from "../config/secrets.ts";
+import { deployKeelSuite, type SuiteOptions } from "../devnet/deploy/suite.ts";
+import { ConfigError, exitCodeFor, KeelError } from "../domain/errors.ts";
+import { printError, printJson } from "./output.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an 0x-prefixed 20-byte address");
 const units = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));

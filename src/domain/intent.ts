@@ -53,33 +53,3 @@ export interface IntentRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
 }
-
-/**
- * States after which nothing more happens — unless the chain forgets a final transaction (a reorg
- * deeper than the confirmation depth, a devnet revert): that intent goes back to `sent`.
- */
-export const TERMINAL_STATES: ReadonlySet<IntentState> = new Set(["final", "replaced", "cancelled", "failed"]);
-
-/**
- * Intents in these states no longer hold their nonce. Every other one does — a final one too, even when
- * the chain forgot it (a deep reorg): it is resent, its nonce never handed to another intent.
- */
-export const NONCE_RELEASED: ReadonlySet<IntentState> = new Set(["replaced", "cancelled", "failed"]);
-
-const EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {
-  planned: ["planned", "signed", "sent", "cancelled", "failed", "included"],
-  signed: ["signed", "sent", "included", "replaced", "cancelled", "failed"],
-  sent: ["signed", "sent", "included", "replaced", "cancelled", "failed"],
-  // A mined transaction can vanish (reorg / snapshot revert): back to sent.
-  included: ["included", "final", "sent"],
-  // Deeper than the confirmation depth: the nonce is free again and the same signed tx is resent.
-  final: ["sent"],
-  replaced: [],
-  cancelled: [],
-  failed: [],
-};
-
-/** True when the state machine allows `from → to`. */
-export function canTransition(from: IntentState, to: IntentState): boolean {
-  return EDGES[from].includes(to);
-}

@@ -5,7 +5,7 @@
  * action, what the daemon serves.
  */
 import onnxProto from "onnx-proto";
-import { floatTensor, valueInfo } from "../onnxExport.ts";
+import { floatTensor, valueInfo } from "../ml/onnxExport.ts";
 import type { ActorWeights, PolicySpec } from "./policyNet.ts";
 
 const { onnx } = onnxProto;

@@ -4,9 +4,9 @@
  * policy. Returns the ONNX bytes and the policy.json content; writing them is the caller's job.
  */
 import type * as tfNs from "@tensorflow/tfjs";
-import { seededRandom } from "../../domain/random.ts";
-import { POLICY_FEATURES } from "../../pipeline/optimize/policyObservation.ts";
-import type { AllocationPolicy } from "../../ports/policy.ts";
+import { seededRandom } from "../domain/random.ts";
+import { POLICY_FEATURES } from "../pipeline/optimize/policyObservation.ts";
+import type { AllocationPolicy } from "../ports/policy.ts";
 import { type EnvDeps, type ForecastPath, forecastPath, runEpisode, type Universe } from "./env.ts";
 import { createPolicyVars, type PolicySpec, readActor } from "./policyNet.ts";
 import { exportPolicyOnnx } from "./policyOnnx.ts";
