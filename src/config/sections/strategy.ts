@@ -80,7 +80,7 @@ const ownImpactSection = z
 const switchingSection = z
   .strictObject({
     holdingDays: z.number().min(1).max(365).default(30),
-    hysteresis: z.number().min(1).max(100).default(2),
+    hysteresis: z.number().min(1).max(100).default(1),
     minHoldHours: z
       .number()
       .min(0)
@@ -90,7 +90,7 @@ const switchingSection = z
       .number()
       .min(0)
       .max(24 * 30)
-      .default(12),
+      .default(24),
   })
   .prefault({});
 
