@@ -143,7 +143,8 @@ export const strategySection = z
     /**
      * Who picks the target weights: `rule` (the CVaR / mean-variance optimizer above) or `policy` (the PPO
      * policy at `policyPath`, served by onnxruntime; the rule serves when it cannot load). Either way the
-     * risk gate's bounds, the keeper's on-chain bounds and the gas check apply.
+     * risk gate's bounds, the keeper's on-chain bounds and the gas check apply. `rule` is the default: the
+     * shipped policy earns less than the rule on 2024-07..12 (models/keel-ppo/README.md).
      */
     optimizer: z.enum(["rule", "policy"]).default("rule"),
     /** policy.onnx of the PPO allocation policy (its policy.json beside it). */

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import pino from "pino";
 import { loadOnnxPolicy } from "../../../src/adapters/onnx/onnxPolicy.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { actorMean, actorScores, softmax } from "../../../src/rl/policyNet.ts";
+import { POLICY_FEATURES } from "../../../src/pipeline/optimize/policyObservation.ts";
 import { buildPolicy } from "../../../src/runtime/policy.ts";
 import { tinyPolicy, tinyPolicySpec, writePolicy } from "./tinyPolicy.ts";
 
@@ -51,6 +53,22 @@ describe("PPO policy: ONNX export and serving", function () {
     const a = await policy.act(observation(3, 0), 3, signal);
     const b = await policy.act(observation(3, 2), 3, signal);
     expect(Math.max(...a.map((x, i) => Math.abs(x - b[i]!)))).to.be.greaterThan(1e-3);
+  });
+
+  it("the shipped policy loads (hash, features, input width) and was trained only on data before 2024-07-01", async () => {
+    const shipped = fileURLToPath(new URL("../../../models/keel-ppo/policy.onnx", import.meta.url));
+    const meta = JSON.parse(readFileSync(join(shipped, "..", "policy.json"), "utf8")) as {
+      training: { dataBefore: string };
+    };
+    expect(meta.training.dataBefore).to.equal("2024-07-01T00:00:00.000Z");
+    const policy = await loadOnnxPolicy(shipped);
+    const full = POLICY_FEATURES.length;
+    const n = 5;
+    const obs = Float32Array.from({ length: n * full }, (_, i) => Math.sin(i * 0.37) * 0.5);
+    const weights = await policy.act(obs, n, signal);
+    expect(weights.length).to.equal(n + 1);
+    expect(weights.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5);
+    for (const w of weights) expect(w).to.be.within(0, 1);
   });
 
   it("refuses a policy.onnx whose SHA-256 is not the one in policy.json", async () => {
