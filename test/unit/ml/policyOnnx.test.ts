@@ -6,8 +6,8 @@ import { expect } from "chai";
 import pino from "pino";
 import { loadOnnxPolicy } from "../../../src/adapters/onnx/onnxPolicy.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
-import { actorMean, actorScores, softmax } from "../../../src/rl/policyNet.ts";
 import { POLICY_FEATURES } from "../../../src/pipeline/optimize/policyObservation.ts";
+import { actorMean, actorScores, softmax } from "../../../src/rl/policyNet.ts";
 import { buildPolicy } from "../../../src/runtime/policy.ts";
 import { tinyPolicy, tinyPolicySpec, writePolicy } from "./tinyPolicy.ts";
 
