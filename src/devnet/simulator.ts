@@ -1,4 +1,4 @@
-import { Contract, type Signer } from "ethers";
+import { Contract, type Overrides, type Signer } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { seededRandom } from "../domain/random.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -152,18 +152,39 @@ export class MarketSimulator {
     if (basePrice !== undefined) this.#prices.set(`${this.#deployment.asset.symbol}/USD`, basePrice);
     const fee = this.#spikeSteps > 0 ? this.#baseFeeGwei * 50 : this.#baseFeeGwei;
     t = Math.max(t, ((await this.#owner.provider?.getBlock("latest"))?.timestamp ?? 0) + 1);
-    await this.#provider.request({ method: "evm_setNextBlockTimestamp", params: [t] });
-    await this.#provider.request({
-      method: "hardhat_setNextBlockBaseFeePerGas",
-      params: [`0x${BigInt(Math.round(fee * 1e9)).toString(16)}`],
-    });
-    await this.#provider.request({ method: "evm_mine", params: [] });
+    await this.#mineWithOracles(t, BigInt(Math.round(fee * 1e9)));
     this.#time = t;
-    await this.#refreshOracles();
   }
 
-  /** Writes every oracle's current price with the latest block's timestamp (a feed's first price is its deployed answer). */
-  async #refreshOracles(): Promise<void> {
+  /**
+   * Mines the step's block at time `t` and base fee `baseFeeWei` with every oracle's answer in it, so no
+   * block shows the new time with the previous answers (a tick reading in between saw stale feeds).
+   * Automine is off while the answers wait in the mempool, and restored after.
+   */
+  async #mineWithOracles(t: number, baseFeeWei: bigint): Promise<void> {
+    const rpc = (method: string, params: unknown[] = []) => this.#provider.request({ method, params });
+    const automine = (await rpc("hardhat_getAutomine")) as boolean;
+    await rpc("evm_setAutomine", [false]);
+    try {
+      // The answers must pay the step's base fee, which a spike sets far above the latest block's.
+      const tip = 1_000_000_000n;
+      const sent = await this.#sendOracleAnswers({ maxFeePerGas: 2n * baseFeeWei + tip, maxPriorityFeePerGas: tip });
+      await rpc("evm_setNextBlockTimestamp", [t]);
+      await rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${baseFeeWei.toString(16)}`]);
+      await rpc("evm_mine");
+      for (const hash of sent) {
+        if (!(await this.#owner.provider?.getTransactionReceipt(hash))) {
+          throw new Error(`oracle answer ${hash} was not mined in the step's block`);
+        }
+      }
+    } finally {
+      await rpc("evm_setAutomine", [automine]);
+    }
+  }
+
+  /** Writes every oracle's current price (mined with the next block); returns the transaction hashes. */
+  async #sendOracleAnswers(overrides: Overrides = {}): Promise<string[]> {
+    const sent: string[] = [];
     for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
       const feed = new Contract(address, FEED, this.#owner);
       let price = this.#prices.get(pair);
@@ -172,8 +193,14 @@ export class MarketSimulator {
         price = Number(round[1]) / 1e8;
         this.#prices.set(pair, price);
       }
-      await (await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)))).wait();
+      sent.push((await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)), overrides)).hash);
     }
+    return sent;
+  }
+
+  /** Writes every oracle's current price with the latest block's timestamp (a feed's first price is its deployed answer). */
+  async #refreshOracles(): Promise<void> {
+    for (const hash of await this.#sendOracleAnswers()) await this.#owner.provider?.waitForTransaction(hash);
   }
 
   #scheduledEpisodes(): void {

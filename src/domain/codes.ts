@@ -256,3 +256,16 @@ export function isDecisionCode(code: string): code is HaltCode | ReasonCode {
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
+
+const CATALOGUE_ORDER: ReadonlyMap<string, number> = new Map(
+  TABLES.flatMap(([, table]) => Object.keys(table)).map((code, i) => [code, i]),
+);
+
+/**
+ * Position of a code in the catalogue (lower comes first); within a severity the tables list the codes
+ * that matter most first, so DEPEG_STOP heads a decision that also holds WITHDRAW_LIMITED. A code the
+ * catalogue does not know comes last.
+ */
+export function catalogueRank(code: string): number {
+  return CATALOGUE_ORDER.get(code) ?? CATALOGUE_ORDER.size;
+}

@@ -1,4 +1,4 @@
-import { type CodeClass, lookupCode, type Severity, severityRank } from "./codes.ts";
+import { type CodeClass, catalogueRank, lookupCode, type Severity, severityRank } from "./codes.ts";
 import type { DecisionRecord } from "./decision.ts";
 import type { RecordedReason } from "./reasons.ts";
 
@@ -29,7 +29,8 @@ export function rankReason(reason: RecordedReason, fallbackClass: CodeClass = "r
 
 /**
  * Every reason of a decision — its halt reasons, the notes of the stages that went on, and stage
- * errors — most severe first (ties: the reason's own severity, then the order they were recorded in).
+ * errors — most severe first (ties: the reason's own severity, then the catalogue's order, then the order
+ * they were recorded in).
  */
 export function rankedReasons(record: Pick<DecisionRecord, "haltReasons" | "stages">): RankedReason[] {
   const ranked: RankedReason[] = [
@@ -57,6 +58,7 @@ export function rankedReasons(record: Pick<DecisionRecord, "haltReasons" | "stag
       (a, b) =>
         severityRank(b.x.severity) - severityRank(a.x.severity) ||
         OWN_RANK[b.x.reason.severity] - OWN_RANK[a.x.reason.severity] ||
+        catalogueRank(a.x.reason.code) - catalogueRank(b.x.reason.code) ||
         a.i - b.i,
     )
     .map(({ x }) => x);

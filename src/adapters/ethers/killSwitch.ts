@@ -30,12 +30,13 @@ export function createVaultKillSwitch(
     } catch (err) {
       if (signal.aborted) throw err;
       const who = await deps.signer.getAddress();
+      const reason = errorReason(err);
       const reverted = isRevert(err);
       const role = method === "pause" ? "guardian or manager" : "manager";
       throw new KeelError(
         "KILL_SWITCH_FAILED",
-        `${method}() failed from ${who}: ${errorReason(err)}${reverted ? ` (is this key the vault's ${role}?)` : ""}`,
-        { retryable: !reverted, cause: new Error(errorReason(err)) },
+        `${method}() failed from ${who}: ${reason}${reverted ? ` (is this key the vault's ${role}?)` : ""}`,
+        { retryable: !reverted, cause: new Error(reason) },
       );
     }
   }

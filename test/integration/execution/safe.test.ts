@@ -139,6 +139,15 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     return JSON.parse(stdout);
   }
 
+  /** The Safe proposal of a 10 kUSDC deposit under `intentId`, signed by two owners from the CLI: ready to execute. */
+  async function signedProposal(intentId: string): Promise<string> {
+    const action = await executor().execute(depositIntent(f, intentId, "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    return hash;
+  }
+
   /** Owners execute some other Safe transaction at `nonce` (a rejection of whatever was proposed there). */
   async function rejectAt(nonce: number): Promise<void> {
     // The rejection `keel proposals reject` builds: a call of the Safe to itself at that nonce.
@@ -209,10 +218,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   });
 
   it("execute goes through when the next block's base fee jumped above the cap ethers writes: one execTransaction, sent again with a raised cap", async () => {
-    const action = await executor().execute(depositIntent(f, "safe-fee", "10"), signal);
-    const hash = action.txHashes[0] ?? "";
-    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
-    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    const hash = await signedProposal("safe-fee");
     const nonce = await f.provider.getTransactionCount(owners[2]!.address);
     // 3× the cap ethers writes (2 × base + tip): the automining node refuses the first send (what the
     // devnet walkthrough hit when the market simulator raised the base fee between estimate and send).
@@ -232,10 +238,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   });
 
   it("a send the node refuses exits with a coded error naming the node's reason, never the signed transaction", async () => {
-    const action = await executor().execute(depositIntent(f, "safe-fee-cap", "10"), signal);
-    const hash = action.txHashes[0] ?? "";
-    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
-    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    const hash = await signedProposal("safe-fee-cap");
     const nonce = await f.provider.getTransactionCount(owners[2]!.address);
     // 100× the cap: beyond every raised cap (the doubling stops after three), so the node keeps refusing.
     const cap = (await f.provider.getFeeData()).maxFeePerGas ?? 0n;
@@ -260,10 +263,7 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   });
 
   it("execute of a proposal that would revert now exits 1 (PROPOSAL_WOULD_FAIL), sending nothing", async () => {
-    const action = await executor().execute(depositIntent(f, "safe-revert", "10"), signal);
-    const hash = action.txHashes[0] ?? "";
-    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
-    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    const hash = await signedProposal("safe-revert");
     await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
     const nonce = await f.provider.getTransactionCount(owners[2]!.address);
     try {

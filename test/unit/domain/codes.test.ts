@@ -63,6 +63,30 @@ describe("code catalogue (src/domain/codes.ts)", () => {
     expect(isHalted(rec)).to.equal(true);
   });
 
+  it("between two freezes the catalogue order decides: a depeg stop recorded after a withdraw limit is the headline", () => {
+    // Seen on the devnet: a base-asset depeg also limits the LP adapter's maxWithdraw, and the anomaly
+    // check records WITHDRAW_LIMITED before the depeg check records DEPEG_STOP for every source.
+    const rec = halted(
+      [
+        {
+          stage: "riskGate",
+          status: "ok",
+          durationMs: 1,
+          summary: "",
+          reasons: [r("WITHDRAW_LIMITED", "warn"), r("DEPEG_STOP", "warn"), r("DEPEG_STOP", "warn")],
+        },
+      ],
+      [r("STAY", "halt")],
+    );
+    expect(headlineOf(rec)?.reason.code).to.equal("DEPEG_STOP");
+    expect(rankedReasons(rec).map((x) => x.reason.code)).to.deep.equal([
+      "DEPEG_STOP",
+      "DEPEG_STOP",
+      "WITHDRAW_LIMITED",
+      "STAY",
+    ]);
+  });
+
   it("a trigger outranks the data halts beside it; a wait and the routine no's are not halts", () => {
     const trig = halted([], [r("DATA_STALE", "halt"), r("DEPEG_PAUSE", "halt"), r("KILL_SWITCH_PULLED", "halt")]);
     expect(headlineOf(trig)?.reason.code).to.equal("DEPEG_PAUSE");
