@@ -2,7 +2,10 @@ import type { ChainReader } from "../ports/chainReader.ts";
 
 /** Hands out nonces per signer. */
 export interface NonceManager {
-  /** The next nonce for `address`: max(chain pending, every nonce handed out or held + 1). Never the same twice. */
+  /**
+   * The next nonce for `address`: max(chain pending, every nonce handed out and not released, or held,
+   * + 1). Never the same to two live reservations (a released one may be handed out again).
+   */
   allocate(address: string): Promise<number>;
   /** The chain's latest (mined) nonce: every nonce below it is used. */
   minedNonce(address: string): Promise<number>;

@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { createBundleRoute } from "../../../src/execution/bundle.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
+import { createNonceManager } from "../../../src/execution/nonces.ts";
 import { reconcileIntent } from "../../../src/execution/reconcile.ts";
 import { ALLOCATOR, fakeWorld, intent, revert, thrown } from "../../support/executionFakes.ts";
 
@@ -21,6 +22,16 @@ const bundleOpts = {
 const nonceOf = (w: ReturnType<typeof fakeWorld>, id: string) => w.store.get(id)?.nonce;
 
 describe("nonce reservations released when nothing was broadcast (execution core, fakes)", () => {
+  it("release hands back the latest reservation only; an older one never makes two live holders", async () => {
+    const A = "0x00000000000000000000000000000000000000aa";
+    const nm = createNonceManager({ chain: { pendingNonce: async () => 4, minedNonce: async () => 4 } });
+    expect([await nm.allocate(A), await nm.allocate(A)]).to.deep.equal([4, 5]);
+    nm.release(A, 4); // 5 is still live: 4 stays a gap for the chain and the store to settle
+    expect(await nm.allocate(A)).to.equal(6);
+    nm.release(A.toUpperCase().replace("0X", "0x"), 6);
+    expect(await nm.allocate(A)).to.equal(6);
+  });
+
   it("bundle: the first relay simulation reverts; the next bundle of the same route reuses the nonce", async () => {
     const w = fakeWorld();
     const route = createBundleRoute(bundleOpts, w.lc, w.relays);
