@@ -2,6 +2,7 @@
 // the same nonce with a raised cap, within the fee ceiling. Execution core with in-memory fakes.
 import { expect } from "chai";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
+import { createExecutionCore } from "../../../src/execution/execution.ts";
 import { raisedFeeCap } from "../../../src/execution/feeRetry.ts";
 import { ALLOCATOR, fakeWorld, intent, thrown } from "../../support/executionFakes.ts";
 
@@ -67,5 +68,25 @@ describe("fee-cap refusal: re-sign at the same nonce within the ceiling (executi
     w.nextBaseFeeWei = undefined;
     expect((await r.execute(intent("after"), signal)).status).to.equal("included");
     expect(w.store.get("after")?.nonce).to.equal(0);
+  });
+
+  it("the composed core's direct route (as the daemon builds it) re-signs within the replace policy's cap", async () => {
+    const w = fakeWorld();
+    w.nextBaseFeeWei = 30n * GWEI;
+    const core = await createExecutionCore(
+      {
+        allocator: ALLOCATOR,
+        routing: { route: "direct", inBoundsRoute: "direct" },
+        confirmations: 1,
+        adoptChainHistory: false,
+        settleTimeoutMs: 50,
+        receiptTimeoutMs: 50,
+        receiptPollMs: 5,
+        replace: { stuckAfterMs: 60_000, bumpBps: 1_250, maxFeePerGasWei: 1_000n * GWEI },
+      },
+      { lc: w.lc },
+    );
+    expect((await core.executor.execute(intent("daemon"), signal)).status).to.equal("included");
+    expect(w.store.get("daemon")?.txs).to.have.length(2);
   });
 });
