@@ -24,7 +24,7 @@ function buildProgram(): Command {
     .command("devnet")
     .description("run only the local chain, the deployment and the market simulator")
     .option("--port <n>", "JSON-RPC port on 127.0.0.1 (0: any free port)", parsePort, 8545)
-    .option("--seed <n>", "market simulator seed", parsePositiveInt, 1)
+    .option("--seed <n>", "market simulator seed (default: devnet.seed, 1)", parsePositiveInt)
     .option("--data <dir>", "replay a keel dataset instead of the synthetic scenario")
     .option("--state-dir <dir>", "where to write deployment.json and keel.yaml", ".keel/devnet")
     .option("--safe", "deploy a 2-of-3 Safe as a manager of the allocator")

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Contract, JsonRpcProvider, parseUnits, Wallet } from "ethers";
-import { parseConfig } from "../config/load.ts";
-import { devnetKey, startDevnet } from "../devnet/devnet.ts";
+import { loadConfig } from "../config/load.ts";
+import type { KeelConfig } from "../config/schema.ts";
+import { type DevnetOptions, devnetKey, startDevnet } from "../devnet/devnet.ts";
 import { startOperatorServices } from "../devnet/operator.ts";
 import { writeDevnetFiles } from "../devnet/operatorFiles.ts";
 import { ConfigError } from "../domain/errors.ts";
@@ -11,7 +12,8 @@ import { createShutdown, installSignalHandlers } from "../runtime/shutdown.ts";
 /** Options of `keel devnet`. */
 export interface DevnetCommandOptions {
   readonly port: number;
-  readonly seed: number;
+  /** Market simulator seed (default: `devnet.seed`). */
+  readonly seed?: number;
   readonly stateDir: string;
   readonly data?: string;
   readonly safe?: boolean;
@@ -23,26 +25,36 @@ export interface DevnetCommandOptions {
 }
 
 /**
+ * What `keel devnet` starts: the `devnet` section (its defaults with KEEL__DEVNET__* overrides, as the
+ * daemon reads it), with the command's flags taking precedence.
+ */
+export function devnetStartOptions(opts: DevnetCommandOptions, devnet: KeelConfig["devnet"]): DevnetOptions {
+  const data = opts.data ?? devnet.data;
+  return {
+    seed: opts.seed ?? devnet.seed,
+    stepSeconds: devnet.stepSeconds,
+    stepIntervalMs: devnet.stepIntervalMs,
+    initialDepositUnits: devnet.initialDepositUnits,
+    httpPort: opts.port,
+    autoStep: false,
+    episodes: devnet.episodes && opts.episodes !== false,
+    ...(data === undefined ? {} : { data }),
+  };
+}
+
+/**
  * `keel devnet`: the chain, the deployment and the market simulator — with `--safe`, `--relay` and
  * `--kms` also a 2-of-3 Safe, a bundle relay and a KMS endpoint — until SIGINT/SIGTERM. Writes
- * `deployment.json` and a ready `keel.yaml` in `--state-dir`.
+ * `deployment.json` and a ready `keel.yaml` in `--state-dir`. Reads the default config with KEEL__
+ * environment overrides (`devnet`, `log`), as the daemon does; the state directory is only its flag
+ * (a service's KEEL__STATE__DIR never receives devnet files).
  */
-export async function devnetCommand(opts: DevnetCommandOptions): Promise<void> {
-  const { config } = parseConfig({}, "defaults");
+export async function devnetCommand(opts: DevnetCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const { config } = loadConfig(undefined, env);
   const logger = createLogger(config.log);
   const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
   installSignalHandlers(shutdown, { logger, exit: (code) => process.exit(code) });
-  const devnet = await startDevnet(
-    {
-      ...config.devnet,
-      seed: opts.seed,
-      httpPort: opts.port,
-      autoStep: false,
-      data: opts.data,
-      episodes: config.devnet.episodes && opts.episodes !== false,
-    },
-    { logger },
-  );
+  const devnet = await startDevnet(devnetStartOptions(opts, config.devnet), { logger });
   shutdown.onClose("devnet", () => devnet.close());
   const services = await startOperatorServices(
     devnet,

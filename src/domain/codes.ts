@@ -156,6 +156,10 @@ export const ERROR_CODES = {
   EXECUTION_REVERTED: { severity: "error", about: "the rebalance reverted (decoded error in the message)" },
   EXECUTION_FAILED: { severity: "error", about: "sending the rebalance failed" },
   FEE_CAP_TOO_LOW: { severity: "error", about: "the node refused the transaction: fee cap below the base fee" },
+  FEE_CEILING_REACHED: {
+    severity: "error",
+    about: "the node refused the fee cap and no cap within strategy.maxGasPriceGwei passes: intent cancelled",
+  },
   KEEPER_INSUFFICIENT_FUNDS: { severity: "error", about: "the keeper cannot pay the worst-case fee" },
   KEEPER_OVERPRIVILEGED: { severity: "error", about: "the keeper key also holds a manager, admin or guardian role" },
   KEEPER_ROLE_MISSING: { severity: "error", about: "the keeper key does not hold the allocator's KEEPER_ROLE" },

@@ -3,6 +3,7 @@ import type { IntentRecord, IntentRoute } from "../domain/intent.ts";
 import type { ReceiptView } from "../ports/chainReader.ts";
 import type { Executor, Intent } from "../ports/execution.ts";
 import { inFlightError, revertError } from "./errors.ts";
+import { feeCapRetry } from "./feeRetry.ts";
 import { type Broadcast, driveToSent, type LifecycleDeps, move, publicBroadcast, storedRequest } from "./lifecycle.ts";
 import { waitForAnyReceipt } from "./receipts.ts";
 import { reconcileIntent } from "./reconcile.ts";
@@ -20,7 +21,10 @@ export interface DirectExecutorOptions {
   readonly receiptPollMs?: number;
   /** Confirmations before an included intent is final. */
   readonly confirmations?: number;
-  /** Re-price a stuck transaction at the same nonce (or cancel it when the call would now revert). */
+  /**
+   * Re-price a stuck transaction at the same nonce (or cancel it when the call would now revert). Its
+   * fee cap is also the ceiling for re-signing a send the node refused for its cap (`feeCapRetry`).
+   */
   readonly replace?: ReplacePolicy;
 }
 
@@ -143,7 +147,9 @@ export async function alreadyExecuted(
 /**
  * The direct route: records the intent (write-ahead, with its request), simulates
  * `allocator.rebalance(keccak(intent.id), moves)` from the keeper, reserves a nonce, signs, stores the
- * raw transaction, broadcasts it with the GasVerdict's EIP-1559 fees and waits for the receipt. An
+ * raw transaction, broadcasts it with the GasVerdict's EIP-1559 fees and waits for the receipt. A send
+ * the node refuses for its fee cap is re-signed at the same nonce with a raised cap, up to the replace
+ * policy's fee ceiling (`feeCapRetry`; FEE_CEILING_REACHED, retryable, past it). An
  * intent id already used on chain is reported as included, never sent again. Reverts are decoded and
  * thrown as EXECUTION_REVERTED (not retryable; a pause is terminal). While an earlier intent is still
  * unsettled, INTENT_IN_FLIGHT (retryable) is thrown instead of sending a new one.
@@ -151,7 +157,9 @@ export async function alreadyExecuted(
 export function createDirectRoute(opts: DirectExecutorOptions, lc: LifecycleDeps): Executor {
   const bufferBps = opts.gasLimitBufferBps ?? 2_000;
   const confirmations = opts.confirmations ?? 1;
-  const broadcast = publicBroadcast(lc);
+  const broadcast = opts.replace
+    ? feeCapRetry(lc, publicBroadcast(lc), { ceilingWei: opts.replace.maxFeePerGasWei })
+    : publicBroadcast(lc);
 
   return {
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {

@@ -4,6 +4,7 @@ import type { ChainReader, RebalanceEncoder } from "../ports/chainReader.ts";
 import type { IntentStore } from "../ports/intentStore.ts";
 import type { LogSink } from "../ports/log.ts";
 import type { PublicBroadcaster, TxRequest, TxSigner } from "../ports/txSender.ts";
+import { NONCE_RELEASED } from "./intentStates.ts";
 import type { NonceManager } from "./nonces.ts";
 import { settleFromChain } from "./settle.ts";
 
@@ -40,14 +41,21 @@ export type UnsignedTx = Omit<TxRequest, "from" | "nonce">;
 /** Sends a signed raw transaction on the intent's route; returns the record in state `sent` (or settled). */
 export type Broadcast = (rec: IntentRecord, raw: string, signal?: AbortSignal) => Promise<IntentRecord>;
 
-/** Moves an intent and counts the new state. */
+/**
+ * Moves an intent and counts the new state. An intent ending in a state that no longer holds its nonce
+ * (failed, cancelled, replaced) hands its reservation back to the nonce manager: when nothing of it
+ * was broadcast, the next intent takes that nonce instead of leaving a gap the chain never fills.
+ */
 export async function move(
-  deps: Pick<LifecycleDeps, "store" | "metrics">,
+  deps: Pick<LifecycleDeps, "store" | "metrics"> & { readonly nonces?: Pick<NonceManager, "release"> },
   id: string,
   to: IntentState,
   patch: Partial<Omit<IntentRecord, "id" | "state">> = {},
 ): Promise<IntentRecord> {
   const rec = await deps.store.transition(id, to, patch);
+  if (NONCE_RELEASED.has(to) && rec.from !== undefined && rec.nonce !== undefined) {
+    deps.nonces?.release(rec.from, rec.nonce);
+  }
   deps.metrics?.intents?.inc({ state: to });
   deps.metrics?.pendingIntents?.set(deps.store.unfinished().length);
   return rec;
@@ -189,9 +197,7 @@ export async function driveToSent(
     // A signer that is down (KMS throttled) leaves the intent planned, its nonce reserved, to be
     // resumed; anything else ends it. Nothing left the process either way.
     if (e.retryable) throw e;
-    await failWith(deps, cur.id, e);
-    deps.nonces.resync(from);
-    throw e;
+    throw await failWith(deps, cur.id, e);
   }
   await deps.failpoint?.("after-sign", signal);
   cur = await broadcast(signed.rec, signed.tx.raw, signal);

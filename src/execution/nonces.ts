@@ -2,12 +2,19 @@ import type { ChainReader } from "../ports/chainReader.ts";
 
 /** Hands out nonces per signer. */
 export interface NonceManager {
-  /** The next nonce for `address`: max(chain pending, every nonce handed out or held + 1). Never the same twice. */
+  /**
+   * The next nonce for `address`: max(chain pending, every nonce handed out and not released, or held,
+   * + 1). Never the same to two live reservations (a released one may be handed out again).
+   */
   allocate(address: string): Promise<number>;
   /** The chain's latest (mined) nonce: every nonce below it is used. */
   minedNonce(address: string): Promise<number>;
-  /** Forget local reservations at or above `nonce` (after the intents holding them were abandoned and filled). */
-  resync(address: string): void;
+  /**
+   * Hands back `nonce` (its intent ended with nothing broadcast, or the chain used it): when it is the
+   * latest reservation, the next allocation may take it again. An older one is left alone (the chain
+   * pending nonce and the store decide); never two live reservations of the same nonce.
+   */
+  release(address: string, nonce: number): void;
 }
 
 /** Ports of the nonce manager. */
@@ -41,8 +48,9 @@ export function createNonceManager(deps: NonceManagerDeps): NonceManager {
       return run;
     },
     minedNonce: (address) => deps.chain.minedNonce(address),
-    resync(address) {
-      next.delete(address.toLowerCase());
+    release(address, nonce) {
+      const key = address.toLowerCase();
+      if (next.get(key) === nonce + 1) next.set(key, nonce);
     },
   };
 }

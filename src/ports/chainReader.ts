@@ -46,6 +46,8 @@ export interface ChainReader {
   /** The chain's latest (mined) nonce: every nonce below it is used. */
   minedNonce(address: string): Promise<number>;
   balance(address: string): Promise<bigint>;
+  /** The next block's base fee per gas, uncached; undefined when the node does not say. */
+  nextBaseFee(): Promise<bigint | undefined>;
   receipt(hash: string): Promise<ReceiptView | undefined>;
   /** Simulates a call at the head; throws the translated error when it would fail. */
   simulate(call: CallRequest): Promise<void>;

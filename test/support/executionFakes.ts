@@ -21,6 +21,7 @@ interface FakeTx {
   readonly hash: string;
   readonly nonce: number;
   readonly data: string;
+  readonly maxFeePerGas: bigint;
 }
 
 /** The fake world: mutable chain state, what was broadcast, and every transition the store made. */
@@ -38,6 +39,8 @@ export interface FakeWorld {
   simulateError: KeelError | undefined;
   /** Thrown by the signer when set. */
   signError: KeelError | undefined;
+  /** The next block's base fee: the public mempool refuses (FEE_CAP_TOO_LOW) a cap below it when set. */
+  nextBaseFeeWei: bigint | undefined;
   /** What the public mempool answers; `mine` = accept and mine it at once (an automining node). */
   mempool: "mine" | "hold" | "nonce-used";
   /** What the relays answer to a simulation. */
@@ -73,6 +76,7 @@ function fakeChain(w: FakeWorld): ChainReader {
     pendingNonce: async () => w.minedNonce,
     minedNonce: async () => w.minedNonce,
     balance: async () => w.balanceWei,
+    nextBaseFee: async () => w.nextBaseFeeWei,
     receipt: async (hash) => w.receipts.get(hash),
     simulate: async () => {
       if (w.simulateError) throw w.simulateError;
@@ -95,7 +99,7 @@ function fakeSenders(w: FakeWorld, signed: Map<string, FakeTx>, next: () => numb
       if (w.signError) throw w.signError;
       const n = next();
       const raw = `raw-${n}`;
-      signed.set(raw, { hash: `0xhash${n}`, nonce: req.nonce, data: req.data });
+      signed.set(raw, { hash: `0xhash${n}`, nonce: req.nonce, data: req.data, maxFeePerGas: req.maxFeePerGas });
       return {
         hash: `0xhash${n}`,
         raw,
@@ -106,6 +110,10 @@ function fakeSenders(w: FakeWorld, signed: Map<string, FakeTx>, next: () => numb
   };
   const broadcaster: PublicBroadcaster = {
     async sendRaw(raw) {
+      const cap = signed.get(raw)?.maxFeePerGas ?? 0n;
+      if (w.nextBaseFeeWei !== undefined && cap < w.nextBaseFeeWei) {
+        throw new KeelError("FEE_CAP_TOO_LOW", "fee cap below the base fee", { retryable: true });
+      }
       w.broadcasts.push(raw);
       if (w.mempool === "nonce-used") return "nonce-used";
       if (w.mempool === "mine") w.mine(raw);
@@ -147,6 +155,7 @@ export function fakeWorld(nowMs = 1_000_000): FakeWorld {
     head: 100,
     minedNonce: 0,
     balanceWei: 10n ** 20n,
+    nextBaseFeeWei: undefined,
     simulateError: undefined,
     signError: undefined,
     mempool: "mine",

@@ -19,8 +19,11 @@ export interface ExternalDevnet {
   stop(): Promise<void>;
 }
 
-/** `keel devnet` in its own process, so killing the daemon does not take the chain with it. */
-export async function startExternalDevnet(): Promise<ExternalDevnet> {
+/**
+ * `keel devnet` in its own process, so killing the daemon does not take the chain with it. `env` adds
+ * to (or overrides) the quiet, fast defaults below.
+ */
+export async function startExternalDevnet(env: Readonly<Record<string, string>> = {}): Promise<ExternalDevnet> {
   const dir = tempStateDir("keel-devnet-");
   const child = spawn(process.execPath, ["src/main.ts", "devnet", "--port", "0", "--state-dir", dir], {
     cwd: ROOT,
@@ -29,6 +32,7 @@ export async function startExternalDevnet(): Promise<ExternalDevnet> {
       KEEL__LOG__LEVEL: "warn",
       KEEL__DEVNET__EPISODES: "false",
       KEEL__DEVNET__STEP_INTERVAL_MS: "400",
+      ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -23,6 +23,19 @@ async function nonceAt(provider: Provider, address: string, tag: "pending" | "la
   return typeof v === "number" ? v : Number(BigInt(v as string));
 }
 
+/** The next block's base fee: the last entry of `eth_feeHistory` (undefined before London or when refused). */
+async function nextBaseFee(provider: Provider): Promise<bigint | undefined> {
+  try {
+    const h = (await uncached(provider, "eth_feeHistory", ["0x1", "latest", []], async () => undefined)) as
+      | { baseFeePerGas?: readonly string[] }
+      | undefined;
+    const next = h?.baseFeePerGas?.at(-1);
+    return next === undefined ? undefined : BigInt(next);
+  } catch {
+    return undefined;
+  }
+}
+
 function receiptView(r: TransactionReceipt): ReceiptView {
   return { hash: r.hash, block: r.blockNumber, success: r.status === 1 };
 }
@@ -74,6 +87,7 @@ export function ethersChainReader(deps: {
     pendingNonce: (address) => nonceAt(provider, address, "pending"),
     minedNonce: (address) => nonceAt(provider, address, "latest"),
     balance: (address) => provider.getBalance(address),
+    nextBaseFee: () => nextBaseFee(provider),
     async receipt(hash) {
       const r = await provider.getTransactionReceipt(hash);
       return r ? receiptView(r) : undefined;

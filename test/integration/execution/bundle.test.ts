@@ -120,6 +120,31 @@ describe("bundle route through @flashbots/ethers-provider-bundle and the local r
     }
   });
 
+  it("hands back the nonce when the first eth_callBundle reverts: the route's next bundle is signed with it", async () => {
+    let pauseOnce = true;
+    const exec = executor({
+      failpoint: async (name) => {
+        // After the nonce is reserved and before the relay simulates: the relay's simulation reverts.
+        if (name !== "after-nonce" || !pauseOnce) return;
+        pauseOnce = false;
+        await (await f.vault.connect(f.guardian).getFunction("pause")()).wait();
+      },
+    });
+    const nonce = await f.provider.getTransactionCount(f.keeper.address, "pending");
+    try {
+      const err = await exec.execute(depositIntent(f, "bundle-first-sim-reverts", "10"), signal).catch((e) => e);
+      expect([(err as KeelError).code, (err as KeelError).context.error]).to.deep.equal([
+        "EXECUTION_REVERTED",
+        "VaultPaused",
+      ]);
+    } finally {
+      await (await f.vault.getFunction("unpause")()).wait();
+    }
+    const next = await exec.execute(depositIntent(f, "bundle-after-sim-revert", "10"), signal);
+    expect(next.status).to.equal("included");
+    expect((await f.provider.getTransaction(next.txHashes[0] ?? ""))?.nonce).to.equal(nonce);
+  });
+
   it("is refused by a relay that does not accept its auth signature", async () => {
     const strict = await startLocalRelay(f.chain.provider, {
       pollMs: 10,
