@@ -7,23 +7,19 @@ import type { IntentRecord } from "../../../src/domain/intent.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
 import { type FailpointName, type LifecycleDeps, publicBroadcast } from "../../../src/execution/lifecycle.ts";
 import { reconcileIntent, reconcileOnStart } from "../../../src/execution/reconcile.ts";
-import type { LogSink } from "../../../src/ports/log.ts";
-import { ALLOCATOR, type FakeWorld, fakeWorld, intent, KEEPER, thrown } from "../../support/executionFakes.ts";
+import {
+  ALLOCATOR,
+  type FakeWorld,
+  fakeWorld,
+  intent,
+  type LogLine,
+  recordingLogger,
+  signedAt,
+  thrown,
+} from "../../support/executionFakes.ts";
 
 const signal = new AbortController().signal;
 const replace = { stuckAfterMs: 1_000, bumpBps: 1_250, maxFeePerGasWei: 100_000_000_000n };
-
-/** A logger that records `level message context` of every line, children included. */
-function recordingLogger(lines: { level: string; msg: string; ctx: object; bindings: object }[], bindings = {}) {
-  const log = (level: string) => (ctx: object, msg: string) => lines.push({ level, msg, ctx, bindings });
-  const sink: LogSink = {
-    info: log("info"),
-    warn: log("warn"),
-    error: log("error"),
-    child: (b) => recordingLogger(lines, { ...bindings, ...b }),
-  };
-  return sink;
-}
 
 /** Runs the direct route for `id` and stops the process at `point` (a crash); returns the record as left. */
 async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<IntentRecord> {
@@ -43,15 +39,6 @@ async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<
 async function minedIncluded(w: FakeWorld, id: string): Promise<IntentRecord> {
   await createDirectRoute({ allocator: ALLOCATOR, confirmations: 50 }, w.lc).execute(intent(id), signal);
   return w.store.get(id) as IntentRecord;
-}
-
-/** A direct intent signed at `nonce` (raw known to the fake chain) and stored `signed`, as a crash after signing leaves it. */
-async function signedAt(w: FakeWorld, id: string, nonce: number): Promise<IntentRecord> {
-  await planned(w, id);
-  const req = { to: ALLOCATOR, data: `rebalance:${id}`, chainId: 1n, maxFeePerGas: 10n, maxPriorityFeePerGas: 1n };
-  const tx = await w.lc.signer.sign({ ...req, from: KEEPER, nonce });
-  const stored = { hash: tx.hash, raw: tx.raw, maxFeePerGasWei: "10", maxPriorityFeePerGasWei: "1", at: w.lc.now() };
-  return w.store.transition(id, "signed", { from: KEEPER, nonce, txs: [stored] });
 }
 
 /** Mines the record's transaction and marks it included at that block. */
@@ -151,7 +138,7 @@ describe("reconcileIntent: one unfinished intent against the chain", () => {
     const w = fakeWorld();
     w.mempool = "hold";
     const rec = await crashAt(w, "rv", "after-sign");
-    const lines: Parameters<typeof recordingLogger>[0] = [];
+    const lines: LogLine[] = [];
     const resend = async (_r: IntentRecord, raw: string): Promise<IntentRecord> => {
       w.mine(raw, false);
       throw new KeelError("EXECUTION_REVERTED", "execution reverted");
@@ -172,7 +159,7 @@ describe("reconcileIntent: one unfinished intent against the chain", () => {
     const w = fakeWorld();
     w.mempool = "hold";
     const rec = await crashAt(w, "fc", "after-sign");
-    const lines: Parameters<typeof recordingLogger>[0] = [];
+    const lines: LogLine[] = [];
     const resend = async (): Promise<IntentRecord> => {
       throw new KeelError("FEE_CAP_TOO_LOW", "max fee per gas less than block base fee");
     };
@@ -216,7 +203,7 @@ describe("reconcileOnStart: the whole store at start-up", () => {
       if (r.id === "land") w.mine(raw);
       return out;
     };
-    const lines: Parameters<typeof recordingLogger>[0] = [];
+    const lines: LogLine[] = [];
     const sets: number[] = [];
     const metrics = { pendingIntents: { set: (v: number) => sets.push(v) } };
     const lc = { ...w.lc, logger: recordingLogger(lines), metrics };
@@ -291,7 +278,7 @@ describe("reconcileOnStart: the whole store at start-up", () => {
       ...w.lc.chain,
       hasRebalancedBy: async (_k: string, blocks: number) => lookbacks.push(blocks) > 0,
     };
-    const lines: Parameters<typeof recordingLogger>[0] = [];
+    const lines: LogLine[] = [];
     const lc = { ...w.lc, chain, logger: recordingLogger(lines), store: { ...w.store, openStatus: "fresh" as const } };
     const e = await thrown(reconcileOnStart({ confirmations: 1 }, lc));
     expect(e.message).to.match(/^intent store is missing but the chain shows the keeper's history/);
