@@ -76,6 +76,19 @@ for (const [name, open] of stores) {
         { intentId: "ghost" },
       ]);
     });
+
+    it("an edge the state machine forbids is INTENT_BAD_TRANSITION, naming the intent, where it is and where it was sent", async () => {
+      const s = await open();
+      await s.create({ ...base, id: "c" });
+      await s.transition("c", "cancelled");
+      const e = await thrown(s.transition("c", "sent"));
+      expect([e.code, e.message, e.context]).to.deep.equal([
+        "INTENT_BAD_TRANSITION",
+        "intent c cannot go from cancelled to sent",
+        { intentId: "c", from: "cancelled", to: "sent" },
+      ]);
+      expect(s.get("c")?.state).to.equal("cancelled");
+    });
   });
 }
 

@@ -127,6 +127,9 @@ describe("replaceStuck: re-pricing at the same nonce", () => {
         },
       ],
     ]);
+    // Without a logger it still refuses, quietly.
+    const { logger: _, ...quiet } = over.lc;
+    expect(await replaceStuck(quiet, rec, { ...policy, maxFeePerGasWei: 1n }, publicBroadcast(quiet))).to.equal(rec);
     const at = probe(w, rec, 5_000);
     expect((await at.run({ ...policy, maxFeePerGasWei: 11_250_000_000n })).txs).to.have.length(2);
   });
