@@ -10,7 +10,12 @@ const base = { onchainId: "0x01", decisionId: "d", route: "direct" as const, mov
 
 describe("intent store (lowdb, atomic fsync'd writes)", function () {
   this.timeout(30_000);
-  const dir = mkdtempSync(join(tmpdir(), "keel-intents-"));
+  // A fresh directory per test: each test can run again in the same process (Stryker re-runs them).
+  let dir = "";
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "keel-intents-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
   let t = 1_000;
   const now = () => t++;
 
