@@ -35,7 +35,15 @@ for (const [name, open] of stores) {
   describe(`intent store contract (${name})`, () => {
     it("create is idempotent: an existing id returns the stored record as it is now, never a fresh planned one", async () => {
       const s = await open();
-      await s.create({ ...base, id: "a" });
+      const created = await s.create({ ...base, id: "a" });
+      expect(created).to.deep.equal({
+        ...base,
+        id: "a",
+        state: "planned",
+        txs: [],
+        createdAt: 1_000,
+        updatedAt: 1_000,
+      });
       await s.transition("a", "signed", { nonce: 4, from: "0xabc" });
       const again = await s.create({ ...base, id: "a", decisionId: "other" });
       expect(again).to.deep.include({ state: "signed", nonce: 4, decisionId: "d" });
