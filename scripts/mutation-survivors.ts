@@ -34,11 +34,15 @@ for (const [name, patterns] of Object.entries(MODULES)) {
     const lines = f.source.split("\n");
     const left = f.mutants
       .filter((m) => m.status === "Survived" || m.status === "NoCoverage")
-      .sort((a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column);
+      .sort(
+        (a, b) => a.location.start.line - b.location.start.line || a.location.start.column - b.location.start.column,
+      );
     for (const m of left) {
       const { line, column } = m.location.start;
       const code = cell(lines[line - 1] ?? "");
-      rows.push(`| ${file}:${line}:${column} | ${m.status} | ${m.mutatorName} | ${code} | ${cell(m.replacement ?? "")} |`);
+      rows.push(
+        `| ${file}:${line}:${column} | ${m.status} | ${m.mutatorName} | ${code} | ${cell(m.replacement ?? "")} |`,
+      );
     }
   }
   out.push(`#### ${name} (${rows.length})`, "");

@@ -28,7 +28,13 @@ function probe(w: FakeWorld, rec: IntentRecord, ms: number) {
     ...w.lc,
     now: () => at + ms,
     logger: recordingLogger(lines),
-    signer: { ...w.lc.signer, sign: (req) => signed.push(req) && w.lc.signer.sign(req) },
+    signer: {
+      ...w.lc.signer,
+      sign: (req) => {
+        signed.push(req);
+        return w.lc.signer.sign(req);
+      },
+    },
     chain: {
       ...w.lc.chain,
       simulate: async (tx) => {
