@@ -4,8 +4,9 @@ import { expect } from "chai";
 import type { GasVerdict, Move } from "../../src/domain/decision.ts";
 import { KeelError } from "../../src/domain/errors.ts";
 import type { IntentRecord, IntentState } from "../../src/domain/intent.ts";
+import { createDirectRoute } from "../../src/execution/direct.ts";
 import { revertError } from "../../src/execution/errors.ts";
-import type { LifecycleDeps } from "../../src/execution/lifecycle.ts";
+import type { FailpointName, LifecycleDeps } from "../../src/execution/lifecycle.ts";
 import { openMemoryIntentStore } from "../../src/execution/memoryIntentStore.ts";
 import { createNonceManager } from "../../src/execution/nonces.ts";
 import type { ChainReader, DecodedRevert, RebalancedEvent, ReceiptView } from "../../src/ports/chainReader.ts";
@@ -283,4 +284,33 @@ export async function signedAt(w: FakeWorld, id: string, nonce: number): Promise
   });
   const stored = { hash: tx.hash, raw: tx.raw, ...fees, at: w.lc.now() };
   return w.store.transition(id, "signed", { from: KEEPER, nonce, txs: [stored] });
+}
+
+/** Sends `id` on the direct route and stops the process at `point` (a crash); returns the record as it was left. */
+export async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<IntentRecord> {
+  const lc: LifecycleDeps = {
+    ...w.lc,
+    failpoint: async (name) => {
+      if (name === point) throw new Error(`killed at ${name}`);
+    },
+  };
+  await createDirectRoute({ allocator: ALLOCATOR, receiptTimeoutMs: 10, receiptPollMs: 5 }, lc)
+    .execute(intent(id), new AbortController().signal)
+    .catch(() => undefined);
+  const rec = w.store.get(id);
+  if (!rec) throw new Error("no record");
+  return rec;
+}
+
+/** A planned record as a restart finds it, with or without its unsigned request (fees and gas of 1). */
+export function planned(w: FakeWorld, id: string, withRequest = true, route: "direct" | "safe" = "direct") {
+  const request = { to: ALLOCATOR, data: `rebalance:${id}`, chainId: "1", gasLimit: "1" };
+  return w.store.create({
+    id,
+    onchainId: `oid:${id}`,
+    decisionId: id,
+    route,
+    moves: [],
+    ...(withRequest ? { request: { ...request, maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1" } } : {}),
+  });
 }

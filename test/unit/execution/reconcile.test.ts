@@ -5,14 +5,16 @@ import { expect } from "chai";
 import { KeelError } from "../../../src/domain/errors.ts";
 import type { IntentRecord } from "../../../src/domain/intent.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
-import { type FailpointName, type LifecycleDeps, publicBroadcast } from "../../../src/execution/lifecycle.ts";
+import { publicBroadcast } from "../../../src/execution/lifecycle.ts";
 import { reconcileIntent, reconcileOnStart } from "../../../src/execution/reconcile.ts";
 import {
   ALLOCATOR,
+  crashAt,
   type FakeWorld,
   fakeWorld,
   intent,
   type LogLine,
+  planned,
   recordingLogger,
   signedAt,
   thrown,
@@ -20,20 +22,6 @@ import {
 
 const signal = new AbortController().signal;
 const replace = { stuckAfterMs: 1_000, bumpBps: 1_250, maxFeePerGasWei: 100_000_000_000n };
-
-/** Runs the direct route for `id` and stops the process at `point` (a crash); returns the record as left. */
-async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<IntentRecord> {
-  const lc: LifecycleDeps = {
-    ...w.lc,
-    failpoint: async (name) => {
-      if (name === point) throw new Error(`killed at ${name}`);
-    },
-  };
-  await createDirectRoute({ allocator: ALLOCATOR, receiptTimeoutMs: 10, receiptPollMs: 5 }, lc)
-    .execute(intent(id), signal)
-    .catch(() => undefined);
-  return w.store.get(id) as IntentRecord;
-}
 
 /** An intent sent and mined at once, left `included` (the route waits for more confirmations than exist). */
 async function minedIncluded(w: FakeWorld, id: string): Promise<IntentRecord> {
@@ -45,19 +33,6 @@ async function minedIncluded(w: FakeWorld, id: string): Promise<IntentRecord> {
 async function mineIncluded(w: FakeWorld, rec: IntentRecord): Promise<IntentRecord> {
   const receipt = w.mine(rec.txs[0]?.raw ?? "");
   return w.store.transition(rec.id, "included", { includedTx: receipt.hash, block: receipt.block });
-}
-
-/** A planned record as a restart finds it, with or without its unsigned request. */
-function planned(w: FakeWorld, id: string, withRequest = true, route: "direct" | "safe" = "direct") {
-  const request = { to: ALLOCATOR, data: `rebalance:${id}`, chainId: "1", gasLimit: "1" };
-  return w.store.create({
-    id,
-    onchainId: `oid:${id}`,
-    decisionId: id,
-    route,
-    moves: [],
-    ...(withRequest ? { request: { ...request, maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1" } } : {}),
-  });
 }
 
 describe("reconcileIntent: one unfinished intent against the chain", () => {
