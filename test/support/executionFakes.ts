@@ -3,14 +3,16 @@
 import { expect } from "chai";
 import type { GasVerdict, Move } from "../../src/domain/decision.ts";
 import { KeelError } from "../../src/domain/errors.ts";
-import type { IntentState } from "../../src/domain/intent.ts";
+import type { IntentRecord, IntentState } from "../../src/domain/intent.ts";
+import { createDirectRoute } from "../../src/execution/direct.ts";
 import { revertError } from "../../src/execution/errors.ts";
-import type { LifecycleDeps } from "../../src/execution/lifecycle.ts";
+import type { FailpointName, LifecycleDeps } from "../../src/execution/lifecycle.ts";
 import { openMemoryIntentStore } from "../../src/execution/memoryIntentStore.ts";
 import { createNonceManager } from "../../src/execution/nonces.ts";
 import type { ChainReader, DecodedRevert, RebalancedEvent, ReceiptView } from "../../src/ports/chainReader.ts";
 import type { Intent } from "../../src/ports/execution.ts";
 import type { IntentStore } from "../../src/ports/intentStore.ts";
+import type { LogSink } from "../../src/ports/log.ts";
 import type { BundleRelays, BundleSimulation, PublicBroadcaster, TxSigner } from "../../src/ports/txSender.ts";
 
 export const KEEPER = "0x00000000000000000000000000000000000000ee";
@@ -249,4 +251,75 @@ export async function thrown(p: Promise<unknown>): Promise<KeelError> {
   );
   expect(err, "expected a KeelError").to.be.instanceOf(KeelError);
   return err as KeelError;
+}
+
+/** One line a recording logger saw. */
+export interface LogLine {
+  readonly level: string;
+  readonly msg: string;
+  readonly ctx: object;
+  readonly bindings: object;
+}
+
+/** A logger that records every line (with its children's bindings) into `lines`. */
+export function recordingLogger(lines: LogLine[], bindings: object = {}): LogSink {
+  const log = (level: string) => (ctx: object, msg: string) => {
+    lines.push({ level, msg, ctx, bindings });
+  };
+  return {
+    info: log("info"),
+    warn: log("warn"),
+    error: log("error"),
+    child: (b) => recordingLogger(lines, { ...bindings, ...b }),
+  };
+}
+
+/**
+ * A direct intent signed at `nonce` by the fake signer (so the world can mine it) and stored `signed`
+ * with its request, as a crash right after signing leaves it. Fees: 10 gwei max, 1 gwei priority.
+ */
+export async function signedAt(w: FakeWorld, id: string, nonce: number): Promise<IntentRecord> {
+  const fees = { maxFeePerGasWei: "10000000000", maxPriorityFeePerGasWei: "1000000000" };
+  const request = { to: ALLOCATOR, data: `rebalance:${id}`, chainId: "1", gasLimit: "90000", ...fees };
+  await w.store.create({ id, onchainId: `oid:${id}`, decisionId: id, route: "direct", moves: [], request });
+  const tx = await w.lc.signer.sign({
+    from: KEEPER,
+    nonce,
+    to: ALLOCATOR,
+    data: request.data,
+    chainId: 1n,
+    maxFeePerGas: BigInt(fees.maxFeePerGasWei),
+    maxPriorityFeePerGas: BigInt(fees.maxPriorityFeePerGasWei),
+  });
+  const stored = { hash: tx.hash, raw: tx.raw, ...fees, at: w.lc.now() };
+  return w.store.transition(id, "signed", { from: KEEPER, nonce, txs: [stored] });
+}
+
+/** Sends `id` on the direct route and stops the process at `point` (a crash); returns the record as it was left. */
+export async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<IntentRecord> {
+  const lc: LifecycleDeps = {
+    ...w.lc,
+    failpoint: async (name) => {
+      if (name === point) throw new Error(`killed at ${name}`);
+    },
+  };
+  await createDirectRoute({ allocator: ALLOCATOR, receiptTimeoutMs: 10, receiptPollMs: 5 }, lc)
+    .execute(intent(id), new AbortController().signal)
+    .catch(() => undefined);
+  const rec = w.store.get(id);
+  if (!rec) throw new Error("no record");
+  return rec;
+}
+
+/** A planned record as a restart finds it, with or without its unsigned request (fees and gas of 1). */
+export function planned(w: FakeWorld, id: string, withRequest = true, route: "direct" | "safe" = "direct") {
+  const request = { to: ALLOCATOR, data: `rebalance:${id}`, chainId: "1", gasLimit: "1" };
+  return w.store.create({
+    id,
+    onchainId: `oid:${id}`,
+    decisionId: id,
+    route,
+    moves: [],
+    ...(withRequest ? { request: { ...request, maxFeePerGasWei: "1", maxPriorityFeePerGasWei: "1" } } : {}),
+  });
 }

@@ -28,12 +28,15 @@ function isStoreFile(v: unknown): v is StoreFile {
  */
 export async function openIntentStore(opts: { path: string; now: () => number }): Promise<IntentStore> {
   mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Low<StoreFile>(new AtomicJsonFile<StoreFile>(opts.path), { version: 1, intents: [] });
+  const file = new AtomicJsonFile<StoreFile>(opts.path);
+  const db = new Low<StoreFile>(file, { version: 1, intents: [] });
   let openStatus: StoreOpenStatus = existsSync(opts.path) ? "loaded" : "fresh";
   let quarantinedTo: string | undefined;
   try {
-    await db.read();
-    if (openStatus === "loaded" && !isStoreFile(db.data)) throw new Error("wrong schema");
+    // Read through the file, not Low.read(), which keeps the empty default for a file holding `null`.
+    const read = await file.read();
+    if (openStatus === "loaded" && !isStoreFile(read)) throw new Error("wrong schema");
+    if (read) db.data = read;
   } catch {
     quarantinedTo = `${opts.path}.corrupt-${opts.now()}`;
     renameSync(opts.path, quarantinedTo);

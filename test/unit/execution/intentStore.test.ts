@@ -10,7 +10,12 @@ const base = { onchainId: "0x01", decisionId: "d", route: "direct" as const, mov
 
 describe("intent store (lowdb, atomic fsync'd writes)", function () {
   this.timeout(30_000);
-  const dir = mkdtempSync(join(tmpdir(), "keel-intents-"));
+  // A fresh directory per test: each test can run again in the same process (Stryker re-runs them).
+  let dir = "";
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "keel-intents-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
   let t = 1_000;
   const now = () => t++;
 
@@ -56,6 +61,18 @@ describe("intent store (lowdb, atomic fsync'd writes)", function () {
     }
     await s.transition("u1", "signed", { nonce: 1, from: "0xabc" });
     expect((await openIntentStore({ path, now })).get("u1")?.state).to.equal("signed");
+    // The failed create left nothing behind: the same id can be created once the disk is back.
+    expect((await s.create({ ...base, id: "u2" }))?.state).to.equal("planned");
+    expect((await openIntentStore({ path, now })).list().map((r) => r.id)).to.deep.equal(["u1", "u2"]);
+  });
+
+  it("flush writes a fresh store to disk before its first intent (a restart then finds it loaded, not missing)", async () => {
+    const path = join(dir, "fresh.json");
+    const s = await openIntentStore({ path, now });
+    expect(existsSync(path)).to.equal(false);
+    await s.flush();
+    expect(JSON.parse(readFileSync(path, "utf8"))).to.deep.equal({ version: 1, intents: [] });
+    expect((await openIntentStore({ path, now })).openStatus).to.equal("loaded");
   });
 
   it("is idempotent on create and refuses transitions the state machine forbids", async () => {
@@ -75,6 +92,11 @@ describe("intent store (lowdb, atomic fsync'd writes)", function () {
     ["NUL-filled", "\0".repeat(512)],
     ["truncated", '{"version":1,"intents":[{"id":"x","sta'],
     ["wrong schema", '{"version":2,"rows":[]}'],
+    ["wrong version", '{"version":2,"intents":[]}'],
+    ["intents not a list", '{"version":1,"intents":{"a":{"id":"a","state":"sent"}}}'],
+    ["id-less intent", '{"version":1,"intents":[{"id":"a","state":"sent"},{"state":"sent"}]}'],
+    ["state-less intent", '{"version":1,"intents":[{"id":"a","state":"sent"},{"id":"b"}]}'],
+    ["JSON null", "null"],
   ] as const) {
     it(`moves a ${name} file aside and reports it as corrupt (never silently fresh)`, async () => {
       const path = join(dir, `bad-${name.replace(/\W/g, "")}.json`);

@@ -8,57 +8,21 @@ import { KeelError } from "../../../src/domain/errors.ts";
 import type { IntentRecord } from "../../../src/domain/intent.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
 import { INTENT_EDGES } from "../../../src/execution/intentStates.ts";
-import type { FailpointName, LifecycleDeps } from "../../../src/execution/lifecycle.ts";
 import { reconcileIntent, reconcileOnStart } from "../../../src/execution/reconcile.ts";
 import { finalise, reopenVanished } from "../../../src/execution/settle.ts";
 import {
   ALLOCATOR,
   claimedEdges,
+  crashAt,
   edgeTest,
-  type FakeWorld,
   fakeWorld,
   intent,
+  planned,
   thrown,
 } from "../../support/executionFakes.ts";
 
 const signal = new AbortController().signal;
 const replace = { stuckAfterMs: 1_000, bumpBps: 1_250, maxFeePerGasWei: 100_000_000_000n };
-
-/** Sends `id` on the direct route and stops the process at `point` (a crash): the record stays where it was. */
-async function crashAt(w: FakeWorld, id: string, point: FailpointName): Promise<IntentRecord> {
-  const lc: LifecycleDeps = {
-    ...w.lc,
-    failpoint: async (name) => {
-      if (name === point) throw new Error(`killed at ${name}`);
-    },
-  };
-  await createDirectRoute({ allocator: ALLOCATOR, receiptTimeoutMs: 10, receiptPollMs: 5 }, lc)
-    .execute(intent(id), signal)
-    .catch(() => undefined);
-  const rec = w.store.get(id);
-  if (!rec) throw new Error("no record");
-  return rec;
-}
-
-/** A planned record as a restart finds it. */
-function planned(w: FakeWorld, id: string, withRequest: boolean): Promise<IntentRecord> {
-  const request = {
-    to: ALLOCATOR,
-    data: `rebalance:${id}`,
-    chainId: "1",
-    gasLimit: "1",
-    maxFeePerGasWei: "1",
-    maxPriorityFeePerGasWei: "1",
-  };
-  return w.store.create({
-    id,
-    onchainId: `oid:${id}`,
-    decisionId: id,
-    route: "direct",
-    moves: [],
-    ...(withRequest ? { request } : {}),
-  });
-}
 
 describe("intent state machine: settling (execution core, fakes)", () => {
   edgeTest(

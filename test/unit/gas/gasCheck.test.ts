@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { GasVerdict } from "../../../src/domain/decision.ts";
-import { estimateFees, weiToUsd } from "../../../src/pipeline/gasCheck/fees.ts";
+import { estimateFees, GWEI, medianWei, weiToUsd } from "../../../src/pipeline/gasCheck/fees.ts";
 import { createGasCheckStage, type GasOptions } from "../../../src/pipeline/gasCheck/gasCheck.ts";
 import { createModelGasEstimator } from "../../../src/pipeline/gasCheck/gasModel.ts";
 import type { StageResult } from "../../../src/pipeline/stage.ts";
@@ -8,7 +8,6 @@ import type { GasEstimator } from "../../../src/ports/execution.ts";
 import { planWithGain, snapshot, source } from "../../support/optimizeFixtures.ts";
 
 const signal = new AbortController().signal;
-const GWEI = 1_000_000_000n;
 const opts: GasOptions = {
   minGainToCostRatio: 3,
   maxGasPriceGwei: 100,
@@ -96,12 +95,34 @@ describe("EIP-1559 fee estimate", () => {
     expect(estimateFees([10n * GWEI], 2n * GWEI, 15n * GWEI).maxFeePerGasWei).to.equal(15n * GWEI);
   });
 
+  it("anchors the max fee on the median when the latest base fee is below it (lower middle of the sorted history)", () => {
+    const f = estimateFees([40n * GWEI, 30n * GWEI, 50n * GWEI, 10n * GWEI], 2n * GWEI);
+    expect([f.baseFeeWei, f.effectiveFeePerGasWei, f.maxFeePerGasWei]).to.deep.equal([
+      10n * GWEI,
+      12n * GWEI,
+      62n * GWEI,
+    ]);
+    expect(medianWei([4n, 1n, 3n, 2n])).to.equal(2n);
+    expect(medianWei([7n])).to.equal(7n);
+    expect(medianWei([])).to.equal(0n);
+  });
+
+  it("never bids a negative priority fee", () => {
+    const f = estimateFees([10n * GWEI], -5n);
+    expect([f.maxPriorityFeePerGasWei, f.effectiveFeePerGasWei, f.maxFeePerGasWei]).to.deep.equal([
+      0n,
+      10n * GWEI,
+      20n * GWEI,
+    ]);
+  });
+
   it("treats an empty history as a zero base fee", () => {
     expect(estimateFees([], GWEI).effectiveFeePerGasWei).to.equal(GWEI);
   });
 
   it("converts wei to USD", () => {
     expect(weiToUsd(10n ** 18n, 2_000)).to.be.closeTo(2_000, 1e-9);
+    expect(weiToUsd(1_500_000_000n, 2_000)).to.be.closeTo(3e-6, 1e-15);
   });
 });
 
