@@ -1,9 +1,10 @@
 import { BrowserProvider, Contract, type JsonRpcSigner, parseUnits, Wallet } from "ethers";
 import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
+import { readKeeperBounds } from "../../../src/adapters/ethers/keeperBounds.ts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
 import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
 import type { Move, Plan } from "../../../src/domain/decision.ts";
-import type { Snapshot } from "../../../src/domain/snapshot.ts";
+import type { KeeperBounds, Snapshot } from "../../../src/domain/snapshot.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
 
 /** A devnet with keel deployed, a funded random keeper wallet and 1 000 000 kUSDC deposited. */
@@ -16,6 +17,8 @@ export interface ExecFixture {
   readonly deployment: KeelDeployment;
   readonly vault: Contract;
   readonly allocator: Contract;
+  /** The keeper bounds as deployed (what a tick would read): the signing policy checks moves against them. */
+  readonly keeperBounds: KeeperBounds;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,26 @@ export async function execFixture(
   await (await token.getFunction("mint")(await deployer.getAddress(), DEPOSIT)).wait();
   await (await token.getFunction("approve")(deployment.vault, DEPOSIT)).wait();
   await (await vault.getFunction("deposit")(DEPOSIT, await deployer.getAddress())).wait();
-  return { chain, provider, deployer, guardian, keeper, deployment, vault, allocator, close: () => chain.close() };
+  const block = await provider.getBlock("latest");
+  const keeperBounds = await readKeeperBounds(
+    allocator,
+    (fn) => fn(),
+    deployment.adapters.map((a) => a.address),
+    block?.number ?? 0,
+    block?.timestamp ?? 0,
+  );
+  return {
+    chain,
+    provider,
+    deployer,
+    guardian,
+    keeper,
+    deployment,
+    vault,
+    allocator,
+    keeperBounds,
+    close: () => chain.close(),
+  };
 }
 
 /** A minimal snapshot for intents (execution reads only a few fields). */
@@ -94,6 +116,6 @@ export function depositIntent(f: ExecFixture, id: string, units: string, i = 0, 
       costUsd: 0,
       gainToCost: 10,
     },
-    snapshot: fakeSnapshot(),
+    snapshot: { ...fakeSnapshot(), keeperBounds: f.keeperBounds },
   };
 }
