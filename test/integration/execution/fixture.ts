@@ -1,6 +1,9 @@
 import { BrowserProvider, Contract, type JsonRpcSigner, parseUnits, Wallet } from "ethers";
 import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
 import { readKeeperBounds } from "../../../src/adapters/ethers/keeperBounds.ts";
+import type { ExecutionWiringOptions } from "../../../src/adapters/execution/wiring.ts";
+import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
+import type { KeelConfig } from "../../../src/config/schema.ts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
 import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
 import type { Move, Plan } from "../../../src/domain/decision.ts";
@@ -76,6 +79,43 @@ export async function execFixture(
     allocator,
     keeperBounds,
     close: () => chain.close(),
+  };
+}
+
+/** An `ExecFixture` whose manager is a Safe, with the Safe's contracts. */
+export type SafeFixture = ExecFixture & { readonly safe: string; readonly contracts: SafeContracts };
+
+/** `execFixture` with a Safe (from the npm artifacts) of `owners` at `threshold` as the manager, on an HTTP port. */
+export async function execFixtureWithSafe(owners: readonly string[], threshold: number): Promise<SafeFixture> {
+  let contracts: SafeContracts | undefined;
+  let safe = "";
+  const f = await execFixture({
+    httpPort: 0,
+    setupManager: async (provider) => {
+      const deployer = await provider.getSigner(0);
+      contracts = await deploySafeContracts(deployer);
+      safe = await deploySafe(deployer, contracts, [...owners], threshold);
+      return safe;
+    },
+  });
+  return { ...f, safe, contracts: contracts! };
+}
+
+/** `createExecution`'s options for the fixture's deployment: chain 31337, one confirmation, a 200 gwei fee cap. */
+export function wiringOptions(
+  f: ExecFixture,
+  execution: KeelConfig["execution"],
+  stateDir: string,
+): ExecutionWiringOptions {
+  return {
+    execution,
+    confirmations: 1,
+    stateDir,
+    allocator: f.deployment.allocator,
+    vault: f.deployment.vault,
+    chainId: 31337,
+    maxFeePerGasWei: 200_000_000_000n,
+    safeProvider: f.chain.provider,
   };
 }
 

@@ -13,7 +13,7 @@ import { parseConfig } from "../../../src/config/load.ts";
 import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
-import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
+import { depositIntent, type ExecFixture, execFixture, wiringOptions } from "./fixture.ts";
 
 const GWEI = 1_000_000_000n;
 const MAX_FEE = 200n * GWEI;
@@ -77,18 +77,11 @@ describe("signing policy on the keeper key (keystore and KMS), on the local chai
 
       before(async () => {
         key = await makeKey();
-        execution = await createExecution(
-          {
-            execution: config.execution,
-            confirmations: 1,
-            stateDir: join(dir, name),
-            allocator: f.deployment.allocator,
-            vault: f.deployment.vault,
-            chainId: 31337,
-            maxFeePerGasWei: MAX_FEE,
-          },
-          { provider: f.provider, keeper: key, codec },
-        );
+        execution = await createExecution(wiringOptions(f, config.execution, join(dir, name)), {
+          provider: f.provider,
+          keeper: key,
+          codec,
+        });
         await execution.reconcile();
       });
 

@@ -5,7 +5,6 @@ import { expect } from "chai";
 import { encryptKeystoreJson, id, Wallet } from "ethers";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
 import { createExecution, type Execution } from "../../../src/adapters/execution/wiring.ts";
-import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
 import { openProposalStore, type Proposal, type SafeTxFields } from "../../../src/adapters/safe/proposalStore.ts";
 import { safeContract, safeTxHash, signSafeTx } from "../../../src/adapters/safe/safeTx.ts";
 import { proposerPolicy, withPolicy } from "../../../src/adapters/signers/policies.ts";
@@ -13,7 +12,7 @@ import { proposalsCommand } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
-import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
+import { depositIntent, execFixtureWithSafe, type SafeFixture, wiringOptions } from "./fixture.ts";
 
 /**
  * The signing policy on the Safe route, on the local chain with a 2-of-3 Safe from the npm artifacts: a Safe
@@ -23,11 +22,10 @@ import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
  */
 describe("signing policy on Safe proposals and owner signatures, on the local chain", function () {
   this.timeout(120_000);
-  let f: ExecFixture;
-  let contracts: SafeContracts;
+  const owners = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey));
+  let f: SafeFixture;
   let safe = "";
   let execution: Execution;
-  const owners = [0, 1, 2].map(() => new Wallet(Wallet.createRandom().privateKey));
   const dir = mkdtempSync(join(tmpdir(), "keel-policy-safe-"));
   const stateDir = join(dir, "state");
   const codec = loadAllocatorCodec();
@@ -35,34 +33,20 @@ describe("signing policy on Safe proposals and owner signatures, on the local ch
   const proposals = () => openProposalStore(join(stateDir, "proposals"));
 
   before(async () => {
-    f = await execFixture({
-      httpPort: 0,
-      setupManager: async (provider) => {
-        const deployer = await provider.getSigner(0);
-        contracts = await deploySafeContracts(deployer);
-        safe = await deploySafe(
-          deployer,
-          contracts,
-          owners.map((o) => o.address),
-          2,
-        );
-        return safe;
-      },
-    });
-    const loaded = parseConfig({ execution: { route: "safe", safe: { address: safe, contracts } } }, "policy-safe");
-    execution = await createExecution(
-      {
-        execution: loaded.config.execution,
-        confirmations: 1,
-        stateDir,
-        allocator: f.deployment.allocator,
-        vault: f.deployment.vault,
-        chainId: 31337,
-        maxFeePerGasWei: 200_000_000_000n,
-        safeProvider: f.chain.provider,
-      },
-      { provider: f.provider, keeper: f.keeper, codec },
+    f = await execFixtureWithSafe(
+      owners.map((o) => o.address),
+      2,
     );
+    safe = f.safe;
+    const loaded = parseConfig(
+      { execution: { route: "safe", safe: { address: safe, contracts: f.contracts } } },
+      "policy-safe",
+    );
+    execution = await createExecution(wiringOptions(f, loaded.config.execution, stateDir), {
+      provider: f.provider,
+      keeper: f.keeper,
+      codec,
+    });
     await execution.reconcile();
   });
   after(async () => {

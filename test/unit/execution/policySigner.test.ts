@@ -7,11 +7,12 @@ import {
   type TypedDataDomain,
   type TypedDataField,
   Wallet,
-  ZeroAddress,
 } from "ethers";
 import { createAllocatorCodec } from "../../../src/adapters/execution/allocatorCodec.ts";
+import type { Proposal } from "../../../src/adapters/safe/proposalStore.ts";
 import { SAFE_TX_TYPES } from "../../../src/adapters/safe/safeTx.ts";
 import { boundsHolder, keeperPolicy, withPolicy } from "../../../src/adapters/signers/policies.ts";
+import { rejectionOf } from "../../../src/cli/proposals.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 
 /** A wallet that counts what it is asked to sign (and can be told to sign something else). */
@@ -123,18 +124,9 @@ describe("PolicySigner: the signing policy in front of a key", () => {
   });
 
   it("signs a Safe transaction inside the policy and refuses a DELEGATECALL one without asking the key", async () => {
-    const value = {
-      to: ALLOCATOR,
-      value: "0",
-      data: rebalance(600_000n),
-      operation: 0,
-      safeTxGas: "0",
-      baseGas: "0",
-      gasPrice: "0",
-      gasToken: ZeroAddress,
-      refundReceiver: ZeroAddress,
-      nonce: 3,
-    };
+    // The fields of a Safe transaction keel builds (the rejection's), calling the allocator instead.
+    const plain = rejectionOf({ safe: SAFE, chainId: 1, tx: { nonce: 3 } } as Proposal).tx;
+    const value = { ...plain, to: ALLOCATOR, data: rebalance(600_000n) };
     const domain = { chainId: 1, verifyingContract: SAFE };
     expect(await signer.signTypedData(domain, SAFE_TX_TYPES, value)).to.match(/^0x[0-9a-f]{130}$/);
     expect(await refusal(signer.signTypedData(domain, SAFE_TX_TYPES, { ...value, operation: 1 }))).to.equal(
