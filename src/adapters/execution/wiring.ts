@@ -8,6 +8,7 @@ import { createExecutionCore, type Execution } from "../../execution/execution.t
 import type { ExecutionMetrics, FailpointName } from "../../execution/lifecycle.ts";
 import { boundsOf } from "../../execution/signingPolicy.ts";
 import type { BundleRelays } from "../../ports/txSender.ts";
+import { readSigningBounds } from "../ethers/keeperBounds.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import { createSafeProposalService } from "../safe/proposalService.ts";
 import { boundsHolder, keeperPolicy, policyTarget, proposerPolicy, withPolicy } from "../signers/policies.ts";
@@ -163,6 +164,11 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
   const inner = core.executor;
   return {
     ...core,
+    async reconcile() {
+      // Reconciliation may resume a planned intent (sign it): against the bounds as they are now.
+      bounds.set(await readSigningBounds(deps.provider, opts.allocator, opts.vault));
+      return core.reconcile();
+    },
     executor: {
       routeFor: (intent) => inner.routeFor(intent),
       execute(intent, signal) {

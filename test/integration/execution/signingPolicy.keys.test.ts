@@ -135,6 +135,30 @@ describe("signing policy on the keeper key (keystore and KMS), on the local chai
         await refused(depositIntent(f, `${name}-gas`, "10", 0, 7_000_000n), "SIGN_DENIED_GAS_CAP");
       });
 
+      it("resumes an intent planned before a crash (nonce reserved, nothing signed) against the bounds read at reconcile", async () => {
+        const stateDir = join(dir, `${name}-crash`);
+        const crashing = await createExecution(wiringOptions(f, config.execution, stateDir), {
+          provider: f.provider,
+          keeper: key,
+          codec,
+          failpoint: async (point) => {
+            if (point === "after-nonce") throw new Error("killed after the nonce was reserved");
+          },
+        });
+        await crashing.reconcile();
+        const intent = depositIntent(f, `${name}-crash`, "10");
+        await crashing.executor.execute(intent, signal).catch(() => undefined);
+        expect(crashing.store.get(intent.id)?.txs).to.deep.equal([]);
+        const restarted = await createExecution(wiringOptions(f, config.execution, stateDir), {
+          provider: f.provider,
+          keeper: key,
+          codec,
+        });
+        await restarted.reconcile();
+        expect(restarted.store.get(intent.id)?.error).to.equal(undefined);
+        expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id(intent.id))).to.equal(1);
+      });
+
       describe("any other transaction asked of the key (as a compromised host would)", () => {
         let guarded: AbstractSigner;
         before(() => {
