@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider, ZeroAddress } from "ethers";
+import { sendRaisingFeeCap } from "../adapters/ethers/feeCap.ts";
 import { errorReason, isRevert } from "../adapters/ethers/nodeErrors.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import {
@@ -210,7 +211,15 @@ async function execute(ctx: Ctx, p: Proposal, signer: AbstractSigner) {
     );
   })) as boolean;
   if (!okSim) throw new KeelError("PROPOSAL_WOULD_FAIL", "the Safe transaction would fail now", { retryable: false });
-  const receipt = await (await fn(...execArgs(p, sigs))).wait();
+  // The signer's own send: a fee-cap refusal goes again with a raised cap; anything else is coded,
+  // with the node's reason and never the signed transaction (ethers puts it in its message).
+  const receipt = await sendRaisingFeeCap(signer.provider, async (overrides) =>
+    (await fn(...execArgs(p, sigs), overrides)).wait(),
+  ).catch((err: unknown) => {
+    throw new KeelError("PROPOSAL_EXECUTE_FAILED", `cannot execute the Safe transaction: ${errorReason(err)}`, {
+      retryable: !isRevert(err),
+    });
+  });
   return { txHash: receipt?.hash, block: receipt?.blockNumber, signers: v.signers };
 }
 

@@ -180,6 +180,7 @@ export const ERROR_CODES = {
   PROPOSAL_NONCE: { severity: "error", about: "the Safe proposal's nonce is not the Safe's next" },
   PROPOSAL_BELOW_THRESHOLD: { severity: "error", about: "the Safe proposal lacks signatures" },
   PROPOSAL_WOULD_FAIL: { severity: "error", about: "executing the Safe proposal would revert" },
+  PROPOSAL_EXECUTE_FAILED: { severity: "error", about: "the node refused or reverted the Safe proposal's execution" },
   PROPOSAL_REJECTED: { severity: "error", about: "intent ended: another transaction used the Safe nonce" },
   PROPOSAL_FAILED: { severity: "error", about: "intent ended: the Safe transaction failed" },
   NOT_A_SAFE_OWNER: { severity: "error", about: "the signer is not an owner of the Safe" },

@@ -5,6 +5,7 @@ import { type BaselineName, createBaseline } from "../ml/baselines.ts";
 import { createBestBaseline } from "../ml/bestBaseline.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Forecaster } from "../ports/forecaster.ts";
+import { modelFile } from "./modelFile.ts";
 
 /**
  * Why a forecaster whose description (`file`) says it was trained on data up to `training.dataBefore`
@@ -42,6 +43,7 @@ export async function buildForecasters(
   opts: { path: string; linearPath: string; baseline: "best" | BaselineName; notTrainedAfter?: number },
   deps: { logger: Logger },
 ): Promise<BuiltForecasters> {
+  opts = { ...opts, path: modelFile(opts.path), linearPath: modelFile(opts.linearPath) };
   const baseline = opts.baseline === "best" ? createBestBaseline() : createBaseline(opts.baseline);
   const linear = await loadLinear(opts, deps.logger);
   const withLinear = linear ? { linear } : {};

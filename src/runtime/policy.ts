@@ -4,6 +4,7 @@ import { describeError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { AllocationPolicy } from "../ports/policy.ts";
 import { lookahead } from "./forecasters.ts";
+import { modelFile } from "./modelFile.ts";
 
 /** The learned policy when `strategy.optimizer` is `policy` and it loads; else why the rule serves. */
 export interface PolicyChoice {
@@ -21,6 +22,7 @@ export async function buildPolicy(
   deps: { logger: Logger },
 ): Promise<PolicyChoice> {
   if (opts.optimizer !== "policy") return { policy: undefined };
+  opts = { ...opts, path: modelFile(opts.path) };
   const refuse = (why: string): PolicyChoice => {
     deps.logger.warn({ policy: opts.path, reason: why }, "policy not served: the rule optimizer serves");
     return { policy: undefined, unavailableReason: why };

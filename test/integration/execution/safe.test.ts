@@ -201,6 +201,57 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
     expect(store.get("safe-kms")?.state).to.equal("final");
   });
 
+  it("execute goes through when the next block's base fee jumped above the cap ethers writes: one execTransaction, sent again with a raised cap", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-fee", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    const nonce = await f.provider.getTransactionCount(owners[2]!.address);
+    // 3× the cap ethers writes (2 × base + tip): the automining node refuses the first send (what the
+    // devnet walkthrough hit when the market simulator raised the base fee between estimate and send).
+    const cap = (await f.provider.getFeeData()).maxFeePerGas ?? 0n;
+    await f.provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${(cap * 3n).toString(16)}`]);
+    const executed = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`).catch(async (err: unknown) => {
+      await f.provider.send("evm_mine", []);
+      await rejectAt(proposals.get(hash)!.tx.nonce);
+      await review();
+      throw err;
+    })) as { txHash: string };
+    expect((await f.provider.getTransactionReceipt(executed.txHash))?.status).to.equal(1);
+    expect(await f.provider.getTransactionCount(owners[2]!.address)).to.equal(nonce + 1);
+    expect(await countRebalanced(f.provider, codec, f.deployment.allocator, id("safe-fee"))).to.equal(1);
+    await review();
+    expect(store.get("safe-fee")?.state).to.equal("final");
+  });
+
+  it("a send the node refuses exits with a coded error naming the node's reason, never the signed transaction", async () => {
+    const action = await executor().execute(depositIntent(f, "safe-fee-cap", "10"), signal);
+    const hash = action.txHashes[0] ?? "";
+    await cli("sign", hash, "--signer", `keystore:${keystores[0]}`);
+    await cli("sign", hash, "--signer", `keystore:${keystores[1]}`);
+    const nonce = await f.provider.getTransactionCount(owners[2]!.address);
+    // 100× the cap: beyond every raised cap (the doubling stops after three), so the node keeps refusing.
+    const cap = (await f.provider.getFeeData()).maxFeePerGas ?? 0n;
+    await f.provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${(cap * 100n).toString(16)}`]);
+    try {
+      const err = (await cli("execute", hash, "--signer", `keystore:${keystores[2]}`).catch((e: unknown) => e)) as {
+        code?: number;
+        stderr?: string;
+      };
+      expect(err.code, err.stderr).to.equal(75);
+      expect(err.stderr).to.contain("PROPOSAL_EXECUTE_FAILED").and.contain("too low for the next block");
+      expect(err.stderr).not.to.match(/0x02f9[0-9a-f]{100}/);
+      expect(await f.provider.getTransactionCount(owners[2]!.address)).to.equal(nonce);
+    } finally {
+      // Back to the base fee before: the 100× fee would outlast this test by dozens of blocks.
+      const base = (await f.provider.getBlock("latest"))?.baseFeePerGas ?? 0n;
+      await f.provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${base.toString(16)}`]);
+      await f.provider.send("evm_mine", []);
+      await rejectAt(proposals.get(hash)!.tx.nonce);
+      await review();
+    }
+  });
+
   it("execute of a proposal that would revert now exits 1 (PROPOSAL_WOULD_FAIL), sending nothing", async () => {
     const action = await executor().execute(depositIntent(f, "safe-revert", "10"), signal);
     const hash = action.txHashes[0] ?? "";
