@@ -15,6 +15,7 @@ import { createAllocatorCodec } from "./adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "./adapters/execution/gasEstimator.ts";
 import { createExecution, type Execution } from "./adapters/execution/wiring.ts";
 import { createHighsSolver } from "./adapters/highs/highsSolver.ts";
+import { policyTarget, vaultKeyPolicy, withPolicy } from "./adapters/signers/policies.ts";
 import { createSigner } from "./adapters/signers/signer.ts";
 import { resolveMonitor } from "./composition/monitor.ts";
 import { createOptimizer } from "./composition/optimizer.ts";
@@ -187,8 +188,15 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   await keeperRoles?.checkAtBoot();
   // A dry run without a configured keeper signs with a throwaway key: it has no keeper to report on.
   const keeperAddressIfAny = target.devnet || target.keeper.type !== "devnet" ? keeperAddress : undefined;
+  // The guardian key signs `vault.pause()` only (default-deny signing policy; the keeper's is wired in createExecution).
+  const guardianPolicy = vaultKeyPolicy("guardian", policyTarget(config.execution, { chainId, ...target }), {
+    maxFeePerGasWei: BigInt(Math.round(config.execution.signingPolicy.pauseMaxFeeGwei * 1e9)),
+  });
   const killSwitch: KillSwitch | undefined = target.guardian
-    ? createVaultKillSwitch({ vault: target.vault }, { signer: await signerFor(target.guardian) })
+    ? createVaultKillSwitch(
+        { vault: target.vault },
+        { signer: withPolicy(await signerFor(target.guardian), guardianPolicy) },
+      )
     : undefined;
 
   const journal = store.journal;

@@ -2,6 +2,7 @@ import { Wallet } from "ethers";
 import { chainProviderOptions } from "../adapters/chain/options.ts";
 import { createChainProvider } from "../adapters/chain/provider.ts";
 import { createVaultKillSwitch } from "../adapters/ethers/killSwitch.ts";
+import { vaultKeyPolicy, withPolicy } from "../adapters/signers/policies.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
 import { loadConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
@@ -47,7 +48,13 @@ export async function pauseCommand(which: "pause" | "unpause", opts: { config?: 
         { path: which === "pause" ? "execution.guardian" : "execution.manager", message: "required" },
       ]);
     }
-    const ks = createVaultKillSwitch({ vault }, { signer });
+    // `keel pause` signs `vault.pause()` only; `keel unpause` the manager's pause/unpause (signing policy).
+    const policy = vaultKeyPolicy(
+      which === "pause" ? "guardian" : "manager",
+      { chainId: config.chain.chainId, vault, ...config.execution.signingPolicy },
+      { maxFeePerGasWei: BigInt(Math.round(config.execution.signingPolicy.pauseMaxFeeGwei * 1e9)) },
+    );
+    const ks = createVaultKillSwitch({ vault }, { signer: withPolicy(signer, policy) });
     const signal = AbortSignal.timeout(config.chain.requestTimeoutMs * 6);
     const hash = which === "pause" ? await ks.pause("MANUAL", signal) : await ks.unpause(signal);
     process.stdout.write(hash ? `${which}d vault ${vault} in tx ${hash}\n` : `vault ${vault} was already ${which}d\n`);

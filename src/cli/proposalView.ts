@@ -1,6 +1,6 @@
-import { Contract, formatUnits, Interface, type Provider } from "ethers";
+import { Contract, formatUnits, type Provider } from "ethers";
 import { ADAPTER_ABI, ALLOCATOR_ABI, ERC20_ABI, VAULT_ABI } from "../adapters/ethers/abis.ts";
-import { ALLOCATOR_CORE_ABI } from "../adapters/execution/allocatorCodec.ts";
+import { decodeRebalanceMoves } from "../adapters/execution/allocatorCodec.ts";
 import type { Proposal } from "../adapters/safe/proposalStore.ts";
 
 /** One row of an allocation: a source (or the vault's idle balance), before and after the proposal. */
@@ -19,21 +19,12 @@ export interface AllocationDiff {
 }
 
 const IDLE = "idle";
-const rebalanceIface = new Interface(ALLOCATOR_CORE_ABI as unknown as string[]);
-
 /** The moves a proposal's calldata carries (`allocator.rebalance`), or undefined for any other call. */
 export function decodeMoves(p: Proposal): { adapter: string; deposit: boolean; assets: bigint }[] | undefined {
-  let parsed: ReturnType<Interface["parseTransaction"]>;
-  try {
-    parsed = rebalanceIface.parseTransaction({ data: p.tx.data });
-  } catch {
-    return undefined;
-  }
-  if (parsed?.name !== "rebalance") return undefined;
-  return (parsed.args[1] as [string, boolean, bigint][]).map(([adapter, deposit, assets]) => ({
-    adapter,
-    deposit,
-    assets,
+  return decodeRebalanceMoves(p.tx.data)?.map((m) => ({
+    adapter: m.sourceId,
+    deposit: m.direction === "deposit",
+    assets: m.amount,
   }));
 }
 

@@ -11,6 +11,7 @@ import {
   signSafeTx,
   validSignatures,
 } from "../adapters/safe/safeTx.ts";
+import { ownerPolicy, withPolicy } from "../adapters/signers/policies.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
 import { loadConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
@@ -58,6 +59,10 @@ export function parseSignerFlag(flag: string, env: NodeJS.ProcessEnv): SignerSpe
 }
 
 interface Ctx {
+  readonly chainId: number;
+  /** The allocator a proposal may call (config, else the devnet daemon's runtime file), when known. */
+  readonly allocator: string | undefined;
+  readonly policy: { readonly maxGasLimit: number; readonly maxCalldataBytes: number };
   readonly store: ProposalStore;
   readonly provider: JsonRpcProvider;
   readonly safe: string;
@@ -80,6 +85,9 @@ function context(opts: ProposalsOptions, env: NodeJS.ProcessEnv): Ctx {
       { path: "execution.safe.address", message: "required" },
     ]);
   return {
+    chainId: config.chain.chainId,
+    allocator: config.contracts.allocator ?? runtime?.allocator,
+    policy: config.execution.signingPolicy,
     store: openProposalStore(join(config.state.dir, "proposals")),
     provider: new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 }),
     safe,
@@ -96,7 +104,23 @@ function mustGet(ctx: Ctx, id: string): Proposal {
   return p;
 }
 
+/**
+ * The owner's key behind the owner signing policy: whatever the proposal store holds, it signs only a plain
+ * call of `rebalance` on the allocator (any target when none is configured) or the Safe's rejection, and
+ * sends only `execTransaction` to the configured Safe.
+ */
 async function signerFor(opts: ProposalsOptions, ctx: Ctx, env: NodeJS.ProcessEnv): Promise<AbstractSigner> {
+  const policy = ownerPolicy({
+    ...ctx.policy,
+    chainId: ctx.chainId,
+    safe: ctx.safe,
+    allocator: ctx.allocator ?? "*",
+    vault: ctx.vault ?? "",
+  });
+  return withPolicy(await ownerKey(opts, ctx, env), policy);
+}
+
+async function ownerKey(opts: ProposalsOptions, ctx: Ctx, env: NodeJS.ProcessEnv): Promise<AbstractSigner> {
   const { config } = loadConfig(opts.config, env);
   const spec = opts.signer ? parseSignerFlag(opts.signer, env) : config.execution.manager;
   if (!spec) throw new ConfigError("give --signer (or execution.manager in the config)");

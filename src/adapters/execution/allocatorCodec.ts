@@ -44,6 +44,27 @@ export function toOnchainMove(m: Move): [string, boolean, bigint] {
   return [m.sourceId, m.direction === "deposit", m.amount];
 }
 
+const coreIface = new Interface(ALLOCATOR_CORE_ABI as unknown as string[]);
+
+/** The moves of `rebalance` calldata, as plan moves; undefined for any other call or data that does not decode. */
+export function decodeRebalanceMoves(data: string): Move[] | undefined {
+  let parsed: ReturnType<Interface["parseTransaction"]>;
+  try {
+    parsed = coreIface.parseTransaction({ data });
+  } catch {
+    return undefined;
+  }
+  if (parsed?.name !== "rebalance") return undefined;
+  return (parsed.args[1] as [string, boolean, bigint][]).map(([adapter, deposit, assets]) => ({
+    sourceId: adapter,
+    direction: deposit ? "deposit" : "withdraw",
+    amount: assets,
+  }));
+}
+
+/** The 4-byte selector of `rebalance`. */
+export const REBALANCE_SELECTOR = coreIface.getFunction("rebalance")!.selector;
+
 /** Builds the codec. `extraAbis` are artifact ABIs (allocator, vault, adapters) merged in; duplicates are ignored. */
 export function createAllocatorCodec(extraAbis: readonly InterfaceAbi[] = []): AllocatorCodec {
   const fragments = new Map<string, unknown>();

@@ -6,9 +6,12 @@ import { readSecret } from "../../config/secrets.ts";
 import { KeelError } from "../../domain/errors.ts";
 import { createExecutionCore, type Execution } from "../../execution/execution.ts";
 import type { ExecutionMetrics, FailpointName } from "../../execution/lifecycle.ts";
+import { boundsOf } from "../../execution/signingPolicy.ts";
 import type { BundleRelays } from "../../ports/txSender.ts";
+import { readSigningBounds } from "../ethers/keeperBounds.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
 import { createSafeProposalService } from "../safe/proposalService.ts";
+import { boundsHolder, keeperPolicy, policyTarget, proposerPolicy, withPolicy } from "../signers/policies.ts";
 import type { AllocatorCodec } from "./allocatorCodec.ts";
 import { flashbotsRelays } from "./bundle.ts";
 import { lifecycleDeps } from "./direct.ts";
@@ -70,18 +73,32 @@ function bundleRelays(cfg: KeelConfig["execution"], deps: ExecutionWiringDeps, e
 
 /**
  * Builds the ports over ethers — the intent store (`<stateDir>/intents.json`), chain reader,
- * broadcaster, keeper signer, Flashbots relays and the Safe proposal service when configured — and
- * hands them to the execution core.
+ * broadcaster, keeper signer (behind its signing policy), Flashbots relays and the Safe proposal service
+ * when configured — and hands them to the execution core.
  */
 export async function createExecution(opts: ExecutionWiringOptions, deps: ExecutionWiringDeps): Promise<Execution> {
   const cfg = opts.execution;
   const now = deps.now ?? Date.now;
   const errors = deps.errors ?? loadNodeErrors();
   const store = await openIntentStore({ path: join(opts.stateDir, "intents.json"), now });
+  const wantsBundle = cfg.route === "bundle" || (cfg.route === "auto" && cfg.inBoundsRoute === "bundle");
+  const wantsSafe = cfg.route === "safe" || cfg.route === "auto";
+  // Default-deny: every signature of the keeper (and of a separate proposer) passes the signing policy,
+  // its moves checked against the bounds read with the snapshot of the intent being executed.
+  const bounds = boundsHolder();
+  const target = policyTarget(cfg, opts);
+  const onRefused = (code: string, role: string) =>
+    deps.logger?.child({ module: "execution" }).error({ code, role }, "signing policy refused a signature");
+  const maxPriorityWei = wantsBundle ? BigInt(Math.round(cfg.bundle.maxPriorityFeeGwei * 1e9)) : 0n;
+  const keeper = withPolicy(
+    deps.keeper,
+    keeperPolicy(target, { maxFeePerGasWei: opts.maxFeePerGasWei + maxPriorityWei, proposes: !cfg.safe.proposer }),
+    { bounds: bounds.current, onRefused },
+  );
   const lc = lifecycleDeps(
     { allocator: opts.allocator },
     {
-      signer: deps.keeper,
+      signer: keeper,
       provider: deps.provider,
       codec: deps.codec,
       errors,
@@ -92,8 +109,6 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
       ...(deps.failpoint ? { failpoint: deps.failpoint } : {}),
     },
   );
-  const wantsBundle = cfg.route === "bundle" || (cfg.route === "auto" && cfg.inBoundsRoute === "bundle");
-  const wantsSafe = cfg.route === "safe" || cfg.route === "auto";
   const safeAddress = cfg.safe.address;
   if (wantsSafe && !safeAddress) throw configError("execution.safe.address is required for the safe/auto route");
   const relays = wantsBundle ? bundleRelays(cfg, deps, errors) : undefined;
@@ -110,10 +125,19 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
             ...(opts.safeProvider === undefined ? {} : { safeProvider: opts.safeProvider }),
             ...(opts.safeContracts ? { safeContracts: opts.safeContracts } : {}),
           },
-          { ...deps, store, codec: deps.codec, errors, now },
+          {
+            ...deps,
+            keeper,
+            guardProposer: (s) =>
+              withPolicy(s, proposerPolicy({ ...target, safe: safeAddress }), { bounds: bounds.current, onRefused }),
+            store,
+            codec: deps.codec,
+            errors,
+            now,
+          },
         )
       : undefined;
-  return createExecutionCore(
+  const core = await createExecutionCore(
     {
       allocator: opts.allocator,
       routing: { route: cfg.route, inBoundsRoute: cfg.inBoundsRoute },
@@ -137,4 +161,20 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
     },
     { lc, ...(relays ? { relays } : {}), ...(proposals ? { proposals } : {}) },
   );
+  const inner = core.executor;
+  return {
+    ...core,
+    async reconcile() {
+      // Reconciliation may resume a planned intent (sign it): against the bounds as they are now.
+      bounds.set(await readSigningBounds(deps.provider, opts.allocator, opts.vault));
+      return core.reconcile();
+    },
+    executor: {
+      routeFor: (intent) => inner.routeFor(intent),
+      execute(intent, signal) {
+        bounds.set(boundsOf(intent.snapshot));
+        return inner.execute(intent, signal);
+      },
+    },
+  };
 }

@@ -37,6 +37,8 @@ export interface SafeProposalServiceDeps {
   readonly metrics?: ExecutionMetrics & { readonly kmsSign?: { observe(v: number): void } };
   readonly env?: NodeJS.ProcessEnv;
   readonly now: () => number;
+  /** Puts a separate proposer key behind its signing policy (the keeper comes already wrapped). */
+  readonly guardProposer?: (signer: AbstractSigner) => AbstractSigner;
 }
 
 /** Open proposals with their signature count. */
@@ -74,11 +76,14 @@ export async function createSafeProposalService(
     chainId: opts.chainId,
     ...(contracts ? { contracts: contracts as never } : {}),
   });
+  const guard = deps.guardProposer ?? ((s: AbstractSigner) => s);
   const proposer = cfg.proposer
-    ? await createSigner(cfg.proposer, deps.provider, {
-        ...(deps.env ? { env: deps.env } : {}),
-        ...(deps.metrics?.kmsSign ? { onKmsSign: (s: number) => deps.metrics?.kmsSign?.observe(s) } : {}),
-      })
+    ? guard(
+        await createSigner(cfg.proposer, deps.provider, {
+          ...(deps.env ? { env: deps.env } : {}),
+          ...(deps.metrics?.kmsSign ? { onKmsSign: (s: number) => deps.metrics?.kmsSign?.observe(s) } : {}),
+        }),
+      )
     : deps.keeper;
   const proposals = openProposalStore(join(opts.stateDir, "proposals"));
   const service = cfg.serviceUrl

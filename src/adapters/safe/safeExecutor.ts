@@ -177,13 +177,14 @@ export function createSafeExecutor(opts: SafeExecutorOptions, deps: SafeExecutor
       }
       const proposal = await buildProposal(opts, { ...deps, codec, errors }, intent, signal, now());
       const hash = proposal.safeTxHash;
+      // Signed (through the proposer's signing policy) before anything is recorded: a refused proposal leaves nothing.
+      const s = await signSafeTx(deps.proposer, proposal);
       if (deps.store) {
         const metrics = deps.metrics ? { metrics: deps.metrics } : {};
         await recordProposal({ store: deps.store, encoder: codec, ...metrics }, intent, hash);
       }
       deps.proposals.put(proposal);
       const owners = (await deps.kit.getOwners()).map((o) => o.toLowerCase());
-      const s = await signSafeTx(deps.proposer, proposal);
       if (owners.includes(proposal.proposer.toLowerCase())) deps.proposals.addSignature(hash, s.owner, s.signature);
       if (deps.service) {
         // The local store has it; a service that is down only delays what signers see there.

@@ -5,9 +5,7 @@ import {
   getBytes,
   hashMessage,
   type Provider,
-  resolveAddress,
-  Transaction,
-  type TransactionLike,
+  type Transaction,
   type TransactionRequest,
   type TypedDataDomain,
   TypedDataEncoder,
@@ -16,6 +14,7 @@ import {
 import { redact } from "../../config/secrets.ts";
 import { KeelError } from "../../domain/errors.ts";
 import { kmsDerToSignature, publicKeyFromSpki } from "./kmsSignature.ts";
+import { unsignedTransaction } from "./unsignedTx.ts";
 
 /** Which KMS key, where. */
 export interface KmsSignerOptions {
@@ -113,28 +112,9 @@ export class KmsSigner extends AbstractSigner {
     return kmsDerToSignature(der, digest, address);
   }
 
-  /**
-   * Signs a populated request, or the `Transaction` object ethers' own `sendTransaction` passes (every
-   * contract call: pause, unpause, Safe execute). A `Transaction` keeps its fields behind accessors, so
-   * it is cloned (`Transaction.from` reads each accessor), never spread (a spread loses chainId, nonce, data).
-   */
+  /** Signs a populated request or a `Transaction` (see `unsignedTransaction`) through KMS. */
   override async signTransaction(tx: TransactionRequest | Transaction): Promise<string> {
-    const address = await this.getAddress();
-    let btx: Transaction;
-    if (tx instanceof Transaction) {
-      if (tx.from !== null && tx.from.toLowerCase() !== address.toLowerCase()) {
-        throw new KeelError("SIGNER_MISMATCH", "transaction from does not match the KMS key", { retryable: false });
-      }
-      btx = tx.clone();
-    } else {
-      const { to, from } = await resolveToFrom(tx, this);
-      if (from !== undefined && from.toLowerCase() !== address.toLowerCase()) {
-        throw new KeelError("SIGNER_MISMATCH", "transaction from does not match the KMS key", { retryable: false });
-      }
-      const like = { ...tx, ...(to === undefined ? {} : { to }) } as Record<string, unknown>;
-      delete like.from;
-      btx = Transaction.from(like as unknown as TransactionLike<string>);
-    }
+    const btx = await unsignedTransaction(tx, this, await this.getAddress());
     btx.signature = await this.signDigest(btx.unsignedHash);
     return btx.serialized;
   }
@@ -150,13 +130,6 @@ export class KmsSigner extends AbstractSigner {
   ): Promise<string> {
     return (await this.signDigest(TypedDataEncoder.hash(domain, types, value))).serialized;
   }
-}
-
-async function resolveToFrom(tx: TransactionRequest, signer: AbstractSigner): Promise<{ to?: string; from?: string }> {
-  const out: { to?: string; from?: string } = {};
-  if (tx.to != null) out.to = await resolveAddress(tx.to, signer.provider);
-  if (tx.from != null) out.from = await resolveAddress(tx.from, signer.provider);
-  return out;
 }
 
 /** Builds a KMS signer and checks the key once (GetPublicKey → address). */

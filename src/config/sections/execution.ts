@@ -65,6 +65,22 @@ export const safeSection = z
   })
   .prefault({});
 
+/**
+ * Ceilings of the default-deny signing policy (src/execution/signingPolicy.ts) beyond what the contracts and
+ * the strategy already say: the keeper's fee ceiling is strategy.maxGasPriceGwei (plus
+ * bundle.maxPriorityFeeGwei on the bundle route), its targets the allocator's `rebalance`.
+ */
+export const signingPolicySection = z
+  .strictObject({
+    /** Gas limit ceiling of any transaction keel signs. */
+    maxGasLimit: z.number().int().min(21_000).max(30_000_000).default(8_000_000),
+    /** Calldata ceiling, bytes (a 16-move rebalance is 1 732). */
+    maxCalldataBytes: z.number().int().min(4).max(131_072).default(2_048),
+    /** Fee ceiling of the guardian's `pause()` (an emergency outbids the strategy's cap), gwei. */
+    pauseMaxFeeGwei: z.number().positive().max(100_000).default(2_000),
+  })
+  .prefault({});
+
 /** How intents are carried out. */
 export const executionSection = z
   .strictObject({
@@ -90,5 +106,6 @@ export const executionSection = z
     adoptChainHistory: z.boolean().default(false),
     bundle: bundleSection,
     safe: safeSection,
+    signingPolicy: signingPolicySection,
   })
   .prefault({});

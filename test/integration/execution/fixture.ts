@@ -1,9 +1,13 @@
 import { BrowserProvider, Contract, type JsonRpcSigner, parseUnits, Wallet } from "ethers";
 import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
+import { readKeeperBounds } from "../../../src/adapters/ethers/keeperBounds.ts";
+import type { ExecutionWiringOptions } from "../../../src/adapters/execution/wiring.ts";
+import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
+import type { KeelConfig } from "../../../src/config/schema.ts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
 import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
 import type { Move, Plan } from "../../../src/domain/decision.ts";
-import type { Snapshot } from "../../../src/domain/snapshot.ts";
+import type { KeeperBounds, Snapshot } from "../../../src/domain/snapshot.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
 
 /** A devnet with keel deployed, a funded random keeper wallet and 1 000 000 kUSDC deposited. */
@@ -16,6 +20,8 @@ export interface ExecFixture {
   readonly deployment: KeelDeployment;
   readonly vault: Contract;
   readonly allocator: Contract;
+  /** The keeper bounds as deployed (what a tick would read): the signing policy checks moves against them. */
+  readonly keeperBounds: KeeperBounds;
   close(): Promise<void>;
 }
 
@@ -54,7 +60,63 @@ export async function execFixture(
   await (await token.getFunction("mint")(await deployer.getAddress(), DEPOSIT)).wait();
   await (await token.getFunction("approve")(deployment.vault, DEPOSIT)).wait();
   await (await vault.getFunction("deposit")(DEPOSIT, await deployer.getAddress())).wait();
-  return { chain, provider, deployer, guardian, keeper, deployment, vault, allocator, close: () => chain.close() };
+  const block = await provider.getBlock("latest");
+  const keeperBounds = await readKeeperBounds(
+    allocator,
+    (fn) => fn(),
+    deployment.adapters.map((a) => a.address),
+    block?.number ?? 0,
+    block?.timestamp ?? 0,
+  );
+  return {
+    chain,
+    provider,
+    deployer,
+    guardian,
+    keeper,
+    deployment,
+    vault,
+    allocator,
+    keeperBounds,
+    close: () => chain.close(),
+  };
+}
+
+/** An `ExecFixture` whose manager is a Safe, with the Safe's contracts. */
+export type SafeFixture = ExecFixture & { readonly safe: string; readonly contracts: SafeContracts };
+
+/** `execFixture` with a Safe (from the npm artifacts) of `owners` at `threshold` as the manager, on an HTTP port. */
+export async function execFixtureWithSafe(owners: readonly string[], threshold: number): Promise<SafeFixture> {
+  let contracts: SafeContracts | undefined;
+  let safe = "";
+  const f = await execFixture({
+    httpPort: 0,
+    setupManager: async (provider) => {
+      const deployer = await provider.getSigner(0);
+      contracts = await deploySafeContracts(deployer);
+      safe = await deploySafe(deployer, contracts, [...owners], threshold);
+      return safe;
+    },
+  });
+  return { ...f, safe, contracts: contracts! };
+}
+
+/** `createExecution`'s options for the fixture's deployment: chain 31337, one confirmation, a 200 gwei fee cap. */
+export function wiringOptions(
+  f: ExecFixture,
+  execution: KeelConfig["execution"],
+  stateDir: string,
+): ExecutionWiringOptions {
+  return {
+    execution,
+    confirmations: 1,
+    stateDir,
+    allocator: f.deployment.allocator,
+    vault: f.deployment.vault,
+    chainId: 31337,
+    maxFeePerGasWei: 200_000_000_000n,
+    safeProvider: f.chain.provider,
+  };
 }
 
 /** A minimal snapshot for intents (execution reads only a few fields). */
@@ -94,6 +156,6 @@ export function depositIntent(f: ExecFixture, id: string, units: string, i = 0, 
       costUsd: 0,
       gainToCost: 10,
     },
-    snapshot: fakeSnapshot(),
+    snapshot: { ...fakeSnapshot(), keeperBounds: f.keeperBounds },
   };
 }

@@ -11,7 +11,7 @@ import { ethersChainReader } from "../../../src/adapters/execution/ethersPorts.t
 import { countRebalanced } from "../../../src/adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
 import { createExecution } from "../../../src/adapters/execution/wiring.ts";
-import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
+import type { SafeContracts } from "../../../src/adapters/safe/deploy.ts";
 import { initSafeKit, type SafeKit } from "../../../src/adapters/safe/kit.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../../../src/adapters/safe/proposalStore.ts";
 import { reviewProposals } from "../../../src/adapters/safe/review.ts";
@@ -25,7 +25,7 @@ import type { KeelError } from "../../../src/domain/errors.ts";
 import { openMemoryIntentStore } from "../../../src/execution/memoryIntentStore.ts";
 import { createRoutingExecutor } from "../../../src/execution/router.ts";
 import { runOnPty } from "../../support/pty.ts";
-import { depositIntent, type ExecFixture, execFixture } from "./fixture.ts";
+import { depositIntent, type ExecFixture, execFixtureWithSafe, wiringOptions } from "./fixture.ts";
 import { startTxServiceDouble } from "./txServiceDouble.ts";
 
 const run = promisify(execFile);
@@ -48,20 +48,13 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
   let kms: LoopbackKms | undefined;
 
   before(async () => {
-    f = await execFixture({
-      httpPort: 0,
-      setupManager: async (provider) => {
-        const deployer = await provider.getSigner(0);
-        contracts = await deploySafeContracts(deployer);
-        safe = await deploySafe(
-          deployer,
-          contracts,
-          owners.map((o) => o.address),
-          2,
-        );
-        return safe;
-      },
-    });
+    const fx = await execFixtureWithSafe(
+      owners.map((o) => o.address),
+      2,
+    );
+    f = fx;
+    contracts = fx.contracts;
+    safe = fx.safe;
     for (const o of owners) await f.provider.send("hardhat_setBalance", [o.address, "0x56BC75E2D63100000"]);
     kit = await initSafeKit({ provider: f.chain.provider, safe, chainId: 31337, contracts });
     writeFileSync(join(dir, "pw"), "owner-pass\n");
@@ -450,19 +443,11 @@ describe("Safe route: protocol-kit against a Safe from the npm artifacts, signed
       },
       "wiring",
     );
-    const execution = await createExecution(
-      {
-        execution: loaded.config.execution,
-        confirmations: 1,
-        stateDir: join(dir, "wired"),
-        allocator: f.deployment.allocator,
-        vault: f.deployment.vault,
-        chainId: 31337,
-        maxFeePerGasWei: 200_000_000_000n,
-        safeProvider: f.chain.provider,
-      },
-      { provider: f.provider, keeper: f.keeper, codec },
-    );
+    const execution = await createExecution(wiringOptions(f, loaded.config.execution, join(dir, "wired")), {
+      provider: f.provider,
+      keeper: f.keeper,
+      codec,
+    });
     const summary = await execution.reconcile();
     expect(summary.storeStatus).to.equal("fresh");
     const small = await execution.executor.execute(depositIntent(f, "wired-small", "10"), signal);
