@@ -13,6 +13,15 @@ import { IDEMPOTENT_METHODS, isTransientRpcError } from "./validate.ts";
 
 export type { ChainHealth, ChainMetrics, ChainProviderOptions } from "./types.ts";
 
+const STATE_METHODS: ReadonlySet<string> = new Set(["eth_call", "eth_getBalance", "eth_getCode", "eth_getStorageAt"]);
+
+/** A state read at a block number (not `latest`): every honest endpoint that has the block gives one answer. */
+export function isPinnedStateRead(payload: RpcPayload): boolean {
+  if (!STATE_METHODS.has(payload.method) || !Array.isArray(payload.params)) return false;
+  const tag = payload.method === "eth_call" ? payload.params[1] : payload.params.at(-1);
+  return typeof tag === "string" && /^0x[0-9a-fA-F]+$/.test(tag);
+}
+
 /** Injected dependencies; all optional. */
 export interface ChainProviderDeps {
   readonly metrics?: ChainMetrics;
@@ -72,6 +81,7 @@ export class ChainProvider extends JsonRpcProvider {
       maxHeadStallSeconds: 180,
       maxHeadSpreadBlocks: 2,
       headQuorum: Math.ceil(opts.urls.length / 2),
+      stateQuorum: Math.ceil(opts.urls.length / 2),
       ...opts,
     };
     this.#deps = deps;
@@ -162,7 +172,62 @@ export class ChainProvider extends JsonRpcProvider {
   // ethers' own type says results only, but its drain loop handles `{ error }` entries (it maps them to errors).
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult>> {
     const list = Array.isArray(payload) ? payload : [payload];
-    return (await Promise.all(list.map((p) => this.#request(p)))) as Array<JsonRpcResult>;
+    const one = (p: JsonRpcPayload) =>
+      this.endpoints.length > 1 && isPinnedStateRead(p) ? this.#quorumRead(p) : this.#request(p);
+    return (await Promise.all(list.map(one))) as Array<JsonRpcResult>;
+  }
+
+  /**
+   * A state read pinned to a block, asked of every usable endpoint at once (one attempt each): the answer
+   * given by a strict majority of those that answered, and by at least `stateQuorum` of them, is the
+   * answer; a minority that differs is outvoted (logged, counted). No such answer while endpoints answered
+   * differently is `RPC_STATE_DISAGREE` (retryable; the ingest halts on it); too few answers fall back to
+   * the ordinary failover read when none answered at all, else `RPC_UNAVAILABLE`.
+   */
+  async #quorumRead(payload: RpcPayload): Promise<JsonRpcResult | JsonRpcError> {
+    const usable = this.endpoints.filter((e) => !e.wrongChain && e.breaker.state !== "open");
+    const answers = await Promise.all(
+      usable.map(async (ep) => {
+        try {
+          return { ep, res: await this.#request(payload, ep) };
+        } catch (err) {
+          if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
+          return undefined;
+        }
+      }),
+    );
+    // A revert (an error with data) is an answer; a node that cannot serve the block (no data) is not.
+    const got = answers.filter((a) => a !== undefined && (!("error" in a.res) || a.res.error.data !== undefined));
+    if (got.length === 0) return answers.find((a) => a !== undefined)?.res ?? this.#request(payload);
+    const votes = new Map<string, { res: JsonRpcResult | JsonRpcError; eps: string[] }>();
+    for (const a of got) {
+      const { ep, res } = a!;
+      const key = "error" in res ? `error:${JSON.stringify(res.error.data)}` : JSON.stringify(res.result);
+      const entry = votes.get(key) ?? { res, eps: [] };
+      entry.eps.push(ep.label);
+      votes.set(key, entry);
+    }
+    const ranked = [...votes.values()].sort((a, b) => b.eps.length - a.eps.length);
+    const top = ranked[0]!;
+    const quorum = Math.min(this.#opts.stateQuorum, this.endpoints.length);
+    const metrics = this.#deps.metrics?.rpcStateChecks;
+    if (top.eps.length * 2 > got.length && top.eps.length >= quorum) {
+      if (ranked.length > 1) {
+        const outvoted = ranked.slice(1).flatMap((v) => v.eps);
+        this.#deps.logger?.warn({ method: payload.method, outvoted, agreed: top.eps }, "rpc state read outvoted");
+        metrics?.inc({ result: "outvoted" });
+      } else metrics?.inc({ result: "ok" });
+      return { ...top.res, id: payload.id as number };
+    }
+    if (ranked.length === 1) throw unavailable(payload.method, got.length, undefined);
+    metrics?.inc({ result: "disagree" });
+    const groups = ranked.map((v) => v.eps.join("+")).join(" vs ");
+    this.#deps.logger?.error({ method: payload.method, groups }, "rpc endpoints disagree on a state read");
+    throw new KeelError(
+      "RPC_STATE_DISAGREE",
+      `RPC endpoints disagree on ${payload.method} at a block (${groups}); ${quorum} needed to agree`,
+      { retryable: true, context: { method: payload.method, groups } },
+    );
   }
 
   /** One request with failover and retries; JSON-RPC errors of the node come back as `{ error }`. */
