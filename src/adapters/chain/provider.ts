@@ -210,17 +210,17 @@ export class ChainProvider extends JsonRpcProvider {
     const ranked = [...votes.values()].sort((a, b) => b.eps.length - a.eps.length);
     const top = ranked[0]!;
     const quorum = Math.min(this.#opts.stateQuorum, this.endpoints.length);
-    const metrics = this.#deps.metrics?.rpcStateChecks;
+    const count = (result: string) => this.#deps.metrics?.rpcStateChecks?.inc({ result });
     if (top.eps.length * 2 > got.length && top.eps.length >= quorum) {
       if (ranked.length > 1) {
         const outvoted = ranked.slice(1).flatMap((v) => v.eps);
         this.#deps.logger?.warn({ method: payload.method, outvoted, agreed: top.eps }, "rpc state read outvoted");
-        metrics?.inc({ result: "outvoted" });
-      } else metrics?.inc({ result: "ok" });
+        count("outvoted");
+      } else count("ok");
       return { ...top.res, id: payload.id as number };
     }
     if (ranked.length === 1) throw unavailable(payload.method, got.length, undefined);
-    metrics?.inc({ result: "disagree" });
+    count("disagree");
     const groups = ranked.map((v) => v.eps.join("+")).join(" vs ");
     this.#deps.logger?.error({ method: payload.method, groups }, "rpc endpoints disagree on a state read");
     throw new KeelError(
