@@ -11,7 +11,7 @@ import { halt, ok, type Stage } from "../stage.ts";
 export interface ExecuteStageOptions {
   /** Record what would be sent and send nothing. */
   readonly dryRun: boolean;
-  /** Shadow mode (`execution.mode: shadow`): decide everything, record what would be sent, send nothing. */
+  /** Shadow mode (`execution.mode: shadow`): decide everything, record what would be sent, send nothing (a dry run wins). */
   readonly shadow?: boolean;
 }
 
@@ -54,6 +54,11 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
         return halt([reason("NO_MOVES", "plan has no moves: nothing to execute", { severity: "info" })]);
       }
       const what = describeMoves(intent.plan.moves, intent.snapshot.baseAsset);
+      if (opts.dryRun) {
+        const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
+        const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";
+        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
+      }
       if (opts.shadow) {
         const wouldRoute = deps.routeFor ? await deps.routeFor(intent) : undefined;
         const action: Action = {
@@ -65,11 +70,6 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
         };
         const via = wouldRoute === undefined ? "" : ` via ${wouldRoute}`;
         return ok(action, `shadow: would have sent ${intent.plan.moves.length} move(s)${via}: ${what}`);
-      }
-      if (opts.dryRun) {
-        const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
-        const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";
-        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
       }
       signal.throwIfAborted();
       let action: Action;
