@@ -325,32 +325,16 @@
   /** Shadow decisions (would have sent) and near-misses (one bound or threshold away), newest first. */
   function renderShadow(v) {
     $("shadow-meta").textContent = `${v.mode} · last ${v.decisions} decisions`;
-    const would = v.wouldHave
-      .slice(0, 10)
-      .map((w) =>
-        el(
-          "tr",
-          {},
-          el("td", {}, time(w.startedAt)),
-          el("td", {}, w.moves.map((m) => `${m.direction} ${units(m.amount)} ${short(m.sourceId)}`).join("; ")),
-          el("td", {}, w.route || "–"),
-          el("td", { class: "num" }, num(w.gainToCost, 1)),
-        ),
-      );
-    $("would-rows").replaceChildren(...would);
-    const near = v.nearMisses
-      .slice(0, 10)
-      .map((m) =>
-        el(
-          "tr",
-          {},
-          el("td", {}, time(m.startedAt)),
-          el("td", {}, m.kind),
-          el("td", {}, m.code),
-          el("td", {}, named(m.message)),
-        ),
-      );
-    $("near-rows").replaceChildren(...near);
+    const row = (cells) => el("tr", {}, ...cells.map((c) => el("td", c.num ? { class: "num" } : {}, c.text ?? c)));
+    const moves = (w) => w.moves.map((m) => `${m.direction} ${units(m.amount)} ${short(m.sourceId)}`).join("; ");
+    $("would-rows").replaceChildren(
+      ...v.wouldHave
+        .slice(0, 10)
+        .map((w) => row([time(w.startedAt), moves(w), w.route || "–", { num: true, text: num(w.gainToCost, 1) }])),
+    );
+    $("near-rows").replaceChildren(
+      ...v.nearMisses.slice(0, 10).map((m) => row([time(m.startedAt), m.kind, m.code, named(m.message)])),
+    );
   }
 
   async function getJson(path, allow404) {
