@@ -51,7 +51,12 @@ describe("shadow mode and quorum on state reads (local chain)", function () {
   });
 
   /** An operator's config for this devnet: RPC URLs and the keeper key as secret files, `execution` as given. */
-  async function start(urls: string[], execution: Record<string, unknown>, metrics: Metrics = createMetrics()) {
+  async function start(
+    urls: string[],
+    execution: Record<string, unknown>,
+    metrics: Metrics = createMetrics(),
+    log: pino.Logger = logger,
+  ) {
     const dir = tempStateDir("keel-shadow-");
     const rpcUrls = urls.map((u, i) => {
       const file = join(dir, `rpc${i}.url`);
@@ -85,7 +90,7 @@ describe("shadow mode and quorum on state reads (local chain)", function () {
       "shadow-test",
     );
     const shutdown = createShutdown({ graceMs: 5_000 }, { logger });
-    const app = await createApp(loaded, { dryRun: false }, { logger, metrics, shutdown, clock: systemClock });
+    const app = await createApp(loaded, { dryRun: false }, { logger: log, metrics, shutdown, clock: systemClock });
     running.push({ app, shutdown });
     return { app, stateDir: loaded.config.state.dir, mode: loaded.config.execution.mode };
   }
@@ -105,8 +110,12 @@ describe("shadow mode and quorum on state reads (local chain)", function () {
 
   it("a config without `mode` is shadow: decides a rebalance, journals it as would-have, sends nothing", async () => {
     const metrics = createMetrics();
-    const { app, stateDir, mode } = await start([honest.url], {}, metrics);
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const { app, stateDir, mode } = await start([honest.url], {}, metrics, log);
     expect(mode).to.equal("shadow");
+    // Said loudly at start: a warning naming the mode and how to go live.
+    expect(lines.some((l) => l.level === 40 && /^SHADOW MODE: .*execution\.mode: live/.test(l.msg))).to.equal(true);
     const nonceBefore = await chain.getTransactionCount(keeper, "latest");
     const fromBlock = await chain.getBlockNumber();
     const rec = await tickUntil(app, "shadow decision", (r) => r.detail.action?.route === "shadow");

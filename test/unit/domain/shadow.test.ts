@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import { formatStatus } from "../../../src/cli/status.ts";
 import type { DecisionRecord, StageRecord } from "../../../src/domain/decision.ts";
 import type { Reason } from "../../../src/domain/reasons.ts";
 import { nearMisses, nearMissOf, wouldHaveSent } from "../../../src/domain/shadow.ts";
+import { createApiRoutes } from "../../../src/observability/api.ts";
+import { buildStatusView, type StatusView } from "../../../src/observability/statusView.ts";
 import { reportFromDecisions } from "../../../src/report/fromJournal.ts";
 import { renderReport } from "../../../src/report/html.ts";
 
@@ -133,5 +136,37 @@ describe("shadow decisions and near-misses (src/domain/shadow.ts)", () => {
     expect(html).to.contain(`deposit 5.25 USDC to ${SRC.slice(0, 6)}`);
     expect(html).to.contain("<code>GAIN_BELOW_COST</code>");
     expect(html).to.contain("1 decision(s) taken in shadow mode");
+  });
+
+  it("serves /api/v1/shadow: the mode, would-have decisions and near-misses among the last N decisions", async () => {
+    const close = rec("close", "halted", [halt("GAIN_BELOW_COST", 80, 100)], { plan }, [gasHalt]);
+    const journal = {
+      get: async () => undefined,
+      recent: async (n: number) => [shadowDecision, close].slice(0, n),
+    };
+    const route = createApiRoutes({ journal, status: async () => ({}) as StatusView, executionMode: "shadow" }).find(
+      (r) => r.path === "/api/v1/shadow",
+    )!;
+    const get = async (q: string) => {
+      const res = await route.handler({} as never, new URL(`http://x/api/v1/shadow${q}`), null);
+      return { status: res.status, body: JSON.parse(String(res.body)) };
+    };
+    const all = await get("");
+    expect(all.status).to.equal(200);
+    expect(all.body.mode).to.equal("shadow");
+    expect(all.body.decisions).to.equal(2);
+    expect(all.body.wouldHave.map((w: { decisionId: string }) => w.decisionId)).to.deep.equal(["shadow-1"]);
+    expect(all.body.nearMisses.map((m: { code: string }) => m.code)).to.deep.equal(["GAIN_BELOW_COST"]);
+    expect((await get("?limit=1")).body.nearMisses).to.deep.equal([]);
+    expect((await get("?limit=x")).status).to.equal(400);
+  });
+
+  it("`keel status` says shadow mode loudly, and nothing when live", () => {
+    const facts = { version: "v", chainId: 1, mode: "live" as const, dryRun: false, configHash: "h" };
+    const view = (executionMode: "shadow" | "live") =>
+      buildStatusView([shadowDecision], { ...facts, executionMode }, { intents: 0, proposals: 0 }, 0);
+    expect(view("shadow").executionMode).to.equal("shadow");
+    expect(formatStatus(view("shadow"), "running", "u")).to.match(/^mode {7}SHADOW: .*sends nothing/m);
+    expect(formatStatus(view("live"), "running", "u")).to.not.contain("SHADOW");
   });
 });
