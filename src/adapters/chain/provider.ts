@@ -7,20 +7,12 @@ import { CircuitBreaker } from "./breaker.ts";
 import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
 import { checkHead, type HeadCheck, type HeadState, trackHead } from "./head.ts";
 import { HealthTracker } from "./health.ts";
+import { isPinnedStateRead, judgeStateAnswers } from "./stateQuorum.ts";
 import { postJsonRpc, type RpcPayload } from "./transport.ts";
 import type { ChainHealth, ChainMetrics, ChainProviderOptions, RpcResultLabel } from "./types.ts";
 import { IDEMPOTENT_METHODS, isTransientRpcError } from "./validate.ts";
 
 export type { ChainHealth, ChainMetrics, ChainProviderOptions } from "./types.ts";
-
-const STATE_METHODS: ReadonlySet<string> = new Set(["eth_call", "eth_getBalance", "eth_getCode", "eth_getStorageAt"]);
-
-/** A state read at a block number (not `latest`): every honest endpoint that has the block gives one answer. */
-export function isPinnedStateRead(payload: RpcPayload): boolean {
-  if (!STATE_METHODS.has(payload.method) || !Array.isArray(payload.params)) return false;
-  const tag = payload.method === "eth_call" ? payload.params[1] : payload.params.at(-1);
-  return typeof tag === "string" && /^0x[0-9a-fA-F]+$/.test(tag);
-}
 
 /** Injected dependencies; all optional. */
 export interface ChainProviderDeps {
@@ -178,11 +170,8 @@ export class ChainProvider extends JsonRpcProvider {
   }
 
   /**
-   * A state read pinned to a block, asked of every usable endpoint at once (one attempt each): the answer
-   * given by a strict majority of those that answered, and by at least `stateQuorum` of them, is the
-   * answer; a minority that differs is outvoted (logged, counted). No such answer while endpoints answered
-   * differently is `RPC_STATE_DISAGREE` (retryable; the ingest halts on it); too few answers fall back to
-   * the ordinary failover read when none answered at all, else `RPC_UNAVAILABLE`.
+   * A state read pinned to a block, asked of every usable endpoint at once (one attempt each) and judged
+   * by `judgeStateAnswers` (majority and `stateQuorum`; `RPC_STATE_DISAGREE`, on which the ingest halts).
    */
   async #quorumRead(payload: RpcPayload): Promise<JsonRpcResult | JsonRpcError> {
     const usable = this.endpoints.filter((e) => !e.wrongChain && e.breaker.state !== "open");
@@ -196,38 +185,11 @@ export class ChainProvider extends JsonRpcProvider {
         }
       }),
     );
-    // A revert (an error with data) is an answer; a node that cannot serve the block (no data) is not.
-    const got = answers.filter((a) => a !== undefined && (!("error" in a.res) || a.res.error.data !== undefined));
-    if (got.length === 0) return answers.find((a) => a !== undefined)?.res ?? this.#request(payload);
-    const votes = new Map<string, { res: JsonRpcResult | JsonRpcError; eps: string[] }>();
-    for (const a of got) {
-      const { ep, res } = a!;
-      const key = "error" in res ? `error:${JSON.stringify(res.error.data)}` : JSON.stringify(res.result);
-      const entry = votes.get(key) ?? { res, eps: [] };
-      entry.eps.push(ep.label);
-      votes.set(key, entry);
-    }
-    const ranked = [...votes.values()].sort((a, b) => b.eps.length - a.eps.length);
-    const top = ranked[0]!;
+    const given = answers.filter((a) => a !== undefined).map((a) => ({ endpoint: a.ep.label, res: a.res }));
     const quorum = Math.min(this.#opts.stateQuorum, this.endpoints.length);
-    const count = (result: string) => this.#deps.metrics?.rpcStateChecks?.inc({ result });
-    if (top.eps.length * 2 > got.length && top.eps.length >= quorum) {
-      if (ranked.length > 1) {
-        const outvoted = ranked.slice(1).flatMap((v) => v.eps);
-        this.#deps.logger?.warn({ method: payload.method, outvoted, agreed: top.eps }, "rpc state read outvoted");
-        count("outvoted");
-      } else count("ok");
-      return { ...top.res, id: payload.id as number };
-    }
-    if (ranked.length === 1) throw unavailable(payload.method, got.length, undefined);
-    count("disagree");
-    const groups = ranked.map((v) => v.eps.join("+")).join(" vs ");
-    this.#deps.logger?.error({ method: payload.method, groups }, "rpc endpoints disagree on a state read");
-    throw new KeelError(
-      "RPC_STATE_DISAGREE",
-      `RPC endpoints disagree on ${payload.method} at a block (${groups}); ${quorum} needed to agree`,
-      { retryable: true, context: { method: payload.method, groups } },
-    );
+    const judged = judgeStateAnswers(payload, given, quorum, this.#deps);
+    // Nobody could serve the block: the first node's own error, or the ordinary failover read.
+    return judged ?? given[0]?.res ?? this.#request(payload);
   }
 
   /** One request with failover and retries; JSON-RPC errors of the node come back as `{ error }`. */
