@@ -127,8 +127,8 @@ async function resolveTarget(loaded: LoadedConfig, deps: AppDeps): Promise<Targe
       ...(allocator ? [] : [{ path: "contracts.allocator", message: "required when chain.rpcUrls is set" }]),
     ]);
   }
-  if (!config.execution.keeper && !config.execution.dryRun) {
-    throw new ConfigError("execution.keeper is required unless execution.dryRun is true", [
+  if (!config.execution.keeper && !config.execution.dryRun && config.execution.mode === "live") {
+    throw new ConfigError("execution.keeper is required in live mode unless execution.dryRun is true", [
       { path: "execution.keeper", message: "required" },
     ]);
   }
@@ -182,9 +182,18 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const keeperAddress = await keeper.getAddress();
   // Least privilege: a keeper key that could also steer or pause the vault, or that is no keeper, does not start.
   const dryRun = opts.dryRun || config.execution.dryRun;
-  const keeperRoles = dryRun
-    ? undefined
-    : createKeeperRoles({ vault: target.vault, allocator: target.allocator, keeper: keeperAddress }, { provider });
+  // Shadow mode decides everything and signs nothing: no send, no proposal, no kill-switch pull.
+  const shadow = config.execution.mode === "shadow";
+  metrics.executionMode.set({ mode: config.execution.mode }, 1);
+  if (shadow)
+    log.warn(
+      { mode: "shadow" },
+      "SHADOW MODE: decide-only, nothing is signed or sent; decisions are journaled as would-have (set execution.mode: live to go live)",
+    );
+  const keeperRoles =
+    dryRun || shadow
+      ? undefined
+      : createKeeperRoles({ vault: target.vault, allocator: target.allocator, keeper: keeperAddress }, { provider });
   await keeperRoles?.checkAtBoot();
   // A dry run without a configured keeper signs with a throwaway key: it has no keeper to report on.
   const keeperAddressIfAny = target.devnet || target.keeper.type !== "devnet" ? keeperAddress : undefined;
@@ -264,7 +273,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
   const reconciled = await execution.reconcile();
   log.info({ ...reconciled }, "intents reconciled");
   const executor = execution.executor;
-  const realExecute = createExecuteStage({ dryRun }, { executor, routeFor: (i) => executor.routeFor(i) });
+  const realExecute = createExecuteStage({ dryRun, shadow }, { executor, routeFor: (i) => executor.routeFor(i) });
   // Observe only (no new intents) while chain access is degraded or the head is stale or disputed.
   const guard = createChainGuard(provider);
   const execute: Stage<Parameters<typeof realExecute.run>[0], Awaited<ReturnType<typeof executor.execute>>> = {
@@ -287,7 +296,7 @@ export async function createApp(loaded: LoadedConfig, opts: { dryRun: boolean },
       },
     }),
     riskGate: createRiskGateStage(options.riskGate, {
-      ...(killSwitch && config.risk.pauseOnTrigger ? { killSwitch } : {}),
+      ...(killSwitch && config.risk.pauseOnTrigger && !shadow ? { killSwitch } : {}),
       clock: chainClock,
     }),
     optimize: createOptimizer(options, {

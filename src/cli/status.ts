@@ -28,6 +28,10 @@ export function formatStatus(view: StatusView, daemon: "running" | "unreachable"
     `chain      ${view.chainId} (${view.mode})  block ${view.block ?? "–"}${view.degraded ? "  RPC DEGRADED" : ""}`,
   );
   lines.push(`state      ${state}${view.dryRun ? "  [dry-run]" : ""}`);
+  if (view.executionMode === "shadow")
+    lines.push(
+      "mode       SHADOW: decides and journals what it would send, sends nothing (execution.mode: live to go live)",
+    );
   if (view.vault) {
     const v = view.vault;
     const fmt = (x: string) => `${formatUnits(BigInt(x), v.decimals)} ${v.symbol}`.trim();
@@ -86,6 +90,7 @@ export async function statusCommand(
         chainId: config.chain.chainId,
         mode: devnet ? "devnet" : "live",
         dryRun: false,
+        executionMode: config.execution.mode,
         configHash: hash,
         sourceLabels: config.contracts.sourceLabels,
       },

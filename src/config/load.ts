@@ -72,9 +72,23 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The embedded devnet (no RPC URL) is a throwaway chain keel starts itself: it runs `execution.mode: live`
+ * unless the config says otherwise. Every config with an RPC URL keeps the schema's default, `shadow`.
+ */
+function embeddedDevnetLive(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null) return raw;
+  const { chain, execution } = raw as { chain?: { rpcUrls?: unknown }; execution?: { mode?: unknown } };
+  const urls = chain?.rpcUrls;
+  if ((Array.isArray(urls) && urls.length > 0) || (urls !== undefined && !Array.isArray(urls))) return raw;
+  if (execution !== undefined && (typeof execution !== "object" || execution === null || execution.mode !== undefined))
+    return raw;
+  return { ...raw, execution: { ...execution, mode: "live" } };
+}
+
 /** Validates a raw object; throws a ConfigError listing every problem with its path. */
 export function parseConfig(raw: unknown, source: string): LoadedConfig {
-  const result = configSchema.safeParse(raw ?? {});
+  const result = configSchema.safeParse(embeddedDevnetLive(raw ?? {}));
   if (!result.success) {
     throw new ConfigError(`invalid configuration in ${source}`, issuesOf(result.error));
   }

@@ -91,6 +91,8 @@ export function writeDevnetFiles(dir: string, devnet: Devnet, services: Operator
     // Each step moves the chain an hour and then updates the feeds: a block in between sees prices an hour old.
     risk: { maxDataAgeSeconds: 7_200, oracleHeartbeatSeconds: 7_200 },
     execution: {
+      // A devnet: live from the start (a real deployment starts in shadow mode, the schema's default).
+      mode: "live",
       route: "direct",
       keeper: roleSigner(keysDir, "keeper", services),
       guardian: roleSigner(keysDir, "guardian", services),

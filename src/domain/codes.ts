@@ -59,6 +59,10 @@ export const HALT_CODES = {
   HEAD_STALLED: { severity: "halt", about: "the head has not moved for maxHeadStallSeconds: observe only" },
   RPC_HEAD_DISAGREE: { severity: "halt", about: "RPC endpoints disagree on the head: observe only" },
   RPC_NO_QUORUM: { severity: "halt", about: "too few RPC endpoints answered the head check: observe only" },
+  RPC_STATE_DISAGREE: {
+    severity: "halt",
+    about: "RPC endpoints answered a state read (eth_call at a block) differently, no quorum agreed: observe only",
+  },
   SIMULATION_REVERTED: { severity: "halt", about: "the rebalance reverts in simulation" },
   KEEPER_BALANCE_LOW: { severity: "halt", about: "keeper balance below the plan's worst-case fee" },
   PROPOSAL_PENDING: { severity: "wait", about: "a Safe proposal waits for signatures: no new one until it ends" },

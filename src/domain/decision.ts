@@ -99,11 +99,14 @@ export interface GasVerdict {
 
 /** Output of execute. */
 export interface Action {
-  readonly route: "direct" | "bundle" | "safe" | "dry-run" | "simulated";
+  /** `shadow`: decided in shadow mode, nothing signed or sent (`wouldRoute` says where it would have gone). */
+  readonly route: "direct" | "bundle" | "safe" | "dry-run" | "simulated" | "shadow";
   readonly intentId: string;
   readonly txHashes: readonly string[];
   readonly status: "sent" | "included" | "proposed" | "recorded" | "failed";
   readonly block?: number;
+  /** Shadow mode: the route the intent would have taken had the daemon been live. */
+  readonly wouldRoute?: string;
 }
 
 export type StageName = "ingest" | "predict" | "riskGate" | "optimize" | "gasCheck" | "execute";

@@ -1,4 +1,5 @@
 import type { DecisionRecord } from "../domain/decision.ts";
+import { nearMisses, wouldHaveSent } from "../domain/shadow.ts";
 import type { SkillView } from "../domain/skill.ts";
 import type { Journal } from "../ports/journal.ts";
 import type { Route } from "./http.ts";
@@ -15,6 +16,8 @@ export interface ApiDeps {
   listPendingProposals?(): Promise<readonly ProposalView[]>;
   /** The forecast skill ledger as of the last tick; undefined before the first. */
   skill?(): SkillView | undefined;
+  /** The configured execution mode (`shadow` decides only); absent → `live`. */
+  readonly executionMode?: "shadow" | "live";
 }
 
 /** Largest `limit` the decisions endpoint accepts. */
@@ -55,8 +58,8 @@ const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The read-only JSON API under `/api/v1`: status, current forecast, the forecast skill ledger, last N
- * decisions, a decision by id (each with its `headline`, the most severe reason), pending intents and Safe
- * proposals. Documented in docs/openapi.yaml; the dashboard uses it.
+ * decisions, a decision by id (each with its `headline`, the most severe reason), shadow decisions and
+ * near-misses among the last N decisions, pending intents and Safe proposals. Documented in docs/openapi.yaml; the dashboard uses it.
  */
 export function createApiRoutes(deps: ApiDeps): Route[] {
   const intents = async () => (deps.listPendingIntents ? [...(await deps.listPendingIntents())] : []);
@@ -112,6 +115,21 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
         if (!ID_RE.test(id)) return problem(400, "BAD_ID", "not a decision id");
         const record = await deps.journal.get(id);
         return record ? json(200, withHeadline(record)) : problem(404, "NOT_FOUND", `no decision ${id}`);
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/shadow",
+      handler: async (_req, url) => {
+        const limit = parseLimit(url.searchParams.get("limit") ?? String(MAX_DECISIONS));
+        if (limit === undefined) return problem(400, "BAD_LIMIT", `limit must be a whole number 1..${MAX_DECISIONS}`);
+        const recent = await deps.journal.recent(limit);
+        return json(200, {
+          mode: deps.executionMode ?? "live",
+          decisions: recent.length,
+          wouldHave: wouldHaveSent(recent),
+          nearMisses: nearMisses(recent),
+        });
       },
     },
     {

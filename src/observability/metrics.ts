@@ -37,6 +37,10 @@ export interface Metrics {
   readonly rpcDegraded: Gauge;
   readonly rpcBreakerOpen: Gauge<"endpoint">;
   readonly rpcHeadChecks: Counter<"result">;
+  /** Cross-checked state reads (eth_call at a block) by result: ok, outvoted (a minority lied), disagree. */
+  readonly rpcStateChecks: Counter<"result">;
+  /** 1 for the configured execution mode (`shadow` decides only, `live` sends). */
+  readonly executionMode: Gauge<"mode">;
   readonly journalWriteFailures: Counter;
   /** Durable journal writes (one WAL commit + fsync each). */
   readonly journalWrite: Histogram;
@@ -213,6 +217,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "keel_rpc_head_checks_total",
       help: "Head checks across RPC endpoints by result (ok, stale, stalled, disagree, no_quorum)",
       labelNames: ["result"],
+      registers: r,
+    }),
+    rpcStateChecks: new Counter({
+      name: "keel_rpc_state_checks_total",
+      help: "State reads (eth_call at a block) cross-checked across RPC endpoints, by result (ok, outvoted, disagree)",
+      labelNames: ["result"],
+      registers: r,
+    }),
+    executionMode: new Gauge({
+      name: "keel_execution_mode",
+      help: "1 for the execution mode in force: shadow (decide only, nothing sent) or live",
+      labelNames: ["mode"],
       registers: r,
     }),
     journalWriteFailures: new Counter({

@@ -23,6 +23,7 @@ export function createDaemonRoutes(deps: {
       },
       listPendingProposals: () => app.execution.listPendingProposals(),
       skill: () => app.skill(),
+      executionMode: deps.config.execution.mode,
       async status() {
         const [recent, intents, proposals] = await Promise.all([
           app.journal.recent(50),
@@ -36,6 +37,7 @@ export function createDaemonRoutes(deps: {
             chainId: app.chainId,
             mode: app.target.devnet ? "devnet" : "live",
             dryRun: deps.dryRun,
+            executionMode: deps.config.execution.mode,
             configHash: deps.configHash,
             vaultAddress: app.target.vault,
             baseSymbol: app.baseAsset.symbol,

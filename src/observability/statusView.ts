@@ -51,6 +51,8 @@ export interface StatusView {
   /** `devnet` when keel runs its embedded chain, `live` otherwise. */
   readonly mode: "devnet" | "live";
   readonly dryRun: boolean;
+  /** `shadow`: decides and journals what it would have sent, sends nothing (`execution.mode`). */
+  readonly executionMode?: "shadow" | "live";
   readonly configHash: string;
   /** Unix milliseconds when the view was built. */
   readonly now: number;
@@ -115,6 +117,7 @@ export interface StatusFacts {
   readonly chainId: number;
   readonly mode: "devnet" | "live";
   readonly dryRun: boolean;
+  readonly executionMode?: "shadow" | "live";
   readonly configHash: string;
   readonly vaultAddress?: string;
   readonly baseSymbol?: string;
@@ -182,6 +185,7 @@ export function buildStatusView(
     chainId: facts.chainId,
     mode: facts.mode,
     dryRun: facts.dryRun,
+    ...(facts.executionMode === undefined ? {} : { executionMode: facts.executionMode }),
     configHash: facts.configHash,
     now,
     block,

@@ -1,6 +1,7 @@
-import { toFloat } from "../domain/amounts.ts";
+import { formatUnits, toFloat } from "../domain/amounts.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import type { RecordedReason } from "../domain/reasons.ts";
+import { nearMisses, wouldHaveSent } from "../domain/shadow.ts";
 import { forecastOutcomes, timeOf } from "./forecastOutcomes.ts";
 import type { ReportData, ReportEvent } from "./model.ts";
 import { drawdowns, historicalVarCvar, ilExposure, type Point, returns } from "./stats.ts";
@@ -213,9 +214,20 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
       ),
   ].sort((a, b) => a.t - b.t);
 
+  // Rebalances are what reached the chain: dry runs and shadow decisions sent nothing.
   const executed = records.filter(
-    (r) => r.outcome === "executed" && r.detail.gas && r.detail.action?.route !== "dry-run",
+    (r) =>
+      r.outcome === "executed" &&
+      r.detail.gas &&
+      r.detail.action?.route !== "dry-run" &&
+      r.detail.action?.route !== "shadow",
   );
+  const newestFirst = [...records].reverse();
+  // Amounts in the base asset's units, as the rest of the report reads.
+  const wouldHave = wouldHaveSent(newestFirst).map((w) => ({
+    ...w,
+    moves: w.moves.map((m) => ({ ...m, amount: formatUnits(BigInt(m.amount), opts.decimals) })),
+  }));
   let cum = 0;
   const gasSeries: Point[] = [];
   for (const r of executed) {
@@ -257,6 +269,11 @@ export function reportFromDecisions(input: readonly DecisionRecord[], opts: Jour
       series: gasSeries,
     },
     outcomes,
+    shadow: {
+      shadowDecisions: wouldHave.length,
+      wouldHave: wouldHave.slice(0, MAX_EVENTS),
+      nearMisses: nearMisses(newestFirst).slice(0, MAX_EVENTS),
+    },
     notes,
   };
 }

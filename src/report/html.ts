@@ -154,6 +154,53 @@ function strategies(d: ReportData): string {
   )}</section>`;
 }
 
+const ms = (t: number) => new Date(t).toISOString().replace("T", " ").slice(0, 16);
+const num = (v: number | undefined, digits = 2) => (v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits));
+
+/** Shadow decisions (what would have been sent) and near-misses, newest first, when the journal has any. */
+function shadow(d: ReportData): string {
+  const s = d.shadow;
+  if (!s) return "";
+  const would = table(
+    ["time (UTC)", "would have sent", "route", "P10 gain $", "gas $", "gain/cost", "decision"],
+    s.wouldHave.map((w) => [
+      esc(ms(w.startedAt)),
+      esc(
+        w.moves
+          .map(
+            (m) =>
+              `${m.direction} ${m.amount} ${d.baseSymbol} ${m.direction === "deposit" ? "to" : "from"} ${label(d, m.sourceId)}`,
+          )
+          .join("; "),
+      ),
+      esc(w.route ?? "–"),
+      num(w.gainP10Usd),
+      num(w.costUsd),
+      num(w.gainToCost, 1),
+      `<code>${esc(w.decisionId)}</code>`,
+    ]),
+    [3, 4, 5],
+  );
+  const near = table(
+    ["time (UTC)", "kind", "code", "what", "value", "limit", "decision"],
+    s.nearMisses.map((m) => [
+      esc(ms(m.startedAt)),
+      esc(m.kind),
+      `<code>${esc(m.code)}</code>`,
+      esc(withLabels(m.message, d.labels)),
+      num(m.value),
+      num(m.limit),
+      `<code>${esc(m.decisionId)}</code>`,
+    ]),
+    [4, 5],
+  );
+  const mode =
+    s.shadowDecisions > 0
+      ? `<p>${s.shadowDecisions} decision(s) taken in shadow mode: journaled, nothing signed or sent.</p>`
+      : "";
+  return `<section id="shadow"><h2>Shadow decisions and near-misses</h2>${mode}<h3>Would have sent</h3>${would}<h3>Near-misses (blocked or cut short by one bound or threshold)</h3>${near}</section>`;
+}
+
 /** Renders the report as one self-contained HTML document (inline CSS and SVG; opens offline). */
 export function renderReport(d: ReportData): string {
   const names = [...new Set(d.allocation.flatMap((a) => Object.keys(a.weights)))].sort((a, b) =>
@@ -170,7 +217,7 @@ ${forecasts(d)}${risk(d)}${il(d)}
 <section id="depeg-oracle"><h2>Depeg and oracle status</h2><h3>Now</h3>${d.depegOracle.current.length > 0 ? events(d, d.depegOracle.current) : `<p>No depeg or oracle finding in the latest risk verdict.</p>`}<h3>History</h3>${events(d, d.depegOracle.history)}</section>
 <section id="incidents"><h2>Incidents</h2>${events(d, d.incidents)}</section>
 <section id="interventions"><h2>Risk-gate interventions</h2>${events(d, d.interventions)}</section>
-${gas(d)}
+${shadow(d)}${gas(d)}
 ${d.notes.length > 0 ? `<section id="notes"><h2>Notes</h2><ul>${d.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul></section>` : ""}
 </body></html>
 `;

@@ -1,3 +1,4 @@
+import type { NearMiss, WouldHave } from "../domain/shadow.ts";
 import type { Point } from "./stats.ts";
 
 /** The per-strategy metrics of `keel backtest --json`, in the order the report shows them. */
@@ -79,6 +80,12 @@ export interface ReportData {
   readonly outcomes: Readonly<Record<string, number>>;
   /** Backtest metrics table by strategy (`net_apy_pct`, `sharpe`, …), when built from a backtest. */
   readonly strategies?: Readonly<Record<string, Readonly<Record<string, number | null>>>>;
+  /** From the journal: shadow decisions (what would have been sent) and near-misses, newest first (at most 300 each). */
+  readonly shadow?: {
+    readonly shadowDecisions: number;
+    readonly wouldHave: readonly WouldHave[];
+    readonly nearMisses: readonly NearMiss[];
+  };
   /** Sections without data, with why (shown in the report rather than silently left out). */
   readonly notes: readonly string[];
 }

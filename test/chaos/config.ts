@@ -41,6 +41,7 @@ export function daemonConfig(
       },
       contracts: { vault: d.vault, allocator: d.allocator, oracles, nativePriceSymbol: DEVNET_NATIVE_SYMBOL },
       execution: {
+        mode: "live",
         keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
         guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
       },

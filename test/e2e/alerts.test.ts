@@ -218,6 +218,7 @@ describe("a Safe proposal waiting for signatures is not a failure (keel run with
         // stand for minutes, so ticks skipped on a faster schedule would read as a real alert.
         schedule: { onNewBlock: false, cron: "*/5 * * * * *" },
         execution: {
+          mode: "live",
           route: "safe",
           keeper: { type: "privateKey", key: { env: "KEEL_TEST_KEEPER_KEY" } },
           safe: { address: safe, contracts, resimulateEveryBlocks: 1 },

@@ -65,7 +65,11 @@ export function liveConfig(stateDir: string, d: ExternalDevnet): string {
       chain: { chainId: 31337, rpcUrls: [{ env: "KEEL_TEST_RPC" }], confirmations: 0 },
       contracts: { vault: d.deployment.vault, allocator: d.deployment.allocator, oracles, nativePriceSymbol: "kWETH" },
       schedule: { onNewBlock: true, pollIntervalMs: 200 },
-      execution: { keeper: { type: "privateKey", key: { env: "KEEL_TEST_KEEPER_KEY" } }, receiptTimeoutMs: 10_000 },
+      execution: {
+        mode: "live",
+        keeper: { type: "privateKey", key: { env: "KEEL_TEST_KEEPER_KEY" } },
+        receiptTimeoutMs: 10_000,
+      },
       model: { path: "models/none/model.onnx" },
     }),
   );

@@ -15,9 +15,13 @@ export type FaultMode =
   | "wrongTypes"
   | "wrongChainId"
   | "headBackwards"
-  | "frozenHead";
+  | "frozenHead"
+  | "lieState";
 
-/** Every mode, for property tests that pick one. */
+/**
+ * Every mode a single endpoint's client can survive, for property tests that pick one. Not `lieState`
+ * (an eth_call answered with a different, well-formed result): only a quorum of endpoints can catch a lie.
+ */
 export const FAULT_MODES: readonly FaultMode[] = [
   "pass",
   "http500",
@@ -182,6 +186,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           if (method === "eth_blockNumber" && typeof m.result === "string") m.result = lower(m.result);
           const b = m.result as { number?: string } | null;
           if (method === "eth_getBlockByNumber" && b && typeof b.number === "string") b.number = lower(b.number);
+        });
+        break;
+      case "lieState":
+        // A well-formed lie: the lowest bit of the result's last byte flipped (a balance off by one, a flag inverted).
+        text = mapResult(text, (m) => {
+          if (typeof m.result === "string" && /^0x[0-9a-f]{2,}$/i.test(m.result)) {
+            const last = Number.parseInt(m.result.slice(-2), 16) ^ 1;
+            m.result = `${m.result.slice(0, -2)}${last.toString(16).padStart(2, "0")}`;
+          }
         });
         break;
       case "frozenHead":

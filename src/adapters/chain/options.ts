@@ -19,5 +19,6 @@ export function chainProviderOptions(chain: KeelConfig["chain"], urls: string[])
     maxHeadStallSeconds: chain.maxHeadStallSeconds,
     maxHeadSpreadBlocks: chain.maxHeadSpreadBlocks,
     ...(chain.headQuorum > 0 ? { headQuorum: chain.headQuorum } : {}),
+    ...(chain.stateQuorum > 0 ? { stateQuorum: chain.stateQuorum } : {}),
   };
 }

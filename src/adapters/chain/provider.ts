@@ -7,6 +7,7 @@ import { CircuitBreaker } from "./breaker.ts";
 import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
 import { checkHead, type HeadCheck, type HeadState, trackHead } from "./head.ts";
 import { HealthTracker } from "./health.ts";
+import { isPinnedStateRead, judgeStateAnswers } from "./stateQuorum.ts";
 import { postJsonRpc, type RpcPayload } from "./transport.ts";
 import type { ChainHealth, ChainMetrics, ChainProviderOptions, RpcResultLabel } from "./types.ts";
 import { IDEMPOTENT_METHODS, isTransientRpcError } from "./validate.ts";
@@ -72,6 +73,7 @@ export class ChainProvider extends JsonRpcProvider {
       maxHeadStallSeconds: 180,
       maxHeadSpreadBlocks: 2,
       headQuorum: Math.ceil(opts.urls.length / 2),
+      stateQuorum: Math.ceil(opts.urls.length / 2),
       ...opts,
     };
     this.#deps = deps;
@@ -162,7 +164,32 @@ export class ChainProvider extends JsonRpcProvider {
   // ethers' own type says results only, but its drain loop handles `{ error }` entries (it maps them to errors).
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Array<JsonRpcResult>> {
     const list = Array.isArray(payload) ? payload : [payload];
-    return (await Promise.all(list.map((p) => this.#request(p)))) as Array<JsonRpcResult>;
+    const one = (p: JsonRpcPayload) =>
+      this.endpoints.length > 1 && isPinnedStateRead(p) ? this.#quorumRead(p) : this.#request(p);
+    return (await Promise.all(list.map(one))) as Array<JsonRpcResult>;
+  }
+
+  /**
+   * A state read pinned to a block, asked of every usable endpoint at once (one attempt each) and judged
+   * by `judgeStateAnswers` (majority and `stateQuorum`; `RPC_STATE_DISAGREE`, on which the ingest halts).
+   */
+  async #quorumRead(payload: RpcPayload): Promise<JsonRpcResult | JsonRpcError> {
+    const usable = this.endpoints.filter((e) => !e.wrongChain && e.breaker.state !== "open");
+    const answers = await Promise.all(
+      usable.map(async (ep) => {
+        try {
+          return { ep, res: await this.#request(payload, ep) };
+        } catch (err) {
+          if (err instanceof KeelError && err.code === ChainErrorCode.closed) throw err;
+          return undefined;
+        }
+      }),
+    );
+    const given = answers.filter((a) => a !== undefined).map((a) => ({ endpoint: a.ep.label, res: a.res }));
+    const quorum = Math.min(this.#opts.stateQuorum, this.endpoints.length);
+    const judged = judgeStateAnswers(payload, given, quorum, this.#deps);
+    // Nobody could serve the block: the first node's own error, or the ordinary failover read.
+    return judged ?? given[0]?.res ?? this.#request(payload);
   }
 
   /** One request with failover and retries; JSON-RPC errors of the node come back as `{ error }`. */

@@ -23,6 +23,8 @@ export interface ChainMetrics {
   readonly rpcBreakerOpen?: { set(labels: { endpoint: string }, value: number): void };
   /** Optional: head checks by outcome (`ok`, `stale`, `stalled`, `disagree`, `no_quorum`). */
   readonly rpcHeadChecks?: { inc(labels: { result: string }): void };
+  /** Optional: cross-checked state reads by outcome (`ok`, `outvoted`, `disagree`). */
+  readonly rpcStateChecks?: { inc(labels: { result: string }): void };
 }
 
 /** Health of the chain connection as the daemon's `/readyz` and execute gate see it. */
@@ -65,4 +67,10 @@ export interface ChainProviderOptions {
   readonly maxHeadSpreadBlocks?: number;
   /** Head check: endpoints that must answer and agree (default: half of `urls`, rounded up). */
   readonly headQuorum?: number;
+  /**
+   * State reads at a block (eth_call, eth_getBalance, eth_getCode, eth_getStorageAt) with more than one
+   * endpoint: how many must give the same answer, which must also be a strict majority of the answers
+   * (default: half of `urls`, rounded up).
+   */
+  readonly stateQuorum?: number;
 }

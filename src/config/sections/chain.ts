@@ -36,5 +36,11 @@ export const chainSection = z
     maxHeadSpreadBlocks: z.number().int().min(0).max(1000).default(2),
     /** Endpoints that must answer the head check (0 = half of rpcUrls, rounded up). */
     headQuorum: z.number().int().min(0).max(64).default(0),
+    /**
+     * With several rpcUrls, every state read at a block (the ingest's eth_calls) is asked of all of them:
+     * this many (0 = half, rounded up) must give the same answer, a strict majority of those that answered;
+     * endpoints answering differently without one halt the tick (RPC_STATE_DISAGREE).
+     */
+    stateQuorum: z.number().int().min(0).max(64).default(0),
   })
   .prefault({});

@@ -91,6 +91,12 @@ export const executionSection = z
     route: z.enum(["direct", "bundle", "safe", "auto"]).default("direct"),
     /** The route `auto` uses for moves inside the keeper bounds. */
     inBoundsRoute: z.enum(["direct", "bundle"]).default("bundle"),
+    /**
+     * `shadow` (the default for a new deployment) runs every stage but the send: no signature, no
+     * broadcast, no Safe proposal, no kill-switch pull; each decision is journaled with what it would have
+     * sent. `live` sends. Going live is this explicit change. The embedded devnet runs `live` unless set.
+     */
+    mode: z.enum(["shadow", "live"]).default("shadow"),
     dryRun: z.boolean().default(false),
     /** Keeper key (rebalance within bounds). Absent on devnet (a devnet key is generated). */
     keeper: signerSpec.optional(),

@@ -83,6 +83,7 @@
     badge($("run-state"), state[0], state[1]);
     $("degraded").classList.toggle("hidden", !s.degraded);
     $("dry-run").classList.toggle("hidden", !s.dryRun);
+    $("shadow-mode").classList.toggle("hidden", s.executionMode !== "shadow");
     $("last-tick-age").textContent = s.lastTick ? `${age(s.lastTick.ageSeconds)} (${s.lastTick.outcome})` : "none yet";
     $("total-assets").textContent = s.vault ? units(s.vault.totalAssets) : "–";
     $("base-symbol").textContent = s.vault ? s.vault.symbol : "";
@@ -321,6 +322,21 @@
     );
   }
 
+  /** Shadow decisions (would have sent) and near-misses (one bound or threshold away), newest first. */
+  function renderShadow(v) {
+    $("shadow-meta").textContent = `${v.mode} · last ${v.decisions} decisions`;
+    const row = (cells) => el("tr", {}, ...cells.map((c) => el("td", c.num ? { class: "num" } : {}, c.text ?? c)));
+    const moves = (w) => w.moves.map((m) => `${m.direction} ${units(m.amount)} ${short(m.sourceId)}`).join("; ");
+    $("would-rows").replaceChildren(
+      ...v.wouldHave
+        .slice(0, 10)
+        .map((w) => row([time(w.startedAt), moves(w), w.route || "–", { num: true, text: num(w.gainToCost, 1) }])),
+    );
+    $("near-rows").replaceChildren(
+      ...v.nearMisses.slice(0, 10).map((m) => row([time(m.startedAt), m.kind, m.code, named(m.message)])),
+    );
+  }
+
   async function getJson(path, allow404) {
     const res = await fetch(path, { cache: "no-store" });
     if (allow404 && res.status === 404) return null;
@@ -335,8 +351,9 @@
       getJson("/api/v1/forecast", true),
       getJson("/api/v1/pending"),
       getJson("/api/v1/skill", true),
+      getJson("/api/v1/shadow?limit=200"),
     ]);
-    const [status, decisions, forecast, pending, skill] = results;
+    const [status, decisions, forecast, pending, skill, shadow] = results;
     const errors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message));
     if (status.status === "fulfilled") renderStatus(status.value);
     if (decisions.status === "fulfilled") {
@@ -346,6 +363,7 @@
     if (forecast.status === "fulfilled") renderForecast(forecast.value);
     if (pending.status === "fulfilled") renderPending(pending.value);
     if (skill.status === "fulfilled") renderSkill(skill.value);
+    if (shadow.status === "fulfilled") renderShadow(shadow.value);
     const banner = $("error");
     banner.textContent = errors.length ? `cannot reach keel: ${errors.join("; ")}` : "";
     banner.classList.toggle("hidden", errors.length === 0);

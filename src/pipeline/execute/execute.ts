@@ -11,6 +11,8 @@ import { halt, ok, type Stage } from "../stage.ts";
 export interface ExecuteStageOptions {
   /** Record what would be sent and send nothing. */
   readonly dryRun: boolean;
+  /** Shadow mode (`execution.mode: shadow`): decide everything, record what would be sent, send nothing (a dry run wins). */
+  readonly shadow?: boolean;
 }
 
 /** Ports the execute stage needs. */
@@ -42,7 +44,7 @@ function waiting(err: unknown): Reason | undefined {
 
 /**
  * The execute stage: hands a non-empty plan to the executor (direct, bundle or Safe), or, in
- * dry-run mode, records what would be sent and sends nothing. A plan with no moves is a halt, and so
+ * shadow or dry-run mode, records what would be sent (and by which route) and sends nothing. A plan with no moves is a halt, and so
  * is an executor that must wait for people (a Safe proposal waiting for signatures); failures throw.
  */
 export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStageDeps): Stage<Intent, Action> {
@@ -56,6 +58,18 @@ export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStage
         const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
         const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";
         return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
+      }
+      if (opts.shadow) {
+        const wouldRoute = deps.routeFor ? await deps.routeFor(intent) : undefined;
+        const action: Action = {
+          route: "shadow",
+          intentId: intent.id,
+          txHashes: [],
+          status: "recorded",
+          ...(wouldRoute === undefined ? {} : { wouldRoute }),
+        };
+        const via = wouldRoute === undefined ? "" : ` via ${wouldRoute}`;
+        return ok(action, `shadow: would have sent ${intent.plan.moves.length} move(s)${via}: ${what}`);
       }
       signal.throwIfAborted();
       let action: Action;

@@ -1,4 +1,5 @@
 import { formatUnits } from "../../domain/amounts.ts";
+import { KeelError } from "../../domain/errors.ts";
 import { reason } from "../../domain/reasons.ts";
 import type { Snapshot } from "../../domain/snapshot.ts";
 import type { Clock } from "../../ports/clock.ts";
@@ -70,7 +71,14 @@ export function createIngestStage(
 ): Stage<void, Observed> {
   return {
     async run(_input, signal) {
-      const snapshot = await deps.market.observe(signal);
+      let snapshot: Snapshot;
+      try {
+        snapshot = await deps.market.observe(signal);
+      } catch (err) {
+        // RPC endpoints that disagree on the state are an answer (observe only), not a crash.
+        if (!(err instanceof KeelError) || err.code !== "RPC_STATE_DISAGREE") throw err;
+        return halt([reason("RPC_STATE_DISAGREE", err.message, { severity: "halt" })]);
+      }
       const problems = validateSnapshot(snapshot, opts, Math.floor(deps.clock.now() / 1000));
       if (problems.length > 0) return halt(problems);
       deps.history.record(snapshot);

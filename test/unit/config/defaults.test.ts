@@ -9,8 +9,12 @@ describe("config/defaults.yaml", () => {
     expect(readFileSync(new URL("../../../config/defaults.yaml", import.meta.url), "utf8")).to.equal(defaultsYaml());
   });
 
-  it("is itself a valid configuration with the same hash as no configuration at all", () => {
+  it("is itself a valid configuration with the same hash as no configuration at all, but for the devnet's live mode", () => {
     const text = readFileSync(new URL("../../../config/defaults.yaml", import.meta.url), "utf8");
-    expect(parseConfig(parse(text), "defaults.yaml").hash).to.equal(parseConfig({}, "empty").hash);
+    // An empty config runs the embedded devnet, which is live unless told otherwise; the schema says shadow.
+    expect(parseConfig(parse(text), "defaults.yaml").hash).to.equal(
+      parseConfig({ execution: { mode: "shadow" } }, "empty").hash,
+    );
+    expect(parseConfig({}, "empty").config.execution.mode).to.equal("live");
   });
 });

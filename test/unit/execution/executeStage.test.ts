@@ -45,6 +45,29 @@ describe("execute stage", () => {
     }
   });
 
+  it("in shadow mode records the route it would take (route shadow, status recorded) and calls no executor", async () => {
+    const executor = recordingExecutor();
+    const asked: string[] = [];
+    const routeFor = async (i: Intent) => {
+      asked.push(i.id);
+      return "bundle";
+    };
+    const out = await createExecuteStage({ dryRun: false, shadow: true }, { executor, routeFor }).run(
+      intent([move]),
+      signal,
+    );
+    expect(executor.calls).to.have.length(0);
+    expect(asked).to.deep.equal(["d-1"]);
+    expect(out.status === "ok" && out.value).to.deep.equal({
+      route: "shadow",
+      intentId: "d-1",
+      txHashes: [],
+      status: "recorded",
+      wouldRoute: "bundle",
+    });
+    expect(out.summary).to.equal("shadow: would have sent 1 move(s) via bundle: deposit 5.25 USDC to " + move.sourceId);
+  });
+
   it("in dry-run records what would be sent (route dry-run, status recorded) and calls no executor", async () => {
     const executor = recordingExecutor();
     const out = await createExecuteStage({ dryRun: true }, { executor }).run(intent([move]), signal);

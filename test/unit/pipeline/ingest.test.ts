@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { memoryHistoryStore } from "../../../src/adapters/memory/historyStore.ts";
+import { KeelError } from "../../../src/domain/errors.ts";
 import type { Snapshot } from "../../../src/domain/snapshot.ts";
 import { createIngestStage } from "../../../src/pipeline/ingest/ingest.ts";
 import { fakeClock, snapshot, source } from "../../support/fakes.ts";
@@ -20,6 +21,25 @@ describe("ingest", () => {
     const r = await run(s);
     expect(r.status).to.equal("ok");
     if (r.status === "ok") expect(r.value.history.sources.a?.at(-1)?.t).to.equal(s.timestamp);
+  });
+
+  it("halts RPC_STATE_DISAGREE (observe only) when the endpoints disagree on the state, and rethrows other failures", async () => {
+    const failing = (err: Error) =>
+      createIngestStage(opts, {
+        market: {
+          observe: async () => {
+            throw err;
+          },
+        },
+        history: memoryHistoryStore({ maxPointsPerSeries: 100 }),
+        clock: fakeClock(0),
+      }).run(undefined, new AbortController().signal);
+    const r = await failing(new KeelError("RPC_STATE_DISAGREE", "rpc#0 vs rpc#1", { retryable: true }));
+    expect(r.status === "halt" && r.reasons.map((x) => [x.code, x.severity])).to.deep.equal([
+      ["RPC_STATE_DISAGREE", "halt"],
+    ]);
+    const other = await failing(new KeelError("RPC_UNAVAILABLE", "down", { retryable: true })).catch((e) => e);
+    expect(other).to.be.instanceOf(KeelError).with.property("code", "RPC_UNAVAILABLE");
   });
 
   it("halts STALE_DATA when the head block is older than the limit", async () => {
