@@ -8,7 +8,7 @@ import { LYING_NONCE_SCENARIO } from "./steps.ts";
 import { MIN_SENDS } from "./world.ts";
 
 const SEQUENCES = Number(process.env.KEEL_CHAOS_SEQUENCES ?? 2);
-const STEPS = 24;
+const STEPS = 16;
 const CI_SEED = 20261206;
 
 function report(r: ChaosRunResult): void {

@@ -29,6 +29,8 @@ export interface ChaosStats {
   daemonStarts: number;
   startsRefused: Record<string, number>;
   gracefulStopFailures: Record<string, number>;
+  /** Things worth reporting that break no invariant (e.g. a stored transaction rebroadcast into a paused vault). */
+  observations: Record<string, number>;
 }
 
 export function emptyStats(): ChaosStats {
@@ -47,6 +49,7 @@ export function emptyStats(): ChaosStats {
     daemonStarts: 0,
     startsRefused: {},
     gracefulStopFailures: {},
+    observations: {},
   };
 }
 
@@ -92,7 +95,7 @@ function journalHas(stateDir: string, decisionId: string): boolean {
 export function checkSend(
   stateDir: string,
   tx: Transaction,
-  ctx: { pausedForBlocks: boolean; revokedForBlocks: boolean; allocator: string },
+  ctx: { pausedForBlocks: boolean; revokedForBlocks: boolean; allocator: string; firstBroadcast: boolean },
 ): string[] {
   const hash = tx.hash?.toLowerCase();
   const rec = readIntents(stateDir).find((r) => r.txs.some((t) => t.hash.toLowerCase() === hash));
@@ -105,7 +108,8 @@ export function checkSend(
       `decision-journaled-before-send: intent ${rec.id} sent ${hash} before its decision ${rec.decisionId} was journaled`,
     );
   const passed = ["intent-stored-before-send", "decision-journaled-before-send"];
-  const first = rec.txs[0]?.hash.toLowerCase() === hash;
+  // A new intent's first broadcast (a rebroadcast of a transaction signed earlier is not a new decision).
+  const first = ctx.firstBroadcast && rec.txs[0]?.hash.toLowerCase() === hash;
   if (first && tx.to?.toLowerCase() === ctx.allocator.toLowerCase()) {
     if (ctx.pausedForBlocks)
       throw new InvariantViolation(

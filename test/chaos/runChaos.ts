@@ -85,7 +85,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     const first = broken[0];
     if (!first) return;
     if (!(opts.keepGoing && broken.every((e) => e instanceof InvariantViolation))) throw first;
-    for (const e of broken)
+    for (const e of broken.filter((e, i) => broken.findIndex((x) => x.message === e.message) === i))
       violations.push({ message: e.message, replay: replayCommand(seed, String(index), opts.stepsPerSequence) });
   };
   try {
@@ -135,6 +135,6 @@ export function summaryLine(r: ChaosRunResult): string {
     `chaos: seed ${r.seed}, ${s.sequences} sequences, ${s.steps} steps, ${s.sends} keeper sends ` +
     `(per sequence ${s.sendsPerSequence.join("/")}; ${s.sendsUnderFaults} under faults; ${s.keeperTxsMined} mined), daemon starts ${s.daemonStarts}, ` +
     `faults ${JSON.stringify(s.faultsInjected)}, invariant checks ${checks} ${JSON.stringify(s.checksPassed)}, ` +
-    `violations ${violations}, ${Math.round(r.durationMs / 1000)} s`
+    `violations ${violations}, observations ${JSON.stringify(s.observations)}, ${Math.round(r.durationMs / 1000)} s`
   );
 }

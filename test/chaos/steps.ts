@@ -12,6 +12,8 @@ export type Step =
    * withdraws, 0 none), then `blocks` blocks with the daemon running.
    */
   | { readonly kind: "run"; readonly flow: number; readonly blocks: number }
+  /** A depositor's flow alone (the daemon neither restarted nor waited for). */
+  | { readonly kind: "flow"; readonly units: number }
   | { readonly kind: "snapshotOrRevert" }
   | { readonly kind: "baseFeeSpike"; readonly multiplier: number }
   | { readonly kind: "dropTx" }
@@ -93,9 +95,9 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "pause" }) },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: "unpause" }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: "unpause" }) },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "revokeKeeper" }) },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: "grantKeeper" }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: "grantKeeper" }) },
 );
 
 /** Applies one step to the world (and times it per kind). */
@@ -121,6 +123,8 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
   switch (step.kind) {
     case "run":
       return world.work(step.flow, step.blocks);
+    case "flow":
+      return world.flow(step.units);
     case "snapshotOrRevert":
       return world.snapshotOrRevert();
     case "baseFeeSpike": {
@@ -195,4 +199,17 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
 export const LYING_NONCE_SCENARIO: readonly Step[] = [
   { kind: "liar", endpoint: 0, blocksBack: 40, times: 1_000_000 },
   ...Array.from({ length: 6 }, (): Step => ({ kind: "run", flow: 10_000, blocks: 2 })),
+];
+
+/**
+ * A lying preferred endpoint and the kill-switch: the vault is paused while the daemon is down, with idle cash it
+ * would invest; rpc#0 answers state reads from 20 blocks back (before the pause). The daemon must not send.
+ */
+export const LYING_PAUSE_SCENARIO: readonly Step[] = [
+  { kind: "kill9", restart: false },
+  { kind: "flow", units: 50_000 },
+  { kind: "pause" },
+  { kind: "liar", endpoint: 0, blocksBack: 20, times: 1_000_000 },
+  { kind: "run", flow: 0, blocks: 4 },
+  { kind: "run", flow: 0, blocks: 4 },
 ];

@@ -1,7 +1,7 @@
 // The chaos world: one devnet mining on an interval (so keeper transactions wait in a mempool), three RPC
 // endpoints behind fault proxies, and the real `keel run` process on a fresh state directory per sequence.
 // Every keeper send is checked as it passes a proxy; every step ends with the invariants over chain and disk.
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BrowserProvider, Contract, hexlify, id, randomBytes, Transaction, Wallet } from "ethers";
@@ -66,6 +66,9 @@ export class ChaosWorld {
   #stateDir = "";
   #scannedTo = 0;
   #killOnNextSend = false;
+  #retryStartAtStep = 0;
+  /** Keeper transaction hashes sent so far this sequence (a later send of one is a rebroadcast). */
+  #sentHashes = new Set<string>();
   /** A violation seen while a send passed a proxy; thrown by the next check. */
   #sendViolation: InvariantViolation | undefined;
   sequenceSends = 0;
@@ -142,6 +145,8 @@ export class ChaosWorld {
     this.#outputs = [];
     this.#metricsSeen = [];
     this.#killOnNextSend = false;
+    this.#sentHashes = new Set();
+    this.#retryStartAtStep = 0;
     this.#sendViolation = undefined;
     this.sequenceSends = 0;
     this.stats.sequences += 1;
@@ -188,6 +193,7 @@ export class ChaosWorld {
     await this.withAutomine(() => this.devnet.simulator.depeg(`${this.devnet.deployment.asset.symbol}/USD`, 1));
     await this.setKeeperRole(true);
     await this.setPaused(false);
+    this.#retryStartAtStep = 0;
     await this.ensureDaemon();
   }
 
@@ -200,6 +206,8 @@ export class ChaosWorld {
   /** Starts a daemon if none runs; a refused start (e.g. keeper revoked, RPC down) is counted and leaves it down. */
   async ensureDaemon(): Promise<void> {
     if (this.#daemon && this.#daemon.child.exitCode === null && this.#daemon.child.signalCode === null) return;
+    // After a refused start (keeper revoked, every endpoint down) the operator waits a few steps before retrying.
+    if (this.stats.steps < this.#retryStartAtStep) return;
     if (this.#daemon) this.#retire(this.#daemon);
     this.#daemon = undefined;
     const config = writeProcessConfig(
@@ -214,12 +222,15 @@ export class ChaosWorld {
     } catch (err) {
       const code = /"code":"([A-Z_]+)"/.exec((err as Error).message)?.[1] ?? "EXITED";
       this.count(this.stats.startsRefused, code);
+      this.#retryStartAtStep = this.stats.steps + 3;
       this.#outputs.push((err as Error).message);
     }
   }
 
   #retire(d: DaemonHandle): void {
     this.#outputs.push(d.stdout(), d.stderr());
+    if (process.env.KEEL_CHAOS_KEEP_STATE === "1")
+      appendFileSync(join(this.#stateDir, `daemon-${d.child.pid}.log`), `${d.stdout()}\n${d.stderr()}`);
   }
 
   /** SIGKILL (a crash) or SIGTERM (an operator's stop); the next `ensureDaemon` starts another on the same state. */
@@ -276,6 +287,8 @@ export class ChaosWorld {
       return;
     }
     if (tx.from?.toLowerCase() !== this.keeper) return;
+    const firstBroadcast = !this.#sentHashes.has(tx.hash ?? "");
+    this.#sentHashes.add(tx.hash ?? "");
     this.stats.sends += 1;
     this.sequenceSends += 1;
     this.count(this.stats.sendsByEndpoint, `rpc#${endpoint}`);
@@ -288,11 +301,13 @@ export class ChaosWorld {
         this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.keeper, { blockTag: earlier }) as Promise<boolean>,
         this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.keeper) as Promise<boolean>,
       ]);
+      if (!firstBroadcast && pausedThen && pausedNow) this.count(this.stats.observations, "rebroadcastIntoPausedVault");
       this.#pass(
         checkSend(this.#stateDir, tx, {
           pausedForBlocks: pausedThen && pausedNow,
           revokedForBlocks: !roleThen && !roleNow,
           allocator: this.devnet.deployment.allocator,
+          firstBroadcast,
         }),
       );
     } catch (err) {
