@@ -82,8 +82,8 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       times: fc.constantFrom(20, 1_000_000),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("kill9" as const), restart: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.constant<Step>({ kind: "kill9AtSend" }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("kill9" as const), restart: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.constant<Step>({ kind: "kill9AtSend" }) },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "sigterm" }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("depeg" as const), pct: fc.constantFrom(0, 0.6, 1.5, 5) }) },
   {
