@@ -86,7 +86,12 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosRunResult> {
     if (!first) return;
     if (!(opts.keepGoing && broken.every((e) => e instanceof InvariantViolation))) throw first;
     for (const e of broken.filter((e, i) => broken.findIndex((x) => x.message === e.message) === i))
-      violations.push({ message: e.message, replay: replayCommand(seed, String(index), opts.stepsPerSequence) });
+      violations.push({
+        message: e.message,
+        replay: opts.scripted
+          ? `scripted sequence ${index}: ${JSON.stringify(steps)}`
+          : replayCommand(seed, String(index), opts.stepsPerSequence),
+      });
   };
   try {
     if (opts.scripted) {

@@ -124,21 +124,21 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
     case "run":
       return world.work(step.flow, step.blocks);
     case "flow":
-      return world.flow(step.units);
+      return world.chain.flow(step.units);
     case "snapshotOrRevert":
       return world.snapshotOrRevert();
     case "baseFeeSpike": {
       const block = await world.provider.getBlock("latest");
       const fee = bigMin((block?.baseFeePerGas ?? GWEI) * BigInt(step.multiplier), MAX_SPIKE_BASE_FEE_WEI);
-      await world.rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${fee.toString(16)}`]);
+      await world.chain.rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${fee.toString(16)}`]);
       // Mined at once (pending keeper transactions priced below it stay behind), so the harness's own fee estimates follow.
-      await world.rpc("evm_mine");
+      await world.chain.rpc("evm_mine");
       world.devnet.simulator.spikeBaseFee(3);
       fault("baseFeeSpike");
       return;
     }
     case "dropTx":
-      return world.dropKeeperTxs();
+      return world.chain.dropKeeperTxs();
     case "rpcFault": {
       const targets = step.endpoint < 0 ? world.proxies : [world.proxies[step.endpoint]];
       for (const p of targets) {
@@ -167,7 +167,7 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
       fault("sigterm");
       return world.ensureDaemon();
     case "depeg":
-      await world.withAutomine(() =>
+      await world.chain.withAutomine(() =>
         world.devnet.simulator.depeg(`${world.devnet.deployment.asset.symbol}/USD`, 1 - step.pct / 100),
       );
       if (step.pct > 0) fault("depeg");
@@ -176,18 +176,18 @@ async function act(world: ChaosWorld, step: Step): Promise<void> {
       const targets = world.devnet.deployment.adapters.filter((a) => a.kind === "vault");
       const t = targets[step.target % Math.max(1, targets.length)];
       if (!t) return;
-      await world.withAutomine(() => world.devnet.simulator.drain(t.target, step.bps));
+      await world.chain.withAutomine(() => world.devnet.simulator.drain(t.target, step.bps));
       fault("drain");
       return;
     }
     case "pause":
-      return world.setPaused(true);
+      return world.chain.setPaused(true);
     case "unpause":
-      return world.setPaused(false);
+      return world.chain.setPaused(false);
     case "revokeKeeper":
-      return world.setKeeperRole(false);
+      return world.chain.setKeeperRole(false);
     case "grantKeeper":
-      return world.setKeeperRole(true);
+      return world.chain.setKeeperRole(true);
   }
 }
 

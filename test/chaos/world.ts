@@ -4,11 +4,12 @@
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BrowserProvider, Contract, hexlify, id, randomBytes, Transaction, Wallet } from "ethers";
+import { type BrowserProvider, hexlify, randomBytes, Transaction } from "ethers";
 import pino from "pino";
-import { DEVNET_ACCOUNTS, type Devnet, devnetKey, startDevnet } from "../../src/devnet/devnet.ts";
+import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
 import type { DaemonHandle } from "../support/daemon.ts";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.ts";
+import { DevnetActions } from "./devnetActions.ts";
 import {
   type ChaosStats,
   checkConvergence,
@@ -33,18 +34,6 @@ export const TOP_UP_FLOW_UNITS = 10_000;
 /** Blocks within which every intent open when the faults stop must be final. */
 export const CONVERGENCE_BLOCKS = 20;
 
-const VAULT_ABI = ["function paused() view returns (bool)", "function pause()", "function unpause()"];
-const ALLOCATOR_ABI = [
-  "function hasRole(bytes32,address) view returns (bool)",
-  "function grantRole(bytes32,address)",
-  "function revokeRole(bytes32,address)",
-];
-const TOKEN_ABI = ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"];
-const FLOW_ABI = [
-  "function deposit(uint256,address) returns (uint256)",
-  "function withdraw(uint256,address,address) returns (uint256)",
-];
-const KEEPER_ROLE = id("KEEPER_ROLE");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ChaosWorld {
@@ -54,8 +43,8 @@ export class ChaosWorld {
   readonly stats: ChaosStats = emptyStats();
   readonly secrets: ChaosSecrets;
   readonly keeper: string;
-  readonly #vault: Contract;
-  readonly #allocator: Contract;
+  /** The harness's hand on the chain: control methods, a depositor, the guardian and manager. */
+  readonly chain: DevnetActions;
   readonly #mutant: Mutant | undefined;
   #baseSnapshot = "";
   #localSnapshot: string | undefined;
@@ -76,10 +65,9 @@ export class ChaosWorld {
   private constructor(devnet: Devnet, mutant: Mutant | undefined) {
     this.devnet = devnet;
     this.#mutant = mutant;
-    this.provider = new BrowserProvider(devnet.chain.provider, devnet.chain.chainId, { cacheTimeout: -1 });
-    this.#vault = new Contract(devnet.deployment.vault, VAULT_ABI, this.provider);
-    this.#allocator = new Contract(devnet.deployment.allocator, ALLOCATOR_ABI, this.provider);
-    this.keeper = new Wallet(devnet.keys.keeper).address.toLowerCase();
+    this.chain = new DevnetActions(devnet, this.stats.faultsInjected);
+    this.provider = this.chain.provider;
+    this.keeper = this.chain.keeper;
     this.secrets = {
       keeperKey: devnet.keys.keeper,
       guardianKey: devnet.keys.guardian,
@@ -107,40 +95,26 @@ export class ChaosWorld {
         await startFaultProxy(devnet.rpcUrl ?? "", (method, params) => world.#observe(i, method, params)),
       );
     }
-    world.#baseSnapshot = await world.rpc<string>("evm_snapshot");
+    world.#baseSnapshot = await world.chain.rpc<string>("evm_snapshot");
     return world;
-  }
-
-  rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-    return this.devnet.chain.provider.request({ method, params }) as Promise<T>;
   }
 
   count(bucket: Record<string, number>, key: string, n = 1): void {
     bucket[key] = (bucket[key] ?? 0) + n;
   }
 
-  /** Runs a harness action that waits for its own receipts with automine on, then back to interval mining. */
-  async withAutomine<T>(f: () => Promise<T>): Promise<T> {
-    await this.rpc("evm_setAutomine", [true]);
-    try {
-      return await f();
-    } finally {
-      await this.rpc("evm_setAutomine", [false]);
-    }
-  }
-
   /** Resets the chain to the base snapshot, starts interval mining and a daemon on a fresh state directory. */
   async beginSequence(): Promise<void> {
-    await this.rpc("evm_setIntervalMining", [0]);
-    await this.rpc("evm_setAutomine", [true]);
-    await this.rpc("evm_revert", [this.#baseSnapshot]);
-    this.#baseSnapshot = await this.rpc<string>("evm_snapshot");
+    await this.chain.rpc("evm_setIntervalMining", [0]);
+    await this.chain.rpc("evm_setAutomine", [true]);
+    await this.chain.rpc("evm_revert", [this.#baseSnapshot]);
+    this.#baseSnapshot = await this.chain.rpc<string>("evm_snapshot");
     this.#localSnapshot = undefined;
     for (const p of this.proxies) p.clear();
     await this.devnet.simulator.depeg(`${this.devnet.deployment.asset.symbol}/USD`, 1);
     this.#scannedTo = await this.provider.getBlockNumber();
-    await this.rpc("evm_setAutomine", [false]);
-    await this.rpc("evm_setIntervalMining", [BLOCK_MS]);
+    await this.chain.rpc("evm_setAutomine", [false]);
+    await this.chain.rpc("evm_setIntervalMining", [BLOCK_MS]);
     this.#stateDir = mkdtempSync(join(tmpdir(), "keel-chaos-"));
     this.#outputs = [];
     this.#metricsSeen = [];
@@ -178,8 +152,8 @@ export class ChaosWorld {
       await this.#daemon?.stop("SIGKILL");
       this.#daemon = undefined;
       this.stats.sendsPerSequence.push(this.sequenceSends);
-      await this.rpc("evm_setIntervalMining", [0]);
-      await this.rpc("evm_setAutomine", [true]);
+      await this.chain.rpc("evm_setIntervalMining", [0]);
+      await this.chain.rpc("evm_setAutomine", [true]);
       // KEEL_CHAOS_KEEP_STATE=1 keeps each sequence's state directory (journal, intents, config) for a post-mortem.
       if (process.env.KEEL_CHAOS_KEEP_STATE === "1") process.stderr.write(`chaos: state kept in ${this.#stateDir}\n`);
       else rmSync(this.#stateDir, { recursive: true, force: true });
@@ -190,9 +164,9 @@ export class ChaosWorld {
   async heal(): Promise<void> {
     for (const p of this.proxies) p.clear();
     this.#killOnNextSend = false;
-    await this.withAutomine(() => this.devnet.simulator.depeg(`${this.devnet.deployment.asset.symbol}/USD`, 1));
-    await this.setKeeperRole(true);
-    await this.setPaused(false);
+    await this.chain.withAutomine(() => this.devnet.simulator.depeg(`${this.devnet.deployment.asset.symbol}/USD`, 1));
+    await this.chain.setKeeperRole(true);
+    await this.chain.setPaused(false);
     this.#retryStartAtStep = 0;
     await this.ensureDaemon();
   }
@@ -261,12 +235,12 @@ export class ChaosWorld {
    */
   async work(flow: number, blocks: number): Promise<void> {
     try {
-      await this.withAutomine(() => this.devnet.simulator.step());
+      await this.chain.withAutomine(() => this.devnet.simulator.step());
     } catch {
       // The simulator's own trades can revert on an odd pool state (e.g. a zero-size arbitrage): the hour still passed.
       this.count(this.stats.faultsInjected, "market:stepFailed");
     }
-    if (flow !== 0) await this.flow(flow);
+    if (flow !== 0) await this.chain.flow(flow);
     await this.ensureDaemon();
     await this.waitBlocks(blocks);
   }
@@ -295,12 +269,11 @@ export class ChaosWorld {
     try {
       const head = await this.provider.getBlockNumber();
       const earlier = Math.max(0, head - 3);
-      const [pausedThen, pausedNow, roleThen, roleNow] = await Promise.all([
-        this.#vault.getFunction("paused")({ blockTag: earlier }) as Promise<boolean>,
-        this.#vault.getFunction("paused")() as Promise<boolean>,
-        this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.keeper, { blockTag: earlier }) as Promise<boolean>,
-        this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.keeper) as Promise<boolean>,
-      ]);
+      const [then, now] = await Promise.all([this.chain.guards(earlier), this.chain.guards("latest")]);
+      const pausedThen = then.paused;
+      const pausedNow = now.paused;
+      const roleThen = then.keeperRole;
+      const roleNow = now.keeperRole;
       if (!firstBroadcast && pausedThen && pausedNow) this.count(this.stats.observations, "rebroadcastIntoPausedVault");
       this.#pass(
         checkSend(this.#stateDir, tx, {
@@ -330,15 +303,7 @@ export class ChaosWorld {
     if (this.#sendViolation) throw this.#sendViolation;
     this.#pass(checkDisk(this.#stateDir, await this.provider.getTransactionCount(this.keeper, "latest")));
     const head = await this.provider.getBlockNumber();
-    const mined: { hash: string; nonce: number; block: number }[] = [];
-    for (let b = Math.min(this.#scannedTo, head) + 1; b <= head; b++) {
-      const block = await this.rpc<{ transactions: { hash: string; from: string; nonce: string }[] } | null>(
-        "eth_getBlockByNumber",
-        [`0x${b.toString(16)}`, true],
-      );
-      for (const t of block?.transactions ?? [])
-        if (t.from.toLowerCase() === this.keeper) mined.push({ hash: t.hash, nonce: Number(t.nonce), block: b });
-    }
+    const mined = await this.chain.keeperTxsIn(Math.min(this.#scannedTo, head) + 1, head);
     this.#scannedTo = head;
     this.stats.keeperTxsMined += mined.length;
     this.#pass(checkNoIntentLost(this.#stateDir, mined));
@@ -357,68 +322,12 @@ export class ChaosWorld {
 
   async snapshotOrRevert(): Promise<void> {
     if (this.#localSnapshot === undefined) {
-      this.#localSnapshot = await this.rpc<string>("evm_snapshot");
+      this.#localSnapshot = await this.chain.rpc<string>("evm_snapshot");
       return;
     }
-    await this.rpc("evm_revert", [this.#localSnapshot]);
+    await this.chain.rpc("evm_revert", [this.#localSnapshot]);
     this.#localSnapshot = undefined;
     this.#scannedTo = Math.min(this.#scannedTo, await this.provider.getBlockNumber());
     this.count(this.stats.faultsInjected, "reorg");
-  }
-
-  /** Drops every keeper transaction waiting in the mempool. */
-  async dropKeeperTxs(): Promise<void> {
-    const block = await this.rpc<{ transactions: { hash: string; from: string }[] } | null>("eth_getBlockByNumber", [
-      "pending",
-      true,
-    ]);
-    for (const t of block?.transactions ?? []) {
-      if (t.from.toLowerCase() !== this.keeper) continue;
-      await this.rpc("hardhat_dropTransaction", [t.hash]);
-      this.count(this.stats.faultsInjected, "dropTx");
-    }
-  }
-
-  /**
-   * A depositor moves money in or out of the vault: idle cash the daemon should invest, or idle below its floor
-   * it should restore. A flow the vault refuses (paused, idle short) is counted and skipped.
-   */
-  async flow(units: number): Promise<void> {
-    const d = this.devnet.deployment;
-    const amount = BigInt(Math.abs(units)) * 10n ** BigInt(d.asset.decimals);
-    const deployer = new Wallet(devnetKey(DEVNET_ACCOUNTS.deployer), this.provider);
-    const depositor = new Wallet(devnetKey(DEVNET_ACCOUNTS.depositor), this.provider);
-    const token = new Contract(d.asset.address, TOKEN_ABI, deployer);
-    const vault = new Contract(d.vault, FLOW_ABI, depositor);
-    const ok = await this.withAutomine(async () => {
-      try {
-        if (units > 0) {
-          await (await token.getFunction("mint")(depositor.address, amount)).wait();
-          await (await (token.connect(depositor) as Contract).getFunction("approve")(d.vault, amount)).wait();
-          await (await vault.getFunction("deposit")(amount, depositor.address)).wait();
-        } else await (await vault.getFunction("withdraw")(amount, depositor.address, depositor.address)).wait();
-        return true;
-      } catch {
-        return false; // paused, or not enough idle to withdraw: the vault said no
-      }
-    });
-    this.count(this.stats.faultsInjected, `flow:${units > 0 ? "deposit" : "withdraw"}${ok ? "" : ":refused"}`);
-  }
-
-  async setPaused(paused: boolean): Promise<void> {
-    if (((await this.#vault.getFunction("paused")()) as boolean) === paused) return;
-    const who = paused ? this.devnet.keys.guardian : this.devnet.keys.manager;
-    const vault = this.#vault.connect(new Wallet(who, this.provider)) as Contract;
-    await this.withAutomine(async () => (await vault.getFunction(paused ? "pause" : "unpause")()).wait());
-    if (paused) this.count(this.stats.faultsInjected, "pause");
-  }
-
-  async setKeeperRole(granted: boolean): Promise<void> {
-    if (((await this.#allocator.getFunction("hasRole")(KEEPER_ROLE, this.keeper)) as boolean) === granted) return;
-    const allocator = this.#allocator.connect(new Wallet(this.devnet.keys.manager, this.provider)) as Contract;
-    await this.withAutomine(async () =>
-      (await allocator.getFunction(granted ? "grantRole" : "revokeRole")(KEEPER_ROLE, this.keeper)).wait(),
-    );
-    if (!granted) this.count(this.stats.faultsInjected, "keeperRevoked");
   }
 }
