@@ -1,25 +1,8 @@
-// What the chaos and soak runs configure: the daemon's config on the devnet, limits the invariants share, figures.
+// The in-process daemon's config on the devnet (the soak bench's worker and the history restart test).
 import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol } from "../../src/devnet/devnet.ts";
 
-/** Run-wide figures, printed at the end. */
-export interface ChaosStats {
-  sequences: number;
-  steps: number;
-  stepsByKind: Record<string, number>;
-  /** Wall time spent per step kind (ms), to keep the run fast. */
-  msByKind: Record<string, number>;
-  faultsInjected: Record<string, number>;
-  checksPassed: Record<string, number>;
-  tickOutcomes: Record<string, number>;
-  daemonStarts: number;
-  startsRefused: Record<string, number>;
-  /** The first message of each refused-start code (redacted by the daemon). */
-  startRefusedExamples: Record<string, string>;
-  sends: number;
-}
-
 /** Chaos daemon config: short timeouts so faults cost milliseconds, the same limits the invariants use. */
-export const CHAOS_LIMITS = { oracleHeartbeatSeconds: 3_600, depegStopPct: 1 } as const;
+const CHAOS_LIMITS = { oracleHeartbeatSeconds: 3_600, depegStopPct: 1 } as const;
 
 /** The daemon's config on this devnet through `rpcUrl`: short timeouts so faults cost milliseconds. */
 export function daemonConfig(

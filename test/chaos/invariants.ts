@@ -1,26 +1,56 @@
-// The promises the daemon keeps whatever happens, as checks over what the chain and the disk say.
+// The promises the daemon keeps whatever happens, as checks over what the chain, the proxies and the disk
+// say. Each one is something the daemon (not the contract) could break.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { id } from "ethers";
+import type { Transaction } from "ethers";
 import { STORE_FILE } from "../../src/adapters/store/database.ts";
-import type { FaultMode } from "../support/fault-proxy.ts";
-import type { TickReport } from "./worker.ts";
+import type { IntentRecord } from "../../src/domain/intent.ts";
+import { NONCE_RELEASED, TERMINAL_STATES } from "../../src/execution/intentStates.ts";
+import type { ChaosSecrets } from "./keel.ts";
 
-/** The chain's view of the conditions under which nothing may be sent. */
-export interface GroundTruth {
-  readonly paused: boolean;
-  readonly keeperAuthorised: boolean;
-  readonly oracleStale: boolean;
-  readonly depegPct: number;
-  /** The keeper's pending nonce: it moves when anything is sent. */
-  readonly keeperNonce: number;
-  readonly rpcFault: readonly { method: string; mode: FaultMode }[];
+/** Run-wide figures, printed at the end. */
+export interface ChaosStats {
+  sequences: number;
+  steps: number;
+  stepsByKind: Record<string, number>;
+  /** Wall time spent per step kind (ms). */
+  msByKind: Record<string, number>;
+  faultsInjected: Record<string, number>;
+  checksPassed: Record<string, number>;
+  /** Keeper `eth_sendRawTransaction` requests that reached a proxy (originals, rebroadcasts, replacements). */
+  sends: number;
+  sendsByEndpoint: Record<string, number>;
+  sendsPerSequence: number[];
+  /** Sends made while the sequence's faults were in force (the rest came after they stopped, to reach the minimum). */
+  sendsUnderFaults: number;
+  /** Keeper transactions seen in blocks. */
+  keeperTxsMined: number;
+  daemonStarts: number;
+  startsRefused: Record<string, number>;
+  gracefulStopFailures: Record<string, number>;
+  /** Things worth reporting that break no invariant (e.g. a stored transaction rebroadcast into a paused vault). */
+  observations: Record<string, number>;
 }
 
-/** Facts gathered during a sequence. */
-export interface Invariants {
-  readonly journalIds: Set<string>;
+export function emptyStats(): ChaosStats {
+  return {
+    sequences: 0,
+    steps: 0,
+    stepsByKind: {},
+    msByKind: {},
+    faultsInjected: {},
+    checksPassed: {},
+    sends: 0,
+    sendsByEndpoint: {},
+    sendsPerSequence: [],
+    sendsUnderFaults: 0,
+    keeperTxsMined: 0,
+    daemonStarts: 0,
+    startsRefused: {},
+    gracefulStopFailures: {},
+    observations: {},
+  };
 }
 
 /** A broken promise: the message names the invariant and the evidence. */
@@ -28,177 +58,160 @@ export class InvariantViolation extends Error {
   override readonly name = "InvariantViolation";
 }
 
-/** Proxy modes every read sees as an error: a tick under them must move an RPC failure metric. */
-export const ERROR_MODES: ReadonlySet<FaultMode> = new Set([
-  "http500",
-  "reset",
-  "blackhole",
-  "garbage",
-  "truncated",
-  "wrongId",
-  "wrongTypes",
-]);
-
-const sum = (m: Record<string, number>, prefix: string, exclude?: RegExp) =>
-  Object.entries(m)
-    .filter(([k]) => k.startsWith(prefix) && !(exclude?.test(k) ?? false))
-    .reduce((a, [, v]) => a + v, 0);
-
-/** Checks one tick; returns the names of the checks that applied and passed, throws on a violation. */
-export function checkTick(t: {
-  before: GroundTruth;
-  after: GroundTruth;
-  report: TickReport | undefined;
-  previousMetrics: Record<string, number>;
-  depegStopPct: number;
-}): string[] {
-  const { before, after, report } = t;
-  const passed: string[] = [];
-  const sent = after.keeperNonce - before.keeperNonce;
-  const forbid: [string, boolean][] = [
-    ["nothing-sent-while-paused", before.paused],
-    ["nothing-sent-without-keeper-role", !before.keeperAuthorised],
-    ["nothing-sent-while-oracle-stale", before.oracleStale],
-    ["nothing-sent-while-depegged", before.depegPct >= t.depegStopPct],
-  ];
-  for (const [name, applies] of forbid) {
-    if (!applies) continue;
-    if (sent > 0)
-      throw new InvariantViolation(`${name}: the keeper sent ${sent} transaction(s) (${JSON.stringify(before)})`);
-    passed.push(name);
+/** The intent store as the daemon last wrote it (missing = none yet). */
+export function readIntents(stateDir: string): IntentRecord[] {
+  const path = join(stateDir, "intents.json");
+  if (!existsSync(path)) return [];
+  let doc: { intents?: IntentRecord[] };
+  try {
+    doc = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new InvariantViolation(`state-files-parse: ${path} does not parse (${(err as Error).message})`);
   }
-  if (after.keeperNonce < before.keeperNonce && before.rpcFault.length === 0) {
-    // only a snapshot revert moves a nonce back, and none happens during a tick
-    throw new InvariantViolation(`keeper-nonce-monotonic: ${before.keeperNonce} -> ${after.keeperNonce}`);
+  if (!Array.isArray(doc.intents)) throw new InvariantViolation(`state-files-parse: ${path} has no intents array`);
+  return doc.intents;
+}
+
+export function unfinishedIntents(stateDir: string): IntentRecord[] {
+  return readIntents(stateDir).filter((r) => !TERMINAL_STATES.has(r.state));
+}
+
+function journalHas(stateDir: string, decisionId: string): boolean {
+  const path = join(stateDir, STORE_FILE);
+  if (!existsSync(path)) return false;
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 5_000 });
+  try {
+    return db.prepare("SELECT 1 AS x FROM decisions WHERE id = ?").get(decisionId) !== undefined;
+  } finally {
+    db.close();
   }
-  passed.push("keeper-nonce-monotonic");
-  if (!report) return passed;
-  if (!before.keeperAuthorised && before.rpcFault.length === 0) {
-    // RELIABILITY row 27: a revoked keeper stops the daemon with a clear code — not a failed tick, not a retry.
-    // (Under an RPC fault the daemon may not be able to read the role: then it only must not send.)
-    if (report.stopped !== "KEEPER_ROLE_REVOKED") {
+}
+
+/**
+ * At the moment a keeper transaction reaches an RPC endpoint: the intent store already holds it (by hash),
+ * its decision is already in the journal, and no new intent goes out after the vault has been paused (or
+ * the keeper role revoked) for blocks — time enough for the daemon to have seen it.
+ */
+export function checkSend(
+  stateDir: string,
+  tx: Transaction,
+  ctx: { pausedForBlocks: boolean; revokedForBlocks: boolean; allocator: string; firstBroadcast: boolean },
+): string[] {
+  const hash = tx.hash?.toLowerCase();
+  const rec = readIntents(stateDir).find((r) => r.txs.some((t) => t.hash.toLowerCase() === hash));
+  if (!rec)
+    throw new InvariantViolation(
+      `intent-stored-before-send: keeper tx ${hash} (nonce ${tx.nonce}) reached the RPC with no intent record holding it`,
+    );
+  if (!journalHas(stateDir, rec.decisionId))
+    throw new InvariantViolation(
+      `decision-journaled-before-send: intent ${rec.id} sent ${hash} before its decision ${rec.decisionId} was journaled`,
+    );
+  const passed = ["intent-stored-before-send", "decision-journaled-before-send"];
+  // A new intent's first broadcast (a rebroadcast of a transaction signed earlier is not a new decision).
+  const first = ctx.firstBroadcast && rec.txs[0]?.hash.toLowerCase() === hash;
+  if (first && tx.to?.toLowerCase() === ctx.allocator.toLowerCase()) {
+    if (ctx.pausedForBlocks)
       throw new InvariantViolation(
-        `stops-when-keeper-revoked: tick ended ${report.outcome}, stopped ${report.stopped}`,
+        `no-new-intent-sent-while-paused: intent ${rec.id} first sent ${hash} into a paused vault`,
       );
-    }
-    passed.push("stops-when-keeper-revoked");
-  }
-  const ticked = report.outcome !== "crashed" && report.outcome !== "stopped";
-  if (ticked) {
-    if (!report.decisionId) throw new InvariantViolation("decision-recorded: a tick ended without a decision record");
-    passed.push("decision-recorded");
-  }
-  const m = report.metrics;
-  const prev = t.previousMetrics;
-  if (before.paused && report.paused === true) {
-    if (m["keel_paused{}"] !== 1) throw new InvariantViolation("fault-visible: paused vault but keel_paused is not 1");
-    passed.push("fault-visible:pause");
-  }
-  const everyMethod = before.rpcFault.find((f) => f.method === "*" && ERROR_MODES.has(f.mode));
-  if (everyMethod) {
-    const failures = (x: Record<string, number>) => sum(x, "keel_rpc_requests_total", /result=(ok|rpc_error)\b/);
-    if (failures(m) <= failures(prev) && m["keel_rpc_degraded{}"] !== 1) {
-      throw new InvariantViolation(`fault-visible: RPC fault ${everyMethod.mode} moved no RPC failure metric`);
-    }
-    passed.push(`fault-visible:rpc-${everyMethod.mode}`);
-  }
-  if (before.depegPct >= t.depegStopPct && ticked) {
-    const signal = (x: Record<string, number>) =>
-      sum(x, "keel_halt_reasons_total") + sum(x, "keel_risk_triggers_total") + sum(x, "keel_tick_failures_total");
-    if (signal(m) <= signal(prev))
-      throw new InvariantViolation(`fault-visible: a ${before.depegPct.toFixed(2)} % depeg moved no metric`);
-    passed.push("fault-visible:depeg");
+    if (ctx.revokedForBlocks)
+      throw new InvariantViolation(
+        `no-new-intent-sent-without-role: intent ${rec.id} first sent ${hash} after revocation`,
+      );
+    passed.push("no-new-intent-sent-while-paused-or-revoked");
   }
   return passed;
 }
 
-function* files(dir: string): Generator<string> {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
+const NONCE_ERRORS = new Set(["NONCE_TAKEN", "NONCE_TOO_LOW"]);
+
+/**
+ * After any step: the state files parse, the journal store is intact, every nonce is handed out once
+ * (two intents may share one only if the first released it for a reason other than the nonce), and the
+ * chain has never used a keeper nonce the intent store did not reserve first.
+ */
+export function checkDisk(stateDir: string, minedNonce: number): string[] {
+  const intents = readIntents(stateDir);
+  const passed = ["state-files-parse"];
+  const store = join(stateDir, STORE_FILE);
+  if (existsSync(store)) {
+    const db = new DatabaseSync(store, { readOnly: true, timeout: 5_000 });
+    try {
+      const check = (db.prepare("PRAGMA quick_check").get() as { quick_check: string }).quick_check;
+      if (check !== "ok") throw new InvariantViolation(`store-intact: ${store} fails quick_check (${check})`);
+    } finally {
+      db.close();
+    }
+    passed.push("store-intact");
   }
-  for (const name of names) {
+  const byNonce = new Map<number, IntentRecord[]>();
+  for (const r of intents) if (r.nonce !== undefined) byNonce.set(r.nonce, [...(byNonce.get(r.nonce) ?? []), r]);
+  for (const [nonce, rs] of byNonce) {
+    if (rs.length < 2) continue;
+    const live = rs.filter((r) => !NONCE_RELEASED.has(r.state));
+    const nonceError = rs.find((r) => NONCE_ERRORS.has(r.error?.code ?? ""));
+    if (live.length > 1 || nonceError)
+      throw new InvariantViolation(
+        `nonce-handed-out-once: nonce ${nonce} held by ${rs.map((r) => `${r.id.slice(0, 10)}(${r.state}${r.error ? ` ${r.error.code}` : ""})`).join(", ")}`,
+      );
+  }
+  if (byNonce.size > 0) {
+    const maxLocal = Math.max(...byNonce.keys());
+    if (minedNonce > maxLocal + 1)
+      throw new InvariantViolation(
+        `local-nonce-not-behind-chain: chain used ${minedNonce} keeper nonces, the intent store knows up to ${maxLocal}`,
+      );
+    passed.push("nonce-handed-out-once", "local-nonce-not-behind-chain");
+  }
+  return passed;
+}
+
+/** Every keeper transaction in a block is one the intent store holds (no intent lost, nothing sent behind its back). */
+export function checkNoIntentLost(
+  stateDir: string,
+  mined: readonly { hash: string; nonce: number; block: number }[],
+): string[] {
+  if (mined.length === 0) return [];
+  const known = new Set(readIntents(stateDir).flatMap((r) => r.txs.map((t) => t.hash.toLowerCase())));
+  for (const m of mined)
+    if (!known.has(m.hash.toLowerCase()))
+      throw new InvariantViolation(
+        `no-intent-lost: keeper tx ${m.hash} (nonce ${m.nonce}, block ${m.block}) is on chain but in no intent record`,
+      );
+  return mined.map(() => "no-intent-lost");
+}
+
+/** After the faults stop: every intent open at that moment reached a final state within `blocks` blocks. */
+export function checkConvergence(stateDir: string, open: readonly string[], blocks: number): string[] {
+  const still = unfinishedIntents(stateDir).filter((r) => open.includes(r.id));
+  if (still.length > 0)
+    throw new InvariantViolation(
+      `bounded-convergence: ${still.length} intent(s) still unfinished ${blocks} blocks after the faults stopped: ${still.map((r) => `${r.id.slice(0, 10)} ${r.state} nonce ${r.nonce}`).join("; ")}`,
+    );
+  return ["bounded-convergence"];
+}
+
+function* files(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* files(p);
     else yield p;
   }
 }
 
-/** Checks after any step: on-chain effects per intent, journal-before-send, state files parse. */
-export function checkAfterStep(t: {
-  stateDir: string;
-  events: { intentId: string; block: number }[];
-  invariants: Invariants;
-  /** The keeper's mined transaction count. */
-  keeperNonce: number;
-}): string[] {
-  const passed: string[] = [];
-  const journalIds = new Set<string>();
-  const nonces: { id: string; nonce: number; state: string }[] = [];
-  let parsed = 0;
-  for (const f of files(t.stateDir)) {
-    if (!f.endsWith(".json")) continue;
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(f, "utf8"));
-    } catch (err) {
-      throw new InvariantViolation(`state-files-parse: ${f} does not parse (${(err as Error).message})`);
-    }
-    parsed += 1;
-    const records = (doc as { records?: { id?: string }[] }).records;
-    if (Array.isArray(records)) for (const r of records) if (typeof r.id === "string") journalIds.add(r.id);
-    const intents = (doc as { intents?: { id?: string; nonce?: number; state?: string }[] }).intents;
-    if (Array.isArray(intents)) {
-      for (const i of intents)
-        if (typeof i.nonce === "number") nonces.push({ id: String(i.id), nonce: i.nonce, state: String(i.state) });
-    }
-  }
-  const store = join(t.stateDir, STORE_FILE);
-  if (existsSync(store)) {
-    // The journal store (WAL) after any kill: intact, and every decision in it is one the journal knows.
-    const db = new DatabaseSync(store, { readOnly: true });
-    try {
-      const check = (db.prepare("PRAGMA quick_check").get() as { quick_check: string }).quick_check;
-      if (check !== "ok") throw new InvariantViolation(`store-intact: ${store} fails quick_check (${check})`);
-      for (const row of db.prepare("SELECT id FROM decisions").iterate()) journalIds.add((row as { id: string }).id);
-    } finally {
-      db.close();
-    }
-    passed.push("store-intact");
-  }
-  if (nonces.length > 0) {
-    // The keeper key is the daemon's alone here: every nonce the chain consumed must be one the intent
-    // store reserved first (write-ahead), so the local view is never behind the chain's.
-    const maxLocal = Math.max(...nonces.map((n) => n.nonce));
-    if (t.keeperNonce > maxLocal + 1) {
-      throw new InvariantViolation(
-        `local-nonce-not-behind-chain: chain used ${t.keeperNonce} nonces, the intent store knows up to ${maxLocal}`,
-      );
-    }
-    const live = nonces.filter((n) => !["replaced", "cancelled", "failed"].includes(n.state));
-    const seen = new Map<number, string>();
-    for (const n of live) {
-      const other = seen.get(n.nonce);
-      if (other !== undefined && other !== n.id)
-        throw new InvariantViolation(`nonce-handed-out-once: intents ${other} and ${n.id} both hold nonce ${n.nonce}`);
-      seen.set(n.nonce, n.id);
-    }
-    passed.push("local-nonce-not-behind-chain", "nonce-handed-out-once");
-  }
-  if (parsed > 0) passed.push("state-files-parse");
-  const byIntent = new Map<string, number>();
-  for (const e of t.events) byIntent.set(e.intentId, (byIntent.get(e.intentId) ?? 0) + 1);
-  for (const [intent, n] of byIntent) {
-    if (n > 1) throw new InvariantViolation(`one-effect-per-intent: intent ${intent} has ${n} Rebalanced events`);
-  }
-  passed.push("one-effect-per-intent");
-  const known = new Set([...journalIds].map((x) => id(x)));
-  for (const intent of byIntent.keys()) {
-    if (!known.has(intent))
-      throw new InvariantViolation(`journal-before-send: on-chain intent ${intent} has no journaled decision`);
-  }
-  if (byIntent.size > 0) passed.push("journal-before-send");
-  return passed;
+/** No configured secret in the process's stdout/stderr, any file it wrote (journal included), or its metrics. */
+export function checkNoSecret(output: string, stateDir: string, metrics: string, s: ChaosSecrets): string[] {
+  const needles = [s.keeperKey, s.guardianKey].flatMap((k) => [k.toLowerCase(), k.toLowerCase().replace(/^0x/, "")]);
+  needles.push(s.rpcToken);
+  const where: [string, string][] = [
+    ["stdout/stderr", output.toLowerCase()],
+    ["metrics", metrics.toLowerCase()],
+    ...[...files(stateDir)].map((f): [string, string] => [f, readFileSync(f).toString("latin1").toLowerCase()]),
+  ];
+  for (const [name, text] of where)
+    for (const n of needles)
+      if (text.includes(n.toLowerCase()))
+        throw new InvariantViolation(`no-secret-in-output: a configured secret (${n.slice(0, 6)}…) appears in ${name}`);
+  return ["no-secret-in-output"];
 }

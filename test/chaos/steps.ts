@@ -1,19 +1,34 @@
-// The chaos alphabet: fast-check arbitraries for steps, and how each step acts on the world.
+// The chaos alphabet: fast-check arbitraries for steps, and how each step acts on the world. The daemon is
+// a real process ticking on new blocks by itself; steps change the world around it while it works.
 import fc from "fast-check";
 import { GWEI } from "../../src/pipeline/gasCheck/fees.ts";
 import { FAULT_MODES, type FaultMode } from "../support/fault-proxy.ts";
-import type { ChaosWorld } from "./world.ts";
+import { type ChaosWorld, ENDPOINTS } from "./world.ts";
 
 /** One step of a chaos sequence (plain data, so a failing sequence prints readably). */
 export type Step =
-  | { readonly kind: "tick" }
-  | { readonly kind: "mine"; readonly blocks: number; readonly seconds: number }
+  /**
+   * The workload: an hour of market, a depositor's flow (whole units of the asset: positive deposits, negative
+   * withdraws, 0 none), then `blocks` blocks with the daemon running.
+   */
+  | { readonly kind: "run"; readonly flow: number; readonly blocks: number }
+  /** A depositor's flow alone (the daemon neither restarted nor waited for). */
+  | { readonly kind: "flow"; readonly units: number }
   | { readonly kind: "snapshotOrRevert" }
   | { readonly kind: "baseFeeSpike"; readonly multiplier: number }
   | { readonly kind: "dropTx" }
-  | { readonly kind: "rpcFault"; readonly method: string; readonly mode: FaultMode; readonly times: number }
-  | { readonly kind: "kill9"; readonly midTickAfterMs: number | null }
-  | { readonly kind: "oracleMove" }
+  | {
+      readonly kind: "rpcFault";
+      /** Endpoint index, or -1 for every endpoint. */
+      readonly endpoint: number;
+      readonly method: string;
+      readonly mode: FaultMode;
+      readonly times: number;
+    }
+  | { readonly kind: "liar"; readonly endpoint: number; readonly blocksBack: number; readonly times: number }
+  | { readonly kind: "kill9"; readonly restart: boolean }
+  | { readonly kind: "kill9AtSend" }
+  | { readonly kind: "sigterm" }
   | { readonly kind: "depeg"; readonly pct: number }
   | { readonly kind: "drain"; readonly bps: number; readonly target: number }
   | { readonly kind: "pause" }
@@ -26,21 +41,20 @@ const METHODS = [
   "*",
   "eth_call",
   "eth_getBlockByNumber",
-  "eth_blockNumber",
-  "eth_getLogs",
+  "eth_getTransactionCount",
   "eth_sendRawTransaction",
   "eth_estimateGas",
 ];
+const endpointArb = fc.integer({ min: 0, max: ENDPOINTS - 1 });
 
-/** Weighted steps: ticks dominate so faults meet a running daemon. */
+/** Weighted steps: the daemon runs and the market moves most of the time, so faults meet transactions in flight. */
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 10, arbitrary: fc.constant<Step>({ kind: "tick" }) },
   {
-    weight: 3,
+    weight: 12,
     arbitrary: fc.record({
-      kind: fc.constant("mine" as const),
-      blocks: fc.integer({ min: 1, max: 5 }),
-      seconds: fc.constantFrom(12, 600, 4_000),
+      kind: fc.constant("run" as const),
+      flow: fc.constantFrom(0, 5_000, 10_000, 10_000, 20_000, -10_000),
+      blocks: fc.integer({ min: 1, max: 4 }),
     }),
   },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "snapshotOrRevert" }) },
@@ -48,37 +62,42 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant("baseFeeSpike" as const), multiplier: fc.constantFrom(5, 50) }),
   },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: "dropTx" }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: "dropTx" }) },
   {
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant("rpcFault" as const),
+      endpoint: fc.integer({ min: -1, max: ENDPOINTS - 1 }),
       method: fc.constantFrom(...METHODS),
       mode: fc.constantFrom(...FAULT_MODES),
       times: fc.constantFrom(1, 5, 1_000_000),
     }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
-      kind: fc.constant("kill9" as const),
-      midTickAfterMs: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
+      kind: fc.constant("liar" as const),
+      endpoint: endpointArb,
+      blocksBack: fc.constantFrom(1, 3, 10),
+      times: fc.constantFrom(20, 1_000_000),
     }),
   },
-  { weight: 2, arbitrary: fc.constant<Step>({ kind: "oracleMove" }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("depeg" as const), pct: fc.constantFrom(0, 0.6, 1.5, 5, 9) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("kill9" as const), restart: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.constant<Step>({ kind: "kill9AtSend" }) },
+  { weight: 1, arbitrary: fc.constant<Step>({ kind: "sigterm" }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("depeg" as const), pct: fc.constantFrom(0, 0.6, 1.5, 5) }) },
   {
     weight: 1,
     arbitrary: fc.record({
       kind: fc.constant("drain" as const),
-      bps: fc.integer({ min: 50, max: 3_000 }),
+      bps: fc.integer({ min: 20, max: 150 }),
       target: fc.nat(7),
     }),
   },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "pause" }) },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: "unpause" }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: "unpause" }) },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: "revokeKeeper" }) },
-  { weight: 1, arbitrary: fc.constant<Step>({ kind: "grantKeeper" }) },
+  { weight: 2, arbitrary: fc.constant<Step>({ kind: "grantKeeper" }) },
 );
 
 /** Applies one step to the world (and times it per kind). */
@@ -100,61 +119,97 @@ const bigMin = (a: bigint, b: bigint) => (a < b ? a : b);
 
 async function act(world: ChaosWorld, step: Step): Promise<void> {
   const s = world.stats;
+  const fault = (kind: string) => world.count(s.faultsInjected, kind);
   switch (step.kind) {
-    case "tick":
-      return world.tick();
-    case "mine":
-      await world.rpc("evm_increaseTime", [step.seconds]);
-      await world.rpc("hardhat_mine", [`0x${step.blocks.toString(16)}`]);
-      return;
+    case "run":
+      return world.work(step.flow, step.blocks);
+    case "flow":
+      return world.chain.flow(step.units);
     case "snapshotOrRevert":
       return world.snapshotOrRevert();
     case "baseFeeSpike": {
       const block = await world.provider.getBlock("latest");
-      // Spikes compound (the latest fee may itself be a spike), but never without bound: three ×50 spikes in a row once
-      // set 15 M gwei, and the harness's own account (not keel) could no longer pay for its steps.
       const fee = bigMin((block?.baseFeePerGas ?? GWEI) * BigInt(step.multiplier), MAX_SPIKE_BASE_FEE_WEI);
-      await world.rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${fee.toString(16)}`]);
-      await world.rpc("evm_mine");
+      await world.chain.rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${fee.toString(16)}`]);
+      // Mined at once (pending keeper transactions priced below it stay behind), so the harness's own fee estimates follow.
+      await world.chain.rpc("evm_mine");
       world.devnet.simulator.spikeBaseFee(3);
-      world.count(s.faultsInjected, "baseFeeSpike");
+      fault("baseFeeSpike");
       return;
     }
     case "dropTx":
-      return world.tick({ dropPending: true });
-    case "rpcFault":
-      if (step.mode === "pass") world.proxy.clear();
-      else {
-        world.proxy.set(step.method, { mode: step.mode, times: step.times, delayMs: 50, blocksBack: 100 });
-        world.count(s.faultsInjected, `rpc:${step.mode}`);
+      return world.chain.dropKeeperTxs();
+    case "rpcFault": {
+      const targets = step.endpoint < 0 ? world.proxies : [world.proxies[step.endpoint]];
+      for (const p of targets) {
+        if (step.mode === "pass") p?.clear();
+        else p?.set(step.method, { mode: step.mode, times: step.times, delayMs: 50, blocksBack: 100 });
       }
+      if (step.mode !== "pass") fault(`rpc:${step.mode}${step.endpoint < 0 ? ":all" : ""}`);
+      return;
+    }
+    case "liar":
+      world.proxies[step.endpoint]?.set("*", { mode: "staleState", blocksBack: step.blocksBack, times: step.times });
+      fault(`liar:staleState@rpc#${step.endpoint}`);
       return;
     case "kill9":
-      if (step.midTickAfterMs === null) return world.killDaemon(true);
-      return world.tick({ killAfterMs: step.midTickAfterMs });
-    case "oracleMove":
-      await world.devnet.simulator.step();
-      world.count(s.faultsInjected, "oracleMove");
+      if (!(await world.daemonRunning())) return;
+      await world.stopDaemon("SIGKILL");
+      fault("kill9");
+      if (step.restart) await world.ensureDaemon();
       return;
+    case "kill9AtSend":
+      world.killOnNextSend();
+      return;
+    case "sigterm":
+      if (!(await world.daemonRunning())) return;
+      await world.stopDaemon("SIGTERM");
+      fault("sigterm");
+      return world.ensureDaemon();
     case "depeg":
-      await world.devnet.simulator.depeg(`${world.devnet.deployment.asset.symbol}/USD`, 1 - step.pct / 100);
-      if (step.pct > 0) world.count(s.faultsInjected, "depeg");
+      await world.chain.withAutomine(() =>
+        world.devnet.simulator.depeg(`${world.devnet.deployment.asset.symbol}/USD`, 1 - step.pct / 100),
+      );
+      if (step.pct > 0) fault("depeg");
       return;
     case "drain": {
       const targets = world.devnet.deployment.adapters.filter((a) => a.kind === "vault");
       const t = targets[step.target % Math.max(1, targets.length)];
       if (!t) return;
-      await world.devnet.simulator.drain(t.target, step.bps);
-      world.count(s.faultsInjected, "drain");
+      await world.chain.withAutomine(() => world.devnet.simulator.drain(t.target, step.bps));
+      fault("drain");
       return;
     }
     case "pause":
-      return world.setPaused(true);
+      return world.chain.setPaused(true);
     case "unpause":
-      return world.setPaused(false);
+      return world.chain.setPaused(false);
     case "revokeKeeper":
-      return world.setKeeperRole(false);
+      return world.chain.setKeeperRole(false);
     case "grantKeeper":
-      return world.setKeeperRole(true);
+      return world.chain.setKeeperRole(true);
   }
 }
+
+/**
+ * The mutant check's fixed sequence: endpoint rpc#0 (the preferred one) answers state reads from 40 blocks back
+ * while the daemon makes six rebalances. A nonce manager that trusts the chain's pending nonce alone hands out a
+ * nonce already used; the real one (local and stored reservations) does not.
+ */
+export const LYING_NONCE_SCENARIO: readonly Step[] = [
+  { kind: "liar", endpoint: 0, blocksBack: 40, times: 1_000_000 },
+  ...Array.from({ length: 6 }, (): Step => ({ kind: "run", flow: 10_000, blocks: 2 })),
+];
+
+/**
+ * A lying preferred endpoint and the kill-switch: the vault is paused while the daemon is down, with idle cash it
+ * would invest; rpc#0 answers state reads from 20 blocks back (before the pause). The daemon must not send.
+ */
+export const LYING_PAUSE_SCENARIO: readonly Step[] = [
+  { kind: "kill9", restart: false },
+  { kind: "flow", units: 50_000 },
+  { kind: "pause" },
+  { kind: "liar", endpoint: 0, blocksBack: 20, times: 1_000_000 },
+  { kind: "run", flow: 0, blocks: 4 },
+  { kind: "run", flow: 0, blocks: 4 },
+];

@@ -16,10 +16,13 @@ export type FaultMode =
   | "wrongChainId"
   | "headBackwards"
   | "frozenHead"
-  | "lieState";
+  /** A lying node: an eth_call answered with a different, well-formed result. */
+  | "lieState"
+  /** A lying node: honest head, but state reads (eth_call, balances, nonces, storage, code) answered from `blocksBack` blocks ago. */
+  | "staleState";
 
 /**
- * Every mode a single endpoint's client can survive, for property tests that pick one. Not `lieState`
+ * Every mode a single endpoint's client can survive, for property tests that pick one. Not `lieState` or `staleState`
  * (an eth_call answered with a different, well-formed result): only a quorum of endpoints can catch a lie.
  */
 export const FAULT_MODES: readonly FaultMode[] = [
@@ -37,12 +40,24 @@ export const FAULT_MODES: readonly FaultMode[] = [
   "frozenHead",
 ];
 
+/** State reads and the index of their block-tag parameter (what `staleState` rewrites). */
+const STATE_READS: Readonly<Record<string, number>> = {
+  eth_call: 1,
+  eth_getBalance: 1,
+  eth_getTransactionCount: 1,
+  eth_getCode: 1,
+  eth_getStorageAt: 2,
+};
+
+/** Sees every request before the proxy acts on it (e.g. to check what must hold when a transaction is sent). */
+export type RequestObserver = (method: string, params: readonly unknown[]) => void | Promise<void>;
+
 /** A rule for one method (or `*`). */
 export interface FaultRule {
   readonly mode: FaultMode;
   /** For `delay`: how long before forwarding (default 1 000). */
   readonly delayMs?: number;
-  /** For `headBackwards`: how many blocks back (default 100). */
+  /** For `headBackwards` and `staleState`: how many blocks back (default 100). */
   readonly blocksBack?: number;
   /** Apply to this many matching requests, then pass (default: until changed). */
   readonly times?: number;
@@ -80,7 +95,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** Starts a fault proxy in front of `target` (an http URL on loopback). */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, observe?: RequestObserver): Promise<FaultProxy> {
   const rules = new Map<string, { rule: FaultRule; left: number }>();
   const received: Record<string, number> = {};
   const injected: Record<string, number> = {};
@@ -109,6 +124,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     return JSON.stringify(parsed);
   };
 
+  // The same read, pinned to an older block: the answer of a node that lags behind the head it reports.
+  async function staleBody(first: Rpc, method: string, back: number, body: string): Promise<string> {
+    const at = STATE_READS[method];
+    if (at === undefined) return body;
+    const tag = first.params?.[at] ?? "latest";
+    if (tag !== "latest" && tag !== "pending") return body;
+    const head = JSON.parse((await forward(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber" }))).text)
+      .result as string;
+    const old = `0x${Math.max(0, Number(BigInt(head)) - back).toString(16)}`;
+    const params = [...(first.params ?? [])];
+    while (params.length < at) params.push(null);
+    params[at] = old;
+    return JSON.stringify({ ...first, params });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     let first: Rpc = {};
@@ -120,6 +150,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
     const method = first.method ?? "?";
     received[method] = (received[method] ?? 0) + 1;
+    await observe?.(method, first.params ?? []);
     const rule = ruleFor(method);
     if (rule.mode !== "pass") injected[rule.mode] = (injected[rule.mode] ?? 0) + 1;
     switch (rule.mode) {
@@ -153,6 +184,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     ) {
       sent = JSON.stringify({ ...first, params: [frozenHead, ...(first.params.slice(1) ?? [])] });
     }
+    if (rule.mode === "staleState") sent = await staleBody(first, method, rule.blocksBack ?? 100, sent);
     const out = await forward(sent);
     let text = out.text;
     switch (rule.mode) {
