@@ -58,6 +58,7 @@ export interface FakeWorld {
 const encoder = {
   intentIdOf: (id: string) => `oid:${id}`,
   encodeRebalance: (id: string) => `rebalance:${id}`,
+  encodeRerange: (lower: number, upper: number) => `rerange:${lower}:${upper}`,
 };
 
 /** A revert as the chain reader throws it (translated by the adapter). */
