@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Contract, Interface, JsonRpcProvider } from "ethers";
-import { RERANGE_ABI } from "../../src/adapters/execution/allocatorCodec.ts";
 import { UNIV3_RANGE_ABI } from "../../src/adapters/ethers/uniswapV3Range.ts";
+import { RERANGE_ABI } from "../../src/adapters/execution/allocatorCodec.ts";
 import type { App } from "../../src/app.ts";
 import { formatDecision } from "../../src/cli/explain.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
@@ -33,7 +33,7 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
     ({ app, shutdown } = await startApp({
       devnet: { episodes: false, stepIntervalMs: 600_000, uniswapV3: true },
       // A fresh devnet has hours of price history, not the 5 days a volatility forecast needs.
-      strategy: { minIdleBps: 9_000, rerange: { volPctWhenUnknown: 60 } },
+      strategy: { minIdleBps: 9_000, rerange: { enabled: true, volPctWhenUnknown: 60 } },
     }));
     rpc = new JsonRpcProvider(app.target.rpcUrls[0], undefined, { staticNetwork: true, cacheTimeout: -1 });
     const signer = (i: number) => rpc.getSigner(i);

@@ -99,10 +99,12 @@ const switchingSection = z
  * the oracle price once the new range's expected extra fees less extra impermanent loss over `horizonDays` pay
  * `hysteresis` × (gas of `gasUnits` at the snapshot's fees + `swapCostBps` on the share swapped). Calibrated:
  * 737 265 gas per re-range (`npm run bench -- uniswapV3`); 40 bps = the devnet pool's 0.3 % fee + impact.
+ * Off by default: on 2024 H2 the decision beat re-centring on every exit on 5 of 6 pools but never moving the range
+ * on only 3 (src/backtest/README.md, "Uniswap v3 ranges").
  */
 const rerangeSection = z
   .strictObject({
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(false),
     horizonDays: z.number().int().min(1).max(90).default(7),
     hysteresis: z.number().min(1).max(100).default(1.5),
     gasUnits: z.number().int().min(21_000).max(10_000_000).default(750_000),

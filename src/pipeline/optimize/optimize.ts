@@ -9,8 +9,8 @@ import type { OptimizeInput } from "../types.ts";
 import type { OwnImpactOptions } from "./impact.ts";
 import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
 import { movesFromWeights } from "./plan.ts";
-import type { RerangeOptions } from "./rerangeStep.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
+import type { RerangeOptions } from "./rerangeStep.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
 import {
   bestSwitch,

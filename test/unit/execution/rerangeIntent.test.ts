@@ -1,0 +1,80 @@
+// A Uniswap v3 re-range through the execution core: the same write-ahead intent, nonce and settlement as a
+// rebalance, calling the position adapter instead of the allocator; the routes that cannot carry it refuse it.
+import { expect } from "chai";
+import { createDirectRoute } from "../../../src/execution/direct.ts";
+import { createRoutingExecutor } from "../../../src/execution/router.ts";
+import type { Executor, Intent } from "../../../src/ports/execution.ts";
+import { ALLOCATOR, fakeWorld, intent, thrown } from "../../support/executionFakes.ts";
+
+const signal = new AbortController().signal;
+const ADAPTER = "0x00000000000000000000000000000000000000b3";
+
+function rerangeIntent(id: string): Intent {
+  const base = intent(id);
+  const rerange = { sourceId: ADAPTER, tickLower: -1_200, tickUpper: 1_200, gainUsd: 500, costUsd: 20 };
+  return { ...base, plan: { ...base.plan, moves: [], rerange } };
+}
+
+describe("a re-range intent (execution core, fakes)", () => {
+  it("is recorded with its call to the adapter before it is signed, sent once, and settled by its receipt", async () => {
+    const w = fakeWorld();
+    const route = createDirectRoute(
+      { allocator: ALLOCATOR, confirmations: 1, receiptTimeoutMs: 50, receiptPollMs: 5 },
+      w.lc,
+    );
+    let atSign: unknown;
+    const sign = w.lc.signer.sign;
+    (w.lc as { signer: typeof w.lc.signer }).signer = {
+      ...w.lc.signer,
+      sign: async (req) => {
+        const rec = w.store.get("d-r");
+        atSign = { state: rec?.state, to: rec?.request?.to, data: rec?.request?.data, nonce: rec?.nonce };
+        return sign(req);
+      },
+    };
+    const action = await route.execute(rerangeIntent("d-r"), signal);
+    expect(atSign).to.deep.equal({ state: "planned", to: ADAPTER, data: "rerange:-1200:1200", nonce: 0 });
+    expect(action).to.deep.include({ route: "direct", status: "included", txHashes: ["0xhash1"] });
+    const rec = w.store.get("d-r");
+    expect(rec?.state).to.equal("final");
+    expect(rec?.rerange).to.deep.equal({ sourceId: ADAPTER, tickLower: -1_200, tickUpper: 1_200 });
+    expect(rec?.moves).to.deep.equal([]);
+    // The same decision again (a retried tick): the stored intent answers, nothing is signed or sent again.
+    const again = await route.execute(rerangeIntent("d-r"), signal);
+    expect(again.txHashes).to.deep.equal(["0xhash1"]);
+    expect(w.broadcasts).to.deep.equal(["raw-1"]);
+  });
+
+  it("goes by the direct route (auto: the in-bounds route); bundle and Safe refuse it with RERANGE_ROUTE_UNSUPPORTED", async () => {
+    const w = fakeWorld();
+    const seen: string[] = [];
+    const executor = (name: string): Executor => ({
+      execute: async (i) => {
+        seen.push(name);
+        return { route: "direct", intentId: i.id, txHashes: [], status: "sent" };
+      },
+    });
+    const executors = { direct: executor("direct"), bundle: executor("bundle"), safe: executor("safe") };
+    const deps = {
+      executors,
+      chain: w.lc.chain,
+      encoder: w.lc.encoder,
+      keeper: "0x00000000000000000000000000000000000000ee",
+    };
+    const router = (route: "direct" | "bundle" | "safe" | "auto", inBoundsRoute: "direct" | "bundle" = "direct") =>
+      createRoutingExecutor({ route, inBoundsRoute, allocator: ALLOCATOR }, deps);
+    await router("auto").execute(rerangeIntent("a"), signal);
+    await router("direct").execute(rerangeIntent("b"), signal);
+    expect(seen).to.deep.equal(["direct", "direct"]);
+    for (const [route, inBounds] of [
+      ["bundle", "direct"],
+      ["safe", "direct"],
+      ["auto", "bundle"],
+    ] as const) {
+      const err = await thrown(router(route, inBounds).execute(rerangeIntent("c"), signal));
+      expect(err.code, route).to.equal("RERANGE_ROUTE_UNSUPPORTED");
+      expect(err.retryable).to.equal(false);
+    }
+    expect(seen).to.have.length(2);
+  });
+});
