@@ -5,7 +5,15 @@ import type { LpRange, SourceState } from "../../../src/domain/snapshot.ts";
 import { type RerangeOptions, withRerange } from "../../../src/pipeline/optimize/rerangeStep.ts";
 import { halt, ok, type Stage } from "../../../src/pipeline/stage.ts";
 import type { OptimizeInput } from "../../../src/pipeline/types.ts";
-import { forecast, optimizeInput, planWithGain, snapshot, source, verdict } from "../../support/optimizeFixtures.ts";
+import {
+  forecast,
+  optimizeInput,
+  planWithGain,
+  snapshot,
+  source,
+  V3_LIMITS,
+  verdict,
+} from "../../support/optimizeFixtures.ts";
 
 // USDC (6) = token0, WETH (18) = token1: the range's price (token1 per token0, whole tokens) is 1 / ETH price.
 const SCALE = 10 ** (6 - 18);
@@ -25,14 +33,7 @@ function position(ethUsd: number, over: Partial<LpRange> = {}, balanceUnits = 20
     priceLower: priceOf(centre - 1_200),
     priceUpper: priceOf(centre + 1_200),
     inRangeAprPct: 150, // a busy pool: the re-range pays its extra impermanent loss
-    limits: {
-      minWidthTicks: 600,
-      maxWidthTicks: 12_000,
-      maxCentreOffsetBps: 100,
-      minRerangeIntervalSeconds: 3_600,
-      tickSpacing: 60,
-      lastRerangeAt: 0,
-    },
+    limits: V3_LIMITS,
     ...over,
   };
   return source("v3", 0, balanceUnits, { kind: "lp", protocol: "uniswap-v3", asset: "USDC/WETH", range });
