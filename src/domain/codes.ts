@@ -171,7 +171,7 @@ export const ERROR_CODES = {
   ROUTE_NOT_CONFIGURED: { severity: "error", about: "the intent needs a route that is not configured" },
   RERANGE_ROUTE_UNSUPPORTED: {
     severity: "error",
-    about: "a re-range is sent by the keeper directly; the bundle and Safe routes do not carry it yet",
+    about: "a re-range is the keeper's own call (direct or bundle route): the Safe route does not carry it",
   },
   INTENT_IN_FLIGHT: { severity: "error", about: "an earlier intent is still unsettled: no new intent" },
   INTENT_UNKNOWN: { severity: "error", about: "no such intent in the store" },

@@ -1,6 +1,7 @@
 // A Uniswap v3 re-range through the execution core: the same write-ahead intent, nonce and settlement as a
-// rebalance, calling the position adapter instead of the allocator; the routes that cannot carry it refuse it.
+// rebalance, calling the position adapter instead of the allocator; the Safe route, which cannot carry it, refuses it.
 import { expect } from "chai";
+import { createBundleRoute } from "../../../src/execution/bundle.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
 import { createRoutingExecutor } from "../../../src/execution/router.ts";
 import type { Executor, Intent } from "../../../src/ports/execution.ts";
@@ -45,7 +46,28 @@ describe("a re-range intent (execution core, fakes)", () => {
     expect(w.broadcasts).to.deep.equal(["raw-1"]);
   });
 
-  it("goes by the direct route (auto: the in-bounds route); bundle and Safe refuse it with RERANGE_ROUTE_UNSUPPORTED", async () => {
+  it("is carried by the bundle route like a rebalance: the same signed call to the adapter, settled by its receipt", async () => {
+    const w = fakeWorld();
+    const route = createBundleRoute(
+      {
+        allocator: ALLOCATOR,
+        blocks: 3,
+        priorityBumpBps: 2_000,
+        maxPriorityFeePerGasWei: 10_000_000_000n,
+        allowPublicFallback: false,
+        blockWaitMs: 20,
+        pollMs: 5,
+      },
+      w.lc,
+      w.relays,
+    );
+    const action = await route.execute(rerangeIntent("d-b"), signal);
+    expect(action).to.deep.include({ route: "bundle", status: "included" });
+    expect(w.store.get("d-b")?.request?.to).to.equal(ADAPTER);
+    expect(w.broadcasts, "nothing went to the public mempool").to.deep.equal([]);
+  });
+
+  it("goes by the configured direct or bundle route (auto: the in-bounds route); the Safe refuses it (RERANGE_ROUTE_UNSUPPORTED)", async () => {
     const w = fakeWorld();
     const seen: string[] = [];
     const executor = (name: string): Executor => ({
@@ -65,16 +87,12 @@ describe("a re-range intent (execution core, fakes)", () => {
       createRoutingExecutor({ route, inBoundsRoute, allocator: ALLOCATOR }, deps);
     await router("auto").execute(rerangeIntent("a"), signal);
     await router("direct").execute(rerangeIntent("b"), signal);
-    expect(seen).to.deep.equal(["direct", "direct"]);
-    for (const [route, inBounds] of [
-      ["bundle", "direct"],
-      ["safe", "direct"],
-      ["auto", "bundle"],
-    ] as const) {
-      const err = await thrown(router(route, inBounds).execute(rerangeIntent("c"), signal));
-      expect(err.code, route).to.equal("RERANGE_ROUTE_UNSUPPORTED");
-      expect(err.retryable).to.equal(false);
-    }
-    expect(seen).to.have.length(2);
+    await router("auto", "bundle").execute(rerangeIntent("c"), signal);
+    await router("bundle").execute(rerangeIntent("d"), signal);
+    expect(seen).to.deep.equal(["direct", "direct", "bundle", "bundle"]);
+    const err = await thrown(router("safe").execute(rerangeIntent("e"), signal));
+    expect(err.code).to.equal("RERANGE_ROUTE_UNSUPPORTED");
+    expect(err.retryable).to.equal(false);
+    expect(seen).to.have.length(4);
   });
 });
