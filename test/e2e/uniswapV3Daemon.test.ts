@@ -7,7 +7,7 @@ import { formatDecision } from "../../src/cli/explain.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
 import { DEVNET_ACCOUNTS } from "../../src/devnet/devnet.ts";
-import type { DecisionRecord } from "../../src/domain/decision.ts";
+import type { DecisionRecord, RerangeOrder } from "../../src/domain/decision.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
 import type { Accounts } from "../support/chain.ts";
 import { chainOf, closeApp, codesOf, movesSince, startApp, tick } from "../support/devnetApp.ts";
@@ -83,25 +83,32 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
     upper: Number(await v3.adapter.getFunction("tickUpper")()),
   });
 
-  it("re-ranges within one tick when it pays, not when it does not (the journal says why), and exits on a risk trigger", async () => {
-    const sim = app.target.devnet!.simulator;
+  // The steps run in order on one devnet: each starts where the one before left the position.
+  let sid: string;
+  let opened: { lower: number; upper: number };
+  let order: RerangeOrder;
+
+  it("opens a position whose ingest carries its range limits; an in-range position is left alone", async () => {
     await alignPool();
     // Opened: the manager puts 10 % of the vault into the position (a rebalance inside the allocator's bounds).
     const allocator = keel("KeelAllocator", app.target.allocator, a.manager);
     await send(allocator, "rebalance", [intent(), [move(v3.address, true, 100_000n * USDC)], NO_COMMITMENT]);
-    const opened = await onchainRange();
+    opened = await onchainRange();
     await step();
     const inRange = await tick(app);
     // The source id as ingest names it (the allocator's adapter address).
-    const sid = Object.keys(inRange.detail.allocation ?? {}).find((k) => k.toLowerCase() === v3.address.toLowerCase());
-    expect(sid, "ingest reads the v3 position").to.be.a("string");
+    const id = Object.keys(inRange.detail.allocation ?? {}).find((k) => k.toLowerCase() === v3.address.toLowerCase());
+    expect(id, "ingest reads the v3 position").to.be.a("string");
+    sid = id!;
     const src = () => optimizeReasons(inRange).filter((r) => r.sourceId === sid);
     expect(inRange.detail.plan?.rerange, "an in-range position is not moved").to.equal(undefined);
     expect(src().map((r) => r.code)).to.deep.equal(["RERANGE_NOT_WORTH"]);
+    expect(src()[0]?.message).to.include("range already centred");
+  });
 
-    // The price leaves the ±12 % range (kWETH +20 %, pool arbitraged: the swaps pay in-range liquidity fees) while
-    // gas is dear: the re-range does not pay for itself, and the decision says so with its figures.
-    await sim.depeg("kWETH/USD", 3_600);
+  it("does not re-range when it does not pay (gas dear), and the decision says why with its figures", async () => {
+    // The price leaves the ±12 % range (kWETH +20 %, pool arbitraged: the swaps pay in-range liquidity fees).
+    await app.target.devnet!.simulator.depeg("kWETH/USD", 3_600);
     await step();
     await chainOf(app).send("hardhat_setNextBlockBaseFeePerGas", [`0x${(20_000n * 10n ** 9n).toString(16)}`]);
     await chainOf(app).send("evm_mine", []);
@@ -113,14 +120,15 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
     );
     expect(notWorth?.limit, "cost, USD").to.be.greaterThan(notWorth?.value ?? 0);
     expect(await onchainRange()).to.deep.equal(opened);
+  });
 
-    // Gas back to normal: the daemon re-ranges in its next tick, through the execution core, inside the bounds.
+  it("re-ranges in its next tick when it pays: an intent through the execution core, inside the on-chain bounds", async () => {
     await step();
     const from = (await app.headBlock()) + 1;
     const reranged = await tick(app);
-    const order = reranged.detail.plan?.rerange;
     expect(reranged.outcome, JSON.stringify(reranged.haltReasons)).to.equal("executed");
-    expect(order?.sourceId).to.equal(sid);
+    order = reranged.detail.plan!.rerange!;
+    expect(order.sourceId).to.equal(sid);
     expect(codesOf(reranged)).to.not.include("STAY");
     expect(optimizeReasons(reranged).map((r) => r.code)).to.include("RERANGE");
     expect(reranged.detail.action?.status).to.equal("included");
@@ -128,8 +136,8 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
     expect(intentRec?.state).to.be.oneOf(["included", "final"]);
     expect(intentRec?.rerange).to.deep.equal({
       sourceId: sid,
-      tickLower: order!.tickLower,
-      tickUpper: order!.tickUpper,
+      tickLower: order.tickLower,
+      tickUpper: order.tickUpper,
     });
     expect(intentRec?.request?.to).to.equal(sid);
     expect(intentRec?.request?.data.slice(0, 10)).to.equal(new Interface(RERANGE_ABI).getFunction("rerange")!.selector);
@@ -137,23 +145,25 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
     expect(receipt?.status).to.equal(1);
     const ev = receipt!.logs.map((l) => new Interface(UNIV3_RANGE_ABI).parseLog(l)).find((x) => x?.name === "Reranged");
     const [lower, upper, valueBefore, valueAfter] = ev!.args as unknown as [bigint, bigint, bigint, bigint];
-    expect([Number(lower), Number(upper)]).to.deep.equal([order!.tickLower, order!.tickUpper]);
+    expect([Number(lower), Number(upper)]).to.deep.equal([order.tickLower, order.tickUpper]);
     expect(Number(upper - lower)).to.be.within(V3_RANGE_BOUNDS.minWidthTicks, V3_RANGE_BOUNDS.maxWidthTicks);
     expect(valueBefore - valueAfter).to.be.lte((valueBefore * V3_RANGE_BOUNDS.maxRerangeLossBps) / 10_000n);
-    expect(await onchainRange()).to.deep.equal({ lower: order!.tickLower, upper: order!.tickUpper });
+    expect(await onchainRange()).to.deep.equal({ lower: order.tickLower, upper: order.tickUpper });
     expect(await movesSince(app, from), "a re-range is no rebalance").to.deep.equal([]);
     const text = formatDecision(reranged);
-    expect(text).to.include(`re-range ${sid} to ticks [${order!.tickLower}, ${order!.tickUpper})`);
+    expect(text).to.include(`re-range ${sid} to ticks [${order.tickLower}, ${order.tickUpper})`);
     expect(text, text).to.match(/info RERANGE: .* ≥ 1\.5 × cost/);
+  });
 
-    // The next tick sees the position in range again and leaves it there.
+  it("leaves the re-ranged position in its new range on the next tick", async () => {
     await step();
     const after = await tick(app);
     expect(after.detail.plan?.rerange).to.equal(undefined);
-    expect(await onchainRange()).to.deep.equal({ lower: order!.tickLower, upper: order!.tickUpper });
+    expect(await onchainRange()).to.deep.equal({ lower: order.tickLower, upper: order.tickUpper });
+  });
 
-    // A risk trigger: the pool's code changes under the position (a pinned code hash, critical by default). The
-    // daemon's next tick orders the exit and withdraws the position inside the keeper bounds.
+  it("exits the position on a risk trigger: a change of the pool's code (pinned, critical by default)", async () => {
+    // The daemon's next tick orders the exit and withdraws the position inside the keeper bounds.
     const pool = app.target.devnet!.deployment.extra.uniswapV3Pool!;
     const code = Buffer.from((await chainOf(app).getCode(pool)).slice(2), "hex");
     const metadataLength = code.readUInt16BE(code.length - 2);
