@@ -4,14 +4,14 @@ import { UNIV3_RANGE_ABI } from "../../src/adapters/ethers/uniswapV3Range.ts";
 import { RERANGE_ABI } from "../../src/adapters/execution/allocatorCodec.ts";
 import type { App } from "../../src/app.ts";
 import { formatDecision } from "../../src/cli/explain.ts";
-import { send } from "../../src/devnet/deploy/contract.ts";
 import { V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
+import { DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
 import { DEVNET_ACCOUNTS } from "../../src/devnet/devnet.ts";
 import type { DecisionRecord, RerangeOrder } from "../../src/domain/decision.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
 import type { Accounts } from "../support/chain.ts";
 import { chainOf, closeApp, codesOf, movesSince, startApp, tick } from "../support/devnetApp.ts";
-import { intent, keel, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
+import { keel, USDC } from "../support/keel.ts";
 import { v3Helpers } from "../support/uniswapV3.ts";
 
 const POOL_ABI = [
@@ -28,8 +28,9 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
   let a: Accounts;
 
   before(async () => {
-    // 90 % idle is the floor and the position is the other 10 %: the allocation stays, so each tick's action is
-    // the position's own (a re-range, or an exit the risk gate orders).
+    // 90 % idle is the floor: the daemon's first allocation puts the other 10 % into the v3 position (its range earns
+    // the most), then holds it (positions are held 72 h), so each later tick's action is the position's own: a
+    // re-range, or the exit the risk gate orders.
     ({ app, shutdown } = await startApp({
       devnet: { episodes: false, stepIntervalMs: 600_000, uniswapV3: true },
       // A fresh devnet has hours of price history, not the 5 days a volatility forecast needs.
@@ -88,22 +89,29 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
   let opened: { lower: number; upper: number };
   let order: RerangeOrder;
 
-  it("opens a position whose ingest carries its range limits; an in-range position is left alone", async () => {
+  it("opens the position itself (a keeper rebalance inside the allocator's bounds) and leaves it alone in range", async () => {
+    // The pool arbitraged to the feed, as the market would: that trade pays the position's range its first fees.
     await alignPool();
-    // Opened: the manager puts 10 % of the vault into the position (a rebalance inside the allocator's bounds).
-    const allocator = keel("KeelAllocator", app.target.allocator, a.manager);
-    await send(allocator, "rebalance", [intent(), [move(v3.address, true, 100_000n * USDC)], NO_COMMITMENT]);
+    await step();
+    const from = (await app.headBlock()) + 1;
+    const first = await tick(app);
+    const id = Object.keys(first.detail.allocation ?? {}).find((k) => k.toLowerCase() === v3.address.toLowerCase());
+    expect(id, "ingest reads the v3 position").to.be.a("string");
+    sid = id!;
+    expect(first.outcome, JSON.stringify(first.haltReasons)).to.equal("executed");
+    const deposits = (await movesSince(app, from)).filter((m) => m.adapter.toLowerCase() === sid.toLowerCase());
+    expect(deposits).to.have.length(1);
+    expect(deposits[0]?.deposit).to.equal(true);
+    const total = (await keel("KeelVault", app.target.vault, a.alice).getFunction("totalAssets")()) as bigint;
+    expect(deposits[0]!.assets).to.be.lte((total * DEFAULT_BOUNDS.maxMoveBps) / 10_000n);
+    expect((await v3.adapter.getFunction("totalAssets")()) as bigint).to.be.gte((deposits[0]!.assets * 99n) / 100n);
     opened = await onchainRange();
     await step();
     const inRange = await tick(app);
-    // The source id as ingest names it (the allocator's adapter address).
-    const id = Object.keys(inRange.detail.allocation ?? {}).find((k) => k.toLowerCase() === v3.address.toLowerCase());
-    expect(id, "ingest reads the v3 position").to.be.a("string");
-    sid = id!;
-    const src = () => optimizeReasons(inRange).filter((r) => r.sourceId === sid);
     expect(inRange.detail.plan?.rerange, "an in-range position is not moved").to.equal(undefined);
-    expect(src().map((r) => r.code)).to.deep.equal(["RERANGE_NOT_WORTH"]);
-    expect(src()[0]?.message).to.include("range already centred");
+    const why = optimizeReasons(inRange).filter((r) => r.sourceId === sid);
+    expect(why.map((r) => r.code)).to.deep.equal(["RERANGE_NOT_WORTH"]);
+    expect(why[0]?.message).to.match(/range already centred|< 1\.5 × cost \$/);
   });
 
   it("does not re-range when it does not pay (gas dear), and the decision says why with its figures", async () => {
