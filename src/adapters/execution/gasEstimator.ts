@@ -21,9 +21,9 @@ export interface GasEstimatorDeps {
 
 /**
  * Gas units for a plan from `eth_estimateGas` of the very calldata the executor will send (a re-range: the
- * adapter's `rerange` from the keeper). The
- * intent id is not known yet, so a per-block placeholder id and commitment are used (same calldata size). A revert
- * is thrown as EXECUTION_REVERTED with the decoded error name (the stage decides what "no" it is).
+ * adapter's `rerange` from the keeper). A rebalance's intent id is not known yet, so a per-block placeholder id and
+ * commitment are used (same calldata size). A revert is thrown as EXECUTION_REVERTED with the decoded error name
+ * (the stage decides what "no" it is).
  */
 export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimatorDeps): GasEstimator {
   const codec = deps.codec ?? createAllocatorCodec();
