@@ -5,7 +5,7 @@ import { createBundleRoute } from "../../../src/execution/bundle.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
 import { createRoutingExecutor } from "../../../src/execution/router.ts";
 import type { Executor, Intent } from "../../../src/ports/execution.ts";
-import { ALLOCATOR, fakeWorld, intent, thrown } from "../../support/executionFakes.ts";
+import { ALLOCATOR, BUNDLE_OPTS, fakeWorld, intent, thrown } from "../../support/executionFakes.ts";
 
 const signal = new AbortController().signal;
 const ADAPTER = "0x00000000000000000000000000000000000000b3";
@@ -48,19 +48,7 @@ describe("a re-range intent (execution core, fakes)", () => {
 
   it("is carried by the bundle route like a rebalance: the same signed call to the adapter, settled by its receipt", async () => {
     const w = fakeWorld();
-    const route = createBundleRoute(
-      {
-        allocator: ALLOCATOR,
-        blocks: 3,
-        priorityBumpBps: 2_000,
-        maxPriorityFeePerGasWei: 10_000_000_000n,
-        allowPublicFallback: false,
-        blockWaitMs: 20,
-        pollMs: 5,
-      },
-      w.lc,
-      w.relays,
-    );
+    const route = createBundleRoute(BUNDLE_OPTS, w.lc, w.relays);
     const action = await route.execute(rerangeIntent("d-b"), signal);
     expect(action).to.deep.include({ route: "bundle", status: "included" });
     expect(w.store.get("d-b")?.request?.to).to.equal(ADAPTER);
