@@ -9,7 +9,8 @@
  * fees use day k's pool APR and whether day k's close is in range.
  */
 import { type Dataset, indexAtOrBefore, type PricePoint } from "../domain/dataset.ts";
-import { decideRerange, type RangeLimits } from "../pipeline/optimize/rerange.ts";
+import type { RangeLimits } from "../domain/snapshot.ts";
+import { decideRerange } from "../pipeline/optimize/rerange.ts";
 
 /** Options of a v3 range replay. */
 export interface V3RangeOptions {

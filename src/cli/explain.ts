@@ -103,6 +103,11 @@ export function formatDecision(
       out.push(
         `  ${m.direction.padEnd(8)} ${amount(m.amount)} ${m.direction === "withdraw" ? "from" : "into"} ${name(m.sourceId)}`,
       );
+    const r = d.plan.rerange;
+    if (r)
+      out.push(
+        `  re-range ${name(r.sourceId)} to ticks [${r.tickLower}, ${r.tickUpper}): gain $${f2(r.gainUsd)} vs cost $${f2(r.costUsd)}`,
+      );
   }
   if (d.gas) out.push(`gas       ${d.gas.gasUnits} units, $${f2(d.gas.costUsd)}, gain/cost ${f2(d.gas.gainToCost)}`);
   if (d.action) {

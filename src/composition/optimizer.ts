@@ -1,6 +1,7 @@
 import type { Plan } from "../domain/decision.ts";
 import { createOptimizeStage } from "../pipeline/optimize/optimize.ts";
 import { createPolicyOptimizeStage } from "../pipeline/optimize/policy.ts";
+import { withRerange } from "../pipeline/optimize/rerangeStep.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import type { Stage } from "../pipeline/stage.ts";
 import type { OptimizeInput } from "../pipeline/types.ts";
@@ -21,8 +22,8 @@ export interface OptimizerDeps {
 
 /**
  * The optimize stage `strategy.optimizer` names: the rule (`createOptimizeStage`), or the learned policy
- * (`createPolicyOptimizeStage`) with the rule serving whenever the policy cannot. The daemon and the
- * backtest both build it here.
+ * (`createPolicyOptimizeStage`) with the rule serving whenever the policy cannot, followed by the re-range step
+ * (`withRerange`, `strategy.rerange`). The daemon and the backtest both build it here.
  */
 export function createOptimizer(options: StageOptions, deps: OptimizerDeps): Stage<OptimizeInput, Plan> {
   const rule = createOptimizeStage(options.optimize, {
@@ -30,10 +31,14 @@ export function createOptimizer(options: StageOptions, deps: OptimizerDeps): Sta
     closedForm: deps.closedForm !== false,
     ...(deps.rebalanceTimes ? { rebalanceTimes: deps.rebalanceTimes } : {}),
   });
-  if (options.optimizer.optimizer !== "policy") return rule;
-  return createPolicyOptimizeStage(options.optimize, {
-    policy: deps.policy,
-    ...(deps.policyUnavailableReason ? { unavailableReason: deps.policyUnavailableReason } : {}),
-    rule,
-  });
+  const stage =
+    options.optimizer.optimizer !== "policy"
+      ? rule
+      : createPolicyOptimizeStage(options.optimize, {
+          policy: deps.policy,
+          ...(deps.policyUnavailableReason ? { unavailableReason: deps.policyUnavailableReason } : {}),
+          rule,
+        });
+  // Uniswap v3 positions are re-ranged when the allocation stays (backtest snapshots carry no range limits).
+  return options.optimize.rerange ? withRerange(stage, options.optimize.rerange) : stage;
 }

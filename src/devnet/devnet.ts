@@ -41,6 +41,8 @@ export interface DevnetOptions {
   readonly chainId?: number;
   /** A keel dataset folder to replay (rates, gas, base-asset price) instead of the synthetic scenario. */
   readonly data?: string | undefined;
+  /** Also deploy a Uniswap v3 pool and position adapter (`deployKeel({ uniswapV3: true })`). */
+  readonly uniswapV3?: boolean;
 }
 
 /** A running devnet: chain, deployment, simulator and the role keys. */
@@ -84,6 +86,7 @@ export async function startDevnet(opts: DevnetOptions, deps: { logger: Logger })
       manager: addr(keys.manager),
       keeper: addr(keys.keeper),
       guardian: addr(keys.guardian),
+      ...(opts.uniswapV3 ? { uniswapV3: true } : {}),
     });
     await fundVault(deployment, signer(DEVNET_ACCOUNTS.depositor), deployer, opts.initialDepositUnits);
     // Other depositors: the protocols are much deeper than the vault, as they would be on mainnet.

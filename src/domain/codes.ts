@@ -74,6 +74,10 @@ export const HALT_CODES = {
   NO_MOVES: { severity: "routine", about: "the plan has no moves" },
   MIN_HOLD: { severity: "routine", about: "the last rebalance is more recent than switching.minHoldHours" },
   SWITCH_UNCONFIRMED: { severity: "routine", about: "a switch has not yet paid for switching.confirmHours" },
+  RERANGE_NOT_WORTH: {
+    severity: "routine",
+    about: "a Uniswap v3 position is not re-ranged: the new range does not pay hysteresis × gas and swap cost",
+  },
 } as const satisfies Record<string, CodeEntry>;
 
 /** Codes that shape or explain an answer (the risk gate's freezes and exits, notes of every stage). */
@@ -130,6 +134,8 @@ export const REASON_CODES = {
   MOVE_LIMIT: { severity: "info", about: "plan shortened to the allocator's per-rebalance move limit" },
   BOUNDS_RESTORE: { severity: "info", about: "the current allocation breaks a bound: moving" },
   GAIN_TEST_WAIVED: { severity: "info", about: "forced exit: the gain-to-cost test does not apply" },
+  RERANGE: { severity: "info", about: "a Uniswap v3 position is re-ranged around the oracle price: it pays its costs" },
+  RERANGE_DEFERRED: { severity: "info", about: "a re-range waits: this tick's rebalance goes first" },
   // Events of the LP report (src/report), derived from decisions.
   VAULT_PAUSED: { severity: "trigger", about: "report event: the vault's kill-switch was pulled" },
   FORCED_EXIT: { severity: "exit", about: "report event: a source had to be left" },
@@ -171,6 +177,10 @@ export const ERROR_CODES = {
   NONCE_TOO_LOW: { severity: "error", about: "the nonce was already used on chain" },
   REPLACEMENT_UNDERPRICED: { severity: "error", about: "a replacement's fee was too low" },
   ROUTE_NOT_CONFIGURED: { severity: "error", about: "the intent needs a route that is not configured" },
+  RERANGE_ROUTE_UNSUPPORTED: {
+    severity: "error",
+    about: "a re-range is the keeper's own call (direct or bundle route): the Safe route does not carry it",
+  },
   INTENT_IN_FLIGHT: { severity: "error", about: "an earlier intent is still unsettled: no new intent" },
   INTENT_UNKNOWN: { severity: "error", about: "no such intent in the store" },
   INTENT_BAD_TRANSITION: { severity: "error", about: "an intent state change the state machine forbids" },

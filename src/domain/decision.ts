@@ -83,6 +83,19 @@ export interface Plan {
   readonly slippageUsd: number;
   /** Requires human approval (Safe route), e.g. a forced exit outside keeper bounds. */
   readonly needsApproval: boolean;
+  /** A Uniswap v3 position moved to a new range instead of a rebalance (then `moves` is empty). */
+  readonly rerange?: RerangeOrder;
+}
+
+/** The keeper's `rerange(tickLower, tickUpper)` of one Uniswap v3 position adapter, with the figures that paid for it. */
+export interface RerangeOrder {
+  /** The adapter (the source id live). */
+  readonly sourceId: string;
+  readonly tickLower: number;
+  readonly tickUpper: number;
+  /** Extra fees less extra impermanent loss of the new range over the horizon, and gas + swap cost, USD. */
+  readonly gainUsd: number;
+  readonly costUsd: number;
 }
 
 /** Output of gasCheck. */
@@ -155,6 +168,7 @@ export interface DecisionRecord {
       moves: { sourceId: string; direction: string; amount: string }[];
       gainP10Usd: number;
       gainP50Usd: number;
+      rerange?: RerangeOrder;
     };
     readonly gas?: { gasUnits: string; costUsd: number; gainToCost: number; maxFeePerGasWei: string };
     readonly action?: Action;

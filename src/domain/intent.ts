@@ -38,6 +38,8 @@ export interface IntentRecord {
   readonly route: IntentRoute;
   readonly state: IntentState;
   readonly moves: readonly { sourceId: string; direction: "deposit" | "withdraw"; amount: string }[];
+  /** A Uniswap v3 position's re-range (then `moves` is empty and the request calls the adapter, not the allocator). */
+  readonly rerange?: { readonly sourceId: string; readonly tickLower: number; readonly tickUpper: number };
   readonly request?: StoredRequest;
   /** Signer address and the nonce reserved for this intent (set before signing). */
   readonly from?: string;

@@ -50,6 +50,19 @@ export interface LpRange {
   readonly priceUpper: number;
   /** Fee APR the position earns while in range (the pool's fee growth per unit of its liquidity), %. */
   readonly inRangeAprPct: number;
+  /** The adapter's on-chain range limits (live: read by ingest with the range). */
+  readonly limits?: RangeLimits;
+}
+
+/** A Uniswap v3 position adapter's on-chain range limits and its pool's tick spacing. */
+export interface RangeLimits {
+  readonly minWidthTicks: number;
+  readonly maxWidthTicks: number;
+  readonly maxCentreOffsetBps: number;
+  readonly minRerangeIntervalSeconds: number;
+  readonly tickSpacing: number;
+  /** Unix seconds of the last re-range (0: never). */
+  readonly lastRerangeAt: number;
 }
 
 /** A price observation. */

@@ -82,6 +82,16 @@ export async function settleOthers(
   }
 }
 
+/**
+ * The call an intent makes: the allocator's `rebalance(keccak(id), moves, commitment)`, or for a re-range the v3
+ * position adapter's `rerange(tickLower, tickUpper)` (the adapter checks the keeper role and its range bounds).
+ */
+export function callOf(lc: Pick<LifecycleDeps, "encoder" | "allocator">, intent: Intent): { to: string; data: string } {
+  const r = intent.plan.rerange;
+  if (r) return { to: r.sourceId, data: lc.encoder.encodeRerange(r.tickLower, r.tickUpper) };
+  return { to: lc.allocator, data: lc.encoder.encodeRebalance(intent.id, intent.plan.moves, intent.commitment) };
+}
+
 /** Creates the write-ahead record of an intent (idempotent by id), with the request it will send. */
 export async function createRecord(
   lc: LifecycleDeps,
@@ -90,13 +100,14 @@ export async function createRecord(
   gasLimitBufferBps: number,
 ): Promise<IntentRecord> {
   const chainId = await lc.chain.chainId();
-  const data = lc.encoder.encodeRebalance(intent.id, intent.plan.moves, intent.commitment);
+  const { to, data } = callOf(lc, intent);
   const fees = feeFields(intent, gasLimitBufferBps);
   if (fees.gasLimit == null) {
     // Fix the gas limit now, so signing (and re-signing a bump) never needs an estimate.
-    const units = await lc.chain.estimateGas({ from: await lc.signer.address(), to: lc.allocator, data });
+    const units = await lc.chain.estimateGas({ from: await lc.signer.address(), to, data });
     fees.gasLimit = units + (units * BigInt(gasLimitBufferBps)) / 10_000n;
   }
+  const r = intent.plan.rerange;
   return lc.store.create({
     id: intent.id,
     onchainId: lc.encoder.intentIdOf(intent.id),
@@ -107,7 +118,8 @@ export async function createRecord(
       direction: m.direction,
       amount: m.amount.toString(),
     })),
-    request: storedRequest({ to: lc.allocator, data, chainId, ...fees }),
+    ...(r ? { rerange: { sourceId: r.sourceId, tickLower: r.tickLower, tickUpper: r.tickUpper } } : {}),
+    request: storedRequest({ to, data, chainId, ...fees }),
   });
 }
 
@@ -115,7 +127,7 @@ export async function createRecord(
 export async function failMined(lc: LifecycleDeps, rec: IntentRecord, receipt: ReceiptView): Promise<never> {
   const from = await lc.signer.address();
   const data = rec.request?.data ?? "0x";
-  const decoded = await lc.chain.minedRevert(receipt, { from, to: lc.allocator, data });
+  const decoded = await lc.chain.minedRevert(receipt, { from, to: rec.request?.to ?? lc.allocator, data });
   const e = revertError("receipt", decoded, { txHash: receipt.hash, block: receipt.block });
   await move(lc, rec.id, "failed", {
     includedTx: receipt.hash,
@@ -136,6 +148,8 @@ export async function alreadyExecuted(
   bufferBps: number,
   confirmations: number,
 ): Promise<IntentRecord | undefined> {
+  // A re-range carries no intent id on chain: its stored, signed transaction (one nonce) is what makes it happen once.
+  if (intent.plan.rerange) return undefined;
   const earlier = await lc.chain.findRebalanced(lc.encoder.intentIdOf(intent.id));
   if (!earlier) return undefined;
   lc.logger?.warn({ intentId: intent.id, txHash: earlier.txHash }, "intent already executed on chain");

@@ -21,7 +21,8 @@ export interface RoutingExecutor extends Executor {
 
 /**
  * Routes each intent by the routing rule (`chooseRoute`): under `auto`, the rebalance is simulated
- * as the keeper and a revert on a size/loss bound sends it to the Safe instead.
+ * as the keeper and a revert on a size/loss bound sends it to the Safe instead. A re-range goes by the direct or
+ * bundle route (`auto`: the in-bounds route); the Safe route refuses it (RERANGE_ROUTE_UNSUPPORTED).
  */
 export function createRoutingExecutor(
   policy: RoutingPolicy & { allocator: string },
@@ -41,6 +42,8 @@ export function createRoutingExecutor(
   }
 
   async function routeFor(intent: Intent): Promise<Route> {
+    // A re-range is the keeper's own call on the adapter, bounded there: never a Safe proposal under `auto`.
+    if (intent.plan.rerange) return policy.route === "auto" ? policy.inBoundsRoute : policy.route;
     if (policy.route !== "auto") return policy.route;
     if (intent.plan.needsApproval) return "safe";
     return chooseRoute(policy, intent.plan, await keeperBoundError(intent));
@@ -50,6 +53,13 @@ export function createRoutingExecutor(
     routeFor,
     async execute(intent: Intent, signal: AbortSignal): Promise<Action> {
       const route = await routeFor(intent);
+      if (intent.plan.rerange && route === "safe") {
+        throw new KeelError(
+          "RERANGE_ROUTE_UNSUPPORTED",
+          "a re-range is the keeper's own call (direct or bundle route); the Safe route does not carry it",
+          { retryable: false, context: { route } },
+        );
+      }
       const executor = deps.executors[route];
       if (!executor) {
         throw new KeelError("ROUTE_NOT_CONFIGURED", `route ${route} is needed but not configured`, {

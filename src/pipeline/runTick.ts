@@ -122,6 +122,7 @@ export async function runTick(ctx: TickContext, deps: RunTickDeps, signal: Abort
         moves: plan.moves.map((m) => ({ sourceId: m.sourceId, direction: m.direction, amount: m.amount.toString() })),
         gainP10Usd: plan.gainP10Usd,
         gainP50Usd: plan.gainP50Usd,
+        ...(plan.rerange ? { rerange: plan.rerange } : {}),
       },
     };
     const gas = await step("gasCheck", () => stages.gasCheck.run({ snapshot, plan }, signal));

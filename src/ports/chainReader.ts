@@ -61,9 +61,11 @@ export interface ChainReader {
   minedRevert(receipt: ReceiptView, call: CallRequest): Promise<DecodedRevert | undefined>;
 }
 
-/** Encodes what the core sends (the allocator's `rebalance`). */
+/** Encodes what the core sends (the allocator's `rebalance`, a v3 adapter's `rerange`). */
 export interface RebalanceEncoder {
   /** The on-chain intent id for a decision id. */
   intentIdOf(intentId: string): string;
   encodeRebalance(intentId: string, moves: readonly Move[], commitment?: DecisionCommitment): string;
+  /** A Uniswap v3 position adapter's `rerange(tickLower, tickUpper)` calldata. */
+  encodeRerange(tickLower: number, tickUpper: number): string;
 }

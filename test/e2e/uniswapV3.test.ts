@@ -61,6 +61,9 @@ describe("Uniswap v3 position on the devnet: opened, re-ranged on a price move, 
     expect(first.src.asset).to.match(/kUSDC|kWETH/);
     expect(first.src.range?.inRange).to.equal(true);
     expect(first.src.reserves?.spotPrice).to.be.gt(0);
+    // Its on-chain range limits, read by ingest with the range (what the daemon's re-range decision keeps).
+    expect(first.src.range?.limits).to.deep.equal(await readRangeLimits(v3.address, t.provider));
+    expect(first.src.range?.limits?.lastRerangeAt).to.equal(0);
 
     // 1. Opened by a keeper rebalance, inside the keeper bounds.
     const block0 = await t.provider.getBlockNumber();
@@ -109,6 +112,7 @@ describe("Uniswap v3 position on the devnet: opened, re-ranged on a price move, 
     const reranged = await observe();
     expect(reranged.src.range?.inRange).to.equal(true);
     expect(reranged.src.range?.tickLower).to.equal(decision.tickLower);
+    expect(reranged.src.range?.limits?.lastRerangeAt).to.equal(reranged.snap.timestamp);
 
     // 4. A risk trigger (an exploit reported on Uniswap v3): the gate orders the exit, the keeper withdraws
     //    what the adapter can deliver inside its bounds, and the price-free emergency path takes the rest.

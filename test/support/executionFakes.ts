@@ -18,6 +18,17 @@ import type { BundleRelays, BundleSimulation, PublicBroadcaster, TxSigner } from
 export const KEEPER = "0x00000000000000000000000000000000000000ee";
 export const ALLOCATOR = "0x00000000000000000000000000000000000000a1";
 
+/** Bundle-route options for the fakes: 3 blocks, 20 % priority bumps, no public fallback, short waits. */
+export const BUNDLE_OPTS = {
+  allocator: ALLOCATOR,
+  blocks: 3,
+  priorityBumpBps: 2_000,
+  maxPriorityFeePerGasWei: 10_000_000_000n,
+  allowPublicFallback: false,
+  blockWaitMs: 20,
+  pollMs: 5,
+};
+
 /** A signed transaction as the fake signer made it. */
 interface FakeTx {
   readonly hash: string;
@@ -63,6 +74,7 @@ export interface FakeWorld {
 const encoder = {
   intentIdOf: (id: string) => `oid:${id}`,
   encodeRebalance: (id: string) => `rebalance:${id}`,
+  encodeRerange: (lower: number, upper: number) => `rerange:${lower}:${upper}`,
 };
 
 /** A revert as the chain reader throws it (translated by the adapter). */

@@ -1,6 +1,6 @@
 import { strategySection } from "../../src/config/sections/strategy.ts";
 import type { Forecast, Plan, RiskVerdict } from "../../src/domain/decision.ts";
-import type { HistoryWindow, Snapshot, SourceState } from "../../src/domain/snapshot.ts";
+import type { HistoryWindow, RangeLimits, Snapshot, SourceState } from "../../src/domain/snapshot.ts";
 import type { OptimizeOptions } from "../../src/pipeline/optimize/optimize.ts";
 import type { OptimizeInput } from "../../src/pipeline/types.ts";
 
@@ -98,3 +98,13 @@ export function planWithGain(gainP10Usd: number, sourceId = "a"): Plan {
     needsApproval: false,
   };
 }
+
+/** A Uniswap v3 position adapter's range limits as the devnet deploys them (V3_RANGE_BOUNDS), spacing 60, never re-ranged. */
+export const V3_LIMITS: RangeLimits = {
+  minWidthTicks: 600,
+  maxWidthTicks: 12_000,
+  maxCentreOffsetBps: 100,
+  minRerangeIntervalSeconds: 3_600,
+  tickSpacing: 60,
+  lastRerangeAt: 0,
+};

@@ -1,5 +1,5 @@
 import { Contract, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
-import type { RangeLimits } from "../../pipeline/optimize/rerange.ts";
+import type { RangeLimits } from "../../domain/snapshot.ts";
 
 /** The Uniswap v3 position adapter's range limits and its keeper move. */
 export const UNIV3_RANGE_ABI = [

@@ -3,11 +3,16 @@ import type { SourceState } from "../../domain/snapshot.ts";
 import type { AdapterMeta } from "./adapterMeta.ts";
 import type { IndexPoint } from "./rateTracker.ts";
 
-/** The Uniswap v3 position adapter's range views. */
+/** The Uniswap v3 position adapter's range views and on-chain range limits. */
 export const UNIV3_ADAPTER_ABI = [
   "function positionManager() view returns (address)",
   "function tickLower() view returns (int24)",
   "function tickUpper() view returns (int24)",
+  "function minWidthTicks() view returns (int24)",
+  "function maxWidthTicks() view returns (int24)",
+  "function maxCentreOffsetBps() view returns (uint256)",
+  "function minRerangeInterval() view returns (uint256)",
+  "function lastRerangeAt() view returns (uint256)",
 ] as const;
 
 /** The part of a Uniswap v3 pool ingest reads. */
@@ -15,6 +20,7 @@ export const UNIV3_POOL_ABI = [
   "function slot0() view returns (uint160 sqrtPriceX96, int24 tick, uint16, uint16, uint16, uint8, bool)",
   "function liquidity() view returns (uint128)",
   "function fee() view returns (uint24)",
+  "function tickSpacing() view returns (int24)",
   "function feeGrowthGlobal0X128() view returns (uint256)",
   "function feeGrowthGlobal1X128() view returns (uint256)",
 ] as const;
@@ -61,14 +67,21 @@ export async function readUniswapV3Source(
   const pool = new Contract(m.target, UNIV3_POOL_ABI, ctx.provider);
   const bal = (token: string) =>
     q(() => new Contract(token, ERC20_BALANCE_ABI, ctx.provider).getFunction("balanceOf")(m.target, at));
-  const [lowerRaw, upperRaw, slot0, active, bal0, bal1] = (await Promise.all([
-    q(() => adapter.getFunction("tickLower")(at)),
-    q(() => adapter.getFunction("tickUpper")(at)),
-    q(() => pool.getFunction("slot0")(at)),
-    q(() => pool.getFunction("liquidity")(at)),
+  const view = (c: Contract, name: string) => q(() => c.getFunction(name)(at));
+  const [lowerRaw, upperRaw, slot0, active, bal0, bal1, ...limitsRaw] = (await Promise.all([
+    view(adapter, "tickLower"),
+    view(adapter, "tickUpper"),
+    view(pool, "slot0"),
+    view(pool, "liquidity"),
     bal(lp.token0),
     bal(lp.token1),
-  ])) as [bigint, bigint, [bigint, bigint], bigint, bigint, bigint];
+    // The range limits the keeper's re-range must keep (read with the range, every tick).
+    ...["minWidthTicks", "maxWidthTicks", "maxCentreOffsetBps", "minRerangeInterval", "lastRerangeAt"].map((n) =>
+      view(adapter, n),
+    ),
+    view(pool, "tickSpacing"),
+  ])) as [bigint, bigint, [bigint, bigint], bigint, bigint, bigint, ...bigint[]];
+  const [minW, maxW, offset, interval, last, spacing] = limitsRaw.map(Number) as number[];
   const [tickLower, tickUpper, tick] = [Number(lowerRaw), Number(upperRaw), Number(slot0[1])];
   const [d0, d1] = lp.baseIs0 ? [decimals, lp.otherDecimals] : [lp.otherDecimals, decimals];
   const sqrtP = Number(slot0[0]) / Q96; // raw token1 per raw token0, square-rooted
@@ -111,6 +124,14 @@ export async function readUniswapV3Source(
       priceLower: human(1.0001 ** tickLower),
       priceUpper: human(1.0001 ** tickUpper),
       inRangeAprPct: apr,
+      limits: {
+        minWidthTicks: minW ?? 0,
+        maxWidthTicks: maxW ?? 0,
+        maxCentreOffsetBps: offset ?? 0,
+        minRerangeIntervalSeconds: interval ?? 0,
+        tickSpacing: spacing ?? 0,
+        lastRerangeAt: last ?? 0,
+      },
     },
   };
 }

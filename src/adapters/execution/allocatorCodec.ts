@@ -9,6 +9,9 @@ export const ALLOCATOR_CORE_ABI = [
   "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 loss, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
 ] as const;
 
+/** The Uniswap v3 position adapter's keeper move: `UniswapV3LpAdapter.rerange(int24,int24)`, selector 0x95d7dfb7. */
+export const RERANGE_ABI = ["function rerange(int24 tickLower, int24 tickUpper)"] as const;
+
 /** Encodes rebalance calldata and reads its event (errors are decoded by `NodeErrors`, ../ethers/nodeErrors.ts). */
 export interface AllocatorCodec {
   readonly iface: Interface;
@@ -16,6 +19,8 @@ export interface AllocatorCodec {
   intentIdOf(intentId: string): string;
   /** `rebalance` calldata; the commitment's hashes become bytes32 words (`commitmentWord`), zero when absent. */
   encodeRebalance(intentId: string, moves: readonly Move[], commitment?: DecisionCommitment): string;
+  /** `rerange(tickLower, tickUpper)` calldata of a Uniswap v3 position adapter. */
+  encodeRerange(tickLower: number, tickUpper: number): string;
   /** Keccak topic of `Rebalanced`. */
   readonly rebalancedTopic: string;
 }
@@ -68,7 +73,7 @@ export const REBALANCE_SELECTOR = coreIface.getFunction("rebalance")!.selector;
 /** Builds the codec. `extraAbis` are artifact ABIs (allocator, vault, adapters) merged in; duplicates are ignored. */
 export function createAllocatorCodec(extraAbis: readonly InterfaceAbi[] = []): AllocatorCodec {
   const fragments = new Map<string, unknown>();
-  const base = new Interface(ALLOCATOR_CORE_ABI as unknown as string[]);
+  const base = new Interface([...ALLOCATOR_CORE_ABI, ...RERANGE_ABI] as unknown as string[]);
   for (const f of base.fragments) fragments.set(f.format("sighash") + f.type, f);
   for (const abi of extraAbis) {
     for (const f of new Interface(abi).fragments) {
@@ -85,5 +90,6 @@ export function createAllocatorCodec(extraAbis: readonly InterfaceAbi[] = []): A
     intentIdOf: (intentId) => id(intentId),
     encodeRebalance: (intentId, moves, commitment) =>
       iface.encodeFunctionData("rebalance", [id(intentId), moves.map(toOnchainMove), commitmentTuple(commitment)]),
+    encodeRerange: (tickLower, tickUpper) => iface.encodeFunctionData("rerange", [tickLower, tickUpper]),
   };
 }

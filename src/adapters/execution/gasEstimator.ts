@@ -20,15 +20,26 @@ export interface GasEstimatorDeps {
 }
 
 /**
- * Gas units for a plan from `eth_estimateGas` of the very calldata the executor will send. The
- * intent id is not known yet, so a per-block placeholder id and commitment are used (same calldata size). A revert
- * is thrown as EXECUTION_REVERTED with the decoded error name (the stage decides what "no" it is).
+ * Gas units for a plan from `eth_estimateGas` of the very calldata the executor will send (a re-range: the
+ * adapter's `rerange` from the keeper). A rebalance's intent id is not known yet, so a per-block placeholder id and
+ * commitment are used (same calldata size). A revert is thrown as EXECUTION_REVERTED with the decoded error name
+ * (the stage decides what "no" it is).
  */
 export function createGasEstimator(opts: GasEstimatorOptions, deps: GasEstimatorDeps): GasEstimator {
   const codec = deps.codec ?? createAllocatorCodec();
   return {
     async estimateGas(plan: Plan, snapshot: Snapshot, signal: AbortSignal): Promise<bigint> {
       signal.throwIfAborted();
+      if (plan.rerange) {
+        // The adapter's own keeper move, simulated from the keeper like the send.
+        const { sourceId, tickLower, tickUpper } = plan.rerange;
+        const data = codec.encodeRerange(tickLower, tickUpper);
+        try {
+          return await deps.provider.estimateGas({ from: opts.from, to: sourceId, data });
+        } catch (err) {
+          throw (deps.errors ?? loadNodeErrors()).translate(err, "estimate");
+        }
+      }
       if (plan.moves.length === 0) return 0n;
       const placeholder = `keel:gas-estimate:${snapshot.block}:${id(JSON.stringify(plan.moves.map((m) => m.sourceId)))}`;
       // Non-zero commitment words, like the real ones (calldata gas depends on zero bytes).

@@ -73,6 +73,8 @@ export const devnetSection = z
     episodes: z.boolean().default(true),
     /** A keel dataset folder to replay (rates, gas, base-asset price) instead of the synthetic scenario. */
     data: z.string().min(1).optional(),
+    /** Also deploy a Uniswap v3 pool (the npm artifacts) and a v3 position adapter (kUSDC/kWETH, ±12 % range). */
+    uniswapV3: z.boolean().default(false),
     /** On devnet the daemon ticks on every new block (each simulator step mines one). */
     tickOnNewBlock: z.boolean().default(true),
   })

@@ -94,6 +94,29 @@ const switchingSection = z
   })
   .prefault({});
 
+/**
+ * Re-ranging Uniswap v3 positions (`decideRerange`): when the allocation stays, a position is moved back around
+ * the oracle price once the new range's expected extra fees less extra impermanent loss over `horizonDays` pay
+ * `hysteresis` × (gas of `gasUnits` at the snapshot's fees + `swapCostBps` on the share swapped). Calibrated:
+ * 737 265 gas per re-range (`npm run bench -- uniswapV3`); 40 bps = the devnet pool's 0.3 % fee + impact.
+ * Off by default: on 2024 H2 the decision beat re-centring on every exit on 5 of 6 pools but never moving the range
+ * on only 3 (src/backtest/README.md, "Uniswap v3 ranges").
+ */
+const rerangeSection = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    horizonDays: z.number().int().min(1).max(90).default(7),
+    hysteresis: z.number().min(1).max(100).default(1.5),
+    gasUnits: z.number().int().min(21_000).max(10_000_000).default(750_000),
+    swapCostBps: bps.default(40),
+    /**
+     * Annualised price volatility (%) assumed when the forecast has none for a position (under 5 days of price
+     * history: a fresh devnet); unset, such a position is not re-ranged.
+     */
+    volPctWhenUnknown: z.number().positive().max(1_000).optional(),
+  })
+  .prefault({});
+
 /** Optimizer and gas economics. Mirrors the bounds the allocator enforces on-chain. */
 export const strategySection = z
   .strictObject({
@@ -140,6 +163,7 @@ export const strategySection = z
     gasModel: gasModelSection,
     ownImpact: ownImpactSection,
     switching: switchingSection,
+    rerange: rerangeSection,
     /**
      * Who picks the target weights: `rule` (the CVaR / mean-variance optimizer above) or `policy` (the PPO
      * policy at `policyPath`, served by onnxruntime; the rule serves when it cannot load). Either way the

@@ -50,14 +50,18 @@ function waiting(err: unknown): Reason | undefined {
 export function createExecuteStage(opts: ExecuteStageOptions, deps: ExecuteStageDeps): Stage<Intent, Action> {
   return {
     async run(intent, signal) {
-      if (intent.plan.moves.length === 0) {
+      const r = intent.plan.rerange;
+      if (intent.plan.moves.length === 0 && !r) {
         return halt([reason("NO_MOVES", "plan has no moves: nothing to execute", { severity: "info" })]);
       }
-      const what = describeMoves(intent.plan.moves, intent.snapshot.baseAsset);
+      const what = r
+        ? `re-range ${r.sourceId} to [${r.tickLower}, ${r.tickUpper})`
+        : describeMoves(intent.plan.moves, intent.snapshot.baseAsset);
       if (opts.dryRun) {
         const action: Action = { route: "dry-run", intentId: intent.id, txHashes: [], status: "recorded" };
         const via = deps.routeFor ? ` via ${await deps.routeFor(intent)}` : "";
-        return ok(action, `dry-run: would send ${intent.plan.moves.length} move(s)${via}: ${what}`);
+        const count = r ? "a re-range" : `${intent.plan.moves.length} move(s)`;
+        return ok(action, `dry-run: would send ${count}${via}: ${what}`);
       }
       if (opts.shadow) {
         const wouldRoute = deps.routeFor ? await deps.routeFor(intent) : undefined;

@@ -48,7 +48,9 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
         (t) => t <= now,
       );
       const last = past.length > 0 ? Math.max(...past) : undefined;
-      if (last !== undefined && now - last < cooldownSeconds) {
+      // The cool-down and daily cap limit rebalances; a re-range is bounded by its adapter's own interval.
+      const rebalance = plan.rerange === undefined;
+      if (rebalance && last !== undefined && now - last < cooldownSeconds) {
         reasons.push(
           reason("COOLDOWN", `last rebalance ${now - last}s ago, cool-down is ${cooldownSeconds}s`, {
             value: now - last,
@@ -58,7 +60,7 @@ export function createGasCheckStage(opts: GasOptions, deps: GasCheckDeps): Stage
         );
       }
       const inDay = Math.max(new Set(past.filter((t) => t > now - DAY_SECONDS)).size, onchain?.rebalancesToday ?? 0);
-      if (inDay >= maxPerDay) {
+      if (rebalance && inDay >= maxPerDay) {
         reasons.push(
           reason("DAILY_CAP", `${inDay} rebalances in the last 24h, cap is ${maxPerDay}`, {
             value: inDay,

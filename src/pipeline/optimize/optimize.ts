@@ -10,6 +10,7 @@ import type { OwnImpactOptions } from "./impact.ts";
 import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
 import { movesFromWeights } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
+import type { RerangeOptions } from "./rerangeStep.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
 import {
   bestSwitch,
@@ -38,6 +39,8 @@ export interface OptimizeOptions {
   readonly gasModel: GasModelOptions;
   readonly ownImpact: OwnImpactOptions;
   readonly switching: SwitchingOptions;
+  /** Re-ranging Uniswap v3 positions when the allocation stays (`withRerange`); none when absent. */
+  readonly rerange?: RerangeOptions;
   /** Base asset decimals and USD price of one whole unit (used when the snapshot carries no price). */
   readonly decimals: number;
   readonly basePriceUsd: number;

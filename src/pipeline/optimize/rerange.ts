@@ -6,19 +6,8 @@
  * limits), is centred on the oracle price and aligned to the pool's tick spacing, so the adapter's on-chain checks
  * (width, alignment, centre offset, interval) hold by construction.
  */
-import type { LpRange } from "../../domain/snapshot.ts";
+import type { LpRange, RangeLimits } from "../../domain/snapshot.ts";
 import { ilOutlook, type PriceRange } from "../riskGate/il.ts";
-
-/** The adapter's on-chain range limits and the pool's tick spacing. */
-export interface RangeLimits {
-  readonly minWidthTicks: number;
-  readonly maxWidthTicks: number;
-  readonly maxCentreOffsetBps: number;
-  readonly minRerangeIntervalSeconds: number;
-  readonly tickSpacing: number;
-  /** Unix seconds of the last re-range (0: never). */
-  readonly lastRerangeAt: number;
-}
 
 /** What the decision weighs. */
 export interface RerangeInput {

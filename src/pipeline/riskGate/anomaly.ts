@@ -135,9 +135,10 @@ export function checkAnomalies(input: RiskInput, opts: RiskOptions, b: VerdictBu
       }
     }
 
-    // APR far outside the forecast band.
+    // APR far outside the forecast band. A Uniswap v3 position out of its range earns nothing by design (what a
+    // re-range is for): its zero is not the pool misbehaving.
     const f = forecast.sources[s.id];
-    if (f) {
+    if (f && !(s.range && !s.range.inRange)) {
       const margin = Math.max((f.p90 - f.p10) * opts.aprAnomalyBandFactor, opts.aprAnomalyMinPct);
       if (s.aprPct > f.p90 + margin || s.aprPct < f.p10 - margin) {
         b.freeze(s.id, {

@@ -5,20 +5,20 @@ import { KeelError } from "../../../src/domain/errors.ts";
 import { createBundleRoute } from "../../../src/execution/bundle.ts";
 import { createDirectRoute } from "../../../src/execution/direct.ts";
 import { endProposalIntent, recordProposal } from "../../../src/execution/proposals.ts";
-import { ALLOCATOR, edgeTest, fakeWorld, intent, KEEPER, revert, thrown } from "../../support/executionFakes.ts";
+import {
+  ALLOCATOR,
+  BUNDLE_OPTS as bundleOpts,
+  edgeTest,
+  fakeWorld,
+  intent,
+  KEEPER,
+  revert,
+  thrown,
+} from "../../support/executionFakes.ts";
 
 const signal = new AbortController().signal;
 const direct = (w: ReturnType<typeof fakeWorld>) =>
   createDirectRoute({ allocator: ALLOCATOR, confirmations: 1, receiptTimeoutMs: 50, receiptPollMs: 5 }, w.lc);
-const bundleOpts = {
-  allocator: ALLOCATOR,
-  blocks: 3,
-  priorityBumpBps: 2_000,
-  maxPriorityFeePerGasWei: 10_000_000_000n,
-  allowPublicFallback: false,
-  blockWaitMs: 20,
-  pollMs: 5,
-};
 
 describe("intent state machine: sending (execution core, fakes)", () => {
   edgeTest(

@@ -69,6 +69,18 @@ describe("gas check stage", () => {
     expect(codes(r)).to.deep.equal(["COOLDOWN"]);
   });
 
+  it("holds a re-range to its adapter's own interval, not the rebalance cool-down and daily cap", async () => {
+    const stage = createGasCheckStage(opts, {
+      estimator: fixedGas(800_000n),
+      rebalanceTimes: async () => Array.from({ length: 30 }, (_, i) => snap.timestamp - 600 - i),
+    });
+    const rerange = { sourceId: "a", tickLower: -600, tickUpper: 600, gainUsd: 1e6, costUsd: 10 };
+    const r = await stage.run({ snapshot: snap, plan: { ...planWithGain(1e6), moves: [], rerange } }, signal);
+    expect(r.status, JSON.stringify(r.reasons)).to.equal("ok");
+    const rebalance = await stage.run({ snapshot: snap, plan: planWithGain(1e6) }, signal);
+    expect(codes(rebalance)).to.include("COOLDOWN");
+  });
+
   it("halts at the daily rebalance cap over a rolling 24 hours", async () => {
     const stage = createGasCheckStage(opts, {
       estimator: fixedGas(300_000n),

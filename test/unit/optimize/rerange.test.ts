@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { LpRange } from "../../../src/domain/snapshot.ts";
 import { decideRerange, inRangeShare, normalCdf, type RerangeInput } from "../../../src/pipeline/optimize/rerange.ts";
 import { lpRanges } from "../../../src/pipeline/riskGate/liquidity.ts";
+import { V3_LIMITS } from "../../support/optimizeFixtures.ts";
 import { lending, riskInput, riskOptions, snap } from "../../support/riskFixtures.ts";
 
 // kUSDC (6) = token0, kWETH (18) = token1: price (token1 per token0, whole tokens) = 1 / ETH price.
@@ -34,14 +35,7 @@ function input(over: Partial<RerangeInput> = {}): RerangeInput {
     gasUsd: 5,
     swapCostBps: 40,
     hysteresis: 1.5,
-    limits: {
-      minWidthTicks: 600,
-      maxWidthTicks: 12_000,
-      maxCentreOffsetBps: 100,
-      minRerangeIntervalSeconds: 3_600,
-      tickSpacing: 60,
-      lastRerangeAt: 0,
-    },
+    limits: V3_LIMITS,
     now: 1_700_000_000,
     ...over,
   };

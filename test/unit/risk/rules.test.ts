@@ -91,6 +91,27 @@ describe("risk rules", () => {
       expect(codes(verdict.reasons)).to.include("APR_ANOMALY");
     });
 
+    it("does not call a Uniswap v3 position's zero APR out of its range an anomaly (it earns nothing by design)", () => {
+      const range = {
+        tickLower: -600,
+        tickUpper: 600,
+        tick: 900,
+        inRange: false,
+        priceLower: 0.94,
+        priceUpper: 1.06,
+        inRangeAprPct: 40,
+      };
+      const out = snap([lending("a", 500, { aprPct: 0, range })], 500);
+      const f = forecastOf({ a: 30 }, 1);
+      expect(codes(assessRisk(riskOptions(), riskInput(out, { forecast: f })).verdict.reasons)).not.to.include(
+        "APR_ANOMALY",
+      );
+      const back = snap([lending("a", 500, { aprPct: 0, range: { ...range, tick: 0, inRange: true } })], 500);
+      expect(codes(assessRisk(riskOptions(), riskInput(back, { forecast: f })).verdict.reasons)).to.include(
+        "APR_ANOMALY",
+      );
+    });
+
     it("freezes a source whose withdrawals are limited (maxWithdraw short of our balance)", () => {
       const s = snap([lending("a", 500, { maxWithdraw: 100n * 1_000_000n })], 500);
       const { verdict } = assessRisk(riskOptions(), riskInput(s));
