@@ -10,9 +10,15 @@ import type { KeeperBounds, Snapshot } from "../domain/snapshot.ts";
 /** Which bounds a call's rebalance moves are checked against. */
 export type MoveBounds = "keeper" | "manager";
 
+/** The target of an AllowedCall that matches any adapter on the allow-list of the bounds read (a v3 re-range). */
+export const ALLOWED_ADAPTER = "allow-listed adapter";
+
 /** One (target contract, function selector) pair a key may call. */
 export interface AllowedCall {
-  /** The target; `*` is any target (only for an owner whose config names no allocator). */
+  /**
+   * The target; `*` is any target (only for an owner whose config names no allocator); ALLOWED_ADAPTER is
+   * any adapter on the allocator's allow-list in the bounds read for the signature.
+   */
   readonly to: string;
   /** 4-byte selector, 0x-prefixed. */
   readonly selector: string;
@@ -172,6 +178,12 @@ function checkCall(
   ctx: PolicyContext,
 ): PolicyRefusal | undefined {
   const onTarget = calls.filter((c) => c.to === "*" || same(c.to, to));
+  const adapterCalls = calls.filter((c) => c.to === ALLOWED_ADAPTER);
+  if (onTarget.length === 0 && adapterCalls.length > 0) {
+    if (!ctx.bounds)
+      return refuse("SIGN_DENIED_NO_BOUNDS", `no on-chain bounds were read to tell whether ${to} is an adapter`);
+    if (Object.keys(ctx.bounds.keeper.adapterCapBps).some((a) => same(a, to))) onTarget.push(...adapterCalls);
+  }
   if (onTarget.length === 0) return refuse("SIGN_DENIED_TARGET", `${to} is not a contract this key may call`);
   const selector = data.slice(0, 10).toLowerCase();
   const call = onTarget.find((c) => c.selector.toLowerCase() === selector);

@@ -1,6 +1,11 @@
 import { type AbstractSigner, id } from "ethers";
 import type { KeelConfig } from "../../config/schema.ts";
-import type { AllowedCall, BoundsView, SigningPolicy } from "../../execution/signingPolicy.ts";
+import {
+  ALLOWED_ADAPTER,
+  type AllowedCall,
+  type BoundsView,
+  type SigningPolicy,
+} from "../../execution/signingPolicy.ts";
 import { decodeRebalanceMoves, REBALANCE_SELECTOR } from "../execution/allocatorCodec.ts";
 import { PolicySigner, type PolicySignerDeps } from "./policySigner.ts";
 
@@ -8,6 +13,8 @@ const selector = (signature: string) => id(signature).slice(0, 10);
 /** `pause()`, `unpause()` on the vault; `execTransaction(…)` on a Safe. */
 const PAUSE = selector("pause()");
 const UNPAUSE = selector("unpause()");
+/** `rerange(int24,int24)` on a Uniswap v3 position adapter (its range limits are enforced on chain). */
+const RERANGE = selector("rerange(int24,int24)");
 const EXEC_TRANSACTION = selector(
   "execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)",
 );
@@ -54,14 +61,15 @@ function rebalanceOn(t: PolicyTarget, moves: "keeper" | "manager"): AllowedCall 
 }
 
 /**
- * The keeper key: `allocator.rebalance` inside the keeper bounds read with the intent's snapshot, the
- * no-op self-transfer that cancels a stuck nonce, and — when it proposes to the Safe — Safe transactions
- * calling `allocator.rebalance` inside the manager's bounds (allow-list and caps).
+ * The keeper key: `allocator.rebalance` inside the keeper bounds read with the intent's snapshot,
+ * `rerange(int24,int24)` on an adapter of the allocator's allow-list, the no-op self-transfer that cancels
+ * a stuck nonce, and — when it proposes to the Safe — Safe transactions calling `allocator.rebalance`
+ * inside the manager's bounds (allow-list and caps).
  */
 export function keeperPolicy(t: PolicyTarget, opts: { maxFeePerGasWei: bigint; proposes: boolean }): SigningPolicy {
   return {
     ...base("keeper", t, opts.maxFeePerGasWei),
-    calls: [rebalanceOn(t, "keeper")],
+    calls: [rebalanceOn(t, "keeper"), { to: ALLOWED_ADAPTER, selector: RERANGE }],
     allowCancel: true,
     ...(opts.proposes && t.safe ? { safe: { address: t.safe, calls: [rebalanceOn(t, "manager")] } } : {}),
   };

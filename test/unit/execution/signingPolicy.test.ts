@@ -170,6 +170,24 @@ describe("signing policy (default deny, src/execution/signingPolicy.ts)", () => 
       expect(codeOf(checkTransaction(keeper, tx({ data }), ctx()))).to.equal("SIGN_DENIED_ADAPTER");
     });
 
+    it("allows a Uniswap v3 re-range on an allow-listed adapter only, with the bounds read", () => {
+      const rerange = codec.encodeRerange(-60, 60);
+      expect(checkTransaction(keeper, tx({ to: ADAPTER_A, data: rerange }), ctx())).to.equal(undefined);
+      const stranger = addr();
+      expect(codeOf(checkTransaction(keeper, tx({ to: stranger, data: rerange }), ctx()))).to.equal(
+        "SIGN_DENIED_TARGET",
+      );
+      // Without the bounds keel cannot tell an allow-listed adapter.
+      expect(codeOf(checkTransaction(keeper, tx({ to: ADAPTER_A, data: rerange }), ctx(null)))).to.equal(
+        "SIGN_DENIED_NO_BOUNDS",
+      );
+      // Only the re-range: any other function on an adapter is refused.
+      const other = `${id("emergencyExit()").slice(0, 10)}`;
+      expect(codeOf(checkTransaction(keeper, tx({ to: ADAPTER_A, data: other }), ctx()))).to.equal(
+        "SIGN_DENIED_SELECTOR",
+      );
+    });
+
     it("refuses a rebalance when no bounds were read for it (SIGN_DENIED_NO_BOUNDS)", () => {
       expect(codeOf(checkTransaction(keeper, tx(), ctx(null)))).to.equal("SIGN_DENIED_NO_BOUNDS");
     });
