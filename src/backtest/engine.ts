@@ -130,12 +130,17 @@ export function newMarket(
 /** One step of a strategy: decides (and acts) at the market's current time. */
 type Tick = (i: number) => Promise<void>;
 
-/** The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens, incidents). */
+/**
+ * The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens,
+ * incidents), the rates since the replay started as the vault's snapshots showed them (with its own supply).
+ */
 export function keelHistory(c: KeelConfig, market: SimMarket, pools: readonly PoolInfo[]): HistoryStore {
+  const byId = new Map(pools.map((p) => [p.poolId, p]));
   return datasetHistoryStore(
     market.data,
     pools.map((p) => p.poolId),
     {
+      withOwnSupply: (id, row, usd) => market.withOwnSupply(byId.get(id)!, row, usd),
       incidentLookbackSeconds: 365 * 86_400,
       priceSymbols: [
         ...new Set([c.backtest.baseAsset, "ETH", ...pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
