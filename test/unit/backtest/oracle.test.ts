@@ -1,15 +1,6 @@
 import { expect } from "chai";
-import type { Dataset, PoolInfo } from "../../../src/domain/dataset.ts";
-import { backtestOver, DAY, T0 } from "../../support/backtest.ts";
-
-const lending = (poolId: string, asset: string): PoolInfo => ({
-  poolId,
-  protocol: "aave-v3",
-  kind: "lending",
-  asset,
-  chain: "ethereum",
-  feeTierPct: null,
-});
+import type { Dataset } from "../../../src/domain/dataset.ts";
+import { backtestOver, DAY, lendingPool, T0 } from "../../support/backtest.ts";
 
 /** Daily rows of two lending markets, a USDC one and a USDT one (a swap leg from a USDC vault, unless `usdtAsset`). */
 function twoMarkets(o: {
@@ -23,7 +14,7 @@ function twoMarkets(o: {
   const rows = (r: { aprPct: number; tvlUsd: number; utilization: number }) =>
     days.map((d) => ({ t: T0 + d * DAY, ...r }));
   return {
-    pools: [lending("usdc", "USDC"), lending("usdt", o.usdtAsset ?? "USDT")],
+    pools: [lendingPool("usdc", "USDC"), lendingPool("usdt", o.usdtAsset ?? "USDT")],
     rates: new Map([
       ["usdc", rows(o.usdc)],
       ["usdt", rows(o.usdt)],
