@@ -49,6 +49,8 @@ export interface StrategyRun {
    * units (the vault's own measure, used for the metrics) and in USD.
    */
   readonly equity: { t: number; value: number; valueUsd: number }[];
+  /** Net value at the start, before the first decision (the capital): what the first moves' costs come out of. */
+  readonly initial: { value: number; valueUsd: number };
   /** Weights per source at each step, after the decision. */
   readonly allocations: { t: number; weights: Record<string, number> }[];
   readonly rebalances: AppliedRebalance[];
@@ -128,12 +130,17 @@ export function newMarket(
 /** One step of a strategy: decides (and acts) at the market's current time. */
 type Tick = (i: number) => Promise<void>;
 
-/** The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens, incidents). */
+/**
+ * The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens,
+ * incidents), the rates since the replay started as the vault's snapshots showed them (with its own supply).
+ */
 export function keelHistory(c: KeelConfig, market: SimMarket, pools: readonly PoolInfo[]): HistoryStore {
+  const byId = new Map(pools.map((p) => [p.poolId, p]));
   return datasetHistoryStore(
     market.data,
     pools.map((p) => p.poolId),
     {
+      withOwnSupply: (id, row, usd) => market.withOwnSupply(byId.get(id)!, row, usd),
       incidentLookbackSeconds: 365 * 86_400,
       priceSymbols: [
         ...new Set([c.backtest.baseAsset, "ETH", ...pools.flatMap((p) => p.asset.toUpperCase().split("/"))]),
@@ -273,7 +280,14 @@ export async function runStrategy(
   const prices = new DatasetPrices(deps.known ?? knownView(deps.data), deps.data, bt.stablecoins, bt.maxRateAgeSeconds);
   const market = newMarket(o, deps.pools, prices);
   const steps = timeSteps(o.start, o.end, o.stepSeconds);
-  const run: StrategyRun = { name, equity: [], allocations: [], rebalances: market.rebalances, decisions: [] };
+  const run: StrategyRun = {
+    name,
+    equity: [],
+    initial: { value: market.netValue(), valueUsd: market.netValueUsd() },
+    allocations: [],
+    rebalances: market.rebalances,
+    decisions: [],
+  };
   const tick = isKeel(name) ? keelTick(name, o, deps, market, run, signal) : policyTick(name, o, deps, market, signal);
   for (let i = 0; i < steps.length; i++) {
     signal.throwIfAborted();

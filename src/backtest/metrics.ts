@@ -75,7 +75,7 @@ export function strategyMetrics(
   const eq = run.equity.map((p) => ({ t: p.t, value: opts.numeraire === "usd" ? p.valueUsd : p.value }));
   const first = eq[0];
   const last = eq.at(-1);
-  if (!first || !last || last.t <= first.t || first.value <= 0) {
+  if (!first || !last || last.t <= first.t || !(run.initial.value > 0)) {
     return {
       net_apy_pct: 0,
       volatility_pct: 0,
@@ -88,7 +88,9 @@ export function strategyMetrics(
     };
   }
   const years = (last.t - first.t) / YEAR;
-  const apy = (last.value / first.value) ** (1 / years) - 1;
+  // From the capital before the first decision, so the costs of first investing it count.
+  const initial = opts.numeraire === "usd" ? run.initial.valueUsd : run.initial.value;
+  const apy = (last.value / initial) ** (1 / years) - 1;
   const avgAum = eq.reduce((x, p) => x + p.value, 0) / eq.length;
   const gas = run.rebalances.reduce((x, r) => x + (opts.numeraire === "usd" ? r.gasUsd : r.gasBase), 0);
   const moved = run.rebalances.reduce((x, r) => x + Object.values(r.deltas).reduce((a, d) => a + Math.abs(d), 0), 0);

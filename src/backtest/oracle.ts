@@ -123,6 +123,14 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
         (timeWeightedMean(market.realised.rates.get(p.poolId) ?? [], t, periodEnd(j)) / 100) *
         ((periodEnd(j) - t) / YEAR),
     );
+  // What a unit of the source is worth in the base asset, as the replay values it (a swap leg's token moves
+  // against the base asset): its change over a step is part of what holding the source earns.
+  const worth = (p: PoolInfo, t: number) =>
+    market.prices.uncounted(() => (market.unitPrice(p, t) ?? 0) / market.basePrice(t));
+  const revaluationOf = (p: PoolInfo) => {
+    const at = [...days, periodEnd(days.length - 1)].map((t) => worth(p, t));
+    return days.map((_t, j) => (at[j]! > 0 ? at[j + 1]! / at[j]! - 1 : 0));
+  };
   // Where the vault could deposit at each step: a fresh rate with TVL, and for a swap leg a fresh price of
   // its token (no oracle, no swap). A source never open is left out before anything else.
   const openAt = (p: PoolInfo) =>
@@ -132,12 +140,14 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
     });
   let pools = market.pools.filter((p) => openAt(p).some(Boolean));
   let growth = pools.map(growthOf);
+  let revaluation = pools.map(revaluationOf);
   const maxStates = Math.max(2, Math.floor(Math.sqrt(MAX_TRANSITIONS / days.length)));
   while (countAllocations(pools.length, o.maxWeight, invested) > maxStates) {
     const total = growth.map((g) => g.reduce((a, b) => a + b, 0));
     const worst = total.indexOf(Math.min(...total));
     pools = pools.filter((_, i) => i !== worst);
     growth = growth.filter((_, i) => i !== worst);
+    revaluation = revaluation.filter((_, i) => i !== worst);
   }
   const n = pools.length;
   // Own impact: the realised rate scaled for our supply of x USD, at the market's state at the step's start.
@@ -182,7 +192,11 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
     const t = days[j]!;
     const usdPerGas = market.prices.paidGasGwei(t) * 1e-9 * market.prices.eth(t);
     const earn = states.map((w) =>
-      w.reduce((acc, x, i) => acc + x * o.capitalUsd * (growth[i]![j] ?? 0) * impact(i, j, x * o.capitalUsd), 0),
+      w.reduce(
+        (acc, x, i) =>
+          acc + x * o.capitalUsd * ((growth[i]![j] ?? 0) * impact(i, j, x * o.capitalUsd) + (revaluation[i]![j] ?? 0)),
+        0,
+      ),
     );
     const allowed = states.map((w) => w.every((x, i) => x === 0 || live[i]![j]));
     const value = new Float64Array(S);

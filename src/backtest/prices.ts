@@ -29,6 +29,7 @@ export class DatasetPrices {
   readonly pegReads = new Map<string, number>();
   /** Symbol → look-ups of a swap leg's token answered with a price older than the freshness limit. */
   readonly staleReads = new Map<string, number>();
+  private counting = true;
 
   constructor(known: Dataset, realised: Dataset, stablecoins: readonly string[], maxAgeSeconds: number) {
     this.known = known;
@@ -51,10 +52,21 @@ export class DatasetPrices {
     if (obs) return obs.priceUsd;
     const s = symbol.toUpperCase();
     if (this.stable.has(s)) {
-      this.pegReads.set(s, (this.pegReads.get(s) ?? 0) + 1);
+      if (this.counting) this.pegReads.set(s, (this.pegReads.get(s) ?? 0) + 1);
       return 1;
     }
     return undefined;
+  }
+
+  /** `read()` without counting its peg and stale look-ups (a planner's look-ahead, not the replay's valuation). */
+  uncounted<T>(read: () => T): T {
+    const was = this.counting;
+    this.counting = false;
+    try {
+      return read();
+    } finally {
+      this.counting = was;
+    }
   }
 
   /** Whether the dataset has a fresh price of `symbol` at `t` (an oracle a swap could be priced by). */
@@ -73,7 +85,7 @@ export class DatasetPrices {
     const s = symbol.toUpperCase();
     const old = asOf(this.known.prices.get(s) ?? [], t, Number.POSITIVE_INFINITY);
     if (old && old.priceUsd > 0) {
-      this.staleReads.set(s, (this.staleReads.get(s) ?? 0) + 1);
+      if (this.counting) this.staleReads.set(s, (this.staleReads.get(s) ?? 0) + 1);
       return old.priceUsd;
     }
     return this.token(s, t);

@@ -13,6 +13,11 @@ import { buildPolicy } from "../../src/runtime/policy.ts";
 export const T0 = 1_704_067_200;
 export const DAY = 86_400;
 
+/** An Aave v3 lending pool of `asset` on Ethereum. */
+export function lendingPool(poolId: string, asset: string): PoolInfo {
+  return { poolId, protocol: "aave-v3", kind: "lending", asset, chain: "ethereum", feeTierPct: null };
+}
+
 /** A dataset of USDC lending sources whose daily rates and gas come from functions of the day index. */
 export function scriptedDataset(o: {
   days: number;

@@ -90,7 +90,7 @@ const switchingSection = z
       .number()
       .min(0)
       .max(24 * 30)
-      .default(24),
+      .default(48),
   })
   .prefault({});
 

@@ -13,3 +13,20 @@ describe("backtest risk-adjusted metrics", () => {
     expect(METRIC_KEYS as readonly string[]).to.not.include.members(["sortino"]);
   });
 });
+
+describe("backtest net APY", () => {
+  it("compounds from the capital before the first decision: investing it costs what its first moves cost", async () => {
+    // One source at a flat 5 %, no price moves: net value is the capital, less the first deposit's slippage and
+    // gas, plus 5 % a year on what was invested.
+    const data = scriptedDataset({ days: 80, rates: { a: () => 5 } });
+    const r = await backtestOver(data, { fromDay: 10, toDay: 70, capitalUsd: 10_000_000, strategies: ["equal"] });
+    const run = r.runs[0]!;
+    const last = run.equity.at(-1)!;
+    const years = (last.t - run.equity[0]!.t) / (365 * 86_400);
+    const fromCapital = 100 * ((last.value / 10_000_000) ** (1 / years) - 1);
+    const first = run.rebalances[0]!;
+    expect(first.slippageUsd + first.gasUsd).to.be.greaterThan(500);
+    expect(strategyMetrics(run, data, { horizonDays: 7 }).net_apy_pct).to.be.closeTo(fromCapital, 1e-4);
+    expect(run.initial.value).to.equal(10_000_000);
+  });
+});

@@ -2,20 +2,12 @@ import { expect } from "chai";
 import { knownView } from "../../../src/backtest/known.ts";
 import { SimMarket } from "../../../src/backtest/market.ts";
 import { DatasetPrices } from "../../../src/backtest/prices.ts";
-import type { Dataset, PoolInfo } from "../../../src/domain/dataset.ts";
+import type { Dataset } from "../../../src/domain/dataset.ts";
 import { swapCostFraction } from "../../../src/pipeline/optimize/impact.ts";
-import { DAY, T0 } from "../../support/backtest.ts";
+import { DAY, lendingPool, T0 } from "../../support/backtest.ts";
 
 const UNIT = 1_000_000n;
 const IRM = { optimalUtilization: 0.9, baseRatePct: 0, slope1Pct: 6, slope2Pct: 60 };
-const pool = (poolId: string, asset: string): PoolInfo => ({
-  poolId,
-  protocol: "aave-v3",
-  kind: "lending",
-  asset,
-  chain: "ethereum",
-  feeTierPct: null,
-});
 
 // A USDC market, a USDT market (through the swap leg; USDT closes at 0.99 on day 2) and a DAI market whose
 // token has no price row at all. Daily closes from the day before, so a close is known at T0.
@@ -24,7 +16,7 @@ function dataset(): Dataset {
   const rate = (apr: number, tvlUsd: number) =>
     days.slice(1).map((d) => ({ t: T0 + d * DAY, aprPct: apr, tvlUsd, utilization: 0.9 }));
   return {
-    pools: [pool("usdc", "USDC"), pool("usdt", "USDT"), pool("dai", "DAI")],
+    pools: [lendingPool("usdc", "USDC"), lendingPool("usdt", "USDT"), lendingPool("dai", "DAI")],
     rates: new Map([
       ["usdc", rate(3.65, 1e9)],
       ["usdt", rate(36.5, 10e6)],
