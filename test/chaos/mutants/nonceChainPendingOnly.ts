@@ -7,6 +7,6 @@ export function createNonceManager(deps: NonceManagerDeps): NonceManager {
   return {
     allocate: (address) => deps.chain.pendingNonce(address),
     minedNonce: (address) => deps.chain.minedNonce(address),
-    resync() {},
+    release() {},
   };
 }

@@ -31,6 +31,7 @@ function world(revertName?: string) {
       intentIdOf: (id: string) => `oid:${id}`,
       encodeRebalance: (id: string, moves: readonly unknown[], c?: unknown) =>
         `rebalance:${id}:${moves.length}:${c ?? "-"}`,
+      encodeRerange: (lower: number, upper: number) => `rerange:${lower}:${upper}`,
     },
     keeper: KEEPER,
   };
