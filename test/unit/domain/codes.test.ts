@@ -20,6 +20,14 @@ function* sources(dir: string): Generator<string> {
 const halted = (stages: DecisionRecord["stages"], haltReasons: Reason[]) =>
   ({ outcome: "halted", stages, haltReasons }) as const;
 const r = (code: Reason["code"], severity: Reason["severity"] = "info"): Reason => ({ code, message: code, severity });
+/** The risk gate's stage, gone on with these reasons. */
+const riskStage = (...reasons: Reason[]): DecisionRecord["stages"][number] => ({
+  stage: "riskGate",
+  status: "ok",
+  durationMs: 1,
+  summary: "",
+  reasons,
+});
 
 describe("code catalogue (src/domain/codes.ts)", () => {
   it("catalogues each code once, in one of the three classes, with a known severity", () => {
@@ -48,13 +56,7 @@ describe("code catalogue (src/domain/codes.ts)", () => {
   it("ranks a decision's reasons by severity: a depeg freeze outranks the optimizer's STAY", () => {
     const rec = halted(
       [
-        {
-          stage: "riskGate",
-          status: "ok",
-          durationMs: 1,
-          summary: "",
-          reasons: [r("CAP_BOUND"), r("DEPEG_STOP", "warn")],
-        },
+        riskStage(r("CAP_BOUND"), r("DEPEG_STOP", "warn")),
         { stage: "optimize", status: "halt", durationMs: 1, summary: "", reasons: [r("STAY", "halt")] },
       ],
       [r("STAY", "halt")],
@@ -67,15 +69,7 @@ describe("code catalogue (src/domain/codes.ts)", () => {
     // Seen on the devnet: a base-asset depeg also limits the LP adapter's maxWithdraw, and the anomaly
     // check records WITHDRAW_LIMITED before the depeg check records DEPEG_STOP for every source.
     const rec = halted(
-      [
-        {
-          stage: "riskGate",
-          status: "ok",
-          durationMs: 1,
-          summary: "",
-          reasons: [r("WITHDRAW_LIMITED", "warn"), r("DEPEG_STOP", "warn"), r("DEPEG_STOP", "warn")],
-        },
-      ],
+      [riskStage(r("WITHDRAW_LIMITED", "warn"), r("DEPEG_STOP", "warn"), r("DEPEG_STOP", "warn"))],
       [r("STAY", "halt")],
     );
     expect(headlineOf(rec)?.reason.code).to.equal("DEPEG_STOP");
@@ -93,10 +87,7 @@ describe("code catalogue (src/domain/codes.ts)", () => {
     for (const code of ["PROPOSAL_PENDING", "STAY", "COOLDOWN", "GAIN_BELOW_COST", "FEE_CAP"] as const)
       expect(isHalted(halted([], [r(code, "halt")])), code).to.equal(false);
     // A warning beside a STAY is the headline, but nothing stopped the keeper that needs a look.
-    const alert = halted(
-      [{ stage: "riskGate", status: "ok", durationMs: 1, summary: "", reasons: [r("DEPEG_ALERT", "warn")] }],
-      [r("STAY", "halt")],
-    );
+    const alert = halted([riskStage(r("DEPEG_ALERT", "warn"))], [r("STAY", "halt")]);
     expect(headlineOf(alert)?.reason.code).to.equal("DEPEG_ALERT");
     expect(isHalted(alert)).to.equal(false);
   });
