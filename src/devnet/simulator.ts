@@ -166,11 +166,12 @@ export class MarketSimulator {
     const automine = (await rpc("hardhat_getAutomine")) as boolean;
     await rpc("evm_setAutomine", [false]);
     try {
-      // The answers must pay the step's base fee, which a spike sets far above the latest block's.
+      // The answers pay the step's base fee, set first: priced below the pending block's fee (a spike
+      // set by hand), they would wait unmined and the next answer would reuse their nonce.
+      await rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${baseFeeWei.toString(16)}`]);
       const tip = 1_000_000_000n;
       const sent = await this.#sendOracleAnswers({ maxFeePerGas: 2n * baseFeeWei + tip, maxPriorityFeePerGas: tip });
       await rpc("evm_setNextBlockTimestamp", [t]);
-      await rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${baseFeeWei.toString(16)}`]);
       await rpc("evm_mine");
       for (const hash of sent) {
         if (!(await this.#owner.provider?.getTransactionReceipt(hash))) {
@@ -185,6 +186,8 @@ export class MarketSimulator {
   /** Writes every oracle's current price (mined with the next block); returns the transaction hashes. */
   async #sendOracleAnswers(overrides: Overrides = {}): Promise<string[]> {
     const sent: string[] = [];
+    // Nonces counted here: with automine off the node's pending count may not see an answer just sent.
+    let nonce = await this.#owner.getNonce("pending");
     for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
       const feed = new Contract(address, FEED, this.#owner);
       let price = this.#prices.get(pair);
@@ -193,7 +196,9 @@ export class MarketSimulator {
         price = Number(round[1]) / 1e8;
         this.#prices.set(pair, price);
       }
-      sent.push((await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)), overrides)).hash);
+      sent.push(
+        (await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)), { ...overrides, nonce: nonce++ })).hash,
+      );
     }
     return sent;
   }

@@ -53,4 +53,22 @@ describe("devnet market simulator", function () {
       }
     }
   });
+
+  it("steps after a base-fee spike set by hand: every answer mined in the step's block, at the step's base fee", async () => {
+    // The v3 daemon e2e sets a 20 000 gwei base fee by hand; the next step's answers (priced for the
+    // step's own fee) waited in the mempool, unmined, and the next answer reused their nonce.
+    await provider.send("hardhat_setNextBlockBaseFeePerGas", [`0x${(20_000n * 10n ** 9n).toString(16)}`]);
+    await provider.send("evm_mine", []);
+    for (let i = 0; i < 2; i++) {
+      await devnet.simulator.step();
+      const latest = await provider.getBlock("latest");
+      expect(Number(latest?.baseFeePerGas ?? 0n), "the step's block has the step's base fee").to.be.below(1_000e9);
+      for (const [pair, address] of Object.entries(devnet.deployment.oracles)) {
+        const round = (await new Contract(address, FEED, provider).getFunction("latestRoundData")()) as bigint[];
+        expect(Number(round[3]), pair).to.equal(latest?.timestamp);
+      }
+      expect(await provider.send("eth_getBlockByNumber", ["pending", false])).to.have.property("transactions").that.is
+        .empty;
+    }
+  });
 });
