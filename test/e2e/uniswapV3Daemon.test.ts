@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { Contract, Interface, JsonRpcProvider } from "ethers";
 import { UniswapV3LpAdapterAbi } from "../../src/adapters/ethers/abi/generated.ts";
-import { RERANGE_ABI } from "../../src/adapters/execution/allocatorCodec.ts";
 import type { App } from "../../src/app.ts";
 import { formatDecision } from "../../src/cli/explain.ts";
 import { V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
@@ -148,7 +147,9 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
       tickUpper: order.tickUpper,
     });
     expect(intentRec?.request?.to).to.equal(sid);
-    expect(intentRec?.request?.data.slice(0, 10)).to.equal(new Interface(RERANGE_ABI).getFunction("rerange")!.selector);
+    expect(intentRec?.request?.data.slice(0, 10)).to.equal(
+      new Interface(UniswapV3LpAdapterAbi).getFunction("rerange")!.selector,
+    );
     const receipt = await chainOf(app).getTransactionReceipt(reranged.detail.action!.txHashes[0]!);
     expect(receipt?.status).to.equal(1);
     const ev = receipt!.logs
