@@ -16,7 +16,7 @@ import {
 /**
  * Typed calls on an ethers v6 `Contract`, inferred from a const ABI (src/adapters/ethers/abi/generated.ts) with
  * abitype: the function name, its arguments and its result are checked at compile time, so call sites need no
- * `getFunction("…")` string and no cast. At run time it is plain ethers: `contract.getFunction(name)(...args)`.
+ * untyped method lookup and no cast. At run time it is plain ethers (the contract's method by name, then called).
  *
  *   const vault = typedContract(vaultAddress, KeelVaultAbi, provider);
  *   const assets = await read(vault, "totalAssets", [], { blockTag }); // bigint
