@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Contract, JsonRpcProvider, parseUnits, Wallet } from "ethers";
+import { JsonRpcProvider, parseUnits, Wallet } from "ethers";
+import { IERC20MetadataAbi, KeelVaultAbi } from "../adapters/ethers/abi/generated.ts";
+import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import { loadConfig } from "../config/load.ts";
 import type { KeelConfig } from "../config/schema.ts";
 import { type DevnetOptions, devnetKey, startDevnet } from "../devnet/devnet.ts";
@@ -103,10 +105,10 @@ export async function devnetDepositCommand(opts: DepositOptions): Promise<void> 
   try {
     const depositor = new Wallet(devnetKey(d.accounts.depositor.index), provider);
     const units = parseUnits(opts.amount, d.asset.decimals);
-    const token = new Contract(d.asset.address, ["function approve(address,uint256) returns (bool)"], depositor);
-    await (await token.getFunction("approve")(d.vault, units)).wait();
-    const vault = new Contract(d.vault, ["function deposit(uint256,address) returns (uint256)"], depositor);
-    const receipt = await (await vault.getFunction("deposit")(units, depositor.address)).wait();
+    const token = typedContract(d.asset.address, IERC20MetadataAbi, depositor);
+    await (await write(token, "approve", [d.vault, units])).wait();
+    const vault = typedContract(d.vault, KeelVaultAbi, depositor);
+    const receipt = await (await write(vault, "deposit", [units, depositor.address])).wait();
     process.stdout.write(
       `deposited ${opts.amount} ${d.asset.symbol} into the vault ${d.vault} (tx ${receipt?.hash})\n`,
     );

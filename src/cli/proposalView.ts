@@ -1,5 +1,11 @@
-import { Contract, formatUnits, type Provider } from "ethers";
-import { ADAPTER_ABI, ALLOCATOR_ABI, ERC20_ABI, VAULT_ABI } from "../adapters/ethers/abis.ts";
+import { formatUnits, type Provider } from "ethers";
+import {
+  IERC20MetadataAbi,
+  IKeelAdapterAbi,
+  KeelAllocatorAbi,
+  KeelVaultAbi,
+} from "../adapters/ethers/abi/generated.ts";
+import { read, typedContract } from "../adapters/ethers/typedContract.ts";
 import { decodeRebalanceMoves } from "../adapters/execution/allocatorCodec.ts";
 import type { Proposal } from "../adapters/safe/proposalStore.ts";
 
@@ -40,16 +46,16 @@ export async function allocationDiff(
 ): Promise<AllocationDiff | undefined> {
   const moves = decodeMoves(p);
   if (!moves) return undefined;
-  const vault = new Contract(vaultAddress, VAULT_ABI, provider);
-  const allocator = new Contract(p.tx.to, ALLOCATOR_ABI, provider);
-  const token = new Contract(String(await vault.getFunction("asset")()), ERC20_ABI, provider);
+  const vault = typedContract(vaultAddress, KeelVaultAbi, provider);
+  const allocator = typedContract(p.tx.to, KeelAllocatorAbi, provider);
+  const token = typedContract(await read(vault, "asset", []), IERC20MetadataAbi, provider);
   const asset = {
-    symbol: String(await token.getFunction("symbol")()),
-    decimals: Number(await token.getFunction("decimals")()),
+    symbol: await read(token, "symbol", []),
+    decimals: Number(await read(token, "decimals", [])),
   };
-  const before = new Map<string, bigint>([[IDLE, (await vault.getFunction("idle")()) as bigint]]);
-  for (const a of (await allocator.getFunction("getAdapters")()) as string[]) {
-    before.set(a, (await new Contract(a, ADAPTER_ABI, provider).getFunction("totalAssets")()) as bigint);
+  const before = new Map<string, bigint>([[IDLE, await read(vault, "idle", [])]]);
+  for (const a of await read(allocator, "getAdapters", [])) {
+    before.set(a, await read(typedContract(a, IKeelAdapterAbi, provider), "totalAssets", []));
   }
   const after = new Map(before);
   for (const m of moves) {

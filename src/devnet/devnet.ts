@@ -1,5 +1,7 @@
-import { BrowserProvider, Contract, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
+import { BrowserProvider, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
 import { readDataset } from "../adapters/dataset/reader.ts";
+import { KeelVaultAbi, TestTokenAbi } from "../adapters/ethers/abi/generated.ts";
+import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import type { Logger } from "../observability/logger.ts";
 import { type LocalChain, startLocalChain } from "./chain.ts";
 import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
@@ -130,13 +132,7 @@ async function loadScript(dir: string, log: Logger): Promise<MarketScript> {
 async function fundVault(d: KeelDeployment, depositor: Signer, tokenOwner: Signer, units: number): Promise<void> {
   const amount = BigInt(Math.round(units)) * 10n ** BigInt(d.asset.decimals);
   const who = await depositor.getAddress();
-  const token = new Contract(
-    d.asset.address,
-    ["function mint(address,uint256)", "function approve(address,uint256) returns (bool)"],
-    tokenOwner,
-  );
-  await (await token.getFunction("mint")(who, amount)).wait();
-  await (await token.connect(depositor).getFunction("approve")(d.vault, amount)).wait();
-  const vault = new Contract(d.vault, ["function deposit(uint256,address) returns (uint256)"], depositor);
-  await (await vault.getFunction("deposit")(amount, who)).wait();
+  await (await write(typedContract(d.asset.address, TestTokenAbi, tokenOwner), "mint", [who, amount])).wait();
+  await (await write(typedContract(d.asset.address, TestTokenAbi, depositor), "approve", [d.vault, amount])).wait();
+  await (await write(typedContract(d.vault, KeelVaultAbi, depositor), "deposit", [amount, who])).wait();
 }

@@ -1,23 +1,13 @@
-import { Contract, type Signer } from "ethers";
+import type { Signer } from "ethers";
+import {
+  AavePoolAbi,
+  IERC20MetadataAbi,
+  IERC4626Abi,
+  TestTokenAbi,
+  UniswapV2PairAbi,
+} from "../adapters/ethers/abi/generated.ts";
+import { read, type TypedContract, typedContract, write } from "../adapters/ethers/typedContract.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
-
-const TOKEN = [
-  "function mint(address,uint256)",
-  "function approve(address,uint256) returns (bool)",
-  "function transfer(address,uint256) returns (bool)",
-  "function balanceOf(address) view returns (uint256)",
-];
-const PAIR = [
-  "function token0() view returns (address)",
-  "function getReserves() view returns (uint112, uint112, uint32)",
-  "function swap(uint256 amount0Out, uint256 amount1Out, address to, bytes data)",
-];
-const POOL = [
-  "function supply(address asset, uint256 amount, address onBehalfOf, uint16 referralCode)",
-  "function borrow(address asset, uint256 amount, uint256 interestRateMode, uint16 referralCode, address onBehalfOf)",
-  "function repay(address asset, uint256 amount, uint256 interestRateMode, address onBehalfOf) returns (uint256)",
-];
-const ERC20_SUPPLY = ["function totalSupply() view returns (uint256)"];
 
 /** Uniswap v2's constant-product output for an input, after its 0.3 % fee. */
 export function amountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {
@@ -37,12 +27,20 @@ export class DevnetMarkets {
     this.#unit = 10n ** BigInt(deployment.asset.decimals);
   }
 
-  #token(address: string): Contract {
-    return new Contract(address, TOKEN, this.#owner);
+  #token(address: string): TypedContract<typeof TestTokenAbi> {
+    return typedContract(address, TestTokenAbi, this.#owner);
+  }
+
+  #pool(address: string): TypedContract<typeof AavePoolAbi> {
+    return typedContract(address, AavePoolAbi, this.#owner);
   }
 
   async #mintTo(token: string, to: string, amount: bigint): Promise<void> {
-    await (await this.#token(token).getFunction("mint")(to, amount)).wait();
+    await (await write(this.#token(token), "mint", [to, amount])).wait();
+  }
+
+  async #approve(token: string, spender: string, amount: bigint): Promise<void> {
+    await (await write(this.#token(token), "approve", [spender, amount])).wait();
   }
 
   /** Deposits `units` of others' liquidity into each ERC-4626 target and the Aave market. */
@@ -52,25 +50,21 @@ export class DevnetMarkets {
     const asset = this.#d.asset.address;
     for (const target of this.#d.adapters.filter((a) => a.kind === "vault").map((a) => a.target)) {
       await this.#mintTo(asset, me, amount);
-      await (await this.#token(asset).getFunction("approve")(target, amount)).wait();
-      await (
-        await new Contract(target, ["function deposit(uint256,address) returns (uint256)"], this.#owner).getFunction(
-          "deposit",
-        )(amount, me)
-      ).wait();
+      await this.#approve(asset, target, amount);
+      await (await write(typedContract(target, IERC4626Abi, this.#owner), "deposit", [amount, me])).wait();
     }
     const pool = this.#d.extra.aavePool;
     if (pool) {
       await this.#mintTo(asset, me, amount);
-      await (await this.#token(asset).getFunction("approve")(pool, amount)).wait();
-      await (await new Contract(pool, POOL, this.#owner).getFunction("supply")(asset, amount, me, 0)).wait();
+      await this.#approve(asset, pool, amount);
+      await (await write(this.#pool(pool), "supply", [asset, amount, me, 0])).wait();
       // Collateral for the simulated borrowers (kWETH at the oracle price, generously over-collateralised).
       const weth = this.#d.extra.weth;
       if (weth) {
         const collateral = (amount * 10n ** 18n * 2n) / (3_000n * this.#unit);
         await this.#mintTo(weth, me, collateral);
-        await (await this.#token(weth).getFunction("approve")(pool, collateral)).wait();
-        await (await new Contract(pool, POOL, this.#owner).getFunction("supply")(weth, collateral, me, 0)).wait();
+        await this.#approve(weth, pool, collateral);
+        await (await write(this.#pool(pool), "supply", [weth, collateral, me, 0])).wait();
       }
     }
   }
@@ -81,17 +75,17 @@ export class DevnetMarkets {
     if (!pool || !aToken || !debt) return;
     const asset = this.#d.asset.address;
     const me = await this.#owner.getAddress();
-    const supply = (await new Contract(aToken, ERC20_SUPPLY, this.#owner).getFunction("totalSupply")()) as bigint;
-    const borrowed = (await new Contract(debt, ERC20_SUPPLY, this.#owner).getFunction("totalSupply")()) as bigint;
+    const supply = await read(typedContract(aToken, IERC20MetadataAbi, this.#owner), "totalSupply", []);
+    const borrowed = await read(typedContract(debt, IERC20MetadataAbi, this.#owner), "totalSupply", []);
     const want = (supply * BigInt(Math.round(Math.min(0.9, Math.max(0.05, target)) * 10_000))) / 10_000n;
-    const p = new Contract(pool, POOL, this.#owner);
+    const p = this.#pool(pool);
     if (want > borrowed) {
-      await (await p.getFunction("borrow")(asset, want - borrowed, 2, 0, me)).wait();
+      await (await write(p, "borrow", [asset, want - borrowed, 2, 0, me])).wait();
     } else if (borrowed - want > this.#unit) {
       const repay = borrowed - want;
       await this.#mintTo(asset, me, repay);
-      await (await this.#token(asset).getFunction("approve")(pool, repay)).wait();
-      await (await p.getFunction("repay")(asset, repay, 2, me)).wait();
+      await this.#approve(asset, pool, repay);
+      await (await write(p, "repay", [asset, repay, 2, me])).wait();
     }
   }
 
@@ -103,11 +97,10 @@ export class DevnetMarkets {
     const pairAddr = this.#d.extra.uniswapPair;
     const weth = this.#d.extra.weth;
     if (!pairAddr || !weth) return;
-    const pair = new Contract(pairAddr, PAIR, this.#owner);
-    const baseIs0 =
-      ((await pair.getFunction("token0")()) as string).toLowerCase() === this.#d.asset.address.toLowerCase();
+    const pair = typedContract(pairAddr, UniswapV2PairAbi, this.#owner);
+    const baseIs0 = (await read(pair, "token0", [])).toLowerCase() === this.#d.asset.address.toLowerCase();
     const reserves = async () => {
-      const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
+      const [r0, r1] = await read(pair, "getReserves", []);
       return baseIs0 ? { base: r0, other: r1 } : { base: r1, other: r0 };
     };
     const swap = async (baseIn: boolean, amountIn: bigint) => {
@@ -120,7 +113,7 @@ export class DevnetMarkets {
       const otherOut = baseIn ? out : 0n;
       const baseOut = baseIn ? 0n : out;
       const [a0, a1] = baseIs0 ? [baseOut, otherOut] : [otherOut, baseOut];
-      await (await pair.getFunction("swap")(a0, a1, me, "0x")).wait();
+      await (await write(pair, "swap", [a0, a1, me, "0x"])).wait();
     };
     // Arbitrage: the pool's base per other token toward the oracle's (constant product, fee ignored).
     const r = await reserves();

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
-import { BrowserProvider, Contract, getAddress, id, Wallet } from "ethers";
+import { BrowserProvider, getAddress, id, Wallet } from "ethers";
+import { KeelAllocatorAbi, TestTokenAbi } from "../adapters/ethers/abi/generated.ts";
+import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import { deploySafe, deploySafeContracts, type SafeContracts } from "../adapters/safe/deploy.ts";
 import { ConfigError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -95,10 +97,10 @@ export async function startOperatorServices(
   try {
     // The depositor keeps a reserve of the base asset to deposit later (`keel devnet deposit`).
     const deployer = new Wallet(devnetKey(DEVNET_ACCOUNTS.deployer), provider);
-    const token = new Contract(devnet.deployment.asset.address, ["function mint(address,uint256)"], deployer);
+    const token = typedContract(devnet.deployment.asset.address, TestTokenAbi, deployer);
     const reserve = DEPOSITOR_RESERVE_UNITS * 10n ** BigInt(devnet.deployment.asset.decimals);
     const depositor = new Wallet(devnetKey(DEVNET_ACCOUNTS.depositor)).address;
-    await (await token.getFunction("mint")(depositor, reserve)).wait();
+    await (await write(token, "mint", [depositor, reserve])).wait();
     let safe: OperatorServices["safe"];
     if (opts.safe) {
       const owners = safeSigners(opts);
@@ -111,8 +113,8 @@ export async function startOperatorServices(
         1n,
       );
       const manager = new Wallet(devnet.keys.manager, provider);
-      const allocator = new Contract(devnet.deployment.allocator, ["function grantRole(bytes32,address)"], manager);
-      await (await allocator.getFunction("grantRole")(id("MANAGER_ROLE"), address)).wait();
+      const allocator = typedContract(devnet.deployment.allocator, KeelAllocatorAbi, manager);
+      await (await write(allocator, "grantRole", [id("MANAGER_ROLE"), address])).wait();
       for (const o of owners) await provider.send("hardhat_setBalance", [o.address, HUNDRED_ETH]);
       safe = { address, threshold: SAFE_THRESHOLD, owners, contracts };
     }

@@ -1,5 +1,7 @@
-import { Contract, type Overrides, type Signer } from "ethers";
+import type { Overrides, Signer } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
+import { MockAggregatorAbi, TestTokenAbi, YieldVaultAbi } from "../adapters/ethers/abi/generated.ts";
+import { read, typedContract, write } from "../adapters/ethers/typedContract.ts";
 import { seededRandom } from "../domain/random.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
@@ -27,16 +29,6 @@ interface RateProcess {
   aprPct: number;
   meanPct: number;
 }
-
-const ERC20 = ["function mint(address,uint256)", "function balanceOf(address) view returns (uint256)"];
-const TARGET = [
-  "function totalAssets() view returns (uint256)",
-  "function slash(uint256 bps, address to) returns (uint256)",
-];
-const FEED = [
-  "function setAnswer(int256)",
-  "function latestRoundData() view returns (uint80,int256,uint256,uint256,uint80)",
-];
 
 /**
  * The devnet market: every step advances chain time, accrues yield into the ERC-4626 targets at a
@@ -111,7 +103,7 @@ export class MarketSimulator {
     if (this.#time === 0) this.#time = latest;
     let t = Math.max(this.#time + stepSeconds, latest + 1);
     if (this.#opts.episodes && !script) this.#scheduledEpisodes();
-    const token = new Contract(this.#deployment.asset.address, ERC20, this.#owner);
+    const token = typedContract(this.#deployment.asset.address, TestTokenAbi, this.#owner);
     for (const [i, [target, proc]] of [...this.#rates].entries()) {
       const replayed = script?.aprPct(i, t);
       if (replayed !== undefined) {
@@ -121,11 +113,11 @@ export class MarketSimulator {
         if (this.#rand() < 0.02) proc.meanPct = 1 + 8 * this.#rand();
         proc.aprPct = Math.max(0, proc.aprPct + 0.1 * (proc.meanPct - proc.aprPct) + 0.15 * gaussian(this.#rand));
       }
-      const tvl = (await new Contract(target, TARGET, this.#owner).getFunction("totalAssets")()) as bigint;
+      const tvl = await read(typedContract(target, YieldVaultAbi, this.#owner), "totalAssets", []);
       const basis = tvl > 0n ? tvl : 0n;
       const accrued =
         (basis * BigInt(Math.round(proc.aprPct * 1e6)) * BigInt(stepSeconds)) / (100n * 1_000_000n * 31_536_000n);
-      if (accrued > 0n) await (await token.getFunction("mint")(target, accrued)).wait();
+      if (accrued > 0n) await (await write(token, "mint", [target, accrued])).wait();
     }
     // The volatile asset walks (hourly vol ~0.8 %); the Uniswap pair is arbitraged to it and traded,
     // and Aave's borrowers move utilisation (and so its rates).
@@ -189,15 +181,15 @@ export class MarketSimulator {
     // Nonces counted here: with automine off the node's pending count may not see an answer just sent.
     let nonce = await this.#owner.getNonce("pending");
     for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
-      const feed = new Contract(address, FEED, this.#owner);
+      const feed = typedContract(address, MockAggregatorAbi, this.#owner);
       let price = this.#prices.get(pair);
       if (price === undefined) {
-        const round = (await feed.getFunction("latestRoundData")()) as [bigint, bigint];
+        const round = await read(feed, "latestRoundData", []);
         price = Number(round[1]) / 1e8;
         this.#prices.set(pair, price);
       }
       sent.push(
-        (await feed.getFunction("setAnswer")(BigInt(Math.round(price * 1e8)), { ...overrides, nonce: nonce++ })).hash,
+        (await write(feed, "setAnswer", [BigInt(Math.round(price * 1e8))], { ...overrides, nonce: nonce++ })).hash,
       );
     }
     return sent;
@@ -225,7 +217,7 @@ export class MarketSimulator {
   /** Makes an ERC-4626 target lose `bps` of its assets (an exploit / drain). */
   async drain(target: string, bps: number): Promise<void> {
     const sink = await this.#owner.getAddress();
-    await (await new Contract(target, TARGET, this.#owner).getFunction("slash")(BigInt(bps), sink)).wait();
+    await (await write(typedContract(target, YieldVaultAbi, this.#owner), "slash", [BigInt(bps), sink])).wait();
   }
 
   /** Multiplies the base fee by 50 for `steps` steps. */

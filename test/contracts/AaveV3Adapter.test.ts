@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Contract } from "ethers";
-import { aavePoolAbi } from "../../src/devnet/deploy/aave.ts";
+import { AavePoolAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
@@ -37,7 +37,7 @@ describe("AaveV3Adapter (real Aave v3 pool from @aave/core-v3)", function () {
     const adapterAddr = d.adapters.find((x) => x.kind === "lending")!.address;
     return {
       adapter: keel("AaveV3Adapter", adapterAddr, a.deployer),
-      pool: new Contract(d.extra.aavePool!, aavePoolAbi(), a.deployer),
+      pool: new Contract(d.extra.aavePool!, AavePoolAbi, a.deployer),
       vault: keel("KeelVault", d.vault, a.alice),
       token: keel("TestToken", d.asset.address, a.deployer),
       weth: keel("TestToken", d.extra.weth!, a.deployer),

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { Contract, type Log, type LogDescription } from "ethers";
+import { UniswapV2PairAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
-import { uniswapV2PairAbi } from "../../src/devnet/deploy/uniswap.ts";
 import { type Accounts, type TestChain, useTestChain } from "../support/chain.ts";
 import { intent, keel, keelErrors, move, NO_COMMITMENT, USDC } from "../support/keel.ts";
 import { expectRevert } from "../support/revert.ts";
@@ -38,7 +38,7 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
 
   /** Sells `amount` of `tokenIn` into the pair (a whale or a manipulator), straight through the pair. */
   const swap = async (d: KeelDeployment, tokenIn: string, amount: bigint) => {
-    const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), a.eve);
+    const pair = new Contract(d.extra.uniswapPair!, UniswapV2PairAbi, a.eve);
     const token = keel("TestToken", tokenIn, a.deployer);
     await send(token, "mint", [a.eve.address, amount]);
     const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
@@ -217,7 +217,7 @@ describe("UniswapV2LpAdapter (real pair from @uniswap/v2-core)", function () {
         BigInt(now - 100_000),
       ]);
       await send(keel("KeelVault", d.vault, a.manager), "shutdown");
-      const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), a.deployer);
+      const pair = new Contract(d.extra.uniswapPair!, UniswapV2PairAbi, a.deployer);
       expect(await pair.getFunction("balanceOf")(lp(d))).to.equal(0n);
       const weth = keel("TestToken", d.extra.weth!, a.deployer);
       expect((await weth.getFunction("balanceOf")(lp(d))) as bigint).to.be.gt(0n);

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { Interface } from "ethers";
 import PQueue from "p-queue";
+import { UniswapV3LpAdapterAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { createChainMarketReader } from "../../src/adapters/ethers/marketReader.ts";
-import { readRangeLimits, sendRerange, UNIV3_RANGE_ABI } from "../../src/adapters/ethers/uniswapV3Range.ts";
+import { readRangeLimits, sendRerange } from "../../src/adapters/ethers/uniswapV3Range.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import { type KeelDeployment, V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
 import { DEFAULT_BOUNDS } from "../../src/devnet/deploy/suite.ts";
@@ -103,7 +104,7 @@ describe("Uniswap v3 position on the devnet: opened, re-ranged on a price move, 
     const before = (await v3.adapter.getFunction("totalAssets")()) as bigint;
     const { hash } = await sendRerange(a.keeper, v3.address, decision);
     const receipt = await t.provider.getTransactionReceipt(hash);
-    const rangeIface = new Interface(UNIV3_RANGE_ABI);
+    const rangeIface = new Interface(UniswapV3LpAdapterAbi);
     const ev = receipt!.logs.map((l) => rangeIface.parseLog(l)).find((x) => x?.name === "Reranged")!;
     const [lower, upper, valueBefore, valueAfter] = ev.args as unknown as [bigint, bigint, bigint, bigint];
     expect(Number(upper - lower)).to.be.within(V3_RANGE_BOUNDS.minWidthTicks, V3_RANGE_BOUNDS.maxWidthTicks);

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { Contract, Interface, JsonRpcProvider } from "ethers";
-import { UNIV3_RANGE_ABI } from "../../src/adapters/ethers/uniswapV3Range.ts";
-import { RERANGE_ABI } from "../../src/adapters/execution/allocatorCodec.ts";
+import { UniswapV3LpAdapterAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import type { App } from "../../src/app.ts";
 import { formatDecision } from "../../src/cli/explain.ts";
 import { V3_RANGE_BOUNDS } from "../../src/devnet/deploy/keel.ts";
@@ -148,10 +147,14 @@ describe("the daemon manages a Uniswap v3 position on the devnet: re-ranged by i
       tickUpper: order.tickUpper,
     });
     expect(intentRec?.request?.to).to.equal(sid);
-    expect(intentRec?.request?.data.slice(0, 10)).to.equal(new Interface(RERANGE_ABI).getFunction("rerange")!.selector);
+    expect(intentRec?.request?.data.slice(0, 10)).to.equal(
+      new Interface(UniswapV3LpAdapterAbi).getFunction("rerange")!.selector,
+    );
     const receipt = await chainOf(app).getTransactionReceipt(reranged.detail.action!.txHashes[0]!);
     expect(receipt?.status).to.equal(1);
-    const ev = receipt!.logs.map((l) => new Interface(UNIV3_RANGE_ABI).parseLog(l)).find((x) => x?.name === "Reranged");
+    const ev = receipt!.logs
+      .map((l) => new Interface(UniswapV3LpAdapterAbi).parseLog(l))
+      .find((x) => x?.name === "Reranged");
     const [lower, upper, valueBefore, valueAfter] = ev!.args as unknown as [bigint, bigint, bigint, bigint];
     expect([Number(lower), Number(upper)]).to.deep.equal([order.tickLower, order.tickUpper]);
     expect(Number(upper - lower)).to.be.within(V3_RANGE_BOUNDS.minWidthTicks, V3_RANGE_BOUNDS.maxWidthTicks);

@@ -1,7 +1,7 @@
 // The invariant run's world: the devnet deployment (two ERC-4626 targets, a real Aave v3 market and a real
 // Uniswap v2 LP source behind keel's adapters), its actors, and what the checks read from the chain.
 import { Contract, id, type JsonRpcSigner, type TransactionReceipt } from "ethers";
-import { aavePoolAbi } from "../../src/devnet/deploy/aave.ts";
+import { AavePoolAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { deployContract, send } from "../../src/devnet/deploy/contract.ts";
 import { deployKeel, type KeelDeployment } from "../../src/devnet/deploy/keel.ts";
 import type { Accounts } from "./chain.ts";
@@ -75,7 +75,7 @@ export async function buildWorld(a: Accounts): Promise<World> {
     NO_COMMITMENT,
   ]);
   await pushSpot(d, a.deployer, a.deployer, 0n); // an arbitrageur re-centres the pool after our add
-  const aavePool = new Contract(d.extra.aavePool!, aavePoolAbi(), a.borrower);
+  const aavePool = new Contract(d.extra.aavePool!, AavePoolAbi, a.borrower);
   await send(weth, "mint", [a.borrower.address, 10_000n * ETH]);
   await send(weth.connect(a.borrower), "approve", [d.extra.aavePool!, 10_000n * ETH]);
   await send(aavePool, "supply", [d.extra.weth!, 10_000n * ETH, a.borrower.address, 0]);

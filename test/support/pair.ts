@@ -1,7 +1,7 @@
 import { Contract, type JsonRpcSigner } from "ethers";
+import { UniswapV2PairAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { send } from "../../src/devnet/deploy/contract.ts";
 import type { KeelDeployment } from "../../src/devnet/deploy/keel.ts";
-import { uniswapV2PairAbi } from "../../src/devnet/deploy/uniswap.ts";
 import { keel } from "./keel.ts";
 
 const BPS = 10_000n;
@@ -18,7 +18,7 @@ export async function swapIntoPair(
   tokenIn: string,
   amount: bigint,
 ): Promise<void> {
-  const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), trader);
+  const pair = new Contract(d.extra.uniswapPair!, UniswapV2PairAbi, trader);
   const token = keel("TestToken", tokenIn, minter);
   await send(token, "mint", [trader.address, amount]);
   const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
@@ -30,7 +30,7 @@ export async function swapIntoPair(
 
 /** (base reserve, other reserve, oracle value of the other reserve in base units) of the devnet pair. */
 async function pairState(d: KeelDeployment, runner: JsonRpcSigner): Promise<[bigint, bigint, bigint]> {
-  const pair = new Contract(d.extra.uniswapPair!, uniswapV2PairAbi(), runner);
+  const pair = new Contract(d.extra.uniswapPair!, UniswapV2PairAbi, runner);
   const [r0, r1] = (await pair.getFunction("getReserves")()) as [bigint, bigint];
   const baseIs0 = ((await pair.getFunction("token0")()) as string).toLowerCase() === d.asset.address.toLowerCase();
   const [rBase, rOther] = baseIs0 ? [r0, r1] : [r1, r0];

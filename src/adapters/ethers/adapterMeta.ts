@@ -1,7 +1,8 @@
-import { Contract, type JsonRpcApiProvider } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
-import { ADAPTER_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI } from "./abis.ts";
+import { IERC20MetadataAbi, IERC4626Abi, IKeelAdapterAbi, UniswapV2PairAbi } from "./abi/generated.ts";
+import { read, typedContract } from "./typedContract.ts";
 import { isUniswapV3Adapter } from "./uniswapV3Source.ts";
 
 /** What keel needs to know about an allocator adapter to read its source. */
@@ -26,11 +27,8 @@ export async function readAdapterMeta(
   ctx: { provider: JsonRpcApiProvider; asset: { address: string; symbol: string; decimals: number } },
 ): Promise<AdapterMeta> {
   const { provider, asset } = ctx;
-  const a = new Contract(address, ADAPTER_ABI, provider);
-  const [kindRaw, target] = await Promise.all([
-    a.getFunction("kind")() as Promise<string>,
-    a.getFunction("target")() as Promise<string>,
-  ]);
+  const a = typedContract(address, IKeelAdapterAbi, provider);
+  const [kindRaw, target] = await Promise.all([read(a, "kind", []), read(a, "target", [])]);
   if (kindRaw !== "vault" && kindRaw !== "lending" && kindRaw !== "lp") {
     throw new KeelError("UNKNOWN_ADAPTER_KIND", `adapter ${address} reports unknown kind "${kindRaw}"`);
   }
@@ -44,20 +42,17 @@ export async function readAdapterMeta(
     targetDecimals: asset.decimals,
   };
   if (kind === "vault") {
-    const t = new Contract(target, ERC4626_ABI, provider);
-    return { ...m, targetDecimals: Number(await t.getFunction("decimals")()) };
+    const t = typedContract(target, IERC4626Abi, provider);
+    return { ...m, targetDecimals: Number(await read(t, "decimals", [])) };
   }
   if (kind === "lp") {
-    const pair = new Contract(target, UNIV2_PAIR_ABI, provider);
-    const [t0, t1] = (await Promise.all([pair.getFunction("token0")(), pair.getFunction("token1")()])) as [
-      string,
-      string,
-    ];
+    const pair = typedContract(target, UniswapV2PairAbi, provider);
+    const [t0, t1] = await Promise.all([read(pair, "token0", []), read(pair, "token1", [])]);
     const baseIs0 = t0.toLowerCase() === asset.address.toLowerCase();
-    const other = new Contract(baseIs0 ? t1 : t0, ERC20_ABI, provider);
+    const other = typedContract(baseIs0 ? t1 : t0, IERC20MetadataAbi, provider);
     const [otherSymbol, otherDecimals] = await Promise.all([
-      other.getFunction("symbol")() as Promise<string>,
-      other.getFunction("decimals")().then(Number),
+      read(other, "symbol", []),
+      read(other, "decimals", []).then(Number),
     ]);
     const s0 = baseIs0 ? asset.symbol : otherSymbol;
     const s1 = baseIs0 ? otherSymbol : asset.symbol;

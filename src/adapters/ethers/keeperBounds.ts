@@ -1,24 +1,25 @@
-import { Contract, type Provider } from "ethers";
+import type { Provider } from "ethers";
 import type { KeeperBounds } from "../../domain/snapshot.ts";
 import type { BoundsView } from "../../execution/signingPolicy.ts";
-import { ALLOCATOR_ABI, VAULT_ABI } from "./abis.ts";
+import { KeelAllocatorAbi, KeelVaultAbi } from "./abi/generated.ts";
+import { read, type TypedContract, typedContract } from "./typedContract.ts";
 
 /** Reads the allocator's on-chain bounds on the keeper at `block`; every read goes through `q` (the read queue). */
 export async function readKeeperBounds(
-  allocator: Contract,
+  allocator: TypedContract<typeof KeelAllocatorAbi>,
   q: <T>(fn: () => Promise<T>) => Promise<T>,
   adapters: string[],
   block: number,
   now: number,
 ): Promise<KeeperBounds> {
   const at = { blockTag: block };
-  const [b, last, day, today, caps] = (await Promise.all([
-    q(() => allocator.getFunction("bounds")(at)),
-    q(() => allocator.getFunction("lastRebalanceAt")(at)),
-    q(() => allocator.getFunction("rebalanceDay")(at)),
-    q(() => allocator.getFunction("rebalancesToday")(at)),
-    Promise.all(adapters.map((a) => q(() => allocator.getFunction("adapterCapBps")(a, at)))),
-  ])) as [Record<string, bigint>, bigint, bigint, bigint, bigint[]];
+  const [b, last, day, today, caps] = await Promise.all([
+    q(() => read(allocator, "bounds", [], at)),
+    q(() => read(allocator, "lastRebalanceAt", [], at)),
+    q(() => read(allocator, "rebalanceDay", [], at)),
+    q(() => read(allocator, "rebalancesToday", [], at)),
+    Promise.all(adapters.map((a) => q(() => read(allocator, "adapterCapBps", [a], at)))),
+  ]);
   return {
     maxMoveBps: Number(b.maxMoveBps),
     maxLossBps: Number(b.maxLossBps),
@@ -39,12 +40,12 @@ export async function readKeeperBounds(
 export async function readSigningBounds(provider: Provider, allocator: string, vault: string): Promise<BoundsView> {
   const head = await provider.getBlock("latest");
   if (!head) throw new Error("no latest block");
-  const alloc = new Contract(allocator, ALLOCATOR_ABI, provider);
+  const alloc = typedContract(allocator, KeelAllocatorAbi, provider);
   const at = { blockTag: head.number };
-  const [adapters, totalAssets] = (await Promise.all([
-    alloc.getFunction("getAdapters")(at),
-    new Contract(vault, VAULT_ABI, provider).getFunction("totalAssets")(at),
-  ])) as [string[], bigint];
+  const [adapters, totalAssets] = await Promise.all([
+    read(alloc, "getAdapters", [], at),
+    read(typedContract(vault, KeelVaultAbi, provider), "totalAssets", [], at),
+  ]);
   const keeper = await readKeeperBounds(alloc, (fn) => fn(), [...adapters], head.number, head.timestamp);
   return { block: head.number, totalAssets, keeper };
 }

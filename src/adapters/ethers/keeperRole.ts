@@ -1,7 +1,8 @@
-import { Contract, id, type Provider, ZeroHash } from "ethers";
+import { id, type Provider, ZeroHash } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
+import { KeelAllocatorAbi, KeelVaultAbi } from "./abi/generated.ts";
+import { read, type TypedContract, typedContract } from "./typedContract.ts";
 
-const HAS_ROLE = ["function hasRole(bytes32 role, address account) view returns (bool)"];
 const KEEPER_ROLE = id("KEEPER_ROLE");
 /** Roles a keeper key must never hold (least privilege): where, name, id. */
 const FORBIDDEN = [
@@ -26,10 +27,11 @@ export function createKeeperRoles(
   deps: { provider: Provider },
 ): KeeperRoles {
   const at = {
-    vault: new Contract(opts.vault, HAS_ROLE, deps.provider),
-    allocator: new Contract(opts.allocator, HAS_ROLE, deps.provider),
+    vault: typedContract(opts.vault, KeelVaultAbi, deps.provider),
+    allocator: typedContract(opts.allocator, KeelAllocatorAbi, deps.provider),
   };
-  const has = (c: Contract, role: string) => c.getFunction("hasRole")(role, opts.keeper) as Promise<boolean>;
+  const has = (c: TypedContract<typeof KeelVaultAbi | typeof KeelAllocatorAbi>, role: string) =>
+    read(c, "hasRole", [role, opts.keeper]);
   return {
     async checkAtBoot() {
       const held = await Promise.all(FORBIDDEN.map(([where, , role]) => has(at[where], role)));

@@ -1,9 +1,10 @@
-import { Contract, type ContractTransactionResponse, type Signer } from "ethers";
+import type { Contract, Signer } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { KillSwitch } from "../../ports/execution.ts";
-import { VAULT_ABI } from "./abis.ts";
+import { KeelVaultAbi } from "./abi/generated.ts";
 import { sendRaisingFeeCap } from "./feeCap.ts";
 import { errorReason, isRevert } from "./nodeErrors.ts";
+import { read, typedContract, write } from "./typedContract.ts";
 
 /**
  * Calls `pause()` / `unpause()` on the vault; a no-op when the vault is already in that state. The
@@ -17,13 +18,13 @@ export function createVaultKillSwitch(
 ): KillSwitch & {
   unpause(signal: AbortSignal): Promise<string | undefined>;
 } {
-  const vault = new Contract(opts.vault, VAULT_ABI, deps.signer);
+  const vault = typedContract(opts.vault, KeelVaultAbi, deps.signer);
   async function call(method: "pause" | "unpause", want: boolean, signal: AbortSignal): Promise<string | undefined> {
     try {
       return await sendRaisingFeeCap(deps.signer.provider, async (overrides) => {
         signal.throwIfAborted();
-        if ((await vault.getFunction("paused")()) === want) return undefined;
-        const tx = (await vault.getFunction(method)(overrides)) as ContractTransactionResponse;
+        if ((await read(vault, "paused", [])) === want) return undefined;
+        const tx = await write(vault, method, [], overrides);
         const receipt = await tx.wait();
         return receipt?.hash ?? tx.hash;
       });

@@ -1,6 +1,6 @@
-import { Contract, getAddress, type JsonRpcApiProvider, ZeroAddress } from "ethers";
+import { getAddress, type JsonRpcApiProvider, ZeroAddress } from "ethers";
 import type { AaveReservePin, CallPin, CodePin, FeedPin, ProxyPin, SourcePins } from "../../domain/protocolPins.ts";
-import { ADAPTER_ABI, ALLOCATOR_ABI } from "./abis.ts";
+import { KeelAllocatorAbi, UniswapV2LpAdapterAbi } from "./abi/generated.ts";
 import {
   EIP1967_ADMIN_SLOT,
   EIP1967_IMPLEMENTATION_SLOT,
@@ -8,6 +8,7 @@ import {
   type Queued,
   readPinned,
 } from "./protocolReader.ts";
+import { read, typedContract } from "./typedContract.ts";
 
 /** No-argument getters of who controls an ERC-4626 target (OpenZeppelin Ownable, MetaMorpho, Yearn v3). */
 const ADMIN_GETTERS = ["owner()", "curator()", "guardian()", "role_manager()"];
@@ -57,8 +58,8 @@ export async function capturePins(
   const q: Queued = deps.q ?? ((fn) => fn());
   const reads = protocolReads({ provider, q });
   const block = opts.block ?? (await provider.getBlockNumber());
-  const allocator = new Contract(allocatorAddress, ALLOCATOR_ABI, provider);
-  const adapters = (await allocator.getFunction("getAdapters")({ blockTag: block })) as string[];
+  const allocator = typedContract(allocatorAddress, KeelAllocatorAbi, provider);
+  const adapters = await read(allocator, "getAdapters", [], { blockTag: block });
   const view = async (address: string, signature: string, args: string[] = []): Promise<string | undefined> => {
     const r = await reads.call(address, signature, args, block);
     return r === "revert" || r === "0x" ? undefined : r;
@@ -71,13 +72,14 @@ export async function capturePins(
 
   const out: SourcePins[] = [];
   for (const source of adapters) {
-    const a = new Contract(source, [...ADAPTER_ABI, "function otherFeed() view returns (address)"], provider);
+    // Every adapter answers IKeelAdapter's views; an LP one (v2 or v3) also `otherFeed()`.
+    const a = typedContract(source, UniswapV2LpAdapterAbi, provider);
     const at = { blockTag: block };
-    const [kind, target, asset] = (await Promise.all([
-      a.getFunction("kind")(at),
-      a.getFunction("target")(at),
-      a.getFunction("asset")(at),
-    ])) as [string, string, string];
+    const [kind, target, asset] = await Promise.all([
+      read(a, "kind", [], at),
+      read(a, "target", [], at),
+      read(a, "asset", [], at),
+    ]);
     const implementation = await reads.slot(target, EIP1967_IMPLEMENTATION_SLOT, block);
     const proxies =
       implementation === ZeroAddress
@@ -114,12 +116,12 @@ export async function capturePins(
       spec.aaveReserve = { pool: target, asset, configuration: "0", interestRateStrategy: ZeroAddress };
     } else if (kind === "lp") {
       spec.feeds.push({
-        address: (await a.getFunction("otherFeed")(at)) as string,
+        address: await read(a, "otherFeed", [], at),
         maxConstantRounds: opts.maxConstantRounds,
       });
     }
-    const read = await readPinned(reads, spec, block);
-    out.push({ source, ...read, feeds: spec.feeds });
+    const readings = await readPinned(reads, spec, block);
+    out.push({ source, ...readings, feeds: spec.feeds });
   }
   return out;
 }

@@ -1,6 +1,7 @@
-import { Contract, FunctionFragment, getAddress, Interface, isError, type JsonRpcApiProvider, keccak256 } from "ethers";
+import { FunctionFragment, getAddress, Interface, isError, type JsonRpcApiProvider, keccak256 } from "ethers";
 import type { FeedReading, SourcePins, SourceReadings } from "../../domain/protocolPins.ts";
-import { AAVE_POOL_ABI, AGGREGATOR_ABI } from "./abis.ts";
+import { AavePoolAbi, AggregatorV3InterfaceAbi } from "./abi/generated.ts";
+import { read, typedContract } from "./typedContract.ts";
 
 /** EIP-1967 storage slots: bytes32(uint256(keccak256('eip1967.proxy.implementation')) - 1) and the admin's. */
 export const EIP1967_IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
@@ -39,18 +40,18 @@ export function protocolReads(deps: { provider: JsonRpcApiProvider; q: Queued })
       }
     },
     async reserve(pool: string, asset: string, block: number) {
-      const r = (await q(() =>
-        new Contract(pool, AAVE_POOL_ABI, provider).getFunction("getReserveData")(asset, { blockTag: block }),
-      )) as unknown as { configuration: { data: bigint }; interestRateStrategyAddress: string };
+      const r = await q(() =>
+        read(typedContract(pool, AavePoolAbi, provider), "getReserveData", [asset], { blockTag: block }),
+      );
       return {
         configuration: r.configuration.data.toString(),
         interestRateStrategy: getAddress(r.interestRateStrategyAddress),
       };
     },
     async latestRound(feed: string, block: number): Promise<{ round: bigint; answer: bigint }> {
-      const r = (await q(() =>
-        new Contract(feed, AGGREGATOR_ABI, provider).getFunction("latestRoundData")({ blockTag: block }),
-      )) as [bigint, bigint];
+      const r = await q(() =>
+        read(typedContract(feed, AggregatorV3InterfaceAbi, provider), "latestRoundData", [], { blockTag: block }),
+      );
       return { round: r[0], answer: r[1] };
     },
   };

@@ -1,31 +1,10 @@
-import { Contract, isError, type JsonRpcApiProvider } from "ethers";
+import { isError, type JsonRpcApiProvider } from "ethers";
 import type { SourceState } from "../../domain/snapshot.ts";
+import { IERC20MetadataAbi, UniswapV3LpAdapterAbi, UniswapV3PoolAbi } from "./abi/generated.ts";
 import type { AdapterMeta } from "./adapterMeta.ts";
 import type { IndexPoint } from "./rateTracker.ts";
+import { read, typedContract } from "./typedContract.ts";
 
-/** The Uniswap v3 position adapter's range views and on-chain range limits. */
-export const UNIV3_ADAPTER_ABI = [
-  "function positionManager() view returns (address)",
-  "function tickLower() view returns (int24)",
-  "function tickUpper() view returns (int24)",
-  "function minWidthTicks() view returns (int24)",
-  "function maxWidthTicks() view returns (int24)",
-  "function maxCentreOffsetBps() view returns (uint256)",
-  "function minRerangeInterval() view returns (uint256)",
-  "function lastRerangeAt() view returns (uint256)",
-] as const;
-
-/** The part of a Uniswap v3 pool ingest reads. */
-export const UNIV3_POOL_ABI = [
-  "function slot0() view returns (uint160 sqrtPriceX96, int24 tick, uint16, uint16, uint16, uint8, bool)",
-  "function liquidity() view returns (uint128)",
-  "function fee() view returns (uint24)",
-  "function tickSpacing() view returns (int24)",
-  "function feeGrowthGlobal0X128() view returns (uint256)",
-  "function feeGrowthGlobal1X128() view returns (uint256)",
-] as const;
-
-const ERC20_BALANCE_ABI = ["function balanceOf(address) view returns (uint256)"] as const;
 const Q96 = 2 ** 96;
 const Q128 = 2 ** 128;
 
@@ -63,25 +42,26 @@ export async function readUniswapV3Source(
   const lp = m.lp!;
   const { q, block, decimals } = ctx;
   const at = { blockTag: block };
-  const adapter = new Contract(m.address, UNIV3_ADAPTER_ABI, ctx.provider);
-  const pool = new Contract(m.target, UNIV3_POOL_ABI, ctx.provider);
+  const adapter = typedContract(m.address, UniswapV3LpAdapterAbi, ctx.provider);
+  const pool = typedContract(m.target, UniswapV3PoolAbi, ctx.provider);
   const bal = (token: string) =>
-    q(() => new Contract(token, ERC20_BALANCE_ABI, ctx.provider).getFunction("balanceOf")(m.target, at));
-  const view = (c: Contract, name: string) => q(() => c.getFunction(name)(at));
-  const [lowerRaw, upperRaw, slot0, active, bal0, bal1, ...limitsRaw] = (await Promise.all([
-    view(adapter, "tickLower"),
-    view(adapter, "tickUpper"),
-    view(pool, "slot0"),
-    view(pool, "liquidity"),
+    q(() => read(typedContract(token, IERC20MetadataAbi, ctx.provider), "balanceOf", [m.target], at));
+  const [lowerRaw, upperRaw, slot0, active, bal0, bal1, ...limitsRaw] = await Promise.all([
+    q(() => read(adapter, "tickLower", [], at)),
+    q(() => read(adapter, "tickUpper", [], at)),
+    q(() => read(pool, "slot0", [], at)),
+    q(() => read(pool, "liquidity", [], at)),
     bal(lp.token0),
     bal(lp.token1),
     // The range limits the keeper's re-range must keep (read with the range, every tick).
-    ...["minWidthTicks", "maxWidthTicks", "maxCentreOffsetBps", "minRerangeInterval", "lastRerangeAt"].map((n) =>
-      view(adapter, n),
-    ),
-    view(pool, "tickSpacing"),
-  ])) as [bigint, bigint, [bigint, bigint], bigint, bigint, bigint, ...bigint[]];
-  const [minW, maxW, offset, interval, last, spacing] = limitsRaw.map(Number) as number[];
+    q(() => read(adapter, "minWidthTicks", [], at)),
+    q(() => read(adapter, "maxWidthTicks", [], at)),
+    q(() => read(adapter, "maxCentreOffsetBps", [], at)),
+    q(() => read(adapter, "minRerangeInterval", [], at)),
+    q(() => read(adapter, "lastRerangeAt", [], at)),
+    q(() => read(pool, "tickSpacing", [], at)),
+  ]);
+  const [minW, maxW, offset, interval, last, spacing] = limitsRaw.map(Number);
   const [tickLower, tickUpper, tick] = [Number(lowerRaw), Number(upperRaw), Number(slot0[1])];
   const [d0, d1] = lp.baseIs0 ? [decimals, lp.otherDecimals] : [lp.otherDecimals, decimals];
   const sqrtP = Number(slot0[0]) / Q96; // raw token1 per raw token0, square-rooted
@@ -97,10 +77,10 @@ export async function readUniswapV3Source(
   const sc = Math.min(Math.max(sqrtP, sl), su);
   const principal = (1 / sc - 1 / su) * v0 + (sc - sl) * v1;
   const feeIndex = async (blockTag: number): Promise<number> => {
-    const [g0, g1] = (await Promise.all([
-      q(() => pool.getFunction("feeGrowthGlobal0X128")({ blockTag })),
-      q(() => pool.getFunction("feeGrowthGlobal1X128")({ blockTag })),
-    ])) as [bigint, bigint];
+    const [g0, g1] = await Promise.all([
+      q(() => read(pool, "feeGrowthGlobal0X128", [], { blockTag })),
+      q(() => read(pool, "feeGrowthGlobal1X128", [], { blockTag })),
+    ]);
     return (Number(g0) / Q128) * v0 + (Number(g1) / Q128) * v1;
   };
   const apr = await ctx.accrual(m.address, { t: base.t, v: await feeIndex(block) }, principal, () =>
@@ -139,7 +119,7 @@ export async function readUniswapV3Source(
 /** True when the adapter at `address` is a Uniswap v3 position: it answers `positionManager()` (a v2 one reverts). */
 export async function isUniswapV3Adapter(address: string, provider: JsonRpcApiProvider): Promise<boolean> {
   try {
-    await new Contract(address, UNIV3_ADAPTER_ABI, provider).getFunction("positionManager")();
+    await read(typedContract(address, UniswapV3LpAdapterAbi, provider), "positionManager", []);
     return true;
   } catch (err) {
     if (isError(err, "CALL_EXCEPTION")) return false;

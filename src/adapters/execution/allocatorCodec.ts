@@ -1,16 +1,18 @@
 import { Interface, type InterfaceAbi, id, ZeroHash } from "ethers";
 import type { DecisionCommitment } from "../../domain/commitment.ts";
 import type { Move } from "../../domain/decision.ts";
+import { KeelAllocatorAbi, UniswapV3LpAdapterAbi } from "../ethers/abi/generated.ts";
 
-/** The allocator surface execution relies on (the full artifact ABI is merged in when given). */
-export const ALLOCATOR_CORE_ABI = [
-  "function rebalance(bytes32 intentId, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
-  "function intentUsed(bytes32 intentId) view returns (bool)",
-  "event Rebalanced(bytes32 indexed intentId, address indexed caller, uint256 totalAssetsBefore, uint256 totalAssetsAfter, uint256 loss, (address adapter, bool deposit, uint256 assets)[] moves, (bytes32 snapshotHash, bytes32 modelHash, bytes32 configHash) commitment)",
-] as const;
+/**
+ * The allocator surface execution relies on: `rebalance`, `intentUsed` and `Rebalanced` from the generated
+ * allocator ABI (the full artifact ABIs are merged in when given).
+ */
+const ALLOCATOR_CORE = KeelAllocatorAbi.filter(
+  (f) => "name" in f && (f.name === "rebalance" || f.name === "intentUsed" || f.name === "Rebalanced"),
+);
 
 /** The Uniswap v3 position adapter's keeper move: `UniswapV3LpAdapter.rerange(int24,int24)`, selector 0x95d7dfb7. */
-export const RERANGE_ABI = ["function rerange(int24 tickLower, int24 tickUpper)"] as const;
+const RERANGE = UniswapV3LpAdapterAbi.filter((f) => f.type === "function" && f.name === "rerange");
 
 /** Encodes rebalance calldata and reads its event (errors are decoded by `NodeErrors`, ../ethers/nodeErrors.ts). */
 export interface AllocatorCodec {
@@ -49,7 +51,7 @@ export function toOnchainMove(m: Move): [string, boolean, bigint] {
   return [m.sourceId, m.direction === "deposit", m.amount];
 }
 
-const coreIface = new Interface(ALLOCATOR_CORE_ABI as unknown as string[]);
+const coreIface = new Interface(ALLOCATOR_CORE);
 
 /** The moves of `rebalance` calldata, as plan moves; undefined for any other call or data that does not decode. */
 export function decodeRebalanceMoves(data: string): Move[] | undefined {
@@ -73,7 +75,7 @@ export const REBALANCE_SELECTOR = coreIface.getFunction("rebalance")!.selector;
 /** Builds the codec. `extraAbis` are artifact ABIs (allocator, vault, adapters) merged in; duplicates are ignored. */
 export function createAllocatorCodec(extraAbis: readonly InterfaceAbi[] = []): AllocatorCodec {
   const fragments = new Map<string, unknown>();
-  const base = new Interface([...ALLOCATOR_CORE_ABI, ...RERANGE_ABI] as unknown as string[]);
+  const base = new Interface([...ALLOCATOR_CORE, ...RERANGE]);
   for (const f of base.fragments) fragments.set(f.format("sighash") + f.type, f);
   for (const abi of extraAbis) {
     for (const f of new Interface(abi).fragments) {

@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
-import { Contract, ContractFactory, type Signer, ZeroAddress } from "ethers";
+import { ContractFactory, type Signer, ZeroAddress } from "ethers";
+import { SafeAbi, SafeProxyFactoryAbi } from "../ethers/abi/generated.ts";
+import { typedContract, write } from "../ethers/typedContract.ts";
 
 const require = createRequire(import.meta.url);
 const ARTIFACTS = "@safe-global/safe-smart-account/build/artifacts/contracts";
@@ -18,11 +20,6 @@ export interface SafeContracts {
 
 function artifact(path: string): { abi: never; bytecode: string } {
   return require(`${ARTIFACTS}/${path}`) as { abi: never; bytecode: string };
-}
-
-/** The Safe singleton ABI (from the npm artifact). */
-export function safeAbi(): never {
-  return artifact("Safe.sol/Safe.json").abi;
 }
 
 async function deploy(signer: Signer, path: string): Promise<string> {
@@ -54,7 +51,7 @@ export async function deploySafe(
   threshold: number,
   saltNonce = BigInt(Date.now()),
 ): Promise<string> {
-  const singleton = new Contract(contracts.safeSingleton, safeAbi(), signer);
+  const singleton = typedContract(contracts.safeSingleton, SafeAbi, signer);
   const initializer = singleton.interface.encodeFunctionData("setup", [
     owners,
     threshold,
@@ -65,9 +62,8 @@ export async function deploySafe(
     0,
     ZeroAddress,
   ]);
-  const factoryArtifact = artifact("proxies/SafeProxyFactory.sol/SafeProxyFactory.json");
-  const factory = new Contract(contracts.safeProxyFactory, factoryArtifact.abi, signer);
-  const tx = await factory.getFunction("createProxyWithNonce")(contracts.safeSingleton, initializer, saltNonce);
+  const factory = typedContract(contracts.safeProxyFactory, SafeProxyFactoryAbi, signer);
+  const tx = await write(factory, "createProxyWithNonce", [contracts.safeSingleton, initializer, saltNonce]);
   const receipt = await tx.wait();
   for (const log of receipt?.logs ?? []) {
     try {

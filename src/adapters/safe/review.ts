@@ -1,9 +1,11 @@
-import { Contract, id, type Provider } from "ethers";
+import { id, type Provider } from "ethers";
 import type { Logger } from "pino";
 import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
 import { endProposalIntent } from "../../execution/proposals.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
+import { KeelVaultAbi } from "../ethers/abi/generated.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
+import { read, typedContract } from "../ethers/typedContract.ts";
 import type { Proposal, ProposalStatus, ProposalStore } from "./proposalStore.ts";
 import { safeContract } from "./safeTx.ts";
 
@@ -47,9 +49,9 @@ async function endIntent(deps: ReviewDeps, p: Proposal, s: ProposalStatus): Prom
  */
 export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Promise<Proposal[]> {
   const safe = safeContract(opts.safe, deps.provider);
-  const chainNonce = Number(await safe.getFunction("nonce")());
+  const chainNonce = Number(await read(safe, "nonce", []));
   const head = await deps.provider.getBlockNumber();
-  const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
+  const vault = typedContract(opts.vault, KeelVaultAbi, deps.provider);
   const open: Proposal[] = [];
   for (const p of deps.proposals.list()) {
     if (p.safe.toLowerCase() !== opts.safe.toLowerCase()) continue;
@@ -88,7 +90,7 @@ export async function reviewProposals(opts: ReviewOptions, deps: ReviewDeps): Pr
         reason = `would revert: ${(deps.errors ?? loadNodeErrors()).revertOf(err)?.name ?? "unknown"}`;
       }
       const before = BigInt(p.summary.totalAssetsBefore);
-      const now = (await vault.getFunction("totalAssets")()) as bigint;
+      const now = await read(vault, "totalAssets", []);
       const drift = before === 0n ? 0n : ((now > before ? now - before : before - now) * 10_000n) / before;
       if (!reason && drift > BigInt(opts.staleDriftBps)) reason = `total assets drifted ${drift} bps since proposed`;
       next = reason ? { status: "stale", reason, checkedAtBlock: head } : { status: "pending", checkedAtBlock: head };

@@ -1,4 +1,4 @@
-import { Contract, type Provider, type Signer } from "ethers";
+import type { Provider, Signer } from "ethers";
 import type { Logger } from "pino";
 import { formatUnits } from "../../domain/amounts.ts";
 import type { Action } from "../../domain/decision.ts";
@@ -7,7 +7,9 @@ import type { ExecutionMetrics } from "../../execution/lifecycle.ts";
 import { recordProposal } from "../../execution/proposals.ts";
 import type { Executor, Intent } from "../../ports/execution.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
+import { KeelVaultAbi } from "../ethers/abi/generated.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
+import { read, typedContract } from "../ethers/typedContract.ts";
 import { type AllocatorCodec, createAllocatorCodec } from "../execution/allocatorCodec.ts";
 import type { SafeKit } from "./kit.ts";
 import type { Proposal, ProposalStore, SafeTxFields } from "./proposalStore.ts";
@@ -87,8 +89,7 @@ async function buildProposal(
     throw errors.translate(err, "simulate");
   }
   signal.throwIfAborted();
-  const vault = new Contract(opts.vault, ["function totalAssets() view returns (uint256)"], deps.provider);
-  const before = (await vault.getFunction("totalAssets")()) as bigint;
+  const before = await read(typedContract(opts.vault, KeelVaultAbi, deps.provider), "totalAssets", []);
   // max(chain, our open proposals, the service's pending ones): never a nonce someone else holds.
   const local = await nextSafeNonce(deps.kit, deps.proposals, opts.safe);
   const nonce = deps.service ? Math.max(local, await deps.service.nextNonce(opts.safe)) : local;

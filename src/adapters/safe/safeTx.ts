@@ -1,6 +1,7 @@
-import { Contract, type Provider, type Signer, TypedDataEncoder, verifyTypedData } from "ethers";
+import { type Provider, type Signer, TypedDataEncoder, verifyTypedData } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
-import { safeAbi } from "./deploy.ts";
+import { SafeAbi } from "../ethers/abi/generated.ts";
+import { type TypedContract, typedContract } from "../ethers/typedContract.ts";
 import type { Proposal, SafeTxFields } from "./proposalStore.ts";
 
 /** EIP-712 types of a Safe transaction (Safe ≥ 1.3). */
@@ -63,8 +64,8 @@ export function encodeSignatures(sorted: readonly [string, string][]): string {
 }
 
 /** A Safe contract handle. */
-export function safeContract(address: string, runner: Provider | Signer): Contract {
-  return new Contract(address, safeAbi(), runner);
+export function safeContract(address: string, runner: Provider | Signer): TypedContract<typeof SafeAbi> {
+  return typedContract(address, SafeAbi, runner);
 }
 
 /** execTransaction arguments for a proposal with its signatures. */

@@ -1,5 +1,7 @@
 import { Contract, type Signer } from "ethers";
+import { AavePoolAbi, AavePoolAddressesProviderAbi } from "../../adapters/ethers/abi/generated.ts";
 import { loadPackageArtifact } from "../../adapters/ethers/artifacts.ts";
+import { read, typedContract } from "../../adapters/ethers/typedContract.ts";
 import { type Deployed, deployArtifact, send } from "./contract.ts";
 
 const PKG = "@aave/core-v3";
@@ -70,8 +72,9 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
   const poolImpl = await deployArtifact(deployer, poolArt, [providerAddr], libraries);
   await send(poolImpl, "initialize", [providerAddr]);
   await send(provider, "setPoolImpl", [await poolImpl.getAddress()]);
-  const poolAddr = (await provider.getFunction("getPool")()) as string;
-  const pool = new Contract(poolAddr, poolArt.abi, deployer);
+  const addresses = typedContract(providerAddr, AavePoolAddressesProviderAbi, deployer);
+  const poolAddr = await read(addresses, "getPool", []);
+  const pool = typedContract(poolAddr, AavePoolAbi, deployer);
 
   const configuratorArt = art("protocol/pool", "PoolConfigurator");
   const configuratorImpl = await deployArtifact(deployer, configuratorArt, [], {
@@ -79,7 +82,7 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
   });
   await send(configuratorImpl, "initialize", [providerAddr]);
   await send(provider, "setPoolConfiguratorImpl", [await configuratorImpl.getAddress()]);
-  const configuratorAddr = (await provider.getFunction("getPoolConfigurator")()) as string;
+  const configuratorAddr = await read(addresses, "getPoolConfigurator", []);
   const configurator = new Contract(configuratorAddr, configuratorArt.abi, deployer);
 
   const dataProvider = await deployArtifact(deployer, art("misc", "AaveProtocolDataProvider"), [providerAddr]);
@@ -147,10 +150,7 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
       await send(configurator, "setReserveBorrowing", [r.token, true]);
       await send(configurator, "setReserveFactor", [r.token, 1_000]);
     }
-    const data = (await pool.getFunction("getReserveData")(r.token)) as {
-      aTokenAddress: string;
-      variableDebtTokenAddress: string;
-    };
+    const data = await read(pool, "getReserveData", [r.token]);
     listed[r.token] = { aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress };
   }
   return {
@@ -163,9 +163,4 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
     rateStrategy: await strategy.getAddress(),
     reserves: listed,
   };
-}
-
-/** The Pool's ABI (for supply / borrow / getReserveData calls from tests and the market simulator). */
-export function aavePoolAbi() {
-  return art("protocol/pool", "Pool").abi;
 }

@@ -1,5 +1,6 @@
 import { Contract, type Signer } from "ethers";
-import { type AaveMarket, aavePoolAbi, deployAaveV3 } from "./aave.ts";
+import { AavePoolAbi } from "../../adapters/ethers/abi/generated.ts";
+import { type AaveMarket, deployAaveV3 } from "./aave.ts";
 import { type Deployed, deployContract, send } from "./contract.ts";
 import { deployUniswapV2Pair, type UniswapV2Market } from "./uniswap.ts";
 import { deployUniswapV3Pool, sqrtPriceX96, type UniswapV3Market } from "./uniswapV3.ts";
@@ -59,7 +60,7 @@ export async function deployAaveFixture(
       collateral: { ltvBps: 8_000, liquidationThresholdBps: 8_250, liquidationBonusBps: 10_500 },
     },
   ]);
-  const pool = new Contract(market.pool, aavePoolAbi(), ctx.deployer);
+  const pool = new Contract(market.pool, AavePoolAbi, ctx.deployer);
   if (seed.supplyBase > 0n) {
     await send(ctx.token, "mint", [ctx.me, seed.supplyBase]);
     await send(ctx.token, "approve", [market.pool, seed.supplyBase]);

@@ -1,4 +1,6 @@
 import type { Signer } from "ethers";
+import { KeelAllocatorAbi, KeelVaultAbi } from "../../adapters/ethers/abi/generated.ts";
+import { read, typedContract } from "../../adapters/ethers/typedContract.ts";
 import { type Deployed, deployContract, send } from "./contract.ts";
 
 /** Source kinds the daemon knows how to read (the adapter's `kind()`). */
@@ -258,17 +260,18 @@ async function handOverRoles(
   me: string,
   opts: Pick<SuiteOptions, "manager" | "keeper" | "guardian" | "sentinel"> & { timelockSeconds: bigint },
 ): Promise<void> {
-  const role = async (c: Deployed, name: string): Promise<string> => (await c.getFunction(name)()) as string;
+  const v = typedContract(await vault.getAddress(), KeelVaultAbi, vault.runner);
+  const a = typedContract(await allocator.getAddress(), KeelAllocatorAbi, allocator.runner);
   const [vAdmin, vManager, vGuardian] = await Promise.all([
-    role(vault, "DEFAULT_ADMIN_ROLE"),
-    role(vault, "MANAGER_ROLE"),
-    role(vault, "GUARDIAN_ROLE"),
+    read(v, "DEFAULT_ADMIN_ROLE", []),
+    read(v, "MANAGER_ROLE", []),
+    read(v, "GUARDIAN_ROLE", []),
   ]);
   const [aAdmin, aManager, aKeeper, aSentinel] = await Promise.all([
-    role(allocator, "DEFAULT_ADMIN_ROLE"),
-    role(allocator, "MANAGER_ROLE"),
-    role(allocator, "KEEPER_ROLE"),
-    role(allocator, "SENTINEL_ROLE"),
+    read(a, "DEFAULT_ADMIN_ROLE", []),
+    read(a, "MANAGER_ROLE", []),
+    read(a, "KEEPER_ROLE", []),
+    read(a, "SENTINEL_ROLE", []),
   ]);
   await send(vault, "grantRole", [vGuardian, opts.guardian]);
   await send(allocator, "grantRole", [aKeeper, opts.keeper]);

@@ -1,5 +1,7 @@
-import { type BaseContract, Contract, type Signer } from "ethers";
+import type { BaseContract, Signer } from "ethers";
+import { UniswapV2FactoryAbi, UniswapV2PairAbi } from "../../adapters/ethers/abi/generated.ts";
 import { loadPackageArtifact } from "../../adapters/ethers/artifacts.ts";
+import { read, typedContract } from "../../adapters/ethers/typedContract.ts";
 import { deployArtifact, send } from "./contract.ts";
 
 /** A Uniswap v2 pair deployed from `@uniswap/v2-core`'s own build. */
@@ -8,11 +10,6 @@ export interface UniswapV2Market {
   pair: string;
   token0: string;
   token1: string;
-}
-
-/** The pair's ABI as Uniswap ships it. */
-export function uniswapV2PairAbi() {
-  return loadPackageArtifact("@uniswap/v2-core", "build/UniswapV2Pair.json").abi;
 }
 
 /**
@@ -34,15 +31,18 @@ export async function deployUniswapV2Pair(
   );
   const [a, b] = [await tokenA.getAddress(), await tokenB.getAddress()];
   await send(factory, "createPair", [a, b]);
-  const pairAddr = (await factory.getFunction("getPair")(a, b)) as string;
-  const pair = new Contract(pairAddr, uniswapV2PairAbi(), deployer);
+  const pairAddr = await read(typedContract(await factory.getAddress(), UniswapV2FactoryAbi, deployer), "getPair", [
+    a,
+    b,
+  ]);
+  const pair = typedContract(pairAddr, UniswapV2PairAbi, deployer);
   await send(tokenA, "transfer", [pairAddr, amountA]);
   await send(tokenB, "transfer", [pairAddr, amountB]);
   await send(pair, "mint", [me]);
   return {
     factory: await factory.getAddress(),
     pair: pairAddr,
-    token0: (await pair.getFunction("token0")()) as string,
-    token1: (await pair.getFunction("token1")()) as string,
+    token0: await read(pair, "token0", []),
+    token1: await read(pair, "token1", []),
   };
 }

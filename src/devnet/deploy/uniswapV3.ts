@@ -1,5 +1,7 @@
 import { type BaseContract, Contract, type Signer } from "ethers";
+import { UniswapV3FactoryAbi, UniswapV3PoolAbi } from "../../adapters/ethers/abi/generated.ts";
 import { loadPackageArtifact } from "../../adapters/ethers/artifacts.ts";
+import { read, typedContract } from "../../adapters/ethers/typedContract.ts";
 import { deployArtifact, send } from "./contract.ts";
 
 /** A Uniswap v3 pool with its factory and position manager, deployed from `@uniswap/v3-core` / `-periphery`. */
@@ -13,11 +15,6 @@ export interface UniswapV3Market {
   token1: string;
   fee: number;
   tickSpacing: number;
-}
-
-/** The pool's ABI as Uniswap ships it. */
-export function uniswapV3PoolAbi() {
-  return loadPackageArtifact("@uniswap/v3-core", "artifacts/contracts/UniswapV3Pool.sol/UniswapV3Pool.json").abi;
 }
 
 const Q96 = 1n << 96n;
@@ -83,11 +80,12 @@ export async function deployUniswapV3Pool(
     [await factory.getAddress(), b],
   );
   await send(factory, "createPool", [a, b, opening.fee]);
-  const poolAddr = (await factory.getFunction("getPool")(a, b, opening.fee)) as string;
-  const pool = new Contract(poolAddr, uniswapV3PoolAbi(), deployer);
+  const factoryAt = typedContract(await factory.getAddress(), UniswapV3FactoryAbi, deployer);
+  const poolAddr = await read(factoryAt, "getPool", [a, b, opening.fee]);
+  const pool = typedContract(poolAddr, UniswapV3PoolAbi, deployer);
   const sqrtP = opening.openingSqrtPriceX96(aIs0);
   await send(pool, "initialize", [sqrtP]);
-  const spacing = Number(await pool.getFunction("tickSpacing")());
+  const spacing = Number(await read(pool, "tickSpacing", []));
   const range = centredRange(sqrtP, opening.seedWidthTicks, spacing);
   const npmAddr = await npm.getAddress();
   await send(tokens.a, "approve", [npmAddr, tokens.amountA]);
