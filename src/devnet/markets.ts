@@ -1,4 +1,4 @@
-import type { Signer } from "ethers";
+import { Interface, type Signer, type TransactionRequest } from "ethers";
 import {
   AavePoolAbi,
   IERC20MetadataAbi,
@@ -8,6 +8,9 @@ import {
 } from "../adapters/ethers/abi/generated.ts";
 import { read, type TypedContract, typedContract, write } from "../adapters/ethers/typedContract.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
+
+const TOKEN = new Interface(TestTokenAbi);
+const PAIR = new Interface(UniswapV2PairAbi);
 
 /** Uniswap v2's constant-product output for an input, after its 0.3 % fee. */
 export function amountOut(amountIn: bigint, reserveIn: bigint, reserveOut: bigint): bigint {
@@ -90,46 +93,47 @@ export class DevnetMarkets {
   }
 
   /**
-   * Trades on the Uniswap pair: arbitrage to the oracle price of the other token (`otherUsd`), then a
-   * round trip of `volumeShare` of the base reserve, whose fees are the LPs' yield.
+   * The trades on the Uniswap pair for one step, computed from its reserves now (constant product, 0.3 %
+   * fee): arbitrage to the oracle price of the other token (`otherUsd`), then a round trip of
+   * `volumeShare` of the base reserve, whose fees are the LPs' yield. Each swap is two transactions (the
+   * input minted to the pair, then `swap`); the simulator mines them in its step's block with the oracle
+   * answers, so no block shows the pair moved and the feed not (a rebalance in between reverted
+   * SlippageTooHigh).
    */
-  async tradeUniswap(otherUsd: number, volumeShare: number): Promise<void> {
+  async uniswapTrades(otherUsd: number, volumeShare: number): Promise<TransactionRequest[]> {
     const pairAddr = this.#d.extra.uniswapPair;
     const weth = this.#d.extra.weth;
-    if (!pairAddr || !weth) return;
+    if (!pairAddr || !weth) return [];
     const pair = typedContract(pairAddr, UniswapV2PairAbi, this.#owner);
     const baseIs0 = (await read(pair, "token0", [])).toLowerCase() === this.#d.asset.address.toLowerCase();
-    const reserves = async () => {
-      const [r0, r1] = await read(pair, "getReserves", []);
-      return baseIs0 ? { base: r0, other: r1 } : { base: r1, other: r0 };
-    };
-    const swap = async (baseIn: boolean, amountIn: bigint) => {
-      if (amountIn <= 0n) return;
-      const r = await reserves();
+    const [r0, r1] = await read(pair, "getReserves", []);
+    const r = baseIs0 ? { base: r0, other: r1 } : { base: r1, other: r0 };
+    const me = await this.#owner.getAddress();
+    const txs: TransactionRequest[] = [];
+    /** Swaps `amountIn` in and moves the reserves as the pair will; returns what comes out. */
+    const swap = (baseIn: boolean, amountIn: bigint): bigint => {
+      if (amountIn <= 0n) return 0n;
       const out = baseIn ? amountOut(amountIn, r.base, r.other) : amountOut(amountIn, r.other, r.base);
-      if (out <= 0n) return;
-      const me = await this.#owner.getAddress();
-      await this.#mintTo(baseIn ? this.#d.asset.address : weth, pairAddr, amountIn);
-      const otherOut = baseIn ? out : 0n;
-      const baseOut = baseIn ? 0n : out;
-      const [a0, a1] = baseIs0 ? [baseOut, otherOut] : [otherOut, baseOut];
-      await (await write(pair, "swap", [a0, a1, me, "0x"])).wait();
+      if (out <= 0n) return 0n;
+      const token = baseIn ? this.#d.asset.address : weth;
+      txs.push({ to: token, data: TOKEN.encodeFunctionData("mint", [pairAddr, amountIn]), gasLimit: 150_000n });
+      const [a0, a1] = baseIs0 === baseIn ? [0n, out] : [out, 0n];
+      txs.push({ to: pairAddr, data: PAIR.encodeFunctionData("swap", [a0, a1, me, "0x"]), gasLimit: 250_000n });
+      if (baseIn) [r.base, r.other] = [r.base + amountIn, r.other - out];
+      else [r.base, r.other] = [r.base - out, r.other + amountIn];
+      return out;
     };
     // Arbitrage: the pool's base per other token toward the oracle's (constant product, fee ignored).
-    const r = await reserves();
     const k = Number(r.base) * Number(r.other);
     const target = (otherUsd * Number(this.#unit)) / 1e18; // base units per wei of the other token
     const baseTarget = BigInt(Math.floor(Math.sqrt(k * target)));
-    if (baseTarget > r.base) await swap(true, ((baseTarget - r.base) * 1000n) / 997n);
+    if (baseTarget > r.base) swap(true, ((baseTarget - r.base) * 1000n) / 997n);
     else {
       const otherTarget = BigInt(Math.floor(Math.sqrt(k / target)));
-      if (otherTarget > r.other) await swap(false, ((otherTarget - r.other) * 1000n) / 997n);
+      if (otherTarget > r.other) swap(false, ((otherTarget - r.other) * 1000n) / 997n);
     }
     // Volume: buy then sell back (fees stay in the pool).
-    const v = BigInt(Math.floor(Number((await reserves()).base) * volumeShare));
-    const before = (await reserves()).other;
-    await swap(true, v);
-    const got = before - (await reserves()).other;
-    await swap(false, got);
+    swap(false, swap(true, BigInt(Math.floor(Number(r.base) * volumeShare))));
+    return txs;
   }
 }

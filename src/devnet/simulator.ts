@@ -1,4 +1,4 @@
-import type { Overrides, Signer } from "ethers";
+import { Interface, type Signer, type TransactionRequest } from "ethers";
 import type { EthereumProvider } from "hardhat/types/providers";
 import { MockAggregatorAbi, TestTokenAbi, YieldVaultAbi } from "../adapters/ethers/abi/generated.ts";
 import { read, typedContract, write } from "../adapters/ethers/typedContract.ts";
@@ -7,6 +7,8 @@ import type { Logger } from "../observability/logger.ts";
 import type { KeelDeployment } from "./deploy/keel.ts";
 import { DevnetMarkets } from "./markets.ts";
 import type { MarketScript } from "./replay.ts";
+
+const FEED = new Interface(MockAggregatorAbi);
 
 /** Standard normal from a uniform source (Box-Muller). */
 function gaussian(rand: () => number): number {
@@ -126,7 +128,8 @@ export class MarketSimulator {
       if (pair.includes("ETH")) this.#prices.set(pair, price * Math.exp(0.008 * volScale * gaussian(this.#rand)));
     }
     const eth = [...this.#prices].find(([pair]) => pair.includes("ETH"))?.[1];
-    if (eth !== undefined) await this.#markets.tradeUniswap(eth, 0.002 * volScale * (0.5 + this.#rand()));
+    const trades =
+      eth === undefined ? [] : await this.#markets.uniswapTrades(eth, 0.002 * volScale * (0.5 + this.#rand()));
     this.#aaveUtil = Math.min(
       0.9,
       Math.max(0.1, this.#aaveUtil + 0.1 * (0.55 - this.#aaveUtil) + 0.05 * gaussian(this.#rand)),
@@ -144,60 +147,62 @@ export class MarketSimulator {
     if (basePrice !== undefined) this.#prices.set(`${this.#deployment.asset.symbol}/USD`, basePrice);
     const fee = this.#spikeSteps > 0 ? this.#baseFeeGwei * 50 : this.#baseFeeGwei;
     t = Math.max(t, ((await this.#owner.provider?.getBlock("latest"))?.timestamp ?? 0) + 1);
-    await this.#mineWithOracles(t, BigInt(Math.round(fee * 1e9)));
+    await this.#mineWithOracles(t, BigInt(Math.round(fee * 1e9)), trades);
     this.#time = t;
   }
 
   /**
-   * Mines the step's block at time `t` and base fee `baseFeeWei` with every oracle's answer in it, so no
-   * block shows the new time with the previous answers (a tick reading in between saw stale feeds).
-   * Automine is off while the answers wait in the mempool, and restored after.
+   * Mines the step's block at time `t` and base fee `baseFeeWei` with the step's trades and every
+   * oracle's answer in it, so no block shows the new time with the previous answers (a tick reading in
+   * between saw stale feeds), nor the pair moved with the feed not (a rebalance estimated in between
+   * reverted SlippageTooHigh). Automine is off while they wait in the mempool, and restored after.
    */
-  async #mineWithOracles(t: number, baseFeeWei: bigint): Promise<void> {
+  async #mineWithOracles(t: number, baseFeeWei: bigint, trades: readonly TransactionRequest[]): Promise<void> {
     const rpc = (method: string, params: unknown[] = []) => this.#provider.request({ method, params });
     const automine = (await rpc("hardhat_getAutomine")) as boolean;
     await rpc("evm_setAutomine", [false]);
     try {
-      // The answers pay the step's base fee, set first: priced below the pending block's fee (a spike
-      // set by hand), they would wait unmined and the next answer would reuse their nonce.
+      // They pay the step's base fee, set first: priced below the pending block's fee (a spike set by
+      // hand), they would wait unmined. Nonces are counted here: with automine off the node's pending
+      // count may not see a transaction just sent.
       await rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${baseFeeWei.toString(16)}`]);
       const tip = 1_000_000_000n;
-      const sent = await this.#sendOracleAnswers({ maxFeePerGas: 2n * baseFeeWei + tip, maxPriorityFeePerGas: tip });
+      let nonce = await this.#owner.getNonce("pending");
+      const sent: string[] = [];
+      for (const tx of [...trades, ...(await this.#oracleAnswers())]) {
+        const fees = { maxFeePerGas: 2n * baseFeeWei + tip, maxPriorityFeePerGas: tip };
+        sent.push((await this.#owner.sendTransaction({ ...tx, ...fees, nonce: nonce++ })).hash);
+      }
       await rpc("evm_setNextBlockTimestamp", [t]);
       await rpc("evm_mine");
       for (const hash of sent) {
-        if (!(await this.#owner.provider?.getTransactionReceipt(hash))) {
-          throw new Error(`oracle answer ${hash} was not mined in the step's block`);
-        }
+        const receipt = await this.#owner.provider?.getTransactionReceipt(hash);
+        if (receipt?.status !== 1) throw new Error(`step transaction ${hash} did not succeed in the step's block`);
       }
     } finally {
       await rpc("evm_setAutomine", [automine]);
     }
   }
 
-  /** Writes every oracle's current price (mined with the next block); returns the transaction hashes. */
-  async #sendOracleAnswers(overrides: Overrides = {}): Promise<string[]> {
-    const sent: string[] = [];
-    // Nonces counted here: with automine off the node's pending count may not see an answer just sent.
-    let nonce = await this.#owner.getNonce("pending");
+  /** The transactions that write every oracle's current price. */
+  async #oracleAnswers(): Promise<TransactionRequest[]> {
+    const txs: TransactionRequest[] = [];
     for (const [pair, address] of Object.entries(this.#deployment.oracles)) {
-      const feed = typedContract(address, MockAggregatorAbi, this.#owner);
       let price = this.#prices.get(pair);
       if (price === undefined) {
-        const round = await read(feed, "latestRoundData", []);
+        const round = await read(typedContract(address, MockAggregatorAbi, this.#owner), "latestRoundData", []);
         price = Number(round[1]) / 1e8;
         this.#prices.set(pair, price);
       }
-      sent.push(
-        (await write(feed, "setAnswer", [BigInt(Math.round(price * 1e8))], { ...overrides, nonce: nonce++ })).hash,
-      );
+      const data = FEED.encodeFunctionData("setAnswer", [BigInt(Math.round(price * 1e8))]);
+      txs.push({ to: address, data, gasLimit: 100_000n });
     }
-    return sent;
+    return txs;
   }
 
   /** Writes every oracle's current price with the latest block's timestamp (a feed's first price is its deployed answer). */
   async #refreshOracles(): Promise<void> {
-    for (const hash of await this.#sendOracleAnswers()) await this.#owner.provider?.waitForTransaction(hash);
+    for (const tx of await this.#oracleAnswers()) await (await this.#owner.sendTransaction(tx)).wait();
   }
 
   #scheduledEpisodes(): void {
