@@ -19,7 +19,9 @@ export const MAX_FUNCTION_LINES = 80;
  * repository root; a file entry exempts the file's length, a `path#name` entry exempts one function. Keep it small;
  * every entry says why it is a table.
  */
-export const TABLES: ReadonlyMap<string, string> = new Map<string, string>([]);
+export const TABLES: ReadonlyMap<string, string> = new Map<string, string>([
+  ["src/observability/metrics.ts#createMetrics", "the metric definitions: one constructor per metric, no logic"],
+]);
 
 /** Number of lines of a text as `wc -l` counts them, plus a last line without a newline. */
 function lineCount(text: string): number {
