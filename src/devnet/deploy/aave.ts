@@ -35,27 +35,13 @@ export interface AaveMarket {
   reserves: Record<string, { aToken: string; variableDebtToken: string }>;
 }
 
-/**
- * Deploys a real Aave v3 market from the bytecode `@aave/core-v3` ships: addresses provider, ACL manager,
- * the Pool with its linked logic libraries behind its proxy, the configurator (linked), data provider,
- * AaveOracle, a default interest-rate strategy (80 % kink, 4 % / 60 % slopes), token implementations, and
- * lists `reserves`. The deployer stays pool admin (it is the devnet's operator).
- */
-export async function deployAaveV3(deployer: Signer, reserves: readonly AaveReserveInput[]): Promise<AaveMarket> {
-  const me = await deployer.getAddress();
-  const provider = await deployArtifact(deployer, art("protocol/configuration", "PoolAddressesProvider"), [
-    "keel-devnet",
-    me,
-  ]);
+/** The Pool behind its proxy: its logic libraries deployed and linked, its implementation initialised and set. */
+async function deployPool(
+  deployer: Signer,
+  provider: Deployed,
+  lib: (name: string, links?: Record<string, string>) => Promise<string>,
+): Promise<{ poolAddr: string; pool: Contract }> {
   const providerAddr = await provider.getAddress();
-  await send(provider, "setACLAdmin", [me]);
-  const acl = await deployArtifact(deployer, art("protocol/configuration", "ACLManager"), [providerAddr]);
-  await send(provider, "setACLManager", [await acl.getAddress()]);
-  await send(acl, "addPoolAdmin", [me]);
-  await send(acl, "addEmergencyAdmin", [me]);
-
-  const lib = async (name: string, links: Record<string, string> = {}): Promise<string> =>
-    (await deployArtifact(deployer, art("protocol/libraries/logic", name), [], links)).getAddress();
   const borrowLogic = await lib("BorrowLogic");
   const libraries: Record<string, string> = {
     BorrowLogic: borrowLogic,
@@ -72,40 +58,20 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
   await send(provider, "setPoolImpl", [await poolImpl.getAddress()]);
   const poolAddr = (await provider.getFunction("getPool")()) as string;
   const pool = new Contract(poolAddr, poolArt.abi, deployer);
+  return { poolAddr, pool };
+}
 
-  const configuratorArt = art("protocol/pool", "PoolConfigurator");
-  const configuratorImpl = await deployArtifact(deployer, configuratorArt, [], {
-    ConfiguratorLogic: await lib("ConfiguratorLogic"),
-  });
-  await send(configuratorImpl, "initialize", [providerAddr]);
-  await send(provider, "setPoolConfiguratorImpl", [await configuratorImpl.getAddress()]);
-  const configuratorAddr = (await provider.getFunction("getPoolConfigurator")()) as string;
-  const configurator = new Contract(configuratorAddr, configuratorArt.abi, deployer);
-
-  const dataProvider = await deployArtifact(deployer, art("misc", "AaveProtocolDataProvider"), [providerAddr]);
-  await send(provider, "setPoolDataProvider", [await dataProvider.getAddress()]);
-  const oracle = await deployArtifact(deployer, art("misc", "AaveOracle"), [
-    providerAddr,
-    reserves.map((r) => r.token),
-    reserves.map((r) => r.feed),
-    "0x0000000000000000000000000000000000000000",
-    "0x0000000000000000000000000000000000000000",
-    100_000_000n,
-  ]);
-  await send(provider, "setPriceOracle", [await oracle.getAddress()]);
-
-  const strategy = await deployArtifact(deployer, art("protocol/pool", "DefaultReserveInterestRateStrategy"), [
-    providerAddr,
-    pct(80),
-    0n,
-    pct(4),
-    pct(60),
-    0n,
-    0n,
-    0n,
-    0n,
-    pct(20),
-  ]);
+/**
+ * Lists the reserves on the pool with the token implementations and rate strategy: each as collateral and borrowable
+ * as asked; returns each reserve's aToken and variable-debt token.
+ */
+async function listReserves(
+  deployer: Signer,
+  market: { poolAddr: string; pool: Contract; configurator: Contract; strategy: Deployed },
+  reserves: readonly AaveReserveInput[],
+): Promise<AaveMarket["reserves"]> {
+  const { poolAddr, pool, configurator, strategy } = market;
+  const me = await deployer.getAddress();
   const impl = async (dir: string, name: string): Promise<Deployed> =>
     deployArtifact(deployer, art(dir, name), [poolAddr]);
   const aTokenImpl = await impl("protocol/tokenization", "AToken");
@@ -153,6 +119,66 @@ export async function deployAaveV3(deployer: Signer, reserves: readonly AaveRese
     };
     listed[r.token] = { aToken: data.aTokenAddress, variableDebtToken: data.variableDebtTokenAddress };
   }
+  return listed;
+}
+
+/**
+ * Deploys a real Aave v3 market from the bytecode `@aave/core-v3` ships: addresses provider, ACL manager,
+ * the Pool with its linked logic libraries behind its proxy, the configurator (linked), data provider,
+ * AaveOracle, a default interest-rate strategy (80 % kink, 4 % / 60 % slopes), token implementations, and
+ * lists `reserves`. The deployer stays pool admin (it is the devnet's operator).
+ */
+export async function deployAaveV3(deployer: Signer, reserves: readonly AaveReserveInput[]): Promise<AaveMarket> {
+  const me = await deployer.getAddress();
+  const provider = await deployArtifact(deployer, art("protocol/configuration", "PoolAddressesProvider"), [
+    "keel-devnet",
+    me,
+  ]);
+  const providerAddr = await provider.getAddress();
+  await send(provider, "setACLAdmin", [me]);
+  const acl = await deployArtifact(deployer, art("protocol/configuration", "ACLManager"), [providerAddr]);
+  await send(provider, "setACLManager", [await acl.getAddress()]);
+  await send(acl, "addPoolAdmin", [me]);
+  await send(acl, "addEmergencyAdmin", [me]);
+
+  const lib = async (name: string, links: Record<string, string> = {}): Promise<string> =>
+    (await deployArtifact(deployer, art("protocol/libraries/logic", name), [], links)).getAddress();
+  const { poolAddr, pool } = await deployPool(deployer, provider, lib);
+
+  const configuratorArt = art("protocol/pool", "PoolConfigurator");
+  const configuratorImpl = await deployArtifact(deployer, configuratorArt, [], {
+    ConfiguratorLogic: await lib("ConfiguratorLogic"),
+  });
+  await send(configuratorImpl, "initialize", [providerAddr]);
+  await send(provider, "setPoolConfiguratorImpl", [await configuratorImpl.getAddress()]);
+  const configuratorAddr = (await provider.getFunction("getPoolConfigurator")()) as string;
+  const configurator = new Contract(configuratorAddr, configuratorArt.abi, deployer);
+
+  const dataProvider = await deployArtifact(deployer, art("misc", "AaveProtocolDataProvider"), [providerAddr]);
+  await send(provider, "setPoolDataProvider", [await dataProvider.getAddress()]);
+  const oracle = await deployArtifact(deployer, art("misc", "AaveOracle"), [
+    providerAddr,
+    reserves.map((r) => r.token),
+    reserves.map((r) => r.feed),
+    "0x0000000000000000000000000000000000000000",
+    "0x0000000000000000000000000000000000000000",
+    100_000_000n,
+  ]);
+  await send(provider, "setPriceOracle", [await oracle.getAddress()]);
+
+  const strategy = await deployArtifact(deployer, art("protocol/pool", "DefaultReserveInterestRateStrategy"), [
+    providerAddr,
+    pct(80),
+    0n,
+    pct(4),
+    pct(60),
+    0n,
+    0n,
+    0n,
+    0n,
+    pct(20),
+  ]);
+  const listed = await listReserves(deployer, { poolAddr, pool, configurator, strategy }, reserves);
   return {
     addressesProvider: providerAddr,
     pool: poolAddr,
