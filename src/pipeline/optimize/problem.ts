@@ -128,13 +128,7 @@ export function buildProblem(
   const upper: number[] = [];
   const forecasts: Pick<SourceForecast, "p10" | "p50" | "p90" | "priceVolPct">[] = [];
   for (const s of snapshot.sources) {
-    const { w0, lo, hi, fc } = sourceBounds(
-      s,
-      input.forecast,
-      input.verdict,
-      { totalF, maxW, decimals: opts.decimals },
-      reasons,
-    );
+    const { w0, lo, hi, fc } = sourceBounds(s, forecast, verdict, { totalF, maxW, decimals: opts.decimals }, reasons);
     ids.push(s.id);
     kinds.push(s.kind);
     current.push(w0);
