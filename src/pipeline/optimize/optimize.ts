@@ -7,8 +7,8 @@ import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
 import type { OwnImpactOptions } from "./impact.ts";
-import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
-import { movesFromWeights } from "./plan.ts";
+import { limitedMoves, withKeeperBounds } from "./keeperBounds.ts";
+import type { MovePlan } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import type { RerangeOptions } from "./rerangeStep.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -190,20 +190,14 @@ function bestPlan(
   candidates: readonly { weights: number[]; method: string }[],
   moveOpts: { decimals: number; minMoveUnits: number; minIdleWeight: number },
   all: Reason[],
-): { mp: ReturnType<typeof movesFromWeights>; price: PlanPrice; method: string } | undefined {
-  let best: { mp: ReturnType<typeof movesFromWeights>; price: PlanPrice; method: string } | undefined;
+): { mp: MovePlan; price: PlanPrice; method: string } | undefined {
+  let best: { mp: MovePlan; price: PlanPrice; method: string } | undefined;
   for (const c of candidates) {
-    const shaped = withinMoveLimit(
-      snapshot,
-      problem,
-      movesFromWeights(snapshot, problem.ids, c.weights, moveOpts),
-      moveOpts,
-    );
-    if (shaped.shortened) all.push(shaped.shortened);
-    const achieved = problem.ids.map((id) => shaped.plan.targetWeights[id] ?? 0);
+    const shaped = limitedMoves(snapshot, problem, c.weights, moveOpts, all);
+    const achieved = problem.ids.map((id) => shaped.targetWeights[id] ?? 0);
     const price = priceWeights(problem, pricing, achieved);
-    if (shaped.plan.moves.length > 0 && (!best || net(price) > net(best.price))) {
-      best = { mp: shaped.plan, price, method: c.method };
+    if (shaped.moves.length > 0 && (!best || net(price) > net(best.price))) {
+      best = { mp: shaped, price, method: c.method };
     }
   }
   return best;
