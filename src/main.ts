@@ -11,6 +11,15 @@ function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
 
+  addChainCommands(program);
+  addModelCommands(program);
+  addSignerCommands(program);
+  addInspectionCommands(program);
+  return program;
+}
+
+/** `run` (the daemon) and `devnet` (the local chain alone, and its depositor). */
+function addChainCommands(program: Command): void {
   program
     .command("run")
     .description("run the daemon (with no --config: on the embedded devnet)")
@@ -39,7 +48,10 @@ function buildProgram(): Command {
     .requiredOption("--deployment <file>", "the devnet's deployment.json")
     .requiredOption("--amount <units>", "whole units of the base asset (e.g. 250000)")
     .action(async (opts) => (await import("./cli/devnet.ts")).devnetDepositCommand(opts));
+}
 
+/** `backtest`, `train`, `train-policy` and `evaluate`: replaying, training and judging the models. */
+function addModelCommands(program: Command): void {
   program
     .command("backtest")
     .description("replay the strategy over a historical dataset")
@@ -94,7 +106,10 @@ function buildProgram(): Command {
     .option("--block-days <n>", "bootstrap block length in days", parsePositiveInt, 14)
     .option("--json", "print one JSON document on stdout")
     .action(async (opts) => (await import("./cli/evaluate.ts")).evaluateCommand(opts));
+}
 
+/** What signers and guardians run: `proposals …`, `keys new`, `pause`/`unpause`, `pins`. */
+function addSignerCommands(program: Command): void {
   const proposals = program.command("proposals").description("review, sign and execute Safe proposals");
   for (const [name, desc] of [
     ["list", "list proposals"],
@@ -140,7 +155,10 @@ function buildProgram(): Command {
     .option("--rpc <url>", "JSON-RPC URL (overrides config)", parseRpcUrl)
     .option("--json", "print JSON")
     .action(async (opts) => (await import("./cli/pins.ts")).pinsCommand(opts));
+}
 
+/** Read-only views: `status`, `report`, `explain`, `config check`. */
+function addInspectionCommands(program: Command): void {
   program
     .command("status")
     .description("one screen: chain, vault, allocation, halted, last tick, pending work")
@@ -170,8 +188,6 @@ function buildProgram(): Command {
     .description("validate a config file; prints each problem with its path")
     .argument("<file>", "config file")
     .action(async (file) => (await import("./cli/config-check.ts")).configCheckCommand(file));
-
-  return program;
 }
 
 function collect(value: string, acc: string[] = []): string[] {

@@ -3,23 +3,19 @@ import type { KeelConfig } from "../config/schema.ts";
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
 import { KeelError } from "../domain/errors.ts";
-import type { SourceKind } from "../domain/snapshot.ts";
-import { modelGasUnits } from "../pipeline/gasCheck/gasModel.ts";
 import { irmOf } from "../pipeline/optimize/impact.ts";
-import { movesFromWeights } from "../pipeline/optimize/plan.ts";
 import type { LpSolver } from "../pipeline/optimize/solver.ts";
 import { runTick } from "../pipeline/runTick.ts";
 import type { HistoryStore } from "../ports/market.ts";
 import type { PolicyChoice } from "../runtime/policy.ts";
-import { equalPolicy, greedyPolicy, type Policy, staticMvoPolicy, topkPolicy } from "./baselines.ts";
 import { replayConfig } from "./config.ts";
 import { datasetHistoryStore } from "./history.ts";
 import { memoryJournal } from "./journal.ts";
 import { type Forecasters, keelStages } from "./keel.ts";
 import { knownView } from "./known.ts";
 import { type AppliedRebalance, SimMarket } from "./market.ts";
-import { oraclePolicy } from "./oracle.ts";
 import { DatasetPrices } from "./prices.ts";
+import { policyTick } from "./referenceTick.ts";
 
 /** Strategies the backtester knows. */
 export const STRATEGIES = ["keel", "keel-rl", "equal", "greedy", "topk", "static-mvo", "oracle"] as const;
@@ -128,7 +124,7 @@ export function newMarket(
 }
 
 /** One step of a strategy: decides (and acts) at the market's current time. */
-type Tick = (i: number) => Promise<void>;
+export type Tick = (i: number) => Promise<void>;
 
 /**
  * The history keel's ingest reads: the known dataset cut at each tick (rates, prices of the sources' tokens,
@@ -187,84 +183,6 @@ function keelTick(
       if (!rec || (err instanceof KeelError && err.code === "DATASET_ENDED")) throw err;
       run.decisions.push(rec);
     }
-  };
-}
-
-/** The reference strategy `name` with the config's caps and rules. */
-function policyFor(name: Exclude<StrategyName, KeelStrategy>, o: BacktestOptions, deps: BacktestDeps): Policy {
-  const { strategy: s, backtest: bt } = o.config;
-  const base = {
-    minIdleWeight: s.minIdleBps / 10_000,
-    maxWeight: s.maxWeightPerSourceBps / 10_000,
-    horizonDays: s.horizonDays,
-    riskAversion: s.riskAversion,
-  };
-  switch (name) {
-    case "equal":
-      return equalPolicy({ ...base, rebalanceDays: bt.equalRebalanceDays });
-    case "greedy":
-      return greedyPolicy({ ...base, rebalanceDays: bt.greedyRebalanceDays, trailingDays: bt.greedyTrailingDays });
-    case "topk":
-      return topkPolicy({
-        ...base,
-        rebalanceDays: 1,
-        hysteresisPct: bt.topkHysteresisPct,
-        windowHours: bt.topkWindowHours,
-      });
-    case "static-mvo":
-      return staticMvoPolicy({
-        ...base,
-        rebalanceDays: bt.staticMvoRebalanceDays,
-        fitDays: bt.staticMvoFitDays,
-        ...(deps.solver ? { solver: deps.solver } : {}),
-      });
-    case "oracle":
-      return oraclePolicy({
-        start: o.start,
-        end: o.end,
-        stepSeconds: o.stepSeconds,
-        capitalUsd: o.capitalUsd,
-        maxWeight: base.maxWeight,
-        minIdleWeight: base.minIdleWeight,
-        minMoveUnits: s.minMoveUnits,
-        slippageBps: s.slippageBps,
-        gasModel: s.gasModel,
-      });
-  }
-}
-
-/** A reference strategy: its target weights become moves (as keel's do) and are applied at the same costs. */
-function policyTick(
-  name: Exclude<StrategyName, KeelStrategy>,
-  o: BacktestOptions,
-  deps: BacktestDeps,
-  market: SimMarket,
-  signal: AbortSignal,
-): Tick {
-  const s = o.config.strategy;
-  const policy = policyFor(name, o, deps);
-  const kinds = new Map<string, SourceKind>(
-    deps.pools.map((p) => [p.poolId, p.kind === "lp" ? "lp" : p.kind === "vault" ? "vault" : "lending"]),
-  );
-  const kindOf = (id: string) => kinds.get(id) ?? "lending";
-  const swapLegs = new Set(deps.pools.filter((p) => market.swapRoute(p)).map((p) => p.poolId));
-  return async () => {
-    const snapshot = await market.observe();
-    const day = Math.floor((market.t - o.start) / 86_400);
-    const target = await policy.decide({ t: market.t, day, snapshot, market }, signal);
-    if (!target) return;
-    const ids = snapshot.sources.map((x) => x.id);
-    const plan = movesFromWeights(
-      snapshot,
-      ids,
-      ids.map((id) => target[id] ?? 0),
-      { decimals: o.config.backtest.decimals, minMoveUnits: s.minMoveUnits, minIdleWeight: s.minIdleBps / 10_000 },
-    );
-    if (plan.moves.length > 0)
-      market.apply(
-        plan.moves,
-        modelGasUnits(plan.moves, kindOf, s.gasModel, (id) => swapLegs.has(id)),
-      );
   };
 }
 

@@ -2,14 +2,9 @@ import { mulDiv, toFloat } from "../domain/amounts.ts";
 import { asOf, type Dataset, type PoolInfo, timeWeightedMean } from "../domain/dataset.ts";
 import type { Move } from "../domain/decision.ts";
 import type { PriceObservation, Snapshot, SourceKind, SourceState } from "../domain/snapshot.ts";
-import {
-  aprAfterSupplyChange,
-  type KinkedIrm,
-  type SwapRoute,
-  swapCostFraction,
-  utilizationAfter,
-} from "../pipeline/optimize/impact.ts";
+import { aprAfterSupplyChange, type KinkedIrm, type SwapRoute, utilizationAfter } from "../pipeline/optimize/impact.ts";
 import type { MarketReader } from "../ports/market.ts";
+import { applyRebalance, kindOf, moveCost } from "./marketMoves.ts";
 import type { DatasetPrices } from "./prices.ts";
 
 const YEAR = 365 * 86_400;
@@ -46,10 +41,6 @@ export interface AppliedRebalance {
   readonly swapCostUsd: number;
   /** Signed change per source, base units as floats (for the realised-gain score). */
   readonly deltas: Record<string, number>;
-}
-
-function kindOf(pool: PoolInfo): SourceKind {
-  return pool.kind === "lp" ? "lp" : pool.kind === "vault" ? "vault" : "lending";
 }
 
 /**
@@ -272,69 +263,12 @@ export class SimMarket implements MarketReader {
    * Withdrawals are limited to what can leave now; deposits to the idle cash. Returns what happened.
    */
   apply(moves: readonly Move[], gasUnits: bigint): AppliedRebalance {
-    const t = this.t;
-    const base = this.basePrice(t);
-    const byId = new Map(this.pools.map((p) => [p.poolId, p]));
-    const done: Move[] = [];
-    const deltas: Record<string, number> = {};
-    let slippageUsd = 0;
-    let swapCostUsd = 0;
-    const ordered = [...moves].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === "withdraw" ? -1 : 1));
-    for (const m of ordered) {
-      const pool = byId.get(m.sourceId);
-      if (!pool || m.amount <= 0n) continue;
-      const route = this.swapRoute(pool);
-      // A swap leg trades at its token's oracle price: no fresh price, no swap in (the adapter's minOut needs it).
-      if (route && m.direction === "deposit" && !this.prices.fresh(pool.asset, t)) continue;
-      const unitUsd = this.unitPrice(pool, t);
-      if (unitUsd === undefined) continue;
-      const toUnits = (baseAmount: bigint) => mulDiv(baseAmount, BigInt(Math.round((base / unitUsd) * 1e12)), SCALE);
-      const held = this.units.get(pool.poolId) ?? 0n;
-      let amount = m.amount;
-      if (m.direction === "withdraw") {
-        const limit = this.maxWithdraw(pool, t);
-        if (amount > limit) amount = limit;
-        if (amount <= 0n) continue;
-      } else {
-        if (amount > this.idle) amount = this.idle;
-        if (amount <= 0n) continue;
-      }
-      const { cost, swapCost } = this.moveCost(pool, amount, base);
-      slippageUsd += toFloat(cost, this.opts.decimals) * base;
-      swapCostUsd += toFloat(swapCost, this.opts.decimals) * base;
-      if (m.direction === "withdraw") {
-        // Leaving the whole position takes its dust too.
-        const units = amount >= this.balance(pool, t) ? held : toUnits(amount) > held ? held : toUnits(amount);
-        this.units.set(pool.poolId, held - units);
-        this.idle += amount - cost;
-        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) - toFloat(amount, this.opts.decimals);
-      } else {
-        this.idle -= amount;
-        this.units.set(pool.poolId, held + toUnits(amount - cost));
-        deltas[pool.poolId] = (deltas[pool.poolId] ?? 0) + toFloat(amount, this.opts.decimals);
-      }
-      done.push({ ...m, amount });
-    }
-    const gasUsd = done.length > 0 ? Number(gasUnits) * this.prices.paidGasGwei(t) * 1e-9 * this.prices.eth(t) : 0;
-    this.gasUsd += gasUsd;
-    const gasBase = gasUsd / base;
-    this.gasBase += gasBase;
-    const applied: AppliedRebalance = { t, moves: done, gasUsd, gasBase, slippageUsd, swapCostUsd, deltas };
-    if (done.length > 0) this.rebalances.push(applied);
-    return applied;
+    return applyRebalance(this, moves, gasUnits);
   }
 
-  /**
-   * What moving `amount` (base units) in or out of a source costs, base units: the kind's slippage, and for
-   * a swap leg the route's fee and price impact on the amount (`swapCostFraction`).
-   */
+  /** What moving `amount` (base units) in or out of a source costs, base units (see `moveCost`). */
   moveCost(pool: PoolInfo, amount: bigint, basePriceUsd: number): { cost: bigint; swapCost: bigint } {
-    const slip = mulDiv(amount, BigInt(this.opts.slippageBps[kindOf(pool)]), 10_000n);
-    const route = this.swapRoute(pool);
-    if (!route) return { cost: slip, swapCost: 0n };
-    const fraction = swapCostFraction(toFloat(amount, this.opts.decimals) * basePriceUsd, route);
-    const swapCost = mulDiv(amount, BigInt(Math.round(fraction * 1e12)), SCALE);
-    return { cost: slip + swapCost, swapCost };
+    return moveCost(this, pool, amount, basePriceUsd);
   }
 
   /** Current weight of each source (0..1 of total assets). */

@@ -4,6 +4,7 @@ import { type GasModelOptions, modelGasUnits } from "../pipeline/gasCheck/gasMod
 import { swapCostFraction } from "../pipeline/optimize/impact.ts";
 import type { Policy } from "./baselines.ts";
 import type { SimMarket } from "./market.ts";
+import { kindOf } from "./marketMoves.ts";
 
 const YEAR = 365 * 86_400;
 /** Budget of state transitions the plan may weigh (allocations² × decision times). */
@@ -22,8 +23,6 @@ export interface OracleOptions {
   readonly slippageBps: Readonly<Record<SourceKind, number>>;
   readonly gasModel: GasModelOptions;
 }
-
-const kindOf = (p: PoolInfo): SourceKind => (p.kind === "lp" ? "lp" : p.kind === "vault" ? "vault" : "lending");
 
 /**
  * Every allocation that fills sources in some order, each up to the cap, until `invested` is placed —
@@ -104,6 +103,78 @@ function countAllocations(n: number, cap: number, invested: number): number {
   return count + (rem ? choose(n, full) * (n - full) : 0);
 }
 
+/** What moving between every pair of allocations costs: slippage and swap costs (USD) and gas units. */
+function transitionCosts(
+  pools: readonly PoolInfo[],
+  states: readonly ArrayLike<number>[],
+  market: SimMarket,
+  o: OracleOptions,
+): { slip: Float64Array; gas: Float64Array } {
+  const n = pools.length;
+  const S = states.length;
+  const kinds = new Map(pools.map((p) => [p.poolId, kindOf(p)]));
+  const routes = pools.map((p) => market.swapRoute(p));
+  const slip = new Float64Array(S * S);
+  const gas = new Float64Array(S * S);
+  for (let a = 0; a < S; a++) {
+    for (let b = 0; b < S; b++) {
+      const legs: { sourceId: string; direction: "deposit" | "withdraw" }[] = [];
+      let cost = 0;
+      for (let i = 0; i < n; i++) {
+        const d = states[b]![i]! - states[a]![i]!;
+        if (Math.abs(d) * o.capitalUsd < o.minMoveUnits) continue;
+        const usd = Math.abs(d) * o.capitalUsd;
+        cost += (usd * o.slippageBps[kindOf(pools[i]!)]) / 10_000;
+        const route = routes[i];
+        if (route) cost += usd * swapCostFraction(usd, route);
+        legs.push({ sourceId: pools[i]!.poolId, direction: d > 0 ? "deposit" : "withdraw" });
+      }
+      slip[a * S + b] = cost;
+      const swapLeg = (id: string) => routes[pools.findIndex((p) => p.poolId === id)] !== undefined;
+      gas[a * S + b] = Number(modelGasUnits(legs, (id) => kinds.get(id) ?? "lending", o.gasModel, swapLeg));
+    }
+  }
+  return { slip, gas };
+}
+
+/**
+ * Dynamic programming backwards over the steps: at step j, holding allocation a before its move, the best allocation
+ * to move to (or stay) given each allocation's earnings (`earnAt`), where it may go (`allowedAt`) and the costs.
+ */
+function bestMoves(
+  days: readonly number[],
+  market: SimMarket,
+  { S, slip, gas }: { S: number; slip: Float64Array; gas: Float64Array },
+  { earnAt, allowedAt }: { earnAt: (j: number) => number[]; allowedAt: (j: number) => boolean[] },
+): Int32Array[] {
+  // value[j][s]: the best net gain from step j on, holding s before step j's move.
+  const choice = days.map(() => new Int32Array(S));
+  let next = new Float64Array(S);
+  for (let j = days.length - 1; j >= 0; j--) {
+    const t = days[j]!;
+    const usdPerGas = market.prices.paidGasGwei(t) * 1e-9 * market.prices.eth(t);
+    const earn = earnAt(j);
+    const allowed = allowedAt(j);
+    const value = new Float64Array(S);
+    for (let a = 0; a < S; a++) {
+      let best = earn[a]! + next[a]!;
+      let arg = a;
+      for (let b = 0; b < S; b++) {
+        if (b === a || !allowed[b]) continue;
+        const v = earn[b]! + next[b]! - slip[a * S + b]! - gas[a * S + b]! * usdPerGas;
+        if (v > best) {
+          best = v;
+          arg = b;
+        }
+      }
+      value[a] = best;
+      choice[j]![a] = arg;
+    }
+    next = value;
+  }
+  return choice;
+}
+
 /**
  * The best path of allocations with perfect foresight, choosing at every step of the replay (as keel may):
  * each step's realised (time-weighted) rates, the gas price really paid then and the slippage of every move,
@@ -163,59 +234,17 @@ export function planOracle(market: SimMarket, o: OracleOptions): Map<number, Rec
   const live = pools.map(openAt);
   const states = candidateAllocations(n, o.maxWeight, invested, maxStates);
   const S = states.length;
-  const kinds = new Map(pools.map((p) => [p.poolId, kindOf(p)]));
-  const routes = pools.map((p) => market.swapRoute(p));
-  const slip = new Float64Array(S * S);
-  const gas = new Float64Array(S * S);
-  for (let a = 0; a < S; a++) {
-    for (let b = 0; b < S; b++) {
-      const legs: { sourceId: string; direction: "deposit" | "withdraw" }[] = [];
-      let cost = 0;
-      for (let i = 0; i < n; i++) {
-        const d = states[b]![i]! - states[a]![i]!;
-        if (Math.abs(d) * o.capitalUsd < o.minMoveUnits) continue;
-        const usd = Math.abs(d) * o.capitalUsd;
-        cost += (usd * o.slippageBps[kindOf(pools[i]!)]) / 10_000;
-        const route = routes[i];
-        if (route) cost += usd * swapCostFraction(usd, route);
-        legs.push({ sourceId: pools[i]!.poolId, direction: d > 0 ? "deposit" : "withdraw" });
-      }
-      slip[a * S + b] = cost;
-      const swapLeg = (id: string) => routes[pools.findIndex((p) => p.poolId === id)] !== undefined;
-      gas[a * S + b] = Number(modelGasUnits(legs, (id) => kinds.get(id) ?? "lending", o.gasModel, swapLeg));
-    }
-  }
-  // value[j][s]: the best net gain from step j on, holding s before step j's move.
-  const choice = days.map(() => new Int32Array(S));
-  let next = new Float64Array(S);
-  for (let j = days.length - 1; j >= 0; j--) {
-    const t = days[j]!;
-    const usdPerGas = market.prices.paidGasGwei(t) * 1e-9 * market.prices.eth(t);
-    const earn = states.map((w) =>
+  const { slip, gas } = transitionCosts(pools, states, market, o);
+  const earnAt = (j: number) =>
+    states.map((w) =>
       w.reduce(
         (acc, x, i) =>
           acc + x * o.capitalUsd * ((growth[i]![j] ?? 0) * impact(i, j, x * o.capitalUsd) + (revaluation[i]![j] ?? 0)),
         0,
       ),
     );
-    const allowed = states.map((w) => w.every((x, i) => x === 0 || live[i]![j]));
-    const value = new Float64Array(S);
-    for (let a = 0; a < S; a++) {
-      let best = earn[a]! + next[a]!;
-      let arg = a;
-      for (let b = 0; b < S; b++) {
-        if (b === a || !allowed[b]) continue;
-        const v = earn[b]! + next[b]! - slip[a * S + b]! - gas[a * S + b]! * usdPerGas;
-        if (v > best) {
-          best = v;
-          arg = b;
-        }
-      }
-      value[a] = best;
-      choice[j]![a] = arg;
-    }
-    next = value;
-  }
+  const allowedAt = (j: number) => states.map((w) => w.every((x, i) => x === 0 || live[i]![j]));
+  const choice = bestMoves(days, market, { S, slip, gas }, { earnAt, allowedAt });
   const plan = new Map<number, Record<string, number>>();
   let state = states.findIndex((w) => w.every((x) => x === 0));
   days.forEach((t, j) => {

@@ -8,7 +8,7 @@
  * the rows of day k − 1 and before; the re-range executes at the price at that moment (day k − 1's close); day k's
  * fees use day k's pool APR and whether day k's close is in range.
  */
-import { type Dataset, indexAtOrBefore, type PricePoint } from "../domain/dataset.ts";
+import { type Dataset, indexAtOrBefore, type PricePoint, type RatePoint } from "../domain/dataset.ts";
 import type { RangeLimits } from "../domain/snapshot.ts";
 import { decideRerange } from "../pipeline/optimize/rerange.ts";
 
@@ -86,6 +86,81 @@ function knownVolPct(closes: readonly number[]): number {
   return Math.sqrt(v * 365) * 100;
 }
 
+/** The adapter's on-chain range limits the replay respects. */
+const LIMITS: Omit<RangeLimits, "lastRerangeAt"> = {
+  minWidthTicks: 600,
+  maxWidthTicks: 12_000,
+  maxCentreOffsetBps: 100,
+  minRerangeIntervalSeconds: DAY,
+  tickSpacing: 60,
+};
+
+type Close = (t: number) => { p: number; usd1: number } | undefined;
+
+/** Day k's close of a pair: token0 in token1, and token1 in USD (undefined without both prices). */
+function closeOf(p0: readonly PricePoint[] | undefined, p1: readonly PricePoint[] | undefined): Close {
+  return (t) => {
+    const a = priceAt(p0, t);
+    const b = priceAt(p1, t);
+    return a && b ? { p: a / b, usd1: b } : undefined;
+  };
+}
+
+/**
+ * keel's re-range decision on day `t` from what is known then (the last close, the last rate, the last gas price and
+ * 30 days of closes), with the gas it would cost in USD.
+ */
+function rerangeAt(
+  pool: {
+    data: Dataset;
+    rates: readonly RatePoint[];
+    eth: readonly PricePoint[] | undefined;
+    close: Close;
+    feeBps: number;
+    refConc: number;
+    opts: V3RangeOptions;
+  },
+  at: {
+    range: { lower: number; upper: number };
+    lastRerange: number;
+    t: number;
+    known: { p: number; usd1: number };
+    valueUsd: number;
+    out: boolean;
+  },
+) {
+  const { data, rates, eth, close, feeBps, refConc, opts } = pool;
+  const { range, lastRerange, t, known, valueUsd, out } = at;
+  const [pa, pb] = [priceOf(range.lower), priceOf(range.upper)];
+  const knownRate = rates[indexAtOrBefore(rates, t - DAY)];
+  const gasGwei = data.gas[indexAtOrBefore(data.gas, t - DAY)]?.gwei ?? 20;
+  const gasUsd = opts.rerangeGas * gasGwei * 1e-9 * (priceAt(eth, t - DAY) ?? 2_000);
+  const d = decideRerange({
+    range: {
+      tickLower: range.lower,
+      tickUpper: range.upper,
+      tick: Math.floor(tickOf(known.p)),
+      inRange: !out,
+      priceLower: pa,
+      priceUpper: pb,
+      inRangeAprPct: ((knownRate?.aprPct ?? 0) * conc(pa, pb)) / refConc,
+    },
+    oraclePrice: known.p,
+    positionUsd: valueUsd,
+    inRangeAprPct: ((knownRate?.aprPct ?? 0) * conc(pa, pb)) / refConc,
+    priceVolPct: knownVolPct(
+      Array.from({ length: 31 }, (_, i) => close(t - (31 - i) * DAY)?.p).filter((x) => x !== undefined),
+    ),
+    horizonDays: opts.horizonDays,
+    gasUsd,
+    swapCostBps: feeBps,
+    hysteresis: opts.hysteresis,
+    limits: { ...LIMITS, lastRerangeAt: lastRerange },
+    now: t,
+  });
+  return { d, gasUsd };
+}
+
 /**
  * Replays one pool under one policy; undefined when the pool lacks rates or token prices at the start or the end of
  * the window (days without them are skipped).
@@ -100,15 +175,8 @@ export function replayV3Range(
   const rates = data.rates.get(poolId);
   if (!pool || !rates || pool.protocol !== "uniswap-v3") return undefined;
   const [s0, s1] = pool.asset.split("/").map((s) => s.toUpperCase()) as [string, string];
-  const p0 = data.prices.get(s0);
-  const p1 = data.prices.get(s1);
   const eth = data.prices.get("ETH") ?? data.prices.get("WETH");
-  // Day k's close: token0 in token1, and token1 in USD.
-  const close = (t: number) => {
-    const a = priceAt(p0, t);
-    const b = priceAt(p1, t);
-    return a && b ? { p: a / b, usd1: b } : undefined;
-  };
+  const close = closeOf(data.prices.get(s0), data.prices.get(s1));
   const feeBps = (pool.feeTierPct ?? 0.3) * 100;
   const refConc = conc(1 / (1 + opts.referenceRangePct / 100), 1 + opts.referenceRangePct / 100);
   const start = close(opts.from - DAY);
@@ -121,13 +189,6 @@ export function replayV3Range(
   let range = centred(start.p);
   let liquidity = opts.capitalUsd / start.usd1 / unitValue(start.p, priceOf(range.lower), priceOf(range.upper));
   let [fees, gasPaid, swapPaid, reranges, inDays, days, lastRerange] = [0, 0, 0, 0, 0, 0, 0];
-  const limits: Omit<RangeLimits, "lastRerangeAt"> = {
-    minWidthTicks: 600,
-    maxWidthTicks: 12_000,
-    maxCentreOffsetBps: 100,
-    minRerangeIntervalSeconds: DAY,
-    tickSpacing: 60,
-  };
   for (let t = opts.from; t + DAY <= opts.to; t += DAY) {
     const known = close(t - DAY); // the close that ended day k − 1, known now
     const today = close(t);
@@ -137,32 +198,10 @@ export function replayV3Range(
     const valueUsd = liquidity * unitValue(known.p, pa, pb) * known.usd1;
     const out = known.p < pa || known.p >= pb;
     if (policy !== "static") {
-      const knownRate = rates[indexAtOrBefore(rates, t - DAY)];
-      const gasGwei = data.gas[indexAtOrBefore(data.gas, t - DAY)]?.gwei ?? 20;
-      const gasUsd = opts.rerangeGas * gasGwei * 1e-9 * (priceAt(eth, t - DAY) ?? 2_000);
-      const d = decideRerange({
-        range: {
-          tickLower: range.lower,
-          tickUpper: range.upper,
-          tick: Math.floor(tickOf(known.p)),
-          inRange: !out,
-          priceLower: pa,
-          priceUpper: pb,
-          inRangeAprPct: ((knownRate?.aprPct ?? 0) * conc(pa, pb)) / refConc,
-        },
-        oraclePrice: known.p,
-        positionUsd: valueUsd,
-        inRangeAprPct: ((knownRate?.aprPct ?? 0) * conc(pa, pb)) / refConc,
-        priceVolPct: knownVolPct(
-          Array.from({ length: 31 }, (_, i) => close(t - (31 - i) * DAY)?.p).filter((x) => x !== undefined),
-        ),
-        horizonDays: opts.horizonDays,
-        gasUsd,
-        swapCostBps: feeBps,
-        hysteresis: opts.hysteresis,
-        limits: { ...limits, lastRerangeAt: lastRerange },
-        now: t,
-      });
+      const { d, gasUsd } = rerangeAt(
+        { data, rates, eth, close, feeBps, refConc, opts },
+        { range, lastRerange, t, known, valueUsd, out },
+      );
       const go = policy === "always" ? out && d.tickLower !== range.lower : d.act;
       if (go) {
         // Gas is paid by the keeper (outside the position); the swap cost comes out of the position.

@@ -44,6 +44,16 @@ function parseStrategies(list: string): StrategyName[] {
   return [...new Set(names)] as StrategyName[];
 }
 
+/** The strategies' metrics as a tab-separated table, one row per strategy ("–" for a metric it has none of). */
+function metricsTable(metrics: Awaited<ReturnType<typeof runBacktestParallel>>["metrics"]): string {
+  const keys = METRIC_KEYS;
+  const lines = [["strategy", ...keys].join("\t")];
+  for (const [name, m] of Object.entries(metrics)) {
+    lines.push([name, ...keys.map((k) => (m[k] === null ? "–" : String(m[k])))].join("\t"));
+  }
+  return lines.join("\n");
+}
+
 /**
  * `keel backtest`: replays keel (the live stages through runTick) and the baselines over a dataset
  * with the same cost model; prints the metrics table (or one JSON document with `--json`) and writes
@@ -124,11 +134,6 @@ export async function backtestCommand(opts: BacktestCommandOptions): Promise<voi
     printJson(doc);
     return;
   }
-  const keys = METRIC_KEYS;
-  const lines = [["strategy", ...keys].join("\t")];
-  for (const [name, m] of Object.entries(result.metrics)) {
-    lines.push([name, ...keys.map((k) => (m[k] === null ? "–" : String(m[k])))].join("\t"));
-  }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(`${metricsTable(result.metrics)}\n`);
   if (opts.report !== undefined) process.stdout.write(`wrote ${opts.report}\n`);
 }

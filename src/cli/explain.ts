@@ -27,6 +27,46 @@ function amountText(raw: string, unit: AmountUnit | undefined): string {
   return `${formatUnits(BigInt(raw), unit.decimals)} ${unit.symbol}`.trim();
 }
 
+type Detail = DecisionRecord["detail"];
+
+/** The forecast: which forecaster, then each source's quantiles beside its rate now. */
+function forecastLines(
+  fc: NonNullable<Detail["forecast"]>,
+  rates: Detail["rates"],
+  name: (id: string) => string,
+): string[] {
+  const out = [
+    `forecast  ${fc.forecaster} (${fc.horizonDays}d)${fc.fallbackReason ? ` — fallback: ${fc.fallbackReason}` : ""}`,
+  ];
+  for (const s of Object.values(fc.sources)) {
+    const now = rates?.[s.sourceId];
+    const raw = s.uncalibrated ? `  (before calibration ${f2(s.uncalibrated.p10)}..${f2(s.uncalibrated.p90)}%)` : "";
+    out.push(
+      `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}${s.forecaster ? `  by ${s.forecaster}` : ""}${raw}`,
+    );
+  }
+  return out;
+}
+
+/** The risk verdict: its figures, frozen sources, forced exits and triggers. */
+function riskLines(
+  v: NonNullable<Detail["verdict"]>,
+  name: (id: string) => string,
+  labels: Readonly<Record<string, string>>,
+): string[] {
+  const out = [
+    `risk      ${
+      Object.entries(v.metrics)
+        .map(([k, x]) => `${k} ${f2(x)}%`)
+        .join(", ") || "no figures"
+    }`,
+  ];
+  if (v.frozen.length) out.push(`  frozen: ${v.frozen.map(name).join(", ")}`);
+  if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.map(name).join(", ")}`);
+  for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${withLabels(t.message, labels)}`);
+  return out;
+}
+
 /** A decision record as text: what was seen, what each stage said and why, what was done. */
 export function formatDecision(
   r: DecisionRecord,
@@ -71,32 +111,8 @@ export function formatDecision(
     out.push(
       `snapshot  total ${amount(d.snapshot.totalAssets)}, idle ${amount(d.snapshot.idle)}${d.snapshot.paused ? ", PAUSED" : ""}`,
     );
-  if (d.forecast) {
-    const fc = d.forecast;
-    out.push(
-      `forecast  ${fc.forecaster} (${fc.horizonDays}d)${fc.fallbackReason ? ` — fallback: ${fc.fallbackReason}` : ""}`,
-    );
-    for (const s of Object.values(fc.sources)) {
-      const now = d.rates?.[s.sourceId];
-      const raw = s.uncalibrated ? `  (before calibration ${f2(s.uncalibrated.p10)}..${f2(s.uncalibrated.p90)}%)` : "";
-      out.push(
-        `  ${name(s.sourceId)}  P10 ${f2(s.p10)}%  P50 ${f2(s.p50)}%  P90 ${f2(s.p90)}%${now === undefined ? "" : `  (now ${f2(now)}%)`}${s.forecaster ? `  by ${s.forecaster}` : ""}${raw}`,
-      );
-    }
-  }
-  if (d.verdict) {
-    const v = d.verdict;
-    out.push(
-      `risk      ${
-        Object.entries(v.metrics)
-          .map(([k, x]) => `${k} ${f2(x)}%`)
-          .join(", ") || "no figures"
-      }`,
-    );
-    if (v.frozen.length) out.push(`  frozen: ${v.frozen.map(name).join(", ")}`);
-    if (v.forcedExits.length) out.push(`  forced exits: ${v.forcedExits.map(name).join(", ")}`);
-    for (const t of v.triggers) out.push(`  TRIGGER ${t.code}: ${withLabels(t.message, labels)}`);
-  }
+  if (d.forecast) out.push(...forecastLines(d.forecast, d.rates, name));
+  if (d.verdict) out.push(...riskLines(d.verdict, name, labels));
   if (d.plan) {
     out.push(`plan      gain P10 $${f2(d.plan.gainP10Usd)}, P50 $${f2(d.plan.gainP50Usd)}`);
     for (const m of d.plan.moves)

@@ -11,53 +11,21 @@ import {
   signSafeTx,
   validSignatures,
 } from "../adapters/safe/safeTx.ts";
-import { ownerPolicy, withPolicy } from "../adapters/signers/policies.ts";
-import { createSigner } from "../adapters/signers/signer.ts";
 import { loadConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
-import type { SignerSpec } from "../config/sections/execution.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import { withLabels } from "../observability/statusView.ts";
 import { readRuntime } from "../runtime/runtimeFile.ts";
 import { printJson } from "./output.ts";
-import { readPassword } from "./password.ts";
+import { type OwnerKeyOptions, ownerSigner } from "./ownerKey.ts";
 import { allocationDiff, allocationLines, safeTxLines } from "./proposalView.ts";
 
 /** Options common to `keel proposals …`. */
-export interface ProposalsOptions {
-  readonly config?: string;
+export interface ProposalsOptions extends OwnerKeyOptions {
   readonly json?: boolean;
-  readonly signer?: string;
-  /** The keystore password's file (`--signer keystore:PATH`); else KEEL_SIGNER_PASSWORD, else a prompt. */
-  readonly passwordFile?: string;
 }
 
-/** The environment variable a keystore signer's password is read from when no file is given. */
-export const SIGNER_PASSWORD_ENV = "KEEL_SIGNER_PASSWORD";
-
-/** Turns `--signer` into a signer spec: `keystore:PATH`, `kms:KEY_ID` or `env:VAR` (a raw key, development only). */
-export function parseSignerFlag(flag: string, env: NodeJS.ProcessEnv): SignerSpec {
-  const [kind, ...rest] = flag.split(":");
-  const value = rest.join(":");
-  if (!value) throw new ConfigError(`--signer must be keystore:PATH, kms:KEY_ID or env:VAR, got "${kind}"`);
-  if (kind === "keystore") {
-    const password = env.KEEL_SIGNER_PASSWORD_FILE
-      ? { file: env.KEEL_SIGNER_PASSWORD_FILE }
-      : { env: "KEEL_SIGNER_PASSWORD" };
-    return { type: "keystore", path: value, password };
-  }
-  if (kind === "kms") {
-    return {
-      type: "kms",
-      keyId: value,
-      region: env.AWS_REGION ?? "us-east-1",
-      ...(env.KEEL_KMS_ENDPOINT ? { endpoint: env.KEEL_KMS_ENDPOINT } : {}),
-    };
-  }
-  if (kind === "env") return { type: "privateKey", key: { env: value } };
-  throw new ConfigError(`unknown --signer kind "${kind}" (keystore, kms or env)`);
-}
-
+/** What every proposals command works with: the chain, the Safe, the proposal store, the names of sources. */
 interface Ctx {
   readonly chainId: number;
   /** The allocator a proposal may call (config, else the devnet daemon's runtime file), when known. */
@@ -102,41 +70,6 @@ function mustGet(ctx: Ctx, id: string): Proposal {
   const p = id === "latest" ? ctx.store.list().filter(open).at(-1) : ctx.store.get(id);
   if (!p) throw new KeelError("PROPOSAL_UNKNOWN", `no proposal ${id}`, { retryable: false });
   return p;
-}
-
-/**
- * The owner's key behind the owner signing policy: whatever the proposal store holds, it signs only a plain
- * call of `rebalance` on the allocator (any target when none is configured) or the Safe's rejection, and
- * sends only `execTransaction` to the configured Safe.
- */
-async function signerFor(opts: ProposalsOptions, ctx: Ctx, env: NodeJS.ProcessEnv): Promise<AbstractSigner> {
-  const policy = ownerPolicy({
-    ...ctx.policy,
-    chainId: ctx.chainId,
-    safe: ctx.safe,
-    allocator: ctx.allocator ?? "*",
-    vault: ctx.vault ?? "",
-  });
-  return withPolicy(await ownerKey(opts, ctx, env), policy);
-}
-
-async function ownerKey(opts: ProposalsOptions, ctx: Ctx, env: NodeJS.ProcessEnv): Promise<AbstractSigner> {
-  const { config } = loadConfig(opts.config, env);
-  const spec = opts.signer ? parseSignerFlag(opts.signer, env) : config.execution.manager;
-  if (!spec) throw new ConfigError("give --signer (or execution.manager in the config)");
-  if (spec.type !== "keystore" || !opts.signer) return createSigner(spec, ctx.provider, { env });
-  // A signer's keystore: --password-file, KEEL_SIGNER_PASSWORD(_FILE), else a prompt that echoes nothing.
-  const password = await readPassword(
-    {
-      file: opts.passwordFile ?? env.KEEL_SIGNER_PASSWORD_FILE,
-      envName: SIGNER_PASSWORD_ENV,
-      prompt: `Password for ${spec.path}: `,
-    },
-    env,
-  );
-  return createSigner({ ...spec, password: { env: SIGNER_PASSWORD_ENV } }, ctx.provider, {
-    env: { ...env, [SIGNER_PASSWORD_ENV]: password },
-  });
 }
 
 async function owners(ctx: Ctx): Promise<string[]> {
@@ -295,7 +228,7 @@ export async function proposalsCommand(
     if (status === "executed" || status === "rejected" || status === "failed") {
       throw new KeelError("PROPOSAL_CLOSED", `proposal is ${status}`, { retryable: false });
     }
-    const signer = await signerFor(opts, ctx, env);
+    const signer = await ownerSigner(opts, ctx, env);
     if (name === "reject") return await reject(ctx, opts, p, signer);
     if (name === "sign") {
       const v = await addOwnerSignature(ctx, p, signer);

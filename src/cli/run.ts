@@ -76,6 +76,33 @@ function onReload(loaded: LoadedConfig, opts: RunOptions, logger: Logger): () =>
   return () => void process.off("SIGHUP", handler);
 }
 
+/**
+ * Publishes the running daemon (runtime file in the state directory, removed at shutdown: what the CLI's other
+ * commands find it by) and says on stderr where its metrics, dashboard and journal are.
+ */
+function announce(
+  app: App,
+  loaded: ReturnType<typeof loadConfig>,
+  httpUrl: string,
+  shutdown: ReturnType<typeof createShutdown>,
+): void {
+  const { config } = loaded;
+  const unpublish = publishRuntime(config.state.dir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    chainId: app.chainId,
+    httpUrl,
+    ...(app.target.devnet ? { devnetRpcUrl: app.target.devnet.rpcUrl } : {}),
+    vault: app.target.vault,
+    allocator: app.target.allocator,
+    configHash: loaded.hash,
+  });
+  shutdown.onClose("runtime-file", unpublish);
+  process.stderr.write(
+    `keel: metrics at ${httpUrl}/metrics · dashboard at ${httpUrl}/ · journal in ${join(config.state.dir, STORE_FILE)}\n`,
+  );
+}
+
 async function runDaemon(
   loaded: ReturnType<typeof loadConfig>,
   opts: RunOptions,
@@ -121,20 +148,7 @@ async function runDaemon(
     logger,
   });
   shutdown.onClose("http", () => http.close());
-  const unpublish = publishRuntime(config.state.dir, {
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    chainId: app.chainId,
-    httpUrl: http.url,
-    ...(app.target.devnet ? { devnetRpcUrl: app.target.devnet.rpcUrl } : {}),
-    vault: app.target.vault,
-    allocator: app.target.allocator,
-    configHash: loaded.hash,
-  });
-  shutdown.onClose("runtime-file", unpublish);
-  process.stderr.write(
-    `keel: metrics at ${http.url}/metrics · dashboard at ${http.url}/ · journal in ${join(config.state.dir, STORE_FILE)}\n`,
-  );
+  announce(app, loaded, http.url, shutdown);
 
   const tick = async (trigger: "cron" | "block" | "manual") => {
     await app.tick(trigger);

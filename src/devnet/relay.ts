@@ -79,6 +79,150 @@ function hexToNumber(v: unknown): number {
   return typeof v === "string" ? Number(BigInt(v)) : Number(v);
 }
 
+/** The relay's mutable state: the inclusion mode, and the first target block seen under it. */
+interface RelayState {
+  mode: RelayMode;
+  firstTarget: number | undefined;
+}
+
+/** The head block number of the devnet. */
+async function head(chain: RelayChain): Promise<number> {
+  return hexToNumber(await chain.request({ method: "eth_blockNumber", params: [] }));
+}
+
+/** Whether a bundle lands under the current mode. */
+function due(state: RelayState, b: ReceivedBundle): boolean {
+  const m = state.mode;
+  if (m.kind === "never") return false;
+  if (m.kind === "late") return b.targetBlock >= (state.firstTarget ?? b.targetBlock) + m.blocks;
+  return true;
+}
+
+/**
+ * Submits the bundles targeting the next block that are due; a bundle not due makes an empty block when the relay
+ * builds blocks.
+ */
+async function includeDue(
+  chain: RelayChain,
+  bundles: readonly ReceivedBundle[],
+  state: RelayState,
+  o: { buildBlocks: boolean; log: Logger | undefined },
+): Promise<void> {
+  const { log } = o;
+  const h = await head(chain);
+  for (const b of bundles) {
+    if (b.included || b.targetBlock !== h + 1) continue;
+    if (!due(state, b)) {
+      if (o.buildBlocks) await chain.request({ method: "evm_mine", params: [] });
+      continue;
+    }
+    b.included = true;
+    for (const raw of b.txs) {
+      try {
+        await chain.request({ method: "eth_sendRawTransaction", params: [raw] });
+      } catch (err) {
+        log?.warn(
+          { bundleHash: b.bundleHash, err: (err as Error).message },
+          "bundle transaction rejected by the chain",
+        );
+      }
+    }
+    log?.info({ bundleHash: b.bundleHash, block: b.targetBlock }, "bundle submitted for inclusion");
+  }
+}
+
+/** `eth_callBundle`: each transaction simulated against the latest state (as separate calls), in Flashbots' shape. */
+async function simulate(chain: RelayChain, params: { txs?: string[] }): Promise<unknown> {
+  const results: Record<string, unknown>[] = [];
+  let totalGas = 0;
+  for (const raw of params.txs ?? []) {
+    const tx = Transaction.from(raw);
+    const call = {
+      from: tx.from,
+      to: tx.to,
+      data: tx.data,
+      value: `0x${tx.value.toString(16)}`,
+      gas: `0x${tx.gasLimit.toString(16)}`,
+    };
+    try {
+      const value = await chain.request({ method: "eth_call", params: [call, "latest"] });
+      const gas = hexToNumber(await chain.request({ method: "eth_estimateGas", params: [call, "latest"] }));
+      totalGas += gas;
+      results.push({ txHash: tx.hash, gasUsed: gas, value, fromAddress: tx.from, toAddress: tx.to });
+    } catch (err) {
+      const e = err as { message?: string; data?: unknown };
+      const data = typeof e.data === "string" ? e.data : ((e.data as { data?: string } | undefined)?.data ?? "0x");
+      results.push({ txHash: tx.hash, gasUsed: 0, error: "execution reverted", revert: data, fromAddress: tx.from });
+    }
+  }
+  return {
+    bundleHash: keccak256(`0x${(params.txs ?? []).map((t) => keccak256(t).slice(2)).join("")}`),
+    bundleGasPrice: "0",
+    coinbaseDiff: "0",
+    ethSentToCoinbase: "0",
+    gasFees: "0",
+    results,
+    stateBlockNumber: await head(chain),
+    totalGasUsed: totalGas,
+  };
+}
+
+/** One JSON-RPC request: signature checked, then eth_callBundle or eth_sendBundle (queued, then an inclusion pass). */
+async function handle(
+  ctx: {
+    chain: RelayChain;
+    opts: RelayOptions;
+    bundles: ReceivedBundle[];
+    stats: LocalRelay["stats"];
+    state: RelayState;
+    kick: () => Promise<void>;
+  },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { chain, opts, bundles, stats, state, kick } = ctx;
+  const body = await readBody(req);
+  const signer = checkFlashbotsSignature(req.headers["x-flashbots-signature"] as string | undefined, body);
+  if (!signer || (opts.allowedSigners && !opts.allowedSigners.includes(signer))) {
+    stats.rejected++;
+    return reply(res, 403, {
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, message: "invalid flashbots signature" },
+    });
+  }
+  const msg = JSON.parse(body) as { id?: unknown; method?: string; params?: unknown[] };
+  const p = (msg.params?.[0] ?? {}) as { txs?: string[]; blockNumber?: string };
+  if (msg.method === "eth_callBundle") {
+    stats.callBundle++;
+    return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, result: await simulate(chain, p) });
+  }
+  if (msg.method === "eth_sendBundle") {
+    stats.sendBundle++;
+    const txs = p.txs ?? [];
+    const targetBlock = hexToNumber(p.blockNumber);
+    if (txs.length === 0 || !Number.isFinite(targetBlock)) {
+      return reply(res, 200, {
+        jsonrpc: "2.0",
+        id: msg.id ?? null,
+        error: { code: -32602, message: "bad bundle" },
+      });
+    }
+    const bundleHash = keccak256(
+      `0x${txs.map((t) => keccak256(t).slice(2)).join("")}${targetBlock.toString(16).padStart(16, "0")}`,
+    );
+    state.firstTarget ??= targetBlock;
+    bundles.push({ bundleHash, txs, targetBlock, signer, included: false });
+    await kick();
+    return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, result: { bundleHash } });
+  }
+  return reply(res, 200, {
+    jsonrpc: "2.0",
+    id: msg.id ?? null,
+    error: { code: -32601, message: "method not found" },
+  });
+}
+
 /**
  * Starts the relay: `eth_callBundle` simulates each transaction against the devnet's latest state
  * (as separate calls — keel's bundles are one transaction), `eth_sendBundle` queues a bundle for
@@ -93,126 +237,20 @@ export async function startLocalRelay(
   const log = deps.logger?.child({ module: "relay" });
   const bundles: ReceivedBundle[] = [];
   const stats = { sendBundle: 0, callBundle: 0, rejected: 0 };
-  const state = { mode: { kind: "include" } as RelayMode, firstTarget: undefined as number | undefined };
+  const state: RelayState = { mode: { kind: "include" }, firstTarget: undefined };
   let closed = false;
   let working: Promise<void> = Promise.resolve();
 
-  const head = async () => hexToNumber(await chain.request({ method: "eth_blockNumber", params: [] }));
-
-  function due(b: ReceivedBundle): boolean {
-    const m = state.mode;
-    if (m.kind === "never") return false;
-    if (m.kind === "late") return b.targetBlock >= (state.firstTarget ?? b.targetBlock) + m.blocks;
-    return true;
-  }
-
-  async function includeDue(): Promise<void> {
-    const h = await head();
-    for (const b of bundles) {
-      if (b.included || b.targetBlock !== h + 1) continue;
-      if (!due(b)) {
-        if (opts.buildBlocks) await chain.request({ method: "evm_mine", params: [] });
-        continue;
-      }
-      b.included = true;
-      for (const raw of b.txs) {
-        try {
-          await chain.request({ method: "eth_sendRawTransaction", params: [raw] });
-        } catch (err) {
-          log?.warn(
-            { bundleHash: b.bundleHash, err: (err as Error).message },
-            "bundle transaction rejected by the chain",
-          );
-        }
-      }
-      log?.info({ bundleHash: b.bundleHash, block: b.targetBlock }, "bundle submitted for inclusion");
-    }
-  }
-
   const kick = () => {
-    working = working.then(includeDue).catch(() => undefined);
+    working = working
+      .then(() => includeDue(chain, bundles, state, { buildBlocks: opts.buildBlocks === true, log }))
+      .catch(() => undefined);
     return working;
   };
   const timer = setInterval(() => void kick(), opts.pollMs ?? 50);
 
-  async function simulate(params: { txs?: string[] }): Promise<unknown> {
-    const results: Record<string, unknown>[] = [];
-    let totalGas = 0;
-    for (const raw of params.txs ?? []) {
-      const tx = Transaction.from(raw);
-      const call = {
-        from: tx.from,
-        to: tx.to,
-        data: tx.data,
-        value: `0x${tx.value.toString(16)}`,
-        gas: `0x${tx.gasLimit.toString(16)}`,
-      };
-      try {
-        const value = await chain.request({ method: "eth_call", params: [call, "latest"] });
-        const gas = hexToNumber(await chain.request({ method: "eth_estimateGas", params: [call, "latest"] }));
-        totalGas += gas;
-        results.push({ txHash: tx.hash, gasUsed: gas, value, fromAddress: tx.from, toAddress: tx.to });
-      } catch (err) {
-        const e = err as { message?: string; data?: unknown };
-        const data = typeof e.data === "string" ? e.data : ((e.data as { data?: string } | undefined)?.data ?? "0x");
-        results.push({ txHash: tx.hash, gasUsed: 0, error: "execution reverted", revert: data, fromAddress: tx.from });
-      }
-    }
-    return {
-      bundleHash: keccak256(`0x${(params.txs ?? []).map((t) => keccak256(t).slice(2)).join("")}`),
-      bundleGasPrice: "0",
-      coinbaseDiff: "0",
-      ethSentToCoinbase: "0",
-      gasFees: "0",
-      results,
-      stateBlockNumber: await head(),
-      totalGasUsed: totalGas,
-    };
-  }
-
   const server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const signer = checkFlashbotsSignature(req.headers["x-flashbots-signature"] as string | undefined, body);
-      if (!signer || (opts.allowedSigners && !opts.allowedSigners.includes(signer))) {
-        stats.rejected++;
-        return reply(res, 403, {
-          jsonrpc: "2.0",
-          id: null,
-          error: { code: -32000, message: "invalid flashbots signature" },
-        });
-      }
-      const msg = JSON.parse(body) as { id?: unknown; method?: string; params?: unknown[] };
-      const p = (msg.params?.[0] ?? {}) as { txs?: string[]; blockNumber?: string };
-      if (msg.method === "eth_callBundle") {
-        stats.callBundle++;
-        return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, result: await simulate(p) });
-      }
-      if (msg.method === "eth_sendBundle") {
-        stats.sendBundle++;
-        const txs = p.txs ?? [];
-        const targetBlock = hexToNumber(p.blockNumber);
-        if (txs.length === 0 || !Number.isFinite(targetBlock)) {
-          return reply(res, 200, {
-            jsonrpc: "2.0",
-            id: msg.id ?? null,
-            error: { code: -32602, message: "bad bundle" },
-          });
-        }
-        const bundleHash = keccak256(
-          `0x${txs.map((t) => keccak256(t).slice(2)).join("")}${targetBlock.toString(16).padStart(16, "0")}`,
-        );
-        state.firstTarget ??= targetBlock;
-        bundles.push({ bundleHash, txs, targetBlock, signer, included: false });
-        await kick();
-        return reply(res, 200, { jsonrpc: "2.0", id: msg.id ?? null, result: { bundleHash } });
-      }
-      return reply(res, 200, {
-        jsonrpc: "2.0",
-        id: msg.id ?? null,
-        error: { code: -32601, message: "method not found" },
-      });
-    })().catch((err: unknown) =>
+    void handle({ chain, opts, bundles, stats, state, kick }, req, res).catch((err: unknown) =>
       reply(res, 500, { jsonrpc: "2.0", id: null, error: { code: -32603, message: String(err) } }),
     );
   });

@@ -11,13 +11,14 @@ import { KeelError } from "../domain/errors.ts";
 import { seededRandom } from "../domain/random.ts";
 import { FEATURES } from "./features.ts";
 import { trainedInputs } from "./inputs.ts";
-import { buildNet, clipByGlobalNorm, type NetSpec, pinballLoss } from "./lstm.ts";
+import type { NetSpec } from "./lstm.ts";
 import { TARGET_DESCRIPTION } from "./modelMeta.ts";
-import { predictScaled, readWeights } from "./netWeights.ts";
+import { predictScaled } from "./netWeights.ts";
 import { exportOnnx, type NetWeights } from "./onnxExport.ts";
 import { buildSamples, type Samples } from "./samples.ts";
 import { fitScaler, scaleFeatures } from "./scaler.ts";
 import { DAY } from "./series.ts";
+import { createTrainer, refitOnAll, trainWithEarlyStopping } from "./trainer.ts";
 
 /** Hyper-parameters and ranges; defaults make the shipped model. */
 export interface TrainOptions {
@@ -88,20 +89,7 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
     minHistoryDays: opts.minHistoryDays,
   });
   const valStart = cutoff - h - opts.validationDays * DAY;
-  // Training targets end before the first validation origin: no overlap between the splits.
-  const trainIdx: number[] = [];
-  const valIdx: number[] = [];
-  samples.t.forEach((t, i) => {
-    if (t >= valStart) valIdx.push(i);
-    else if (t + h <= valStart) trainIdx.push(i);
-  });
-  if (trainIdx.length < opts.batchSize || valIdx.length === 0) {
-    throw new KeelError(
-      "TRAIN_TOO_FEW_SAMPLES",
-      `too few samples to train (${trainIdx.length} train, ${valIdx.length} validation) before ${iso(cutoff)}`,
-      { retryable: false },
-    );
-  }
+  const { trainIdx, valIdx } = splitSamples(samples.t, { valStart, h, batchSize: opts.batchSize, cutoff });
   const scaler = fitScaler(samples.x, samples.y, F, W, trainIdx);
   const xs = scaleFeatures(samples.x, scaler);
   const ys = samples.y.map((v) => (v - scaler.targetMean) / scaler.targetStd);
@@ -116,23 +104,7 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
   };
   const scaled = { xs, ys, window: W, features: F };
   const trainer = createTrainer(tf, spec, opts, scaled);
-  let best = { loss: Number.POSITIVE_INFINITY, epoch: -1, weights: readWeights(trainer.net) };
-  let sinceBest = 0;
-  for (let epoch = 1; epoch <= opts.maxEpochs; epoch++) {
-    const started = performance.now();
-    const trainLoss = trainer.epoch(trainIdx);
-    const vl = trainer.loss(valIdx);
-    const secs = ((performance.now() - started) / 1000).toFixed(1);
-    deps.log(`epoch ${epoch}: train ${trainLoss.toFixed(5)} validation ${vl.toFixed(5)} (${secs}s)`);
-    if (vl < best.loss - 1e-6) {
-      best = { loss: vl, epoch, weights: readWeights(trainer.net) };
-      sinceBest = 0;
-      await deps.checkpoint?.(epoch, best.weights, vl);
-    } else if (++sinceBest >= opts.patience) {
-      deps.log(`early stop: no improvement for ${opts.patience} epochs; best epoch ${best.epoch}`);
-      break;
-    }
-  }
+  const best = await trainWithEarlyStopping(trainer, { trainIdx, valIdx }, opts, deps);
   const metrics = validationMetrics(
     samples,
     valIdx,
@@ -142,20 +114,9 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
 
   // Refit: a fresh network (same seed and scaler) on every sample before the cut-off, for the
   // epoch count early stopping chose, so the shipped model has seen the most recent months too.
-  let finalWeights = best.weights;
-  if (opts.refit) {
-    const all = samples.t.map((_, i) => i);
-    const refit = createTrainer(tf, spec, opts, scaled);
-    for (let epoch = 1; epoch <= best.epoch; epoch++) {
-      const started = performance.now();
-      const l = refit.epoch(all);
-      deps.log(
-        `refit epoch ${epoch}/${best.epoch}: train ${l.toFixed(5)} (${((performance.now() - started) / 1000).toFixed(1)}s)`,
-      );
-    }
-    finalWeights = readWeights(refit.net);
-    refit.dispose();
-  }
+  const finalWeights = opts.refit
+    ? refitOnAll(() => createTrainer(tf, spec, opts, scaled), samples.t.length, best.epoch, deps)
+    : best.weights;
   const onnx = exportOnnx(spec, finalWeights, scaler, `keel LSTM forecaster, data before ${iso(cutoff)}`);
   const meta = {
     format: "keel-lstm/1",
@@ -185,73 +146,32 @@ export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainD
   return { onnx, meta };
 }
 
+/**
+ * The chronological split: origins from `valStart` validate; training targets end before the first validation origin
+ * (no overlap between the splits). Too few samples to train is an error.
+ */
+function splitSamples(
+  origins: readonly number[],
+  { valStart, h, batchSize, cutoff }: { valStart: number; h: number; batchSize: number; cutoff: number },
+): { trainIdx: number[]; valIdx: number[] } {
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  origins.forEach((t, i) => {
+    if (t >= valStart) valIdx.push(i);
+    else if (t + h <= valStart) trainIdx.push(i);
+  });
+  if (trainIdx.length < batchSize || valIdx.length === 0) {
+    throw new KeelError(
+      "TRAIN_TOO_FEW_SAMPLES",
+      `too few samples to train (${trainIdx.length} train, ${valIdx.length} validation) before ${iso(cutoff)}`,
+      { retryable: false },
+    );
+  }
+  return { trainIdx, valIdx };
+}
+
 function iso(t: number): string {
   return new Date(t * 1000).toISOString();
-}
-
-/** One network with its optimiser: trains epochs over sample indices and measures loss. */
-function createTrainer(
-  tf: typeof tfNs,
-  spec: NetSpec,
-  opts: TrainOptions,
-  data: { xs: Float32Array; ys: Float32Array; window: number; features: number },
-) {
-  const { xs, ys, window: W, features: F } = data;
-  const net = buildNet(tf, spec, opts.seed);
-  const optimizer = tf.train.adam(opts.learningRate);
-  const random = rng(opts.seed);
-  const batch = (idx: readonly number[]) => {
-    const bx = new Float32Array(idx.length * W * F);
-    const by = new Float32Array(idx.length);
-    idx.forEach((s, k) => {
-      bx.set(xs.subarray(s * W * F, (s + 1) * W * F), k * W * F);
-      by[k] = ys[s]!;
-    });
-    return { x: tf.tensor3d(bx, [idx.length, W, F]), y: tf.tensor2d(by, [idx.length, 1]) };
-  };
-  return {
-    net,
-    /** One pass over `idx` in a seeded random order; returns the mean training loss. */
-    epoch(idx: readonly number[]): number {
-      const order = shuffle([...idx], random);
-      let sum = 0;
-      for (let b = 0; b < order.length; b += opts.batchSize) {
-        const part = order.slice(b, b + opts.batchSize);
-        const { x, y } = batch(part);
-        const { value, grads } = tf.variableGrads(() =>
-          pinballLoss(tf, net.apply(x, { training: true }) as tfNs.Tensor, y, spec.quantiles),
-        );
-        const clipped = clipByGlobalNorm(tf, grads, opts.clipNorm);
-        optimizer.applyGradients(clipped.grads as Parameters<typeof optimizer.applyGradients>[0]);
-        sum += value.dataSync()[0]! * part.length;
-        tf.dispose([x, y, value, ...Object.values(clipped.grads)]);
-      }
-      return sum / order.length;
-    },
-    /** Mean pinball loss on `idx` without dropout. */
-    loss(idx: readonly number[]): number {
-      let sum = 0;
-      for (let b = 0; b < idx.length; b += 1024) {
-        const { x, y } = batch(idx.slice(b, b + 1024));
-        const l = tf.tidy(() => pinballLoss(tf, net.apply(x, { training: false }) as tfNs.Tensor, y, spec.quantiles));
-        sum += l.dataSync()[0]! * x.shape[0];
-        tf.dispose([x, y, l]);
-      }
-      return sum / Math.max(1, idx.length);
-    },
-    dispose(): void {
-      optimizer.dispose();
-      net.dispose();
-    },
-  };
-}
-
-function shuffle<T>(a: T[], random: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 /** Validation MAE (APR points) of the model's P50 vs persistence, and P10-P90 coverage. */

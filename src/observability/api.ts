@@ -56,6 +56,33 @@ export function parseLimit(raw: string | null): number | undefined {
 /** Decision ids are journal keys; keep them to a safe alphabet so they can be echoed. */
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The newest forecast among the recent decisions, with the rates observed beside it; 404 before the first. */
+async function latestForecast(deps: ApiDeps) {
+  const recent = await deps.journal.recent(FORECAST_LOOKBACK);
+  const withForecast = recent.find((r) => r.detail.forecast !== undefined);
+  if (!withForecast?.detail.forecast) return problem(404, "NO_FORECAST", "no decision has produced a forecast yet");
+  return json(200, {
+    decisionId: withForecast.id,
+    startedAt: withForecast.startedAt,
+    block: withForecast.block,
+    forecast: withForecast.detail.forecast,
+    observedAprPct: withForecast.detail.rates ?? {},
+  });
+}
+
+/** Shadow decisions (what would have been sent) and near-misses among the last `limit` decisions. */
+async function shadowView(deps: ApiDeps, url: URL) {
+  const limit = parseLimit(url.searchParams.get("limit") ?? String(MAX_DECISIONS));
+  if (limit === undefined) return problem(400, "BAD_LIMIT", `limit must be a whole number 1..${MAX_DECISIONS}`);
+  const recent = await deps.journal.recent(limit);
+  return json(200, {
+    mode: deps.executionMode ?? "live",
+    decisions: recent.length,
+    wouldHave: wouldHaveSent(recent),
+    nearMisses: nearMisses(recent),
+  });
+}
+
 /**
  * The read-only JSON API under `/api/v1`: status, current forecast, the forecast skill ledger, last N
  * decisions, a decision by id (each with its `headline`, the most severe reason), shadow decisions and
@@ -73,19 +100,7 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
     {
       method: "GET",
       path: "/api/v1/forecast",
-      handler: async () => {
-        const recent = await deps.journal.recent(FORECAST_LOOKBACK);
-        const withForecast = recent.find((r) => r.detail.forecast !== undefined);
-        if (!withForecast?.detail.forecast)
-          return problem(404, "NO_FORECAST", "no decision has produced a forecast yet");
-        return json(200, {
-          decisionId: withForecast.id,
-          startedAt: withForecast.startedAt,
-          block: withForecast.block,
-          forecast: withForecast.detail.forecast,
-          observedAprPct: withForecast.detail.rates ?? {},
-        });
-      },
+      handler: () => latestForecast(deps),
     },
     {
       method: "GET",
@@ -120,17 +135,7 @@ export function createApiRoutes(deps: ApiDeps): Route[] {
     {
       method: "GET",
       path: "/api/v1/shadow",
-      handler: async (_req, url) => {
-        const limit = parseLimit(url.searchParams.get("limit") ?? String(MAX_DECISIONS));
-        if (limit === undefined) return problem(400, "BAD_LIMIT", `limit must be a whole number 1..${MAX_DECISIONS}`);
-        const recent = await deps.journal.recent(limit);
-        return json(200, {
-          mode: deps.executionMode ?? "live",
-          decisions: recent.length,
-          wouldHave: wouldHaveSent(recent),
-          nearMisses: nearMisses(recent),
-        });
-      },
+      handler: async (_req, url) => shadowView(deps, url),
     },
     {
       method: "GET",

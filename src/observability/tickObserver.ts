@@ -20,6 +20,66 @@ export interface TickObserverDeps {
   readonly monitored?: readonly SourcePins[];
 }
 
+/**
+ * keel_protocol_change by source and kind: every pinned kind starts at 0; a change seen adds its own series.
+ * Returns the setter for the kinds changed at the last risk check ("source|kind").
+ */
+function protocolChangeGauges(
+  metrics: Metrics,
+  monitored: readonly SourcePins[],
+): (changed: ReadonlySet<string>) => void {
+  const watched = new Set(monitored.flatMap((p) => pinnedKinds(p).map((k) => `${p.source}|${k}`)));
+  const set = (changed: ReadonlySet<string>) => {
+    for (const key of changed) watched.add(key);
+    for (const key of watched) {
+      const [source = "", kind = ""] = key.split("|");
+      metrics.protocolChange.set({ source, kind }, changed.has(key) ? 1 : 0);
+    }
+  };
+  set(new Set());
+  return set;
+}
+
+/** Allocation weights (idle included) and observed APRs, from a decision's snapshot. */
+function allocationGauges(metrics: Metrics, r: DecisionRecord): void {
+  const { allocation, snapshot } = r.detail;
+  if (snapshot && allocation) {
+    const total = Number(snapshot.totalAssets);
+    if (total > 0) {
+      metrics.allocationWeight.set({ source: "idle" }, Number(snapshot.idle) / total);
+      for (const [id, bal] of Object.entries(allocation))
+        metrics.allocationWeight.set({ source: id }, Number(bal) / total);
+    }
+  }
+  for (const [id, apr] of Object.entries(r.detail.rates ?? {})) metrics.sourceApr.set({ source: id }, apr);
+}
+
+/** The forecast's P10, P50 and P90 per source. */
+function forecastGauges(metrics: Metrics, forecast: NonNullable<DecisionRecord["detail"]["forecast"]>): void {
+  for (const f of Object.values(forecast.sources)) {
+    metrics.forecastApr.set({ source: f.sourceId, quantile: "p10" }, f.p10);
+    metrics.forecastApr.set({ source: f.sourceId, quantile: "p50" }, f.p50);
+    metrics.forecastApr.set({ source: f.sourceId, quantile: "p90" }, f.p90);
+  }
+}
+
+/** The context of the one info line per decision: outcome, headline and notable reasons, route, duration. */
+function decisionLogContext(r: DecisionRecord, ranked: readonly RankedReason[]) {
+  const notable = ranked.filter((x) => x.severity !== "info");
+  const reasons = [...new Set(notable.map((x) => x.reason.code))];
+  const action = r.detail.action;
+  return {
+    decision: r.id,
+    outcome: r.outcome,
+    block: r.block,
+    trigger: r.trigger,
+    ...(notable[0] ? { reason: notable[0].reason.code } : {}),
+    ...(reasons.length > 0 ? { reasons } : {}),
+    ...(action ? { route: action.route, tx: action.txHashes } : {}),
+    ms: r.stages.reduce((a, s) => a + s.durationMs, 0),
+  };
+}
+
 /** Turns stage records and decisions into metrics and one info line per decision. */
 export function createTickObserver(deps: TickObserverDeps): TickObserver & {
   onDecision(record: DecisionRecord): void;
@@ -28,16 +88,7 @@ export function createTickObserver(deps: TickObserverDeps): TickObserver & {
   const log = deps.logger.child({ module: "decision" });
   const feeds = new Set((deps.oracleSymbols ?? []).map((s) => s.toUpperCase()));
   let shortBefore = "";
-  // keel_protocol_change series by "source|kind": every pinned kind starts at 0; a change seen adds its own.
-  const watched = new Set((deps.monitored ?? []).flatMap((p) => pinnedKinds(p).map((k) => `${p.source}|${k}`)));
-  const setProtocolChanges = (changed: ReadonlySet<string>) => {
-    for (const key of changed) watched.add(key);
-    for (const key of watched) {
-      const [source = "", kind = ""] = key.split("|");
-      metrics.protocolChange.set({ source, kind }, changed.has(key) ? 1 : 0);
-    }
-  };
-  setProtocolChanges(new Set());
+  const setProtocolChanges = protocolChangeGauges(metrics, deps.monitored ?? []);
 
   /** Keeper balance, vault total assets and per-feed staleness, from what this decision observed. */
   function observedGauges(r: DecisionRecord, ranked: readonly RankedReason[]): void {
@@ -77,16 +128,8 @@ export function createTickObserver(deps: TickObserverDeps): TickObserver & {
       // keel_paused belongs to the kill-switch watcher (it reads the chain every poll); ticks only add to halted.
       metrics.halted.set(isHalted(r) ? 1 : 0);
       observedGauges(r, ranked);
-      const { forecast, verdict, allocation, snapshot } = r.detail;
-      if (snapshot && allocation) {
-        const total = Number(snapshot.totalAssets);
-        if (total > 0) {
-          metrics.allocationWeight.set({ source: "idle" }, Number(snapshot.idle) / total);
-          for (const [id, bal] of Object.entries(allocation))
-            metrics.allocationWeight.set({ source: id }, Number(bal) / total);
-        }
-      }
-      for (const [id, apr] of Object.entries(r.detail.rates ?? {})) metrics.sourceApr.set({ source: id }, apr);
+      const { forecast, verdict } = r.detail;
+      allocationGauges(metrics, r);
       if (forecast) {
         metrics.modelFallback.set(forecast.fallbackReason ? 1 : 0);
         // Sources still too young for the model: one warning when the set changes, a gauge every tick.
@@ -102,32 +145,13 @@ export function createTickObserver(deps: TickObserverDeps): TickObserver & {
           else if (shortBefore !== "") log.info({}, "every source has the history the model needs");
           shortBefore = key;
         }
-        for (const f of Object.values(forecast.sources)) {
-          metrics.forecastApr.set({ source: f.sourceId, quantile: "p10" }, f.p10);
-          metrics.forecastApr.set({ source: f.sourceId, quantile: "p50" }, f.p50);
-          metrics.forecastApr.set({ source: f.sourceId, quantile: "p90" }, f.p90);
-        }
+        forecastGauges(metrics, forecast);
       }
       if (verdict) {
         for (const [name, value] of Object.entries(verdict.metrics)) metrics.riskMetric.set({ name }, value);
         for (const t of verdict.triggers) metrics.riskTriggers.inc({ code: t.code });
       }
-      const notable = ranked.filter((x) => x.severity !== "info");
-      const reasons = [...new Set(notable.map((x) => x.reason.code))];
-      const action = r.detail.action;
-      log.info(
-        {
-          decision: r.id,
-          outcome: r.outcome,
-          block: r.block,
-          trigger: r.trigger,
-          ...(notable[0] ? { reason: notable[0].reason.code } : {}),
-          ...(reasons.length > 0 ? { reasons } : {}),
-          ...(action ? { route: action.route, tx: action.txHashes } : {}),
-          ms: r.stages.reduce((a, s) => a + s.durationMs, 0),
-        },
-        "decision",
-      );
+      log.info(decisionLogContext(r, ranked), "decision");
     },
   };
 }

@@ -6,11 +6,11 @@
 import type * as tfNs from "@tensorflow/tfjs";
 import { seededRandom } from "../domain/random.ts";
 import { POLICY_FEATURES } from "../pipeline/optimize/policyObservation.ts";
-import type { AllocationPolicy } from "../ports/policy.ts";
-import { type EnvDeps, type ForecastPath, forecastPath, runEpisode, type Universe } from "./env.ts";
+import type { EnvDeps, ForecastPath, Universe } from "./env.ts";
 import { createPolicyVars, type PolicySpec, readActor } from "./policyNet.ts";
 import { exportPolicyOnnx } from "./policyOnnx.ts";
 import { advantages, type PpoUpdateOptions, ppoUpdate, recordingAgent, type Transition, values } from "./ppo.ts";
+import { evaluate, iso, loadWorlds, meanExcess, sampleEpisodes } from "./rollouts.ts";
 
 const DAY = 86_400;
 
@@ -87,69 +87,29 @@ export interface PolicyTrainResult {
   readonly meta: Record<string, unknown>;
 }
 
-function iso(t: number): string {
-  return new Date(t * 1000).toISOString();
-}
-
-/** Daily decision times from when at least two of the universe's pools have a week of data, to the cut-off. */
-export function decisionTimes(env: EnvDeps, u: Universe, from: number, cutoff: number, step: number): number[] {
-  const firsts = u.pools
-    .map((p) => env.data.rates.get(p.poolId)?.[0]?.t)
-    .filter((t): t is number => t !== undefined)
-    .sort((a, b) => a - b);
-  const second = firsts[Math.min(1, firsts.length - 1)];
-  if (second === undefined) return [];
-  const begin = Math.max(from, Math.ceil((second + 7 * DAY) / DAY) * DAY);
-  const out: number[] = [];
-  for (let t = begin; t + step <= cutoff; t += step) out.push(t);
-  return out;
-}
-
-/** Random starting weights within the weight cap, summing to at most 1 − idle. */
-function randomWeights(n: number, cap: number, invested: number, random: () => number): number[] {
-  const raw = Array.from({ length: n }, () => -Math.log(Math.max(random(), 1e-9)));
-  const sum = raw.reduce((a, b) => a + b, 0);
-  return raw.map((x) => Math.min(cap, (x / sum) * invested));
-}
-
-/** Transitions of one episode: each decision earns the rewards until the next one. */
-function assign(agentTs: Transition[], rewards: readonly number[], acted: readonly boolean[]): Transition[] {
-  let k = -1;
-  rewards.forEach((r, i) => {
-    if (acted[i]) k++;
-    if (k >= 0 && agentTs[k]) agentTs[k]!.reward += r;
+/** GAE advantages and returns of each episode's transitions, from the critic's values. */
+function episodeAdvantages(
+  tf: typeof tfNs,
+  vars: ReturnType<typeof createPolicyVars>,
+  episodes: readonly Transition[][],
+  spec: PolicySpec,
+  opts: PolicyTrainOptions,
+): { adv: number[]; ret: number[] } {
+  const all = episodes.flat();
+  const v = values(tf, vars, all, spec.features);
+  let off = 0;
+  const perEpisode = episodes.map((ts) => {
+    const slice = v.slice(off, off + ts.length);
+    off += ts.length;
+    return slice;
   });
-  return agentTs;
+  return advantages(
+    perEpisode,
+    episodes.map((ts) => ts.map((t) => t.reward)),
+    opts.gamma,
+    opts.lambda,
+  );
 }
-
-type World = { u: Universe; times: number[]; forecasts: ForecastPath };
-
-/** Excess return (bps a year) and rebalances of one idle-start episode per universe over its last `days`. */
-async function evaluate(
-  env: EnvDeps,
-  worlds: readonly World[],
-  policy: AllocationPolicy | undefined,
-  days: number,
-  stepSeconds: number,
-): Promise<Record<string, { excessBpsPerYear: number; rebalances: number }>> {
-  const out: Record<string, { excessBpsPerYear: number; rebalances: number }> = {};
-  for (const w of worlds) {
-    const steps = Math.min(days, w.times.length);
-    const start = w.times[w.times.length - steps]!;
-    const r = await runEpisode(env, { universe: w.u, start, steps, stepSeconds, capitalUsd: 1e6 }, policy, w.forecasts);
-    const perYear = (365 * DAY) / (steps * stepSeconds);
-    out[w.u.name] = {
-      excessBpsPerYear: Math.round(r.rewards.reduce((a, b) => a + b, 0) * perYear * 10) / 10,
-      rebalances: r.rebalances,
-    };
-  }
-  return out;
-}
-
-const meanExcess = (e: Record<string, { excessBpsPerYear: number }>) => {
-  const xs = Object.values(e).map((x) => x.excessBpsPerYear);
-  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-};
 
 /** Trains the policy and exports it. */
 export async function trainPolicy(opts: PolicyTrainOptions, deps: PolicyTrainDeps): Promise<PolicyTrainResult> {
@@ -157,77 +117,23 @@ export async function trainPolicy(opts: PolicyTrainOptions, deps: PolicyTrainDep
   const started = performance.now();
   const cutoff = opts.endDay + DAY;
   const spec: PolicySpec = { features: POLICY_FEATURES.length, hidden: opts.hidden, valueHidden: opts.valueHidden };
-  const worlds: World[] = [];
-  for (const u of deps.universes) {
-    const times = decisionTimes(env, u, opts.startDay, cutoff, opts.stepSeconds);
-    if (times.length <= opts.episodeDays) continue;
-    let forecasts = deps.cache?.load(u);
-    if (!forecasts) {
-      const t0 = performance.now();
-      forecasts = await forecastPath(env, u, times);
-      deps.cache?.save(u, forecasts);
-      log(`${u.name}: ${forecasts.size} forecasts in ${((performance.now() - t0) / 1000).toFixed(0)}s`);
-    }
-    worlds.push({ u, times, forecasts });
-    log(`${u.name}: ${u.pools.map((p) => p.poolId).join(", ")}; decisions ${iso(times[0]!)} .. ${iso(times.at(-1)!)}`);
-  }
+  const worlds = await loadWorlds(deps, opts, cutoff);
   if (worlds.length === 0) throw new Error("no universe has enough data before the cut-off to train on");
   const rule = await evaluate(env, worlds, undefined, opts.evalDays, opts.stepSeconds);
   log(`rule optimizer over the last ${opts.evalDays} days: ${JSON.stringify(rule)}`);
   const random = seededRandom(opts.seed);
   const vars = createPolicyVars(tf, spec, opts.seed, { logStd: opts.initLogStd, idleScore: opts.initIdleScore });
   const optimizer = tf.train.adam(opts.learningRate);
-  const maxWeight = env.config.strategy.maxWeightPerSourceBps / 10_000;
-  const invested = 1 - env.config.strategy.minIdleBps / 10_000;
   const curve: Record<string, number>[] = [];
   for (let it = 1; it <= opts.iterations; it++) {
     const t0 = performance.now();
     const w = readActor(vars);
     const logStd = vars.logStd.dataSync()[0]!;
-    const episodes: Transition[][] = [];
-    let excess = 0;
-    let rebalances = 0;
-    for (let e = 0; e < opts.episodesPerIteration; e++) {
-      const world = worlds[Math.floor(random() * worlds.length)]!;
-      const start = world.times[Math.floor(random() * (world.times.length - opts.episodeDays))]!;
-      const [lo, hi] = opts.capitalUsd;
-      const capitalUsd = lo * (hi / lo) ** random();
-      const n = world.u.pools.length;
-      const initial = random() < opts.randomStartShare ? randomWeights(n, maxWeight, invested, random) : undefined;
-      const agent = recordingAgent(w, spec, logStd, random);
-      const result = await runEpisode(
-        env,
-        {
-          universe: world.u,
-          start,
-          steps: opts.episodeDays,
-          stepSeconds: opts.stepSeconds,
-          capitalUsd,
-          ...(initial ? { initialWeights: initial } : {}),
-        },
-        agent,
-        world.forecasts,
-      );
-      const ts = assign(agent.transitions, result.rewards, result.acted);
-      if (ts.length > 0) episodes.push(ts);
-      excess += (result.rewards.reduce((a, b) => a + b, 0) / opts.episodeDays) * ((365 * DAY) / opts.stepSeconds);
-      rebalances += result.rebalances;
-    }
+    const recordingAgentOf = () => recordingAgent(w, spec, logStd, random);
+    const { episodes, excess, rebalances } = await sampleEpisodes(env, worlds, recordingAgentOf, opts, random);
     const all = episodes.flat();
     if (all.length < 2) continue;
-    const v = values(tf, vars, all, spec.features);
-    let off = 0;
-    const perEpisode = episodes.map((ts) => {
-      const slice = v.slice(off, off + ts.length);
-      off += ts.length;
-      return slice;
-    });
-    const { adv, ret } = advantages(
-      perEpisode,
-      episodes.map((ts) => ts.map((t) => t.reward)),
-      opts.gamma,
-      opts.lambda,
-    );
+    const { adv, ret } = episodeAdvantages(tf, vars, episodes, spec, opts);
     const losses = ppoUpdate(tf, vars, optimizer, { ts: all, adv, ret }, spec, opts, random);
     const point: Record<string, number> = {
       iteration: it,

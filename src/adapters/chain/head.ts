@@ -38,6 +38,43 @@ export type LatestBlockProbe<E> = (endpoint: E) => Promise<{ block: number; time
 type Head = { endpoint: string; block: number; timestamp: number };
 
 /**
+ * Judges the top head's freshness (adding HEAD_STALE or HEAD_STALLED to `reasons`) and tracks when the head number
+ * last moved; returns the head's age in seconds by its own timestamp.
+ */
+function judgeFreshness(
+  top: Head,
+  state: HeadState,
+  opts: Pick<Required<ChainProviderOptions>, "maxHeadAgeSeconds" | "maxHeadStallSeconds">,
+  nowMs: number,
+  reasons: Reason[],
+): number {
+  const ageSeconds = Math.max(0, nowMs / 1000 - top.timestamp);
+  if (ageSeconds > opts.maxHeadAgeSeconds) {
+    reasons.push(
+      reason("HEAD_STALE", `the latest block is ${Math.round(ageSeconds)} s old`, {
+        value: Math.round(ageSeconds),
+        limit: opts.maxHeadAgeSeconds,
+        severity: "halt",
+      }),
+    );
+  }
+  if (state.number !== top.block) {
+    state.number = top.block;
+    state.changedAtMs = nowMs;
+  } else if ((nowMs - state.changedAtMs) / 1000 > opts.maxHeadStallSeconds) {
+    const stalled = Math.round((nowMs - state.changedAtMs) / 1000);
+    reasons.push(
+      reason("HEAD_STALLED", `the head has not moved for ${stalled} s`, {
+        value: stalled,
+        limit: opts.maxHeadStallSeconds,
+        severity: "halt",
+      }),
+    );
+  }
+  return ageSeconds;
+}
+
+/**
  * Asks every endpoint for its latest block (one attempt each, in parallel) and judges the head:
  * at least `headQuorum` endpoints answer, they agree within `maxHeadSpreadBlocks`, the block is at most
  * `maxHeadAgeSeconds` old by its own timestamp, and the head number moved within `maxHeadStallSeconds`.
@@ -87,32 +124,7 @@ export async function checkHead<E extends { readonly label: string; readonly wro
       );
     }
   }
-  let ageSeconds: number | undefined;
-  if (top) {
-    ageSeconds = Math.max(0, nowMs / 1000 - top.timestamp);
-    if (ageSeconds > opts.maxHeadAgeSeconds) {
-      reasons.push(
-        reason("HEAD_STALE", `the latest block is ${Math.round(ageSeconds)} s old`, {
-          value: Math.round(ageSeconds),
-          limit: opts.maxHeadAgeSeconds,
-          severity: "halt",
-        }),
-      );
-    }
-    if (state.number !== top.block) {
-      state.number = top.block;
-      state.changedAtMs = nowMs;
-    } else if ((nowMs - state.changedAtMs) / 1000 > opts.maxHeadStallSeconds) {
-      const stalled = Math.round((nowMs - state.changedAtMs) / 1000);
-      reasons.push(
-        reason("HEAD_STALLED", `the head has not moved for ${stalled} s`, {
-          value: stalled,
-          limit: opts.maxHeadStallSeconds,
-          severity: "halt",
-        }),
-      );
-    }
-  }
+  const ageSeconds = top ? judgeFreshness(top, state, opts, nowMs, reasons) : undefined;
   metrics?.rpcHeadChecks?.inc({ result: reasons[0]?.code.toLowerCase() ?? "ok" });
   return {
     ok: reasons.length === 0,

@@ -3,9 +3,9 @@ import type { Logger } from "pino";
 import { KeelError } from "../../domain/errors.ts";
 import type { Clock } from "../../ports/clock.ts";
 import { systemClock } from "../clock.ts";
-import { CircuitBreaker } from "./breaker.ts";
+import { checkEndpointResult, createEndpoints, type Endpoint, judgeChainIds, pickEndpoint } from "./endpoints.ts";
 import { AttemptError, ChainErrorCode, makeScrubber, unavailable } from "./errors.ts";
-import { checkHead, type HeadCheck, type HeadState, trackHead } from "./head.ts";
+import { checkHead, type HeadCheck, type HeadState } from "./head.ts";
 import { HealthTracker } from "./health.ts";
 import { isPinnedStateRead, judgeStateAnswers } from "./stateQuorum.ts";
 import { postJsonRpc, type RpcPayload } from "./transport.ts";
@@ -24,18 +24,6 @@ export interface ChainProviderDeps {
   readonly random?: () => number;
   /** HTTP client (default global fetch). */
   readonly fetch?: typeof fetch;
-}
-
-/** One RPC endpoint with its breaker and the highest head it has reported. */
-export interface Endpoint {
-  readonly index: number;
-  readonly label: string;
-  readonly url: string;
-  readonly breaker: CircuitBreaker;
-  highestHead: bigint | undefined;
-  /** Serves another chain: never used again. */
-  wrongChain: boolean;
-  chainVerified: boolean;
 }
 
 /**
@@ -80,23 +68,7 @@ export class ChainProvider extends JsonRpcProvider {
     this.#clock = deps.clock ?? systemClock;
     this.#scrub = makeScrubber(opts.urls);
     this.#health = new HealthTracker(this.#opts, deps);
-    this.endpoints = opts.urls.map((url, index) => {
-      const label = `rpc#${index}`;
-      const breaker = new CircuitBreaker(
-        {
-          threshold: this.#opts.breakerFailureThreshold,
-          cooldownMs: this.#opts.breakerCooldownMs,
-          now: () => this.#clock.now(),
-        },
-        (open) => {
-          deps.metrics?.rpcBreakerOpen?.set({ endpoint: label }, open ? 1 : 0);
-          deps.logger?.warn({ endpoint: label, open }, open ? "rpc circuit opened" : "rpc circuit closed");
-        },
-      );
-      // Every breaker starts closed: say so, rather than leave the gauge absent until one opens.
-      deps.metrics?.rpcBreakerOpen?.set({ endpoint: label }, 0);
-      return { index, label, url, breaker, highestHead: undefined, wrongChain: false, chainVerified: false };
-    });
+    this.endpoints = createEndpoints(opts.urls, this.#opts, { ...deps, clock: this.#clock });
   }
 
   /** Options with every default filled in. */
@@ -204,7 +176,7 @@ export class ChainProvider extends JsonRpcProvider {
     let attempts = 0;
     while (attempts < maxAttempts) {
       if (this.#closing.signal.aborted) throw this.#closing.signal.reason;
-      const ep = only ?? this.#pick(tried, !idempotent);
+      const ep = only ?? pickEndpoint(this.endpoints, tried, !idempotent);
       if (!ep) {
         last = new AttemptError("circuit_open", "no endpoint available (circuits open)", true);
         this.#health.failed(method, last);
@@ -234,7 +206,7 @@ export class ChainProvider extends JsonRpcProvider {
           this.#attemptOk(ep, method, "rpc_error");
           return { id: payload.id as number, error: env.error };
         }
-        this.#checkResult(ep, method, payload, env.result);
+        checkEndpointResult(ep, method, payload, env.result, this.#opts, this.#deps.logger);
         this.#attemptOk(ep, method, "ok");
         return { id: payload.id as number, result: env.result };
       } catch (err) {
@@ -262,37 +234,6 @@ export class ChainProvider extends JsonRpcProvider {
       );
     }
     throw unavailable(method, attempts, last);
-  }
-
-  /** Throws an AttemptError when a result is well-formed but wrong: another chain, or the head going backwards. */
-  #checkResult(ep: Endpoint, method: string, payload: RpcPayload, result: unknown): void {
-    if (method === "eth_chainId" && BigInt(result as string) !== BigInt(this.#opts.chainId)) {
-      ep.wrongChain = true;
-      throw new AttemptError(
-        "chain_id_mismatch",
-        `${ep.label} serves chain ${BigInt(result as string)}, expected ${this.#opts.chainId}`,
-      );
-    }
-    if (method === "eth_chainId") ep.chainVerified = true;
-    const problem = trackHead(
-      ep,
-      method,
-      payload.params,
-      result,
-      this.#opts.maxHeadRegressionBlocks,
-      this.#deps.logger,
-    );
-    if (problem) throw new AttemptError("bad_response", problem);
-  }
-
-  /** The first usable endpoint in order of preference, untried ones first; sends skip endpoints already tried. */
-  #pick(tried: ReadonlySet<number>, untriedOnly: boolean): Endpoint | undefined {
-    const usable = this.endpoints.filter((e) => !e.wrongChain);
-    const order = [
-      ...usable.filter((e) => !tried.has(e.index)),
-      ...(untriedOnly ? [] : usable.filter((e) => tried.has(e.index))),
-    ];
-    return order.find((e) => e.breaker.tryAcquire());
   }
 
   async #backoff(n: number): Promise<void> {
@@ -335,23 +276,7 @@ export class ChainProvider extends JsonRpcProvider {
         }
       }),
     );
-    if (outcomes.includes("mismatch")) {
-      const which = this.endpoints.filter((e) => e.wrongChain).map((e) => e.label);
-      throw new KeelError(
-        ChainErrorCode.chainIdMismatch,
-        `RPC endpoint(s) ${which.join(", ")} serve another chain than ${this.#opts.chainId}`,
-        {
-          retryable: false,
-          context: { expectedChainId: this.#opts.chainId, endpoints: which.join(",") },
-        },
-      );
-    }
-    if (!outcomes.includes("ok")) {
-      throw new KeelError(ChainErrorCode.unavailable, "no RPC endpoint answered eth_chainId", {
-        retryable: true,
-        context: { endpoints: this.endpoints.length },
-      });
-    }
+    judgeChainIds(this.endpoints, outcomes, this.#opts.chainId);
   }
 }
 

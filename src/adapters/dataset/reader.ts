@@ -35,10 +35,39 @@ export async function readDataset(dir: string, opts: ReadDatasetOptions = {}): P
   };
 
   const pools = await readPools(join(dir, "pools.csv"), cleaning);
-  const poolIds = new Set(pools.map((p) => p.poolId));
 
+  const rates = await readRates(join(dir, "rates.csv"), pools, { cleaning, cleaningOpts, progress });
+  const prices = await readPrices(join(dir, "prices.csv"), { cleaning, progress });
+  const gas = await readGas(join(dir, "gas.csv"));
+  const incidents = await readIncidents(join(dir, "incidents.csv"), cleaning);
+
+  return {
+    pools,
+    rates,
+    prices,
+    gas: sortDedupe(gas, cleaning, "gas.duplicate_timestamp"),
+    incidents: incidents
+      .map((x, i) => ({ x, i }))
+      .sort((a, b) => a.x.t - b.x.t || a.i - b.i)
+      .map(({ x }) => x),
+    cleaning,
+  };
+}
+
+type Progress = (file: string, rows: number, last: boolean) => void;
+
+/** rates.csv: every pool's rate series (pools must be known), cleaned (`cleanRates`). */
+async function readRates(
+  ratesFile: string,
+  pools: readonly PoolInfo[],
+  {
+    cleaning,
+    cleaningOpts,
+    progress,
+  }: { cleaning: Record<string, number>; cleaningOpts: CleaningOptions; progress: Progress },
+): Promise<Map<string, RatePoint[]>> {
   const rawRates = new Map<string, RatePoint[]>(pools.map((p) => [p.poolId, []]));
-  const ratesFile = join(dir, "rates.csv");
+  const poolIds = new Set(pools.map((p) => p.poolId));
   let rows = 0;
   for await (const r of streamCsv(ratesFile, ["timestamp", "pool_id", "apr_pct", "tvl_usd", "utilization"])) {
     const poolId = r.get("pool_id");
@@ -55,10 +84,16 @@ export async function readDataset(dir: string, opts: ReadDatasetOptions = {}): P
   progress("rates.csv", rows, true);
   const rates = new Map<string, RatePoint[]>();
   for (const [id, points] of rawRates) rates.set(id, cleanRates(points, cleaning, cleaningOpts));
+  return rates;
+}
 
+/** prices.csv: each symbol's price series, sorted and de-duplicated; wrapped tokens priced as their underlying. */
+async function readPrices(
+  pricesFile: string,
+  { cleaning, progress }: { cleaning: Record<string, number>; progress: Progress },
+): Promise<Map<string, PricePoint[]>> {
   const rawPrices = new Map<string, PricePoint[]>();
-  const pricesFile = join(dir, "prices.csv");
-  rows = 0;
+  let rows = 0;
   for await (const r of streamCsv(pricesFile, ["timestamp", "symbol", "price_usd"])) {
     const symbol = r.get("symbol").toUpperCase();
     if (symbol === "") throw badRow(pricesFile, r.line, "symbol", "empty symbol");
@@ -84,9 +119,12 @@ export async function readDataset(dir: string, opts: ReadDatasetOptions = {}): P
       count(cleaning, "prices.wrapped_alias", source.length);
     }
   }
+  return prices;
+}
 
+/** gas.csv, when present: the gas price over time. */
+async function readGas(gasFile: string): Promise<{ t: number; gwei: number }[]> {
   const gas: { t: number; gwei: number }[] = [];
-  const gasFile = join(dir, "gas.csv");
   if (existsSync(gasFile)) {
     for await (const r of streamCsv(gasFile, ["timestamp", "gas_price_gwei"])) {
       gas.push({
@@ -95,9 +133,12 @@ export async function readDataset(dir: string, opts: ReadDatasetOptions = {}): P
       });
     }
   }
+  return gas;
+}
 
+/** incidents.csv, when present: protocol incidents (multichain rows repaired, blank losses counted as 0). */
+async function readIncidents(incidentsFile: string, cleaning: Record<string, number>): Promise<Incident[]> {
   const incidents: Incident[] = [];
-  const incidentsFile = join(dir, "incidents.csv");
   if (existsSync(incidentsFile)) {
     const repair = (line: string) => {
       const fixed = repairIncidentLine(line);
@@ -120,18 +161,7 @@ export async function readDataset(dir: string, opts: ReadDatasetOptions = {}): P
       });
     }
   }
-
-  return {
-    pools,
-    rates,
-    prices,
-    gas: sortDedupe(gas, cleaning, "gas.duplicate_timestamp"),
-    incidents: incidents
-      .map((x, i) => ({ x, i }))
-      .sort((a, b) => a.x.t - b.x.t || a.i - b.i)
-      .map(({ x }) => x),
-    cleaning,
-  };
+  return incidents;
 }
 
 async function readPools(file: string, cleaning: Record<string, number>): Promise<PoolInfo[]> {

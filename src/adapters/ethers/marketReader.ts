@@ -3,24 +3,17 @@ import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
 import type { SourcePins } from "../../domain/protocolPins.ts";
-import type { PriceObservation, Snapshot, SourceKind, SourcePoint, SourceState } from "../../domain/snapshot.ts";
+import type { PriceObservation, Snapshot, SourceKind, SourcePoint } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
-import {
-  AAVE_POOL_ABI,
-  ADAPTER_ABI,
-  AGGREGATOR_ABI,
-  ALLOCATOR_ABI,
-  ERC20_ABI,
-  ERC4626_ABI,
-  UNIV2_PAIR_ABI,
-  VAULT_ABI,
-} from "./abis.ts";
+import { AGGREGATOR_ABI, ALLOCATOR_ABI, ERC20_ABI, VAULT_ABI } from "./abis.ts";
 import { type AdapterMeta, readAdapterMeta } from "./adapterMeta.ts";
 import { readKeeperBounds } from "./keeperBounds.ts";
 import { createProtocolReader } from "./protocolReader.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
-import { type AccrualOf, readUniswapV3Source } from "./uniswapV3Source.ts";
+import { type RateOf, readSource, type SourceReadContext } from "./sourceReader.ts";
+import type { AccrualOf } from "./uniswapV3Source.ts";
 
+/** What the market reader reads: the vault, the keeper, the feeds, and how rates and fees are measured. */
 export interface ChainMarketOptions {
   readonly chainId: number;
   readonly vault: string;
@@ -39,8 +32,6 @@ export interface ChainMarketOptions {
   /** Protocol pins to read every tick at the snapshot's block (none: no `protocol` in the snapshot). */
   readonly monitor?: readonly SourcePins[];
 }
-
-type RateOf = (id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>) => Promise<number>;
 
 /** The market at a past block (history backfill). */
 export interface PastMarket {
@@ -63,7 +54,167 @@ export interface ChainMarketReader extends MarketReader {
   readAt(block: number): Promise<PastMarket>;
 }
 
-const RAY = 10n ** 27n;
+/** What both reads (now and at a past block) share: the contracts, the queue, adapter metadata and rates. */
+interface MarketReadState {
+  readonly opts: ChainMarketOptions;
+  readonly ctx: SourceReadContext;
+  readonly vault: Contract;
+  readonly allocator: Contract;
+  readonly oneVaultShare: bigint;
+  readonly rates: RateTracker;
+  readonly pinned: ReturnType<typeof createProtocolReader> | undefined;
+  meta(address: string): Promise<AdapterMeta>;
+}
+
+/** A Chainlink-compatible feed's answer at a block, in USD. */
+async function readPrice(ctx: SourceReadContext, sym: string, feed: string, block: number): Promise<PriceObservation> {
+  const { q } = ctx;
+  const agg = new Contract(feed, AGGREGATOR_ABI, ctx.provider);
+  const [dec, round] = await Promise.all([
+    q(() => agg.getFunction("decimals")({ blockTag: block })).then(Number),
+    q(() => agg.getFunction("latestRoundData")({ blockTag: block })) as Promise<
+      [bigint, bigint, bigint, bigint, bigint]
+    >,
+  ]);
+  return { symbol: sym, priceUsd: Number(round[1]) / 10 ** dec, updatedAt: Number(round[3]), origin: "oracle" };
+}
+
+/** Every configured feed at a block. */
+function readPrices(s: MarketReadState, block: number): Promise<PriceObservation[]> {
+  return Promise.all(Object.entries(s.opts.oracles).map(([sym, feed]) => readPrice(s.ctx, sym, feed, block)));
+}
+
+/** The market at a past block (backfill): share-price sources keep their yield index, measured by the caller. */
+async function readPastMarket(s: MarketReadState, block: number): Promise<PastMarket> {
+  const { q, provider, decimals } = s.ctx;
+  const b = await q(() => provider.getBlock(block));
+  if (!b) throw new KeelError("NO_BLOCK", `node returned no block ${block}`, { retryable: true });
+  const at = { blockTag: block };
+  const priceList = await readPrices(s, block);
+  const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
+  const [perShare, adapters] = (await Promise.all([
+    q(() => s.vault.getFunction("convertToAssets")(s.oneVaultShare, at)),
+    q(() => s.allocator.getFunction("getAdapters")(at)),
+  ])) as [bigint, string[]];
+  const metaList = await Promise.all(adapters.map((a) => s.meta(a)));
+  // Share-price sources: keep the yield index; the caller measures the rate over its own series.
+  const index = new Map<string, number>();
+  const keepIndex: RateOf = async (id, now) => {
+    index.set(id, now.v);
+    return Number.NaN;
+  };
+  const read = { block, t: b.timestamp, prices: spot, rateOf: keepIndex, accrual: async () => Number.NaN };
+  const states = await Promise.all(metaList.map((m) => readSource(s.ctx, m, read)));
+  return {
+    block,
+    t: b.timestamp,
+    prices: spot,
+    vaultSharePrice: toFloat(perShare, decimals),
+    sources: states.map((st) => ({
+      id: st.id,
+      kind: st.kind,
+      aprPct: st.aprPct,
+      tvlUsd: st.tvlUsd,
+      utilization: st.utilization,
+      ...(st.sharePrice === undefined ? {} : { sharePrice: st.sharePrice }),
+      ...(index.has(st.id) ? { index: index.get(st.id) as number } : {}),
+    })),
+  };
+}
+
+/** The fee market up to a block: base fees, and the mean median priority fee (1 gwei when none was paid). */
+async function readFees(s: MarketReadState, block: number): Promise<Pick<Snapshot, "baseFeesWei" | "priorityFeeWei">> {
+  const fees = (await s.ctx.q(() =>
+    s.ctx.provider.send("eth_feeHistory", [
+      `0x${s.opts.feeHistoryBlocks.toString(16)}`,
+      `0x${block.toString(16)}`,
+      [50],
+    ]),
+  )) as { baseFeePerGas: string[]; reward?: string[][] };
+  const rewards = (fees.reward ?? []).map((r) => BigInt(r[0] ?? "0x0")).filter((r) => r > 0n);
+  const priorityFeeWei =
+    rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0n) / BigInt(rewards.length) : 1_000_000_000n;
+  return { baseFeesWei: fees.baseFeePerGas.map((f) => BigInt(f)), priorityFeeWei };
+}
+
+/** The vault's books at a block. */
+async function readVaultState(s: MarketReadState, block: number) {
+  const { q } = s.ctx;
+  const at = { blockTag: block };
+  const { vault, allocator } = s;
+  const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books] = (await Promise.all([
+    q(() => vault.getFunction("totalAssets")(at)),
+    q(() => vault.getFunction("idle")(at)),
+    q(() => vault.getFunction("totalSupply")(at)),
+    q(() => vault.getFunction("convertToAssets")(s.oneVaultShare, at)),
+    q(() => vault.getFunction("paused")(at)),
+    q(() => vault.getFunction("isShutdown")(at)),
+    q(() => allocator.getFunction("getAdapters")(at)),
+    q(() => allocator.getFunction("booked")(at)),
+  ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
+  return { totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books };
+}
+
+/** The market now (a tick): the head block's vault, sources, pins, prices, fee market and keeper balance. */
+async function observeMarket(s: MarketReadState, signal: AbortSignal): Promise<Snapshot> {
+  const { q, provider, symbol, decimals } = s.ctx;
+  const { opts } = s;
+  const head = await q(() => provider.getBlock("latest"));
+  if (!head) throw new KeelError("NO_HEAD", "node returned no latest block", { retryable: true });
+  signal.throwIfAborted();
+  const block = head.number;
+  const network = await provider.getNetwork();
+  const priceList = await readPrices(s, block);
+  const prices: Record<string, PriceObservation[]> = {};
+  for (const p of priceList) prices[p.symbol] = [...(prices[p.symbol] ?? []), p];
+  const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
+  const v = await readVaultState(s, block);
+  const { adapters } = v;
+  const metaList = await Promise.all(adapters.map((a) => s.meta(a)));
+  const keeperBounds = await readKeeperBounds(s.allocator, q, adapters, block, head.timestamp);
+  const read = {
+    ...{ block, t: head.timestamp, prices: spot },
+    rateOf: ((id, now, readPast) => s.rates.apr(id, now, readPast)) satisfies RateOf,
+    accrual: ((id, now, principal, readPast) => s.rates.accrualApr(id, now, principal, readPast)) satisfies AccrualOf,
+  };
+  // The pins are read at the same block, through the same queue, beside the sources.
+  const [sources, protocol] = await Promise.all([
+    Promise.all(metaList.map((m) => readSource(s.ctx, m, read))),
+    s.pinned?.read(block),
+  ]);
+  signal.throwIfAborted();
+  const fees = await readFees(s, block);
+  const keeperBalanceWei = await q(() => provider.getBalance(opts.keeper, block));
+  const nativeUsd = spot[opts.nativeSymbol];
+  if (nativeUsd === undefined) {
+    throw new KeelError(
+      "NO_NATIVE_PRICE",
+      `no price feed for ${opts.nativeSymbol} (contracts.oracles.${opts.nativeSymbol}): gas cannot be priced`,
+    );
+  }
+  return {
+    chainId: Number(network.chainId),
+    block,
+    timestamp: head.timestamp,
+    baseAsset: { symbol, decimals, priceUsd: spot[symbol] ?? 1 },
+    vault: {
+      totalAssets: v.totalAssets,
+      idle: v.idle,
+      totalSupply: v.totalSupply,
+      sharePrice: toFloat(v.perShare, decimals),
+      paused: v.paused,
+      shutdown: v.shutdown,
+      booked: { debt: v.books[0], locked: v.books[1] },
+    },
+    sources,
+    prices,
+    ...fees,
+    nativeUsd,
+    keeperBalanceWei,
+    keeperBounds,
+    ...(protocol ? { protocol } : {}),
+  };
+}
 
 /** Reads the vault, its adapters, oracles and the fee market through ethers; every read goes through the queue. */
 export async function createChainMarketReader(
@@ -106,214 +257,11 @@ export async function createChainMarketReader(
     return { t: past.timestamp, v: await read(pastBlock) };
   }
 
-  async function readPrice(sym: string, feed: string, block: number): Promise<PriceObservation> {
-    const agg = new Contract(feed, AGGREGATOR_ABI, provider);
-    const [dec, round] = await Promise.all([
-      q(() => agg.getFunction("decimals")({ blockTag: block })).then(Number),
-      q(() => agg.getFunction("latestRoundData")({ blockTag: block })) as Promise<
-        [bigint, bigint, bigint, bigint, bigint]
-      >,
-    ]);
-    return { symbol: sym, priceUsd: Number(round[1]) / 10 ** dec, updatedAt: Number(round[3]), origin: "oracle" };
-  }
-
-  async function readSource(
-    m: AdapterMeta,
-    block: number,
-    t: number,
-    prices: Record<string, number>,
-    rateOf: RateOf = (id, now, readPast) => rates.apr(id, now, readPast),
-    accrual: AccrualOf = (id, now, principal, readPast) => rates.accrualApr(id, now, principal, readPast),
-  ): Promise<SourceState> {
-    const at = { blockTag: block };
-    const a = new Contract(m.address, ADAPTER_ABI, provider);
-    const [balance, maxWithdraw] = (await Promise.all([
-      q(() => a.getFunction("totalAssets")(at)),
-      q(() => a.getFunction("maxWithdraw")(at)),
-    ])) as [bigint, bigint];
-    const basePrice = prices[symbol] ?? 1;
-    const base = { id: m.address, kind: m.kind, protocol: m.protocol, asset: m.asset, balance, maxWithdraw };
-    if (m.kind === "lending") {
-      const pool = new Contract(m.target, AAVE_POOL_ABI, provider);
-      const r = (await q(() => pool.getFunction("getReserveData")(assetAddr, at))) as unknown as {
-        currentLiquidityRate: bigint;
-        aTokenAddress: string;
-        variableDebtTokenAddress: string;
-      };
-      const aToken = new Contract(r.aTokenAddress, ERC20_ABI, provider);
-      const debt = new Contract(r.variableDebtTokenAddress, ERC20_ABI, provider);
-      const [supply, borrowed, cash] = (await Promise.all([
-        q(() => aToken.getFunction("totalSupply")(at)),
-        q(() => debt.getFunction("totalSupply")(at)),
-        q(() => asset.getFunction("balanceOf")(r.aTokenAddress, at)),
-      ])) as [bigint, bigint, bigint];
-      return {
-        ...base,
-        aprPct: (Number((r.currentLiquidityRate * 1_000_000n) / RAY) / 1_000_000) * 100,
-        tvlUsd: toFloat(supply, decimals) * basePrice,
-        utilization: supply > 0n ? Number((borrowed * 1_000_000n) / supply) / 1_000_000 : 0,
-        availableLiquidityUsd: toFloat(cash, decimals) * basePrice,
-      };
-    }
-    if (m.kind === "vault") {
-      const target = new Contract(m.target, ERC4626_ABI, provider);
-      const oneShare = 10n ** BigInt(m.targetDecimals);
-      const [perShare, tvl] = (await Promise.all([
-        q(() => target.getFunction("convertToAssets")(oneShare, at)),
-        q(() => target.getFunction("totalAssets")(at)),
-      ])) as [bigint, bigint];
-      const sharePrice = toFloat(perShare, decimals);
-      const aprPct = await rateOf(m.address, { t, v: sharePrice }, () =>
-        pastIndex(block, async (blockTag) =>
-          toFloat((await q(() => target.getFunction("convertToAssets")(oneShare, { blockTag }))) as bigint, decimals),
-        ),
-      );
-      return { ...base, aprPct, tvlUsd: toFloat(tvl, decimals) * basePrice, utilization: null, sharePrice };
-    }
-    if (m.protocol === "uniswap-v3") {
-      const ctx = { provider, q, block, decimals, basePrice, prices, accrual, pastIndex };
-      return readUniswapV3Source(m, { ...base, t }, ctx);
-    }
-    const lp = m.lp!;
-    const pair = new Contract(m.target, UNIV2_PAIR_ABI, provider);
-    const [reserves, supply] = (await Promise.all([
-      q(() => pair.getFunction("getReserves")(at)),
-      q(() => pair.getFunction("totalSupply")(at)),
-    ])) as [[bigint, bigint, bigint], bigint];
-    const baseReserve = lp.baseIs0 ? reserves[0] : reserves[1];
-    const otherReserve = lp.baseIs0 ? reserves[1] : reserves[0];
-    const baseF = toFloat(baseReserve, decimals);
-    const otherF = toFloat(otherReserve, lp.otherDecimals);
-    const otherPrice = prices[lp.otherSymbol] ?? (otherF > 0 ? (baseF * basePrice) / otherF : 0);
-    // Fees grow sqrt(k) per LP token; price moves do not.
-    const kPerShare = (reserve0: bigint, reserve1: bigint, totalSupply: bigint) =>
-      totalSupply > 0n ? Math.sqrt(Number(reserve0) * Number(reserve1)) / Number(totalSupply) : 0;
-    const index = kPerShare(reserves[0], reserves[1], supply);
-    const aprPct = await rateOf(m.address, { t, v: index }, () =>
-      pastIndex(block, async (blockTag) => {
-        const [r, s] = (await Promise.all([
-          q(() => pair.getFunction("getReserves")({ blockTag })),
-          q(() => pair.getFunction("totalSupply")({ blockTag })),
-        ])) as [[bigint, bigint, bigint], bigint];
-        return kPerShare(r[0], r[1], s);
-      }),
-    );
-    const r0 = toFloat(reserves[0], lp.baseIs0 ? decimals : lp.otherDecimals);
-    const r1 = toFloat(reserves[1], lp.baseIs0 ? lp.otherDecimals : decimals);
-    return {
-      ...base,
-      aprPct,
-      tvlUsd: baseF * basePrice + otherF * otherPrice,
-      utilization: null,
-      reserves: { reserve0: r0, reserve1: r1, spotPrice: r0 > 0 ? r1 / r0 : 0 },
-    };
-  }
-
+  const ctx: SourceReadContext = { provider, q, asset, assetAddr, symbol, decimals, pastIndex };
+  const state: MarketReadState = { opts, ctx, vault, allocator, oneVaultShare, rates, pinned, meta };
   return {
     baseAsset: { symbol, decimals },
-    async readAt(block) {
-      const b = await q(() => provider.getBlock(block));
-      if (!b) throw new KeelError("NO_BLOCK", `node returned no block ${block}`, { retryable: true });
-      const at = { blockTag: block };
-      const priceList = await Promise.all(Object.entries(opts.oracles).map(([s, feed]) => readPrice(s, feed, block)));
-      const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
-      const [perShare, adapters] = (await Promise.all([
-        q(() => vault.getFunction("convertToAssets")(oneVaultShare, at)),
-        q(() => allocator.getFunction("getAdapters")(at)),
-      ])) as [bigint, string[]];
-      const metaList = await Promise.all(adapters.map((a) => meta(a)));
-      // Share-price sources: keep the yield index; the caller measures the rate over its own series.
-      const index = new Map<string, number>();
-      const keepIndex: RateOf = async (id, now) => {
-        index.set(id, now.v);
-        return Number.NaN;
-      };
-      const states = await Promise.all(
-        metaList.map((m) => readSource(m, block, b.timestamp, spot, keepIndex, async () => Number.NaN)),
-      );
-      return {
-        block,
-        t: b.timestamp,
-        prices: spot,
-        vaultSharePrice: toFloat(perShare, decimals),
-        sources: states.map((st) => ({
-          id: st.id,
-          kind: st.kind,
-          aprPct: st.aprPct,
-          tvlUsd: st.tvlUsd,
-          utilization: st.utilization,
-          ...(st.sharePrice === undefined ? {} : { sharePrice: st.sharePrice }),
-          ...(index.has(st.id) ? { index: index.get(st.id) as number } : {}),
-        })),
-      };
-    },
-    async observe(signal) {
-      const head = await q(() => provider.getBlock("latest"));
-      if (!head) throw new KeelError("NO_HEAD", "node returned no latest block", { retryable: true });
-      signal.throwIfAborted();
-      const block = head.number;
-      const at = { blockTag: block };
-      const network = await provider.getNetwork();
-      const priceList = await Promise.all(Object.entries(opts.oracles).map(([s, feed]) => readPrice(s, feed, block)));
-      const prices: Record<string, PriceObservation[]> = {};
-      for (const p of priceList) prices[p.symbol] = [...(prices[p.symbol] ?? []), p];
-      const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
-      const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books] = (await Promise.all([
-        q(() => vault.getFunction("totalAssets")(at)),
-        q(() => vault.getFunction("idle")(at)),
-        q(() => vault.getFunction("totalSupply")(at)),
-        q(() => vault.getFunction("convertToAssets")(oneVaultShare, at)),
-        q(() => vault.getFunction("paused")(at)),
-        q(() => vault.getFunction("isShutdown")(at)),
-        q(() => allocator.getFunction("getAdapters")(at)),
-        q(() => allocator.getFunction("booked")(at)),
-      ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
-      const metaList = await Promise.all(adapters.map((a) => meta(a)));
-      const keeperBounds = await readKeeperBounds(allocator, q, adapters, block, head.timestamp);
-      // The pins are read at the same block, through the same queue, beside the sources.
-      const [sources, protocol] = await Promise.all([
-        Promise.all(metaList.map((m) => readSource(m, block, head.timestamp, spot))),
-        pinned?.read(block),
-      ]);
-      signal.throwIfAborted();
-      const fees = (await q(() =>
-        provider.send("eth_feeHistory", [`0x${opts.feeHistoryBlocks.toString(16)}`, `0x${block.toString(16)}`, [50]]),
-      )) as { baseFeePerGas: string[]; reward?: string[][] };
-      const rewards = (fees.reward ?? []).map((r) => BigInt(r[0] ?? "0x0")).filter((r) => r > 0n);
-      const priorityFeeWei =
-        rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0n) / BigInt(rewards.length) : 1_000_000_000n;
-      const keeperBalanceWei = await q(() => provider.getBalance(opts.keeper, block));
-      const nativeUsd = spot[opts.nativeSymbol];
-      if (nativeUsd === undefined) {
-        throw new KeelError(
-          "NO_NATIVE_PRICE",
-          `no price feed for ${opts.nativeSymbol} (contracts.oracles.${opts.nativeSymbol}): gas cannot be priced`,
-        );
-      }
-      const snapshot: Snapshot = {
-        chainId: Number(network.chainId),
-        block,
-        timestamp: head.timestamp,
-        baseAsset: { symbol, decimals, priceUsd: spot[symbol] ?? 1 },
-        vault: {
-          totalAssets,
-          idle,
-          totalSupply,
-          sharePrice: toFloat(perShare, decimals),
-          paused,
-          shutdown,
-          booked: { debt: books[0], locked: books[1] },
-        },
-        sources,
-        prices,
-        baseFeesWei: fees.baseFeePerGas.map((f) => BigInt(f)),
-        priorityFeeWei,
-        nativeUsd,
-        keeperBalanceWei,
-        keeperBounds,
-        ...(protocol ? { protocol } : {}),
-      };
-      return snapshot;
-    },
+    readAt: (block) => readPastMarket(state, block),
+    observe: (signal) => observeMarket(state, signal),
   };
 }

@@ -71,6 +71,59 @@ function bundleRelays(cfg: KeelConfig["execution"], deps: ExecutionWiringDeps, e
   );
 }
 
+/** The execution core's options from the config: routing, confirmations, replacement and, when used, the bundle route. */
+function coreOptions(opts: ExecutionWiringOptions, wantsBundle: boolean): Parameters<typeof createExecutionCore>[0] {
+  const cfg = opts.execution;
+  return {
+    allocator: opts.allocator,
+    routing: { route: cfg.route, inBoundsRoute: cfg.inBoundsRoute },
+    confirmations: opts.confirmations,
+    gasLimitBufferBps: cfg.gasLimitBufferBps,
+    receiptTimeoutMs: cfg.receiptTimeoutMs,
+    replace: { stuckAfterMs: cfg.receiptTimeoutMs, bumpBps: 1_250, maxFeePerGasWei: opts.maxFeePerGasWei },
+    adoptChainHistory: cfg.adoptChainHistory,
+    settleTimeoutMs: cfg.receiptTimeoutMs,
+    ...(wantsBundle
+      ? {
+          bundle: {
+            blocks: cfg.bundle.blocks,
+            priorityBumpBps: cfg.bundle.priorityBumpBps,
+            maxPriorityFeePerGasWei: BigInt(Math.round(cfg.bundle.maxPriorityFeeGwei * 1e9)),
+            allowPublicFallback: cfg.bundle.allowPublicFallback,
+            blockWaitMs: cfg.bundle.blockWaitMs,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The execution with the signing policy's bounds kept current: read from the chain before reconciliation (which may
+ * sign a planned intent), and taken from each intent's own snapshot before it executes.
+ */
+function withSigningBounds(
+  core: Execution,
+  bounds: ReturnType<typeof boundsHolder>,
+  at: { provider: Provider; allocator: string; vault: string },
+): Execution {
+  const inner = core.executor;
+  return {
+    ...core,
+    async reconcile() {
+      // Reconciliation may resume a planned intent (sign it): against the bounds as they are now.
+      bounds.set(await readSigningBounds(at.provider, at.allocator, at.vault));
+      return core.reconcile();
+    },
+    executor: {
+      routeFor: (intent) => inner.routeFor(intent),
+      execute(intent, signal) {
+        bounds.set(boundsOf(intent.snapshot));
+        return inner.execute(intent, signal);
+      },
+    },
+  };
+}
+
 /**
  * Builds the ports over ethers — the intent store (`<stateDir>/intents.json`), chain reader,
  * broadcaster, keeper signer (behind its signing policy), Flashbots relays and the Safe proposal service
@@ -137,44 +190,10 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
           },
         )
       : undefined;
-  const core = await createExecutionCore(
-    {
-      allocator: opts.allocator,
-      routing: { route: cfg.route, inBoundsRoute: cfg.inBoundsRoute },
-      confirmations: opts.confirmations,
-      gasLimitBufferBps: cfg.gasLimitBufferBps,
-      receiptTimeoutMs: cfg.receiptTimeoutMs,
-      replace: { stuckAfterMs: cfg.receiptTimeoutMs, bumpBps: 1_250, maxFeePerGasWei: opts.maxFeePerGasWei },
-      adoptChainHistory: cfg.adoptChainHistory,
-      settleTimeoutMs: cfg.receiptTimeoutMs,
-      ...(wantsBundle
-        ? {
-            bundle: {
-              blocks: cfg.bundle.blocks,
-              priorityBumpBps: cfg.bundle.priorityBumpBps,
-              maxPriorityFeePerGasWei: BigInt(Math.round(cfg.bundle.maxPriorityFeeGwei * 1e9)),
-              allowPublicFallback: cfg.bundle.allowPublicFallback,
-              blockWaitMs: cfg.bundle.blockWaitMs,
-            },
-          }
-        : {}),
-    },
-    { lc, ...(relays ? { relays } : {}), ...(proposals ? { proposals } : {}) },
-  );
-  const inner = core.executor;
-  return {
-    ...core,
-    async reconcile() {
-      // Reconciliation may resume a planned intent (sign it): against the bounds as they are now.
-      bounds.set(await readSigningBounds(deps.provider, opts.allocator, opts.vault));
-      return core.reconcile();
-    },
-    executor: {
-      routeFor: (intent) => inner.routeFor(intent),
-      execute(intent, signal) {
-        bounds.set(boundsOf(intent.snapshot));
-        return inner.execute(intent, signal);
-      },
-    },
-  };
+  const core = await createExecutionCore(coreOptions(opts, wantsBundle), {
+    lc,
+    ...(relays ? { relays } : {}),
+    ...(proposals ? { proposals } : {}),
+  });
+  return withSigningBounds(core, bounds, { provider: deps.provider, allocator: opts.allocator, vault: opts.vault });
 }

@@ -1,4 +1,5 @@
 import type { Signer } from "ethers";
+import type { AaveMarket } from "./aave.ts";
 import { type Deployed, deployContract } from "./contract.ts";
 import {
   deployAaveFixture,
@@ -79,6 +80,63 @@ export const ETH_PRICE_USD = 3_000n;
 /** Virtual-share offset: 6-decimals asset → 12-decimals shares. */
 export const VAULT_DECIMALS_OFFSET = 6;
 
+/** The test tokens (kUSDC, 6 decimals; kWETH, 18) and their USD feeds, owned by the deployer. */
+async function deployTokens(deployer: Signer, me: string) {
+  const token = await deployContract(deployer, "TestToken", ["Keel USD Coin", "kUSDC", 6, me]);
+  const asset = await token.getAddress();
+  const usdFeed = await deployContract(deployer, "MockAggregator", [8, "kUSDC / USD", 100_000_000n, me]);
+  const weth = await deployContract(deployer, "TestToken", ["Keel Wrapped Ether", "kWETH", 18, me]);
+  const ethFeed = await deployContract(deployer, "MockAggregator", [
+    8,
+    "kWETH / USD",
+    ETH_PRICE_USD * 100_000_000n,
+    me,
+  ]);
+  const baseFeed = await usdFeed.getAddress();
+  const wethFeed = await ethFeed.getAddress();
+  return { token, asset, weth, baseFeed, wethFeed };
+}
+
+/** The deployment's fixture addresses beside keel's contracts (what the market simulator and the tests drive). */
+function deploymentExtra(
+  me: string,
+  f: {
+    weth: string;
+    yieldVaults: readonly string[];
+    aave: AaveMarket;
+    aToken: string;
+    asset: string;
+    uni: { factory: string; pair: string };
+    v3: { spec: UniswapV3SourceSpec; router: string } | null;
+  },
+): Record<string, string> {
+  const { weth, yieldVaults, aave, aToken, asset, uni, v3 } = f;
+  return {
+    deployer: me,
+    weth,
+    yieldVault0: yieldVaults[0]!,
+    yieldVault1: yieldVaults[1]!,
+    aavePool: aave.pool,
+    aaveAddressesProvider: aave.addressesProvider,
+    aaveConfigurator: aave.configurator,
+    aaveOracle: aave.oracle,
+    aaveDataProvider: aave.dataProvider,
+    aaveRateStrategy: aave.rateStrategy,
+    aToken,
+    aaveVariableDebtToken: aave.reserves[asset]?.variableDebtToken ?? "",
+    aaveBorrower: me,
+    uniswapFactory: uni.factory,
+    uniswapPair: uni.pair,
+    ...(v3
+      ? {
+          uniswapV3Pool: v3.spec.pool,
+          uniswapV3PositionManager: v3.spec.positionManager,
+          uniswapV3Router: v3.router,
+        }
+      : {}),
+  };
+}
+
 /**
  * The devnet: deploys the base asset (kUSDC, 6 decimals), its protocol fixtures — two ERC-4626 vaults, a real
  * Aave v3 market and a real Uniswap v2 kUSDC/kWETH pair, with Chainlink-compatible feeds — and then keel's suite
@@ -92,18 +150,7 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
   const chainId = Number((await provider.getNetwork()).chainId);
   const me = await deployer.getAddress();
 
-  const token = await deployContract(deployer, "TestToken", ["Keel USD Coin", "kUSDC", 6, me]);
-  const asset = await token.getAddress();
-  const usdFeed = await deployContract(deployer, "MockAggregator", [8, "kUSDC / USD", 100_000_000n, me]);
-  const weth = await deployContract(deployer, "TestToken", ["Keel Wrapped Ether", "kWETH", 18, me]);
-  const ethFeed = await deployContract(deployer, "MockAggregator", [
-    8,
-    "kWETH / USD",
-    ETH_PRICE_USD * 100_000_000n,
-    me,
-  ]);
-  const baseFeed = await usdFeed.getAddress();
-  const wethFeed = await ethFeed.getAddress();
+  const { token, asset, weth, baseFeed, wethFeed } = await deployTokens(deployer, me);
   const ctx: FixtureContext = { deployer, me, token, asset, baseFeed };
 
   // Vault B sits behind an upgradeable proxy, as many ERC-4626 vaults do (protocol-change monitoring pins it).
@@ -160,30 +207,7 @@ export async function deployKeel(deployer: Signer, opts: DeployKeelOptions): Pro
     allocator: suite.allocator,
     adapters: suite.adapters,
     oracles: { "kUSDC/USD": baseFeed, "kWETH/USD": wethFeed },
-    extra: {
-      deployer: me,
-      weth: await weth.getAddress(),
-      yieldVault0: yieldVaults[0]!,
-      yieldVault1: yieldVaults[1]!,
-      aavePool: aave.pool,
-      aaveAddressesProvider: aave.addressesProvider,
-      aaveConfigurator: aave.configurator,
-      aaveOracle: aave.oracle,
-      aaveDataProvider: aave.dataProvider,
-      aaveRateStrategy: aave.rateStrategy,
-      aToken,
-      aaveVariableDebtToken: aave.reserves[asset]?.variableDebtToken ?? "",
-      aaveBorrower: me,
-      uniswapFactory: uni.factory,
-      uniswapPair: uni.pair,
-      ...(v3
-        ? {
-            uniswapV3Pool: v3.spec.pool,
-            uniswapV3PositionManager: v3.spec.positionManager,
-            uniswapV3Router: v3.router,
-          }
-        : {}),
-    },
+    extra: deploymentExtra(me, { weth: await weth.getAddress(), yieldVaults, aave, aToken, asset, uni, v3 }),
   };
 }
 

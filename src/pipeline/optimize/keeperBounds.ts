@@ -67,3 +67,21 @@ export function withinMoveLimit(
   }
   return shortened ? { plan: mp, shortened } : { plan: mp };
 }
+
+/** Target weights as moves (`movesFromWeights`) within the move limit; a shortened plan's reason is added to `reasons`. */
+export function limitedMoves(
+  snapshot: Snapshot,
+  problem: Pick<AllocationProblem, "ids" | "current">,
+  weights: readonly number[],
+  moveOpts: Parameters<typeof movesFromWeights>[3],
+  reasons: Reason[],
+): MovePlan {
+  const limited = withinMoveLimit(
+    snapshot,
+    problem,
+    movesFromWeights(snapshot, problem.ids, weights, moveOpts),
+    moveOpts,
+  );
+  if (limited.shortened) reasons.push(limited.shortened);
+  return limited.plan;
+}

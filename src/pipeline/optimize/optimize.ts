@@ -7,8 +7,8 @@ import type { GasModelOptions } from "../gasCheck/gasModel.ts";
 import { halt, ok, type Stage } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
 import type { OwnImpactOptions } from "./impact.ts";
-import { withinMoveLimit, withKeeperBounds } from "./keeperBounds.ts";
-import { movesFromWeights } from "./plan.ts";
+import { limitedMoves, withKeeperBounds } from "./keeperBounds.ts";
+import type { MovePlan } from "./plan.ts";
 import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
 import type { RerangeOptions } from "./rerangeStep.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
@@ -136,6 +136,74 @@ async function lastRebalance(input: OptimizeInput, deps: OptimizeDeps): Promise<
 const net = (p: PlanPrice) => p.gainP10Usd - p.moveCostUsd - p.gasUsd;
 
 /**
+ * The switching rule, when the current allocation is within its bounds: no rebalance within `minHoldHours` of the
+ * last one, and none unless some single transfer pays `hysteresis` × its costs (`bestSwitch`) — between sources, for
+ * `confirmHours` in a row. Returns the reason to stay, or the weights after the transfer (to linearise around).
+ */
+async function switchTrigger(
+  input: OptimizeInput,
+  deps: OptimizeDeps,
+  sw: SwitchingOptions,
+  confirm: ReturnType<typeof switchConfirmation>,
+  { problem, pricing }: { problem: AllocationProblem; pricing: Pricing },
+): Promise<Reason | number[]> {
+  const { snapshot } = input;
+  const last = await lastRebalance(input, deps);
+  const held = last === undefined ? undefined : snapshot.timestamp - last;
+  if (held !== undefined && held < sw.minHoldHours * 3_600) {
+    return reason(
+      "MIN_HOLD",
+      `last rebalance ${(held / 3_600).toFixed(1)} h ago; positions are held ${sw.minHoldHours} h`,
+      { value: held / 3_600, limit: sw.minHoldHours, severity: "halt" },
+    );
+  }
+  const trigger = bestSwitch(problem, pricing, sw.hysteresis);
+  if (!trigger) confirm.reset();
+  const key = trigger ? `${problem.ids[trigger.from] ?? "idle"}>${problem.ids[trigger.to]}` : "";
+  const paidFor = trigger ? confirm.seen(key, snapshot.timestamp) : 0;
+  // Investing idle cash is not a bet on a spread: only switches between sources wait for confirmation.
+  if (trigger && trigger.from >= 0 && paidFor < sw.confirmHours * 3_600) {
+    return reason(
+      "SWITCH_UNCONFIRMED",
+      `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`,
+      { value: paidFor / 3_600, limit: sw.confirmHours, severity: "halt" },
+    );
+  }
+  if (!trigger) {
+    return reason("STAY", `no switch pays ${sw.hysteresis}× its costs over ${sw.holdingDays} days`, {
+      severity: "halt",
+    });
+  }
+  const around = [...problem.current];
+  around[trigger.to] = (around[trigger.to] ?? 0) + trigger.weight;
+  if (trigger.from >= 0) around[trigger.from] = (around[trigger.from] ?? 0) - trigger.weight;
+  return around;
+}
+
+/**
+ * Of the candidate weights, the plan (moves within the keeper's move limit, priced exactly) that nets the most;
+ * undefined when none moves anything. A shortened plan's reason is added to `all`.
+ */
+function bestPlan(
+  snapshot: OptimizeInput["snapshot"],
+  { problem, pricing }: { problem: AllocationProblem; pricing: Pricing },
+  candidates: readonly { weights: number[]; method: string }[],
+  moveOpts: { decimals: number; minMoveUnits: number; minIdleWeight: number },
+  all: Reason[],
+): { mp: MovePlan; price: PlanPrice; method: string } | undefined {
+  let best: { mp: MovePlan; price: PlanPrice; method: string } | undefined;
+  for (const c of candidates) {
+    const shaped = limitedMoves(snapshot, problem, c.weights, moveOpts, all);
+    const achieved = problem.ids.map((id) => shaped.targetWeights[id] ?? 0);
+    const price = priceWeights(problem, pricing, achieved);
+    if (shaped.moves.length > 0 && (!best || net(price) > net(best.price))) {
+      best = { mp: shaped, price, method: c.method };
+    }
+  }
+  return best;
+}
+
+/**
  * The optimize stage. Builds the allocation problem within the risk gate's caps, frozen sources, forced exits
  * and the min idle buffer, with returns counted over the expected holding period (`switching.holdingDays`).
  * Unless the current allocation breaks a bound (or the gate forces an exit), it first applies the switching
@@ -169,52 +237,9 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
 
       let around: number[] | undefined;
       if (stayFeasible) {
-        const last = await lastRebalance(input, deps);
-        const held = last === undefined ? undefined : snapshot.timestamp - last;
-        if (held !== undefined && held < sw.minHoldHours * 3_600) {
-          return halt([
-            ...all,
-            reason(
-              "MIN_HOLD",
-              `last rebalance ${(held / 3_600).toFixed(1)} h ago; positions are held ${sw.minHoldHours} h`,
-              {
-                value: held / 3_600,
-                limit: sw.minHoldHours,
-                severity: "halt",
-              },
-            ),
-          ]);
-        }
-        const trigger = bestSwitch(problem, pricing, sw.hysteresis);
-        if (!trigger) confirm.reset();
-        const key = trigger ? `${problem.ids[trigger.from] ?? "idle"}>${problem.ids[trigger.to]}` : "";
-        const paidFor = trigger ? confirm.seen(key, snapshot.timestamp) : 0;
-        // Investing idle cash is not a bet on a spread: only switches between sources wait for confirmation.
-        if (trigger && trigger.from >= 0 && paidFor < sw.confirmHours * 3_600) {
-          return halt([
-            ...all,
-            reason(
-              "SWITCH_UNCONFIRMED",
-              `${key.replace(">", " → ")} has paid for ${(paidFor / 3_600).toFixed(1)} h; it must for ${sw.confirmHours} h`,
-              {
-                value: paidFor / 3_600,
-                limit: sw.confirmHours,
-                severity: "halt",
-              },
-            ),
-          ]);
-        }
-        if (!trigger) {
-          return halt([
-            ...all,
-            reason("STAY", `no switch pays ${sw.hysteresis}× its costs over ${sw.holdingDays} days`, {
-              severity: "halt",
-            }),
-          ]);
-        }
-        around = [...problem.current];
-        around[trigger.to] = (around[trigger.to] ?? 0) + trigger.weight;
-        if (trigger.from >= 0) around[trigger.from] = (around[trigger.from] ?? 0) - trigger.weight;
+        const triggered = await switchTrigger(input, deps, sw, confirm, { problem, pricing });
+        if (!Array.isArray(triggered)) return halt([...all, triggered]);
+        around = triggered;
       }
       const solved = await solveAllocation(
         around ? linearisedAt(problem, pricing, around) : problem,
@@ -225,21 +250,7 @@ export function createOptimizeStage(opts: OptimizeOptions, deps: OptimizeDeps = 
       const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
       const candidates = [{ weights: solved.weights, method: solved.method }];
       if (around) candidates.push({ weights: around, method: "switch" });
-      let best: { mp: ReturnType<typeof movesFromWeights>; price: PlanPrice; method: string } | undefined;
-      for (const c of candidates) {
-        const shaped = withinMoveLimit(
-          snapshot,
-          problem,
-          movesFromWeights(snapshot, problem.ids, c.weights, moveOpts),
-          moveOpts,
-        );
-        if (shaped.shortened) all.push(shaped.shortened);
-        const achieved = problem.ids.map((id) => shaped.plan.targetWeights[id] ?? 0);
-        const price = priceWeights(problem, pricing, achieved);
-        if (shaped.plan.moves.length > 0 && (!best || net(price) > net(best.price))) {
-          best = { mp: shaped.plan, price, method: c.method };
-        }
-      }
+      const best = bestPlan(snapshot, { problem, pricing }, candidates, moveOpts, all);
       if (!best) return halt([...all, reason("STAY", "the best plan is to stay", { severity: "halt" })]);
       const { mp, price } = best;
       if (stayFeasible && !pays(price, sw.hysteresis)) {

@@ -4,9 +4,9 @@ import { type Reason, reason } from "../../domain/reasons.ts";
 import type { AllocationPolicy } from "../../ports/policy.ts";
 import { halt, ok, type Stage, type StageResult } from "../stage.ts";
 import type { OptimizeInput } from "../types.ts";
-import { withinMoveLimit } from "./keeperBounds.ts";
+import { limitedMoves } from "./keeperBounds.ts";
 import { frameProblem, type OptimizeOptions } from "./optimize.ts";
-import { gainOfMoves, movesFromWeights } from "./plan.ts";
+import { gainOfMoves } from "./plan.ts";
 import { policyObservation } from "./policyObservation.ts";
 import type { AllocationProblem } from "./problem.ts";
 
@@ -113,14 +113,7 @@ export function createPolicyOptimizeStage(opts: OptimizeOptions, deps: PolicyOpt
       }
       const minIdleWeight = Math.max(verdict.minIdleWeight, opts.minIdleBps / 10_000);
       const moveOpts = { decimals: opts.decimals, minMoveUnits: opts.minMoveUnits, minIdleWeight };
-      const limited = withinMoveLimit(
-        snapshot,
-        problem,
-        movesFromWeights(snapshot, problem.ids, projected.weights, moveOpts),
-        moveOpts,
-      );
-      if (limited.shortened) all.push(limited.shortened);
-      const mp = limited.plan;
+      const mp = limitedMoves(snapshot, problem, projected.weights, moveOpts, all);
       if (mp.moves.length === 0) {
         return halt([...all, reason("STAY", "the policy's target needs no move", { severity: "halt" })]);
       }

@@ -60,6 +60,54 @@ export interface FixedCostsUsd {
 
 const EPS = 1e-12;
 
+/**
+ * One source's weight bounds: its current weight, the least it can be cut to now (maxWithdraw), and the most it may
+ * hold — 0 for a forced exit; its current weight without a forecast, or when frozen or not listed by the gate; else
+ * the gate's cap within the per-source maximum. Its forecast (its current rate without one). Adds the reasons.
+ */
+function sourceBounds(
+  s: OptimizeInput["snapshot"]["sources"][number],
+  forecast: OptimizeInput["forecast"],
+  verdict: OptimizeInput["verdict"],
+  o: { totalF: number; maxW: number; decimals: number },
+  reasons: Reason[],
+): { w0: number; lo: number; hi: number; fc: Pick<SourceForecast, "p10" | "p50" | "p90" | "priceVolPct"> } {
+  const { totalF, maxW } = o;
+  const exits = new Set(verdict.forcedExits);
+  const w0 = totalF > 0 ? toFloat(s.balance, o.decimals) / totalF : 0;
+  const withdrawable = totalF > 0 ? toFloat(s.maxWithdraw, o.decimals) / totalF : 0;
+  const lo = Math.max(0, w0 - withdrawable);
+  const given = forecast.sources[s.id];
+  const fc = given ?? { p10: s.aprPct, p50: s.aprPct, p90: s.aprPct };
+  let hi: number;
+  if (exits.has(s.id)) {
+    hi = 0;
+  } else if (given === undefined) {
+    // No forecast: hold what is there (valued at its current rate), add nothing.
+    reasons.push(reason("NO_FORECAST", `no forecast for ${s.id}: held, no new deposits`, { sourceId: s.id }));
+    hi = Math.min(w0, maxW);
+  } else {
+    const cap = verdict.caps[s.id];
+    // A source the gate did not list is held but gets no new deposits, like a frozen one.
+    hi = Math.min(cap ?? w0, maxW);
+    if (verdict.frozen.includes(s.id)) hi = Math.min(hi, w0);
+  }
+  if (hi < lo) {
+    if (exits.has(s.id) || hi < w0) {
+      reasons.push(
+        reason("WITHDRAW_LIMITED", `${s.id} can only partly leave now (maxWithdraw)`, {
+          sourceId: s.id,
+          value: w0 - lo,
+          limit: w0 - hi,
+          severity: "warn",
+        }),
+      );
+    }
+    hi = lo;
+  }
+  return { w0, lo, hi, fc };
+}
+
 /** Builds the weight-space problem from the stage input; also returns the reasons that shaped it. */
 export function buildProblem(
   input: OptimizeInput,
@@ -71,8 +119,6 @@ export function buildProblem(
   const reasons: Reason[] = [];
   const total = snapshot.vault.totalAssets;
   const totalF = toFloat(total, opts.decimals);
-  const frozen = new Set(verdict.frozen);
-  const exits = new Set(verdict.forcedExits);
   const maxW = opts.maxWeightPerSourceBps / 10_000;
 
   const ids: string[] = [];
@@ -82,37 +128,7 @@ export function buildProblem(
   const upper: number[] = [];
   const forecasts: Pick<SourceForecast, "p10" | "p50" | "p90" | "priceVolPct">[] = [];
   for (const s of snapshot.sources) {
-    const w0 = totalF > 0 ? toFloat(s.balance, opts.decimals) / totalF : 0;
-    const withdrawable = totalF > 0 ? toFloat(s.maxWithdraw, opts.decimals) / totalF : 0;
-    const lo = Math.max(0, w0 - withdrawable);
-    const given = forecast.sources[s.id];
-    const fc = given ?? { p10: s.aprPct, p50: s.aprPct, p90: s.aprPct };
-    let hi: number;
-    if (exits.has(s.id)) {
-      hi = 0;
-    } else if (given === undefined) {
-      // No forecast: hold what is there (valued at its current rate), add nothing.
-      reasons.push(reason("NO_FORECAST", `no forecast for ${s.id}: held, no new deposits`, { sourceId: s.id }));
-      hi = Math.min(w0, maxW);
-    } else {
-      const cap = verdict.caps[s.id];
-      // A source the gate did not list is held but gets no new deposits, like a frozen one.
-      hi = Math.min(cap ?? w0, maxW);
-      if (frozen.has(s.id)) hi = Math.min(hi, w0);
-    }
-    if (hi < lo) {
-      if (exits.has(s.id) || hi < w0) {
-        reasons.push(
-          reason("WITHDRAW_LIMITED", `${s.id} can only partly leave now (maxWithdraw)`, {
-            sourceId: s.id,
-            value: w0 - lo,
-            limit: w0 - hi,
-            severity: "warn",
-          }),
-        );
-      }
-      hi = lo;
-    }
+    const { w0, lo, hi, fc } = sourceBounds(s, forecast, verdict, { totalF, maxW, decimals: opts.decimals }, reasons);
     ids.push(s.id);
     kinds.push(s.kind);
     current.push(w0);

@@ -40,10 +40,22 @@ export function memorySkillStore(): SkillLedgerStore & { readonly entries: Map<s
   };
 }
 
+/** A ledger entry as held in memory (its `actual` is filled in when scored). */
+type Entry = { -readonly [K in keyof SkillEntry]: SkillEntry[K] };
+
+/** Drops every entry with an origin before `keepFrom` (sourceId → forecaster → entries). */
+function dropBefore(bySource: Map<string, Map<string, Entry[]>>, keepFrom: number): void {
+  for (const m of bySource.values())
+    for (const [name, list] of m)
+      m.set(
+        name,
+        list.filter((e) => e.t >= keepFrom),
+      );
+}
+
 /** Creates the ledger over `store` (loaded once, here). */
 export function createSkillLedger(opts: LedgerOptions, store: SkillLedgerStore = memorySkillStore()) {
   const h = opts.horizonDays * DAY;
-  type Entry = { -readonly [K in keyof SkillEntry]: SkillEntry[K] };
   // sourceId → forecaster → entries, oldest first; `pending` holds the same objects until scored.
   const bySource = new Map<string, Map<string, Entry[]>>();
   const lastDay = new Map<string, number>();
@@ -79,12 +91,7 @@ export function createSkillLedger(opts: LedgerOptions, store: SkillLedgerStore =
       const keepFrom = asOf - opts.keepDays * DAY;
       if (Math.floor(asOf / DAY) !== prunedDay) {
         prunedDay = Math.floor(asOf / DAY);
-        for (const m of bySource.values())
-          for (const [name, list] of m)
-            m.set(
-              name,
-              list.filter((e) => e.t >= keepFrom),
-            );
+        dropBefore(bySource, keepFrom);
         store.prune(keepFrom);
       }
       const done: Entry[] = [];

@@ -7,7 +7,7 @@ import type { Forecaster } from "../../ports/forecaster.ts";
 import type { SkillLedgerStore } from "../../ports/skillLedger.ts";
 import { ok, type Stage } from "../stage.ts";
 import type { Observed } from "../types.ts";
-import { ENSEMBLE, runCandidates } from "./candidates.ts";
+import { type CandidateRun, ENSEMBLE, runCandidates } from "./candidates.ts";
 import { calibrate, calibrationFrom } from "./conformal.ts";
 import { createSkillLedger, REFERENCE } from "./ledger.ts";
 import { chooseForecaster, type SelectOptions } from "./select.ts";
@@ -124,22 +124,33 @@ export function createPredictStage(opts: PredictOptions, deps: PredictDeps): Sta
       if (entries.length > 0) ledger.record(entries);
       deps.onSkill?.({ asOf, horizonDays, windowDays: opts.skill.windowDays, sources: view });
 
-      const names = new Set(Object.values(sources).map((s) => s.forecaster));
-      const ran = run.modelRan && deps.model ? deps.model : deps.baseline;
-      const value: Forecast = {
-        horizonDays,
-        forecaster: names.size === 1 ? [...names][0]! : "per-source",
-        modelHash: ran.hash,
-        ...(run.global ? { fallbackReason: run.global.message } : {}),
-        sources,
-      };
-      const summary = `forecast for ${Object.keys(sources).length} sources by ${[...names].join(", ") || "none"}`;
-      return ok(value, run.global ? `${summary} (fallback: ${run.global.message})` : summary, [
-        ...(run.global ? [run.global] : []),
-        ...reasons,
-      ]);
+      return forecastResult(run, sources, reasons, deps, horizonDays);
     },
   };
+}
+
+/** The stage's answer: the forecast (one forecaster's name, or "per-source"), its summary and its reasons. */
+function forecastResult(
+  run: CandidateRun,
+  sources: Record<string, SourceForecast>,
+  reasons: readonly Reason[],
+  deps: PredictDeps,
+  horizonDays: number,
+) {
+  const names = new Set(Object.values(sources).map((s) => s.forecaster));
+  const ran = run.modelRan && deps.model ? deps.model : deps.baseline;
+  const value: Forecast = {
+    horizonDays,
+    forecaster: names.size === 1 ? [...names][0]! : "per-source",
+    modelHash: ran.hash,
+    ...(run.global ? { fallbackReason: run.global.message } : {}),
+    sources,
+  };
+  const summary = `forecast for ${Object.keys(sources).length} sources by ${[...names].join(", ") || "none"}`;
+  return ok(value, run.global ? `${summary} (fallback: ${run.global.message})` : summary, [
+    ...(run.global ? [run.global] : []),
+    ...reasons,
+  ]);
 }
 
 /** The ledger's entries for one source at a daily origin: every candidate, persistence and the served band. */

@@ -7,7 +7,7 @@
 import { toFloat } from "../../domain/amounts.ts";
 import { indexAtOrBefore } from "../../domain/dataset.ts";
 import type { Reason } from "../../domain/reasons.ts";
-import type { SourceState } from "../../domain/snapshot.ts";
+import type { SourcePoint, SourceState } from "../../domain/snapshot.ts";
 import type { RiskInput } from "../types.ts";
 import type { ProtocolFacts, RiskOptions } from "./options.ts";
 import type { VerdictBuilder } from "./verdictBuilder.ts";
@@ -47,6 +47,84 @@ function exploit(
   }
 }
 
+/** Drains over the drain window: an ERC-4626 target's share price falling (exploit), or TVL falling (exit). */
+function drainRules(s: SourceState, window: readonly SourcePoint[], opts: RiskOptions, b: VerdictBuilder): void {
+  // Share price of an ERC-4626 target must not fall.
+  if (s.sharePrice !== undefined && s.sharePrice > 0) {
+    const peak = Math.max(...window.map((p) => p.sharePrice ?? 0), 0);
+    const drop = peak > 0 ? (1 - s.sharePrice / peak) * 100 : 0;
+    if (drop > opts.sharePriceDropPct) {
+      exploit(
+        b,
+        s,
+        "SHARE_PRICE_DROP",
+        `share price fell ${drop.toFixed(2)} % within ${opts.drainWindowSeconds} s (limit ${opts.sharePriceDropPct} %)`,
+        drop,
+        opts.sharePriceDropPct,
+      );
+    }
+  }
+
+  // TVL drain: exit (a bank run or a drain), no trigger on its own.
+  const peakTvl = Math.max(...window.map((p) => p.tvlUsd), 0);
+  if (peakTvl > 0) {
+    const drop = (1 - s.tvlUsd / peakTvl) * 100;
+    if (drop > opts.drainDropPct) {
+      b.exit(s.id, {
+        code: "TVL_DROP",
+        message: `${s.id} exit: TVL fell ${drop.toFixed(1)} % within ${opts.drainWindowSeconds} s (limit ${opts.drainDropPct} %)`,
+        sourceId: s.id,
+        value: drop,
+        limit: opts.drainDropPct,
+        severity: "warn",
+      });
+    }
+  }
+}
+
+/** Liquidity: withdrawals limited (maxWithdraw short of our balance), or utilisation pinned at the top (freeze). */
+function liquidityRules(
+  s: SourceState,
+  pts: readonly SourcePoint[],
+  now: number,
+  opts: RiskOptions & { decimals: number },
+  b: VerdictBuilder,
+): void {
+  const dec = opts.decimals;
+  // Withdrawals limited: maxWithdraw short of our balance.
+  if (s.balance > 0n) {
+    const shortfall = (1 - toFloat(s.maxWithdraw, dec) / toFloat(s.balance, dec)) * 100;
+    if (shortfall > opts.maxWithdrawShortfallPct) {
+      b.freeze(s.id, {
+        code: "WITHDRAW_LIMITED",
+        message: `${s.id} frozen: only ${(100 - shortfall).toFixed(1)} % of our position can leave now`,
+        sourceId: s.id,
+        value: shortfall,
+        limit: opts.maxWithdrawShortfallPct,
+        severity: "warn",
+      });
+    }
+  }
+
+  // Utilisation pinned at 100 % for the whole pinned window.
+  if (s.utilization !== null && s.utilization >= opts.utilizationPinnedAt) {
+    const since = now - opts.utilizationPinnedSeconds;
+    const first = indexAtOrBefore(pts, since);
+    const span = pts.slice(Math.max(0, first)).filter((p) => p.t <= now);
+    const covered = first >= 0 && span.length >= 2;
+    if (covered && span.every((p) => p.utilization !== null && p.utilization >= opts.utilizationPinnedAt)) {
+      b.freeze(s.id, {
+        code: "UTILIZATION_PINNED",
+        message: `${s.id} frozen: utilisation ≥ ${(opts.utilizationPinnedAt * 100).toFixed(1)} % for ${opts.utilizationPinnedSeconds} s`,
+        sourceId: s.id,
+        value: s.utilization,
+        limit: opts.utilizationPinnedAt,
+        severity: "warn",
+      });
+    }
+  }
+}
+
 /** Runs every exploit / anomaly rule over the sources. */
 export function checkAnomalies(input: RiskInput, opts: RiskOptions, b: VerdictBuilder): void {
   const { snapshot, history, forecast } = input;
@@ -70,70 +148,8 @@ export function checkAnomalies(input: RiskInput, opts: RiskOptions, b: VerdictBu
     const from = indexAtOrBefore(pts, now - opts.drainWindowSeconds);
     const window = pts.slice(Math.max(0, from + 1)).filter((p) => p.t <= now);
 
-    // Share price of an ERC-4626 target must not fall.
-    if (s.sharePrice !== undefined && s.sharePrice > 0) {
-      const peak = Math.max(...window.map((p) => p.sharePrice ?? 0), 0);
-      const drop = peak > 0 ? (1 - s.sharePrice / peak) * 100 : 0;
-      if (drop > opts.sharePriceDropPct) {
-        exploit(
-          b,
-          s,
-          "SHARE_PRICE_DROP",
-          `share price fell ${drop.toFixed(2)} % within ${opts.drainWindowSeconds} s (limit ${opts.sharePriceDropPct} %)`,
-          drop,
-          opts.sharePriceDropPct,
-        );
-      }
-    }
-
-    // TVL drain: exit (a bank run or a drain), no trigger on its own.
-    const peakTvl = Math.max(...window.map((p) => p.tvlUsd), 0);
-    if (peakTvl > 0) {
-      const drop = (1 - s.tvlUsd / peakTvl) * 100;
-      if (drop > opts.drainDropPct) {
-        b.exit(s.id, {
-          code: "TVL_DROP",
-          message: `${s.id} exit: TVL fell ${drop.toFixed(1)} % within ${opts.drainWindowSeconds} s (limit ${opts.drainDropPct} %)`,
-          sourceId: s.id,
-          value: drop,
-          limit: opts.drainDropPct,
-          severity: "warn",
-        });
-      }
-    }
-
-    // Withdrawals limited: maxWithdraw short of our balance.
-    if (s.balance > 0n) {
-      const shortfall = (1 - toFloat(s.maxWithdraw, dec) / toFloat(s.balance, dec)) * 100;
-      if (shortfall > opts.maxWithdrawShortfallPct) {
-        b.freeze(s.id, {
-          code: "WITHDRAW_LIMITED",
-          message: `${s.id} frozen: only ${(100 - shortfall).toFixed(1)} % of our position can leave now`,
-          sourceId: s.id,
-          value: shortfall,
-          limit: opts.maxWithdrawShortfallPct,
-          severity: "warn",
-        });
-      }
-    }
-
-    // Utilisation pinned at 100 % for the whole pinned window.
-    if (s.utilization !== null && s.utilization >= opts.utilizationPinnedAt) {
-      const since = now - opts.utilizationPinnedSeconds;
-      const first = indexAtOrBefore(pts, since);
-      const span = pts.slice(Math.max(0, first)).filter((p) => p.t <= now);
-      const covered = first >= 0 && span.length >= 2;
-      if (covered && span.every((p) => p.utilization !== null && p.utilization >= opts.utilizationPinnedAt)) {
-        b.freeze(s.id, {
-          code: "UTILIZATION_PINNED",
-          message: `${s.id} frozen: utilisation ≥ ${(opts.utilizationPinnedAt * 100).toFixed(1)} % for ${opts.utilizationPinnedSeconds} s`,
-          sourceId: s.id,
-          value: s.utilization,
-          limit: opts.utilizationPinnedAt,
-          severity: "warn",
-        });
-      }
-    }
+    drainRules(s, window, opts, b);
+    liquidityRules(s, pts, now, { ...opts, decimals: dec }, b);
 
     // APR far outside the forecast band. A Uniswap v3 position out of its range earns nothing by design (what a
     // re-range is for): its zero is not the pool misbehaving.

@@ -84,6 +84,120 @@ function r(
   return { code, message, value: d.signedPct, limit, severity, ...(sourceId === undefined ? {} : { sourceId }) };
 }
 
+/** The base asset's depeg: alert → warn, stop → freeze every source, exit → halt (nothing valued at par), pause → trigger. */
+function baseAssetDepeg(
+  base: string,
+  baseDev: PegDeviation,
+  sources: readonly SourceState[],
+  opts: RiskOptions,
+  b: VerdictBuilder,
+): void {
+  b.metrics.baseDepegPct = baseDev.signedPct;
+  const fmt = `${base} is ${baseDev.signedPct.toFixed(2)} % off its ${baseDev.peg} peg`;
+  switch (gradeDepeg(baseDev, opts)) {
+    case "pause":
+      b.trigger(
+        r("DEPEG_PAUSE", `base asset ${fmt} (pause at ${opts.depegPausePct} %)`, baseDev, opts.depegPausePct, "halt"),
+      );
+      break;
+    case "exit":
+      b.halt(
+        r(
+          "DEPEG_EXIT",
+          `base asset ${fmt}: no plan valued at par (exit level ${opts.depegExitPct} %)`,
+          baseDev,
+          opts.depegExitPct,
+          "halt",
+        ),
+      );
+      break;
+    case "stop":
+      for (const s of sources) {
+        b.freeze(
+          s.id,
+          r(
+            "DEPEG_STOP",
+            `${s.id} frozen: base asset ${fmt} (stop at ${opts.depegStopPct} %)`,
+            baseDev,
+            opts.depegStopPct,
+            "warn",
+            s.id,
+          ),
+        );
+      }
+      break;
+    case "alert":
+      b.note(
+        r("DEPEG_ALERT", `base asset ${fmt} (alert at ${opts.depegAlertPct} %)`, baseDev, opts.depegAlertPct, "warn"),
+      );
+      break;
+    case "none":
+      break;
+  }
+}
+
+/** A liquid-staking token below its peg is a discount: alert, then freeze; never an exit or a trigger. */
+function discountRules(s: SourceState, d: PegDeviation, fmt: string, opts: RiskOptions, b: VerdictBuilder): void {
+  const worstDiscount = d.signedPct < 0 ? d.worstPct : 0;
+  if (worstDiscount >= opts.lstDiscountFreezePct) {
+    b.freeze(
+      s.id,
+      r(
+        "LST_DISCOUNT_FREEZE",
+        `${s.id} frozen: ${fmt}, a discount (freeze at ${opts.lstDiscountFreezePct} %)`,
+        d,
+        opts.lstDiscountFreezePct,
+        "warn",
+        s.id,
+      ),
+    );
+  } else if (worstDiscount >= opts.lstDiscountAlertPct) {
+    b.note(
+      r(
+        "LST_DISCOUNT",
+        `${s.id}: ${fmt}, treated as a discount (alert at ${opts.lstDiscountAlertPct} %)`,
+        d,
+        opts.lstDiscountAlertPct,
+        "warn",
+        s.id,
+      ),
+    );
+  }
+}
+
+/** A source token's depeg: alert → warn, stop → frozen, exit → forced exit, pause → trigger when it holds funds. */
+function sourceTokenDepeg(s: SourceState, d: PegDeviation, fmt: string, opts: RiskOptions, b: VerdictBuilder): void {
+  const grade = gradeDepeg(d, opts);
+  if (grade === "pause" && s.balance > 0n) {
+    b.exit(
+      s.id,
+      r("DEPEG_EXIT", `${s.id} exit: ${fmt} (exit at ${opts.depegExitPct} %)`, d, opts.depegExitPct, "warn", s.id),
+    );
+    b.trigger(
+      r(
+        "DEPEG_PAUSE",
+        `${fmt} while ${s.id} holds funds (pause at ${opts.depegPausePct} %)`,
+        d,
+        opts.depegPausePct,
+        "halt",
+        s.id,
+      ),
+    );
+  } else if (grade === "pause" || grade === "exit") {
+    b.exit(
+      s.id,
+      r("DEPEG_EXIT", `${s.id} exit: ${fmt} (exit at ${opts.depegExitPct} %)`, d, opts.depegExitPct, "warn", s.id),
+    );
+  } else if (grade === "stop") {
+    b.freeze(
+      s.id,
+      r("DEPEG_STOP", `${s.id} frozen: ${fmt} (stop at ${opts.depegStopPct} %)`, d, opts.depegStopPct, "warn", s.id),
+    );
+  } else if (grade === "alert") {
+    b.note(r("DEPEG_ALERT", `${s.id}: ${fmt} (alert at ${opts.depegAlertPct} %)`, d, opts.depegAlertPct, "warn", s.id));
+  }
+}
+
 /**
  * Depeg of the base asset and of each source's tokens. Base asset: alert → warn, stop → freeze every
  * source, exit → halt (nothing can be valued at par), pause → trigger. Source token: alert → warn,
@@ -101,50 +215,7 @@ export function checkDepeg(
 ): void {
   const base = snapshot.baseAsset.symbol.toUpperCase();
   const baseDev = pegDeviation(base, book, opts, history);
-  if (baseDev) {
-    b.metrics.baseDepegPct = baseDev.signedPct;
-    const fmt = `${base} is ${baseDev.signedPct.toFixed(2)} % off its ${baseDev.peg} peg`;
-    switch (gradeDepeg(baseDev, opts)) {
-      case "pause":
-        b.trigger(
-          r("DEPEG_PAUSE", `base asset ${fmt} (pause at ${opts.depegPausePct} %)`, baseDev, opts.depegPausePct, "halt"),
-        );
-        break;
-      case "exit":
-        b.halt(
-          r(
-            "DEPEG_EXIT",
-            `base asset ${fmt}: no plan valued at par (exit level ${opts.depegExitPct} %)`,
-            baseDev,
-            opts.depegExitPct,
-            "halt",
-          ),
-        );
-        break;
-      case "stop":
-        for (const s of sources) {
-          b.freeze(
-            s.id,
-            r(
-              "DEPEG_STOP",
-              `${s.id} frozen: base asset ${fmt} (stop at ${opts.depegStopPct} %)`,
-              baseDev,
-              opts.depegStopPct,
-              "warn",
-              s.id,
-            ),
-          );
-        }
-        break;
-      case "alert":
-        b.note(
-          r("DEPEG_ALERT", `base asset ${fmt} (alert at ${opts.depegAlertPct} %)`, baseDev, opts.depegAlertPct, "warn"),
-        );
-        break;
-      case "none":
-        break;
-    }
-  }
+  if (baseDev) baseAssetDepeg(base, baseDev, sources, opts, b);
 
   const discount = new Set(opts.discountAssets.map((s) => s.toUpperCase()));
   const cache = new Map<string, PegDeviation | undefined>();
@@ -156,72 +227,8 @@ export function checkDepeg(
       if (!d) continue;
       b.detail(s.id, { depegPct: d.signedPct });
       const fmt = `${token} is ${d.signedPct.toFixed(2)} % off its ${d.peg} peg`;
-      if (discount.has(token)) {
-        const worstDiscount = d.signedPct < 0 ? d.worstPct : 0;
-        if (worstDiscount >= opts.lstDiscountFreezePct) {
-          b.freeze(
-            s.id,
-            r(
-              "LST_DISCOUNT_FREEZE",
-              `${s.id} frozen: ${fmt}, a discount (freeze at ${opts.lstDiscountFreezePct} %)`,
-              d,
-              opts.lstDiscountFreezePct,
-              "warn",
-              s.id,
-            ),
-          );
-        } else if (worstDiscount >= opts.lstDiscountAlertPct) {
-          b.note(
-            r(
-              "LST_DISCOUNT",
-              `${s.id}: ${fmt}, treated as a discount (alert at ${opts.lstDiscountAlertPct} %)`,
-              d,
-              opts.lstDiscountAlertPct,
-              "warn",
-              s.id,
-            ),
-          );
-        }
-        continue;
-      }
-      const grade = gradeDepeg(d, opts);
-      if (grade === "pause" && s.balance > 0n) {
-        b.exit(
-          s.id,
-          r("DEPEG_EXIT", `${s.id} exit: ${fmt} (exit at ${opts.depegExitPct} %)`, d, opts.depegExitPct, "warn", s.id),
-        );
-        b.trigger(
-          r(
-            "DEPEG_PAUSE",
-            `${fmt} while ${s.id} holds funds (pause at ${opts.depegPausePct} %)`,
-            d,
-            opts.depegPausePct,
-            "halt",
-            s.id,
-          ),
-        );
-      } else if (grade === "pause" || grade === "exit") {
-        b.exit(
-          s.id,
-          r("DEPEG_EXIT", `${s.id} exit: ${fmt} (exit at ${opts.depegExitPct} %)`, d, opts.depegExitPct, "warn", s.id),
-        );
-      } else if (grade === "stop") {
-        b.freeze(
-          s.id,
-          r(
-            "DEPEG_STOP",
-            `${s.id} frozen: ${fmt} (stop at ${opts.depegStopPct} %)`,
-            d,
-            opts.depegStopPct,
-            "warn",
-            s.id,
-          ),
-        );
-      } else if (grade === "alert") {
-        b.note(
-          r("DEPEG_ALERT", `${s.id}: ${fmt} (alert at ${opts.depegAlertPct} %)`, d, opts.depegAlertPct, "warn", s.id),
-        );
-      }
+      if (discount.has(token)) discountRules(s, d, fmt, opts, b);
+      else sourceTokenDepeg(s, d, fmt, opts, b);
     }
   }
 }

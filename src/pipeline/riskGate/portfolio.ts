@@ -47,13 +47,9 @@ export interface PortfolioContext {
   readonly lpRanges: Readonly<Record<string, PriceRange>>;
 }
 
-/** Computes the portfolio figures, applies the VaR/CVaR/EVaR limits and the drawdown trigger. */
-export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBuilder, ctx: PortfolioContext): void {
-  const { snapshot, history, forecast } = input;
-  const sources = snapshot.sources;
-  const alpha = opts.confidence;
-  const years = forecast.horizonDays / 365;
-
+/** The drawdown of the vault's share price (history plus now) into the metrics; beyond the limit, a trigger. */
+function checkDrawdown(input: RiskInput, opts: RiskOptions, b: VerdictBuilder): void {
+  const { snapshot, history } = input;
   // Drawdown of the vault's share price (history plus now).
   const dd = drawdown([...history.sharePrice.map((p) => p.value), snapshot.vault.sharePrice]);
   b.metrics.drawdownPct = dd.current * 100;
@@ -67,6 +63,53 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
       severity: "halt",
     });
   }
+}
+
+/**
+ * Standalone limits per source at unit weight — its own scenario losses plus its incident atom: the cap may not
+ * exceed limit / risk-per-unit (VaR, CVaR, EVaR). Returns, per source, whether it carries any risk (VaR > 0).
+ */
+function standaloneCaps(
+  sources: RiskInput["snapshot"]["sources"],
+  returns: readonly Float64Array[],
+  { incidentProb, shock, alpha }: { incidentProb: readonly number[]; shock: number; alpha: number },
+  opts: RiskOptions,
+  b: VerdictBuilder,
+): boolean[] {
+  const risky: boolean[] = [];
+  const n = returns.length;
+  const unitLosses = new Array<number>(n + 1);
+  const unitProbs = new Array<number>(n + 1);
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i]!;
+    // Standalone at unit weight: the source's own scenario losses plus its incident atom.
+    const p = incidentProb[i]!;
+    for (let k = 0; k < n; k++) {
+      unitLosses[k] = -returns[k]![i]!;
+      unitProbs[k] = (1 - p) / n;
+    }
+    unitLosses[n] = shock;
+    unitProbs[n] = p;
+    const t1 = historicalTail(unitLosses, alpha, unitProbs);
+    risky.push(t1.var > 0);
+    capFromLimit(b, s.id, t1.var, opts.maxVarPct, "VAR_LIMIT", "VaR");
+    capFromLimit(b, s.id, t1.cvar, opts.maxCvarPct, "CVAR_LIMIT", "CVaR");
+    // EVaR per unit never exceeds the worst loss (≤ 100 %), so a limit of 100 % or more cannot bind.
+    if (opts.maxEvarPct < 100) {
+      capFromLimit(b, s.id, historicalEvar(unitLosses, alpha, unitProbs), opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
+    }
+  }
+  return risky;
+}
+
+/** Computes the portfolio figures, applies the VaR/CVaR/EVaR limits and the drawdown trigger. */
+export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBuilder, ctx: PortfolioContext): void {
+  const { snapshot, history, forecast } = input;
+  const sources = snapshot.sources;
+  const alpha = opts.confidence;
+  const years = forecast.horizonDays / 365;
+
+  checkDrawdown(input, opts, b);
 
   const built = buildScenarios({
     sources,
@@ -117,36 +160,24 @@ export function checkPortfolio(input: RiskInput, opts: RiskOptions, b: VerdictBu
     severity: "info",
   });
 
-  // Standalone limits per source at unit weight: the cap may not exceed limit / risk-per-unit.
-  const risky: boolean[] = [];
-  const n = scen.returns.length;
-  const unitLosses = new Array<number>(n + 1);
-  const unitProbs = new Array<number>(n + 1);
-  for (let i = 0; i < sources.length; i++) {
-    const s = sources[i]!;
-    // Standalone at unit weight: the source's own scenario losses plus its incident atom.
-    const p = incidentProb[i]!;
-    for (let k = 0; k < n; k++) {
-      unitLosses[k] = -scen.returns[k]![i]!;
-      unitProbs[k] = (1 - p) / n;
-    }
-    unitLosses[n] = shock;
-    unitProbs[n] = p;
-    const t1 = historicalTail(unitLosses, alpha, unitProbs);
-    risky.push(t1.var > 0);
-    capFromLimit(b, s.id, t1.var, opts.maxVarPct, "VAR_LIMIT", "VaR");
-    capFromLimit(b, s.id, t1.cvar, opts.maxCvarPct, "CVAR_LIMIT", "CVaR");
-    // EVaR per unit never exceeds the worst loss (≤ 100 %), so a limit of 100 % or more cannot bind.
-    if (opts.maxEvarPct < 100) {
-      capFromLimit(b, s.id, historicalEvar(unitLosses, alpha, unitProbs), opts.maxEvarPct, "EVAR_LIMIT", "EVaR");
-    }
-  }
+  const risky = standaloneCaps(sources, scen.returns, { incidentProb, shock, alpha }, opts, b);
 
-  // A breach of the current portfolio shrinks the caps of the risky sources it holds, proportionally.
+  shrinkOnBreach(sources, w, risky, { var: tail.var, cvar: tail.cvar, evar }, opts, b);
+}
+
+/** A breach of the current portfolio's VaR, CVaR or EVaR shrinks the caps of the risky sources it holds, proportionally. */
+function shrinkOnBreach(
+  sources: RiskInput["snapshot"]["sources"],
+  w: readonly number[],
+  risky: readonly boolean[],
+  tail: { var: number; cvar: number; evar: number },
+  opts: RiskOptions,
+  b: VerdictBuilder,
+): void {
   const breaches: [string, "VAR_BREACH" | "CVAR_BREACH" | "EVAR_BREACH", number, number][] = [
     ["VAR_LIMIT", "VAR_BREACH", tail.var * 100, opts.maxVarPct],
     ["CVAR_LIMIT", "CVAR_BREACH", tail.cvar * 100, opts.maxCvarPct],
-    ["EVAR_LIMIT", "EVAR_BREACH", evar * 100, opts.maxEvarPct],
+    ["EVAR_LIMIT", "EVAR_BREACH", tail.evar * 100, opts.maxEvarPct],
   ];
   for (const [code, breach, value, limit] of breaches) {
     if (!(value > limit) || value <= 0) continue;

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ChainErrorCode } from "../../../src/adapters/chain/errors.ts";
-import { ERROR_CODES, HALT_CODES, lookupCode, REASON_CODES, SEVERITIES } from "../../../src/domain/codes.ts";
+import { HALT_CODES, lookupCode, REASON_CODES, SEVERITIES } from "../../../src/domain/codes.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
+import { ERROR_CODES } from "../../../src/domain/errorCodes.ts";
 import { headlineOf, isHalted, rankedReasons } from "../../../src/domain/headline.ts";
 import type { Reason } from "../../../src/domain/reasons.ts";
 

@@ -1,0 +1,146 @@
+import { Contract, type JsonRpcApiProvider } from "ethers";
+import { toFloat } from "../../domain/amounts.ts";
+import type { SourceState } from "../../domain/snapshot.ts";
+import { AAVE_POOL_ABI, ADAPTER_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI } from "./abis.ts";
+import type { AdapterMeta } from "./adapterMeta.ts";
+import type { IndexPoint } from "./rateTracker.ts";
+import { type AccrualOf, readUniswapV3Source } from "./uniswapV3Source.ts";
+
+/** APR of a share-price index measured over chain time (see RateTracker.apr); NaN where measured elsewhere. */
+export type RateOf = (id: string, now: IndexPoint, readPast: () => Promise<IndexPoint | undefined>) => Promise<number>;
+
+/** What reading one source needs from the market reader: the chain, its read queue and the vault's asset. */
+export interface SourceReadContext {
+  readonly provider: JsonRpcApiProvider;
+  readonly q: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The vault's asset (ERC-20) and its address, symbol and decimals. */
+  readonly asset: Contract;
+  readonly assetAddr: string;
+  readonly symbol: string;
+  readonly decimals: number;
+  /** Reads an index at an earlier block (archive data; absent on pruned nodes) for a first rate. */
+  readonly pastIndex: (block: number, read: (blockTag: number) => Promise<number>) => Promise<IndexPoint | undefined>;
+}
+
+/** One block's reading of one source, and how its rates are measured. */
+interface SourceRead {
+  readonly block: number;
+  readonly t: number;
+  readonly prices: Record<string, number>;
+  readonly basePrice: number;
+  readonly rateOf: RateOf;
+  readonly accrual: AccrualOf;
+}
+
+type SourceBase = Pick<SourceState, "id" | "kind" | "protocol" | "asset" | "balance" | "maxWithdraw">;
+
+const RAY = 10n ** 27n;
+
+/** An Aave reserve: its supply rate, supply, utilization and the cash its aToken holds. */
+async function readLending(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead, base: SourceBase) {
+  const { provider, q, asset, decimals } = ctx;
+  const at = { blockTag: r.block };
+  const pool = new Contract(m.target, AAVE_POOL_ABI, provider);
+  const reserve = (await q(() => pool.getFunction("getReserveData")(ctx.assetAddr, at))) as unknown as {
+    currentLiquidityRate: bigint;
+    aTokenAddress: string;
+    variableDebtTokenAddress: string;
+  };
+  const aToken = new Contract(reserve.aTokenAddress, ERC20_ABI, provider);
+  const debt = new Contract(reserve.variableDebtTokenAddress, ERC20_ABI, provider);
+  const [supply, borrowed, cash] = (await Promise.all([
+    q(() => aToken.getFunction("totalSupply")(at)),
+    q(() => debt.getFunction("totalSupply")(at)),
+    q(() => asset.getFunction("balanceOf")(reserve.aTokenAddress, at)),
+  ])) as [bigint, bigint, bigint];
+  return {
+    ...base,
+    aprPct: (Number((reserve.currentLiquidityRate * 1_000_000n) / RAY) / 1_000_000) * 100,
+    tvlUsd: toFloat(supply, decimals) * r.basePrice,
+    utilization: supply > 0n ? Number((borrowed * 1_000_000n) / supply) / 1_000_000 : 0,
+    availableLiquidityUsd: toFloat(cash, decimals) * r.basePrice,
+  };
+}
+
+/** An ERC-4626 vault: its share price (the yield index) and total assets. */
+async function readVault(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead, base: SourceBase) {
+  const { provider, q, decimals } = ctx;
+  const at = { blockTag: r.block };
+  const target = new Contract(m.target, ERC4626_ABI, provider);
+  const oneShare = 10n ** BigInt(m.targetDecimals);
+  const [perShare, tvl] = (await Promise.all([
+    q(() => target.getFunction("convertToAssets")(oneShare, at)),
+    q(() => target.getFunction("totalAssets")(at)),
+  ])) as [bigint, bigint];
+  const sharePrice = toFloat(perShare, decimals);
+  const aprPct = await r.rateOf(m.address, { t: r.t, v: sharePrice }, () =>
+    ctx.pastIndex(r.block, async (blockTag) =>
+      toFloat((await q(() => target.getFunction("convertToAssets")(oneShare, { blockTag }))) as bigint, decimals),
+    ),
+  );
+  return { ...base, aprPct, tvlUsd: toFloat(tvl, decimals) * r.basePrice, utilization: null, sharePrice };
+}
+
+/** A Uniswap v2 pair: reserves, spot price, TVL, and the fee yield as growth of sqrt(k) per LP token. */
+async function readV2Pair(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead, base: SourceBase) {
+  const { provider, q, decimals } = ctx;
+  const at = { blockTag: r.block };
+  const lp = m.lp!;
+  const pair = new Contract(m.target, UNIV2_PAIR_ABI, provider);
+  const [reserves, supply] = (await Promise.all([
+    q(() => pair.getFunction("getReserves")(at)),
+    q(() => pair.getFunction("totalSupply")(at)),
+  ])) as [[bigint, bigint, bigint], bigint];
+  const baseReserve = lp.baseIs0 ? reserves[0] : reserves[1];
+  const otherReserve = lp.baseIs0 ? reserves[1] : reserves[0];
+  const baseF = toFloat(baseReserve, decimals);
+  const otherF = toFloat(otherReserve, lp.otherDecimals);
+  const otherPrice = r.prices[lp.otherSymbol] ?? (otherF > 0 ? (baseF * r.basePrice) / otherF : 0);
+  // Fees grow sqrt(k) per LP token; price moves do not.
+  const kPerShare = (reserve0: bigint, reserve1: bigint, totalSupply: bigint) =>
+    totalSupply > 0n ? Math.sqrt(Number(reserve0) * Number(reserve1)) / Number(totalSupply) : 0;
+  const index = kPerShare(reserves[0], reserves[1], supply);
+  const aprPct = await r.rateOf(m.address, { t: r.t, v: index }, () =>
+    ctx.pastIndex(r.block, async (blockTag) => {
+      const [past, s] = (await Promise.all([
+        q(() => pair.getFunction("getReserves")({ blockTag })),
+        q(() => pair.getFunction("totalSupply")({ blockTag })),
+      ])) as [[bigint, bigint, bigint], bigint];
+      return kPerShare(past[0], past[1], s);
+    }),
+  );
+  const r0 = toFloat(reserves[0], lp.baseIs0 ? decimals : lp.otherDecimals);
+  const r1 = toFloat(reserves[1], lp.baseIs0 ? lp.otherDecimals : decimals);
+  return {
+    ...base,
+    aprPct,
+    tvlUsd: baseF * r.basePrice + otherF * otherPrice,
+    utilization: null,
+    reserves: { reserve0: r0, reserve1: r1, spotPrice: r0 > 0 ? r1 / r0 : 0 },
+  };
+}
+
+/** One source at a block: its adapter's balance and withdrawable amount, and its market by kind and protocol. */
+export async function readSource(
+  ctx: SourceReadContext,
+  m: AdapterMeta,
+  read: Omit<SourceRead, "basePrice">,
+): Promise<SourceState> {
+  const { provider, q } = ctx;
+  const at = { blockTag: read.block };
+  const a = new Contract(m.address, ADAPTER_ABI, provider);
+  const [balance, maxWithdraw] = (await Promise.all([
+    q(() => a.getFunction("totalAssets")(at)),
+    q(() => a.getFunction("maxWithdraw")(at)),
+  ])) as [bigint, bigint];
+  const r: SourceRead = { ...read, basePrice: read.prices[ctx.symbol] ?? 1 };
+  const base = { id: m.address, kind: m.kind, protocol: m.protocol, asset: m.asset, balance, maxWithdraw };
+  if (m.kind === "lending") return readLending(ctx, m, r, base);
+  if (m.kind === "vault") return readVault(ctx, m, r, base);
+  if (m.protocol === "uniswap-v3") {
+    const { block, prices, accrual } = r;
+    const v3 = { provider, q, block, decimals: ctx.decimals, basePrice: r.basePrice, prices, accrual };
+    return readUniswapV3Source(m, { ...base, t: r.t }, { ...v3, pastIndex: ctx.pastIndex });
+  }
+  return readV2Pair(ctx, m, r, base);
+}
