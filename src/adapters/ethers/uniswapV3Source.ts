@@ -3,7 +3,7 @@ import type { SourceState } from "../../domain/snapshot.ts";
 import { IERC20MetadataAbi, UniswapV3LpAdapterAbi, UniswapV3PoolAbi } from "./abi/generated.ts";
 import type { AdapterMeta } from "./adapterMeta.ts";
 import type { IndexPoint } from "./rateTracker.ts";
-import { read, typedContract } from "./typedContract.ts";
+import { read, type TypedContract, typedContract } from "./typedContract.ts";
 
 const Q96 = 2 ** 96;
 const Q128 = 2 ** 128;
@@ -26,6 +26,20 @@ export interface V3ReadContext {
   readonly prices: Readonly<Record<string, number>>;
   readonly accrual: AccrualOf;
   readonly pastIndex: (block: number, read: (blockTag: number) => Promise<number>) => Promise<IndexPoint | undefined>;
+}
+
+/** The pool's fee growth per unit of liquidity at `blockTag`, valued in base units (`value` per raw token0, token1). */
+async function poolFeeIndex(
+  pool: TypedContract<typeof UniswapV3PoolAbi>,
+  q: V3ReadContext["q"],
+  value: readonly [number, number],
+  blockTag: number,
+): Promise<number> {
+  const [g0, g1] = await Promise.all([
+    q(() => read(pool, "feeGrowthGlobal0X128", [], { blockTag })),
+    q(() => read(pool, "feeGrowthGlobal1X128", [], { blockTag })),
+  ]);
+  return (Number(g0) / Q128) * value[0] + (Number(g1) / Q128) * value[1];
 }
 
 /**
@@ -76,13 +90,7 @@ export async function readUniswapV3Source(
   const [sl, su] = [Math.sqrt(1.0001 ** tickLower), Math.sqrt(1.0001 ** tickUpper)];
   const sc = Math.min(Math.max(sqrtP, sl), su);
   const principal = (1 / sc - 1 / su) * v0 + (sc - sl) * v1;
-  const feeIndex = async (blockTag: number): Promise<number> => {
-    const [g0, g1] = await Promise.all([
-      q(() => read(pool, "feeGrowthGlobal0X128", [], { blockTag })),
-      q(() => read(pool, "feeGrowthGlobal1X128", [], { blockTag })),
-    ]);
-    return (Number(g0) / Q128) * v0 + (Number(g1) / Q128) * v1;
-  };
+  const feeIndex = (blockTag: number) => poolFeeIndex(pool, q, [v0, v1], blockTag);
   const apr = await ctx.accrual(m.address, { t: base.t, v: await feeIndex(block) }, principal, () =>
     ctx.pastIndex(block, feeIndex),
   );
