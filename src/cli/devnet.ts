@@ -4,7 +4,8 @@ import { IERC20MetadataAbi, KeelVaultAbi } from "../adapters/ethers/abi/generate
 import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import { loadConfig } from "../config/load.ts";
 import type { KeelConfig } from "../config/schema.ts";
-import { type DevnetOptions, devnetKey, startDevnet } from "../devnet/devnet.ts";
+import { devnetKey } from "../devnet/accounts.ts";
+import { type DevnetOptions, startDevnet } from "../devnet/devnet.ts";
 import { startOperatorServices } from "../devnet/operator.ts";
 import { writeDevnetFiles } from "../devnet/operatorFiles.ts";
 import { ConfigError } from "../domain/errors.ts";

@@ -6,7 +6,7 @@ import { vaultKeyPolicy, withPolicy } from "../adapters/signers/policies.ts";
 import { createSigner } from "../adapters/signers/signer.ts";
 import { loadConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../devnet/accounts.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import { readRuntime } from "../runtime/runtimeFile.ts";
 

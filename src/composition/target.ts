@@ -5,7 +5,8 @@ import { shiftedClock } from "../adapters/clock.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
 import type { SignerSpec } from "../config/sections/execution.ts";
-import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol, startDevnet } from "../devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, feedsBySymbol } from "../devnet/accounts.ts";
+import type { Devnet } from "../devnet/devnet.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -33,6 +34,8 @@ export async function resolveTarget(
 ): Promise<Target> {
   const { config } = loaded;
   if (loaded.devnet) {
+    // Loaded here only: the devnet brings Hardhat, which a live daemon never loads.
+    const { startDevnet } = await import("../devnet/devnet.ts");
     const devnet = await startDevnet({ ...config.devnet, httpPort: 0, autoStep: true }, { logger: deps.logger });
     deps.shutdown.onClose("devnet", () => devnet.close());
     return {

@@ -1,32 +1,14 @@
-import { BrowserProvider, HDNodeWallet, Mnemonic, type Signer, Wallet } from "ethers";
+import { BrowserProvider, type Signer, Wallet } from "ethers";
 import { readDataset } from "../adapters/dataset/reader.ts";
 import { KeelVaultAbi, TestTokenAbi } from "../adapters/ethers/abi/generated.ts";
 import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import type { Logger } from "../observability/logger.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "./accounts.ts";
 import { type LocalChain, startLocalChain } from "./chain.ts";
 import { deployKeel, type KeelDeployment } from "./deploy/keel.ts";
 import { DevnetMarkets } from "./markets.ts";
 import { datasetScript, type MarketScript } from "./replay.ts";
 import { MarketSimulator } from "./simulator.ts";
-
-/** Hardhat's well-known development mnemonic: devnet keys are derived, never stored. */
-const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-
-/** Devnet role accounts (Hardhat account index). */
-/** The devnet's stand-in for ETH: its feed prices gas. */
-export const DEVNET_NATIVE_SYMBOL = "kWETH";
-
-export const DEVNET_ACCOUNTS = { deployer: 0, manager: 1, keeper: 2, guardian: 3, depositor: 4 } as const;
-
-/** A deployment's feeds (`kUSDC/USD` → address) keyed by symbol (`kUSDC`), as `contracts.oracles` takes them. */
-export function feedsBySymbol(feeds: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k.replace(/\/USD$/, ""), v]));
-}
-
-/** The private key of a Hardhat development account (devnet only). */
-export function devnetKey(index: number): string {
-  return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), `m/44'/60'/0'/0/${index}`).privateKey;
-}
 
 export interface DevnetOptions {
   readonly seed: number;

@@ -5,7 +5,8 @@ import { typedContract, write } from "../adapters/ethers/typedContract.ts";
 import { deploySafe, deploySafeContracts, type SafeContracts } from "../adapters/safe/deploy.ts";
 import { ConfigError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
-import { DEVNET_ACCOUNTS, type Devnet, devnetKey } from "./devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "./accounts.ts";
+import type { Devnet } from "./devnet.ts";
 import { type LoopbackKms, startLoopbackKms } from "./kms.ts";
 import { type LocalRelay, startLocalRelay } from "./relay.ts";
 

@@ -3,8 +3,9 @@ import { join, resolve } from "node:path";
 import { Wallet } from "ethers";
 import { stringify } from "yaml";
 import { writeFileAtomic } from "../adapters/fs/atomicFile.ts";
+import { DEVNET_ACCOUNTS, DEVNET_NATIVE_SYMBOL, devnetKey, feedsBySymbol } from "./accounts.ts";
 import { DEFAULT_BOUNDS } from "./deploy/keel.ts";
-import { DEVNET_ACCOUNTS, DEVNET_NATIVE_SYMBOL, type Devnet, devnetKey, feedsBySymbol } from "./devnet.ts";
+import type { Devnet } from "./devnet.ts";
 import type { OperatorServices } from "./operator.ts";
 
 /** What `keel devnet` writes in its directory. */

@@ -1,5 +1,7 @@
 // The in-process daemon's config on the devnet (the soak bench's worker and the history restart test).
-import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol } from "../../src/devnet/devnet.ts";
+
+import { DEVNET_NATIVE_SYMBOL, feedsBySymbol } from "../../src/devnet/accounts.ts";
+import type { Devnet } from "../../src/devnet/devnet.ts";
 
 /** Chaos daemon config: short timeouts so faults cost milliseconds, the same limits the invariants use. */
 const CHAOS_LIMITS = { oracleHeartbeatSeconds: 3_600, depegStopPct: 1 } as const;

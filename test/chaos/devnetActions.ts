@@ -1,7 +1,8 @@
 // The harness's hand on the devnet: chain control methods, and the depositor, guardian and manager acting on
 // the vault and allocator. Harness transactions wait for their receipts with automine on for a moment.
 import { BrowserProvider, Contract, id, Wallet } from "ethers";
-import { DEVNET_ACCOUNTS, type Devnet, devnetKey } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
+import type { Devnet } from "../../src/devnet/devnet.ts";
 
 const VAULT_ABI = ["function paused() view returns (bool)", "function pause()", "function unpause()"];
 const ALLOCATOR_ABI = [

@@ -3,7 +3,8 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEVNET_NATIVE_SYMBOL, type Devnet, feedsBySymbol } from "../../src/devnet/devnet.ts";
+import { DEVNET_NATIVE_SYMBOL, feedsBySymbol } from "../../src/devnet/accounts.ts";
+import type { Devnet } from "../../src/devnet/devnet.ts";
 import { type DaemonHandle, startDaemon } from "../support/daemon.ts";
 
 /** Limits the daemon is configured with and the invariants share. */

@@ -9,14 +9,8 @@ import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
 import pino from "pino";
 import { deploySafe, deploySafeContracts } from "../../src/adapters/safe/deploy.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import {
-  DEVNET_ACCOUNTS,
-  DEVNET_NATIVE_SYMBOL,
-  type Devnet,
-  devnetKey,
-  feedsBySymbol,
-  startDevnet,
-} from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, DEVNET_NATIVE_SYMBOL, devnetKey, feedsBySymbol } from "../../src/devnet/accounts.ts";
+import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
 import { type DaemonHandle, metricValue, startDaemon, tempStateDir } from "../support/daemon.ts";
 import {
   type AlertCheck,

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet, ZeroHash } from "ethers";
 import { ALLOCATOR_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import { readJournal, runKeel, startDaemon, tempStateDir } from "../support/daemon.ts";
 import { type ExternalDevnet, keeperKey, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
 

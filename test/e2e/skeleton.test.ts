@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Contract, id, Wallet } from "ethers";
 import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import { type DaemonHandle, metricValue, runKeel, startDaemon } from "../support/daemon.ts";
 

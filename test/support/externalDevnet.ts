@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { DEVNET_ACCOUNTS, devnetKey, feedsBySymbol } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey, feedsBySymbol } from "../../src/devnet/accounts.ts";
 import { tempStateDir } from "./daemon.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;

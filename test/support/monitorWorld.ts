@@ -3,7 +3,7 @@ import { Contract, JsonRpcProvider, Wallet } from "ethers";
 import pino from "pino";
 import { ADAPTER_ABI } from "../../src/adapters/ethers/abis.ts";
 import type { App } from "../../src/app.ts";
-import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/devnet.ts";
+import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import { type HttpServer, startHttpServer } from "../../src/observability/http.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";

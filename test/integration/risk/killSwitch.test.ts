@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { createVaultKillSwitch } from "../../../src/adapters/ethers/killSwitch.ts";
-import { devnetKey } from "../../../src/devnet/devnet.ts";
+import { devnetKey } from "../../../src/devnet/accounts.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import { type ExecFixture, execFixture } from "../execution/fixture.ts";
 

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { encryptKeystoreJson, Wallet } from "ethers";
 import { createVaultKillSwitch } from "../../../src/adapters/ethers/killSwitch.ts";
 import { createSigner } from "../../../src/adapters/signers/signer.ts";
-import { devnetKey } from "../../../src/devnet/devnet.ts";
+import { devnetKey } from "../../../src/devnet/accounts.ts";
 import { type LoopbackKms, startLoopbackKms } from "../../../src/devnet/kms.ts";
 import { type ExecFixture, execFixture } from "../execution/fixture.ts";
 
