@@ -9,13 +9,13 @@ import * as ort from "onnxruntime-node";
 import { readDataset } from "../src/adapters/dataset/reader.ts";
 import { createOnnxForecaster, loadOnnxForecaster } from "../src/adapters/onnx/onnxForecaster.ts";
 import type { Dataset, RatePoint } from "../src/domain/dataset.ts";
+import { seededRandom } from "../src/domain/random.ts";
 import { createBaseline } from "../src/ml/baselines.ts";
 import { observeDataset } from "../src/ml/datasetView.ts";
 import { evaluateForecasters } from "../src/ml/evaluate.ts";
 import { FEATURES } from "../src/ml/features.ts";
 import { modelMetaSchema } from "../src/ml/modelMeta.ts";
 import { exportOnnx } from "../src/ml/onnxExport.ts";
-import { rng } from "../src/ml/train.ts";
 import type { Forecaster } from "../src/ports/forecaster.ts";
 
 const MODEL = "models/keel-lstm/model.onnx";
@@ -30,7 +30,7 @@ function emit(name: string, value: number, unit: string, extra: Record<string, u
 async function model(): Promise<{ forecaster: Forecaster; kind: string }> {
   if (existsSync(MODEL)) return { forecaster: await loadOnnxForecaster(MODEL), kind: "shipped" };
   // Same shape as the shipped model, random weights: latency does not depend on the values.
-  const random = rng(1);
+  const random = seededRandom(1);
   const r = (n: number) => Float32Array.from({ length: n }, () => (random() - 0.5) * 0.2);
   const F = FEATURES.length;
   const spec = { window: 28, features: F, units: [32, 16] as [number, number], dropout: 0, quantiles: [0.1, 0.5, 0.9] };

@@ -1,8 +1,8 @@
 // Risk-gate time per tick for 10 and 100 sources with one year of hourly history (generated data).
 // Prints one JSON line per figure: {"bench":"risk.gate_ms_<n>_sources", ...}.
 import { riskSection } from "../src/config/sections/risk.ts";
+import { seededRandom } from "../src/domain/random.ts";
 import type { HistoryWindow, PriceObservation, SourcePoint, SourceState } from "../src/domain/snapshot.ts";
-import { mulberry32 } from "../src/pipeline/optimize/scenarios.ts";
 import type { RiskOptions } from "../src/pipeline/riskGate/options.ts";
 import { assessRisk } from "../src/pipeline/riskGate/riskGate.ts";
 import type { RiskInput } from "../src/pipeline/types.ts";
@@ -20,7 +20,7 @@ function walk(rand: () => number, start: number, volHourly: number): { t: number
 }
 
 function makeInput(n: number): RiskInput {
-  const rand = mulberry32(n);
+  const rand = seededRandom(n);
   const assets = ["USDC", "USDT", "WETH", "WETH/USDC", "WBTC/WETH"];
   const sources: SourceState[] = [];
   const histSources: Record<string, SourcePoint[]> = {};

@@ -1,5 +1,6 @@
 import type { Dataset, PoolInfo, PricePoint, RatePoint } from "../domain/dataset.ts";
-import { mulberry32, normalSampler } from "../pipeline/optimize/scenarios.ts";
+import { seededRandom } from "../domain/random.ts";
+import { normalSampler } from "../pipeline/optimize/scenarios.ts";
 
 /** Options of the synthetic dataset (tests and benchmarks; never real data). */
 export interface SyntheticOptions {
@@ -22,7 +23,7 @@ const DAY = 86_400;
  * price and daily gas around 25 gwei. Deterministic for a seed.
  */
 export function syntheticDataset(o: SyntheticOptions): Dataset {
-  const normal = normalSampler(mulberry32(o.seed ?? 7));
+  const normal = normalSampler(seededRandom(o.seed ?? 7));
   const assets = o.assets ?? ["USDC"];
   const pools: PoolInfo[] = [];
   const rates = new Map<string, RatePoint[]>();

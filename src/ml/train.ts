@@ -8,7 +8,6 @@
 import type * as tfNs from "@tensorflow/tfjs";
 import type { Dataset } from "../domain/dataset.ts";
 import { KeelError } from "../domain/errors.ts";
-import { seededRandom } from "../domain/random.ts";
 import { FEATURES } from "./features.ts";
 import { trainedInputs } from "./inputs.ts";
 import type { NetSpec } from "./lstm.ts";
@@ -69,9 +68,6 @@ export interface TrainResult {
   readonly onnx: Uint8Array;
   readonly meta: Record<string, unknown>;
 }
-
-/** Deterministic PRNG (mulberry32) for shuffling. */
-export const rng = seededRandom;
 
 /** Trains on `data` up to `opts.endDay` and exports the model. */
 export async function trainModel(data: Dataset, opts: TrainOptions, deps: TrainDeps): Promise<TrainResult> {

@@ -1,20 +1,9 @@
 import type { SourceForecast } from "../../domain/decision.ts";
+import { seededRandom } from "../../domain/random.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
 
 /** z of the 90th percentile of a standard normal. */
 const Z90 = 1.2815515655446004;
-
-/** A small deterministic PRNG (mulberry32): the same seed always gives the same scenarios. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Standard normal draws (Box-Muller) from a uniform source. */
 export function normalSampler(uniform: () => number): () => number {
@@ -59,7 +48,7 @@ export interface ScenarioOptions {
  * add the price move (all of it for a single asset; half of it less impermanent loss ≈ m²/8 for LPs). Deterministic.
  */
 export function buildScenarios(sources: readonly ScenarioSource[], opts: ScenarioOptions): number[][] {
-  const normal = normalSampler(mulberry32(opts.seed ?? 0x6b65656c));
+  const normal = normalSampler(seededRandom(opts.seed ?? 0x6b65656c));
   const rho = Math.min(Math.max(opts.correlation, 0), 0.99);
   const common = Math.sqrt(rho);
   const own = Math.sqrt(1 - rho);

@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import type { Dataset, PoolInfo, RatePoint } from "../../../src/domain/dataset.ts";
-import { mulberry32, normalSampler } from "../../../src/pipeline/optimize/scenarios.ts";
+import { seededRandom } from "../../../src/domain/random.ts";
+import { normalSampler } from "../../../src/pipeline/optimize/scenarios.ts";
 import { backtestOver, DAY, T0 } from "../../support/backtest.ts";
 
 // Two USDC lending markets whose lead changes every 9 hours by 1.5 points, with ±0.3 points of hourly jitter (what
 // Aave's hourly snapshots do near the kink): the rank flips twice a day, no spread lasts.
 function noisyHourly(days: number): Dataset {
-  const normal = normalSampler(mulberry32(15));
+  const normal = normalSampler(seededRandom(15));
   const pools: PoolInfo[] = ["a", "b"].map((poolId) => ({
     poolId,
     protocol: "aave-v3",
