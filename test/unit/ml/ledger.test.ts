@@ -1,8 +1,9 @@
 import { expect } from "chai";
+import { normalQuantile } from "../../../src/domain/normal.ts";
 import { seededRandom } from "../../../src/domain/random.ts";
 import type { SkillEntry } from "../../../src/domain/skill.ts";
 import { createSkillLedger, memorySkillStore, type ScoredEntry } from "../../../src/pipeline/predict/ledger.ts";
-import { chooseForecaster, dieboldMariano, normalQuantile } from "../../../src/pipeline/predict/select.ts";
+import { chooseForecaster, dieboldMariano } from "../../../src/pipeline/predict/select.ts";
 import { hourly } from "./helpers.ts";
 
 const T0 = Date.UTC(2024, 0, 1) / 1000;

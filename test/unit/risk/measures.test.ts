@@ -1,11 +1,11 @@
 import { expect } from "chai";
+import { normalQuantile } from "../../../src/domain/normal.ts";
 import {
   drawdown,
   historicalEvar,
   historicalTail,
   meanStd,
   normalEvar,
-  normalQuantile,
   normalTail,
 } from "../../../src/pipeline/riskGate/measures.ts";
 
