@@ -44,8 +44,8 @@ export interface ProposalView {
   readonly stale?: boolean;
 }
 
-/** Everything `keel status`, `/api/v1/status` and the dashboard header show. */
-export interface StatusView {
+/** What daemon runs: its version, chain, mode and configuration (the daemon knows it; the journal does not). */
+export interface DaemonIdentity {
   readonly version: string;
   readonly chainId: number;
   /** `devnet` when keel runs its embedded chain, `live` otherwise. */
@@ -54,6 +54,10 @@ export interface StatusView {
   /** `shadow`: decides and journals what it would have sent, sends nothing (`execution.mode`). */
   readonly executionMode?: "shadow" | "live";
   readonly configHash: string;
+}
+
+/** Everything `keel status`, `/api/v1/status` and the dashboard header show. */
+export interface StatusView extends DaemonIdentity {
   /** Unix milliseconds when the view was built. */
   readonly now: number;
   readonly block: number | null;
@@ -112,13 +116,7 @@ export function withHeadline(record: DecisionRecord): DecisionRecord & { headlin
 }
 
 /** Facts the daemon knows that are not in the journal. */
-export interface StatusFacts {
-  readonly version: string;
-  readonly chainId: number;
-  readonly mode: "devnet" | "live";
-  readonly dryRun: boolean;
-  readonly executionMode?: "shadow" | "live";
-  readonly configHash: string;
+export interface StatusFacts extends DaemonIdentity {
   readonly vaultAddress?: string;
   readonly baseSymbol?: string;
   readonly baseDecimals?: number;
