@@ -12,8 +12,6 @@ import {
 import {
   type DeployedAdapter,
   deployKeelSuite,
-  type KeelBounds,
-  type KeelBudgets,
   type SourceSpec,
   type SuiteOptions,
   type UniswapV3SourceSpec,
@@ -36,28 +34,24 @@ export interface KeelDeployment {
   extra: Record<string, string>;
 }
 
-/** Options of `deployKeel`. */
-export interface DeployKeelOptions {
-  /** Receives DEFAULT_ADMIN_ROLE + MANAGER_ROLE on vault and allocator (intended: a Safe). */
-  manager: string;
-  /** Receives KEEPER_ROLE on the allocator. */
-  keeper: string;
-  /** Receives GUARDIAN_ROLE on the vault. */
-  guardian: string;
-  /** Receives SENTINEL_ROLE on the allocator, when given. */
-  sentinel?: string;
-  /** Vault deposit cap in base units (default: none). */
-  depositCapUnits?: bigint;
-  /** Overrides of DEFAULT_BOUNDS. */
-  bounds?: Partial<KeelBounds>;
-  /** Overrides of DEFAULT_BUDGETS. */
-  budgets?: Partial<KeelBudgets>;
-  /** Timelock of the risk-increasing manager functions (default 0 on the devnet: the simulator's manager acts at once). */
-  timelockSeconds?: bigint;
-  /** Profit unlocking period (default: the suite's). */
-  profitUnlockSeconds?: bigint;
-  /** Per-adapter cap in bps of total assets (default 6000). */
-  adapterCapBps?: bigint;
+/**
+ * Options of `deployKeel`: the suite's roles, deposit cap, bounds, budgets, adapter cap and timings (the timelock
+ * defaults to 0 on the devnet, so the simulator's manager acts at once), and the devnet's own.
+ */
+export interface DeployKeelOptions
+  extends Pick<
+    SuiteOptions,
+    | "manager"
+    | "keeper"
+    | "guardian"
+    | "sentinel"
+    | "depositCapUnits"
+    | "bounds"
+    | "budgets"
+    | "timelockSeconds"
+    | "profitUnlockSeconds"
+    | "adapterCapBps"
+  > {
   /** Feeds older than this stop the LP adapter's moves (default 86400 s). */
   maxOracleAgeSeconds?: bigint;
   /** Also deploy a Uniswap v3 kUSDC/kWETH pool and a v3 position adapter (default: no). */

@@ -1,4 +1,4 @@
-import type { Signer } from "ethers";
+import { MaxUint256, type Signer } from "ethers";
 import { KeelAllocatorAbi, KeelVaultAbi } from "../../adapters/ethers/abi/generated.ts";
 import { read, typedContract } from "../../adapters/ethers/typedContract.ts";
 import { type Deployed, deployContract, send } from "./contract.ts";
@@ -64,21 +64,18 @@ export interface AdapterCaps {
   maxOutflow: bigint;
 }
 
-const MAX_UINT256 = (1n << 256n) - 1n;
-
 /** Default caps: 60 % of total assets, no absolute cap, no flow limit beyond the keeper bounds. */
 export const DEFAULT_ADAPTER_CAPS: Readonly<AdapterCaps> = {
   relativeCapBps: 6_000n,
-  absoluteCap: MAX_UINT256,
-  maxInflow: MAX_UINT256,
-  maxOutflow: MAX_UINT256,
+  absoluteCap: MaxUint256,
+  maxInflow: MaxUint256,
+  maxOutflow: MaxUint256,
 };
 
 /** The AdapterCaps struct as the allocator's ABI expects it. */
 export function capsTuple(c: AdapterCaps): bigint[] {
   return [c.relativeCapBps, c.absoluteCap, c.maxInflow, c.maxOutflow];
 }
-
 /** Timelock of every risk-increasing manager function on a production deployment (3 days). */
 export const DEFAULT_TIMELOCK_SECONDS = 259_200n;
 /** Profit unlocking period: a measured gain reaches the share price linearly over a day. */
@@ -142,11 +139,15 @@ export interface SuiteOptions {
   vaultSymbol: string;
   /** Virtual-share offset against the inflation attack (6 for a 6-decimals asset). */
   decimalsOffset: number;
+  /** Receives DEFAULT_ADMIN_ROLE + MANAGER_ROLE on vault and allocator (intended: a Safe). */
   manager: string;
+  /** Receives KEEPER_ROLE on the allocator. */
   keeper: string;
+  /** Receives GUARDIAN_ROLE on the vault. */
   guardian: string;
   /** Receives SENTINEL_ROLE on the allocator (may only reduce risk), when given. */
   sentinel?: string;
+  /** Vault deposit cap in base units (default: none). */
   depositCapUnits?: bigint;
   bounds?: Partial<KeelBounds>;
   budgets?: Partial<KeelBudgets>;
@@ -187,7 +188,7 @@ export async function deployKeelSuite(deployer: Signer, opts: SuiteOptions): Pro
     opts.vaultName,
     opts.vaultSymbol,
     opts.decimalsOffset,
-    opts.depositCapUnits ?? MAX_UINT256,
+    opts.depositCapUnits ?? MaxUint256,
     me,
   ]);
   const vaultAddress = await vault.getAddress();
