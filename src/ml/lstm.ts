@@ -14,27 +14,21 @@ export interface NetSpec {
 export function buildNet(tf: typeof tfNs, spec: NetSpec, seed: number): tfNs.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
   const input = tf.input({ shape: [spec.window, spec.features] });
-  let h = tf.layers
-    .lstm({
-      units: spec.units[0],
-      returnSequences: true,
-      recurrentActivation: "sigmoid",
-      kernelInitializer: init(1),
-      recurrentInitializer: init(2),
-      name: "lstm1",
-    })
-    .apply(input) as tfNs.SymbolicTensor;
-  h = tf.layers.dropout({ rate: spec.dropout, seed: seed + 3 }).apply(h) as tfNs.SymbolicTensor;
-  h = tf.layers
-    .lstm({
-      units: spec.units[1],
-      recurrentActivation: "sigmoid",
-      kernelInitializer: init(4),
-      recurrentInitializer: init(5),
-      name: "lstm2",
-    })
-    .apply(h) as tfNs.SymbolicTensor;
-  h = tf.layers.dropout({ rate: spec.dropout, seed: seed + 6 }).apply(h) as tfNs.SymbolicTensor;
+  let h = input;
+  // Layer i's kernel, recurrent and dropout seeds are seed + 3i + 1, + 2, + 3; only the last returns one step.
+  for (const [i, units] of spec.units.entries()) {
+    h = tf.layers
+      .lstm({
+        units,
+        returnSequences: i < spec.units.length - 1,
+        recurrentActivation: "sigmoid",
+        kernelInitializer: init(3 * i + 1),
+        recurrentInitializer: init(3 * i + 2),
+        name: `lstm${i + 1}`,
+      })
+      .apply(h) as tfNs.SymbolicTensor;
+    h = tf.layers.dropout({ rate: spec.dropout, seed: seed + 3 * i + 3 }).apply(h) as tfNs.SymbolicTensor;
+  }
   const out = tf.layers
     .dense({ units: spec.quantiles.length, kernelInitializer: init(7), name: "head" })
     .apply(h) as tfNs.SymbolicTensor;
