@@ -4,7 +4,7 @@
  * target unscaling. Input `features` [batch, window, features]; output `quantiles` [batch, Q]
  * (log-space change of the rate, one column per quantile).
  */
-import onnxProto from "onnx-proto";
+import onnxProto, { type onnx as onnxTypes } from "onnx-proto";
 import type { NetSpec } from "./lstm.ts";
 import type { Scaler } from "./scaler.ts";
 
@@ -122,15 +122,19 @@ export function exportOnnx(spec: NetSpec, weights: NetWeights, scaler: Scaler, d
     input: [valueInfo(ONNX_INPUT, ["batch", spec.window, spec.features])],
     output: [valueInfo(ONNX_OUTPUT, ["batch", q])],
   };
-  const model = {
+  return encodeModel(graph, docString);
+}
+
+/** Serialises a graph as one of keel's ONNX models (IR version 8, opset 17). */
+export function encodeModel(graph: onnxTypes.IGraphProto, docString: string): Uint8Array {
+  return onnx.ModelProto.encode({
     irVersion: 8,
     producerName: "keel",
     producerVersion: "1",
     docString,
     opsetImport: [{ domain: "", version: 17 }],
     graph,
-  };
-  return onnx.ModelProto.encode(model).finish();
+  }).finish();
 }
 
 /** A float32 graph input or output with named (dynamic) or fixed dimensions. */

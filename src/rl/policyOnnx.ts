@@ -5,7 +5,7 @@
  * action, what the daemon serves.
  */
 import onnxProto from "onnx-proto";
-import { floatTensor, valueInfo } from "../ml/onnxExport.ts";
+import { encodeModel, floatTensor, valueInfo } from "../ml/onnxExport.ts";
 import type { ActorWeights, PolicySpec } from "./policyNet.ts";
 
 const { onnx } = onnxProto;
@@ -57,12 +57,5 @@ export function exportPolicyOnnx(spec: PolicySpec, w: ActorWeights, docString: s
     input: [valueInfo(POLICY_INPUT, ["sources", F])],
     output: [valueInfo(POLICY_OUTPUT, [1, "slots"])],
   };
-  return onnx.ModelProto.encode({
-    irVersion: 8,
-    producerName: "keel",
-    producerVersion: "1",
-    docString,
-    opsetImport: [{ domain: "", version: 17 }],
-    graph,
-  }).finish();
+  return encodeModel(graph, docString);
 }
