@@ -97,3 +97,15 @@ export async function write<A extends Abi, N extends Named<A, "nonpayable" | "pa
   const send = contract.getFunction(name);
   return (await (overrides ? send(...values, overrides) : send(...values))) as ContractTransactionResponse;
 }
+
+/** Simulates state-changing function `name` from the contract's runner (an `eth_call`) and returns its result. */
+export async function simulate<A extends Abi, N extends Named<A, "nonpayable" | "payable">>(
+  contract: TypedContract<A>,
+  name: N,
+  args: ArgsOf<A, N>,
+  overrides?: Overrides,
+): Promise<ResultOf<A, N>> {
+  const values = args as unknown as readonly unknown[];
+  const call = contract.getFunction(name).staticCall;
+  return (await (overrides ? call(...values, overrides) : call(...values))) as ResultOf<A, N>;
+}
