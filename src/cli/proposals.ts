@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider, ZeroAddress } from "ethers";
 import { sendRaisingFeeCap } from "../adapters/ethers/feeCap.ts";
 import { errorReason, isRevert } from "../adapters/ethers/nodeErrors.ts";
-import { read, write as send, simulate } from "../adapters/ethers/typedContract.ts";
+import { read, write as send } from "../adapters/ethers/typedContract.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import {
   encodeSignatures,
@@ -136,7 +136,7 @@ async function execute(ctx: Ctx, p: Proposal, signer: AbstractSigner) {
   const args = execArgs(p, sigs);
   // Re-simulate right before sending: a stale proposal fails here, not on chain. A revert will
   // revert again (exit 1); a node that does not answer may answer later (75).
-  const okSim = await simulate(safe, "execTransaction", args).catch((err: unknown) => {
+  const okSim = await read(safe, "execTransaction", args).catch((err: unknown) => {
     const reverted = isRevert(err);
     throw new KeelError(
       reverted ? "PROPOSAL_WOULD_FAIL" : "CHAIN_UNAVAILABLE",
