@@ -2,7 +2,7 @@
  * Writes src/adapters/ethers/abi/generated.ts: one `export const <Name>Abi = [...] as const` per contract keel calls,
  * read from the compiled artifacts (keel's own under artifacts/contracts, the protocols' from their npm packages).
  * The one ABI source of the chain boundary; `npm run gen:abis` after `npx hardhat build` regenerates it, and
- * test/unit/ethers/generatedAbis.test.ts fails when the committed file drifts from the artifacts.
+ * test/unit/chain/abis.test.ts fails when the committed file drifts from the artifacts.
  *
  *   node scripts/gen-abis.ts            write the file
  *   node scripts/gen-abis.ts --check    exit 1 when the committed file differs

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { type AbstractSigner, JsonRpcProvider, ZeroAddress } from "ethers";
 import { sendRaisingFeeCap } from "../adapters/ethers/feeCap.ts";
 import { errorReason, isRevert } from "../adapters/ethers/nodeErrors.ts";
+import { read, write as send } from "../adapters/ethers/typedContract.ts";
 import { openProposalStore, type Proposal, type ProposalStore } from "../adapters/safe/proposalStore.ts";
 import {
   encodeSignatures,
@@ -73,12 +74,12 @@ function mustGet(ctx: Ctx, id: string): Proposal {
 }
 
 async function owners(ctx: Ctx): Promise<string[]> {
-  return ((await safeContract(ctx.safe, ctx.provider).getFunction("getOwners")()) as string[]).map(String);
+  return (await read(safeContract(ctx.safe, ctx.provider), "getOwners", [])).map(String);
 }
 
 async function view(ctx: Ctx, p: Proposal) {
   const safe = safeContract(ctx.safe, ctx.provider);
-  const threshold = Number(await safe.getFunction("getThreshold")());
+  const threshold = Number(await read(safe, "getThreshold", []));
   const sigs = validSignatures(p, ctx.store.signatures(p.safeTxHash), await owners(ctx));
   return { ...p, status: ctx.store.status(p.safeTxHash), signers: sigs.map(([o]) => o), threshold };
 }
@@ -125,29 +126,29 @@ async function execute(ctx: Ctx, p: Proposal, signer: AbstractSigner) {
     });
   }
   const safe = safeContract(ctx.safe, signer);
-  const chainNonce = Number(await safe.getFunction("nonce")());
+  const chainNonce = Number(await read(safe, "nonce", []));
   if (chainNonce !== p.tx.nonce) {
     throw new KeelError("PROPOSAL_NONCE", `Safe is at nonce ${chainNonce}, proposal has ${p.tx.nonce}`, {
       retryable: chainNonce < p.tx.nonce,
     });
   }
   const sigs = encodeSignatures(validSignatures(p, ctx.store.signatures(p.safeTxHash), await owners(ctx)));
-  const fn = safe.getFunction("execTransaction");
+  const args = execArgs(p, sigs);
   // Re-simulate right before sending: a stale proposal fails here, not on chain. A revert will
   // revert again (exit 1); a node that does not answer may answer later (75).
-  const okSim = (await fn.staticCall(...execArgs(p, sigs)).catch((err: unknown) => {
+  const okSim = await read(safe, "execTransaction", args).catch((err: unknown) => {
     const reverted = isRevert(err);
     throw new KeelError(
       reverted ? "PROPOSAL_WOULD_FAIL" : "CHAIN_UNAVAILABLE",
       `${reverted ? "the Safe transaction would revert now" : "cannot simulate the Safe transaction"}: ${errorReason(err)}`,
       { retryable: !reverted },
     );
-  })) as boolean;
+  });
   if (!okSim) throw new KeelError("PROPOSAL_WOULD_FAIL", "the Safe transaction would fail now", { retryable: false });
   // The signer's own send: a fee-cap refusal goes again with a raised cap; anything else is coded,
   // with the node's reason and never the signed transaction (ethers puts it in its message).
   const receipt = await sendRaisingFeeCap(signer.provider, async (overrides) =>
-    (await fn(...execArgs(p, sigs), overrides)).wait(),
+    (await send(safe, "execTransaction", args, overrides)).wait(),
   ).catch((err: unknown) => {
     throw new KeelError("PROPOSAL_EXECUTE_FAILED", `cannot execute the Safe transaction: ${errorReason(err)}`, {
       retryable: !isRevert(err),

@@ -1,10 +1,10 @@
-import { Contract } from "ethers";
 import { createChainGuard } from "../adapters/chain/gate.ts";
 import type { ChainProvider } from "../adapters/chain/provider.ts";
-import { ALLOCATOR_ABI } from "../adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../adapters/ethers/abi/generated.ts";
 import { rebalanceTimes } from "../adapters/ethers/killSwitch.ts";
 import type { ChainMarketReader } from "../adapters/ethers/marketReader.ts";
 import type { NodeErrors } from "../adapters/ethers/nodeErrors.ts";
+import { typedContract } from "../adapters/ethers/typedContract.ts";
 import type { AllocatorCodec } from "../adapters/execution/allocatorCodec.ts";
 import { createGasEstimator } from "../adapters/execution/gasEstimator.ts";
 import type { Execution } from "../adapters/execution/wiring.ts";
@@ -71,7 +71,7 @@ export function buildDaemonStages(options: StageOptions, deps: DaemonStageDeps):
   const { config, target, keys, provider, chainClock, codec, errors } = deps;
   const { model, modelUnavailableReason, linear, baseline } = deps.forecasters;
   const { policy, unavailableReason: policyUnavailableReason } = deps.policy;
-  const allocator = new Contract(target.allocator, ALLOCATOR_ABI, provider);
+  const allocator = typedContract(target.allocator, KeelAllocatorAbi, provider);
   const { killSwitch } = keys;
   const plain: Stages = {
     ingest: createIngestStage(options.ingest, { market: deps.market, history: deps.history, clock: chainClock }),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { Contract } from "ethers";
 import type { ChainProvider } from "../adapters/chain/provider.ts";
+import { KeelVaultAbi } from "../adapters/ethers/abi/generated.ts";
+import { read, typedContract } from "../adapters/ethers/typedContract.ts";
 import type { Execution } from "../adapters/execution/wiring.ts";
 import type { KeelStore } from "../adapters/store/store.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -68,7 +69,7 @@ export function createDaemonTicks(deps: DaemonTickDeps): DaemonTicks {
   const { loaded, target, keys, execution, stages, observer, metrics, shutdown, clock, log } = deps;
   const journal = deps.store.journal;
   const chainId = loaded.config.chain.chainId;
-  const vault = new Contract(target.vault, ["function paused() view returns (bool)"], deps.provider);
+  const vault = typedContract(target.vault, KeelVaultAbi, deps.provider);
   let lastPaused: boolean | undefined;
   let stopped: KeelError | undefined;
   /** A revoked keeper role stops the daemon (it alerts; it does not retry): not a failed tick. */
@@ -102,7 +103,7 @@ export function createDaemonTicks(deps: DaemonTickDeps): DaemonTicks {
     lastPaused: () => lastPaused,
     stopReason: () => stopped,
     async watchPause() {
-      const paused = (await vault.getFunction("paused")()) as boolean;
+      const paused = await read(vault, "paused", []);
       if (paused !== lastPaused && (lastPaused !== undefined || paused))
         log.warn({ paused }, paused ? "kill-switch pulled: vault paused" : "vault unpaused");
       lastPaused = paused;

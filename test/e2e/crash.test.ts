@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
-import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { readJournal, startDaemon, tempStateDir } from "../support/daemon.ts";
 import { keeperKey, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
 
@@ -49,7 +49,7 @@ describe("crash safety of the real daemon (kill -9 at each execution failpoint)"
 
         const restarted = await startDaemon({ stateDir, args: ["--config", config], env });
         try {
-          const allocator = new Contract(devnet.deployment.allocator, ALLOCATOR_ABI, chain);
+          const allocator = new Contract(devnet.deployment.allocator, KeelAllocatorAbi, chain);
           const events = async () => allocator.queryFilter(allocator.filters.Rebalanced!(), 0, "latest");
           await restarted.waitFor("the interrupted intent on chain", async () =>
             (await events()).some((e) => "args" in e && e.args.intentId === intentId),

@@ -2,7 +2,7 @@
 // KEEPER_ROLE (or not even that), and stops with a coded reason — not a failing tick — once the role is revoked.
 import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet, ZeroHash } from "ethers";
-import { ALLOCATOR_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi, KeelVaultAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import { readJournal, runKeel, startDaemon, tempStateDir } from "../support/daemon.ts";
 import { type ExternalDevnet, keeperKey, liveConfig, startExternalDevnet } from "../support/externalDevnet.ts";
@@ -20,7 +20,7 @@ describe("least privilege of the keeper key", function () {
   let stateDir: string;
   let config: string;
   const env = () => ({ KEEL_TEST_RPC: devnet.rpcUrl, KEEL_TEST_KEEPER_KEY: keeperKey, KEEL__STATE__DIR: stateDir });
-  const as = (address: string) => new Contract(address, [...ROLE_ABI, ...ALLOCATOR_ABI, ...VAULT_ABI], manager);
+  const as = (address: string) => new Contract(address, [...ROLE_ABI, ...KeelAllocatorAbi, ...KeelVaultAbi], manager);
   const role = async (address: string, grant: boolean, r: string) =>
     (await as(address).getFunction(grant ? "grantRole" : "revokeRole")(r, keeper)).wait();
 

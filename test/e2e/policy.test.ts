@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Contract, id } from "ethers";
-import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { type DaemonHandle, startDaemon } from "../support/daemon.ts";
 import { tinyPolicy, writePolicy } from "../unit/ml/tinyPolicy.ts";
 
@@ -43,7 +43,7 @@ describe("keel run with the learned policy optimizing (strategy.optimizer: polic
     for (const [source, w] of Object.entries(executed.detail.plan?.targetWeights ?? {})) {
       expect(w, source).to.be.at.most((caps[source] ?? 0) + 1e-6);
     }
-    const allocator = new Contract(d.runtime.allocator, ALLOCATOR_ABI, d.chain);
+    const allocator = new Contract(d.runtime.allocator, KeelAllocatorAbi, d.chain);
     const events = await allocator.queryFilter(allocator.filters.Rebalanced!(), 0, "latest");
     expect(events.filter((e) => "args" in e && e.args.intentId === id(executed.id))).to.have.length(1);
   });

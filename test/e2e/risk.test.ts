@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Contract } from "ethers";
 import pino from "pino";
-import { ADAPTER_ABI, VAULT_ABI } from "../../src/adapters/ethers/abis.ts";
+import { IKeelAdapterAbi, KeelVaultAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import type { App } from "../../src/app.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
@@ -49,7 +49,7 @@ describe("risk gate on the embedded devnet", function () {
         (await app.metrics.haltReasons.get()).values.map((v) => [v.labels.code, v.value]),
       );
       expect(byCode.DEPEG_STOP).to.be.at.least(records.length);
-      const vault = new Contract(app.target.vault, VAULT_ABI, chainOf(app));
+      const vault = new Contract(app.target.vault, KeelVaultAbi, chainOf(app));
       expect(await vault.getFunction("paused")()).to.equal(false);
     });
 
@@ -59,7 +59,7 @@ describe("risk gate on the embedded devnet", function () {
       expect(rec.outcome).to.equal("halted");
       const codes = rec.haltReasons.map((h) => h.code);
       expect(codes).to.include.members(["DEPEG_PAUSE", "KILL_SWITCH_PULLED"]);
-      const vault = new Contract(app.target.vault, VAULT_ABI, chainOf(app));
+      const vault = new Contract(app.target.vault, KeelVaultAbi, chainOf(app));
       expect(await vault.getFunction("paused")()).to.equal(true);
       const journaled = await app.journal.get(rec.id);
       expect(journaled?.haltReasons.map((h) => h.code)).to.include("DEPEG_PAUSE");
@@ -86,7 +86,7 @@ describe("risk gate on the embedded devnet", function () {
       const held = await Promise.all(
         vaults.map(async (a) => ({
           a,
-          assets: (await new Contract(a.address, ADAPTER_ABI, provider).getFunction("totalAssets")()) as bigint,
+          assets: (await new Contract(a.address, IKeelAdapterAbi, provider).getFunction("totalAssets")()) as bigint,
         })),
       );
       held.sort((x, y) => (y.assets > x.assets ? 1 : y.assets < x.assets ? -1 : 0));
@@ -107,7 +107,7 @@ describe("risk gate on the embedded devnet", function () {
         (m) => m.adapter.toLowerCase() === victim.a.address.toLowerCase(),
       );
       expect(moves.filter((m) => m.deposit)).to.deep.equal([]);
-      const left = (await new Contract(victim.a.address, ADAPTER_ABI, chainOf(app)).getFunction(
+      const left = (await new Contract(victim.a.address, IKeelAdapterAbi, chainOf(app)).getFunction(
         "totalAssets",
       )()) as bigint;
       expect(left <= victim.assets).to.equal(true);

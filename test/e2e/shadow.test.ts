@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { Contract, id, JsonRpcProvider, Wallet } from "ethers";
 import pino from "pino";
 import { systemClock } from "../../src/adapters/clock.ts";
-import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { DEVNET_NATIVE_SYMBOL, feedsBySymbol } from "../../src/devnet/accounts.ts";
@@ -36,7 +36,7 @@ describe("shadow mode and quorum on state reads (local chain)", function () {
     honest = await startFaultProxy(devnet.rpcUrl);
     liar = await startFaultProxy(devnet.rpcUrl);
     keeper = new Wallet(devnet.keys.keeper).address;
-    allocator = new Contract(devnet.deployment.allocator, ALLOCATOR_ABI, chain);
+    allocator = new Contract(devnet.deployment.allocator, KeelAllocatorAbi, chain);
   });
 
   afterEach(async () => {

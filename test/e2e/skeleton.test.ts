@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import { Contract, id, Wallet } from "ethers";
-import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
 import { type DaemonHandle, metricValue, runKeel, startDaemon } from "../support/daemon.ts";
 
 /** Rebalanced events on the devnet's allocator, optionally for one decision id. */
 async function rebalancedEvents(d: DaemonHandle, fromBlock = 0) {
-  const allocator = new Contract(d.runtime.allocator, ALLOCATOR_ABI, d.chain);
+  const allocator = new Contract(d.runtime.allocator, KeelAllocatorAbi, d.chain);
   return allocator.queryFilter(allocator.filters.Rebalanced!(), fromBlock, "latest");
 }
 

@@ -1,7 +1,7 @@
 import { Interface, JsonRpcProvider } from "ethers";
 import pino from "pino";
 import { systemClock } from "../../src/adapters/clock.ts";
-import { ALLOCATOR_ABI } from "../../src/adapters/ethers/abis.ts";
+import { KeelAllocatorAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import { type App, createApp } from "../../src/app.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
@@ -91,7 +91,7 @@ export interface Move {
 
 /** Moves of every Rebalanced event from `fromBlock`, read from the chain. */
 export async function movesSince(app: App, fromBlock: number): Promise<Move[]> {
-  const iface = new Interface(ALLOCATOR_ABI);
+  const iface = new Interface(KeelAllocatorAbi);
   const logs = await chainOf(app).getLogs({ address: app.target.allocator, fromBlock, toBlock: "latest" });
   const out: Move[] = [];
   for (const l of logs) {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Contract, JsonRpcProvider, Wallet } from "ethers";
 import pino from "pino";
-import { ADAPTER_ABI } from "../../src/adapters/ethers/abis.ts";
+import { IKeelAdapterAbi } from "../../src/adapters/ethers/abi/generated.ts";
 import type { App } from "../../src/app.ts";
 import { DEVNET_ACCOUNTS, devnetKey } from "../../src/devnet/accounts.ts";
 import type { DecisionRecord } from "../../src/domain/decision.ts";
@@ -67,7 +67,7 @@ export const adapterByKind = (app: App, kind: string): string => {
 };
 
 export const balanceOf = async (app: App, adapter: string, blockTag: number | "latest" = "latest"): Promise<bigint> =>
-  (await new Contract(adapter, ADAPTER_ABI, chainOf(app)).getFunction("totalAssets")({ blockTag })) as bigint;
+  (await new Contract(adapter, IKeelAdapterAbi, chainOf(app)).getFunction("totalAssets")({ blockTag })) as bigint;
 
 /**
  * The change is in the first decision after it (its code, frozen, and exited when critical) and in /metrics;

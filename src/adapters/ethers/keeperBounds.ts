@@ -8,7 +8,7 @@ import { read, type TypedContract, typedContract } from "./typedContract.ts";
 export async function readKeeperBounds(
   allocator: TypedContract<typeof KeelAllocatorAbi>,
   q: <T>(fn: () => Promise<T>) => Promise<T>,
-  adapters: string[],
+  adapters: readonly string[],
   block: number,
   now: number,
 ): Promise<KeeperBounds> {

@@ -1,16 +1,17 @@
-import { Contract, type JsonRpcApiProvider } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
 import type PQueue from "p-queue";
 import { toFloat } from "../../domain/amounts.ts";
 import { KeelError } from "../../domain/errors.ts";
 import type { SourcePins } from "../../domain/protocolPins.ts";
 import type { PriceObservation, Snapshot, SourceKind, SourcePoint } from "../../domain/snapshot.ts";
 import type { MarketReader } from "../../ports/market.ts";
-import { AGGREGATOR_ABI, ALLOCATOR_ABI, ERC20_ABI, VAULT_ABI } from "./abis.ts";
+import { AggregatorV3InterfaceAbi, IERC20MetadataAbi, KeelAllocatorAbi, KeelVaultAbi } from "./abi/generated.ts";
 import { type AdapterMeta, readAdapterMeta } from "./adapterMeta.ts";
 import { readKeeperBounds } from "./keeperBounds.ts";
 import { createProtocolReader } from "./protocolReader.ts";
 import { type IndexPoint, RateTracker } from "./rateTracker.ts";
 import { type RateOf, readSource, type SourceReadContext } from "./sourceReader.ts";
+import { read, type TypedContract, typedContract } from "./typedContract.ts";
 import type { AccrualOf } from "./uniswapV3Source.ts";
 
 /** What the market reader reads: the vault, the keeper, the feeds, and how rates and fees are measured. */
@@ -58,8 +59,8 @@ export interface ChainMarketReader extends MarketReader {
 interface MarketReadState {
   readonly opts: ChainMarketOptions;
   readonly ctx: SourceReadContext;
-  readonly vault: Contract;
-  readonly allocator: Contract;
+  readonly vault: TypedContract<typeof KeelVaultAbi>;
+  readonly allocator: TypedContract<typeof KeelAllocatorAbi>;
   readonly oneVaultShare: bigint;
   readonly rates: RateTracker;
   readonly pinned: ReturnType<typeof createProtocolReader> | undefined;
@@ -69,12 +70,11 @@ interface MarketReadState {
 /** A Chainlink-compatible feed's answer at a block, in USD. */
 async function readPrice(ctx: SourceReadContext, sym: string, feed: string, block: number): Promise<PriceObservation> {
   const { q } = ctx;
-  const agg = new Contract(feed, AGGREGATOR_ABI, ctx.provider);
+  const agg = typedContract(feed, AggregatorV3InterfaceAbi, ctx.provider);
+  const at = { blockTag: block };
   const [dec, round] = await Promise.all([
-    q(() => agg.getFunction("decimals")({ blockTag: block })).then(Number),
-    q(() => agg.getFunction("latestRoundData")({ blockTag: block })) as Promise<
-      [bigint, bigint, bigint, bigint, bigint]
-    >,
+    q(() => read(agg, "decimals", [], at)).then(Number),
+    q(() => read(agg, "latestRoundData", [], at)),
   ]);
   return { symbol: sym, priceUsd: Number(round[1]) / 10 ** dec, updatedAt: Number(round[3]), origin: "oracle" };
 }
@@ -92,10 +92,10 @@ async function readPastMarket(s: MarketReadState, block: number): Promise<PastMa
   const at = { blockTag: block };
   const priceList = await readPrices(s, block);
   const spot = Object.fromEntries(priceList.map((p) => [p.symbol, p.priceUsd]));
-  const [perShare, adapters] = (await Promise.all([
-    q(() => s.vault.getFunction("convertToAssets")(s.oneVaultShare, at)),
-    q(() => s.allocator.getFunction("getAdapters")(at)),
-  ])) as [bigint, string[]];
+  const [perShare, adapters] = await Promise.all([
+    q(() => read(s.vault, "convertToAssets", [s.oneVaultShare], at)),
+    q(() => read(s.allocator, "getAdapters", [], at)),
+  ]);
   const metaList = await Promise.all(adapters.map((a) => s.meta(a)));
   // Share-price sources: keep the yield index; the caller measures the rate over its own series.
   const index = new Map<string, number>();
@@ -103,8 +103,8 @@ async function readPastMarket(s: MarketReadState, block: number): Promise<PastMa
     index.set(id, now.v);
     return Number.NaN;
   };
-  const read = { block, t: b.timestamp, prices: spot, rateOf: keepIndex, accrual: async () => Number.NaN };
-  const states = await Promise.all(metaList.map((m) => readSource(s.ctx, m, read)));
+  const reading = { block, t: b.timestamp, prices: spot, rateOf: keepIndex, accrual: async () => Number.NaN };
+  const states = await Promise.all(metaList.map((m) => readSource(s.ctx, m, reading)));
   return {
     block,
     t: b.timestamp,
@@ -142,16 +142,16 @@ async function readVaultState(s: MarketReadState, block: number) {
   const { q } = s.ctx;
   const at = { blockTag: block };
   const { vault, allocator } = s;
-  const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books] = (await Promise.all([
-    q(() => vault.getFunction("totalAssets")(at)),
-    q(() => vault.getFunction("idle")(at)),
-    q(() => vault.getFunction("totalSupply")(at)),
-    q(() => vault.getFunction("convertToAssets")(s.oneVaultShare, at)),
-    q(() => vault.getFunction("paused")(at)),
-    q(() => vault.getFunction("isShutdown")(at)),
-    q(() => allocator.getFunction("getAdapters")(at)),
-    q(() => allocator.getFunction("booked")(at)),
-  ])) as [bigint, bigint, bigint, bigint, boolean, boolean, string[], [bigint, bigint]];
+  const [totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books] = await Promise.all([
+    q(() => read(vault, "totalAssets", [], at)),
+    q(() => read(vault, "idle", [], at)),
+    q(() => read(vault, "totalSupply", [], at)),
+    q(() => read(vault, "convertToAssets", [s.oneVaultShare], at)),
+    q(() => read(vault, "paused", [], at)),
+    q(() => read(vault, "isShutdown", [], at)),
+    q(() => read(allocator, "getAdapters", [], at)),
+    q(() => read(allocator, "booked", [], at)),
+  ]);
   return { totalAssets, idle, totalSupply, perShare, paused, shutdown, adapters, books };
 }
 
@@ -172,14 +172,14 @@ async function observeMarket(s: MarketReadState, signal: AbortSignal): Promise<S
   const { adapters } = v;
   const metaList = await Promise.all(adapters.map((a) => s.meta(a)));
   const keeperBounds = await readKeeperBounds(s.allocator, q, adapters, block, head.timestamp);
-  const read = {
+  const reading = {
     ...{ block, t: head.timestamp, prices: spot },
     rateOf: ((id, now, readPast) => s.rates.apr(id, now, readPast)) satisfies RateOf,
     accrual: ((id, now, principal, readPast) => s.rates.accrualApr(id, now, principal, readPast)) satisfies AccrualOf,
   };
   // The pins are read at the same block, through the same queue, beside the sources.
   const [sources, protocol] = await Promise.all([
-    Promise.all(metaList.map((m) => readSource(s.ctx, m, read))),
+    Promise.all(metaList.map((m) => readSource(s.ctx, m, reading))),
     s.pinned?.read(block),
   ]);
   signal.throwIfAborted();
@@ -223,16 +223,16 @@ export async function createChainMarketReader(
 ): Promise<ChainMarketReader> {
   const { provider, queue } = deps;
   const q = <T>(fn: () => Promise<T>) => queue.add(fn, { throwOnTimeout: true }) as Promise<T>;
-  const vault = new Contract(opts.vault, VAULT_ABI, provider);
-  const assetAddr = (await vault.getFunction("asset")()) as string;
-  const asset = new Contract(assetAddr, ERC20_ABI, provider);
+  const vault = typedContract(opts.vault, KeelVaultAbi, provider);
+  const assetAddr = await read(vault, "asset", []);
+  const asset = typedContract(assetAddr, IERC20MetadataAbi, provider);
   const [symbol, decimals, allocatorAddr] = await Promise.all([
-    asset.getFunction("symbol")() as Promise<string>,
-    asset.getFunction("decimals")().then(Number),
-    vault.getFunction("allocator")() as Promise<string>,
+    read(asset, "symbol", []),
+    read(asset, "decimals", []).then(Number),
+    read(vault, "allocator", []),
   ]);
-  const allocator = new Contract(allocatorAddr, ALLOCATOR_ABI, provider);
-  const oneVaultShare = 10n ** BigInt(Number(await vault.getFunction("decimals")()));
+  const allocator = typedContract(allocatorAddr, KeelAllocatorAbi, provider);
+  const oneVaultShare = 10n ** BigInt(Number(await read(vault, "decimals", [])));
   const metas = new Map<string, AdapterMeta>();
   const rates = new RateTracker(opts.rateWindowSeconds);
   const pinned = opts.monitor?.length ? createProtocolReader(opts.monitor, { provider, q }) : undefined;
@@ -248,13 +248,13 @@ export async function createChainMarketReader(
   /** Reads an index at an earlier block (archive data; absent on pruned nodes) for a first rate. */
   async function pastIndex(
     block: number,
-    read: (blockTag: number) => Promise<number>,
+    readIndex: (blockTag: number) => Promise<number>,
   ): Promise<IndexPoint | undefined> {
     const pastBlock = Math.max(0, block - opts.rateLookbackBlocks);
     if (pastBlock === block) return undefined;
     const past = await q(() => provider.getBlock(pastBlock));
     if (!past) return undefined;
-    return { t: past.timestamp, v: await read(pastBlock) };
+    return { t: past.timestamp, v: await readIndex(pastBlock) };
   }
 
   const ctx: SourceReadContext = { provider, q, asset, assetAddr, symbol, decimals, pastIndex };

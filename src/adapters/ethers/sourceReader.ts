@@ -1,9 +1,10 @@
-import { Contract, type JsonRpcApiProvider } from "ethers";
+import type { JsonRpcApiProvider } from "ethers";
 import { toFloat } from "../../domain/amounts.ts";
 import type { SourceState } from "../../domain/snapshot.ts";
-import { AAVE_POOL_ABI, ADAPTER_ABI, ERC20_ABI, ERC4626_ABI, UNIV2_PAIR_ABI } from "./abis.ts";
+import { AavePoolAbi, IERC20MetadataAbi, IERC4626Abi, IKeelAdapterAbi, UniswapV2PairAbi } from "./abi/generated.ts";
 import type { AdapterMeta } from "./adapterMeta.ts";
 import type { IndexPoint } from "./rateTracker.ts";
+import { read, type TypedContract, typedContract } from "./typedContract.ts";
 import { type AccrualOf, readUniswapV3Source } from "./uniswapV3Source.ts";
 
 /** APR of a share-price index measured over chain time (see RateTracker.apr); NaN where measured elsewhere. */
@@ -14,7 +15,7 @@ export interface SourceReadContext {
   readonly provider: JsonRpcApiProvider;
   readonly q: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The vault's asset (ERC-20) and its address, symbol and decimals. */
-  readonly asset: Contract;
+  readonly asset: TypedContract<typeof IERC20MetadataAbi>;
   readonly assetAddr: string;
   readonly symbol: string;
   readonly decimals: number;
@@ -40,19 +41,15 @@ const RAY = 10n ** 27n;
 async function readLending(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead, base: SourceBase) {
   const { provider, q, asset, decimals } = ctx;
   const at = { blockTag: r.block };
-  const pool = new Contract(m.target, AAVE_POOL_ABI, provider);
-  const reserve = (await q(() => pool.getFunction("getReserveData")(ctx.assetAddr, at))) as unknown as {
-    currentLiquidityRate: bigint;
-    aTokenAddress: string;
-    variableDebtTokenAddress: string;
-  };
-  const aToken = new Contract(reserve.aTokenAddress, ERC20_ABI, provider);
-  const debt = new Contract(reserve.variableDebtTokenAddress, ERC20_ABI, provider);
-  const [supply, borrowed, cash] = (await Promise.all([
-    q(() => aToken.getFunction("totalSupply")(at)),
-    q(() => debt.getFunction("totalSupply")(at)),
-    q(() => asset.getFunction("balanceOf")(reserve.aTokenAddress, at)),
-  ])) as [bigint, bigint, bigint];
+  const pool = typedContract(m.target, AavePoolAbi, provider);
+  const reserve = await q(() => read(pool, "getReserveData", [ctx.assetAddr], at));
+  const aToken = typedContract(reserve.aTokenAddress, IERC20MetadataAbi, provider);
+  const debt = typedContract(reserve.variableDebtTokenAddress, IERC20MetadataAbi, provider);
+  const [supply, borrowed, cash] = await Promise.all([
+    q(() => read(aToken, "totalSupply", [], at)),
+    q(() => read(debt, "totalSupply", [], at)),
+    q(() => read(asset, "balanceOf", [reserve.aTokenAddress], at)),
+  ]);
   return {
     ...base,
     aprPct: (Number((reserve.currentLiquidityRate * 1_000_000n) / RAY) / 1_000_000) * 100,
@@ -66,16 +63,16 @@ async function readLending(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead
 async function readVault(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead, base: SourceBase) {
   const { provider, q, decimals } = ctx;
   const at = { blockTag: r.block };
-  const target = new Contract(m.target, ERC4626_ABI, provider);
+  const target = typedContract(m.target, IERC4626Abi, provider);
   const oneShare = 10n ** BigInt(m.targetDecimals);
-  const [perShare, tvl] = (await Promise.all([
-    q(() => target.getFunction("convertToAssets")(oneShare, at)),
-    q(() => target.getFunction("totalAssets")(at)),
-  ])) as [bigint, bigint];
+  const [perShare, tvl] = await Promise.all([
+    q(() => read(target, "convertToAssets", [oneShare], at)),
+    q(() => read(target, "totalAssets", [], at)),
+  ]);
   const sharePrice = toFloat(perShare, decimals);
   const aprPct = await r.rateOf(m.address, { t: r.t, v: sharePrice }, () =>
     ctx.pastIndex(r.block, async (blockTag) =>
-      toFloat((await q(() => target.getFunction("convertToAssets")(oneShare, { blockTag }))) as bigint, decimals),
+      toFloat(await q(() => read(target, "convertToAssets", [oneShare], { blockTag })), decimals),
     ),
   );
   return { ...base, aprPct, tvlUsd: toFloat(tvl, decimals) * r.basePrice, utilization: null, sharePrice };
@@ -86,11 +83,11 @@ async function readV2Pair(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead,
   const { provider, q, decimals } = ctx;
   const at = { blockTag: r.block };
   const lp = m.lp!;
-  const pair = new Contract(m.target, UNIV2_PAIR_ABI, provider);
-  const [reserves, supply] = (await Promise.all([
-    q(() => pair.getFunction("getReserves")(at)),
-    q(() => pair.getFunction("totalSupply")(at)),
-  ])) as [[bigint, bigint, bigint], bigint];
+  const pair = typedContract(m.target, UniswapV2PairAbi, provider);
+  const [reserves, supply] = await Promise.all([
+    q(() => read(pair, "getReserves", [], at)),
+    q(() => read(pair, "totalSupply", [], at)),
+  ]);
   const baseReserve = lp.baseIs0 ? reserves[0] : reserves[1];
   const otherReserve = lp.baseIs0 ? reserves[1] : reserves[0];
   const baseF = toFloat(baseReserve, decimals);
@@ -102,10 +99,10 @@ async function readV2Pair(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead,
   const index = kPerShare(reserves[0], reserves[1], supply);
   const aprPct = await r.rateOf(m.address, { t: r.t, v: index }, () =>
     ctx.pastIndex(r.block, async (blockTag) => {
-      const [past, s] = (await Promise.all([
-        q(() => pair.getFunction("getReserves")({ blockTag })),
-        q(() => pair.getFunction("totalSupply")({ blockTag })),
-      ])) as [[bigint, bigint, bigint], bigint];
+      const [past, s] = await Promise.all([
+        q(() => read(pair, "getReserves", [], { blockTag })),
+        q(() => read(pair, "totalSupply", [], { blockTag })),
+      ]);
       return kPerShare(past[0], past[1], s);
     }),
   );
@@ -124,16 +121,16 @@ async function readV2Pair(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead,
 export async function readSource(
   ctx: SourceReadContext,
   m: AdapterMeta,
-  read: Omit<SourceRead, "basePrice">,
+  reading: Omit<SourceRead, "basePrice">,
 ): Promise<SourceState> {
   const { provider, q } = ctx;
-  const at = { blockTag: read.block };
-  const a = new Contract(m.address, ADAPTER_ABI, provider);
-  const [balance, maxWithdraw] = (await Promise.all([
-    q(() => a.getFunction("totalAssets")(at)),
-    q(() => a.getFunction("maxWithdraw")(at)),
-  ])) as [bigint, bigint];
-  const r: SourceRead = { ...read, basePrice: read.prices[ctx.symbol] ?? 1 };
+  const at = { blockTag: reading.block };
+  const a = typedContract(m.address, IKeelAdapterAbi, provider);
+  const [balance, maxWithdraw] = await Promise.all([
+    q(() => read(a, "totalAssets", [], at)),
+    q(() => read(a, "maxWithdraw", [], at)),
+  ]);
+  const r: SourceRead = { ...reading, basePrice: reading.prices[ctx.symbol] ?? 1 };
   const base = { id: m.address, kind: m.kind, protocol: m.protocol, asset: m.asset, balance, maxWithdraw };
   if (m.kind === "lending") return readLending(ctx, m, r, base);
   if (m.kind === "vault") return readVault(ctx, m, r, base);

@@ -16,7 +16,8 @@ import {
 /**
  * Typed calls on an ethers v6 `Contract`, inferred from a const ABI (src/adapters/ethers/abi/generated.ts) with
  * abitype: the function name, its arguments and its result are checked at compile time, so call sites need no
- * untyped method lookup and no cast. At run time it is plain ethers (the contract's method by name, then called).
+ * untyped method lookup and no cast. At run time it is plain ethers: the contract's method by name, as a `staticCall`
+ * (read) or sent (write).
  *
  *   const vault = typedContract(vaultAddress, KeelVaultAbi, provider);
  *   const assets = await read(vault, "totalAssets", [], { blockTag }); // bigint
@@ -74,15 +75,18 @@ export function typedContract<const A extends Abi>(
   return new Contract(address, abi as unknown as InterfaceAbi, runner) as TypedContract<A>;
 }
 
-/** Calls view/pure function `name` (optionally at `overrides.blockTag`) and returns its decoded result. */
-export async function read<A extends Abi, N extends Named<A, "view" | "pure">>(
+/**
+ * Calls function `name` as an `eth_call` from the contract's runner (optionally at `overrides.blockTag`) and returns
+ * its decoded result: a view's value, or what a state-changing function would return if sent now (a simulation).
+ */
+export async function read<A extends Abi, N extends Named<A, AbiStateMutability>>(
   contract: TypedContract<A>,
   name: N,
   args: ArgsOf<A, N>,
   overrides?: Overrides,
 ): Promise<ResultOf<A, N>> {
   const values = args as unknown as readonly unknown[];
-  const call = contract.getFunction(name);
+  const call = contract.getFunction(name).staticCall;
   return (await (overrides ? call(...values, overrides) : call(...values))) as ResultOf<A, N>;
 }
 

@@ -1,7 +1,7 @@
-import { type Provider, type Signer, TypedDataEncoder, verifyTypedData } from "ethers";
+import { getBigInt, type Provider, type Signer, TypedDataEncoder, verifyTypedData } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import { SafeAbi } from "../ethers/abi/generated.ts";
-import { type TypedContract, typedContract } from "../ethers/typedContract.ts";
+import { type ArgsOf, type TypedContract, typedContract } from "../ethers/typedContract.ts";
 import type { Proposal, SafeTxFields } from "./proposalStore.ts";
 
 /** EIP-712 types of a Safe transaction (Safe ≥ 1.3). */
@@ -68,17 +68,17 @@ export function safeContract(address: string, runner: Provider | Signer): TypedC
   return typedContract(address, SafeAbi, runner);
 }
 
-/** execTransaction arguments for a proposal with its signatures. */
-export function execArgs(p: Proposal, signatures: string): unknown[] {
+/** execTransaction arguments for a proposal with its signatures (its decimal amounts as integers, parsed as ethers would). */
+export function execArgs(p: Proposal, signatures: string): ArgsOf<typeof SafeAbi, "execTransaction"> {
   const t = p.tx;
   return [
     t.to,
-    t.value,
+    getBigInt(t.value),
     t.data,
     t.operation,
-    t.safeTxGas,
-    t.baseGas,
-    t.gasPrice,
+    getBigInt(t.safeTxGas),
+    getBigInt(t.baseGas),
+    getBigInt(t.gasPrice),
     t.gasToken,
     t.refundReceiver,
     signatures,

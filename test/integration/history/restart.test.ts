@@ -6,7 +6,7 @@ import { rmSync } from "node:fs";
 import { expect } from "chai";
 import { Contract, JsonRpcProvider } from "ethers";
 import pino from "pino";
-import { AAVE_POOL_ABI, ADAPTER_ABI, ERC4626_ABI } from "../../../src/adapters/ethers/abis.ts";
+import { AavePoolAbi, IERC4626Abi, IKeelAdapterAbi } from "../../../src/adapters/ethers/abi/generated.ts";
 import { type App, createApp } from "../../../src/app.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type Devnet, startDevnet } from "../../../src/devnet/devnet.ts";
@@ -135,13 +135,13 @@ describe("market history across a restart of the app", function () {
         const blockOf = new Map<number, number>();
         for (let n = await chain.getBlockNumber(); n >= 0; n--) blockOf.set((await chain.getBlock(n))!.timestamp, n);
         const pool = new Contract(
-          await new Contract(lending, ADAPTER_ABI, chain).getFunction("target")(),
-          AAVE_POOL_ABI,
+          await new Contract(lending, IKeelAdapterAbi, chain).getFunction("target")(),
+          AavePoolAbi,
           chain,
         );
         const target = new Contract(
-          await new Contract(vault, ADAPTER_ABI, chain).getFunction("target")(),
-          ERC4626_ABI,
+          await new Contract(vault, IKeelAdapterAbi, chain).getFunction("target")(),
+          IERC4626Abi,
           chain,
         );
         const one = 10n ** BigInt(await target.getFunction("decimals")());

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { expect } from "chai";
 import { Interface, type TransactionRequest } from "ethers";
 import { GENERATED_PATH, generateAbis } from "../../../scripts/gen-abis.ts";
-import { AggregatorV3InterfaceAbi, KeelAllocatorAbi } from "../../../src/adapters/ethers/abi/generated.ts";
+import { AggregatorV3InterfaceAbi, KeelAllocatorAbi, SafeAbi } from "../../../src/adapters/ethers/abi/generated.ts";
 import { read, typedContract } from "../../../src/adapters/ethers/typedContract.ts";
 
 describe("generated ABIs (one ABI source)", () => {
@@ -65,5 +65,20 @@ describe("typed contract calls", () => {
       [],
     );
     expect([bounds.maxMoveBps, bounds.maxDeviationBps]).to.deep.equal([1n, 6n]);
+  });
+
+  it("read of a state-changing function simulates it (an eth_call, nothing sent) and decodes what it would return", async () => {
+    const safe = new Interface(SafeAbi);
+    const r = runner(safe, () => [true]);
+    const zero = "0x0000000000000000000000000000000000000000";
+    const args = ["0x00000000000000000000000000000000000000dd", 0n, "0x", 0, 0n, 0n, 0n, zero, zero, "0x"] as const;
+    const ok = await read(
+      typedContract("0x00000000000000000000000000000000000000ee", SafeAbi, r),
+      "execTransaction",
+      args,
+    );
+    expect(ok).to.equal(true);
+    expect(r.calls).to.have.length(1);
+    expect(r.calls[0]?.data).to.equal(safe.encodeFunctionData("execTransaction", args));
   });
 });
