@@ -9,7 +9,13 @@ import type { OptimizeInput } from "../types.ts";
 import type { OwnImpactOptions } from "./impact.ts";
 import { limitedMoves, withKeeperBounds } from "./keeperBounds.ts";
 import type { MovePlan } from "./plan.ts";
-import { type AllocationProblem, buildProblem, type FixedCostsUsd, isFeasible } from "./problem.ts";
+import {
+  type AllocationProblem,
+  buildProblem,
+  type FixedCostsUsd,
+  isFeasible,
+  type ProblemOptions,
+} from "./problem.ts";
 import type { RerangeOptions } from "./rerangeStep.ts";
 import { type LpSolver, solveAllocation } from "./solver.ts";
 import {
@@ -23,26 +29,15 @@ import {
   switchConfirmation,
 } from "./switching.ts";
 
-/** Optimizer options: `config.strategy` plus the vault's base-asset facts. */
-export interface OptimizeOptions {
-  readonly horizonDays: number;
-  readonly minIdleBps: number;
-  readonly maxWeightPerSourceBps: number;
+/** Optimizer options: `config.strategy` plus the vault's base-asset facts (the problem's options and more). */
+export interface OptimizeOptions extends ProblemOptions {
   readonly minMoveUnits: number;
-  readonly riskAversion: number;
-  readonly objective: "cvar" | "mean-variance" | "greedy";
-  readonly solverFixedCosts: boolean;
-  readonly cvarAlpha: number;
-  readonly scenarioCount: number;
-  readonly scenarioCorrelation: number;
-  readonly slippageBps: Readonly<Record<SourceKind, number>>;
   readonly gasModel: GasModelOptions;
   readonly ownImpact: OwnImpactOptions;
   readonly switching: SwitchingOptions;
   /** Re-ranging Uniswap v3 positions when the allocation stays (`withRerange`); none when absent. */
   readonly rerange?: RerangeOptions;
-  /** Base asset decimals and USD price of one whole unit (used when the snapshot carries no price). */
-  readonly decimals: number;
+  /** USD price of one whole unit of the base asset (used when the snapshot carries no price). */
   readonly basePriceUsd: number;
 }
 
