@@ -93,8 +93,8 @@ export class DevnetMarkets {
   }
 
   /**
-   * The trades on the Uniswap pair for one step, computed from its reserves now (constant product, 0.3 %
-   * fee): arbitrage to the oracle price of the other token (`otherUsd`), then a round trip of
+   * The trades on the Uniswap pair for one step, computed from its reserves as they will be with the transactions
+   * waiting in the mempool (constant product, 0.3 % fee): arbitrage to the oracle price of the other token (`otherUsd`), then a round trip of
    * `volumeShare` of the base reserve, whose fees are the LPs' yield. Each swap is two transactions (the
    * input minted to the pair, then `swap`); the simulator mines them in its step's block with the oracle
    * answers, so no block shows the pair moved and the feed not (a rebalance in between reverted
@@ -106,7 +106,7 @@ export class DevnetMarkets {
     if (!pairAddr || !weth) return [];
     const pair = typedContract(pairAddr, UniswapV2PairAbi, this.#owner);
     const baseIs0 = (await read(pair, "token0", [])).toLowerCase() === this.#d.asset.address.toLowerCase();
-    const [r0, r1] = await read(pair, "getReserves", []);
+    const [r0, r1] = await read(pair, "getReserves", [], { blockTag: "pending" });
     const r = baseIs0 ? { base: r0, other: r1 } : { base: r1, other: r0 };
     const me = await this.#owner.getAddress();
     const txs: TransactionRequest[] = [];

@@ -128,8 +128,8 @@ export class MarketSimulator {
       if (pair.includes("ETH")) this.#prices.set(pair, price * Math.exp(0.008 * volScale * gaussian(this.#rand)));
     }
     const eth = [...this.#prices].find(([pair]) => pair.includes("ETH"))?.[1];
-    const trades =
-      eth === undefined ? [] : await this.#markets.uniswapTrades(eth, 0.002 * volScale * (0.5 + this.#rand()));
+    const volumeShare = 0.002 * volScale * (0.5 + this.#rand());
+    const trades = () => (eth === undefined ? Promise.resolve([]) : this.#markets.uniswapTrades(eth, volumeShare));
     this.#aaveUtil = Math.min(
       0.9,
       Math.max(0.1, this.#aaveUtil + 0.1 * (0.55 - this.#aaveUtil) + 0.05 * gaussian(this.#rand)),
@@ -157,7 +157,7 @@ export class MarketSimulator {
    * between saw stale feeds), nor the pair moved with the feed not (a rebalance estimated in between
    * reverted SlippageTooHigh). Automine is off while they wait in the mempool, and restored after.
    */
-  async #mineWithOracles(t: number, baseFeeWei: bigint, trades: readonly TransactionRequest[]): Promise<void> {
+  async #mineWithOracles(t: number, baseFeeWei: bigint, trades: () => Promise<TransactionRequest[]>): Promise<void> {
     const rpc = (method: string, params: unknown[] = []) => this.#provider.request({ method, params });
     const automine = (await rpc("hardhat_getAutomine")) as boolean;
     await rpc("evm_setAutomine", [false]);
@@ -168,16 +168,24 @@ export class MarketSimulator {
       await rpc("hardhat_setNextBlockBaseFeePerGas", [`0x${baseFeeWei.toString(16)}`]);
       const tip = 1_000_000_000n;
       let nonce = await this.#owner.getNonce("pending");
+      // The trades are sized on the pending state, after automine is off: a keeper's transaction waiting
+      // in the mempool (interval mining) lands first in this block, and a swap sized without it reverts.
+      const txs = [...(await trades()), ...(await this.#oracleAnswers())];
       const sent: string[] = [];
-      for (const tx of [...trades, ...(await this.#oracleAnswers())]) {
+      for (const tx of txs) {
         const fees = { maxFeePerGas: 2n * baseFeeWei + tip, maxPriorityFeePerGas: tip };
         sent.push((await this.#owner.sendTransaction({ ...tx, ...fees, nonce: nonce++ })).hash);
       }
       await rpc("evm_setNextBlockTimestamp", [t]);
       await rpc("evm_mine");
-      for (const hash of sent) {
+      for (const [i, hash] of sent.entries()) {
         const receipt = await this.#owner.provider?.getTransactionReceipt(hash);
-        if (receipt?.status !== 1) throw new Error(`step transaction ${hash} did not succeed in the step's block`);
+        if (receipt?.status !== 1) {
+          const what = `${txs[i]?.to} ${String(txs[i]?.data).slice(0, 10)}`;
+          throw new Error(
+            `step transaction ${i} (${what}) ${receipt ? "reverted" : "was not mined"} in the step's block`,
+          );
+        }
       }
     } finally {
       await rpc("evm_setAutomine", [automine]);

@@ -74,6 +74,8 @@ export function writeProcessConfig(
       depegStopPct: PROCESS_LIMITS.depegStopPct,
     },
     execution: {
+      // A config with RPC URLs starts in shadow mode (decide only): the chaos daemon must send.
+      mode: "live",
       route: "direct",
       keeper: { type: "privateKey", key: { env: "KEEL_CHAOS_KEEPER_KEY" } },
       guardian: { type: "privateKey", key: { env: "KEEL_CHAOS_GUARDIAN_KEY" } },
