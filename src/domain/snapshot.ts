@@ -25,6 +25,11 @@ export interface SourceState {
   /** Optional detail for risk rules (share price of an ERC-4626 target, AMM reserves). */
   readonly sharePrice?: number;
   readonly reserves?: { readonly reserve0: number; readonly reserve1: number; readonly spotPrice: number };
+  /**
+   * An LP adapter's on-chain bound on its swaps (`slippageBps`): a deposit swaps about half into the pool and
+   * reverts when that returns less than the oracle value minus this many bps.
+   */
+  readonly entrySlippageBps?: number;
   /** Pool liquidity available to leave (supply − borrows) in USD, when known. */
   readonly availableLiquidityUsd?: number;
   /**

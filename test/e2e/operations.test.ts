@@ -90,7 +90,7 @@ describe("docs/operations.md: the devnet walkthrough runs as written", function 
     const actions = records.flatMap((r) => (r.detail.action ? [r.detail.action] : []));
     const seen = actions.map((a) => `${a.route} ${a.status}`);
     // Then the daemon of step 7 may move again.
-    const told = records.map((r) => `${r.id} ${r.outcome} ${r.haltReasons.map((h) => h.code).join("+")}`);
+    const told = records.map((r) => `${r.id} ${r.outcome} ${r.haltReasons.map((h) => h.message).join(" + ")}`);
     expect(seen.slice(0, 4), `${seen.join(", ")} from ${told.join("; ")}`).to.deep.equal([
       "direct included",
       "bundle included",

@@ -1,7 +1,13 @@
 import type { JsonRpcApiProvider } from "ethers";
 import { KeelError } from "../../domain/errors.ts";
 import type { SourceKind } from "../../domain/snapshot.ts";
-import { IERC20MetadataAbi, IERC4626Abi, IKeelAdapterAbi, UniswapV2PairAbi } from "./abi/generated.ts";
+import {
+  IERC20MetadataAbi,
+  IERC4626Abi,
+  IKeelAdapterAbi,
+  UniswapV2LpAdapterAbi,
+  UniswapV2PairAbi,
+} from "./abi/generated.ts";
 import { read, typedContract } from "./typedContract.ts";
 import { isUniswapV3Adapter } from "./uniswapV3Source.ts";
 
@@ -13,7 +19,15 @@ export interface AdapterMeta {
   readonly target: string;
   readonly asset: string;
   readonly targetDecimals: number;
-  readonly lp?: { token0: string; token1: string; baseIs0: boolean; otherSymbol: string; otherDecimals: number };
+  readonly lp?: {
+    token0: string;
+    token1: string;
+    baseIs0: boolean;
+    otherSymbol: string;
+    otherDecimals: number;
+    /** The Uniswap v2 adapter's swap bound (`slippageBps()`); none for a v3 position. */
+    slippageBps?: number;
+  };
 }
 
 const PROTOCOL: Record<SourceKind, string> = { vault: "erc4626", lending: "aave-v3", lp: "uniswap-v2" };
@@ -56,13 +70,11 @@ export async function readAdapterMeta(
     ]);
     const s0 = baseIs0 ? asset.symbol : otherSymbol;
     const s1 = baseIs0 ? otherSymbol : asset.symbol;
-    const protocol = (await isUniswapV3Adapter(address, provider)) ? "uniswap-v3" : m.protocol;
-    return {
-      ...m,
-      protocol,
-      asset: `${s0}/${s1}`,
-      lp: { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals },
-    };
+    const v3 = await isUniswapV3Adapter(address, provider);
+    const lp = { token0: t0, token1: t1, baseIs0, otherSymbol, otherDecimals };
+    if (v3) return { ...m, protocol: "uniswap-v3", asset: `${s0}/${s1}`, lp };
+    const slippageBps = Number(await read(typedContract(address, UniswapV2LpAdapterAbi, provider), "slippageBps", []));
+    return { ...m, asset: `${s0}/${s1}`, lp: { ...lp, slippageBps } };
   }
   return m;
 }

@@ -114,6 +114,7 @@ async function readV2Pair(ctx: SourceReadContext, m: AdapterMeta, r: SourceRead,
     tvlUsd: baseF * r.basePrice + otherF * otherPrice,
     utilization: null,
     reserves: { reserve0: r0, reserve1: r1, spotPrice: r0 > 0 ? r1 / r0 : 0 },
+    ...(lp.slippageBps === undefined ? {} : { entrySlippageBps: lp.slippageBps }),
   };
 }
 

@@ -7,6 +7,7 @@ export const CAP_RULES = {
   DEPTH: "pool TVL / minDepthToPositionRatio",
   LIQUIDITY: "available liquidity (supply − borrows) of a lending source",
   EXIT_COST: "largest LP position whose exit costs ≤ maxExitCostBps",
+  ENTRY_SLIPPAGE: "largest LP deposit whose entry swap stays ≤ half the adapter's slippage bound",
   VAR_LIMIT: "standalone or portfolio VaR limit",
   CVAR_LIMIT: "standalone or portfolio CVaR limit",
   EVAR_LIMIT: "standalone or portfolio EVaR limit",

@@ -198,6 +198,30 @@ describe("risk rules", () => {
       expect(verdict.sourceRisk?.lp?.expectedIlAprPct).to.be.greaterThan(0);
       expect(codes(verdict.reasons)).to.include("IL_EXPECTED");
     });
+    it("caps an LP deposit so its entry swap stays well inside the adapter's on-chain slippage bound", () => {
+      // Seen on the devnet: the exit-cost cap (50 bps of the position: its half swaps at ≤ 1 %) let keel plan
+      // LP deposits whose entry swap needed the adapter's whole 1 % (slippageBps 100) and reverted
+      // SlippageTooHigh at the gas check whenever the pool sat a little off its oracle.
+      const lp = (over = {}) =>
+        lending("lp", 0, {
+          kind: "lp",
+          protocol: "uniswap-v2",
+          asset: "WETH/USDC",
+          aprPct: 20,
+          tvlUsd: 20e6,
+          utilization: null,
+          ...over,
+        });
+      const capOf = (s: ReturnType<typeof lp>) =>
+        assessRisk(riskOptions({ minDepthToPositionRatio: 0 }), riskInput(snap([s], 1_000_000), {})).verdict.caps.lp ??
+        0;
+      const plain = capOf(lp());
+      const bounded = capOf(lp({ entrySlippageBps: 100 }));
+      expect(bounded).to.be.below(plain);
+      // At the cap, its half swaps at half the adapter's bound: 50 bps of it, the pool fee included.
+      expect(bounded).to.be.greaterThan(0);
+      expect(lpExitCost(bounded * 1_000_000, 20e6, 10e6, 30) * 2 * 10_000).to.be.closeTo(50, 1);
+    });
   });
 
   describe("protocol risk score", () => {
