@@ -85,4 +85,27 @@ describe("routing executor", () => {
     ]);
     expect(w.got).to.deep.equal([]);
   });
+
+  it("a re-range is the keeper's own call: auto takes the in-bounds route unsimulated, a fixed route as set, never the Safe", async () => {
+    const rerange = {
+      sourceId: "0x00000000000000000000000000000000000000c3",
+      tickLower: -60,
+      tickUpper: 60,
+      gainUsd: 9,
+      costUsd: 1,
+    };
+    const i = intent("g");
+    const order = { ...i, plan: { ...i.plan, moves: [], rerange, needsApproval: true } };
+    const w = world("MoveTooLarge");
+    // Under auto, neither the approval flag nor a bound revert of a rebalance sends it to the Safe.
+    expect(await createRoutingExecutor(auto, w.deps).routeFor(order)).to.equal("bundle");
+    expect(w.simulated).to.deep.equal([]);
+    const direct = createRoutingExecutor({ ...auto, route: "direct" }, w.deps);
+    expect(await direct.routeFor(order)).to.equal("direct");
+    const safe = createRoutingExecutor({ ...auto, route: "safe" }, w.deps);
+    const e = await thrown(safe.execute(order, signal));
+    expect([e.code, e.retryable, e.context]).to.deep.equal(["RERANGE_ROUTE_UNSUPPORTED", false, { route: "safe" }]);
+    expect(e.message).to.match(/re-range is the keeper's own call/);
+    expect(w.got).to.deep.equal([]);
+  });
 });
