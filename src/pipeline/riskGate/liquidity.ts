@@ -53,14 +53,13 @@ export function checkLiquidity(input: RiskInput, opts: RiskOptions, b: VerdictBu
       // The adapter reverts a deposit whose swap (about half of it) costs more than its slippage bound: the
       // half of a position at the cap swaps at ≤ 2 × the cap's cost, kept to half that bound (the rest is
       // margin for the pool sitting off its oracle when the deposit lands).
-      const entryCost = s.entrySlippageBps === undefined ? maxCost : s.entrySlippageBps / 4 / 10_000;
-      const capCost = Math.min(maxCost, entryCost);
-      const maxPos = maxLpPositionForCost(s.tvlUsd, opts.lpFeeBps, capCost);
-      const why =
-        capCost < maxCost
-          ? `its entry swap must stay ≤ half the adapter's ${s.entrySlippageBps} bps slippage bound`
-          : `exit cost for our size must stay ≤ ${opts.maxExitCostBps} bps`;
-      b.capAt(s.id, maxPos / totalUsd, capCost < maxCost ? "ENTRY_SLIPPAGE" : "EXIT_COST", why);
+      const entryCost = (s.entrySlippageBps ?? Number.POSITIVE_INFINITY) / 4 / 10_000;
+      const byEntry = entryCost < maxCost;
+      const maxPos = maxLpPositionForCost(s.tvlUsd, opts.lpFeeBps, byEntry ? entryCost : maxCost);
+      const why = byEntry
+        ? `its entry swap must stay ≤ half the adapter's ${s.entrySlippageBps} bps slippage bound`
+        : `exit cost for our size must stay ≤ ${opts.maxExitCostBps} bps`;
+      b.capAt(s.id, maxPos / totalUsd, byEntry ? "ENTRY_SLIPPAGE" : "EXIT_COST", why);
       continue;
     }
     const available =
