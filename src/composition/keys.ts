@@ -69,13 +69,9 @@ export type PauseSwitch = ReturnType<typeof createVaultKillSwitch>;
  * The vault's kill switch pulled (and, with the manager's key, released) with a vault key behind its policy: the
  * daemon's guardian and `keel pause` / `keel unpause` open it here.
  */
-export async function openPauseSwitch(
-  config: KeelConfig,
-  role: VaultRole,
-  where: { readonly vault: string; readonly key: KeySpec },
-  deps: { readonly provider: Provider } & SignerDeps,
-): Promise<PauseSwitch> {
-  return createVaultKillSwitch({ vault: where.vault }, { signer: await openVaultKey(config, role, where, deps) });
+export async function openPauseSwitch(...args: Parameters<typeof openVaultKey>): Promise<PauseSwitch> {
+  const [, , where] = args;
+  return createVaultKillSwitch({ vault: where.vault }, { signer: await openVaultKey(...args) });
 }
 
 /** What a Safe owner's policy is bound to: the chain, the Safe, the allocator and vault, the policy's ceilings. */
