@@ -8,8 +8,9 @@ import type { SignerSpec } from "../config/sections/execution.ts";
 import { DEVNET_ACCOUNTS, devnetKey } from "../devnet/accounts.ts";
 import { ConfigError } from "../domain/errors.ts";
 
-// Every key keel signs with is opened here, by the daemon and by the CLI alike: the key itself (keystore, raw
-// key, KMS, or a devnet's development key) and the default-deny signing policy of its role around it.
+// The keys the daemon and the CLI open, opened here for both: the key itself (keystore, raw key, KMS, or a devnet's
+// development key) and the default-deny signing policy of its role around it. The keeper's policy and a separate
+// Safe proposer's key are wired with the execution (src/adapters/execution/wiring.ts), which only the daemon opens.
 
 /** A key to open: a configured signer, or a devnet's development key. */
 export type KeySpec = SignerSpec | { readonly type: "devnet"; readonly key: string };
