@@ -1,6 +1,5 @@
 import type { AbstractSigner, JsonRpcProvider } from "ethers";
-import { ownerPolicy, withPolicy } from "../adapters/signers/policies.ts";
-import { createSigner } from "../adapters/signers/signer.ts";
+import { type OwnerKeyTarget, openOwnerKey } from "../composition/keys.ts";
 import { loadConfig } from "../config/load.ts";
 import type { SignerSpec } from "../config/sections/execution.ts";
 import { ConfigError } from "../domain/errors.ts";
@@ -14,15 +13,9 @@ export interface OwnerKeyOptions {
   readonly passwordFile?: string;
 }
 
-/** What the owner signing policy is bound to: the chain, the Safe, the allocator and vault, the policy's limits. */
-export interface OwnerKeyContext {
-  readonly chainId: number;
-  /** The allocator a proposal may call, when known (any target otherwise). */
-  readonly allocator: string | undefined;
-  readonly policy: { readonly maxGasLimit: number; readonly maxCalldataBytes: number };
+/** What the owner signing policy is bound to (the chain, the Safe, the allocator and vault, the ceilings) and the chain. */
+export interface OwnerKeyContext extends OwnerKeyTarget {
   readonly provider: JsonRpcProvider;
-  readonly safe: string;
-  readonly vault: string | undefined;
 }
 
 /** The environment variable a keystore signer's password is read from when no file is given. */
@@ -52,31 +45,18 @@ export function parseSignerFlag(flag: string, env: NodeJS.ProcessEnv): SignerSpe
 }
 
 /**
- * The owner's key behind the owner signing policy: whatever the proposal store holds, it signs only a plain
- * call of `rebalance` on the allocator (any target when none is configured) or the Safe's rejection, and
- * sends only `execTransaction` to the configured Safe.
+ * The owner's key behind the owner signing policy (src/composition/keys.ts): `--signer` (a keystore's password from
+ * a file, the environment or a prompt), else the config's manager.
  */
 export async function ownerSigner(
   opts: OwnerKeyOptions,
   ctx: OwnerKeyContext,
   env: NodeJS.ProcessEnv,
 ): Promise<AbstractSigner> {
-  const policy = ownerPolicy({
-    ...ctx.policy,
-    chainId: ctx.chainId,
-    safe: ctx.safe,
-    allocator: ctx.allocator ?? "*",
-    vault: ctx.vault ?? "",
-  });
-  return withPolicy(await ownerKey(opts, ctx, env), policy);
-}
-
-/** The owner's own key: `--signer` (a keystore's password from a file, the environment or a prompt), else the config's manager. */
-async function ownerKey(opts: OwnerKeyOptions, ctx: OwnerKeyContext, env: NodeJS.ProcessEnv): Promise<AbstractSigner> {
   const { config } = loadConfig(opts.config, env);
   const spec = opts.signer ? parseSignerFlag(opts.signer, env) : config.execution.manager;
   if (!spec) throw new ConfigError("give --signer (or execution.manager in the config)");
-  if (spec.type !== "keystore" || !opts.signer) return createSigner(spec, ctx.provider, { env });
+  if (spec.type !== "keystore" || !opts.signer) return openOwnerKey(spec, ctx, { provider: ctx.provider, env });
   // A signer's keystore: --password-file, KEEL_SIGNER_PASSWORD(_FILE), else a prompt that echoes nothing.
   const password = await readPassword(
     {
@@ -86,7 +66,8 @@ async function ownerKey(opts: OwnerKeyOptions, ctx: OwnerKeyContext, env: NodeJS
     },
     env,
   );
-  return createSigner({ ...spec, password: { env: SIGNER_PASSWORD_ENV } }, ctx.provider, {
+  return openOwnerKey({ ...spec, password: { env: SIGNER_PASSWORD_ENV } }, ctx, {
+    provider: ctx.provider,
     env: { ...env, [SIGNER_PASSWORD_ENV]: password },
   });
 }

@@ -1,13 +1,10 @@
-import { type AbstractSigner, Wallet } from "ethers";
+import type { AbstractSigner } from "ethers";
 import type { ChainProvider } from "../adapters/chain/provider.ts";
 import { createKeeperRoles, type KeeperRoles } from "../adapters/ethers/keeperRole.ts";
-import { createVaultKillSwitch } from "../adapters/ethers/killSwitch.ts";
-import { policyTarget, vaultKeyPolicy, withPolicy } from "../adapters/signers/policies.ts";
-import { createSigner } from "../adapters/signers/signer.ts";
 import type { KeelConfig } from "../config/schema.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { KillSwitch } from "../ports/execution.ts";
+import { openKey, openPauseSwitch, type PauseSwitch } from "./keys.ts";
 import type { Target } from "./target.ts";
 
 /** The daemon's keys and what each may do. */
@@ -18,8 +15,8 @@ export interface DaemonKeys {
   readonly keeperAddressIfAny: string | undefined;
   /** The keeper key's role checks; undefined in a dry run or shadow mode (nothing is signed). */
   readonly keeperRoles: KeeperRoles | undefined;
-  /** The guardian's `vault.pause()`, when a guardian key is configured. */
-  readonly killSwitch: KillSwitch | undefined;
+  /** The guardian's `vault.pause()` (its `unpause()` the guardian policy refuses), when a guardian key is configured. */
+  readonly killSwitch: PauseSwitch | undefined;
   readonly dryRun: boolean;
   /** Shadow mode decides everything and signs nothing: no send, no proposal, no kill-switch pull. */
   readonly shadow: boolean;
@@ -37,11 +34,8 @@ export async function openDaemonKeys(
   deps: { provider: ChainProvider; metrics: Metrics; log: Logger },
 ): Promise<DaemonKeys> {
   const { provider, metrics, log } = deps;
-  const chainId = config.chain.chainId;
   const onKmsSign = (seconds: number) => metrics.kmsSign.observe(seconds);
-  const signerFor = async (spec: Target["keeper"]) =>
-    spec.type === "devnet" ? new Wallet(spec.key, provider) : createSigner(spec, provider, { onKmsSign });
-  const keeper = await signerFor(target.keeper);
+  const keeper = await openKey(target.keeper, provider, { onKmsSign });
   const keeperAddress = await keeper.getAddress();
   const dryRun = opts.dryRun || config.execution.dryRun;
   const shadow = config.execution.mode === "shadow";
@@ -57,14 +51,9 @@ export async function openDaemonKeys(
       : createKeeperRoles({ vault: target.vault, allocator: target.allocator, keeper: keeperAddress }, { provider });
   await keeperRoles?.checkAtBoot();
   const keeperAddressIfAny = target.devnet || target.keeper.type !== "devnet" ? keeperAddress : undefined;
-  const guardianPolicy = vaultKeyPolicy("guardian", policyTarget(config.execution, { chainId, ...target }), {
-    maxFeePerGasWei: BigInt(Math.round(config.execution.signingPolicy.pauseMaxFeeGwei * 1e9)),
-  });
-  const killSwitch: KillSwitch | undefined = target.guardian
-    ? createVaultKillSwitch(
-        { vault: target.vault },
-        { signer: withPolicy(await signerFor(target.guardian), guardianPolicy) },
-      )
+  // The guardian's kill switch opens as `keel pause` opens it: the same key, behind the same policy.
+  const killSwitch = target.guardian
+    ? await openPauseSwitch(config, "guardian", { vault: target.vault, key: target.guardian }, { provider, onKmsSign })
     : undefined;
   return { keeper, keeperAddress, keeperAddressIfAny, keeperRoles, killSwitch, dryRun, shadow };
 }

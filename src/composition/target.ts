@@ -4,14 +4,15 @@ import { type ChainProvider, createChainProvider } from "../adapters/chain/provi
 import { shiftedClock } from "../adapters/clock.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { readSecret } from "../config/secrets.ts";
-import type { SignerSpec } from "../config/sections/execution.ts";
 import { DEVNET_NATIVE_SYMBOL, feedsBySymbol } from "../devnet/accounts.ts";
 import type { Devnet } from "../devnet/devnet.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Clock } from "../ports/clock.ts";
+import { readRuntime } from "../runtime/runtimeFile.ts";
 import type { Shutdown } from "../runtime/shutdown.ts";
+import type { KeySpec } from "./keys.ts";
 
 /** Where keel acts: the contracts, the RPC endpoints and the keys, from config or from the devnet. */
 export interface Target {
@@ -22,8 +23,8 @@ export interface Target {
   readonly oracles: Record<string, string>;
   /** Which of them prices gas. */
   readonly nativeSymbol: string;
-  readonly keeper: SignerSpec | { type: "devnet"; key: string };
-  readonly guardian: SignerSpec | { type: "devnet"; key: string } | undefined;
+  readonly keeper: KeySpec;
+  readonly guardian: KeySpec | undefined;
   readonly devnet?: Devnet;
 }
 
@@ -70,6 +71,44 @@ export async function resolveTarget(
     keeper: config.execution.keeper ?? { type: "devnet", key: Wallet.createRandom().privateKey },
     guardian: config.execution.guardian,
   };
+}
+
+/** Where a CLI command acts on a running keel: one RPC endpoint, the contract it needs, which chain it is. */
+export type RunningTarget<K extends "vault" | "allocator"> = { readonly rpcUrl: string; readonly devnet: boolean } & {
+  readonly [k in K]: string;
+};
+
+/**
+ * Resolves where a CLI command acts: with `--rpc` or a config naming an RPC URL, that chain and the configured
+ * contract; with neither, the running devnet daemon's chain and contracts, from the runtime file it publishes in
+ * the state directory (NO_DEVNET, retryable, until one runs). A missing endpoint or contract is a config error.
+ */
+export function runningTarget<K extends "vault" | "allocator">(
+  loaded: LoadedConfig,
+  opts: { readonly rpc?: string | undefined },
+  need: K,
+): RunningTarget<K> {
+  const { config } = loaded;
+  if (loaded.devnet && opts.rpc === undefined) {
+    const runtime = readRuntime(config.state.dir);
+    if (!runtime?.devnetRpcUrl) {
+      throw new KeelError(
+        "NO_DEVNET",
+        `no running devnet daemon found in ${config.state.dir} (start one with: keel run)`,
+        { retryable: true },
+      );
+    }
+    return { rpcUrl: runtime.devnetRpcUrl, devnet: true, [need]: runtime[need] } as RunningTarget<K>;
+  }
+  const first = config.chain.rpcUrls[0];
+  const rpcUrl = opts.rpc ?? (first ? readSecret(first) : undefined);
+  const address = config.contracts[need];
+  if (!rpcUrl || !address) {
+    throw new ConfigError(`need chain.rpcUrls and contracts.${need} (or a running devnet)`, [
+      { path: `contracts.${need}`, message: "required" },
+    ]);
+  }
+  return { rpcUrl, devnet: false, [need]: address } as RunningTarget<K>;
 }
 
 /**

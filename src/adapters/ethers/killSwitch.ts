@@ -9,8 +9,8 @@ import { read, typedContract, write } from "./typedContract.ts";
 /**
  * Calls `pause()` / `unpause()` on the vault; a no-op when the vault is already in that state. The
  * pause is the emergency path, so a send the node refused for its fee cap goes again with a raised
- * cap (sendRaisingFeeCap). A revert says which role the key needs; a transport failure is temporary
- * (retryable).
+ * cap (sendRaisingFeeCap). A revert says which role the key needs; a coded failure (a signing-policy
+ * refusal, a KMS error) keeps its code and retryable flag; any other failure (transport) is temporary.
  */
 export function createVaultKillSwitch(
   opts: { vault: string },
@@ -31,13 +31,15 @@ export function createVaultKillSwitch(
     } catch (err) {
       if (signal.aborted) throw err;
       const who = await deps.signer.getAddress();
-      const reason = errorReason(err);
       const reverted = isRevert(err);
+      // A coded failure (a signing-policy refusal, a KMS error) keeps its code and says itself whether it may heal.
+      const coded = err instanceof KeelError ? err : undefined;
+      const reason = coded ? `[${coded.code}] ${coded.message}` : errorReason(err);
       const role = method === "pause" ? "guardian or manager" : "manager";
       throw new KeelError(
         "KILL_SWITCH_FAILED",
         `${method}() failed from ${who}: ${reason}${reverted ? ` (is this key the vault's ${role}?)` : ""}`,
-        { retryable: !reverted, cause: new Error(reason) },
+        { retryable: coded ? coded.retryable : !reverted, cause: new Error(reason) },
       );
     }
   }

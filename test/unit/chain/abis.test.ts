@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { expect } from "chai";
 import { Interface, type TransactionRequest } from "ethers";
-import { GENERATED_PATH, generateAbis } from "../../../scripts/gen-abis.ts";
+import { GENERATED_PATH, generateAbis, SOURCES } from "../../../scripts/gen-abis.ts";
+import * as generated from "../../../src/adapters/ethers/abi/generated.ts";
 import { AggregatorV3InterfaceAbi, KeelAllocatorAbi, SafeAbi } from "../../../src/adapters/ethers/abi/generated.ts";
 import { read, typedContract } from "../../../src/adapters/ethers/typedContract.ts";
 
@@ -13,6 +14,16 @@ describe("generated ABIs (one ABI source)", () => {
     expect(readFileSync(GENERATED_PATH, "utf8") === fresh, "generated.ts is stale: run `npm run gen:abis`").to.equal(
       true,
     );
+  });
+
+  it("each contract's ABI holds exactly its artifact's items, the ones it shares with others included", () => {
+    const ROOT = new URL("../../../", import.meta.url).pathname;
+    const exported = generated as unknown as Record<string, readonly unknown[]>;
+    for (const [name, path] of Object.entries(SOURCES)) {
+      const artifact = (JSON.parse(readFileSync(ROOT + path, "utf8")) as { abi: unknown[] }).abi;
+      const items = (abi: readonly unknown[]) => abi.map((item) => JSON.stringify(item)).sort();
+      expect(items(exported[`${name}Abi`] ?? []), name).to.deep.equal(items(artifact));
+    }
   });
 });
 

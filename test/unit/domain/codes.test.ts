@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ChainErrorCode } from "../../../src/adapters/chain/errors.ts";
-import { HALT_CODES, lookupCode, REASON_CODES, SEVERITIES } from "../../../src/domain/codes.ts";
+import { type Code, ERROR_CODES, HALT_CODES, lookupCode, REASON_CODES, SEVERITIES } from "../../../src/domain/codes.ts";
 import type { DecisionRecord } from "../../../src/domain/decision.ts";
-import { ERROR_CODES } from "../../../src/domain/errorCodes.ts";
+
 import { headlineOf, isHalted, rankedReasons } from "../../../src/domain/headline.ts";
 import type { Reason } from "../../../src/domain/reasons.ts";
 
@@ -38,6 +38,15 @@ describe("code catalogue (src/domain/codes.ts)", () => {
     for (const t of [HALT_CODES, REASON_CODES, ERROR_CODES])
       for (const [code, e] of Object.entries(t)) expect(SEVERITIES, code).to.include(e.severity);
     for (const code of Object.keys(ERROR_CODES)) expect(lookupCode(code)?.severity, code).to.equal("error");
+  });
+
+  it("types every code as a literal of the catalogue: an uncatalogued code does not type-check", () => {
+    const known: Code[] = ["PAUSED", "DEPEG_STOP", "KILL_SWITCH_FAILED", "SIGN_DENIED_FEE_CAP"];
+    // @ts-expect-error NOT_A_CODE is in no table (typecheck fails if the union widened to string)
+    const unknown: Code = "NOT_A_CODE";
+    expect(known.map((c) => lookupCode(c)?.class)).to.deep.equal(["halt", "reason", "halt", "error"]);
+    expect(lookupCode(unknown)).to.equal(undefined);
+    expect(HALT_CODES.PAUSED).to.deep.equal({ severity: "trigger", about: "the vault is paused (kill-switch pulled)" });
   });
 
   it("knows every failure code keel throws or ends an intent with", () => {
