@@ -21,8 +21,8 @@ import { depositIntent, execFixtureWithSafe, type SafeFixture, wiringOptions } f
  * Where `keel explain` and `keel proposals` act (src/composition/target.ts): a config naming an RPC URL uses that
  * chain and the configured contracts only, even with a devnet daemon's `runtime.json` left in the state directory;
  * a config naming none uses the running devnet daemon's, or says NO_DEVNET (exit 75) until one runs.
- * The live chain is a local chain on 127.0.0.1 with keel and a 2-of-3 Safe deployed; the devnet's runtime file
- * points at a second, empty local chain.
+ * The live chain is a local chain on 127.0.0.1 with keel and a 2-of-3 Safe deployed; a devnet daemon's runtime file
+ * left in a live state directory points at a second, empty local chain (and, for the devnet config, at the first).
  */
 describe("CLI commands on a running keel resolve one chain: the configured one, or the running devnet's", function () {
   this.timeout(120_000);
@@ -40,8 +40,11 @@ describe("CLI commands on a running keel resolve one chain: the configured one, 
   const dir = mkdtempSync(join(tmpdir(), "keel-cli-target-"));
   const env = () => ({ ...process.env, KEEL_TEST_RPC: f.chain.rpcUrl ?? "", KEEL_TEST_OWNER: owner.privateKey });
 
-  /** A state directory holding the runtime file of a devnet daemon on the other chain. */
-  function stateWithDevnetRuntime(name: string): string {
+  /** A state directory holding the runtime file of a devnet daemon, by default on the other chain. */
+  function stateWithDevnetRuntime(
+    name: string,
+    devnet = { rpcUrl: other.rpcUrl ?? "", vault: devnetVault, allocator: devnetAllocator },
+  ): string {
     const stateDir = join(dir, name);
     mkdirSync(stateDir, { recursive: true });
     publishRuntime(stateDir, {
@@ -49,9 +52,9 @@ describe("CLI commands on a running keel resolve one chain: the configured one, 
       startedAt: new Date().toISOString(),
       chainId: 31337,
       httpUrl: "http://127.0.0.1:9",
-      devnetRpcUrl: other.rpcUrl ?? "",
-      vault: devnetVault,
-      allocator: devnetAllocator,
+      devnetRpcUrl: devnet.rpcUrl,
+      vault: devnet.vault,
+      allocator: devnet.allocator,
       configHash: "devnet",
     });
     return stateDir;
@@ -100,7 +103,7 @@ describe("CLI commands on a running keel resolve one chain: the configured one, 
       contracts: { vault: f.deployment.vault, allocator: f.deployment.allocator },
       state: { dir: stateWithDevnetRuntime("explain-live") },
     });
-    const onchain = await readOnchainCommitment(loadConfig(path, env()), "d-live");
+    const onchain = await readOnchainCommitment(loadConfig(path, env()), "d-live", env());
     expect(onchain, String(onchain)).to.be.an("object");
     if (typeof onchain === "string") return;
     expect(onchain.txHash).to.equal(liveTx);
@@ -134,6 +137,25 @@ describe("CLI commands on a running keel resolve one chain: the configured one, 
     const shown = JSON.parse(out);
     expect(shown.safeTxHash).to.equal(proposal);
     expect(shown.allocation).to.equal(undefined);
+  });
+
+  it("keel proposals show on a devnet config reads the running devnet daemon's chain and vault from its runtime file", async () => {
+    const stateDir = stateWithDevnetRuntime("devnet", {
+      rpcUrl: f.chain.rpcUrl ?? "",
+      vault: f.deployment.vault,
+      allocator: f.deployment.allocator,
+    });
+    const p = openProposalStore(join(dir, "live", "proposals")).get(proposal);
+    if (!p) throw new Error("no proposal in the live state directory");
+    openProposalStore(join(stateDir, "proposals")).put(p);
+    const path = configFile("proposals-devnet-running", {
+      state: { dir: stateDir },
+      execution: { safe: { address: f.safe } },
+    });
+    const out = await captureStdout(() => proposalsCommand("show", [proposal, { config: path, json: true }], env()));
+    const shown = JSON.parse(out);
+    expect(shown.safeTxHash).to.equal(proposal);
+    expect(shown.allocation, "the allocation read from the devnet's vault").to.be.an("object");
   });
 
   it("keel proposals on a devnet config with no devnet daemon running says NO_DEVNET (retryable, exit 75)", async () => {
