@@ -2,10 +2,9 @@ import { JsonRpcProvider } from "ethers";
 import { commitmentWord } from "../adapters/execution/allocatorCodec.ts";
 import { findRebalanced } from "../adapters/execution/events.ts";
 import { loadAllocatorCodec } from "../adapters/execution/loadCodec.ts";
+import { runningChain } from "../composition/target.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { readSecret } from "../config/secrets.ts";
 import type { DecisionRecord } from "../domain/decision.ts";
-import { readRuntime } from "../runtime/runtimeFile.ts";
 
 /** What a decision's rebalance carried on-chain: the `Rebalanced` event's commitment words. */
 export interface OnchainCommitment {
@@ -15,24 +14,22 @@ export interface OnchainCommitment {
 }
 
 /**
- * Finds the decision's `Rebalanced` event (its intent id is keccak256 of the decision id) on the running devnet or
- * the configured chain; a string says why it could not.
+ * Finds the decision's `Rebalanced` event (its intent id is keccak256 of the decision id) on the chain a CLI command
+ * acts on (`runningChain`: the configured chain and allocator, or the running devnet's); a string says why it could not.
  */
 export async function readOnchainCommitment(
   loaded: LoadedConfig,
   decisionId: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<OnchainCommitment | string> {
-  const runtime = readRuntime(loaded.config.state.dir);
-  const ref = loaded.config.chain.rpcUrls[0];
-  const allocator = runtime?.allocator ?? loaded.config.contracts.allocator;
-  if (!allocator) return "no allocator address (contracts.allocator, or a running daemon)";
-  let url: string | undefined;
+  let url: string;
+  let allocator: string | undefined;
   try {
-    url = runtime?.devnetRpcUrl ?? (ref ? readSecret(ref) : undefined);
-  } catch {
-    url = undefined;
+    ({ rpcUrl: url, allocator } = runningChain(loaded, {}, env));
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
-  if (!url) return "no RPC endpoint (chain.rpcUrls, or a running devnet)";
+  if (!allocator) return "no allocator address (contracts.allocator)";
   const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
   try {
     const codec = loadAllocatorCodec();

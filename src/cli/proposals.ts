@@ -12,11 +12,10 @@ import {
   signSafeTx,
   validSignatures,
 } from "../adapters/safe/safeTx.ts";
+import { runningChain } from "../composition/target.ts";
 import { loadConfig } from "../config/load.ts";
-import { readSecret } from "../config/secrets.ts";
 import { ConfigError, KeelError } from "../domain/errors.ts";
 import { withLabels } from "../observability/statusView.ts";
-import { readRuntime } from "../runtime/runtimeFile.ts";
 import { printJson } from "./output.ts";
 import { type OwnerKeyOptions, ownerSigner } from "./ownerKey.ts";
 import { allocationDiff, allocationLines, safeTxLines } from "./proposalView.ts";
@@ -29,7 +28,7 @@ export interface ProposalsOptions extends OwnerKeyOptions {
 /** What every proposals command works with: the chain, the Safe, the proposal store, the names of sources. */
 interface Ctx {
   readonly chainId: number;
-  /** The allocator a proposal may call (config, else the devnet daemon's runtime file), when known. */
+  /** The allocator a proposal may call (`runningChain`: the configured one, or the running devnet's), when known. */
   readonly allocator: string | undefined;
   readonly policy: { readonly maxGasLimit: number; readonly maxCalldataBytes: number };
   readonly store: ProposalStore;
@@ -40,14 +39,9 @@ interface Ctx {
 }
 
 function context(opts: ProposalsOptions, env: NodeJS.ProcessEnv): Ctx {
-  const { config } = loadConfig(opts.config, env);
-  const runtime = readRuntime(config.state.dir);
-  const first = config.chain.rpcUrls[0];
-  const url = first ? readSecret(first, env) : runtime?.devnetRpcUrl;
-  if (!url)
-    throw new ConfigError("no chain: set chain.rpcUrls or start the devnet daemon", [
-      { path: "chain.rpcUrls", message: "required" },
-    ]);
+  const loaded = loadConfig(opts.config, env);
+  const { config } = loaded;
+  const chain = runningChain(loaded, {}, env);
   const safe = config.execution.safe.address;
   if (!safe)
     throw new ConfigError("execution.safe.address is not set", [
@@ -55,12 +49,12 @@ function context(opts: ProposalsOptions, env: NodeJS.ProcessEnv): Ctx {
     ]);
   return {
     chainId: config.chain.chainId,
-    allocator: config.contracts.allocator ?? runtime?.allocator,
+    allocator: chain.allocator,
     policy: config.execution.signingPolicy,
     store: openProposalStore(join(config.state.dir, "proposals")),
-    provider: new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 }),
+    provider: new JsonRpcProvider(chain.rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 }),
     safe,
-    vault: config.contracts.vault ?? runtime?.vault,
+    vault: chain.vault,
     labels: config.contracts.sourceLabels,
   };
 }

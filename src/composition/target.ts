@@ -73,21 +73,25 @@ export async function resolveTarget(
   };
 }
 
-/** Where a CLI command acts on a running keel: one RPC endpoint, the contract it needs, which chain it is. */
-export type RunningTarget<K extends "vault" | "allocator"> = { readonly rpcUrl: string; readonly devnet: boolean } & {
-  readonly [k in K]: string;
-};
+/** Where a CLI command acts on a running keel: one RPC endpoint, which chain it is, the contracts it knows. */
+export interface RunningChain {
+  readonly rpcUrl: string;
+  readonly devnet: boolean;
+  readonly vault: string | undefined;
+  readonly allocator: string | undefined;
+}
 
 /**
- * Resolves where a CLI command acts: with `--rpc` or a config naming an RPC URL, that chain and the configured
- * contract; with neither, the running devnet daemon's chain and contracts, from the runtime file it publishes in
- * the state directory (NO_DEVNET, retryable, until one runs). A missing endpoint or contract is a config error.
+ * Resolves where a CLI command acts, never mixing the two sources: with `--rpc` or a config naming an RPC URL,
+ * that chain and the configured contracts only (a devnet's `runtime.json` left in the state directory is ignored);
+ * with neither, the running devnet daemon's chain and contracts, from the runtime file it publishes in the state
+ * directory (NO_DEVNET, retryable, until one runs).
  */
-export function runningTarget<K extends "vault" | "allocator">(
+export function runningChain(
   loaded: LoadedConfig,
   opts: { readonly rpc?: string | undefined },
-  need: K,
-): RunningTarget<K> {
+  env: NodeJS.ProcessEnv = process.env,
+): RunningChain {
   const { config } = loaded;
   if (loaded.devnet && opts.rpc === undefined) {
     const runtime = readRuntime(config.state.dir);
@@ -98,17 +102,32 @@ export function runningTarget<K extends "vault" | "allocator">(
         { retryable: true },
       );
     }
-    return { rpcUrl: runtime.devnetRpcUrl, devnet: true, [need]: runtime[need] } as RunningTarget<K>;
+    return { rpcUrl: runtime.devnetRpcUrl, devnet: true, vault: runtime.vault, allocator: runtime.allocator };
   }
   const first = config.chain.rpcUrls[0];
-  const rpcUrl = opts.rpc ?? (first ? readSecret(first) : undefined);
-  const address = config.contracts[need];
-  if (!rpcUrl || !address) {
-    throw new ConfigError(`need chain.rpcUrls and contracts.${need} (or a running devnet)`, [
+  const rpcUrl = opts.rpc ?? (first ? readSecret(first, env) : undefined);
+  if (!rpcUrl) throw new ConfigError("need chain.rpcUrls", [{ path: "chain.rpcUrls", message: "required" }]);
+  return { rpcUrl, devnet: false, vault: config.contracts.vault, allocator: config.contracts.allocator };
+}
+
+/** A running chain with the one contract a command needs. */
+export type RunningTarget<K extends "vault" | "allocator"> = { readonly rpcUrl: string; readonly devnet: boolean } & {
+  readonly [k in K]: string;
+};
+
+/** `runningChain`, with the contract the command needs: a missing one is a config error. */
+export function runningTarget<K extends "vault" | "allocator">(
+  loaded: LoadedConfig,
+  opts: { readonly rpc?: string | undefined },
+  need: K,
+): RunningTarget<K> {
+  const { rpcUrl, devnet, [need]: address } = runningChain(loaded, opts);
+  if (!address) {
+    throw new ConfigError(`need contracts.${need} with chain.rpcUrls (or a running devnet)`, [
       { path: `contracts.${need}`, message: "required" },
     ]);
   }
-  return { rpcUrl, devnet: false, [need]: address } as RunningTarget<K>;
+  return { rpcUrl, devnet, [need]: address } as RunningTarget<K>;
 }
 
 /**

@@ -12,6 +12,7 @@ import { proposalsCommand } from "../../../src/cli/proposals.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { KeelError } from "../../../src/domain/errors.ts";
 import type { Intent } from "../../../src/ports/execution.ts";
+import { captureStdout } from "../../support/stdout.ts";
 import { depositIntent, execFixtureWithSafe, type SafeFixture, wiringOptions } from "./fixture.ts";
 
 /**
@@ -182,19 +183,3 @@ describe("signing policy on Safe proposals and owner signatures, on the local ch
     });
   });
 });
-
-/** Runs `fn` with process.stdout captured (the CLI prints its JSON there). */
-async function captureStdout(fn: () => Promise<unknown>): Promise<string> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await fn();
-  } finally {
-    process.stdout.write = write;
-  }
-  return out;
-}
