@@ -1,6 +1,8 @@
 // The execution core's options from one config (src/composition/executionOptions.ts): the daemon builds its core
 // with `executionCoreOptions`, the backtest with `backtestExecutionOptions` — the same options on the direct route.
 import { expect } from "chai";
+import { keelOptions } from "../../../src/backtest/engine.ts";
+import { SIM_ALLOCATOR } from "../../../src/backtest/simChain.ts";
 import { backtestExecutionOptions, executionCoreOptions } from "../../../src/composition/executionOptions.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 
@@ -46,5 +48,10 @@ describe("execution core options", () => {
         routing: { route: "direct", inBoundsRoute: "direct" },
       });
     }
+  });
+
+  it("is what the backtest's keeper is built with, against the simulated chain's allocator", () => {
+    const config = configWith({ execution: { route: "auto", inBoundsRoute: "bundle" } });
+    expect(keelOptions(config).execution).to.deep.equal(backtestExecutionOptions(config, SIM_ALLOCATOR));
   });
 });
