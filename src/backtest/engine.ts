@@ -1,3 +1,4 @@
+import { backtestExecutionOptions } from "../composition/executionOptions.ts";
 import { type StageOptions, stageOptions } from "../composition/stageOptions.ts";
 import type { KeelConfig } from "../config/schema.ts";
 import type { Dataset, PoolInfo } from "../domain/dataset.ts";
@@ -11,11 +12,12 @@ import type { PolicyChoice } from "../runtime/policy.ts";
 import { replayConfig } from "./config.ts";
 import { datasetHistoryStore } from "./history.ts";
 import { memoryJournal } from "./journal.ts";
-import { type Forecasters, keelStages } from "./keel.ts";
+import { type Forecasters, type KeelOptions, keelStages } from "./keel.ts";
 import { knownView } from "./known.ts";
 import { type AppliedRebalance, SimMarket } from "./market.ts";
 import { DatasetPrices } from "./prices.ts";
 import { policyTick } from "./referenceTick.ts";
+import { SIM_ALLOCATOR } from "./simChain.ts";
 
 /** Strategies the backtester knows. */
 export const STRATEGIES = ["keel", "keel-rl", "equal", "greedy", "topk", "static-mvo", "oracle"] as const;
@@ -96,6 +98,11 @@ export function backtestStageOptions(config: KeelConfig): StageOptions {
   return stageOptions(replayConfig(config), { baseAsset: { symbol: bt.baseAsset, decimals: bt.decimals } });
 }
 
+/** The replayed keeper's options: its stage options (`backtestStageOptions`) and the daemon's execution options, direct. */
+export function keelOptions(config: KeelConfig): KeelOptions {
+  return { stages: backtestStageOptions(config), execution: backtestExecutionOptions(config, SIM_ALLOCATOR) };
+}
+
 /** The simulated vault of a replay: `o.capitalUsd` idle at `o.start`, the config's costs. */
 export function newMarket(
   o: Pick<BacktestOptions, "start" | "capitalUsd" | "config">,
@@ -145,20 +152,23 @@ export function keelHistory(c: KeelConfig, market: SimMarket, pools: readonly Po
   );
 }
 
-/** keel (and keel-rl): the daemon's stages through `runTick`, journaling every decision as live. */
-function keelTick(
+/**
+ * keel (and keel-rl): the daemon's stages through `runTick`, journaling every decision as live; each tick's intent
+ * is settled (final) on the simulated chain before the replay moves on.
+ */
+async function keelTick(
   name: KeelStrategy,
   o: BacktestOptions,
   deps: BacktestDeps,
   market: SimMarket,
   run: StrategyRun,
   signal: AbortSignal,
-): Tick {
+): Promise<Tick> {
   const c = strategyConfig(name, o.config);
   const history = keelHistory(c, market, deps.pools);
   const journal = memoryJournal();
   if (!deps.forecasters) throw new KeelError("BAD_INPUT", "the keel strategy needs its forecasters");
-  const { stages, clock } = keelStages(backtestStageOptions(c), {
+  const { stages, clock, settle } = await keelStages(keelOptions(c), {
     market,
     history,
     forecasters: deps.forecasters,
@@ -183,6 +193,7 @@ function keelTick(
       if (!rec || (err instanceof KeelError && err.code === "DATASET_ENDED")) throw err;
       run.decisions.push(rec);
     }
+    await settle();
   };
 }
 
@@ -206,7 +217,9 @@ export async function runStrategy(
     rebalances: market.rebalances,
     decisions: [],
   };
-  const tick = isKeel(name) ? keelTick(name, o, deps, market, run, signal) : policyTick(name, o, deps, market, signal);
+  const tick = isKeel(name)
+    ? await keelTick(name, o, deps, market, run, signal)
+    : policyTick(name, o, deps, market, signal);
   for (let i = 0; i < steps.length; i++) {
     signal.throwIfAborted();
     market.t = steps[i] as number;

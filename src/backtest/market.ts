@@ -79,6 +79,11 @@ export class SimMarket implements MarketReader {
     for (const p of pools) this.units.set(p.poolId, 0n);
   }
 
+  /** What the keeper holds (1 000 ETH unless set: the backtest does not model it running dry). */
+  keeperBalanceWei(): bigint {
+    return this.opts.keeperBalanceWei ?? 1_000n * 10n ** 18n;
+  }
+
   /** USD price of one base-asset unit now. */
   basePrice(t = this.t): number {
     return this.prices.token(this.opts.baseAsset, t) ?? 1;
@@ -235,7 +240,7 @@ export class SimMarket implements MarketReader {
       baseFeesWei: [baseWei],
       priorityFeeWei: BigInt(Math.round(priority * 1e9)),
       nativeUsd: this.prices.eth(t),
-      keeperBalanceWei: this.opts.keeperBalanceWei ?? 1_000n * 10n ** 18n,
+      keeperBalanceWei: this.keeperBalanceWei(),
     };
   }
 

@@ -10,6 +10,7 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { Journal } from "../ports/journal.ts";
 import { failpoint } from "../runtime/failpoint.ts";
 import type { DaemonKeys } from "./daemonKeys.ts";
+import { executionCoreOptions, maxFeePerGasWei } from "./executionOptions.ts";
 import type { Target } from "./target.ts";
 
 /** The daemon's execution: intents and routes, the codec and node-error translator it decodes with, its gauges. */
@@ -43,13 +44,13 @@ export async function openDaemonExecution(
   const execution = await createExecution(
     {
       execution: config.execution,
-      confirmations: config.chain.confirmations,
+      core: executionCoreOptions(config, target.allocator),
       stateDir: config.state.dir,
       allocator: target.allocator,
       vault: target.vault,
       chainId: config.chain.chainId,
       asset: deps.asset,
-      maxFeePerGasWei: BigInt(Math.round(config.strategy.maxGasPriceGwei * 1e9)),
+      maxFeePerGasWei: maxFeePerGasWei(config),
       safeProvider: target.rpcUrls[0],
     },
     { provider, keeper: deps.keys.keeper, codec, errors, logger, metrics, failpoint },

@@ -113,7 +113,7 @@ export interface GasVerdict {
 /** Output of execute. */
 export interface Action {
   /** `shadow`: decided in shadow mode, nothing signed or sent (`wouldRoute` says where it would have gone). */
-  readonly route: "direct" | "bundle" | "safe" | "dry-run" | "simulated" | "shadow";
+  readonly route: "direct" | "bundle" | "safe" | "dry-run" | "shadow";
   readonly intentId: string;
   readonly txHashes: readonly string[];
   readonly status: "sent" | "included" | "proposed" | "recorded" | "failed";

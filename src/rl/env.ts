@@ -6,7 +6,7 @@
  * they do live. Forecasts are the daemon's predict stage's, computed once per decision time (they do not
  * depend on the allocation). The caller hands in data cut at the training cut-off.
  */
-import { backtestStageOptions, keelHistory, newMarket, strategyConfig } from "../backtest/engine.ts";
+import { keelHistory, keelOptions, newMarket, strategyConfig } from "../backtest/engine.ts";
 import { memoryJournal } from "../backtest/journal.ts";
 import { type Forecasters, keelStages } from "../backtest/keel.ts";
 import { DatasetPrices } from "../backtest/prices.ts";
@@ -84,7 +84,7 @@ export async function forecastPath(deps: EnvDeps, u: Universe, times: readonly n
   const out = new Map<number, Forecast>();
   if (times.length === 0) return out;
   const { cfg, market, history } = replay(deps, u, times[0]!, 1e6);
-  const { stages } = keelStages(backtestStageOptions(cfg), { market, history, forecasters: deps.forecasters });
+  const { stages } = await keelStages(keelOptions(cfg), { market, history, forecasters: deps.forecasters });
   const signal = new AbortController().signal;
   for (const t of times) {
     market.t = t;
@@ -175,7 +175,7 @@ export async function runEpisode(
       return policy.act(obs, n, signal);
     },
   };
-  const built = keelStages(backtestStageOptions(cfg), {
+  const built = await keelStages(keelOptions(cfg), {
     market,
     history,
     forecasters: deps.forecasters,
@@ -211,6 +211,7 @@ export async function runEpisode(
       // As in a replay, a failed tick is journaled and the next one runs — unless the data ended.
       if (err instanceof KeelError && err.code === "DATASET_ENDED") throw err;
     }
+    await built.settle();
     const bench = ((1 - minIdle) * meanRealisedRate(market.realised, u.pools, market.t, dt) * dt) / (100 * YEAR);
     market.advance(dt);
     const v1 = market.netValue();

@@ -53,8 +53,15 @@ export function toOnchainMove(m: Move): [string, boolean, bigint] {
 
 const coreIface = new Interface(ALLOCATOR_CORE);
 
-/** The moves of `rebalance` calldata, as plan moves; undefined for any other call or data that does not decode. */
-export function decodeRebalanceMoves(data: string): Move[] | undefined {
+/** `rebalance` calldata, decoded: the on-chain intent id, the moves (as plan moves) and the commitment's words. */
+export interface DecodedRebalance {
+  readonly onchainId: string;
+  readonly moves: Move[];
+  readonly commitment: { readonly snapshotHash: string; readonly modelHash: string; readonly configHash: string };
+}
+
+/** `rebalance` calldata, decoded; undefined for any other call or data that does not decode. */
+export function decodeRebalance(data: string): DecodedRebalance | undefined {
   let parsed: ReturnType<Interface["parseTransaction"]>;
   try {
     parsed = coreIface.parseTransaction({ data });
@@ -62,11 +69,21 @@ export function decodeRebalanceMoves(data: string): Move[] | undefined {
     return undefined;
   }
   if (parsed?.name !== "rebalance") return undefined;
-  return (parsed.args[1] as [string, boolean, bigint][]).map(([adapter, deposit, assets]) => ({
-    sourceId: adapter,
-    direction: deposit ? "deposit" : "withdraw",
-    amount: assets,
-  }));
+  const [snapshotHash, modelHash, configHash] = parsed.args[2] as [string, string, string];
+  return {
+    onchainId: parsed.args[0] as string,
+    moves: (parsed.args[1] as [string, boolean, bigint][]).map(([adapter, deposit, assets]) => ({
+      sourceId: adapter,
+      direction: deposit ? "deposit" : "withdraw",
+      amount: assets,
+    })),
+    commitment: { snapshotHash, modelHash, configHash },
+  };
+}
+
+/** The moves of `rebalance` calldata, as plan moves; undefined for any other call or data that does not decode. */
+export function decodeRebalanceMoves(data: string): Move[] | undefined {
+  return decodeRebalance(data)?.moves;
 }
 
 /** The 4-byte selector of `rebalance`. */

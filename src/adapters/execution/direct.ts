@@ -1,10 +1,9 @@
 import type { AbstractSigner, Provider } from "ethers";
 import type { Logger } from "pino";
 import { createDirectRoute, type DirectExecutorOptions } from "../../execution/direct.ts";
-import { NONCE_RELEASED } from "../../execution/intentStates.ts";
 import type { ExecutionMetrics, FailpointName, LifecycleDeps } from "../../execution/lifecycle.ts";
 import { openMemoryIntentStore } from "../../execution/memoryIntentStore.ts";
-import { createNonceManager, type NonceManager } from "../../execution/nonces.ts";
+import { createNonceManager, type NonceManager, storeHeldNonces } from "../../execution/nonces.ts";
 import type { Executor } from "../../ports/execution.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
@@ -37,16 +36,12 @@ export function lifecycleDeps(opts: { allocator: string }, deps: DirectExecutorD
   const codec = deps.codec ?? createAllocatorCodec();
   const errors = deps.errors ?? loadNodeErrors();
   const chain = ethersChainReader({ provider: deps.provider, allocator: opts.allocator, codec, errors });
-  const heldNonces = async (address: string) =>
-    store
-      .list((r) => !NONCE_RELEASED.has(r.state) && r.from?.toLowerCase() === address.toLowerCase())
-      .flatMap((r) => (r.nonce === undefined ? [] : [r.nonce]));
   return {
     signer: ethersTxSigner(deps.signer, errors),
     chain,
     broadcaster: ethersBroadcaster(deps.provider, errors),
     store,
-    nonces: deps.nonces ?? createNonceManager({ chain, heldNonces }),
+    nonces: deps.nonces ?? createNonceManager({ chain, heldNonces: storeHeldNonces(store) }),
     encoder: codec,
     allocator: opts.allocator,
     now: deps.now ?? Date.now,

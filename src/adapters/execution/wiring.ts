@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { KeelConfig } from "../../config/schema.ts";
 import { readSecret } from "../../config/secrets.ts";
 import { KeelError } from "../../domain/errors.ts";
-import { createExecutionCore, type Execution } from "../../execution/execution.ts";
+import { createExecutionCore, type Execution, type ExecutionCoreOptions } from "../../execution/execution.ts";
 import type { ExecutionMetrics, FailpointName } from "../../execution/lifecycle.ts";
 import { boundsOf } from "../../execution/signingPolicy.ts";
 import type { BundleRelays } from "../../ports/txSender.ts";
@@ -22,7 +22,8 @@ export type { Execution };
 /** What the composition root knows about the target. */
 export interface ExecutionWiringOptions {
   readonly execution: KeelConfig["execution"];
-  readonly confirmations: number;
+  /** The execution core's options (`executionCoreOptions`, src/composition/executionOptions.ts): its routes too. */
+  readonly core: ExecutionCoreOptions;
   readonly stateDir: string;
   readonly allocator: string;
   readonly vault: string;
@@ -71,32 +72,6 @@ function bundleRelays(cfg: KeelConfig["execution"], deps: ExecutionWiringDeps, e
   );
 }
 
-/** The execution core's options from the config: routing, confirmations, replacement and, when used, the bundle route. */
-function coreOptions(opts: ExecutionWiringOptions, wantsBundle: boolean): Parameters<typeof createExecutionCore>[0] {
-  const cfg = opts.execution;
-  return {
-    allocator: opts.allocator,
-    routing: { route: cfg.route, inBoundsRoute: cfg.inBoundsRoute },
-    confirmations: opts.confirmations,
-    gasLimitBufferBps: cfg.gasLimitBufferBps,
-    receiptTimeoutMs: cfg.receiptTimeoutMs,
-    replace: { stuckAfterMs: cfg.receiptTimeoutMs, bumpBps: 1_250, maxFeePerGasWei: opts.maxFeePerGasWei },
-    adoptChainHistory: cfg.adoptChainHistory,
-    settleTimeoutMs: cfg.receiptTimeoutMs,
-    ...(wantsBundle
-      ? {
-          bundle: {
-            blocks: cfg.bundle.blocks,
-            priorityBumpBps: cfg.bundle.priorityBumpBps,
-            maxPriorityFeePerGasWei: BigInt(Math.round(cfg.bundle.maxPriorityFeeGwei * 1e9)),
-            allowPublicFallback: cfg.bundle.allowPublicFallback,
-            blockWaitMs: cfg.bundle.blockWaitMs,
-          },
-        }
-      : {}),
-  };
-}
-
 /**
  * The execution with the signing policy's bounds kept current: read from the chain before reconciliation (which may
  * sign a planned intent), and taken from each intent's own snapshot before it executes.
@@ -134,15 +109,15 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
   const now = deps.now ?? Date.now;
   const errors = deps.errors ?? loadNodeErrors();
   const store = await openIntentStore({ path: join(opts.stateDir, "intents.json"), now });
-  const wantsBundle = cfg.route === "bundle" || (cfg.route === "auto" && cfg.inBoundsRoute === "bundle");
-  const wantsSafe = cfg.route === "safe" || cfg.route === "auto";
+  const wantsBundle = opts.core.bundle !== undefined;
+  const wantsSafe = opts.core.routing.route === "safe" || opts.core.routing.route === "auto";
   // Default-deny: every signature of the keeper (and of a separate proposer) passes the signing policy,
   // its moves checked against the bounds read with the snapshot of the intent being executed.
   const bounds = boundsHolder();
   const target = policyTarget(cfg, opts);
   const onRefused = (code: string, role: string) =>
     deps.logger?.child({ module: "execution" }).error({ code, role }, "signing policy refused a signature");
-  const maxPriorityWei = wantsBundle ? BigInt(Math.round(cfg.bundle.maxPriorityFeeGwei * 1e9)) : 0n;
+  const maxPriorityWei = opts.core.bundle?.maxPriorityFeePerGasWei ?? 0n;
   const keeper = withPolicy(
     deps.keeper,
     keeperPolicy(target, { maxFeePerGasWei: opts.maxFeePerGasWei + maxPriorityWei, proposes: !cfg.safe.proposer }),
@@ -190,7 +165,7 @@ export async function createExecution(opts: ExecutionWiringOptions, deps: Execut
           },
         )
       : undefined;
-  const core = await createExecutionCore(coreOptions(opts, wantsBundle), {
+  const core = await createExecutionCore(opts.core, {
     lc,
     ...(relays ? { relays } : {}),
     ...(proposals ? { proposals } : {}),

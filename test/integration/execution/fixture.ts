@@ -3,6 +3,7 @@ import { loadArtifact } from "../../../src/adapters/ethers/artifacts.ts";
 import { readKeeperBounds } from "../../../src/adapters/ethers/keeperBounds.ts";
 import type { ExecutionWiringOptions } from "../../../src/adapters/execution/wiring.ts";
 import { deploySafe, deploySafeContracts, type SafeContracts } from "../../../src/adapters/safe/deploy.ts";
+import { executionCoreOptions, maxFeePerGasWei } from "../../../src/composition/executionOptions.ts";
 import type { KeelConfig } from "../../../src/config/schema.ts";
 import { type LocalChain, startLocalChain } from "../../../src/devnet/chain.ts";
 import { deployKeel, type KeelBounds, type KeelDeployment } from "../../../src/devnet/deploy/keel.ts";
@@ -107,14 +108,15 @@ export function wiringOptions(
   execution: KeelConfig["execution"],
   stateDir: string,
 ): ExecutionWiringOptions {
+  const config = { execution, chain: { confirmations: 1 }, strategy: { maxGasPriceGwei: 200 } };
   return {
     execution,
-    confirmations: 1,
+    core: executionCoreOptions(config, f.deployment.allocator),
     stateDir,
     allocator: f.deployment.allocator,
     vault: f.deployment.vault,
     chainId: 31337,
-    maxFeePerGasWei: 200_000_000_000n,
+    maxFeePerGasWei: maxFeePerGasWei(config),
     safeProvider: f.chain.provider,
   };
 }

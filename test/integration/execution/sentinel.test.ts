@@ -8,6 +8,7 @@ import pino from "pino";
 import { loadAllocatorCodec } from "../../../src/adapters/execution/loadCodec.ts";
 import { createExecution } from "../../../src/adapters/execution/wiring.ts";
 import { createSigner } from "../../../src/adapters/signers/signer.ts";
+import { executionCoreOptions } from "../../../src/composition/executionOptions.ts";
 import { parseConfig } from "../../../src/config/load.ts";
 import { type LocalRelay, startLocalRelay } from "../../../src/devnet/relay.ts";
 import { createMetrics } from "../../../src/observability/metrics.ts";
@@ -93,7 +94,10 @@ describe("sentinel secrets never reach logs, metrics or errors (execution paths)
     const execution = await createExecution(
       {
         execution: loaded.config.execution,
-        confirmations: 1,
+        core: executionCoreOptions(
+          { execution: loaded.config.execution, chain: { confirmations: 1 }, strategy: { maxGasPriceGwei: 200 } },
+          f.deployment.allocator,
+        ),
         stateDir: join(dir, "state"),
         allocator: f.deployment.allocator,
         vault: f.deployment.vault,

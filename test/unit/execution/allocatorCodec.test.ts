@@ -6,6 +6,8 @@ import {
   commitmentTuple,
   commitmentWord,
   createAllocatorCodec,
+  decodeRebalance,
+  decodeRebalanceMoves,
 } from "../../../src/adapters/execution/allocatorCodec.ts";
 import { findRebalanced } from "../../../src/adapters/execution/events.ts";
 import type { DecisionCommitment } from "../../../src/domain/commitment.ts";
@@ -48,6 +50,22 @@ describe("allocator codec: decision commitment words", () => {
     expect([...words]).to.deep.equal(commitmentTuple(commitment));
     const bare = codec.iface.decodeFunctionData("rebalance", codec.encodeRebalance("d-1", []));
     expect([...bare[2]]).to.deep.equal([ZeroHash, ZeroHash, ZeroHash]);
+  });
+
+  it("decodeRebalance reads rebalance calldata back: intent id, plan moves, words; any other call is undefined", () => {
+    const moves = [
+      { sourceId: getAddress(ADAPTER), direction: "withdraw" as const, amount: 7n },
+      { sourceId: getAddress(ALLOCATOR), direction: "deposit" as const, amount: 5n },
+    ];
+    const [snapshotHash, modelHash, configHash] = commitmentTuple(commitment);
+    expect(decodeRebalance(codec.encodeRebalance("d-2", moves, commitment))).to.deep.equal({
+      onchainId: id("d-2"),
+      moves,
+      commitment: { snapshotHash, modelHash, configHash },
+    });
+    expect(decodeRebalanceMoves(codec.encodeRebalance("d-2", moves))).to.deep.equal(moves);
+    expect(decodeRebalance(codec.encodeRerange(-60, 60))).to.equal(undefined);
+    expect(decodeRebalance("0x1234")).to.equal(undefined);
   });
 
   it("findRebalanced reads the words back from the event; a log that does not decode gives none", async () => {
