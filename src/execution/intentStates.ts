@@ -1,5 +1,6 @@
 import { KeelError } from "../domain/errors.ts";
 import type { IntentRecord, IntentState } from "../domain/intent.ts";
+import type { IntentStore } from "../ports/intentStore.ts";
 
 /**
  * States after which nothing more happens — unless the chain forgets a final transaction (a reorg
@@ -12,6 +13,17 @@ export const TERMINAL_STATES: ReadonlySet<IntentState> = new Set(["final", "repl
  * the chain forgot it (a deep reorg): it is resent, its nonce never handed to another intent.
  */
 export const NONCE_RELEASED: ReadonlySet<IntentState> = new Set(["replaced", "cancelled", "failed"]);
+
+/**
+ * The nonces `address`'s intents in the store still hold (`NonceManagerDeps.heldNonces`). Kept here, not in
+ * nonces.ts, so that module's one export is the nonce manager the chaos test swaps for a seeded mutant.
+ */
+export function storeHeldNonces(store: Pick<IntentStore, "list">): (address: string) => Promise<number[]> {
+  return async (address) =>
+    store
+      .list((r) => !NONCE_RELEASED.has(r.state) && r.from?.toLowerCase() === address.toLowerCase())
+      .flatMap((r) => (r.nonce === undefined ? [] : [r.nonce]));
+}
 
 /** The state machine: every state and the states it may move to. */
 export const INTENT_EDGES: Readonly<Record<IntentState, readonly IntentState[]>> = {

@@ -1,6 +1,4 @@
 import type { ChainReader } from "../ports/chainReader.ts";
-import type { IntentStore } from "../ports/intentStore.ts";
-import { NONCE_RELEASED } from "./intentStates.ts";
 
 /** Hands out nonces per signer. */
 export interface NonceManager {
@@ -55,12 +53,4 @@ export function createNonceManager(deps: NonceManagerDeps): NonceManager {
       if (next.get(key) === nonce + 1) next.set(key, nonce);
     },
   };
-}
-
-/** The nonces `address`'s intents in the store still hold (`NonceManagerDeps.heldNonces`). */
-export function storeHeldNonces(store: Pick<IntentStore, "list">): (address: string) => Promise<number[]> {
-  return async (address) =>
-    store
-      .list((r) => !NONCE_RELEASED.has(r.state) && r.from?.toLowerCase() === address.toLowerCase())
-      .flatMap((r) => (r.nonce === undefined ? [] : [r.nonce]));
 }

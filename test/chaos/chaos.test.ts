@@ -65,6 +65,8 @@ describe("chaos: the real daemon keeps its promises under faults that meet trans
       mutant: "nonce-chain-pending-only",
     });
     report(mutant);
+    // A mutant daemon that cannot load (a module export the mutant lacks) never sends, so catches nothing.
+    expect(mutant.stats.sends, "keeper sends by the mutant daemon").to.be.at.least(2);
     expect(mutant.violations.map((v) => v.message.split(":")[0])).to.include("nonce-handed-out-once");
   });
 });

@@ -1,9 +1,10 @@
 import type { AbstractSigner, Provider } from "ethers";
 import type { Logger } from "pino";
 import { createDirectRoute, type DirectExecutorOptions } from "../../execution/direct.ts";
+import { storeHeldNonces } from "../../execution/intentStates.ts";
 import type { ExecutionMetrics, FailpointName, LifecycleDeps } from "../../execution/lifecycle.ts";
 import { openMemoryIntentStore } from "../../execution/memoryIntentStore.ts";
-import { createNonceManager, type NonceManager, storeHeldNonces } from "../../execution/nonces.ts";
+import { createNonceManager, type NonceManager } from "../../execution/nonces.ts";
 import type { Executor } from "../../ports/execution.ts";
 import type { IntentStore } from "../../ports/intentStore.ts";
 import { loadNodeErrors, type NodeErrors } from "../ethers/nodeErrors.ts";
