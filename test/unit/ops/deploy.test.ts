@@ -56,6 +56,10 @@ describe("deployment: systemd", () => {
     expect(directive("Environment")).to.include("KEEL__STATE__DIR=/var/lib/keel");
   });
 
+  it("lets onnxruntime read /proc/cpuinfo: no ProcSubset=pid, under which every start logged 'Error in cpuinfo' and lost CPU feature detection (systemd 252, scripts/systemd-trial.sh)", () => {
+    expect(directive("ProcSubset")).to.deep.equal([]);
+  });
+
   it("systemctl reload does not stop keel: no ExecReload that sends SIGTERM (a reload is a SIGHUP at most)", () => {
     for (const cmd of directive("ExecReload")) {
       expect(cmd, "ExecReload").to.not.match(/-(TERM|KILL|INT)\b|SIGTERM|SIGINT/);
