@@ -133,6 +133,9 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return report;
     }
     case "resources": {
+      // The live heap: a full collection first (the worker runs with --expose-gc), else heapUsed would
+      // count whatever garbage the last collection left and drift with GC timing.
+      (globalThis as { gc?: () => void }).gc?.();
       const mem = process.memoryUsage();
       const report: ResourceReport = {
         rssBytes: mem.rss,
