@@ -36,7 +36,7 @@ ok() { echo "systemd-trial: ok: $*"; }
 for cmd in unshare nsenter curl; do command -v "$cmd" >/dev/null || die "$cmd not installed"; done
 [ -x /lib/systemd/systemd ] || die "systemd not installed (/lib/systemd/systemd)"
 [ -n "$NODE_BIN" ] && [ -x "$NODE_BIN" ] || die "node not found; pass --node /path/to/node (Node 24)"
-case "$NODE_BIN" in /root/* | /home/*) die "$NODE_BIN is under a home directory, which the unit's ProtectHome hides; copy it (e.g. to /usr/local/bin)" ;; esac
+case "$NODE_BIN" in "$HOME"/*) die "$NODE_BIN is under your home directory, which the unit's ProtectHome hides; copy it out first" ;; esac
 for p in /opt/keel /etc/keel /var/lib/keel /var/cache/keel /etc/systemd/system/keel.service; do
   [ ! -e "$p" ] || die "$p exists: this trial installs keel for real and would overwrite it"
 done
