@@ -1,4 +1,4 @@
-import { BrowserProvider, type JsonRpcSigner } from "ethers";
+import { BrowserProvider, type JsonRpcSigner, type TransactionRequest } from "ethers";
 import { type LocalChain, startLocalChain } from "../../src/devnet/chain.ts";
 
 /** A local chain for one test file, with snapshot-based fixtures and time control. */
@@ -30,11 +30,26 @@ export interface Accounts {
   borrower: JsonRpcSigner;
 }
 
+/** Margin on every gas estimate, as the keeper's default `execution.gasLimitBufferBps`. */
+const GAS_BUFFER_BPS = 2_000n;
+
+/**
+ * The tests' provider. Blocks follow the wall clock, so a transaction estimated at one block time may be mined
+ * a second or more later, when the same call burns more gas (a storage write an earlier second skipped): an
+ * exact estimate then runs out of gas with empty revert data. Test signers estimate through this provider.
+ */
+class TestProvider extends BrowserProvider {
+  override async estimateGas(tx: TransactionRequest): Promise<bigint> {
+    const units = await super.estimateGas(tx);
+    return units + (units * GAS_BUFFER_BPS) / 10_000n;
+  }
+}
+
 /** Starts an in-process chain for a test file. */
 export async function openTestChain(): Promise<TestChain> {
   const chain = await startLocalChain();
   // cacheTimeout -1: ethers otherwise replays an identical call's answer for 250 ms, even across evm_revert.
-  const provider = new BrowserProvider(chain.provider, undefined, { cacheTimeout: -1 });
+  const provider = new TestProvider(chain.provider, undefined, { cacheTimeout: -1 });
   let snap: { id: string; value: unknown; build: unknown } | undefined;
   const rpc = (method: string, params: unknown[] = []) => provider.send(method, params);
   return {
