@@ -32,6 +32,8 @@ const emit = (bench: string, value: number, unit: string, extra: Record<string, 
     `${JSON.stringify({ bench: `soak.${bench}`, value: Math.round(value * 1000) / 1000, unit, ...extra })}\n`,
   );
 
+const mb = (bytes: number | undefined) => (bytes === undefined ? null : Math.round(bytes / 1e5) / 10);
+
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -83,6 +85,8 @@ try {
   const appendWindows: number[][] = [];
   const rss: [number, number][] = [];
   const heap: [number, number][] = [];
+  const external: [number, number][] = [];
+  const anon: [number, number][] = [];
   const fds: [number, number][] = [];
   const journal: [number, number][] = [];
   const outcomes: Record<string, number> = {};
@@ -110,6 +114,8 @@ try {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
       rss.push([ticks, r.rssBytes]);
       heap.push([ticks, r.heapUsedBytes]);
+      external.push([ticks, r.externalBytes]);
+      anon.push([ticks, r.anonBytes]);
       fds.push([ticks, r.openFds]);
       journal.push([ticks, storeBytes(stateDir)]);
     }
@@ -120,6 +126,11 @@ try {
         fromTick: ticks - windowSize + 1,
         toTick: ticks,
         p50: Math.round(quantile(w, 0.5) * 10) / 10,
+        // The last memory sample of the window, in MB: whether RSS levels off shows window by window.
+        rssMB: mb(rss.at(-1)?.[1]),
+        anonMB: mb(anon.at(-1)?.[1]),
+        heapMB: mb(heap.at(-1)?.[1]),
+        externalMB: mb(external.at(-1)?.[1]),
       });
       const a = appends.splice(0).sort((x, y) => x - y);
       appendWindows.push(a);
@@ -146,17 +157,21 @@ try {
     windowsP99.length > 1 ? (windowsP99.at(-1) ?? 0) / (windowsP99[0] || 1) : 1,
     "ratio_last_to_first_window",
   );
-  emit("rss_slope", slope(warm(rss)) * 1000, "bytes_per_1k_ticks", {
-    afterTick: warmFrom,
-    historyFull,
-    firstBytes: rss[0]?.[1],
-    lastBytes: rss.at(-1)?.[1],
-  });
-  emit("heap_slope", slope(warm(heap)) * 1000, "bytes_per_1k_ticks", {
-    afterTick: warmFrom,
-    firstBytes: heap[0]?.[1],
-    lastBytes: heap.at(-1)?.[1],
-  });
+  // RSS, the live heap, V8's external memory and resident anonymous memory: the first two flat and the last
+  // rising would point at native allocations (onnxruntime, SQLite, malloc arenas).
+  for (const [name, xs] of [
+    ["rss", rss],
+    ["heap", heap],
+    ["external", external],
+    ["anon", anon],
+  ] as const) {
+    emit(`${name}_slope`, slope(warm(xs)) * 1000, "bytes_per_1k_ticks", {
+      afterTick: warmFrom,
+      historyFull,
+      firstBytes: xs[0]?.[1],
+      lastBytes: xs.at(-1)?.[1],
+    });
+  }
   emit("open_fds", fds.at(-1)?.[1] ?? 0, "count", {
     min: Math.min(...fds.map(([, v]) => v)),
     max: Math.max(...fds.map(([, v]) => v)),

@@ -1,6 +1,6 @@
 // The daemon under chaos, in its own process so the harness can SIGKILL it: the real composition root
 // (`createApp`) behind the process lock, driven tick by tick over IPC. Started by `daemonProcess.ts`.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { App } from "../../src/app.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
 
@@ -40,7 +40,17 @@ export interface TickReport {
 export interface ResourceReport {
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** Memory V8 accounts for outside its heap (Buffers, typed arrays, onnxruntime tensors' backing stores). */
+  readonly externalBytes: number;
+  /** Resident anonymous memory (/proc/self/smaps_rollup): the heaps of V8 and of native code. */
+  readonly anonBytes: number;
   readonly openFds: number;
+}
+
+/** A field of /proc/self/smaps_rollup in bytes (0 where the kernel has none). */
+function smapsRollup(field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync("/proc/self/smaps_rollup", "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
 }
 
 const [{ createApp }, { parseConfig }, { createMetrics }, { createShutdown }, { systemClock }, { acquireLock }, pino] =
@@ -140,6 +150,8 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       const report: ResourceReport = {
         rssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
+        externalBytes: mem.external,
+        anonBytes: smapsRollup("Anonymous"),
         openFds: readdirSync("/proc/self/fd").length,
       };
       return report;
