@@ -85,6 +85,8 @@ try {
   const appendWindows: number[][] = [];
   const rss: [number, number][] = [];
   const heap: [number, number][] = [];
+  const committed: [number, number][] = [];
+  let spaces: Readonly<Record<string, number>> = {};
   const external: [number, number][] = [];
   const anon: [number, number][] = [];
   const fds: [number, number][] = [];
@@ -114,6 +116,8 @@ try {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
       rss.push([ticks, r.rssBytes]);
       heap.push([ticks, r.heapUsedBytes]);
+      committed.push([ticks, r.heapCommittedBytes]);
+      spaces = r.heapSpaces;
       external.push([ticks, r.externalBytes]);
       anon.push([ticks, r.anonBytes]);
       fds.push([ticks, r.openFds]);
@@ -130,6 +134,8 @@ try {
         rssMB: mb(rss.at(-1)?.[1]),
         anonMB: mb(anon.at(-1)?.[1]),
         heapMB: mb(heap.at(-1)?.[1]),
+        heapCommittedMB: mb(committed.at(-1)?.[1]),
+        heapSpacesMB: Object.fromEntries(Object.entries(spaces).map(([k, v]) => [k, mb(v)])),
         externalMB: mb(external.at(-1)?.[1]),
       });
       const a = appends.splice(0).sort((x, y) => x - y);
@@ -157,11 +163,13 @@ try {
     windowsP99.length > 1 ? (windowsP99.at(-1) ?? 0) / (windowsP99[0] || 1) : 1,
     "ratio_last_to_first_window",
   );
-  // RSS, the live heap, V8's external memory and resident anonymous memory: the first two flat and the last
-  // rising would point at native allocations (onnxruntime, SQLite, malloc arenas).
+  // RSS, the live heap, what V8 committed for its heap, V8's external memory and resident anonymous memory:
+  // anonymous memory rising with the committed heap flat would point at native allocations (onnxruntime,
+  // SQLite, malloc arenas); the committed heap rising with the live heap flat, at V8 keeping free pages.
   for (const [name, xs] of [
     ["rss", rss],
     ["heap", heap],
+    ["heap_committed", committed],
     ["external", external],
     ["anon", anon],
   ] as const) {

@@ -1,6 +1,7 @@
 // The daemon under chaos, in its own process so the harness can SIGKILL it: the real composition root
 // (`createApp`) behind the process lock, driven tick by tick over IPC. Started by `daemonProcess.ts`.
 import { readdirSync, readFileSync } from "node:fs";
+import { getHeapSpaceStatistics } from "node:v8";
 import type { App } from "../../src/app.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
 
@@ -40,6 +41,10 @@ export interface TickReport {
 export interface ResourceReport {
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** What V8 has committed for its heap (live objects, free space it keeps, the young generation's semi-spaces). */
+  readonly heapCommittedBytes: number;
+  /** Committed bytes per V8 heap space that has any (new_space, old_space, code_space …). */
+  readonly heapSpaces: Readonly<Record<string, number>>;
   /** Memory V8 accounts for outside its heap (Buffers, typed arrays, onnxruntime tensors' backing stores). */
   readonly externalBytes: number;
   /** Resident anonymous memory (/proc/self/smaps_rollup): the heaps of V8 and of native code. */
@@ -150,6 +155,12 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       const report: ResourceReport = {
         rssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
+        heapCommittedBytes: mem.heapTotal,
+        heapSpaces: Object.fromEntries(
+          getHeapSpaceStatistics()
+            .filter((sp) => sp.space_size > 0)
+            .map((sp) => [sp.space_name, sp.space_size]),
+        ),
         externalBytes: mem.external,
         anonBytes: smapsRollup("Anonymous"),
         openFds: readdirSync("/proc/self/fd").length,
