@@ -1,6 +1,7 @@
 // Soak: the devnet loop at the default cron cadence (one tick per 30 simulated seconds) for a simulated
 // week (20 160 ticks) at accelerated time, the daemon in its own process. Prints JSON lines: tick and
-// journal-append latency p50/p99 per tenth of the run, then memory and file-descriptor slopes, the
+// journal-append latency p50/p99 per tenth of the run with that window's memory, then memory and
+// file-descriptor slopes (memory sampled before and after a low-memory collection), the
 // store's size against the journal retention, and totals.
 //   node bench/soak.bench.ts   (KEEL_SOAK_TICKS=20160, KEEL_SOAK_STEP_SECONDS=30, KEEL_SOAK_MAX_MINUTES=120)
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -84,6 +85,7 @@ try {
   const appends: number[] = [];
   const appendWindows: number[][] = [];
   const rss: [number, number][] = [];
+  const retained: [number, number][] = [];
   const heap: [number, number][] = [];
   const committed: [number, number][] = [];
   let spaces: Readonly<Record<string, number>> = {};
@@ -115,6 +117,7 @@ try {
     if (ticks % SAMPLE_EVERY === 0) {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
       rss.push([ticks, r.rssBytes]);
+      retained.push([ticks, r.retainedRssBytes]);
       heap.push([ticks, r.heapUsedBytes]);
       committed.push([ticks, r.heapCommittedBytes]);
       spaces = r.heapSpaces;
@@ -132,6 +135,7 @@ try {
         p50: Math.round(quantile(w, 0.5) * 10) / 10,
         // The last memory sample of the window, in MB: whether RSS levels off shows window by window.
         rssMB: mb(rss.at(-1)?.[1]),
+        retainedRssMB: mb(retained.at(-1)?.[1]),
         anonMB: mb(anon.at(-1)?.[1]),
         heapMB: mb(heap.at(-1)?.[1]),
         heapCommittedMB: mb(committed.at(-1)?.[1]),
@@ -163,11 +167,13 @@ try {
     windowsP99.length > 1 ? (windowsP99.at(-1) ?? 0) / (windowsP99[0] || 1) : 1,
     "ratio_last_to_first_window",
   );
-  // RSS, the live heap, what V8 committed for its heap, V8's external memory and resident anonymous memory:
-  // anonymous memory rising with the committed heap flat would point at native allocations (onnxruntime,
-  // SQLite, malloc arenas); the committed heap rising with the live heap flat, at V8 keeping free pages.
+  // RSS as the ticks leave it (back-to-back ticks: V8 keeps what its last collections left committed), RSS
+  // after a low-memory collection (what the daemon holds: a leak shows here), the live heap, what V8
+  // committed, its external memory and resident anonymous memory (rising with the committed heap flat:
+  // native allocations — onnxruntime, SQLite, malloc arenas).
   for (const [name, xs] of [
     ["rss", rss],
+    ["retained_rss", retained],
     ["heap", heap],
     ["heap_committed", committed],
     ["external", external],

@@ -18,7 +18,7 @@ export class DaemonProcess {
     this.child = fork(WORKER, [], {
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       env: { ...process.env },
-      execArgv: [...process.execArgv, "--expose-gc"],
+      execArgv: process.execArgv,
     });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.started = new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // The daemon under chaos, in its own process so the harness can SIGKILL it: the real composition root
 // (`createApp`) behind the process lock, driven tick by tick over IPC. Started by `daemonProcess.ts`.
 import { readdirSync, readFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { getHeapSpaceStatistics } from "node:v8";
 import type { App } from "../../src/app.ts";
 import type { Shutdown } from "../../src/runtime/shutdown.ts";
@@ -39,9 +40,13 @@ export interface TickReport {
 
 /** The daemon process's resources (soak). */
 export interface ResourceReport {
+  /** RSS as the last tick left it (before the collection below). */
   readonly rssBytes: number;
+  /** RSS after a low-memory collection: what the process holds once V8 gives back what it does not need. */
+  readonly retainedRssBytes: number;
+  /** The live heap (after that collection). */
   readonly heapUsedBytes: number;
-  /** What V8 has committed for its heap (live objects, free space it keeps, the young generation's semi-spaces). */
+  /** What V8 has committed for its heap after that collection. */
   readonly heapCommittedBytes: number;
   /** Committed bytes per V8 heap space that has any (new_space, old_space, code_space …). */
   readonly heapSpaces: Readonly<Record<string, number>>;
@@ -51,6 +56,10 @@ export interface ResourceReport {
   readonly anonBytes: number;
   readonly openFds: number;
 }
+
+/** An inspector session into this process, for the low-memory collection before a resources sample. */
+const inspector = new Session();
+inspector.connect();
 
 /** A field of /proc/self/smaps_rollup in bytes (0 where the kernel has none). */
 function smapsRollup(field: string): number {
@@ -148,12 +157,15 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       return report;
     }
     case "resources": {
-      // The live heap: a full collection first (the worker runs with --expose-gc), else heapUsed would
-      // count whatever garbage the last collection left and drift with GC timing.
-      (globalThis as { gc?: () => void }).gc?.();
+      // RSS as the ticks left it; then a low-memory collection (what V8 runs when the system is short of
+      // memory: a full collection that also gives back free pages and shrinks the young generation), after
+      // which RSS and the heap are what the process needs, not what V8 happened to keep.
+      const held = process.memoryUsage().rss;
+      await inspector.post("HeapProfiler.collectGarbage");
       const mem = process.memoryUsage();
       const report: ResourceReport = {
-        rssBytes: mem.rss,
+        rssBytes: held,
+        retainedRssBytes: mem.rss,
         heapUsedBytes: mem.heapUsed,
         heapCommittedBytes: mem.heapTotal,
         heapSpaces: Object.fromEntries(
