@@ -84,14 +84,10 @@ try {
   /** Per journal write: the tick's total write time over its writes (1-2 per tick). */
   const appends: number[] = [];
   const appendWindows: number[][] = [];
-  const rss: [number, number][] = [];
-  const retained: [number, number][] = [];
-  const heap: [number, number][] = [];
-  const committed: [number, number][] = [];
-  let spaces: Readonly<Record<string, number>> = {};
-  const external: [number, number][] = [];
-  const anon: [number, number][] = [];
-  const fds: [number, number][] = [];
+  /** Every resources sample with its tick; each series below is read from these. */
+  const samples: { tick: number; r: ResourceReport }[] = [];
+  const series = (bytes: (r: ResourceReport) => number): [number, number][] =>
+    samples.map(({ tick, r }) => [tick, bytes(r)]);
   const journal: [number, number][] = [];
   const outcomes: Record<string, number> = {};
   const haltCodes: Record<string, number> = {};
@@ -116,31 +112,25 @@ try {
     ticks = i + 1;
     if (ticks % SAMPLE_EVERY === 0) {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
-      rss.push([ticks, r.rssBytes]);
-      retained.push([ticks, r.retainedRssBytes]);
-      heap.push([ticks, r.heapUsedBytes]);
-      committed.push([ticks, r.heapCommittedBytes]);
-      spaces = r.heapSpaces;
-      external.push([ticks, r.externalBytes]);
-      anon.push([ticks, r.anonBytes]);
-      fds.push([ticks, r.openFds]);
+      samples.push({ tick: ticks, r });
       journal.push([ticks, storeBytes(stateDir)]);
     }
     if (ticks % windowSize === 0) {
       const w = latencies.slice(ticks - windowSize, ticks).sort((a, b2) => a - b2);
+      const last = samples.at(-1)?.r;
       emit("tick_p99", quantile(w, 0.99), "ms", {
         window: ticks / windowSize,
         fromTick: ticks - windowSize + 1,
         toTick: ticks,
         p50: Math.round(quantile(w, 0.5) * 10) / 10,
         // The last memory sample of the window, in MB: whether RSS levels off shows window by window.
-        rssMB: mb(rss.at(-1)?.[1]),
-        retainedRssMB: mb(retained.at(-1)?.[1]),
-        anonMB: mb(anon.at(-1)?.[1]),
-        heapMB: mb(heap.at(-1)?.[1]),
-        heapCommittedMB: mb(committed.at(-1)?.[1]),
-        heapSpacesMB: Object.fromEntries(Object.entries(spaces).map(([k, v]) => [k, mb(v)])),
-        externalMB: mb(external.at(-1)?.[1]),
+        rssMB: mb(last?.rssBytes),
+        retainedRssMB: mb(last?.retainedRssBytes),
+        anonMB: mb(last?.anonBytes),
+        heapMB: mb(last?.heapUsedBytes),
+        heapCommittedMB: mb(last?.heapCommittedBytes),
+        heapSpacesMB: Object.fromEntries(Object.entries(last?.heapSpaces ?? {}).map(([k, v]) => [k, mb(v)])),
+        externalMB: mb(last?.externalBytes),
       });
       const a = appends.splice(0).sort((x, y) => x - y);
       appendWindows.push(a);
@@ -172,12 +162,12 @@ try {
   // committed, its external memory and resident anonymous memory (rising with the committed heap flat:
   // native allocations — onnxruntime, SQLite, malloc arenas).
   for (const [name, xs] of [
-    ["rss", rss],
-    ["retained_rss", retained],
-    ["heap", heap],
-    ["heap_committed", committed],
-    ["external", external],
-    ["anon", anon],
+    ["rss", series((r) => r.rssBytes)],
+    ["retained_rss", series((r) => r.retainedRssBytes)],
+    ["heap", series((r) => r.heapUsedBytes)],
+    ["heap_committed", series((r) => r.heapCommittedBytes)],
+    ["external", series((r) => r.externalBytes)],
+    ["anon", series((r) => r.anonBytes)],
   ] as const) {
     emit(`${name}_slope`, slope(warm(xs)) * 1000, "bytes_per_1k_ticks", {
       afterTick: warmFrom,
@@ -186,6 +176,7 @@ try {
       lastBytes: xs.at(-1)?.[1],
     });
   }
+  const fds = series((r) => r.openFds);
   emit("open_fds", fds.at(-1)?.[1] ?? 0, "count", {
     min: Math.min(...fds.map(([, v]) => v)),
     max: Math.max(...fds.map(([, v]) => v)),

@@ -57,9 +57,8 @@ export interface ResourceReport {
   readonly openFds: number;
 }
 
-/** An inspector session into this process, for the low-memory collection before a resources sample. */
-const inspector = new Session();
-inspector.connect();
+/** An inspector session into this process, for the low-memory collection before a resources sample (soak only). */
+let inspector: Session | undefined;
 
 /** A field of /proc/self/smaps_rollup in bytes (0 where the kernel has none). */
 function smapsRollup(field: string): number {
@@ -161,6 +160,10 @@ async function handle(msg: WorkerRequest): Promise<unknown> {
       // memory: a full collection that also gives back free pages and shrinks the young generation), after
       // which RSS and the heap are what the process needs, not what V8 happened to keep.
       const held = process.memoryUsage().rss;
+      if (!inspector) {
+        inspector = new Session();
+        inspector.connect();
+      }
       await inspector.post("HeapProfiler.collectGarbage");
       const mem = process.memoryUsage();
       const report: ResourceReport = {
