@@ -84,11 +84,10 @@ try {
   /** Per journal write: the tick's total write time over its writes (1-2 per tick). */
   const appends: number[] = [];
   const appendWindows: number[][] = [];
-  /** Every resources sample with its tick; each series below is read from these. */
-  const samples: { tick: number; r: ResourceReport }[] = [];
-  const series = (bytes: (r: ResourceReport) => number): [number, number][] =>
-    samples.map(({ tick, r }) => [tick, bytes(r)]);
-  const journal: [number, number][] = [];
+  /** Every resources sample with its tick and the store's size then; each series below is read from these. */
+  const samples: { tick: number; storeBytes: number; r: ResourceReport }[] = [];
+  const series = (value: (s: (typeof samples)[number]) => number): [number, number][] =>
+    samples.map((s) => [s.tick, value(s)]);
   const outcomes: Record<string, number> = {};
   const haltCodes: Record<string, number> = {};
   const windowSize = Math.max(1, Math.floor(TICKS / WINDOWS));
@@ -112,8 +111,7 @@ try {
     ticks = i + 1;
     if (ticks % SAMPLE_EVERY === 0) {
       const r = await daemon.request<ResourceReport>({ cmd: "resources" });
-      samples.push({ tick: ticks, r });
-      journal.push([ticks, storeBytes(stateDir)]);
+      samples.push({ tick: ticks, storeBytes: storeBytes(stateDir), r });
     }
     if (ticks % windowSize === 0) {
       const w = latencies.slice(ticks - windowSize, ticks).sort((a, b2) => a - b2);
@@ -162,12 +160,12 @@ try {
   // committed, its external memory and resident anonymous memory (rising with the committed heap flat:
   // native allocations — onnxruntime, SQLite, malloc arenas).
   for (const [name, xs] of [
-    ["rss", series((r) => r.rssBytes)],
-    ["retained_rss", series((r) => r.retainedRssBytes)],
-    ["heap", series((r) => r.heapUsedBytes)],
-    ["heap_committed", series((r) => r.heapCommittedBytes)],
-    ["external", series((r) => r.externalBytes)],
-    ["anon", series((r) => r.anonBytes)],
+    ["rss", series(({ r }) => r.rssBytes)],
+    ["retained_rss", series(({ r }) => r.retainedRssBytes)],
+    ["heap", series(({ r }) => r.heapUsedBytes)],
+    ["heap_committed", series(({ r }) => r.heapCommittedBytes)],
+    ["external", series(({ r }) => r.externalBytes)],
+    ["anon", series(({ r }) => r.anonBytes)],
   ] as const) {
     emit(`${name}_slope`, slope(warm(xs)) * 1000, "bytes_per_1k_ticks", {
       afterTick: warmFrom,
@@ -176,13 +174,14 @@ try {
       lastBytes: xs.at(-1)?.[1],
     });
   }
-  const fds = series((r) => r.openFds);
+  const fds = series(({ r }) => r.openFds);
   emit("open_fds", fds.at(-1)?.[1] ?? 0, "count", {
     min: Math.min(...fds.map(([, v]) => v)),
     max: Math.max(...fds.map(([, v]) => v)),
     slopePer1kTicks: Math.round(slope(warm(fds)) * 1000 * 1000) / 1000,
   });
   const retentionTick = (RETENTION_DAYS * 86_400) / STEP_SECONDS;
+  const store = series((s) => s.storeBytes);
   const p99s = appendWindows.map((w) => quantile(w, 0.99));
   emit(
     "journal_append_p99_drift",
@@ -190,12 +189,12 @@ try {
     "ratio_last_to_first_window",
   );
   emit("store_bytes", storeBytes(stateDir), "bytes", {
-    maxBytes: Math.max(...journal.map(([, v]) => v)),
+    maxBytes: Math.max(...store.map(([, v]) => v)),
     retentionDays: RETENTION_DAYS,
     retentionReachedAtTick: retentionTick,
     // After the retention (plus a margin for the hourly prune), the journal only replaces what it deletes.
     slopePer1kTicksAfterRetention:
-      ticks > retentionTick * 1.2 ? Math.round(slope(journal.filter(([t]) => t > retentionTick * 1.2)) * 1000) : null,
+      ticks > retentionTick * 1.2 ? Math.round(slope(store.filter(([t]) => t > retentionTick * 1.2)) * 1000) : null,
   });
   emit("ticks", ticks, "count", {
     simulatedDays: Math.round(((lastTs - Number(BigInt(firstTs.timestamp))) / 86_400) * 10) / 10,

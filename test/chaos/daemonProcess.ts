@@ -15,7 +15,7 @@ export class DaemonProcess {
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor() {
-    this.child = fork(WORKER, [], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env } });
+    this.child = fork(WORKER, [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     this.started = new Promise((resolve, reject) => {
       const onMsg = (m: unknown) => {
